@@ -1,0 +1,12 @@
+"""virkning: register-based evaluation of Danish employment interventions.
+
+The pipeline runs one way: registers (data contract, readers, DREAM code catalogue) -> panel (states,
+covariates, outcomes in DuckDB) -> populations -> estimators (propensity, matching, balance, effects) ->
+monitoring -> report. The names exported here are the public API.
+"""
+
+from virkning.errors import VirkningError
+
+__version__ = "0.1.0"
+
+__all__ = ["VirkningError", "__version__"]
