@@ -1,0 +1,92 @@
+"""Week and month arithmetic shared by readers and the panel.
+
+Internally a week is an ordinal `wk` (weeks since ISO week 1970-W01, whose Monday is 1969-12-29) and a month is
+an ordinal `mo` (year * 12 + month - 1), so windows are plain integer ranges. A week belongs to the month of its
+Thursday: ISO weeks are numbered by their Thursday, so this is the only rule under which every week has exactly
+one month and one ISO year consistently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pandas as pd
+
+EPOCH_MONDAY = dt.date(1969, 12, 29)  # Monday of ISO week 1970-W01
+FIRST_YEAR, LAST_YEAR = 1985, 2060  # DREAM starts in 1991; a wide margin costs nothing
+
+_ISO_WEEK = re.compile(r"^(\d{4})-?W(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def week_table() -> pd.DataFrame:
+    """Every ISO week from FIRST_YEAR to LAST_YEAR: yyyyww, wk, monday, thursday, mo (month of the Thursday)."""
+    start = dt.date.fromisocalendar(FIRST_YEAR, 1, 1)
+    stop = dt.date.fromisocalendar(LAST_YEAR, 52, 1)
+    mondays = pd.date_range(start, stop, freq="7D")
+    iso = mondays.isocalendar()
+    thursdays = mondays + pd.Timedelta(days=3)
+    return pd.DataFrame(
+        {
+            "yyyyww": (iso["year"].to_numpy() * 100 + iso["week"].to_numpy()).astype("int32"),
+            "wk": ((mondays - pd.Timestamp(EPOCH_MONDAY)).days // 7).to_numpy().astype("int32"),
+            "monday": mondays.date,
+            "thursday": thursdays.date,
+            "mo": (thursdays.year * 12 + thursdays.month - 1).to_numpy().astype("int32"),
+        }
+    )
+
+
+def parse_week(value: str | int) -> int:
+    """`2018-W05`, `2018W05` or `201805` -> wk ordinal. Raises ValueError for a week that does not exist."""
+    if isinstance(value, (int, np.integer)):
+        year, week = divmod(int(value), 100)
+    else:
+        m = _ISO_WEEK.match(str(value).strip())
+        if m is None:
+            if str(value).strip().isdigit() and len(str(value).strip()) == 6:
+                year, week = divmod(int(value), 100)
+            else:
+                raise ValueError(f"'{value}' is not an ISO week (expected YYYY-Www or YYYYWW)")
+        else:
+            year, week = int(m.group(1)), int(m.group(2))
+    monday = dt.date.fromisocalendar(year, week, 1)  # ValueError for week 53 in a 52-week year
+    return (monday - EPOCH_MONDAY).days // 7
+
+
+def week_label(wk: int) -> str:
+    """wk ordinal -> `YYYY-Www`."""
+    year, week, _ = week_monday(wk).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_monday(wk: int) -> dt.date:
+    return EPOCH_MONDAY + dt.timedelta(weeks=int(wk))
+
+
+def week_month(wk: int) -> int:
+    """Month ordinal of the week's Thursday."""
+    thursday = week_monday(wk) + dt.timedelta(days=3)
+    return thursday.year * 12 + thursday.month - 1
+
+
+def date_week(d: dt.date) -> int:
+    return (d - EPOCH_MONDAY).days // 7
+
+
+def date_month(d: dt.date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def parse_month(value: str) -> int:
+    m = _MONTH.match(str(value).strip())
+    if m is None or not 1 <= int(m.group(2)) <= 12:
+        raise ValueError(f"'{value}' is not a month (expected YYYY-MM)")
+    return int(m.group(1)) * 12 + int(m.group(2)) - 1
+
+
+def month_label(mo: int) -> str:
+    year, month0 = divmod(int(mo), 12)
+    return f"{year}-{month0 + 1:02d}"

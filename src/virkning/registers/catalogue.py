@@ -1,0 +1,134 @@
+"""The DREAM code catalogue: which state each weekly benefit code means.
+
+The shipped table is `dream_codes.csv` (see docs/dream-codes.md for sources). A user table with the same columns
+replaces shipped rows with the same code and adds new ones, so a design can reclassify a code without editing the
+package. Everything downstream asks the catalogue, never a hard-coded code list.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from virkning.errors import CatalogueError
+
+COLUMNS = ("code", "label", "state", "activation", "benefit", "retirement", "source")
+
+# Weekly states a code can map to (values are Danish, as in the registers' own documentation).
+STATES = (
+    "ledig", "kontanthjælp", "aktivering", "sygdom", "barsel", "orlov", "uddannelse", "fleksjob",
+    "ledighedsydelse", "revalidering", "ressourceforløb", "førtidspension", "efterløn", "fleksydelse",
+    "folkepension", "udvandret", "død", "andet",
+)
+
+# Groups of codes defined by the catalogue's flags rather than by one state.
+GROUPS = {
+    "tilbagetrukket": "retirement = 1",
+    "ydelse": "benefit = 1",
+    "aktiv": "activation = 1",
+    "passiv_ledig": "state = 'ledig' AND activation = 0",
+}
+
+# Monthly statuses that come from employment or from the absence of codes, not from one code.
+MONTHLY_STATUSES = ("beskæftiget", "vikar", "selvforsørgende")
+
+_ASCII = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
+
+
+def ascii_name(name: str) -> str:
+    """`førtidspension` -> `foertidspension`: users on servers without Danish keyboards may write either."""
+    return unicodedata.normalize("NFC", name).translate(_ASCII)
+
+
+_BY_ASCII = {ascii_name(s): s for s in (*STATES, *GROUPS, *MONTHLY_STATUSES)}
+
+
+def canonical_state(name: str) -> str | None:
+    """The catalogue's spelling of a state, group or monthly status, or None if it is none of them."""
+    return _BY_ASCII.get(ascii_name(name.strip().lower()))
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The code table in force (shipped rows, overridden and extended by a user table)."""
+
+    table: pd.DataFrame
+    sources: tuple[str, ...]
+
+    def codes(self, selector: str) -> list[str]:
+        """Codes in a state (e.g. `ledig`) or group (`tilbagetrukket`, `ydelse`, `aktiv`, `passiv_ledig`)."""
+        name = canonical_state(selector)
+        t = self.table
+        if name in STATES:
+            mask = t["state"] == name
+        elif name == "tilbagetrukket":
+            mask = t["retirement"] == 1
+        elif name == "ydelse":
+            mask = t["benefit"] == 1
+        elif name == "aktiv":
+            mask = t["activation"] == 1
+        elif name == "passiv_ledig":
+            mask = (t["state"] == "ledig") & (t["activation"] == 0)
+        else:
+            raise CatalogueError(
+                f"'{selector}' is not a state or group of the DREAM code catalogue; expected one of "
+                f"{', '.join((*STATES, *GROUPS))}"
+            )
+        return sorted(t.loc[mask, "code"])
+
+    def state_of(self) -> dict[str, str]:
+        return dict(zip(self.table["code"], self.table["state"]))
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+def _read(path: Path | str, name: str) -> pd.DataFrame:
+    try:
+        t = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise CatalogueError(f"{name}: file not found; give the path of a CSV with columns {', '.join(COLUMNS)}")
+    missing = [c for c in COLUMNS if c not in t.columns]
+    if missing:
+        raise CatalogueError(f"{name}: missing column(s) {', '.join(missing)}; a catalogue needs {', '.join(COLUMNS)}")
+    t = t[list(COLUMNS)].copy()
+    problems = []
+    for i, row in enumerate(t.itertuples(index=False), start=1):
+        if not (len(row.code) == 3 and row.code.isdigit()):
+            problems.append(f"row {i}, column 'code': '{row.code}' is not a 3-digit code")
+        if canonical_state(row.state) not in STATES:
+            problems.append(f"row {i}, column 'state': '{row.state}' is not one of {', '.join(STATES)}")
+        for flag in ("activation", "benefit", "retirement"):
+            if getattr(row, flag) not in ("0", "1"):
+                problems.append(f"row {i}, column '{flag}': '{getattr(row, flag)}' must be 0 or 1")
+        if not row.source.strip():
+            problems.append(f"row {i}, column 'source': every code needs a source")
+    dup = t.index[t["code"].duplicated(keep=False)] + 1
+    if len(dup):
+        problems.append(f"rows {', '.join(map(str, dup[:5]))}, column 'code': codes must be unique")
+    if problems:
+        raise CatalogueError(f"{name}: " + "; ".join(problems[:10]) + ". Fix the catalogue file and run again.")
+    t["state"] = t["state"].map(canonical_state)
+    for flag in ("activation", "benefit", "retirement"):
+        t[flag] = t[flag].astype("int8")
+    return t
+
+
+def shipped_path() -> Path:
+    return Path(str(resources.files("virkning.registers").joinpath("dream_codes.csv")))
+
+
+def load_catalogue(override: Path | str | None = None) -> Catalogue:
+    """The shipped catalogue, with rows of `override` (same columns) replacing or adding codes."""
+    base = _read(shipped_path(), "dream_codes.csv (shipped)")
+    sources = [str(shipped_path())]
+    if override is not None:
+        extra = _read(override, str(override))
+        base = pd.concat([base[~base["code"].isin(extra["code"])], extra], ignore_index=True)
+        sources.append(str(override))
+    base = base.sort_values("code", ignore_index=True)
+    return Catalogue(table=base, sources=tuple(sources))

@@ -1,0 +1,292 @@
+"""Find a data folder's tables and expose them to DuckDB in one normalised shape.
+
+Each table becomes a staging view `<table>_rows` with the contract's columns converted to internal types
+(`wk` week ordinal, `mo` month ordinal, dates, strings) plus `_row` (1-based data row in its file) and `_file`,
+so validation can name rows. Values that cannot be converted become NULL here and are reported by
+`validate.py`; nothing is dropped. Parquet is scanned in place (never loaded whole); CSV and SAS are read once
+into DuckDB's own columnar storage. The data folder is only read, never written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from virkning.errors import ContractError, Problem
+from virkning.registers import calendar
+from virkning.registers.contract import BENEFIT_SPELLS, EXTENSIONS, TABLES, TableSpec
+
+
+@dataclass(frozen=True)
+class Source:
+    table: str
+    files: tuple[Path, ...]
+    kind: str  # parquet | csv | sas7bdat
+    columns: dict[str, str]  # lower-case name -> (name in file, DuckDB type) as "name\ttype"
+    layout: str = "long"  # benefits only: long | spells | wide
+
+    @property
+    def label(self) -> str:
+        return self.files[0].name if len(self.files) == 1 else f"{self.files[0].parent.name}/ ({len(self.files)} files)"
+
+    def col(self, name: str) -> str:
+        return '"' + self.columns[name].split("\t")[0].replace('"', '""') + '"'
+
+    def type(self, name: str) -> str:
+        return self.columns[name].split("\t")[1]
+
+
+def find_files(folder: Path, table: str) -> tuple[str, tuple[Path, ...]] | None:
+    """`<table>.parquet|.csv|.sas7bdat`, or a folder `<table>/` of such files (a partitioned table)."""
+    found = [(ext[1:], (folder / f"{table}{ext}",)) for ext in EXTENSIONS if (folder / f"{table}{ext}").is_file()]
+    sub = folder / table
+    if sub.is_dir():
+        for ext in EXTENSIONS:
+            parts = tuple(sorted(sub.glob(f"*{ext}")))
+            if parts:
+                found.append((ext[1:], parts))
+    if len(found) > 1:
+        names = ", ".join(f[1][0].name if len(f[1]) == 1 else f"{table}/" for f in found)
+        raise ContractError([Problem(str(folder), None, f"table '{table}' is given more than once ({names}); keep one")])
+    return found[0] if found else None
+
+
+def _sql_list(paths: tuple[Path, ...]) -> str:
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+
+def attach(con: duckdb.DuckDBPyConnection, table: str, kind: str, files: tuple[Path, ...]) -> None:
+    """Create `raw_<table>`: the file(s) as they are, plus `_row` and `_file`."""
+    raw = f"raw_{table}"
+    label = files[0].name if len(files) == 1 else f"{files[0].parent.name}/"
+    try:
+        if kind == "parquet":
+            con.execute(
+                f"CREATE VIEW {raw} AS SELECT *, CAST(file_row_number + 1 AS BIGINT) AS _row, "
+                f"parse_filename(filename) AS _file "
+                f"FROM read_parquet({_sql_list(files)}, file_row_number = true, filename = true)"
+            )
+        elif kind == "csv":
+            # all_varchar: types are checked by the contract, with row numbers, not guessed by the reader.
+            con.execute(
+                f"CREATE TABLE {raw} AS SELECT *, CAST(row_number() OVER () AS BIGINT) AS _row, "
+                f"parse_filename(filename) AS _file "
+                f"FROM read_csv({_sql_list(files)}, all_varchar = true, header = true, filename = true)"
+            )
+        else:
+            _attach_sas(con, raw, files)
+    except duckdb.Error as exc:
+        raise ContractError([Problem(label, None, f"cannot be read as {kind}: {str(exc).splitlines()[0]}")]) from None
+
+
+def _attach_sas(con: duckdb.DuckDBPyConnection, raw: str, files: tuple[Path, ...]) -> None:
+    # pyreadstat is the maintained SAS7BDAT reader; chunks keep memory flat for large DREAM extracts.
+    import pyreadstat
+
+    created = False
+    for path in files:
+        offset = 0
+        for chunk, _meta in pyreadstat.read_file_in_chunks(pyreadstat.read_sas7bdat, str(path), chunksize=500_000):
+            chunk["_row"] = range(offset + 1, offset + len(chunk) + 1)
+            chunk["_file"] = path.name
+            offset += len(chunk)
+            con.register("_sas_chunk", chunk)
+            if not created:
+                con.execute(f"CREATE TABLE {raw} AS SELECT * FROM _sas_chunk")
+                created = True
+            else:
+                con.execute(f"INSERT INTO {raw} BY NAME SELECT * FROM _sas_chunk")
+            con.unregister("_sas_chunk")
+
+
+def describe(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    rows = con.execute(f"DESCRIBE raw_{table}").fetchall()
+    return {name.lower(): f"{name}\t{typ}" for name, typ, *_ in rows if name not in ("_row", "_file")}
+
+
+def wide_regex(pattern: str) -> re.Pattern:
+    """`y_YYWW` -> regex with groups (year, week). YY is 19YY from 91 on (DREAM starts in 1991), else 20YY."""
+    if "WW" not in pattern or ("YY" not in pattern):
+        raise ContractError([Problem("design", "wide_pattern", f"'{pattern}' needs YYYY or YY and WW, e.g. y_YYWW")])
+    parts = re.split(r"(YYYY|YY|WW)", pattern)
+    rx = "".join({"YYYY": r"(\d{4})", "YY": r"(\d{2})", "WW": r"(\d{2})"}.get(p, re.escape(p)) for p in parts)
+    return re.compile(f"^{rx}$", re.IGNORECASE)
+
+
+def wide_columns(columns: dict[str, str], pattern: str) -> dict[str, int | None]:
+    """Wide week columns -> wk ordinal (None for a column that names no real ISO week)."""
+    rx = wide_regex(pattern)
+    out: dict[str, int | None] = {}
+    for lower, spec in columns.items():
+        m = rx.match(lower)
+        if not m:
+            continue
+        year, week = m.group(1), m.group(2)
+        y = int(year) if len(year) == 4 else (1900 + int(year) if int(year) >= 91 else 2000 + int(year))
+        try:
+            out[lower] = calendar.parse_week(y * 100 + int(week))
+        except ValueError:
+            out[lower] = None
+    return out
+
+
+def benefits_layout(columns: dict[str, str], pattern: str) -> str:
+    if {"person_id", "week", "code"} <= columns.keys():
+        return "long"
+    if set(BENEFIT_SPELLS) <= columns.keys():
+        return "spells"
+    if "person_id" in columns and wide_columns(columns, pattern):
+        return "wide"
+    return "unknown"
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """SQL helpers for week/month conversion, built from the calendar so SQL and Python agree."""
+    weeks = calendar.week_table()
+    first = weeks.groupby(weeks["yyyyww"] // 100)["wk"].min()
+    count = weeks.groupby(weeks["yyyyww"] // 100)["wk"].size()
+    years = list(range(calendar.FIRST_YEAR, calendar.LAST_YEAR + 1))
+    first_l = "[" + ",".join(str(int(first[y])) for y in years) + "]"
+    count_l = "[" + ",".join(str(int(count[y])) for y in years) + "]"
+    y0 = calendar.FIRST_YEAR - 1
+    con.execute(
+        f"""CREATE OR REPLACE MACRO yyyyww_to_wk(y) AS CASE
+            WHEN y // 100 BETWEEN {calendar.FIRST_YEAR} AND {calendar.LAST_YEAR}
+             AND y % 100 BETWEEN 1 AND {count_l}[CAST(y // 100 - {y0} AS INTEGER)]
+            THEN CAST({first_l}[CAST(y // 100 - {y0} AS INTEGER)] + y % 100 - 1 AS INTEGER) END"""
+    )
+    con.execute(
+        "CREATE OR REPLACE MACRO week_text_to_yyyyww(s) AS CASE "
+        r"WHEN regexp_full_match(trim(s), '\d{4}-?W\d{2}|\d{6}') "
+        r"THEN TRY_CAST(regexp_replace(trim(s), '^(\d{4})-?W(\d{2})$', '\1\2') AS INTEGER) END"
+    )
+    epoch = calendar.EPOCH_MONDAY.isoformat()
+    con.execute(f"CREATE OR REPLACE MACRO wk_monday(wk) AS CAST(DATE '{epoch}' + CAST(wk * 7 AS INTEGER) AS DATE)")
+    con.execute(
+        f"CREATE OR REPLACE MACRO wk_to_mo(wk) AS "
+        f"CAST(year(DATE '{epoch}' + CAST(wk * 7 + 3 AS INTEGER)) * 12 + month(DATE '{epoch}' + CAST(wk * 7 + 3 AS INTEGER)) - 1 AS INTEGER)"
+    )
+    con.execute(
+        "CREATE OR REPLACE MACRO month_text_to_mo(s) AS CASE "
+        r"WHEN regexp_full_match(trim(s), '\d{4}-\d{2}') AND CAST(substr(trim(s), 6, 2) AS INTEGER) BETWEEN 1 AND 12 "
+        "THEN CAST(CAST(substr(trim(s), 1, 4) AS INTEGER) * 12 + CAST(substr(trim(s), 6, 2) AS INTEGER) - 1 AS INTEGER) END"
+    )
+    con.execute("CREATE OR REPLACE MACRO date_to_mo(d) AS CAST(year(d) * 12 + month(d) - 1 AS INTEGER)")
+    con.execute(f"CREATE OR REPLACE MACRO date_to_wk(d) AS CAST((CAST(d AS DATE) - DATE '{epoch}') // 7 AS INTEGER)")
+
+
+_INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
+_DATE_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S")
+
+
+def _text(src: Source, name: str) -> str:
+    """A column as trimmed text; NULL for missing and empty values."""
+    return f"NULLIF(trim(CAST({src.col(name)} AS VARCHAR)), '')"
+
+
+def _week_expr(src: Source, name: str) -> str:
+    if src.type(name) in _INTEGER_TYPES:
+        return f"yyyyww_to_wk({src.col(name)})"
+    return f"yyyyww_to_wk(week_text_to_yyyyww(CAST({src.col(name)} AS VARCHAR)))"
+
+
+def _code_expr(src: Source, name: str) -> str:
+    if src.type(name) in _INTEGER_TYPES or src.type(name).startswith("DOUBLE") or src.type(name).startswith("DECIMAL"):
+        # SAS and some exports store codes as numbers; 3-digit codes survive the round trip.
+        return f"CAST(TRY_CAST({src.col(name)} AS INTEGER) AS VARCHAR)"
+    return _text(src, name)
+
+
+def _month_expr(src: Source, name: str) -> str:
+    if src.type(name) in _DATE_TYPES:
+        return f"date_to_mo({src.col(name)})"
+    return f"month_text_to_mo(CAST({src.col(name)} AS VARCHAR))"
+
+
+def _date_expr(src: Source, name: str) -> str:
+    if src.type(name) in _DATE_TYPES:
+        return f"CAST({src.col(name)} AS DATE)"
+    return f"TRY_CAST({_text(src, name)} AS DATE)"
+
+
+def _num_expr(src: Source, name: str) -> str:
+    return f"TRY_CAST({src.col(name)} AS DOUBLE)"
+
+
+def _raw_not_null(src: Source, name: str) -> str:
+    """SQL for 'the file has a value here' (to tell a missing value from one that failed conversion)."""
+    return f"({_text(src, name)} IS NOT NULL)"
+
+
+def staging_sql(src: Source, spec: TableSpec, wide_pattern: str) -> str:
+    """SELECT producing the staging view `<table>_rows` (internal types, `_row`, `_file`, raw-presence flags)."""
+    t = spec.name
+    pid = f"{_text(src, 'person_id')} AS person_id"
+    if t == "persons":
+        cols = [
+            pid,
+            f"{_date_expr(src, 'birth_date')} AS birth_date",
+            f"{_text(src, 'sex')} AS sex",
+            f"CASE WHEN length({_text(src, 'municipality')}) < 3 THEN lpad({_text(src, 'municipality')}, 3, '0') "
+            f"ELSE {_text(src, 'municipality')} END AS municipality",
+        ]
+        for opt in spec.optional:
+            cols.append(f"{_text(src, opt)} AS {opt}" if opt in src.columns else f"CAST(NULL AS VARCHAR) AS {opt}")
+        named = {"person_id", "birth_date", "sex", "municipality", *spec.optional}
+        cols += [f"{src.col(c)} AS \"{c}\"" for c in src.columns if c not in named]
+        cols.append(f"{_raw_not_null(src, 'birth_date')} AS _has_birth_date")
+        return f"SELECT {', '.join(cols)}, _row, _file FROM raw_{t}"
+    if t == "benefits":
+        if src.layout == "long":
+            return (
+                f"SELECT {pid}, {_week_expr(src, 'week')} AS wk, {_code_expr(src, 'code')} AS code, "
+                f"{_raw_not_null(src, 'week')} AS _has_week, CAST({src.col('week')} AS VARCHAR) AS _week_raw, "
+                f"_row, _file FROM raw_{t}"
+            )
+        if src.layout == "spells":
+            frm, to = _week_expr(src, "from_week"), _week_expr(src, "to_week")
+            return (
+                f"SELECT person_id, CAST(unnest(CASE WHEN wk_from IS NOT NULL AND wk_to IS NOT NULL AND wk_from <= wk_to "
+                f"THEN range(wk_from, wk_to + 1) ELSE [NULL] END) AS INTEGER) AS wk, code, "
+                f"_has_week, _week_raw, _row, _file FROM ("
+                f"SELECT {pid}, {frm} AS wk_from, {to} AS wk_to, {_code_expr(src, 'code')} AS code, "
+                f"({_raw_not_null(src, 'from_week')} AND {_raw_not_null(src, 'to_week')}) AS _has_week, "
+                f"CAST({src.col('from_week')} AS VARCHAR) || '..' || CAST({src.col('to_week')} AS VARCHAR) AS _week_raw, "
+                f"_row, _file FROM raw_{t})"
+            )
+        weeks = wide_columns(src.columns, wide_pattern)
+        unions = []
+        for lower, wk in weeks.items():
+            wk_sql = "CAST(NULL AS INTEGER)" if wk is None else str(wk)
+            unions.append(
+                f"SELECT {pid}, {wk_sql} AS wk, {_code_expr(src, lower)} AS code, true AS _has_week, "
+                f"'{src.columns[lower].split(chr(9))[0]}' AS _week_raw, _row, _file FROM raw_{t} "
+                f"WHERE {_text(src, lower)} IS NOT NULL"
+            )
+        return " UNION ALL ".join(unions)
+    if t == "employment":
+        cols = [
+            pid,
+            f"{_month_expr(src, 'month')} AS mo",
+            f"{_num_expr(src, 'employment_rate')} AS employment_rate",
+            (f"{_num_expr(src, 'hours')}" if "hours" in src.columns else "CAST(NULL AS DOUBLE)") + " AS hours",
+            (f"{_text(src, 'industry')}" if "industry" in src.columns else "CAST(NULL AS VARCHAR)") + " AS industry",
+            (f"TRY_CAST({_text(src, 'temp_agency')} AS BOOLEAN)" if "temp_agency" in src.columns else "false")
+            + " AS temp_agency",
+            f"{_raw_not_null(src, 'month')} AS _has_month",
+            f"{_raw_not_null(src, 'employment_rate')} AS _has_rate",
+            ("(" + _raw_not_null(src, "hours") + ")" if "hours" in src.columns else "false") + " AS _has_hours",
+            ("(" + _raw_not_null(src, "temp_agency") + ")" if "temp_agency" in src.columns else "false")
+            + " AS _has_temp",
+        ]
+        return f"SELECT {', '.join(cols)}, _row, _file FROM raw_{t}"
+    # events
+    cols = [pid, f"{_date_expr(src, 'date')} AS date", f"{_text(src, 'event')} AS event"]
+    cols.append(f"{_text(src, 'unit')} AS unit" if "unit" in src.columns else "CAST(NULL AS VARCHAR) AS unit")
+    named = {"person_id", "date", "event", "unit"}
+    cols += [f"{src.col(c)} AS \"{c}\"" for c in src.columns if c not in named]
+    cols.append(f"{_raw_not_null(src, 'date')} AS _has_date")
+    return f"SELECT {', '.join(cols)}, _row, _file FROM raw_{t}"

@@ -1,0 +1,285 @@
+"""Enforce the data contract and summarise what a data folder holds.
+
+Row rules are checked in one scan per table; failures become `Problem`s naming file, column, the first rows
+and the rule. Things that are not errors but must never pass silently (codes missing from the catalogue,
+people missing from `persons`, unknown municipality codes) are counted in the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+
+import duckdb
+import pandas as pd
+
+from virkning.errors import Problem
+from virkning.registers import calendar
+from virkning.registers.catalogue import Catalogue
+from virkning.registers.contract import EDUCATIONS, ORIGINS, SEXES, TABLES, TableSpec
+from virkning.registers.readers import Source, staging_sql
+
+
+def _in(values) -> str:
+    return "(" + ", ".join("'" + v + "'" for v in values) + ")"
+
+
+# (column, rule shown to the user, SQL that is true for a row breaking it)
+ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
+    "persons": [
+        ("person_id", "is missing", "person_id IS NULL"),
+        ("birth_date", "is missing", "NOT _has_birth_date"),
+        ("birth_date", "is not a date (expected YYYY-MM-DD)", "_has_birth_date AND birth_date IS NULL"),
+        ("birth_date", "lies in the future", "birth_date > current_date"),
+        ("sex", f"must be one of {', '.join(SEXES)}", f"sex IS NULL OR sex NOT IN {_in(SEXES)}"),
+        ("municipality", "must be a 3-digit municipality code",
+         r"municipality IS NULL OR NOT regexp_full_match(municipality, '\d{3}')"),
+        ("origin", f"must be one of {', '.join(ORIGINS)} (or empty)", f"origin IS NOT NULL AND origin NOT IN {_in(ORIGINS)}"),
+        ("education", f"must be one of {', '.join(EDUCATIONS)} (or empty)",
+         f"education IS NOT NULL AND education NOT IN {_in(EDUCATIONS)}"),
+    ],
+    "benefits": [
+        ("person_id", "is missing", "person_id IS NULL"),
+        ("week", "is missing", "NOT _has_week"),
+        ("week", "is not an ISO week (expected YYYY-Www or YYYYWW; week 53 exists only in 53-week years; "
+                 "a spell's from_week must not be after its to_week)", "_has_week AND wk IS NULL"),
+        ("code", "must be a 3-digit DREAM code", r"code IS NULL OR NOT regexp_full_match(code, '\d{3}')"),
+    ],
+    "employment": [
+        ("person_id", "is missing", "person_id IS NULL"),
+        ("month", "is missing", "NOT _has_month"),
+        ("month", "is not a month (expected YYYY-MM)", "_has_month AND mo IS NULL"),
+        ("employment_rate", "is missing", "NOT _has_rate"),
+        ("employment_rate", "is not a number", "_has_rate AND employment_rate IS NULL"),
+        ("employment_rate", "must be >= 0", "employment_rate < 0"),
+        ("hours", "is not a number", "_has_hours AND hours IS NULL"),
+        ("hours", "must be >= 0", "hours < 0"),
+        ("temp_agency", "must be true or false", "_has_temp AND temp_agency IS NULL"),
+    ],
+    "events": [
+        ("person_id", "is missing", "person_id IS NULL"),
+        ("date", "is missing", "NOT _has_date"),
+        ("date", "is not a date (expected YYYY-MM-DD)", "_has_date AND date IS NULL"),
+        ("event", "is missing", "event IS NULL"),
+    ],
+}
+
+# Internal key columns and how to show a key value to the user.
+KEYS = {"persons": ("person_id",), "benefits": ("person_id", "wk"), "employment": ("person_id", "mo")}
+KEY_WORDS = {"persons": "person_id", "benefits": "person-week", "employment": "person-month"}
+
+
+@dataclass(frozen=True)
+class TableSummary:
+    name: str
+    file: str
+    layout: str
+    rows: int
+    persons: int
+    first: str | None = None
+    last: str | None = None
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """What a data folder holds and what is wrong with it. `ok` is False if any contract rule is broken."""
+
+    folder: str
+    problems: tuple[Problem, ...]
+    tables: dict[str, TableSummary] = field(default_factory=dict)
+    codes: pd.DataFrame = field(default_factory=pd.DataFrame)  # code, label, state, weeks (rows), known
+    unknown_codes: pd.DataFrame = field(default_factory=pd.DataFrame)  # code, weeks, persons
+    orphans: dict[str, dict[str, int]] = field(default_factory=dict)  # table -> {persons, rows}
+    unknown_municipalities: pd.DataFrame = field(default_factory=pd.DataFrame)  # municipality, persons
+    events: pd.DataFrame = field(default_factory=pd.DataFrame)  # event, rows, persons
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def codes_by_state(self) -> pd.DataFrame:
+        known = self.codes[self.codes["known"]] if len(self.codes) else self.codes
+        if not len(known):
+            return pd.DataFrame(columns=["state", "codes", "weeks"])
+        return (
+            known.groupby("state", as_index=False)
+            .agg(codes=("code", "size"), weeks=("weeks", "sum"))
+            .sort_values("weeks", ascending=False, ignore_index=True)
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "folder": self.folder,
+            "ok": self.ok,
+            "problems": [str(p) for p in self.problems],
+            "tables": {k: v.to_dict() for k, v in self.tables.items()},
+            "codes_by_state": self.codes_by_state().to_dict(orient="records"),
+            "unknown_codes": self.unknown_codes.to_dict(orient="records"),
+            "orphans": self.orphans,
+            "unknown_municipalities": self.unknown_municipalities.to_dict(orient="records"),
+            "events": self.events.to_dict(orient="records"),
+        }
+
+
+def _first_rows(con, view: str, where: str, n: int = 5) -> list[tuple[int, str]]:
+    return con.execute(f"SELECT _row, _file FROM {view} WHERE {where} ORDER BY _file, _row LIMIT {n}").fetchall()
+
+
+def _problem(src: Source, column: str, rule: str, rows: list[tuple[int, str]], count: int) -> Problem:
+    files = sorted({f for _, f in rows})
+    file = src.label if len(files) <= 1 and len(src.files) == 1 else ", ".join(files)
+    return Problem(file, column, rule, [r for r, _ in rows], n_rows=count)
+
+
+def check_rows(con: duckdb.DuckDBPyConnection, src: Source, spec: TableSpec) -> list[Problem]:
+    view = f"{spec.name}_rows"
+    rules = ROW_RULES[spec.name]
+    counts = con.execute(
+        "SELECT " + ", ".join(f"count(*) FILTER (WHERE {bad})" for _, _, bad in rules) + f" FROM {view}"
+    ).fetchall()[0]
+    problems = []
+    for (column, rule, bad), count in zip(rules, counts):
+        if count:
+            shown = {"week": "from_week/to_week" if src.layout == "spells" else ("week columns" if src.layout == "wide" else "week")}
+            problems.append(_problem(src, shown.get(column, column), rule, _first_rows(con, view, bad), count))
+    return problems
+
+
+def check_key(con: duckdb.DuckDBPyConnection, src: Source, spec: TableSpec) -> list[Problem]:
+    if spec.name not in KEYS:
+        return []
+    view, keys = f"{spec.name}_rows", KEYS[spec.name]
+    key_list = ", ".join(keys)
+    not_null = " AND ".join(f"{k} IS NOT NULL" for k in keys)
+    dup = f"SELECT {key_list} FROM {view} WHERE {not_null} GROUP BY ALL HAVING count(*) > 1"
+    n_dup = con.execute(f"SELECT count(*) FROM ({dup})").fetchall()[0][0]
+    if not n_dup:
+        return []
+    example = con.execute(f"{dup} ORDER BY ALL LIMIT 1").fetchall()[0]
+    rows = con.execute(
+        f"SELECT _row, _file FROM {view} SEMI JOIN ({dup} ORDER BY ALL LIMIT 3) d USING ({key_list}) "
+        f"ORDER BY {key_list}, _file, _row LIMIT 6"
+    ).fetchall()
+    shown = f"person {example[0]}"
+    if spec.name == "benefits":
+        shown += f", week {calendar.week_label(example[1])}"
+    elif spec.name == "employment":
+        shown += f", month {calendar.month_label(example[1])}"
+    column = {"persons": "person_id", "benefits": "person_id + week", "employment": "person_id + month"}[spec.name]
+    rule = (
+        f"each {KEY_WORDS[spec.name]} may appear only once; {n_dup} {'appears' if n_dup == 1 else 'appear'} more than once (e.g. {shown})"
+        + ("; overlapping spells" if src.layout == "spells" else "")
+    )
+    return [Problem(src.label, column, rule, [r for r, _ in rows], n_rows=len(rows))]
+
+
+def summarise(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], catalogue: Catalogue) -> dict:
+    """Counts for the report; run only on data that passed the row rules."""
+    out: dict = {"tables": {}}
+    for name, src in sources.items():
+        view = f"{name}_rows"
+        if name == "benefits":
+            rows, persons, lo, hi = con.execute(
+                f"SELECT count(*), count(DISTINCT person_id), min(wk), max(wk) FROM {view}"
+            ).fetchall()[0]
+            lo, hi = (calendar.week_label(lo), calendar.week_label(hi)) if rows else (None, None)
+        elif name == "employment":
+            rows, persons, lo, hi = con.execute(
+                f"SELECT count(*), count(DISTINCT person_id), min(mo), max(mo) FROM {view}"
+            ).fetchall()[0]
+            lo, hi = (calendar.month_label(lo), calendar.month_label(hi)) if rows else (None, None)
+        elif name == "events":
+            rows, persons, lo, hi = con.execute(
+                f"SELECT count(*), count(DISTINCT person_id), min(date), max(date) FROM {view}"
+            ).fetchall()[0]
+            lo, hi = (str(lo), str(hi)) if rows else (None, None)
+        else:
+            rows, persons, lo, hi = con.execute(
+                f"SELECT count(*), count(DISTINCT person_id), min(birth_date), max(birth_date) FROM {view}"
+            ).fetchall()[0]
+            lo, hi = (str(lo), str(hi)) if rows else (None, None)
+        out["tables"][name] = TableSummary(name, src.label, src.layout, rows, persons, lo, hi)
+
+    if "benefits" in sources:
+        codes = con.sql("SELECT code, count(*) AS weeks FROM benefits_rows GROUP BY code ORDER BY code").df()
+        cat = catalogue.table[["code", "label", "state"]]
+        codes = codes.merge(cat, on="code", how="left")
+        codes["known"] = codes["state"].notna()
+        out["codes"] = codes[["code", "label", "state", "weeks", "known"]]
+        unknown = codes.loc[~codes["known"], ["code", "weeks"]]
+        if len(unknown):
+            con.register("_unknown_codes", unknown[["code"]])
+            persons = con.sql(
+                "SELECT code, count(DISTINCT person_id) AS persons FROM benefits_rows "
+                "SEMI JOIN _unknown_codes USING (code) GROUP BY code"
+            ).df()
+            con.unregister("_unknown_codes")
+            unknown = unknown.merge(persons, on="code", how="left")
+        else:
+            unknown = pd.DataFrame(columns=["code", "weeks", "persons"])
+        out["unknown_codes"] = unknown.reset_index(drop=True)
+
+    out["orphans"] = {}
+    for name in ("benefits", "employment", "events"):
+        if name in sources:
+            persons, rows = con.execute(
+                f"SELECT count(DISTINCT person_id), count(*) FROM {name}_rows ANTI JOIN persons_rows USING (person_id)"
+            ).fetchall()[0]
+            out["orphans"][name] = {"persons": int(persons), "rows": int(rows)}
+
+    known = _known_municipalities()
+    if known is not None:
+        con.register("_known_mun", known)
+        out["unknown_municipalities"] = con.sql(
+            "SELECT municipality, count(*) AS persons FROM persons_rows ANTI JOIN _known_mun USING (municipality) "
+            "GROUP BY municipality ORDER BY municipality"
+        ).df()
+        con.unregister("_known_mun")
+    if "events" in sources:
+        out["events"] = con.sql(
+            "SELECT event, count(*) AS rows, count(DISTINCT person_id) AS persons FROM events_rows "
+            "GROUP BY event ORDER BY rows DESC, event"
+        ).df()
+    return out
+
+
+def _known_municipalities() -> pd.DataFrame | None:
+    path = resources.files("virkning.registers").joinpath("municipalities.csv")
+    if not path.is_file():
+        return None
+    t = pd.read_csv(str(path), dtype=str)
+    return t[["code"]].rename(columns={"code": "municipality"})
+
+
+def missing_columns(src: Source, spec: TableSpec, wide_pattern: str) -> list[Problem]:
+    if spec.name == "benefits":
+        if src.layout == "unknown":
+            return [Problem(src.label, None,
+                            "benefits need columns person_id, week, code (long), or person_id, code, from_week, "
+                            f"to_week (spells), or person_id plus weekly columns named like '{wide_pattern}' (wide); "
+                            f"found {', '.join(c.split(chr(9))[0] for c in src.columns.values())}")]
+        return []
+    missing = [c for c in spec.required if c not in src.columns]
+    if missing:
+        return [Problem(src.label, ", ".join(missing), f"required column(s) missing; found "
+                        f"{', '.join(c.split(chr(9))[0] for c in src.columns.values())}")]
+    return []
+
+
+def create_staging(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], wide_pattern: str) -> None:
+    for name, src in sources.items():
+        con.execute(f"CREATE VIEW {name}_rows AS {staging_sql(src, TABLES[name], wide_pattern)}")
+
+
+def run_checks(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]) -> list[Problem]:
+    problems: list[Problem] = []
+    for name, src in sources.items():
+        problems += check_rows(con, src, TABLES[name])
+    # Keys are checked only where values parsed, so one bad week is not also reported as a duplicate.
+    for name, src in sources.items():
+        problems += check_key(con, src, TABLES[name])
+    return problems
+
