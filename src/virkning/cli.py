@@ -1,0 +1,160 @@
+"""The `virkning` command: a thin layer that parses arguments, calls the public API and prints results.
+
+Exit codes: 0 success, 1 the input or design is wrong (message says what to fix), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from virkning import __version__
+from virkning.errors import VirkningError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Register-based evaluation of Danish employment interventions.",
+)
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _fail(exc: VirkningError) -> None:
+    err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
+    if version:
+        console.print(__version__)
+        raise typer.Exit(0)
+
+
+@app.command()
+def synth(
+    out: Path = typer.Option(..., "--out", help="Folder to write the synthetic registers to (new or from an earlier synth)."),
+    persons: int = typer.Option(100_000, "--persons", min=1000, help="Number of persons in the population."),
+    seed: int = typer.Option(2018, "--seed", help="Random seed; the same seed gives identical files."),
+    start: str = typer.Option("2015-01-01", "--start", help="First day of the register period."),
+    end: str = typer.Option("2019-07-31", "--end", help="Last day of the register period."),
+    fmt: str = typer.Option("parquet", "--format", help="parquet or csv."),
+) -> None:
+    """Write synthetic national registers with a Seniorvikar-like programme and its true effects (truth.json)."""
+    from virkning.synth import generate
+
+    if fmt not in ("parquet", "csv"):
+        err.print(f"error: --format expected one of parquet, csv; got '{fmt}'")
+        raise typer.Exit(2)
+    try:
+        with console.status("Simulating registers ...") as status:
+            summary = generate(out, persons=persons, seed=seed, start=start, end=end, fmt=fmt,
+                               progress=lambda msg: status.update(msg))
+    except VirkningError as exc:
+        _fail(exc)
+    info = summary.to_dict()
+    table = Table(title=f"Synthetic registers in {out}")
+    table.add_column("item")
+    table.add_column("value", justify="right")
+    for key, value in info.items():
+        if isinstance(value, (int, float, str)):
+            table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
+    console.print(table)
+
+
+@app.command()
+def validate(
+    data: Path = typer.Option(..., "--data", help="Data folder with persons, benefits, employment (and events)."),
+    catalogue: Optional[Path] = typer.Option(None, "--catalogue", help="CSV of DREAM codes that overrides/extends the shipped catalogue."),
+    wide_pattern: str = typer.Option("y_YYWW", "--wide-pattern", help="Column names of DREAM's wide layout (YYYY or YY, and WW)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Check a data folder against the data contract and summarise it. Exit 1 if any rule is broken."""
+    from virkning.registers import LoadOptions
+    from virkning.registers import validate as run
+
+    started = time.perf_counter()
+    try:
+        report = run(data, LoadOptions(wide_pattern=wide_pattern, catalogue=str(catalogue) if catalogue else None))
+    except VirkningError as exc:
+        _fail(exc)
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str))
+        raise typer.Exit(0 if report.ok else 1)
+    if not report.ok:
+        err.print(f"[bold red]{len(report.problems)} problem(s)[/] in {data}; nothing was written:", markup=True)
+        for p in report.problems:
+            err.print(f"- {p}", markup=False, soft_wrap=True)
+        raise typer.Exit(1)
+    _print_report(report)
+    console.print(f"Valid. Checked in {time.perf_counter() - started:.1f} s.")
+
+
+def _print_report(report) -> None:
+    t = Table(title=f"Tables in {report.folder}")
+    for col in ("table", "file", "layout", "rows", "persons", "from", "to"):
+        t.add_column(col, justify="right" if col in ("rows", "persons") else "left")
+    for s in report.tables.values():
+        t.add_row(s.name, s.file, s.layout, f"{s.rows:,}", f"{s.persons:,}", s.first or "", s.last or "")
+    console.print(t)
+    by_state = report.codes_by_state()
+    if len(by_state):
+        t = Table(title="Benefit weeks by state (DREAM code catalogue)")
+        for col in ("state", "codes", "weeks"):
+            t.add_column(col, justify="left" if col == "state" else "right")
+        for r in by_state.itertuples():
+            t.add_row(r.state, str(r.codes), f"{r.weeks:,}")
+        console.print(t)
+    if len(report.unknown_codes):
+        t = Table(title="Codes not in the catalogue (kept; their months have status 'ukendt')")
+        for col in ("code", "weeks", "persons"):
+            t.add_column(col, justify="right")
+        for r in report.unknown_codes.itertuples():
+            t.add_row(r.code, f"{r.weeks:,}", f"{r.persons:,}")
+        console.print(t)
+    else:
+        console.print("Every benefit code is in the catalogue.")
+    for table, o in report.orphans.items():
+        if o["persons"]:
+            console.print(f"{table}: {o['persons']:,} person(s) with {o['rows']:,} row(s) are not in persons.")
+    if not any(o["persons"] for o in report.orphans.values()):
+        console.print("Every person in benefits, employment and events is in persons.")
+    if len(report.unknown_municipalities):
+        console.print(f"Unknown municipality codes: {', '.join(report.unknown_municipalities['municipality'])}")
+    if len(report.events):
+        console.print("Events: " + ", ".join(f"{r.event} {r.rows:,}" for r in report.events.itertuples()))
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for the synthetic data and results."),
+    persons: int = typer.Option(100_000, "--persons", min=1000, help="Size of the synthetic population."),
+    seed: int = typer.Option(2018, "--seed"),
+) -> None:
+    """Generate synthetic registers, validate them and build covariates and outcomes for the programme's participants."""
+    from virkning.demo import run_demo
+
+    try:
+        run_demo(out, persons=persons, seed=seed, console=console)
+    except VirkningError as exc:
+        _fail(exc)
+
+
+def main() -> None:
+    try:
+        app()
+    except VirkningError as exc:  # pragma: no cover - commands catch their own
+        err.print(f"error: {exc}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+
+def write_folder(folder: Path, tables: dict[str, pd.DataFrame], fmt: str = "csv") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        if fmt == "csv":
+            frame.to_csv(folder / f"{name}.csv", index=False)
+        else:
+            frame.to_parquet(folder / f"{name}.parquet", index=False)
+    return folder
+
+
+def folder_fingerprint(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def small_tables() -> dict[str, pd.DataFrame]:
+    """Three persons with hand-checkable histories (weeks are ISO weeks of 2018)."""
+    persons = pd.DataFrame(
+        {
+            "person_id": ["A", "B", "C"],
+            "birth_date": ["1960-03-15", "1958-01-08", "1990-01-01"],
+            "sex": ["M", "K", "K"],
+            "municipality": ["101", "851", "751"],
+            "origin": ["dansk", "indvandrer", "dansk"],
+            "education": ["LVU", "erhvervsfaglig", "gymnasial"],
+            "a_kasse": ["Akademikernes A-kasse", None, "3F"],
+            "region": ["Hovedstaden", "Nordjylland", "Østjylland"],
+            "extra_cov": [1, 0, 2],
+        }
+    )
+    # A: dagpenge weeks 1-10 of 2018 except week 4 (sickness 890), activation 213 in weeks 11-12, no code after.
+    a = [("A", f"2018-W{w:02d}", "890" if w == 4 else ("213" if w > 10 else "111")) for w in range(1, 13)]
+    # B: dagpenge 2017-W50..2018-W08, dead from 2018-W09.
+    b = [("B", f"2017-W{w:02d}", "111") for w in range(50, 53)] + [("B", f"2018-W{w:02d}", "111") for w in range(1, 9)]
+    b += [("B", f"2018-W{w:02d}", "999") for w in range(9, 14)]
+    # C: cash benefit 130 weeks 1-3, an unknown code 555 in week 5.
+    c = [("C", f"2018-W{w:02d}", "130") for w in (1, 2, 3)] + [("C", "2018-W05", "555")]
+    benefits = pd.DataFrame(a + b + c, columns=["person_id", "week", "code"])
+    employment = pd.DataFrame(
+        {
+            "person_id": ["A", "A", "A", "C", "C"],
+            "month": ["2017-12", "2018-04", "2018-05", "2018-02", "2018-03"],
+            "employment_rate": [0.5, 0.25, 1.0, 1.0, 0.0],
+            "temp_agency": [False, True, False, False, False],
+        }
+    )
+    events = pd.DataFrame({"person_id": ["A", "A", "B"], "date": ["2018-03-14", "2018-04-02", "2018-01-03"],
+                           "event": ["informationsmøde"] * 3, "unit": ["P1", "P1", "P2"]})
+    return {"persons": persons, "benefits": benefits, "employment": employment, "events": events}
