@@ -100,13 +100,13 @@ def _q(name: str) -> str:
 class Panel:
     """Covariates and outcomes for (person_id, index week) pairs over a loaded `Registers`."""
 
-    def __init__(self, registers):
+    def __init__(self, registers, end_month: str | None = None):
         self.regs = registers
         self.con = registers.con
         self.catalogue = registers.catalogue
         cols = [r[0] for r in self.con.execute("DESCRIBE persons").fetchall()]
         self.person_columns = tuple(c for c in cols if c != "person_id")
-        self._end_month: int | None = None
+        self._end_month: int | None = calendar.parse_month(end_month) if end_month else None
 
     # ---- pairs -------------------------------------------------------------------------------------------
     def _register_pairs(self, pairs: pd.DataFrame) -> int:

@@ -65,7 +65,11 @@ def _open(folder: Path, options: LoadOptions, con: duckdb.DuckDBPyConnection) ->
         readers.attach(con, name, kind, files)
         cols = readers.describe(con, name)
         layout = readers.benefits_layout(cols, options.wide_pattern) if name == "benefits" else "long"
-        src = readers.Source(name, files, kind, cols, layout)
+        numeric = ()
+        if name in ("persons", "events"):
+            named = {*spec.required, *spec.optional}
+            numeric = readers.numeric_text_columns(con, name, cols, named)
+        src = readers.Source(name, files, kind, cols, layout, numeric)
         col_problems = missing_columns(src, spec, options.wide_pattern)
         problems += col_problems
         if not col_problems:
@@ -111,10 +115,11 @@ class Registers:
         self.report = report
         self.tables = tuple(report.tables)
 
-    def panel(self):
+    def panel(self, end_month: str | None = None):
+        """The panel over these registers; `end_month` (YYYY-MM) overrides the end of data used for censoring."""
         from virkning.panel import Panel
 
-        return Panel(self)
+        return Panel(self, end_month=end_month)
 
     def persons(self) -> pd.DataFrame:
         return self.con.sql("SELECT * FROM persons ORDER BY person_id").df()

@@ -27,6 +27,7 @@ class Source:
     kind: str  # parquet | csv | sas7bdat
     columns: dict[str, str]  # lower-case name -> (name in file, DuckDB type) as "name\ttype"
     layout: str = "long"  # benefits only: long | spells | wide
+    numeric: tuple[str, ...] = ()  # text columns (CSV) whose every value is a number: kept as numbers
 
     @property
     def label(self) -> str:
@@ -221,6 +222,27 @@ def _raw_not_null(src: Source, name: str) -> str:
     return f"({_text(src, name)} IS NOT NULL)"
 
 
+def _extra(src: Source, name: str) -> str:
+    if name in src.numeric:
+        return f"TRY_CAST({_text(src, name)} AS DOUBLE) AS \"{name}\""
+    return f"{src.col(name)} AS \"{name}\""
+
+
+def numeric_text_columns(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], skip: set[str]) -> tuple[str, ...]:
+    """Text columns whose non-empty values all read as numbers (user covariates in CSV files)."""
+    cand = [c for c, spec in columns.items() if c not in skip and spec.split("\t")[1] == "VARCHAR"]
+    if not cand:
+        return ()
+    q = lambda c: '"' + columns[c].split("\t")[0] + '"'
+    checks = ", ".join(
+        f"count(*) FILTER (WHERE NULLIF(trim({q(c)}), '') IS NOT NULL AND TRY_CAST(trim({q(c)}) AS DOUBLE) IS NULL) = 0 "
+        f"AND count(NULLIF(trim({q(c)}), '')) > 0"
+        for c in cand
+    )
+    flags = con.execute(f"SELECT {checks} FROM raw_{table}").fetchall()[0]
+    return tuple(c for c, ok in zip(cand, flags) if ok)
+
+
 def staging_sql(src: Source, spec: TableSpec, wide_pattern: str) -> str:
     """SELECT producing the staging view `<table>_rows` (internal types, `_row`, `_file`, raw-presence flags)."""
     t = spec.name
@@ -236,7 +258,7 @@ def staging_sql(src: Source, spec: TableSpec, wide_pattern: str) -> str:
         for opt in spec.optional:
             cols.append(f"{_text(src, opt)} AS {opt}" if opt in src.columns else f"CAST(NULL AS VARCHAR) AS {opt}")
         named = {"person_id", "birth_date", "sex", "municipality", *spec.optional}
-        cols += [f"{src.col(c)} AS \"{c}\"" for c in src.columns if c not in named]
+        cols += [_extra(src, c) for c in src.columns if c not in named]
         cols.append(f"{_raw_not_null(src, 'birth_date')} AS _has_birth_date")
         return f"SELECT {', '.join(cols)}, _row, _file FROM raw_{t}"
     if t == "benefits":
@@ -287,6 +309,6 @@ def staging_sql(src: Source, spec: TableSpec, wide_pattern: str) -> str:
     cols = [pid, f"{_date_expr(src, 'date')} AS date", f"{_text(src, 'event')} AS event"]
     cols.append(f"{_text(src, 'unit')} AS unit" if "unit" in src.columns else "CAST(NULL AS VARCHAR) AS unit")
     named = {"person_id", "date", "event", "unit"}
-    cols += [f"{src.col(c)} AS \"{c}\"" for c in src.columns if c not in named]
+    cols += [_extra(src, c) for c in src.columns if c not in named]
     cols.append(f"{_raw_not_null(src, 'date')} AS _has_date")
     return f"SELECT {', '.join(cols)}, _row, _file FROM raw_{t}"

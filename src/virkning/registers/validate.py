@@ -160,8 +160,8 @@ def check_key(con: duckdb.DuckDBPyConnection, src: Source, spec: TableSpec) -> l
         return []
     example = con.execute(f"{dup} ORDER BY ALL LIMIT 1").fetchall()[0]
     rows = con.execute(
-        f"SELECT _row, _file FROM {view} SEMI JOIN ({dup} ORDER BY ALL LIMIT 3) d USING ({key_list}) "
-        f"ORDER BY {key_list}, _file, _row LIMIT 6"
+        f"SELECT DISTINCT _row, _file FROM {view} SEMI JOIN ({dup} ORDER BY ALL LIMIT 3) d USING ({key_list}) "
+        f"ORDER BY _file, _row LIMIT 6"
     ).fetchall()
     shown = f"person {example[0]}"
     if spec.name == "benefits":

@@ -1,0 +1,147 @@
+"""Panel covariates, month status and outcomes: hand-computed cases and an independent pandas computation."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import write_folder
+from reference import panel_pandas
+from virkning.errors import CovariateNameError
+from virkning.registers import load
+from virkning.registers.catalogue import STATES, load_catalogue
+
+COVS = ["age", "sex", "extra_cov", "weeks_ledig_52w", "weeks_sygdom_52w", "in_ledig_at_-1", "in_ledig_at_0",
+        "spell_weeks", "employment_12m", "employment_at_0", "employment_at_1", "weeks_passiv_ledig_52w"]
+
+
+@pytest.fixture
+def regs(tmp_path, small_tables):
+    r = load(write_folder(tmp_path / "d", small_tables))
+    yield r
+    r.close()
+
+
+def test_covariates_by_hand(regs):
+    pairs = pd.DataFrame({"person_id": ["A", "B", "C", "A"], "index_week": ["2018-W10", "2018-W05", "2018-W05", "2018-W01"]})
+    got = regs.panel().covariates(pairs, COVS).set_index(["person_id", "index_week"])
+    a10 = got.loc[("A", "2018-W10")]
+    assert a10["age"] == 57  # born 15 March 1960, index Monday 5 March 2018
+    assert (a10["weeks_ledig_52w"], a10["weeks_sygdom_52w"], a10["weeks_passiv_ledig_52w"]) == (8, 1, 8)
+    assert (a10["in_ledig_at_-1"], a10["in_ledig_at_0"], a10["spell_weeks"]) == (1, 1, 6)  # run W05-W12
+    assert a10["employment_12m"] == pytest.approx(0.5)  # Dec 2017
+    assert (a10["employment_at_0"], a10["employment_at_1"]) == (0.0, 0.25)
+    b5 = got.loc[("B", "2018-W05")]
+    assert (b5["age"], b5["spell_weeks"], b5["weeks_ledig_52w"], b5["extra_cov"]) == (60, 8, 7, 0)  # run from 2017-W50
+    c5 = got.loc[("C", "2018-W05")]
+    assert (c5["age"], c5["spell_weeks"], c5["weeks_ledig_52w"], c5["in_ledig_at_0"]) == (28, 0, 0, 0)
+    a1 = got.loc[("A", "2018-W01")]
+    assert (a1["spell_weeks"], a1["weeks_ledig_52w"], a1["employment_12m"]) == (1, 0, 0.5)
+    assert list(got.columns) == COVS
+
+
+def test_month_status_and_outcomes_by_hand(regs):
+    panel = regs.panel(end_month="2018-05")
+    pairs = pd.DataFrame({"person_id": ["A", "A", "B", "C", "C"],
+                          "index_week": ["2018-W10", "2018-W01", "2018-W05", "2018-W01", "2017-W50"]})
+    out = panel.outcomes(pairs, horizon=3)
+    cols = out[["status_1", "status_2", "status_3"]].astype(object)
+    status = cols.where(cols.notna(), None).values.tolist()
+    assert status == [
+        ["vikar", "beskæftiget", None],                # Apr temp job 0.25, May job; June after end of data
+        ["ledig", "ledig", "vikar"],                   # Feb 111 x4; Mar 111 x2 + 213 x2 + empty week
+        ["død", "selvforsørgende", "selvforsørgende"],  # Mar 999 x5
+        ["beskæftiget", "selvforsørgende", "selvforsørgende"],  # Feb job beats unknown code 555
+        ["kontanthjælp", "beskæftiget", "selvforsørgende"],     # Jan 130 x3
+    ]
+    assert out["followup"].tolist() == [2, 3, 3, 3, 3]
+    assert out["first_beskæftiget"].tolist() == [1, 3, pd.NA, 1, 2]
+    assert out["first_vikar"].tolist() == [1, 3, pd.NA, pd.NA, pd.NA]
+    assert out["first_tilbagetrukket"].tolist() == [pd.NA, pd.NA, 1, pd.NA, pd.NA]
+    assert out["exit_beskæftiget_2"].tolist() == [1, 0, 0, 1, 1]
+    # an exit already seen stays known after the end of data; a month not observed is NaN
+    assert out.loc[0, "exit_beskæftiget_3"] == 1 and np.isnan(out.loc[0, "benefit_weeks_3"])
+    assert np.isnan(out.loc[0, "exit_tilbagetrukket_3"])
+    assert out["benefit_weeks_1"].tolist() == [0, 4, 0, 0, 3]
+    assert out["benefit_weeks_2"].tolist() == [0, 4, 0, 0, 0]
+
+
+def test_index_month_from_date_overrides_thursday_rule(regs):
+    # Index date Monday 30 April 2018: its week's Thursday is 3 May, but the calendar month is April.
+    pairs = pd.DataFrame({"person_id": ["A"], "index_week": ["2018-W18"], "index_date": ["2018-04-30"]})
+    m = regs.panel(end_month="2018-06").months(pairs, 0, 1)
+    assert m["mo"].tolist() == [2018 * 12 + 3, 2018 * 12 + 4] and m["status"].tolist() == ["vikar", "beskæftiget"]
+
+
+def test_bad_covariate_names(regs):
+    panel = regs.panel()
+    pairs = pd.DataFrame({"person_id": ["A"], "index_week": ["2018-W10"]})
+    with pytest.raises(CovariateNameError, match="'arbejdsløs' is not a state"):
+        panel.covariates(pairs, ["weeks_arbejdsløs_52w"])
+    with pytest.raises(CovariateNameError, match="'height' is not a covariate name; expected age, sex"):
+        panel.covariates(pairs, ["height"])
+    with pytest.raises(CovariateNameError, match="repeat"):
+        panel.covariates(pairs, ["age", "age"])
+    assert panel.covariates(pairs, ["weeks_foertidspension_52w"]).iloc[0, 2] == 0  # ASCII spelling accepted
+
+
+# ---- agreement with an independent pandas computation on random registers ---------------------------------
+
+def _random_registers(rng, n=250):
+    weeks = [y * 100 + w for y in (2016, 2017, 2018) for w in range(1, 53)]
+    codes = ["111", "213", "130", "890", "651", "555", "999", "621", "783"]
+    p_code = [0.35, 0.1, 0.15, 0.1, 0.08, 0.04, 0.03, 0.1, 0.05]
+    b_rows, e_rows = [], []
+    for i in range(n):
+        pid = f"P{i:04d}"
+        pos = 0
+        while pos < len(weeks):  # alternating spells of a code and of no code
+            length = int(rng.integers(1, 30))
+            if rng.random() < 0.55:
+                code = rng.choice(codes, p=p_code)
+                b_rows += [(pid, weeks[j], code) for j in range(pos, min(pos + length, len(weeks)))]
+            pos += length
+        for y in (2016, 2017, 2018):
+            for m in range(1, 13):
+                if rng.random() < 0.3:
+                    e_rows.append((pid, f"{y}-{m:02d}", round(float(rng.uniform(0, 1.2)), 3), bool(rng.random() < 0.2)))
+    persons = pd.DataFrame({
+        "person_id": [f"P{i:04d}" for i in range(n)],
+        "birth_date": [f"{rng.integers(1950, 1995)}-{rng.integers(1, 13):02d}-{rng.integers(1, 29):02d}" for _ in range(n)],
+        "sex": rng.choice(["M", "K"], n), "municipality": rng.choice(["101", "851", "461"], n),
+    })
+    benefits = pd.DataFrame(b_rows, columns=["person_id", "week", "code"])
+    employment = pd.DataFrame(e_rows, columns=["person_id", "month", "employment_rate", "temp_agency"])
+    return {"persons": persons, "benefits": benefits, "employment": employment}
+
+
+def test_agrees_with_independent_pandas(tmp_path):
+    rng = np.random.default_rng(7)
+    tables = _random_registers(rng)
+    regs = load(write_folder(tmp_path / "r", tables, fmt="parquet"))
+    panel = regs.panel()
+    pids = rng.choice(tables["persons"]["person_id"], 300)
+    iwks = rng.choice([y * 100 + w for y in (2017, 2018) for w in range(1, 41)], 300)
+    pairs = pd.DataFrame({"person_id": pids, "index_week": iwks})
+    names = ["age", "weeks_ledig_52w", "weeks_sygdom_52w", "weeks_tilbagetrukket_52w", "in_ledig_at_-1",
+             "in_ledig_at_0", "spell_weeks", "employment_12m", "employment_at_0"]
+    got = panel.covariates(pairs, names)
+    cat = load_catalogue().table[["code", "state", "retirement"]]
+    bens, emps = panel_pandas.prepare(tables["benefits"], tables["employment"], cat)
+    ref_pairs = pd.DataFrame({"person_id": pids, "iwk": [panel_pandas.wk_of(int(w)) for w in iwks]})
+    want = panel_pandas.covariates(tables["persons"], bens, emps, ref_pairs)
+    for name in names:
+        np.testing.assert_allclose(got[name].to_numpy(dtype=float), want[name].to_numpy(dtype=float), err_msg=name)
+    assert got["spell_weeks"].max() > 10 and got["weeks_ledig_52w"].mean() > 3  # the data exercise the rules
+
+    out = panel.outcomes(pairs, horizon=6)
+    ref = panel_pandas.month_status(bens, emps, ref_pairs, 6, list(STATES))
+    end_mo = panel.end_month()
+    imo = np.array([panel_pandas.month_of_wk(w) for w in ref_pairs["iwk"]])
+    for m in range(1, 7):
+        observed = imo + m <= end_mo
+        want_m = [r[m - 1] if o else None for r, o in zip(ref, observed)]
+        col = out[f"status_{m}"].astype(object)
+        assert col.where(col.notna(), None).tolist() == want_m, m
+    statuses = set(out[[f"status_{m}" for m in range(1, 7)]].stack())
+    assert {"ledig", "beskæftiget", "vikar", "selvforsørgende", "ukendt", "død"} <= statuses
+    regs.close()
