@@ -184,7 +184,12 @@ _DATE_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", 
 
 
 def _text(src: Source, name: str) -> str:
-    """A column as trimmed text; NULL for missing and empty values."""
+    """A column as trimmed text; NULL for missing and empty values. Whole numbers stored as floating point
+    (SAS has no integer type) lose their '.0', so codes and ids read the same from every format."""
+    typ = src.type(name)
+    if typ in ("DOUBLE", "FLOAT") or typ.startswith("DECIMAL"):
+        c = src.col(name)
+        return f"CASE WHEN {c} = round({c}) THEN CAST(CAST({c} AS BIGINT) AS VARCHAR) ELSE CAST({c} AS VARCHAR) END"
     return f"NULLIF(trim(CAST({src.col(name)} AS VARCHAR)), '')"
 
 
