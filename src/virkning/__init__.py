@@ -6,7 +6,8 @@ monitoring -> report. The names exported here are the public API.
 """
 
 from virkning.errors import VirkningError
+from virkning.estimate import match
 
 __version__ = "0.1.0"
 
-__all__ = ["VirkningError", "__version__"]
+__all__ = ["VirkningError", "__version__", "match"]

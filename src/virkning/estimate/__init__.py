@@ -1,0 +1,25 @@
+"""Generic estimation core: propensity scores, nearest-neighbour matching, balance and effects.
+
+Works on any pandas data frame (one row per unit), not only on register panels:
+
+    >>> m = virkning.match(df, treatment="treat", covariates=["age", "educ"], exact=["sex"])
+    >>> m.summary(); m.balance; m.effect("re78"); m.effects(["y1", "y2"])
+"""
+
+from virkning.estimate.balance import BalanceTable, balance_table, ess, love_plot
+from virkning.estimate.effects import EffectEstimate, estimate_effects
+from virkning.estimate.matching import match
+from virkning.estimate.options import (IgnoredOptionWarning, MatchConfig, MatchingWarning, PropensityWarning)
+from virkning.estimate.propensity import PropensityFit, fit_logit, fit_propensity
+from virkning.estimate.result import MatchInfo, MatchResult, MatchSummary
+
+
+def effects(result: MatchResult, outcomes, *, se: str = "cluster", n_boot: int = 999, seed: int | None = None,
+            level: float = 0.95):
+    """ATT for many outcomes at once (e.g. months 1..H): one row per outcome, see ``MatchResult.effects``."""
+    return result.effects(outcomes, se=se, n_boot=n_boot, seed=seed, level=level)
+
+
+__all__ = ["BalanceTable", "EffectEstimate", "IgnoredOptionWarning", "MatchConfig", "MatchInfo", "MatchResult",
+           "MatchSummary", "MatchingWarning", "PropensityFit", "PropensityWarning", "balance_table", "effects",
+           "estimate_effects", "ess", "fit_logit", "fit_propensity", "love_plot", "match"]
