@@ -137,7 +137,28 @@ class Panel:
         self.con.register("_pairs_df", frame)
         self.con.execute("CREATE OR REPLACE TEMP TABLE _pairs AS SELECT _pair, person_id, iwk, imo, CAST(idate AS DATE) AS idate FROM _pairs_df")
         self.con.unregister("_pairs_df")
+        self._restrict(frame["person_id"])
         return len(frame)
+
+    def _restrict(self, person_ids: pd.Series) -> None:
+        """Copy the benefit weeks and employment months of the pairs' persons into small temp tables (_pb, _pe).
+
+        One scan of each register per set of persons; every later query of the call (and of later calls with the
+        same persons, e.g. covariates then outcomes) joins the small tables instead of the registers.
+        """
+        persons = np.unique(person_ids.to_numpy().astype(str))
+        key = (len(persons), hash(persons.tobytes()))
+        if key == getattr(self, "_restricted", None):
+            return
+        self.con.register("_persons_df", pd.DataFrame({"person_id": persons}))
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _pp AS SELECT person_id FROM _persons_df")
+        self.con.unregister("_persons_df")
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _pb AS SELECT b.person_id, b.wk, b.code FROM benefits b SEMI JOIN _pp USING (person_id)")
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE _pe AS SELECT e.person_id, e.mo, e.employment_rate, e.temp_agency "
+            "FROM employment e SEMI JOIN _pp USING (person_id)"
+        )
+        self._restricted = key
 
     # ---- covariates --------------------------------------------------------------------------------------
     def covariates(self, pairs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
@@ -198,7 +219,7 @@ class Panel:
                 aggs.append(f"count(*) FILTER (WHERE b.wk = p.iwk + ({s.n}) AND {pred}) AS {_q(s.name)}")
         return self.con.sql(
             f"SELECT p._pair, {', '.join(aggs)} FROM _pairs p "
-            f"JOIN benefits b ON b.person_id = p.person_id AND b.wk >= p.iwk - {lo} AND b.wk <= p.iwk + {hi} "
+            f"JOIN _pb b ON b.person_id = p.person_id AND b.wk >= p.iwk - {lo} AND b.wk <= p.iwk + {hi} "
             f"LEFT JOIN catalogue c ON c.code = b.code GROUP BY p._pair"
         ).df()
 
@@ -213,7 +234,7 @@ class Panel:
                 aggs.append(f"sum(e.employment_rate) FILTER (WHERE e.mo = p.imo + ({s.n})) AS {_q(s.name)}")
         return self.con.sql(
             f"SELECT p._pair, {', '.join(aggs)} FROM _pairs p "
-            f"JOIN employment e ON e.person_id = p.person_id AND e.mo >= p.imo - {lo} AND e.mo <= p.imo + {hi} "
+            f"JOIN _pe e ON e.person_id = p.person_id AND e.mo >= p.imo - {lo} AND e.mo <= p.imo + {hi} "
             f"GROUP BY p._pair"
         ).df()
 
@@ -224,8 +245,7 @@ class Panel:
         pred = _selector_sql(s.state)
         return self.con.sql(
             f"""WITH w AS (
-                  SELECT b.person_id, b.wk FROM benefits b JOIN catalogue c ON c.code = b.code
-                  WHERE {pred} AND b.person_id IN (SELECT DISTINCT person_id FROM _pairs)),
+                  SELECT b.person_id, b.wk FROM _pb b JOIN catalogue c ON c.code = b.code WHERE {pred}),
                 runs AS (
                   SELECT person_id, min(wk) AS first_wk, max(wk) AS last_wk FROM (
                     SELECT person_id, wk, wk - row_number() OVER (PARTITION BY person_id ORDER BY wk) AS g FROM w)
@@ -268,7 +288,7 @@ class Panel:
         wk AS (
             SELECT p._pair, wk_to_mo(b.wk) - p.imo AS month, b.code, c.state, c.benefit, c.retirement
             FROM _pairs p
-            JOIN benefits b ON b.person_id = p.person_id
+            JOIN _pb b ON b.person_id = p.person_id
              AND b.wk BETWEEN date_to_wk(make_date(CAST((p.imo + {first}) // 12 AS BIGINT), CAST((p.imo + {first}) % 12 + 1 AS BIGINT), 1)) - 1
                           AND date_to_wk(make_date(CAST((p.imo + {last}) // 12 AS BIGINT), CAST((p.imo + {last}) % 12 + 1 AS BIGINT), 1)) + 6
             LEFT JOIN catalogue c ON c.code = b.code),
@@ -288,7 +308,7 @@ class Panel:
         emp AS (
             SELECT p._pair, e.mo - p.imo AS month, sum(e.employment_rate) AS employment_rate,
                    sum(CASE WHEN e.temp_agency THEN e.employment_rate ELSE 0 END) AS temp_rate
-            FROM _pairs p JOIN employment e ON e.person_id = p.person_id
+            FROM _pairs p JOIN _pe e ON e.person_id = p.person_id
              AND e.mo BETWEEN p.imo + {first} AND p.imo + {last}
             GROUP BY p._pair, e.mo - p.imo)
         SELECT g._pair, g.person_id, CAST(g.month AS INTEGER) AS month, CAST(g.mo AS INTEGER) AS mo,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from virkning.errors import ContractError, Problem
 from virkning.registers import calendar
@@ -164,16 +165,20 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
         r"WHEN regexp_full_match(trim(s), '\d{4}-?W\d{2}|\d{6}') "
         r"THEN TRY_CAST(regexp_replace(trim(s), '^(\d{4})-?W(\d{2})$', '\1\2') AS INTEGER) END"
     )
+    # Lookup tables: a hash join with a few thousand calendar rows is several times cheaper per row than
+    # evaluating the conversion macros, which matters at hundreds of millions of benefit weeks.
+    con.register("_weeks_df", weeks[["yyyyww", "wk"]].rename(columns={"yyyyww": "_w_yyyyww", "wk": "_w_wk"}))
+    con.execute("CREATE OR REPLACE TABLE _weeks AS SELECT * FROM _weeks_df")
+    con.unregister("_weeks_df")
+    mos = range(calendar.FIRST_YEAR * 12, (calendar.LAST_YEAR + 1) * 12)
+    con.register("_months_df", pd.DataFrame({"_m_label": [calendar.month_label(m) for m in mos], "_m_mo": list(mos)}))
+    con.execute("CREATE OR REPLACE TABLE _months AS SELECT _m_label, CAST(_m_mo AS INTEGER) AS _m_mo FROM _months_df")
+    con.unregister("_months_df")
     epoch = calendar.EPOCH_MONDAY.isoformat()
     con.execute(f"CREATE OR REPLACE MACRO wk_monday(wk) AS CAST(DATE '{epoch}' + CAST(wk * 7 AS INTEGER) AS DATE)")
     con.execute(
         f"CREATE OR REPLACE MACRO wk_to_mo(wk) AS "
         f"CAST(year(DATE '{epoch}' + CAST(wk * 7 + 3 AS INTEGER)) * 12 + month(DATE '{epoch}' + CAST(wk * 7 + 3 AS INTEGER)) - 1 AS INTEGER)"
-    )
-    con.execute(
-        "CREATE OR REPLACE MACRO month_text_to_mo(s) AS CASE "
-        r"WHEN regexp_full_match(trim(s), '\d{4}-\d{2}') AND CAST(substr(trim(s), 6, 2) AS INTEGER) BETWEEN 1 AND 12 "
-        "THEN CAST(CAST(substr(trim(s), 1, 4) AS INTEGER) * 12 + CAST(substr(trim(s), 6, 2) AS INTEGER) - 1 AS INTEGER) END"
     )
     con.execute("CREATE OR REPLACE MACRO date_to_mo(d) AS CAST(year(d) * 12 + month(d) - 1 AS INTEGER)")
     con.execute(f"CREATE OR REPLACE MACRO date_to_wk(d) AS CAST((CAST(d AS DATE) - DATE '{epoch}') // 7 AS INTEGER)")
@@ -186,11 +191,16 @@ _DATE_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", 
 def _text(src: Source, name: str) -> str:
     """A column as trimmed text; NULL for missing and empty values. Whole numbers stored as floating point
     (SAS has no integer type) lose their '.0', so codes and ids read the same from every format."""
-    typ = src.type(name)
+    typ, c = src.type(name), src.col(name)
     if typ in ("DOUBLE", "FLOAT") or typ.startswith("DECIMAL"):
-        c = src.col(name)
         return f"CASE WHEN {c} = round({c}) THEN CAST(CAST({c} AS BIGINT) AS VARCHAR) ELSE CAST({c} AS VARCHAR) END"
-    return f"NULLIF(trim(CAST({src.col(name)} AS VARCHAR)), '')"
+    if typ != "VARCHAR":
+        return f"CAST({c} AS VARCHAR)"
+    if src.kind == "parquet":
+        # Typed files are taken as written (trimming hundreds of millions of ids costs seconds); CSV and SAS
+        # text is often padded, so it is trimmed.
+        return f"NULLIF({c}, '')"
+    return f"NULLIF(trim({c}), '')"
 
 
 def _week_expr(src: Source, name: str) -> str:
@@ -209,7 +219,7 @@ def _code_expr(src: Source, name: str) -> str:
 def _month_expr(src: Source, name: str) -> str:
     if src.type(name) in _DATE_TYPES:
         return f"date_to_mo({src.col(name)})"
-    return f"month_text_to_mo(CAST({src.col(name)} AS VARCHAR))"
+    return "_m_mo"  # from the join with the _months lookup in staging_sql
 
 
 def _date_expr(src: Source, name: str) -> str:
@@ -224,6 +234,8 @@ def _num_expr(src: Source, name: str) -> str:
 
 def _raw_not_null(src: Source, name: str) -> str:
     """SQL for 'the file has a value here' (to tell a missing value from one that failed conversion)."""
+    if src.type(name) != "VARCHAR":
+        return f"({src.col(name)} IS NOT NULL)"
     return f"({_text(src, name)} IS NOT NULL)"
 
 
@@ -268,10 +280,14 @@ def staging_sql(src: Source, spec: TableSpec, wide_pattern: str) -> str:
         return f"SELECT {', '.join(cols)}, _row, _file FROM raw_{t}"
     if t == "benefits":
         if src.layout == "long":
+            if src.type("week") in _INTEGER_TYPES:
+                key = src.col("week")
+            else:
+                key = f"week_text_to_yyyyww(CAST({src.col('week')} AS VARCHAR))"
             return (
-                f"SELECT {pid}, {_week_expr(src, 'week')} AS wk, {_code_expr(src, 'code')} AS code, "
+                f"SELECT {pid}, _w_wk AS wk, {_code_expr(src, 'code')} AS code, "
                 f"{_raw_not_null(src, 'week')} AS _has_week, CAST({src.col('week')} AS VARCHAR) AS _week_raw, "
-                f"_row, _file FROM raw_{t}"
+                f"_row, _file FROM raw_{t} LEFT JOIN _weeks ON _w_yyyyww = {key}"
             )
         if src.layout == "spells":
             frm, to = _week_expr(src, "from_week"), _week_expr(src, "to_week")
@@ -309,7 +325,10 @@ def staging_sql(src: Source, spec: TableSpec, wide_pattern: str) -> str:
             ("(" + _raw_not_null(src, "temp_agency") + ")" if "temp_agency" in src.columns else "false")
             + " AS _has_temp",
         ]
-        return f"SELECT {', '.join(cols)}, _row, _file FROM raw_{t}"
+        join = ""
+        if src.type("month") not in _DATE_TYPES:
+            join = f" LEFT JOIN _months ON _m_label = trim(CAST({src.col('month')} AS VARCHAR))"
+        return f"SELECT {', '.join(cols)}, _row, _file FROM raw_{t}{join}"
     # events
     cols = [pid, f"{_date_expr(src, 'date')} AS date", f"{_text(src, 'event')} AS event"]
     cols.append(f"{_text(src, 'unit')} AS unit" if "unit" in src.columns else "CAST(NULL AS VARCHAR) AS unit")
