@@ -1,0 +1,263 @@
+"""Populations: participants from events, the comparison pool as a risk set, exclusions and the flow table.
+
+Participants are persons with a given event in a date window; the index date is their first such event. The pool
+is declared by rules and aligned on risk sets: a person is a candidate for the participants of index week w only if
+the person is eligible in week w, and is then measured from w. A pool person eligible in several index weeks is a
+candidate in each (one row per person and week); matching is done within index weeks, so a control person may
+serve participants of different weeks, and standard errors are clustered on the control person to allow for that.
+
+Every person who leaves is counted: `flow` has one row per step for participants and pool.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from virkning.errors import DesignError
+from virkning.registers import calendar
+from virkning.registers.catalogue import canonical_state
+
+COMPARISONS = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal, "==": np.equal, "!=": np.not_equal}
+
+
+@dataclass(frozen=True)
+class ParticipantRule:
+    """Who took part: persons with `event` between `start` and `end` (inclusive), optionally only some units."""
+
+    event: str
+    start: dt.date | None = None
+    end: dt.date | None = None
+    units: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class PoolRule:
+    """Who may be a control in index week w.
+
+    `age`: (min, max) completed years, at the index date or on `age_date`; `states`: week offset -> state or group
+    that the person must be in (e.g. {-1: "ledig", 0: "ledig"}); `exclude_municipalities`: "participants" (the
+    municipalities where participants live), a list of codes, or None; `participants`: "never" (a participant is
+    never a control) or "not_yet" (a later participant may be a control before its own index week).
+    `apply_to_participants`: participants must meet the age and state rules too, so both groups are comparable.
+    """
+
+    age: tuple[int, int] | None = None
+    age_date: dt.date | None = None
+    states: dict[int, str] = field(default_factory=dict)
+    exclude_municipalities: str | tuple[str, ...] | None = "participants"
+    participants: str = "never"
+    apply_to_participants: bool = True
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Drop pairs whose covariate satisfies `op value` (e.g. employment_at_0 > 0), in both groups alike."""
+
+    name: str
+    covariate: str
+    op: str
+    value: float
+
+    def __post_init__(self):
+        if self.op not in COMPARISONS:
+            raise DesignError(f"exclusion '{self.name}': op expected one of {', '.join(COMPARISONS)}; got '{self.op}'")
+
+
+@dataclass(frozen=True)
+class Populations:
+    """Participants and pool pairs ready for covariates and matching, and the flow that led to them."""
+
+    participants: pd.DataFrame  # person_id, index_date, index_week (label), iwk, imo, unit
+    pool: pd.DataFrame  # person_id, index_week (label), iwk, imo
+    flow: pd.DataFrame  # step, participants, pool_persons, pool_pairs
+
+    def pairs(self) -> pd.DataFrame:
+        """Participants and pool together: person_id, index_week, index_month, index_date, treat, unit."""
+        p = self.participants.assign(treat=1)
+        c = self.pool.assign(treat=0, unit=None, index_date=[calendar.week_monday(w) for w in self.pool["iwk"]])
+        cols = ["person_id", "index_week", "iwk", "imo", "index_date", "treat", "unit"]
+        out = pd.concat([p[cols], c[cols]], ignore_index=True)
+        out["index_month"] = [calendar.month_label(m) for m in out["imo"]]
+        return out
+
+    def with_step(self, step: str, participants: int, pool_persons: int, pool_pairs: int) -> "Populations":
+        """A copy with one more flow row (used by later stages such as matching)."""
+        row = pd.DataFrame([{"step": step, "participants": participants, "pool_persons": pool_persons, "pool_pairs": pool_pairs}])
+        return Populations(self.participants, self.pool, _flow_frame(self.flow.to_dict("records") + row.to_dict("records")))
+
+
+def _flow_row(step: str, participants: pd.DataFrame, pool: pd.DataFrame | None) -> dict:
+    return {
+        "step": step,
+        "participants": int(participants["person_id"].nunique()),
+        "pool_persons": None if pool is None else int(pool["person_id"].nunique()),
+        "pool_pairs": None if pool is None else int(len(pool)),
+    }
+
+
+def find_participants(regs, rule: ParticipantRule) -> tuple[pd.DataFrame, list[dict]]:
+    """First event per person in the window. Returns participants and flow rows (registered, found in registers)."""
+    if "events" not in regs.tables:
+        raise DesignError("participants are defined by events, but the data folder has no events table")
+    con = regs.con
+    where, params = ["event = ?"], [rule.event]
+    if rule.start:
+        where.append("date >= ?")
+        params.append(rule.start)
+    if rule.end:
+        where.append("date <= ?")
+        params.append(rule.end)
+    if rule.units:
+        where.append("unit IN (" + ", ".join("?" for _ in rule.units) + ")")
+        params.extend(rule.units)
+    ev = con.execute(
+        f"SELECT person_id, min(date) AS index_date, arg_min(unit, date) AS unit, "
+        f"bool_or(EXISTS (SELECT 1 FROM persons x WHERE x.person_id = e.person_id)) AS found "
+        f"FROM events e WHERE {' AND '.join(where)} GROUP BY person_id ORDER BY person_id",
+        params,
+    ).df()
+    if ev.empty:
+        n_event = con.execute("SELECT count(*) FROM events WHERE event = ?", [rule.event]).fetchall()[0][0]
+        hint = "" if n_event else f"; no event is called '{rule.event}' (events: " + ", ".join(
+            r[0] for r in con.execute("SELECT DISTINCT event FROM events ORDER BY 1 LIMIT 10").fetchall()) + ")"
+        raise DesignError(f"participants: no '{rule.event}' events in the window{hint}")
+    flow = [{"step": "registered (event in window)", "participants": int(len(ev)), "pool_persons": None, "pool_pairs": None}]
+    ev = ev[ev["found"]].drop(columns="found").reset_index(drop=True)
+    flow.append(_flow_row("found in registers", ev, None))
+    dates = pd.to_datetime(ev["index_date"]).dt.date
+    ev["index_date"] = dates
+    ev["iwk"] = [calendar.date_week(d) for d in dates]
+    ev["imo"] = [calendar.date_month(d) for d in dates]
+    ev["index_week"] = [calendar.week_label(w) for w in ev["iwk"]]
+    return ev[["person_id", "index_date", "index_week", "iwk", "imo", "unit"]], flow
+
+
+def _state_pairs(regs, weeks: np.ndarray, states: dict[int, str]) -> pd.DataFrame:
+    """(person_id, iwk) for every index week where the person is in each required state at each offset."""
+    from virkning.panel import _selector_sql  # the one translation of states to catalogue predicates
+
+    con = regs.con
+    con.register("_iw_df", pd.DataFrame({"iwk": weeks.astype(np.int32)}))
+    con.execute("CREATE OR REPLACE TEMP TABLE _iw AS SELECT iwk FROM _iw_df")
+    con.unregister("_iw_df")
+    parts = []
+    for offset, state in sorted(states.items()):
+        canon = canonical_state(state)
+        if canon is None:
+            raise DesignError(f"pool rule: '{state}' in week {offset} is not a state or group of the DREAM code catalogue")
+        parts.append(
+            f"SELECT DISTINCT b.person_id, w.iwk FROM _iw w JOIN benefits b ON b.wk = w.iwk + ({int(offset)}) "
+            f"JOIN catalogue c ON c.code = b.code WHERE {_selector_sql(canon)}"
+        )
+    if not parts:  # no state rule: everyone in persons is a candidate every week
+        parts.append("SELECT x.person_id, w.iwk FROM persons x, _iw w")
+    return con.sql(" INTERSECT ".join(parts)).df()
+
+
+def _age(birth: pd.Series, at: pd.Series) -> np.ndarray:
+    b = pd.to_datetime(birth)
+    a = pd.to_datetime(at)
+    before = (a.dt.month * 100 + a.dt.day) < (b.dt.month * 100 + b.dt.day)
+    return (a.dt.year - b.dt.year - before.astype(int)).to_numpy()
+
+
+def build_populations(regs, participants: ParticipantRule, pool: PoolRule, exclusions: list[Exclusion] = (),
+                      *, panel=None, horizon: int | None = None, full_followup: bool = False) -> Populations:
+    """Participants and risk-set pool with the flow table; exclusions are applied to both groups alike."""
+    if pool.participants not in ("never", "not_yet"):
+        raise DesignError(f"pool rule 'participants': expected one of never, not_yet; got '{pool.participants}'")
+    panel = panel or regs.panel()
+    part, flow = find_participants(regs, participants)
+    persons = regs.con.sql("SELECT person_id, birth_date, municipality FROM persons").df()
+    weeks = np.unique(part["iwk"].to_numpy())
+
+    cand = _state_pairs(regs, weeks, pool.states)
+    cand = cand.merge(persons, on="person_id", how="inner")
+    flow.append({"step": "pool: in the required states in a participant index week", "participants": None,
+                 "pool_persons": int(cand["person_id"].nunique()), "pool_pairs": int(len(cand))})
+    part = part.merge(persons, on="person_id", how="left")
+
+    if pool.age is not None:
+        lo, hi = pool.age
+        at_c = pd.Series([pool.age_date] * len(cand)) if pool.age_date else pd.Series([calendar.week_monday(w) for w in cand["iwk"]])
+        age = _age(cand["birth_date"], at_c)
+        cand = cand[(age >= lo) & (age <= hi)]
+        flow.append({"step": f"pool: aged {lo}-{hi}", "participants": None,
+                     "pool_persons": int(cand["person_id"].nunique()), "pool_pairs": int(len(cand))})
+
+    if pool.exclude_municipalities is not None:
+        if pool.exclude_municipalities == "participants":
+            excluded = set(part["municipality"].dropna())
+            label = "pool: not living in a participant municipality"
+        else:
+            excluded = set(pool.exclude_municipalities)
+            label = "pool: not living in the excluded municipalities"
+        cand = cand[~cand["municipality"].isin(excluded)]
+        flow.append({"step": label, "participants": None, "pool_persons": int(cand["person_id"].nunique()),
+                     "pool_pairs": int(len(cand))})
+
+    first = part.set_index("person_id")["iwk"]
+    is_part = cand["person_id"].isin(first.index)
+    if pool.participants == "never":
+        cand = cand[~is_part]
+        label = "pool: never a participant"
+    else:
+        cand = cand[~is_part | (cand["iwk"] < cand["person_id"].map(first).fillna(np.inf))]
+        label = "pool: not yet a participant in the week"
+    flow.append({"step": label, "participants": None, "pool_persons": int(cand["person_id"].nunique()), "pool_pairs": int(len(cand))})
+
+    if pool.apply_to_participants and (pool.states or pool.age):
+        ok = np.ones(len(part), dtype=bool)
+        if pool.states:
+            st = _state_pairs(regs, weeks, pool.states)
+            key = set(zip(st["person_id"], st["iwk"]))
+            ok &= np.array([(p, w) in key for p, w in zip(part["person_id"], part["iwk"])], dtype=bool)
+        if pool.age is not None:
+            at_p = pd.Series([pool.age_date] * len(part)) if pool.age_date else pd.Series(part["index_date"])
+            a = _age(part["birth_date"], at_p)
+            ok &= (a >= pool.age[0]) & (a <= pool.age[1])
+        part = part[ok]
+        flow.append(_flow_row("eligible (same age and state rules as the pool)", part, cand))
+
+    part = part.drop(columns=["birth_date", "municipality"]).reset_index(drop=True)
+    cand = cand.drop(columns=["birth_date", "municipality"]).reset_index(drop=True)
+    cand["imo"] = [calendar.week_month(w) for w in cand["iwk"]]
+    cand["index_week"] = [calendar.week_label(w) for w in cand["iwk"]]
+
+    for ex in exclusions:
+        part, cand, row = _apply_exclusion(panel, part, cand, ex)
+        flow.append(row)
+    if full_followup:
+        if not horizon:
+            raise DesignError("full follow-up needs a horizon in months")
+        end = panel.end_month()
+        part = part[part["imo"] + horizon <= end]
+        cand = cand[cand["imo"] + horizon <= end]
+        flow.append(_flow_row(f"full follow-up of {horizon} months (data end {calendar.month_label(end)})", part, cand))
+    cand = cand[cand["iwk"].isin(part["iwk"])]  # weeks without participants left have no use for candidates
+    return Populations(part.reset_index(drop=True), cand[["person_id", "index_week", "iwk", "imo"]].reset_index(drop=True),
+                       _flow_frame(flow))
+
+
+def _flow_frame(rows: list[dict]) -> pd.DataFrame:
+    flow = pd.DataFrame(rows, columns=["step", "participants", "pool_persons", "pool_pairs"])
+    return flow.astype({"participants": "Int64", "pool_persons": "Int64", "pool_pairs": "Int64"})
+
+
+def _apply_exclusion(panel, part, cand, ex: Exclusion):
+    both = pd.concat([
+        part[["person_id", "iwk", "imo"]].assign(index_date=part["index_date"]),
+        cand[["person_id", "iwk", "imo"]].assign(index_date=[calendar.week_monday(w) for w in cand["iwk"]]),
+    ], ignore_index=True)
+    pairs = pd.DataFrame({"person_id": both["person_id"], "index_week": both["iwk"].astype(np.int64),
+                          "index_month": both["imo"].astype(np.int64), "index_date": both["index_date"]})
+    values = panel.covariates(pairs, [ex.covariate])[ex.covariate].to_numpy(dtype=float)
+    drop = COMPARISONS[ex.op](values, ex.value)
+    n = len(part)
+    part = part[~drop[:n]]
+    cand = cand[~drop[n:]]
+    return part, cand, _flow_row(f"excluded: {ex.name} ({ex.covariate} {ex.op} {ex.value:g})", part, cand)
