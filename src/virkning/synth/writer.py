@@ -1,0 +1,121 @@
+"""Write the tables (Parquet or CSV, in chunks) and guard the output folder.
+
+Files are written into a hidden staging folder inside `out` and moved into place only when the whole run has
+succeeded, truth.json last; a folder holding someone else's files is never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from virkning.errors import VirkningError
+
+TABLES = ("persons", "benefits", "employment", "events")
+STAGING = ".synth-partial"
+TRUTH = "truth.json"
+GENERATOR = "virkning.synth"
+
+SCHEMAS = {
+    "persons": pa.schema([
+        ("person_id", pa.string()), ("birth_date", pa.date32()), ("sex", pa.string()),
+        ("municipality", pa.string()), ("origin", pa.string()), ("education", pa.string()),
+        ("a_kasse", pa.string()), ("region", pa.string()),
+    ]),
+    "benefits": pa.schema([("person_id", pa.string()), ("week", pa.int32()), ("code", pa.string())]),
+    "employment": pa.schema([
+        ("person_id", pa.string()), ("month", pa.string()), ("employment_rate", pa.float64()),
+        ("hours", pa.float64()), ("industry", pa.string()), ("temp_agency", pa.bool_()),
+    ]),
+    "events": pa.schema([("person_id", pa.string()), ("date", pa.date32()), ("event", pa.string()),
+                         ("unit", pa.string())]),
+}
+
+
+def prepare_out(out: Path) -> Path:
+    """Check that `out` is new, empty, or an earlier synth's output; return a fresh staging folder inside it."""
+    if out.exists() and not out.is_dir():
+        raise VirkningError(f"{out}: exists and is not a folder; give a folder for the synthetic registers")
+    if out.is_dir():
+        entries = [p for p in out.iterdir() if p.name != STAGING]
+        if entries and not _is_synth_truth(out / TRUTH):
+            raise VirkningError(
+                f"{out}: the folder is not empty and holds no truth.json from an earlier synthetic run, so its files "
+                "are not ours to overwrite; give a new or empty folder"
+            )
+    staging = out / STAGING
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    return staging
+
+
+def _is_synth_truth(path: Path) -> bool:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("generator") == GENERATOR
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def finish(out: Path, staging: Path, fmt: str, truth: dict) -> dict[str, Path]:
+    """Replace an earlier run's files by the staged ones; truth.json goes last."""
+    for name in TABLES:
+        for ext in (".parquet", ".csv"):
+            old = out / f"{name}{ext}"
+            if old.exists():
+                old.unlink()
+    (out / TRUTH).unlink(missing_ok=True)
+    files = {}
+    for name in TABLES:
+        target = out / f"{name}.{fmt}"
+        os.replace(staging / target.name, target)
+        files[name] = target
+    (staging / TRUTH).write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(staging / TRUTH, out / TRUTH)
+    files["truth"] = out / TRUTH
+    shutil.rmtree(staging)
+    return files
+
+
+class TableWriter:
+    """Appends Arrow tables to one Parquet or CSV file."""
+
+    def __init__(self, folder: Path, name: str, fmt: str):
+        self.path = folder / f"{name}.{fmt}"
+        self.schema = SCHEMAS[name]
+        self.rows = 0
+        if fmt == "parquet":
+            self._w = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+        else:
+            self._w = pacsv.CSVWriter(self.path, self.schema)
+
+    def write(self, table: pa.Table) -> None:
+        self._w.write_table(table.cast(self.schema) if table.schema != self.schema else table)
+        self.rows += table.num_rows
+
+    def close(self) -> None:
+        self._w.close()
+
+
+def person_ids(lo: int, hi: int, width: int) -> pa.Array:
+    """'P' + zero-padded running number for persons lo..hi-1 (numbered from 1), built without Python strings."""
+    n = hi - lo
+    nums = np.arange(lo + 1, hi + 1, dtype=np.int64)
+    chars = np.empty((n, width + 1), dtype=np.uint8)
+    chars[:, 0] = ord("P")
+    for j in range(width):
+        chars[:, width - j] = 48 + (nums // 10**j) % 10
+    offsets = (np.arange(n + 1, dtype=np.int32) * (width + 1)).tobytes()
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars.tobytes()))
+
+
+def lookup(values: np.ndarray, labels: list[str] | tuple[str, ...]) -> pa.Array:
+    """Small-integer codes -> strings through a dictionary take (fast for millions of rows)."""
+    return pa.array(list(labels), type=pa.string()).take(pa.array(values))
