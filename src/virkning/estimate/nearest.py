@@ -75,6 +75,15 @@ def _sorted_layout(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray):
     return ctrl_rows, np.ascontiguousarray(distance[ctrl_rows], dtype=np.float64), insert, lo, hi
 
 
+def _previous_in_cell(cells: np.ndarray) -> np.ndarray:
+    """Row of the previous unit (any group) of the same exact cell in data order; -1 for the first."""
+    order = np.argsort(cells, kind="stable")
+    prev = np.full(len(cells), -1, dtype=np.int64)
+    same = cells[order[1:]] == cells[order[:-1]]
+    prev[order[1:][same]] = order[:-1][same]
+    return prev
+
+
 def _find(ptr: dict[int, int], k: int) -> int:
     """Follow 'next available' pointers from k to the first available slot, compressing the path."""
     root = k
@@ -103,16 +112,19 @@ def nn_vector(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray, order:
     t_lo = lo[cells[treated]]
     t_hi = hi[cells[treated]]
     t_d = distance[treated].astype(np.float64)
-    if replace:
+    if replace and not (truncate and ratio > 1):
         slots, reason = _nn_vector_replace(t_ins, t_lo, t_hi, t_d, cd, ratio, caliper, truncate)
     else:
-        slots, reason = _nn_vector_greedy(t_ins, t_lo, t_hi, t_d, cd, order, ratio, caliper, truncate)
+        ctrl_prev = _previous_in_cell(cells)[ctrl_rows] if truncate else None
+        slots, reason = _nn_vector_greedy(t_ins, t_lo, t_hi, t_d, cd, order, ratio, caliper, truncate,
+                                          ctrl_rows, ctrl_prev, replace)
     mm = np.where(slots >= 0, ctrl_rows[np.maximum(slots, 0)], -1) if len(ctrl_rows) else np.full_like(slots, -1)
     return NNOutput(treated=treated, match_matrix=mm, reason=reason)
 
 
-def _nn_vector_greedy(t_ins, t_lo, t_hi, t_d, cd, order, ratio, caliper, truncate):
-    """Greedy matching without replacement.
+def _nn_vector_greedy(t_ins, t_lo, t_hi, t_d, cd, order, ratio, caliper, truncate, ctrl_rows=None,
+                      ctrl_prev=None, replace=False):
+    """Greedy matching without replacement (and, in MatchIt 4.5.1 compatibility mode, with replacement).
 
     The greedy result depends on the processing order (each choice removes a control for everyone after),
     so the loop over treated units is sequential. What makes it fast is the structure for "nearest still
@@ -122,11 +134,20 @@ def _nn_vector_greedy(t_ins, t_lo, t_hi, t_d, cd, order, ratio, caliper, truncat
     match costs O(n log n) for the sort plus O(n_treated * ratio) pointer steps. Only removed controls are
     stored, so memory does not grow with the number of controls. This replaces MatchIt's linear scans
     over already-used neighbours, which grow quadratic when many treated units share a region of the score.
+
+    With ``truncate`` (MatchIt 4.5.1 as built by GCC) two defects of that version are reproduced: distances
+    are compared by their integer parts, and from the second round on a candidate is skipped when the unit
+    just before it in the data (among the units of its exact cell) is one of the treated unit's earlier
+    matches, instead of when it is one of them (an index off by one).
     """
     n1 = len(t_ins)
     slots = np.full((n1, ratio), -1, dtype=np.int64)
     reason = np.zeros(n1, dtype=np.int8)
     cdv = memoryview(cd)
+    rows_v = prev_v = None
+    if truncate:
+        rows_v = memoryview(np.ascontiguousarray(ctrl_rows, dtype=np.int64))
+        prev_v = memoryview(np.ascontiguousarray(ctrl_prev, dtype=np.int64))
     ins = t_ins.tolist()
     los = t_lo.tolist()
     his = t_hi.tolist()
@@ -135,9 +156,9 @@ def _nn_vector_greedy(t_ins, t_lo, t_hi, t_d, cd, order, ratio, caliper, truncat
     cal = np.inf if caliper is None else float(caliper)
     rp: dict[int, int] = {}
     lp: dict[int, int] = {}
-    chosen_all: list[list[int]] = [[] for _ in range(ratio)]
+    earlier: dict[int, set[int]] = {}  # compatibility mode: data rows already matched to each treated unit
     for r in range(ratio):
-        chosen = chosen_all[r]
+        chosen: list[int] = []
         for i in order_list:
             p = ins[i]
             lo_i = los[i]
@@ -153,6 +174,14 @@ def _nn_vector_greedy(t_ins, t_lo, t_hi, t_d, cd, order, ratio, caliper, truncat
                 left = _find(lp, left)
             has_r = right < hi_i
             has_l = left >= lo_i
+            if truncate and r > 0:
+                skip = earlier.get(i, ())
+                while has_r and prev_v[right] in skip:
+                    right = _find(rp, right + 1)
+                    has_r = right < hi_i
+                while has_l and prev_v[left] in skip:
+                    left = _find(lp, left - 1)
+                    has_l = left >= lo_i
             if not (has_r or has_l):
                 if reason[i] == 0:
                     reason[i] = REASON_USED_UP
@@ -177,8 +206,11 @@ def _nn_vector_greedy(t_ins, t_lo, t_hi, t_d, cd, order, ratio, caliper, truncat
                 if reason[i] == 0:
                     reason[i] = REASON_CALIPER
                 continue
-            rp[k] = k + 1
-            lp[k] = k - 1
+            if not replace:
+                rp[k] = k + 1
+                lp[k] = k - 1
+            if truncate and ratio > 1:
+                earlier.setdefault(i, set()).add(rows_v[k])
             chosen.append(i)
             chosen.append(k)
         if chosen:
