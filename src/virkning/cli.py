@@ -64,10 +64,15 @@ def synth(
     table = Table(title=f"Synthetic registers in {out}")
     table.add_column("item")
     table.add_column("value", justify="right")
-    for key, value in info.items():
-        if isinstance(value, (int, float, str)):
-            table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
+    table.add_row("persons", f"{info['persons']:,}")
+    table.add_row("period", f"{info['start']} to {info['end']}")
+    for name, rows in info.get("rows", {}).items():
+        table.add_row(f"{name} rows", f"{rows:,}")
+    table.add_row("participants (first informationsmøde)", f"{info.get('participants', 0):,}")
+    table.add_row("  without employment in the index month", f"{info.get('participants_population', 0):,}")
+    table.add_row("seconds", f"{info.get('seconds', {}).get('total', 0):.1f}")
     console.print(table)
+    console.print(f"True effects: {Path(out) / 'truth.json'}")
 
 
 @app.command()

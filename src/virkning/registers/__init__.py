@@ -64,7 +64,7 @@ def _open(folder: Path, options: LoadOptions, con: duckdb.DuckDBPyConnection) ->
         kind, files = found
         readers.attach(con, name, kind, files)
         cols = readers.describe(con, name)
-        layout = readers.benefits_layout(cols, options.wide_pattern) if name == "benefits" else "long"
+        layout = readers.benefits_layout(cols, options.wide_pattern) if name == "benefits" else "-"
         numeric = ()
         if name in ("persons", "events"):
             named = {*spec.required, *spec.optional}
