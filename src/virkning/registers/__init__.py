@@ -88,7 +88,7 @@ def validate(folder: str | Path, options: LoadOptions | None = None, *, _con=Non
     except ContractError as exc:
         return ValidationReport(str(folder), tuple(exc.problems))
     create_staging(con, sources, options.wide_pattern)
-    problems += run_checks(con, sources)
+    problems += run_checks(con, sources, options.wide_pattern)
     if problems or "persons" not in sources:
         return ValidationReport(str(folder), tuple(problems))
     s = summarise(con, sources, catalogue)

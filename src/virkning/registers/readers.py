@@ -222,6 +222,12 @@ def _month_expr(src: Source, name: str) -> str:
     return "_m_mo"  # from the join with the _months lookup in staging_sql
 
 
+def _bool_expr(src: Source, name: str) -> str:
+    if src.type(name) == "BOOLEAN":
+        return src.col(name)
+    return f"TRY_CAST({_text(src, name)} AS BOOLEAN)"
+
+
 def _date_expr(src: Source, name: str) -> str:
     if src.type(name) in _DATE_TYPES:
         return f"CAST({src.col(name)} AS DATE)"
@@ -260,9 +266,13 @@ def numeric_text_columns(con: duckdb.DuckDBPyConnection, table: str, columns: di
     return tuple(c for c, ok in zip(cand, flags) if ok)
 
 
-def staging_sql(src: Source, spec: TableSpec, wide_pattern: str) -> str:
-    """SELECT producing the staging view `<table>_rows` (internal types, `_row`, `_file`, raw-presence flags)."""
+def staging_sql(src: Source, spec: TableSpec, wide_pattern: str, relation: str | None = None, carry: str = "") -> str:
+    """SELECT producing the staging view `<table>_rows` (internal types, `_row`, `_file`, raw-presence flags).
+
+    `relation` replaces the raw table (e.g. by its distinct values), `carry` adds columns of it to the output.
+    """
     t = spec.name
+    raw = relation or f"raw_{t}"
     pid = f"{_text(src, 'person_id')} AS person_id"
     if t == "persons":
         cols = [
@@ -287,7 +297,7 @@ def staging_sql(src: Source, spec: TableSpec, wide_pattern: str) -> str:
             return (
                 f"SELECT {pid}, _w_wk AS wk, {_code_expr(src, 'code')} AS code, "
                 f"{_raw_not_null(src, 'week')} AS _has_week, CAST({src.col('week')} AS VARCHAR) AS _week_raw, "
-                f"_row, _file FROM raw_{t} LEFT JOIN _weeks ON _w_yyyyww = {key}"
+                f"_row, _file{carry} FROM {raw} LEFT JOIN _weeks ON _w_yyyyww = {key}"
             )
         if src.layout == "spells":
             frm, to = _week_expr(src, "from_week"), _week_expr(src, "to_week")
@@ -317,7 +327,7 @@ def staging_sql(src: Source, spec: TableSpec, wide_pattern: str) -> str:
             f"{_num_expr(src, 'employment_rate')} AS employment_rate",
             (f"{_num_expr(src, 'hours')}" if "hours" in src.columns else "CAST(NULL AS DOUBLE)") + " AS hours",
             (f"{_text(src, 'industry')}" if "industry" in src.columns else "CAST(NULL AS VARCHAR)") + " AS industry",
-            (f"TRY_CAST({_text(src, 'temp_agency')} AS BOOLEAN)" if "temp_agency" in src.columns else "false")
+            (_bool_expr(src, "temp_agency") if "temp_agency" in src.columns else "false")
             + " AS temp_agency",
             f"{_raw_not_null(src, 'month')} AS _has_month",
             f"{_raw_not_null(src, 'employment_rate')} AS _has_rate",

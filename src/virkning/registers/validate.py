@@ -134,18 +134,44 @@ def _problem(src: Source, column: str, rule: str, rows: list[tuple[int, str]], c
     return Problem(file, column, rule, [r for r, _ in rows], n_rows=count)
 
 
-def check_rows(con: duckdb.DuckDBPyConnection, src: Source, spec: TableSpec) -> list[Problem]:
+def check_rows(con: duckdb.DuckDBPyConnection, src: Source, spec: TableSpec, wide_pattern: str = "") -> list[Problem]:
     view = f"{spec.name}_rows"
     rules = ROW_RULES[spec.name]
-    counts = con.execute(
-        "SELECT " + ", ".join(f"count(*) FILTER (WHERE {bad})" for _, _, bad in rules) + f" FROM {view}"
-    ).fetchall()[0]
+    if spec.name == "benefits" and src.layout == "long":
+        counts = _benefit_rule_counts(con, src, spec, wide_pattern)
+    else:
+        counts = con.execute(
+            "SELECT " + ", ".join(f"count(*) FILTER (WHERE {bad})" for _, _, bad in rules) + f" FROM {view}"
+        ).fetchall()[0]
     problems = []
     for (column, rule, bad), count in zip(rules, counts):
         if count:
             shown = {"week": "from_week/to_week" if src.layout == "spells" else ("week columns" if src.layout == "wide" else "week")}
             problems.append(_problem(src, shown.get(column, column), rule, _first_rows(con, view, bad), count))
     return problems
+
+
+def _benefit_rule_counts(con: duckdb.DuckDBPyConnection, src: Source, spec: TableSpec, wide_pattern: str) -> tuple:
+    """Rule counts for the long benefit table from its distinct (week, code) values.
+
+    A national DREAM extract has hundreds of millions of rows but only a few thousand distinct (week, code)
+    values, so the week and code rules are checked on those (weighted by their row counts) and the rows of a
+    broken rule are looked up only when it is broken. The value table also feeds the report's code counts.
+    """
+    pid = src.col("person_id")
+    blank = f"{pid} IS NULL" + (f" OR trim({pid}) = ''" if src.type("person_id") == "VARCHAR" else "")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _values_benefits AS SELECT {src.col('week')}, {src.col('code')}, "
+        f"'x' AS {pid}, count(*) AS _n, count(*) FILTER (WHERE {blank}) AS _n_blank_id, "
+        f"CAST(0 AS BIGINT) AS _row, '' AS _file FROM raw_benefits GROUP BY ALL"
+    )
+    staged = staging_sql(src, spec, wide_pattern, relation="_values_benefits", carry=", _n, _n_blank_id")
+    sums = []
+    for column, _, bad in ROW_RULES["benefits"]:
+        sums.append("sum(_n_blank_id)" if column == "person_id" else f"sum(_n) FILTER (WHERE {bad})")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _values_benefits_staged AS {staged}")
+    counts = con.execute(f"SELECT {', '.join(sums)} FROM _values_benefits_staged").fetchall()[0]
+    return tuple(int(c or 0) for c in counts)
 
 
 def check_key(con: duckdb.DuckDBPyConnection, src: Source, spec: TableSpec) -> list[Problem]:
@@ -203,7 +229,10 @@ def summarise(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], catalo
     for name, src in sources.items():
         view = f"{name}_rows"
         if name == "benefits":
-            rows, lo, hi = con.execute(f"SELECT count(*), min(wk), max(wk) FROM {view}").fetchall()[0]
+            values = "_values_benefits_staged" if src.layout == "long" else view
+            weight = "_n" if src.layout == "long" else "1"
+            rows, lo, hi = con.execute(f"SELECT sum({weight}), min(wk), max(wk) FROM {values}").fetchall()[0]
+            rows = int(rows or 0)
             persons = con.execute("SELECT count(*) FROM _per_person_benefits").fetchall()[0][0]
             lo, hi = (calendar.week_label(lo), calendar.week_label(hi)) if rows else (None, None)
         elif name == "employment":
@@ -223,7 +252,9 @@ def summarise(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], catalo
         out["tables"][name] = TableSummary(name, src.label, src.layout, rows, persons, lo, hi)
 
     if "benefits" in sources:
-        codes = con.sql("SELECT code, count(*) AS weeks FROM benefits_rows GROUP BY code ORDER BY code").df()
+        long = sources["benefits"].layout == "long"
+        values, weight = ("_values_benefits_staged", "sum(_n)") if long else ("benefits_rows", "count(*)")
+        codes = con.sql(f"SELECT code, CAST({weight} AS BIGINT) AS weeks FROM {values} GROUP BY code ORDER BY code").df()
         cat = catalogue.table[["code", "label", "state"]]
         codes = codes.merge(cat, on="code", how="left")
         codes["known"] = codes["state"].notna()
@@ -296,10 +327,10 @@ def create_staging(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], w
         con.execute(f"CREATE VIEW {name}_rows AS {staging_sql(src, TABLES[name], wide_pattern)}")
 
 
-def run_checks(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]) -> list[Problem]:
+def run_checks(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], wide_pattern: str = "") -> list[Problem]:
     problems: list[Problem] = []
     for name, src in sources.items():
-        problems += check_rows(con, src, TABLES[name])
+        problems += check_rows(con, src, TABLES[name], wide_pattern)
     # Keys are checked only where values parsed, so one bad week is not also reported as a duplicate.
     for name, src in sources.items():
         problems += check_key(con, src, TABLES[name])
