@@ -38,16 +38,38 @@ def is_categorical(series: pd.Series) -> bool:
     return not (pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype))
 
 
+def codes_and_levels(series: pd.Series, cache: dict | None = None) -> tuple[np.ndarray, list[object]]:
+    """Level code per row (0..k-1, -1 for missing) and the observed levels (category order, else sorted).
+
+    ``cache`` (a dict kept for one computation on one data frame) avoids coding the same column twice.
+    """
+    if cache is not None:
+        key = series.name
+        if key not in cache:
+            cache[key] = codes_and_levels(series)
+        return cache[key]
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        raw = np.asarray(series.cat.codes, dtype=np.int64)
+        k = len(series.cat.categories)
+        present = np.bincount(raw[raw >= 0], minlength=k) > 0
+        remap = np.full(k + 1, -1, dtype=np.int64)
+        remap[:k][present] = np.arange(int(present.sum()))
+        return remap[raw], [c for c, keep in zip(series.cat.categories, present) if keep]
+    try:
+        codes, uniques = pd.factorize(series, sort=True)
+        return np.asarray(codes, dtype=np.int64), list(uniques)
+    except TypeError:  # mixed types that cannot be ordered: sort by their text
+        codes, uniques = pd.factorize(series)
+        order = sorted(range(len(uniques)), key=lambda j: str(uniques[j]))
+        remap = np.empty(len(order) + 1, dtype=np.int64)
+        remap[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
+        remap[-1] = -1
+        return remap[np.asarray(codes, dtype=np.int64)], [uniques[j] for j in order]
+
+
 def levels_of(series: pd.Series) -> list[object]:
     """Observed levels of a categorical column, in category order or sorted."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        present = set(pd.unique(series.dropna()))
-        return [c for c in series.cat.categories if c in present]
-    values = pd.unique(series.dropna())
-    try:
-        return sorted(values)
-    except TypeError:
-        return sorted(values, key=str)
+    return codes_and_levels(series)[1]
 
 
 def check_complete(data: pd.DataFrame, columns: Sequence[str], option: str) -> None:
@@ -72,7 +94,7 @@ def numeric_column(series: pd.Series) -> np.ndarray:
 
 def design_matrix(data: pd.DataFrame, columns: Sequence[str], *, drop_first: bool,
                   intercept: bool = False) -> tuple[np.ndarray, list[Term]]:
-    """Model matrix (float64, rows x terms) and its terms; categorical columns become level indicators."""
+    """Dense model matrix (float64, rows x terms) and its terms; categorical columns become level indicators."""
     n = len(data)
     blocks: list[tuple[Term, object]] = []
     if intercept:
@@ -80,8 +102,7 @@ def design_matrix(data: pd.DataFrame, columns: Sequence[str], *, drop_first: boo
     for col in columns:
         s = data[col]
         if is_categorical(s):
-            levels = levels_of(s)
-            codes = pd.Categorical(s, categories=levels).codes
+            codes, levels = codes_and_levels(s)
             for j, level in enumerate(levels):
                 if drop_first and j == 0:
                     continue
@@ -100,27 +121,219 @@ def design_matrix(data: pd.DataFrame, columns: Sequence[str], *, drop_first: boo
     return X, [t for t, _ in blocks]
 
 
-def exact_cells(data: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
+def combine_codes(code_lists: Sequence[np.ndarray], sizes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Combine per-variable codes into one code per row, numbered 0..G-1 in sorted order of the combinations.
+
+    Returns (group code per row, the combined key of each group). Uses a counting pass when the key space is
+    small and a sort otherwise.
+    """
+    n = len(code_lists[0]) if code_lists else 0
+    key = np.zeros(n, dtype=np.int64)
+    for codes, size in zip(code_lists, sizes):
+        key = key * size + codes
+    space = int(np.prod([max(int(s), 1) for s in sizes], dtype=np.float64)) if sizes else 1
+    if space <= max(4 * n, 1 << 20):
+        used = np.bincount(key, minlength=space) > 0
+        lookup = np.cumsum(used) - 1
+        return lookup[key], np.flatnonzero(used)
+    uniq, inverse = np.unique(key, return_inverse=True)
+    return inverse.astype(np.int64), uniq
+
+
+def exact_cells(data: pd.DataFrame, columns: Sequence[str], *,
+                codes_cache: dict | None = None) -> tuple[np.ndarray, pd.DataFrame]:
     """Integer cell code per row (0..k-1, cells sorted by their values) and a table of the cells' values."""
     n = len(data)
     if not columns:
         return np.zeros(n, dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1))
-    code = np.zeros(n, dtype=np.int64)
-    level_lists = []
-    for col in columns:
-        s = data[col]
-        levels = levels_of(s) if is_categorical(s) else np.sort(pd.unique(s.to_numpy()))
-        c = pd.Categorical(s, categories=levels).codes.astype(np.int64)
-        code = code * len(levels) + c
-        level_lists.append(list(levels))
-    uniq, inverse = np.unique(code, return_inverse=True)
+    codes, levels = zip(*(codes_and_levels(data[c], codes_cache) for c in columns))
+    cells, keys = combine_codes(codes, [len(lv) for lv in levels])
     values = {}
-    rem = uniq.copy()
-    for col, levels in reversed(list(zip(columns, level_lists))):
-        values[col] = [levels[i] for i in (rem % len(levels))]
-        rem //= len(levels)
-    table = pd.DataFrame({col: values[col] for col in columns})
-    return inverse.astype(np.int64), table
+    rem = keys.copy()
+    for col, lv in reversed(list(zip(columns, levels))):
+        values[col] = [lv[i] for i in (rem % len(lv))]
+        rem //= len(lv)
+    return cells, pd.DataFrame({col: values[col] for col in columns})
+
+
+class ModelMatrix:
+    """A model matrix stored as a dense numeric block plus categorical indicators kept once per combination.
+
+    Rows that share the levels of all categorical covariates share their indicator columns, so those are
+    stored as a (combinations x indicators) ``table``, and the rows are kept sorted by combination. Products
+    with the matrix (``X b``, ``X'WX``, ``X'Wr``) then cost one pass over the numeric columns plus segment
+    sums, instead of a pass over all columns. With many combinations the indicators are kept dense.
+
+    Vectors passed to ``matvec``/``cross`` and returned by ``matvec`` are in this internal row order; use
+    ``to_internal``/``to_external`` to convert from and to the data's row order.
+    """
+
+    def __init__(self, data: pd.DataFrame, columns: Sequence[str], *, intercept: bool = True,
+                 drop_first: bool = True, max_table: int = 20_000_000, codes_cache: dict | None = None):
+        n = len(data)
+        terms: list[Term] = [Term("(Intercept)")] if intercept else []
+        numeric_idx: list[int] = [0] if intercept else []
+        numeric_cols: list[np.ndarray | None] = [None] if intercept else []  # None = column of ones
+        cat: list[tuple[np.ndarray, list[object], list[int]]] = []
+        for col in columns:
+            s = data[col]
+            if is_categorical(s):
+                codes, levels = codes_and_levels(s, codes_cache)
+                first = 1 if drop_first else 0
+                idx = []
+                for level in levels[first:]:
+                    idx.append(len(terms))
+                    terms.append(Term(col, level))
+                cat.append((codes, levels, idx))
+            else:
+                numeric_idx.append(len(terms))
+                terms.append(Term(col))
+                numeric_cols.append(numeric_column(s))
+        self.terms = terms
+        self.n = n
+        cat = [c for c in cat if c[2]]  # a categorical variable with one level adds no column
+        cat_idx = [j for _, _, idx in cat for j in idx]
+        self.order = np.asarray(numeric_idx + cat_idx, dtype=np.int64)  # internal column k = term order[k]
+        self.n_numeric = len(numeric_idx)
+        self.perm: np.ndarray | None = None  # internal row i = data row perm[i]
+        self.table: np.ndarray | None = None
+        self.bounds: np.ndarray | None = None  # rows of combination g: bounds[g]:bounds[g+1] (internal order)
+        if cat:
+            groups, keys = combine_codes([c for c, _, _ in cat], [len(lv) for _, lv, _ in cat])
+            if len(keys) * len(cat_idx) <= max_table and len(keys) <= max(n // 2, 1):
+                table = np.zeros((len(keys), len(cat_idx)))
+                rem = keys.copy()
+                offsets = np.cumsum([0] + [len(idx) for _, _, idx in cat])
+                for v in range(len(cat) - 1, -1, -1):
+                    _, levels, idx = cat[v]
+                    code = rem % len(levels)
+                    rem //= len(levels)
+                    first = len(levels) - len(idx)
+                    for j in range(len(idx)):
+                        table[:, offsets[v] + j] = code == j + first
+                self.table = table
+                self.perm = np.argsort(groups.astype(np.uint16) if len(keys) < (1 << 16) else groups, kind="stable")
+                self.bounds = np.searchsorted(groups[self.perm], np.arange(len(keys) + 1))
+            else:
+                for codes, levels, idx in cat:
+                    first = len(levels) - len(idx)
+                    for j in range(len(idx)):
+                        numeric_cols.append((codes == j + first).astype(np.float64))
+                self.n_numeric = len(self.order)
+        self.numeric = np.empty((n, len(numeric_cols)), order="F")  # column-major: fast column access
+        for j, col in enumerate(numeric_cols):
+            if col is None:
+                self.numeric[:, j] = 1.0
+            else:
+                self.numeric[:, j] = col if self.perm is None else col[self.perm]
+
+    @classmethod
+    def from_dense(cls, X: np.ndarray, names: Sequence[str]) -> "ModelMatrix":
+        """Wrap an existing dense matrix (all columns treated as numeric)."""
+        new = object.__new__(cls)
+        new.terms = [Term(nm) for nm in names]
+        new.n = X.shape[0]
+        new.order = np.arange(X.shape[1], dtype=np.int64)
+        new.n_numeric = X.shape[1]
+        new.numeric = np.asarray(X, dtype=np.float64)
+        new.perm = new.table = new.bounds = None
+        return new
+
+    @property
+    def names(self) -> list[str]:
+        return [t.name for t in self.terms]
+
+    def to_internal(self, v: np.ndarray) -> np.ndarray:
+        return v if self.perm is None else v[self.perm]
+
+    def to_external(self, v: np.ndarray) -> np.ndarray:
+        if self.perm is None:
+            return v
+        out = np.empty_like(v)
+        out[self.perm] = v
+        return out
+
+    def dense(self) -> np.ndarray:
+        """The full n x p matrix, rows in data order, columns in term order."""
+        X = np.empty((self.n, len(self.terms)))
+        X[:, self.order[:self.n_numeric]] = self.numeric
+        if self.table is not None:
+            X[:, self.order[self.n_numeric:]] = np.repeat(self.table, np.diff(self.bounds), axis=0)
+        if self.perm is not None:
+            X[self.perm] = X.copy()
+        return X
+
+    def drop(self, term_positions: Sequence[int]) -> "ModelMatrix":
+        """A copy without the given term columns (used for aliased columns)."""
+        new = object.__new__(ModelMatrix)
+        drop = set(int(j) for j in term_positions)
+        keep_terms = [j for j in range(len(self.terms)) if j not in drop]
+        renumber = {old: new_ for new_, old in enumerate(keep_terms)}
+        internal_keep = [k for k, j in enumerate(self.order) if int(j) not in drop]
+        num_keep = [k for k in internal_keep if k < self.n_numeric]
+        cat_keep = [k - self.n_numeric for k in internal_keep if k >= self.n_numeric]
+        new.terms = [self.terms[j] for j in keep_terms]
+        new.n = self.n
+        new.order = np.asarray([renumber[int(self.order[k])] for k in internal_keep], dtype=np.int64)
+        new.n_numeric = len(num_keep)
+        new.numeric = np.asfortranarray(self.numeric[:, num_keep])
+        new.perm, new.bounds = self.perm, self.bounds
+        new.table = None if self.table is None else self.table[:, cat_keep]
+        return new
+
+    def matvec(self, b: np.ndarray) -> np.ndarray:
+        """X b (internal row order) for coefficients in term order."""
+        b_int = b[self.order]
+        out = self.numeric @ b_int[:self.n_numeric]
+        if self.table is not None:
+            out += np.repeat(self.table @ b_int[self.n_numeric:], np.diff(self.bounds))
+        return out
+
+    def cross(self, w: np.ndarray, r: np.ndarray | None = None, chunk: int = 1 << 14
+              ) -> tuple[np.ndarray, np.ndarray | None]:
+        """X'WX and (if r is given) X'Wr, both in term order; w and r in internal row order."""
+        Z = self.numeric
+        pz = Z.shape[1]
+        p = len(self.terms)
+        A_int = np.zeros((p, p))
+        b_int = np.zeros(p)
+        grouped = self.table is not None
+        if grouped:
+            G = self.table.shape[0]
+            S = np.zeros((G, pz + 2))  # per combination: sums of w z, of w, of w r
+            bounds = self.bounds
+        for s in range(0, self.n, chunk):  # row chunks keep the temporaries in cache
+            e = min(s + chunk, self.n)
+            Zc = Z[s:e]
+            wc = w[s:e]
+            Zw = Zc * wc[:, None]
+            A_int[:pz, :pz] += Zw.T @ Zc
+            if r is not None:
+                b_int[:pz] += Zw.T @ r[s:e]
+            if grouped:
+                g0 = int(np.searchsorted(bounds, s, side="right")) - 1
+                g1 = int(np.searchsorted(bounds, e, side="left"))
+                starts = np.maximum(bounds[g0:g1], s) - s
+                S[g0:g1, :pz] += np.add.reduceat(Zw.T, starts, axis=1).T  # Zw.T is row-contiguous
+                S[g0:g1, pz] += np.add.reduceat(wc, starts)
+                if r is not None:
+                    S[g0:g1, pz + 1] += np.add.reduceat(wc * r[s:e], starts)
+        if grouped:
+            T = self.table
+            zd = S[:, :pz].T @ T
+            A_int[:pz, pz:] = zd
+            A_int[pz:, :pz] = zd.T
+            A_int[pz:, pz:] = T.T @ (T * S[:, pz][:, None])
+            if r is not None:
+                b_int[pz:] = T.T @ S[:, pz + 1]
+        o = self.order
+        A = np.zeros((p, p))
+        A[np.ix_(o, o)] = A_int
+        if r is None:
+            return A, None
+        b = np.zeros(p)
+        b[o] = b_int
+        return A, b
 
 
 def mahalanobis_coordinates(data: pd.DataFrame, columns: Sequence[str], treat: np.ndarray) -> np.ndarray:

@@ -80,10 +80,11 @@ def match(data: pd.DataFrame, treatment: str = "treat", covariates: Sequence[str
     check_complete(data, cfg.mahvars, "mahvars")
 
     # distance
+    codes_cache: dict = {}  # categorical columns coded once for the model and the exact cells
     fit = None
     dist = None
     if cfg.uses_propensity:
-        fit = fit_propensity(data, cfg.treatment, cfg.covariates)
+        fit = fit_propensity(data, cfg.treatment, cfg.covariates, codes_cache=codes_cache)
         dist = fit.linear_predictor if cfg.distance == "logit" else fit.score
     else:
         check_complete(data, cfg.covariates, "covariates")
@@ -93,7 +94,7 @@ def match(data: pd.DataFrame, treatment: str = "treat", covariates: Sequence[str
     width = cfg.caliper * dist_sd if (cfg.caliper is not None and dist_sd is not None) else None
 
     # exact cells
-    cells, cell_table = exact_cells(data, cfg.exact)
+    cells, cell_table = exact_cells(data, cfg.exact, codes_cache=codes_cache)
     _warn_short_cells(treat, cells, cfg.ratio, cfg.replace, bool(cfg.exact))
 
     # order and matching

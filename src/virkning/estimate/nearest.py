@@ -58,10 +58,37 @@ def processing_order(n_treated: int, distance: np.ndarray | None, m_order: str,
     return np.arange(n_treated)
 
 
+def stable_argsort(values: np.ndarray) -> np.ndarray:
+    """Indices that sort ``values`` with ties in index order (what R's order() gives), computed fast.
+
+    A quicksort is much faster than a stable sort on floats; runs of equal values (identical scores are
+    common when covariates are discrete) are then put back in index order.
+    """
+    perm = np.argsort(values, kind="quicksort")
+    v = values[perm]
+    eq = v[1:] == v[:-1]
+    if eq.any():
+        in_run = np.zeros(len(v), dtype=bool)
+        in_run[1:] |= eq
+        in_run[:-1] |= eq
+        pos = np.flatnonzero(in_run)
+        run_id = np.cumsum(np.concatenate(([True], ~eq)))[pos]  # run number of each tied element
+        sub = perm[pos]
+        perm[pos] = sub[np.lexsort((sub, run_id))]
+    return perm
+
+
+def _stable_argsort_codes(codes: np.ndarray) -> np.ndarray:
+    """Stable argsort of small non-negative integer codes (radix sort when they fit in 16 bits)."""
+    if len(codes) and codes.max() < (1 << 16):
+        return np.argsort(codes.astype(np.uint16), kind="stable")
+    return np.argsort(codes, kind="stable")
+
+
 def _sorted_layout(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray):
     """Controls sorted by (cell, distance, row); for each treated unit its insertion point among them."""
-    perm = np.argsort(distance, kind="stable")
-    perm = perm[np.argsort(cells[perm], kind="stable")]
+    perm = stable_argsort(distance)
+    perm = perm[_stable_argsort_codes(cells[perm])]
     is_control = ~treat[perm]
     ctrl_rows = perm[is_control]
     # controls sorted before each unit = insertion point of a treated unit among the sorted controls

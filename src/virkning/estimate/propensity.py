@@ -4,8 +4,9 @@ The fit is our own iteratively reweighted least squares (IRLS) rather than ``sta
 reasons: (1) it follows the iteration of R's ``glm.fit`` step by step (same starting values, the same
 clamping of the logistic link at |eta| > 30, the same deviance convergence rule and limit of 25
 iterations), so the scores agree with those MatchIt uses to the last few bits and nearest-neighbour ties
-fall the same way; (2) it accumulates the weighted cross-products in row chunks, so five million rows need
-little memory beyond the model matrix; (3) it gives direct access to the quantities used to diagnose
+fall the same way; (2) the model matrix keeps the indicators of categorical covariates once per combination of levels
+(``design.ModelMatrix``), so each iteration on five million rows costs a few passes over the numeric
+columns only; (3) it gives direct access to the quantities used to diagnose
 separation. The tests check coefficients and standard errors against statsmodels.
 
 Separation. When the deviance keeps falling without converging, or fitted probabilities reach 0 or 1
@@ -26,12 +27,11 @@ import scipy.optimize
 import scipy.stats
 
 from virkning.errors import EstimationError
-from virkning.estimate.design import Term, check_complete, design_matrix
+from virkning.estimate.design import ModelMatrix, Term, check_complete
 from virkning.estimate.options import PropensityWarning
 
 _EPS = np.finfo(float).eps
 _THRESH = 30.0  # R's logit link clamps exp(eta) beyond |eta| > 30 (src/library/stats/src/family.c)
-_CHUNK = 1 << 19
 _LP_MAX_ROWS = 400_000
 
 
@@ -66,40 +66,35 @@ class PropensityFit:
                 "aliased": list(self.aliased), "boundary_fits": self.boundary_fits}
 
 
+def _link_parts(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse logit link and its derivative, clamped like R's C code: beyond |eta| > 30, exp(eta) is
+    replaced by eps or 1/eps in the inverse link, and the derivative is eps."""
+    clamped = bool(eta.min() < -_THRESH or eta.max() > _THRESH)
+    if clamped:
+        low = eta < -_THRESH
+        high = eta > _THRESH
+        e = np.exp(np.clip(eta, -_THRESH, _THRESH))
+        e[low] = _EPS
+        e[high] = 1.0 / _EPS
+    else:
+        e = np.exp(eta)
+    opexp = e + 1.0
+    mu = e / opexp
+    opexp *= opexp
+    mu_eta = np.divide(e, opexp, out=opexp)  # e / (1 + e)^2, as R computes it
+    if clamped:
+        mu_eta[low | high] = _EPS
+    return mu, mu_eta
+
+
 def _linkinv(eta: np.ndarray) -> np.ndarray:
-    """Logistic inverse link with R's clamping: exp(eta) is replaced by eps or 1/eps beyond |eta| > 30."""
-    tmp = np.exp(np.clip(eta, -_THRESH, _THRESH))
-    tmp[eta < -_THRESH] = _EPS
-    tmp[eta > _THRESH] = 1.0 / _EPS
-    return tmp / (1.0 + tmp)
-
-
-def _mu_eta(eta: np.ndarray) -> np.ndarray:
-    """Derivative of the inverse link, clamped like R's (eps beyond |eta| > 30)."""
-    e = np.exp(np.clip(eta, -_THRESH, _THRESH))
-    out = e / ((1.0 + e) * (1.0 + e))
-    out[(eta > _THRESH) | (eta < -_THRESH)] = _EPS
-    return out
+    return _link_parts(eta)[0]
 
 
 def _deviance(y: np.ndarray, mu: np.ndarray) -> float:
+    """Binomial deviance, -2 sum log P(y_i)."""
     with np.errstate(divide="ignore"):
-        return float(2.0 * (np.log(1.0 / mu[y == 1]).sum() + np.log(1.0 / (1.0 - mu[y == 0])).sum()))
-
-
-def _crossprod(X: np.ndarray, w: np.ndarray, r: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
-    """X'WX and X'Wr, accumulated over row chunks to bound the memory of the temporaries."""
-    p = X.shape[1]
-    xtwx = np.zeros((p, p))
-    xtwr = None if r is None else np.zeros(p)
-    for start in range(0, X.shape[0], _CHUNK):
-        Xc = X[start:start + _CHUNK]
-        wc = w[start:start + _CHUNK]
-        Xw = Xc * wc[:, None]
-        xtwx += Xw.T @ Xc
-        if r is not None:
-            xtwr += Xw.T @ r[start:start + _CHUNK]
-    return xtwx, xtwr
+        return float(-2.0 * np.sum(np.log(np.where(y == 1.0, mu, 1.0 - mu))))
 
 
 def _solve(xtwx: np.ndarray, rhs: np.ndarray) -> np.ndarray:
@@ -110,9 +105,8 @@ def _solve(xtwx: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     return np.linalg.solve(scaled, rhs / d) / d
 
 
-def _aliased_columns(X: np.ndarray, tol: float = 1e-12) -> list[int]:
+def _aliased_columns(xtx: np.ndarray, tol: float = 1e-12) -> list[int]:
     """Columns that are (numerically) linear combinations of earlier columns, in column order (as R's QR)."""
-    xtx, _ = _crossprod(X, np.ones(X.shape[0]), None)
     d = np.sqrt(np.diag(xtx))
     d[d == 0] = 1.0
     a = xtx / np.outer(d, d)
@@ -123,9 +117,8 @@ def _aliased_columns(X: np.ndarray, tol: float = 1e-12) -> list[int]:
             dropped.append(j)
             continue
         if kept:
-            sub = a[np.ix_(kept, kept)]
             v = a[kept, j]
-            resid = a[j, j] - v @ np.linalg.solve(sub, v)
+            resid = a[j, j] - v @ np.linalg.solve(a[np.ix_(kept, kept)], v)
         else:
             resid = a[j, j]
         if resid <= tol * a[j, j]:  # share of the squared norm not explained by earlier columns
@@ -135,55 +128,58 @@ def _aliased_columns(X: np.ndarray, tol: float = 1e-12) -> list[int]:
     return dropped
 
 
-def fit_logit(X: np.ndarray, y: np.ndarray, terms: Sequence[str], *, maxit: int = 25,
+def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] | None = None, *, maxit: int = 25,
               epsilon: float = 1e-8) -> PropensityFit:
     """Maximum-likelihood logistic regression by IRLS, iterating exactly as R's ``glm.fit`` does.
 
-    ``X`` must contain the intercept column. Columns that are linear combinations of earlier ones are
-    dropped (reported in ``aliased``) as R does. Raises EstimationError when the iteration does not converge
-    or the data are separated.
+    ``X`` (a dense array with ``terms`` naming its columns, or a ModelMatrix) must contain the intercept.
+    Columns that are linear combinations of earlier ones are dropped (reported in ``aliased``) as R does.
+    Raises EstimationError when the iteration does not converge or the data are separated.
     """
-    y = np.asarray(y, dtype=np.float64)
-    terms = list(terms)
-    n = X.shape[0]
+    mx = X if isinstance(X, ModelMatrix) else ModelMatrix.from_dense(np.asarray(X, dtype=float), list(terms or []))
+    y_data = np.asarray(y, dtype=np.float64)
+    y = mx.to_internal(y_data)  # the iteration runs in the model matrix's row order
+    n = mx.n
     n1 = int(y.sum())
     if n1 == 0 or n1 == n:
         raise EstimationError("propensity model: the treatment column has only one value "
                               f"({n1} treated of {n}); matching needs treated and untreated units.")
-    dropped = _aliased_columns(X)
-    aliased = tuple(terms[j] for j in dropped)
+    xtx, _ = mx.cross(np.ones(n))
+    dropped = _aliased_columns(xtx)
+    aliased = tuple(mx.names[j] for j in dropped)
     if dropped:
-        keep = [j for j in range(X.shape[1]) if j not in dropped]
-        X = X[:, keep]
-        terms = [terms[j] for j in keep]
+        mx = mx.drop(dropped)
         warnings.warn(f"propensity model: {', '.join(aliased)} are linear combinations of other covariates and "
                       "were dropped from the model (as R's glm does).", PropensityWarning, stacklevel=3)
+    terms = mx.names
 
     # glm.fit: mustart = (y + 0.5) / 2, eta = logit(mustart); the first solve is for the coefficients
     # themselves, later ones for the change, which keeps rounding errors proportional to the step.
     mu = (y + 0.5) / 2.0
     eta = np.log(mu / (1.0 - mu))
-    mu = _linkinv(eta)
+    mu, mu_eta = _link_parts(eta)
     devold = _deviance(y, mu)
-    null_mu = np.full(n, n1 / n)
-    null_dev = _deviance(y, null_mu)
+    null_dev = _deviance(y, np.full(n, n1 / n))
     beta: np.ndarray | None = None
     converged = False
     it = 0
     dev = devold
+    xtwx = xtx
     for it in range(1, maxit + 1):
-        mu_eta = _mu_eta(eta)
-        var = mu * (1.0 - mu)
-        w = mu_eta * mu_eta / var
-        resid = (y - mu) / mu_eta
+        var = 1.0 - mu
+        var *= mu
+        w = mu_eta * mu_eta
+        w /= var
+        resid = y - mu
+        resid /= mu_eta
         if beta is None:
-            xtwx, xtwz = _crossprod(X, w, eta + resid)
+            xtwx, xtwz = mx.cross(w, eta + resid)
             beta = _solve(xtwx, xtwz)
         else:
-            xtwx, xtwr = _crossprod(X, w, resid)
+            xtwx, xtwr = mx.cross(w, resid)
             beta = beta + _solve(xtwx, xtwr)
-        eta = X @ beta
-        mu = _linkinv(eta)
+        eta = mx.matvec(beta)
+        mu, mu_eta = _link_parts(eta)
         dev = _deviance(y, mu)
         if not np.isfinite(dev):
             raise EstimationError("propensity model: the deviance became infinite during fitting; "
@@ -196,7 +192,7 @@ def fit_logit(X: np.ndarray, y: np.ndarray, terms: Sequence[str], *, maxit: int 
 
     boundary = int(np.sum((mu > 1 - 10 * _EPS) | (mu < 10 * _EPS)))
     if not converged or boundary:
-        involved, complete = _separation(X, y, terms)
+        involved, complete = _separation(mx, y_data)
         if involved:
             kind = "complete" if complete else "quasi-complete"
             raise EstimationError(
@@ -211,18 +207,18 @@ def fit_logit(X: np.ndarray, y: np.ndarray, terms: Sequence[str], *, maxit: int 
         warnings.warn(f"propensity model: {boundary} fitted probabilities are numerically 0 or 1 (no separation "
                       "was found); these units are far outside the other group's covariate range.",
                       PropensityWarning, stacklevel=3)
-    w_final = mu * (1.0 - mu)
-    info, _ = _crossprod(X, w_final, None)
-    d = np.sqrt(np.diag(info))
+    # Standard errors from the weighted cross-product of the last iteration, as R's summary.glm uses the QR
+    # decomposition of the last weighted least-squares fit (dispersion 1: binomial likelihood).
+    d = np.sqrt(np.diag(xtwx))
     d[d == 0] = 1.0
-    cov = np.linalg.inv(info / np.outer(d, d)) / np.outer(d, d)
+    cov = np.linalg.inv(xtwx / np.outer(d, d)) / np.outer(d, d)
     se = np.sqrt(np.diag(cov))
     return PropensityFit(terms=tuple(terms), coef=beta, se=se, converged=converged, iterations=it,
                          deviance=dev, null_deviance=null_dev, n=n, n_treated=n1, aliased=aliased,
-                         linear_predictor=eta, score=mu, boundary_fits=boundary)
+                         linear_predictor=mx.to_external(eta), score=mx.to_external(mu), boundary_fits=boundary)
 
 
-def _separation(X: np.ndarray, y: np.ndarray, terms: Sequence[str]) -> tuple[list[str], bool]:
+def _separation(mx: ModelMatrix, y: np.ndarray) -> tuple[list[str], bool]:
     """Detect (quasi-)complete separation; return the terms of a separating direction and whether it is complete.
 
     Linear programme (Konis 2007): maximise sum_i s_i x_i'b subject to s_i x_i'b >= 0 and -1 <= b <= 1,
@@ -230,8 +226,10 @@ def _separation(X: np.ndarray, y: np.ndarray, terms: Sequence[str]) -> tuple[lis
     likelihood increases forever. Columns are standardised so the box treats them alike. Above
     _LP_MAX_ROWS rows only single indicator columns are checked (a level containing one group only).
     """
-    n, p = X.shape
-    names = list(terms)
+    n = mx.n
+    names = mx.names
+    X = mx.dense()
+    p = X.shape[1]
     if n > _LP_MAX_ROWS:
         out = []
         for j in range(p):
@@ -259,12 +257,13 @@ def _separation(X: np.ndarray, y: np.ndarray, terms: Sequence[str]) -> tuple[lis
     return involved, bool(np.all(margin > 1e-9))
 
 
-def fit_propensity(data: pd.DataFrame, treatment: str, covariates: Sequence[str]) -> PropensityFit:
+def fit_propensity(data: pd.DataFrame, treatment: str, covariates: Sequence[str], *,
+                   codes_cache: dict | None = None) -> PropensityFit:
     """Fit P(treatment = 1 | covariates) on a data frame; categorical covariates get reference coding."""
     check_complete(data, [treatment, *covariates], "covariates")
-    X, terms = design_matrix(data, covariates, drop_first=True, intercept=True)
+    mx = ModelMatrix(data, covariates, intercept=True, drop_first=True, codes_cache=codes_cache)
     y = data[treatment].to_numpy(dtype=np.float64)
-    return fit_logit(X, y, [t.name for t in terms])
+    return fit_logit(mx, y)
 
 
 __all__ = ["PropensityFit", "fit_logit", "fit_propensity", "Term"]
