@@ -1,0 +1,209 @@
+"""The effect evaluation as one visible pipeline (seed 000, Bilag 3, is the model).
+
+    populations (participants, risk-set pool, exclusions)  ->  covariates and outcomes from the panel
+    ->  propensity matching within index weeks (+ exact cells)  ->  balance  ->  effects by month
+    ->  subgroups with heterogeneity tests  ->  one frozen result with the flow table
+
+Matching is exact on the index week (risk-set alignment): a participant's controls are pool members measured from
+the same week. A pool person can be a candidate in several weeks; standard errors cluster on matched sets and on
+the person, so a person used in two weeks is not counted as independent evidence twice.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Literal
+
+import numpy as np
+import pandas as pd
+
+from virkning.errors import DesignError
+from virkning.estimate import match
+from virkning.estimate.curves import CURVE_COLUMNS, km_curve, monthly_effects
+from virkning.estimate.subgroups import bands, subgroup_effects
+from virkning.populations import Exclusion, ParticipantRule, PoolRule, Populations, build_populations
+from virkning.registers.catalogue import canonical_state
+
+OutcomeKind = Literal["first_exit", "status_share", "benefit_weeks"]
+MISSING_LEVEL = "(mangler)"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An outcome by month 1..horizon: first exit to `status`, share in `status`, or cumulative benefit weeks."""
+
+    name: str
+    kind: OutcomeKind = "first_exit"
+    status: str | None = "beskæftiget"
+    horizon: int = 7
+
+    def __post_init__(self):
+        if self.kind not in ("first_exit", "status_share", "benefit_weeks"):
+            raise DesignError(f"outcome '{self.name}': kind expected one of first_exit, status_share, benefit_weeks; "
+                              f"got '{self.kind}'")
+        if self.kind != "benefit_weeks" and canonical_state(self.status or "") is None:
+            raise DesignError(f"outcome '{self.name}': status '{self.status}' is not a state, group or monthly status")
+        if self.horizon < 1:
+            raise DesignError(f"outcome '{self.name}': horizon must be at least 1 month")
+
+
+@dataclass(frozen=True)
+class Subgroup:
+    """Effects by the levels of a covariate; numeric covariates need `edges` (bands [e0, e1), [e1, e2), ...)."""
+
+    name: str
+    covariate: str
+    edges: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class EffectDesign:
+    participants: ParticipantRule
+    pool: PoolRule
+    covariates: tuple[str, ...]
+    outcomes: tuple[Outcome, ...]
+    exact: tuple[str, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+    ratio: int = 1
+    replace: bool = False
+    caliper: float | None = None
+    distance: str = "logit"
+    censoring: Literal["km", "full_followup"] = "km"
+    se: Literal["cluster", "bootstrap"] = "cluster"
+    n_boot: int = 499
+    subgroups: tuple[Subgroup, ...] = ()
+    seed: int = 2018
+    end_month: str | None = None
+
+    def __post_init__(self):
+        if self.censoring not in ("km", "full_followup"):
+            raise DesignError(f"censoring expected one of km, full_followup; got '{self.censoring}'")
+        if not self.outcomes:
+            raise DesignError("a design needs at least one outcome")
+
+    @property
+    def horizon(self) -> int:
+        return max(o.horizon for o in self.outcomes)
+
+
+@dataclass(frozen=True)
+class EffectEvaluation:
+    """Everything the evaluation produced; tables are plain data frames for the report and the CLI."""
+
+    design: EffectDesign
+    populations: Populations
+    matching: object  # virkning.estimate.MatchResult
+    data: pd.DataFrame = field(repr=False)  # one row per pair: treat, covariates, outcomes
+    effects: pd.DataFrame = field(repr=False)  # CURVE_COLUMNS
+    subgroups: pd.DataFrame = field(repr=False)
+    heterogeneity: pd.DataFrame = field(repr=False)
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def flow(self) -> pd.DataFrame:
+        return self.populations.flow
+
+    @property
+    def balance(self):
+        return self.matching.balance
+
+    def effect_at(self, outcome: str, month: int) -> pd.Series:
+        e = self.effects
+        return e[(e["outcome"] == outcome) & (e["month"] == month)].iloc[0]
+
+
+def _exit_columns(o: Outcome) -> str:
+    return canonical_state(o.status)
+
+
+def evaluate(regs, design: EffectDesign, *, progress: Callable[[str], None] | None = None) -> EffectEvaluation:
+    """Run the effect evaluation of `design` on loaded registers."""
+    say = progress or (lambda msg: None)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    panel = regs.panel(end_month=design.end_month)
+
+    say("populations")
+    pops = build_populations(regs, design.participants, design.pool, list(design.exclusions), panel=panel,
+                             horizon=design.horizon, full_followup=design.censoring == "full_followup")
+    timings["populations"] = time.perf_counter() - t0
+    pairs = pops.pairs()
+    if not (pairs["treat"] == 1).any() or not (pairs["treat"] == 0).any():
+        raise DesignError("no participants or no pool candidates are left after the population rules; see the flow table")
+    keys = pd.DataFrame({"person_id": pairs["person_id"], "index_week": pairs["iwk"].astype(np.int64),
+                         "index_month": pairs["imo"].astype(np.int64), "index_date": pairs["index_date"]})
+
+    say("covariates")
+    t = time.perf_counter()
+    sub_covs = [s.covariate for s in design.subgroups]
+    names = list(dict.fromkeys([*design.covariates, *design.exact, *sub_covs]))
+    X = panel.covariates(keys, names)
+    timings["covariates"] = time.perf_counter() - t
+
+    say("outcomes")
+    t = time.perf_counter()
+    exits = tuple(dict.fromkeys(_exit_columns(o) for o in design.outcomes if o.kind == "first_exit"))
+    Y = panel.outcomes(keys, design.horizon, exits=exits or ("beskæftiget",))
+    timings["outcomes"] = time.perf_counter() - t
+
+    data = pd.concat([pairs[["person_id", "index_week", "index_month", "treat", "unit"]].reset_index(drop=True),
+                      X.drop(columns=["person_id", "index_week"]), Y.drop(columns=["person_id", "index_week"])], axis=1)
+    for o in design.outcomes:
+        if o.kind == "status_share":
+            s = canonical_state(o.status)
+            for m in range(1, o.horizon + 1):
+                col = data[f"status_{m}"]
+                data[f"{o.name}_{m}"] = np.where(col.isna(), np.nan, (col == s).astype(float))
+        elif o.kind == "benefit_weeks":
+            cum = np.cumsum(data[[f"benefit_weeks_{m}" for m in range(1, o.horizon + 1)]].to_numpy(float), axis=1)
+            for m in range(1, o.horizon + 1):
+                data[f"{o.name}_{m}"] = cum[:, m - 1]
+    for c in dict.fromkeys([*design.covariates, *design.exact, *sub_covs]):
+        if data[c].dtype == object or isinstance(data[c].dtype, pd.StringDtype) or str(data[c].dtype) == "str":
+            data[c] = data[c].astype(object).where(data[c].notna(), MISSING_LEVEL)
+
+    say("matching")
+    t = time.perf_counter()
+    m = match(data, treatment="treat", covariates=list(design.covariates), exact=["index_week", *design.exact],
+              ratio=design.ratio, replace=design.replace, caliper=design.caliper, distance=design.distance,
+              cluster="person_id")
+    timings["matching"] = time.perf_counter() - t
+    matched_t = int(m.info.n_treated_matched)
+    matched_c = data.loc[(m.weights > 0) & (data["treat"].to_numpy() == 0)]
+    pops = pops.with_step("matched", matched_t, int(matched_c["person_id"].nunique()), int(len(matched_c)))
+
+    say("effects")
+    t = time.perf_counter()
+    sample = m.analysis_sample()
+    curves = []
+    for o in design.outcomes:
+        months = list(range(1, o.horizon + 1))
+        if o.kind == "first_exit":
+            s = _exit_columns(o)
+            first = data[f"first_{s}"].to_numpy(dtype=float, na_value=np.nan)
+            curves.append(km_curve(sample, first, data["followup"].to_numpy(float), o.horizon, outcome=o.name,
+                                   n_boot=design.n_boot, seed=design.seed))
+        else:
+            cols = [f"{o.name}_{mm}" for mm in months]
+            curves.append(monthly_effects(m, cols, months, outcome=o.name, se=design.se, n_boot=design.n_boot,
+                                          seed=design.seed))
+    effects = pd.concat(curves, ignore_index=True)[CURVE_COLUMNS]
+    timings["effects"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    sub_rows, tests = [], []
+    final = [f"{o.name}_{o.horizon}" if o.kind != "first_exit" else f"exit_{_exit_columns(o)}_{o.horizon}"
+             for o in design.outcomes]
+    for sg in design.subgroups:
+        values = data[sg.covariate]
+        if sg.edges is not None:
+            values = pd.Series(bands(values.astype(float), list(sg.edges)), index=data.index)
+        e, h = subgroup_effects(m, sg.name, final, values=values, se="cluster")
+        sub_rows.append(e.assign(subgroup=sg.name))
+        tests.append(h.assign(subgroup=sg.name))
+    subgroups = pd.concat(sub_rows, ignore_index=True) if sub_rows else pd.DataFrame()
+    heterogeneity = pd.concat(tests, ignore_index=True) if tests else pd.DataFrame()
+    timings["subgroups"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    return EffectEvaluation(design, pops, m, data, effects, subgroups, heterogeneity, timings)
