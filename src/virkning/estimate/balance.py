@@ -41,9 +41,10 @@ def ess(w: np.ndarray) -> float:
 
 def _wvar(x: np.ndarray, w: np.ndarray, binary: np.ndarray) -> np.ndarray:
     """Weighted variance per column: p(1-p) for binary columns, reliability-weighted otherwise."""
-    w = w / w.sum()
-    m = w @ x
-    v = (w @ ((x - m) ** 2)) / (1.0 - np.sum(w * w))
+    keep = w != 0
+    x, w = x[keep], w[keep] / w.sum()
+    m = (x * w[:, None]).sum(axis=0)
+    v = ((x - m) ** 2 * w[:, None]).sum(axis=0) / (1.0 - np.sum(w * w))
     return np.where(binary, m * (1.0 - m), v)
 
 
@@ -88,13 +89,16 @@ def balance_stats(X: np.ndarray, treat: np.ndarray, weights: np.ndarray | None, 
     X1, X0 = X[treat], X[~treat]
     w1, w0 = w[treat], w[~treat]
     too_small = (np.count_nonzero(w1) < 2) and (np.count_nonzero(w0) < 2)
-    mean_t = (w1 @ X1) / w1.sum() if w1.sum() > 0 else np.full(q, np.nan)
-    mean_c = (w0 @ X0) / w0.sum() if w0.sum() > 0 else np.full(q, np.nan)
+    mean_t = (X1 * w1[:, None]).sum(axis=0) / w1.sum() if w1.sum() > 0 else np.full(q, np.nan)
+    mean_c = (X0 * w0[:, None]).sum(axis=0) / w0.sum() if w0.sum() > 0 else np.full(q, np.nan)
     mdiff = mean_t - mean_c
     # denominator: treated SD in the full, unweighted sample
     sd_t = np.sqrt(_wvar(X1, np.ones(len(X1)), is_bin)) if len(X1) > 1 else np.full(q, np.nan)
     smd = np.full(q, np.nan)
     var_ratio = np.full(q, np.nan)
+    if not too_small:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio_all = _wvar(X1, w1, np.zeros(q, bool)) / _wvar(X0, w0, np.zeros(q, bool))
     e_mean = np.full(q, np.nan)
     e_max = np.full(q, np.nan)
     for j in range(q):
@@ -111,9 +115,7 @@ def balance_stats(X: np.ndarray, treat: np.ndarray, weights: np.ndarray | None, 
         if is_bin[j]:
             e_mean[j] = e_max[j] = abs(mdiff[j])
         elif not too_small:
-            v1 = _wvar(X1[:, j:j + 1], w1, np.array([False]))[0]
-            v0 = _wvar(X0[:, j:j + 1], w0, np.array([False]))[0]
-            var_ratio[j] = v1 / v0 if v0 > 0 else np.nan
+            var_ratio[j] = ratio_all[j] if np.isfinite(ratio_all[j]) else np.nan
             e_mean[j], e_max[j] = _ecdf_stats(X[:, j], treat, w)
     return pd.DataFrame({"mean_treated": mean_t, "mean_control": mean_c, "smd": smd, "var_ratio": var_ratio,
                          "ecdf_mean": e_mean, "ecdf_max": e_max})
@@ -170,7 +172,7 @@ def balance_table(data: pd.DataFrame, treat: np.ndarray, weights: np.ndarray, co
     before = balance_stats(X, treat, None, binary=binary)  # type: ignore[arg-type]
     after = balance_stats(X, treat, weights, binary=binary)  # type: ignore[arg-type]
     is_bin = np.all((X == 0) | (X == 1), axis=0)
-    table = pd.DataFrame({"term": names, "variable": variables, "level": levels,
+    table = pd.DataFrame({"term": names, "variable": variables, "level": pd.Series(levels, dtype=object),
                           "type": np.where(is_bin, "binary", "continuous")})
     for s in STATS:
         table[f"{s}_before"] = before[s].to_numpy()
