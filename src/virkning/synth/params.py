@@ -2,10 +2,10 @@
 
 All hazards are weekly probabilities. The model is a competing-risks model: in a week a person can leave the
 current state for folkepension (at pension age), death, emigration, dagpenge exhaustion, førtidspension,
-efterløn, a job, or one of several 'other' destinations. Each hazard is a base value by state, age, sex,
-insurance and origin (table `COMP`), times a duration factor by state and sex (`DUR_JOB`, `DUR_OTH`; exit
-hazards fall with spell duration), times person multipliers (education, origin, region, unobserved
-frailty). docs/synthetic-data.md explains the choices and the stocks they produce.
+efterløn, a job, or one of several 'other' destinations. Each hazard is a base value by state, age and a small
+person key (pension age reached, efterløn possible, sex, insured, origin; table `comp`), times a duration factor
+by state and sex (`dur`; exit hazards fall with spell duration), times person multipliers (education, origin,
+region, unobserved frailty and health). docs/synthetic-data.md explains the choices and the stocks they produce.
 """
 
 from __future__ import annotations
@@ -18,13 +18,16 @@ from virkning.synth.codes import N_STATES, S
 
 N_AGES = 101  # ages 0..100 (older ages are clipped)
 D_MAX = 521  # durations beyond ten years are treated as ten years
+D_TABLE = 1024  # rows per state in the duration table (durations are capped below this, see paths.step)
+N_KEY = 48  # person key: ((pension * 2 + efterløn) * 2 + male) * 2 + insured) * 3 + origin
 N_ORIGIN = 3
 ORIGINS = ("dansk", "indvandrer", "efterkommer")
 EDUCATIONS = ("grundskole", "gymnasial", "erhvervsfaglig", "KVU", "MVU", "LVU", "ukendt")
 
-# Hazard components, in the order the week's uniform draw is partitioned after the forced ones.
-C_JOB, C_OTH, C_FTP, C_EFTL, C_DIE, C_EMI = range(6)
-N_COMP = 6
+# Hazard components in the order the week's uniform draw is partitioned. C_FIRST is the sum of folkepension,
+# death and emigration (split again, from `first`, for the few who leave that way).
+C_FIRST, C_FTP, C_EFTL, C_JOB, C_OTH = range(5)
+N_COMP = 5
 
 
 def _band(age: np.ndarray, edges: list[int], values: list[float]) -> np.ndarray:
@@ -216,35 +219,57 @@ def _emigration(s: int, origin: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Tables:
-    comp: np.ndarray  # float32 [key, N_COMP]; key = (state * N_AGES + age) * 12 + (male * 2 + insured) * 3 + origin
+    comp: np.ndarray  # float32 [key, N_COMP]; key = (state * N_AGES + age) * N_KEY + person key
+    first: np.ndarray  # float32 [key, 3] cumulative folkepension, death, emigration
     oth: np.ndarray  # float32 [key, N_STATES] cumulative shares of 'other' destinations
-    dur: np.ndarray  # float32 [(state * 2 + male) * D_MAX + duration, job/other]
-    pension_forced: np.ndarray  # float32 per state: hazard into folkepension once past pension age
+    dur: np.ndarray  # float32 [(state * 2 + male) * D_TABLE + duration, job/other]
+
+    @property
+    def comp_cols(self) -> np.ndarray:
+        return self._cols("comp")
+
+    @property
+    def dur_cols(self) -> np.ndarray:
+        return self._cols("dur")
+
+    def _cols(self, name: str) -> np.ndarray:
+        cache = self.__dict__.setdefault("_col_cache", {})
+        if name not in cache:
+            cache[name] = np.ascontiguousarray(getattr(self, name).T)
+        return cache[name]
+
+
+def key_parts(k: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Person key -> (pension, efterløn, male, insured, origin)."""
+    return k // 24, (k // 12) % 2, (k // 6) % 2, (k // 3) % 2, k % 3
 
 
 def build_tables(p: ModelParams) -> Tables:
-    n_key = N_STATES * N_AGES * 12
-    comp = np.zeros((n_key, N_COMP), dtype=np.float64)
-    oth = np.zeros((n_key, N_STATES), dtype=np.float64)
+    n_key = N_STATES * N_AGES * N_KEY
+    comp = np.zeros((n_key, N_COMP))
+    first = np.zeros((n_key, 3))
+    oth = np.zeros((n_key, N_STATES))
     ages = np.arange(N_AGES)
+    pension_forced = np.ones(N_STATES)
+    pension_forced[[S.FOLK, S.EMIG, S.DEAD]] = 0.0
+    pension_forced[S.EMP] = p.pension_exit_employed
     for s in range(N_STATES):
-        for male in (0, 1):
-            job = _job_base(s, male)
-            for insured in (0, 1):
-                od = _other_destinations(s, male, insured)
-                for origin in range(N_ORIGIN):
-                    keys = (s * N_AGES + ages) * 12 + (male * 2 + insured) * 3 + origin
-                    comp[keys, C_JOB] = job
-                    comp[keys, C_OTH] = od.sum(axis=1)
-                    comp[keys, C_FTP] = _ftp_hazard(s)
-                    comp[keys, C_EFTL] = _eftl_hazard(s)
-                    comp[keys, C_DIE] = _death(s, male)
-                    comp[keys, C_EMI] = _emigration(s, origin)
-                    total = od.sum(axis=1, keepdims=True)
-                    oth[keys] = np.cumsum(od, axis=1) / np.where(total > 0, total, 1.0)
-    d = np.arange(D_MAX, dtype=np.float64)
-    dur_job = np.ones((N_STATES * 2, D_MAX))
-    dur_oth = np.ones((N_STATES * 2, D_MAX))
+        for k in range(N_KEY):
+            pens, eftl, male, insured, origin = (int(v) for v in key_parts(np.array(k)))
+            od = _other_destinations(s, male, insured)
+            total = od.sum(axis=1)
+            keys = (s * N_AGES + ages) * N_KEY + k
+            parts = np.stack([np.full(N_AGES, pension_forced[s] * pens), _death(s, male), _emigration(s, origin)], 1)
+            first[keys] = np.cumsum(parts, axis=1)
+            comp[keys, C_FIRST] = parts.sum(axis=1)
+            comp[keys, C_FTP] = _ftp_hazard(s)
+            comp[keys, C_EFTL] = _eftl_hazard(s) * eftl * (1 - pens)
+            comp[keys, C_JOB] = _job_base(s, male)
+            comp[keys, C_OTH] = total
+            oth[keys] = np.cumsum(od, axis=1) / np.where(total > 0, total, 1.0)[:, None]
+    d = np.minimum(np.arange(D_TABLE, dtype=np.float64), D_MAX - 1)
+    dur_job = np.ones((N_STATES * 2, D_TABLE))
+    dur_oth = np.ones((N_STATES * 2, D_TABLE))
     for male in (0, 1):
         r = lambda s: s * 2 + male  # noqa: E731
         dur_oth[r(S.EMP)] = 0.5 + 1.5 / (1 + d / 26)  # new jobs are fragile
@@ -257,14 +282,11 @@ def build_tables(p: ModelParams) -> Tables:
         min_leave = 1 if male else 16
         dur_job[r(S.BARSEL)] = (d >= min_leave) * 1.0
         dur_oth[r(S.BARSEL)] = (d >= min_leave) * 1.0
-    pension = np.ones(N_STATES, dtype=np.float32)
-    pension[[S.FOLK, S.EMIG, S.DEAD]] = 0.0
-    pension[S.EMP] = p.pension_exit_employed
     return Tables(
         comp=comp.astype(np.float32),
+        first=first.astype(np.float32),
         oth=oth.astype(np.float32),
         dur=np.stack([dur_job.ravel(), dur_oth.ravel()], axis=1).astype(np.float32),
-        pension_forced=pension,
     )
 
 
@@ -300,7 +322,7 @@ INDUSTRIES = (
 )
 TEMP_INDUSTRY = ("782000", "Vikarbureauer")
 INDUSTRY_CODES = tuple(code for code, _, _ in INDUSTRIES) + (TEMP_INDUSTRY[0],)
-TEMP_INDEX = len(INDUSTRIES)  # index of 782000 in INDUSTRY_CODES
+TEMP_INDEX = len(INDUSTRIES)  # index of 782000 in INDUSTRY_CODES (weekly arrays store index + 1, 0 = none)
 EDU_GROUP = np.array([0, 0, 1, 1, 2, 2, 0], dtype=np.int8)  # EDUCATIONS -> low/mid/high
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from virkning.synth.codes import CodeBook, S
 from virkning.synth.params import (
-    C_DIE, C_EFTL, C_EMI, C_FTP, C_JOB, C_OTH, D_MAX, INITIAL_DURATION, N_AGES, TEMP_INDEX, TEMP_SENIOR,
+    C_EFTL, C_FIRST, C_FTP, C_JOB, C_OTH, D_TABLE, INITIAL_DURATION, N_AGES, N_KEY, TEMP_INDEX, TEMP_SENIOR,
     TEMP_SHARE, ModelParams, Tables, industry_cdf, initial_shares,
 )
 from virkning.synth.people import Population, industry_row
@@ -49,38 +49,50 @@ class Draws:
         return Draws(self.raw[:, idx], self.u0[idx])
 KONT_SCHEME_JOB = np.array([1.0, 0.35, 1.0, 0.4, 0.6], dtype=np.float32)  # order of codes.KONT_SCHEMES
 KONT_SCHEME_ACTIVATION = np.array([0.02, 0.012, 0.025, 0.015, 0.02], dtype=np.float32)
+NEVER = np.int32(1 << 30)  # week index of an event that never happens
+PENSION_BIT, EFTL_BIT = 24, 12  # in the person key (params.N_KEY)
+_SUBSTATES = np.zeros(16, dtype=bool)
+_SUBSTATES[[S.LEDIG, S.KONT, S.SICK, S.EDU]] = True  # states with codes or hours beyond the state's own
 
 
 @dataclass
 class Cohort:
-    """Per-person arrays of a group simulated together (a chunk of the population, or participants' twins)."""
+    """Per-person arrays of a group simulated together (a chunk of the population, or participants' twins).
+
+    Lookup keys are kept up to date incrementally: `skey` and `dkey0` change when the state changes, `akey`
+    when the age is refreshed (every 4 weeks) or an eligibility bit flips (pension age, efterløn age)."""
 
     # static
     birth_day: np.ndarray
-    male: np.ndarray
+    male: np.ndarray  # int32 0/1
     origin: np.ndarray
-    insured: np.ndarray
-    key_static: np.ndarray  # (male * 2 + insured) * 3 + origin
     ind_row: np.ndarray
-    eftl_member: np.ndarray
     flex: np.ndarray
-    eftl_week: np.ndarray
+    eftl_week: np.ndarray  # NEVER for non-members of the efterløn scheme
     pension_week: np.ndarray
     job_mult: np.ndarray
     sep_mult: np.ndarray
     health: np.ndarray
+    # keys
+    key: np.ndarray  # intp person key (params.N_KEY); keys are intp so that np.take needs no conversion
+    age: np.ndarray  # int32 age in years, refreshed every 4 weeks
+    akey: np.ndarray  # intp age * N_KEY + key
+    skey: np.ndarray  # intp state * N_AGES * N_KEY
+    dkey0: np.ndarray  # intp (state * 2 + male) * D_TABLE
     # dynamic
     state: np.ndarray  # int8
-    dur: np.ndarray  # int16 weeks since the spell began (0 in its first week)
+    dur: np.ndarray  # int16 weeks since the spell began (0 in its first week), capped
     dp_used: np.ndarray  # int16 dagpenge weeks used
-    emp_run: np.ndarray  # int16 consecutive employment weeks
+    exhausted: np.ndarray  # bool: dagpenge used up, leaves next week
     act: np.ndarray  # int16 activation code in force (0 = passive)
-    side: np.ndarray  # bool: part-time work on supplementary dagpenge
+    side: np.ndarray  # bool: part-time work next to dagpenge or SU
     job_frac: np.ndarray  # uint8 weekly hours as % of full time
-    job_ind: np.ndarray  # int8 industry index
+    job_ind: np.ndarray  # uint8 industry index + 1
     kscheme: np.ndarray  # int8 non-insured scheme
-    jm_dyn: np.ndarray  # float32 job-start multiplier in the current state
+    jm_base: np.ndarray  # float32 job-start multiplier in the current state
+    jm_dyn: np.ndarray  # float32 jm_base * eff_job
     om_dyn: np.ndarray  # float32 'other exit' multiplier in the current state
+    ftp_mult: np.ndarray  # float32 health * eff_ret
     eff_job: np.ndarray  # float32 programme effect on job starts (1 = none)
     eff_temp: np.ndarray  # float32 programme shift of job starts into temp agencies (0 = none)
     eff_ret: np.ndarray  # float32 programme effect on retirement hazards (1 = none)
@@ -94,6 +106,12 @@ class Cohort:
 
     def extend(self, other: "Cohort") -> "Cohort":
         return Cohort(**{f.name: np.concatenate([getattr(self, f.name), getattr(other, f.name)]) for f in fields(self)})
+
+    def set_effect(self, idx: np.ndarray, job, temp, ret) -> None:
+        """Programme effect in force for persons idx (job 1, temp 0, ret 1: none)."""
+        self.eff_job[idx], self.eff_temp[idx], self.eff_ret[idx] = job, temp, ret
+        self.jm_dyn[idx] = self.jm_base[idx] * self.eff_job[idx]
+        self.ftp_mult[idx] = self.health[idx] * self.eff_ret[idx]
 
 
 @dataclass(frozen=True)
@@ -115,7 +133,7 @@ def make_context(tl: Timeline, tables: Tables, codes: CodeBook, params: ModelPar
 
 def ages_at(day: int, birth_day: np.ndarray) -> np.ndarray:
     """Whole years (365.25-day years), clipped to the tables' range."""
-    return np.clip((day - birth_day) * 4 // 1461, 0, N_AGES - 1)
+    return np.clip((day - birth_day) * 4 // 1461, 0, N_AGES - 1).astype(np.int32)
 
 
 def _job_attributes(ctx: Context, c: Cohort, m: np.ndarray, origin_state: np.ndarray, age: np.ndarray,
@@ -133,7 +151,7 @@ def _job_attributes(ctx: Context, c: Cohort, m: np.ndarray, origin_state: np.nda
     cdf = ctx.industry_cdf[c.ind_row[m]]
     ind = np.minimum((U.get(4, m)[:, None] >= cdf).sum(axis=1), cdf.shape[1] - 1)
     c.job_frac[m] = np.rint(frac).astype(np.uint8)
-    c.job_ind[m] = np.where(temp, TEMP_INDEX, ind).astype(np.int8)
+    c.job_ind[m] = np.where(temp, TEMP_INDEX, ind).astype(np.uint8) + 1
     c.om_dyn[m] = c.sep_mult[m] * np.where(temp, ctx.params.temp_separation, 1.0).astype(np.float32)
 
 
@@ -144,7 +162,7 @@ def _side_jobs(ctx: Context, c: Cohort, b: np.ndarray, U: Draws, lo: float, span
     c.job_frac[b] = np.rint(lo + span * U.get(3, b)).astype(np.uint8)
     cdf = ctx.industry_cdf[c.ind_row[b]]
     pick = np.minimum((U.get(4, b)[:, None] >= cdf).sum(axis=1), cdf.shape[1] - 1)
-    c.job_ind[b] = np.where(U.get(2, b) < p_temp, TEMP_INDEX, pick).astype(np.int8)
+    c.job_ind[b] = np.where(U.get(2, b) < p_temp, TEMP_INDEX, pick).astype(np.uint8) + 1
 
 
 def _kont_scheme(c: Cohort, k: np.ndarray, age: np.ndarray, U: Draws) -> None:
@@ -154,165 +172,214 @@ def _kont_scheme(c: Cohort, k: np.ndarray, age: np.ndarray, U: Draws) -> None:
     scheme = np.where(young, np.where(u < 0.4, 2, 3),
                       np.where(immigrant & (u < 0.35), 4, np.where(u < 0.35 + 0.65 * 0.35, 0, 1)))
     c.kscheme[k] = scheme
-    c.jm_dyn[k] = c.job_mult[k] * KONT_SCHEME_JOB[scheme]
+    c.jm_base[k] = c.job_mult[k] * KONT_SCHEME_JOB[scheme]
+
+
+def _refresh_keys(ctx: Context, c: Cohort, t: int) -> None:
+    """Ages every 4 weeks; eligibility bits in the week they are reached."""
+    if t % 4 == 0:
+        c.age = ages_at(int(ctx.tl.thursday[t]), c.birth_day)
+        c.akey = c.age.astype(np.intp) * N_KEY + c.key
+    for weeks, bit in ((c.pension_week, PENSION_BIT), (c.eftl_week, EFTL_BIT)):
+        hit = np.flatnonzero(weeks == t)
+        if len(hit):
+            c.key[hit] += bit
+            c.akey[hit] += bit
 
 
 def step(ctx: Context, c: Cohort, t: int, U: Draws, code: np.ndarray, frac: np.ndarray,
          ind: np.ndarray) -> np.ndarray:
     """Move cohort `c` from week t-1 to week t using the week's draws `U`; write the week's code, hours fraction
-    (%) and industry into `code`, `frac`, `ind`. Returns the states of week t-1."""
-    p, tb = ctx.params, ctx.tables
+    (%) and industry (index + 1, 0 = none) into `code`, `frac`, `ind`. Returns the states of week t-1."""
+    p, tb, cb = ctx.params, ctx.tables, ctx.codes
+    _refresh_keys(ctx, c, t)
     old = c.state
-    s = old.astype(np.int32)
-    age = ages_at(int(ctx.tl.thursday[t]), c.birth_day)
-    comp = np.take(tb.comp, (s * N_AGES + age) * 12 + c.key_static, axis=0)
-    dur = np.take(tb.dur, (s * 2 + c.male) * D_MAX + np.minimum(c.dur, D_MAX - 1), axis=0)
-    # Competing risks, forced ones first: a single uniform is cut into consecutive intervals.
-    cum = np.empty((8, c.n), dtype=np.float32)
-    np.multiply(np.take(tb.pension_forced, s), t >= c.pension_week, out=cum[0])
-    np.add(cum[0], comp[:, C_DIE], out=cum[1])
-    np.add(cum[1], comp[:, C_EMI], out=cum[2])
-    np.add(cum[2], (s == S.LEDIG) & (c.dp_used >= p.dagpenge_weeks), out=cum[3])
-    np.add(cum[3], comp[:, C_FTP] * c.health * c.eff_ret, out=cum[4])
-    np.add(cum[4], comp[:, C_EFTL] * (c.eftl_member & (t >= c.eftl_week)) * c.eff_ret, out=cum[5])
-    np.add(cum[5], comp[:, C_JOB] * dur[:, 0] * c.jm_dyn * c.eff_job, out=cum[6])
-    np.add(cum[6], comp[:, C_OTH] * dur[:, 1] * c.om_dyn, out=cum[7])
+    key = c.skey + c.akey
+    dkey = c.dkey0 + c.dur
+    comp = tb.comp_cols  # one contiguous table per component: contiguous gathers and arithmetic
+    # Competing risks: one uniform cut into consecutive intervals (folkepension/death/emigration first).
+    cum = np.empty((5, c.n), dtype=np.float32)
+    np.take(comp[C_FIRST], key, out=cum[0])
+    np.add(cum[0], np.take(comp[C_FTP], key) * c.ftp_mult, out=cum[1])
+    np.add(cum[1], np.take(comp[C_EFTL], key) * c.eff_ret, out=cum[2])
+    np.add(cum[2], np.take(comp[C_JOB], key) * np.take(tb.dur_cols[0], dkey) * c.jm_dyn, out=cum[3])
+    np.add(cum[3], np.take(comp[C_OTH], key) * np.take(tb.dur_cols[1], dkey) * c.om_dyn, out=cum[4])
+    exh = np.flatnonzero(c.exhausted)
+    if len(exh):
+        cum[1:, exh] += 1.0  # dagpenge ran out: leave unless leaving for folkepension, death or emigration
     u0 = U.u0
-    idx = np.flatnonzero(u0 < cum[7])
-    new = s.astype(np.int8)
+    idx = np.flatnonzero(u0 < cum[4])
+    new = old.copy()
     c.dur += 1
+    if t % 52 == 0:
+        np.minimum(c.dur, D_TABLE - 60, out=c.dur)
     if len(idx):
-        which = (u0[idx] >= cum[:, idx]).sum(axis=0)
+        u = u0[idx]
+        which = (u >= cum[:, idx]).sum(axis=0)
         u1 = U.get(1, idx)
-        dest = np.empty(len(idx), dtype=np.int32)
-        dest[which == 0] = S.FOLK
-        dest[which == 1] = S.DEAD
-        dest[which == 2] = S.EMIG
-        dest[which == 3] = np.where(u1[which == 3] < 0.3, S.KONT, S.SELF)  # dagpenge exhausted
-        dest[which == 4] = S.FTP
-        dest[which == 5] = np.where(c.flex[idx[which == 5]], S.FLEKS, S.EFTL)
-        dest[which == 6] = S.EMP
-        o = which == 7
+        dest = np.empty(len(idx), dtype=np.int8)
+        f = which == 0
+        if f.any():
+            first = tb.first[c.skey[idx[f]] + c.akey[idx[f]]]
+            dest[f] = np.where(u[f] < first[:, 0], S.FOLK, np.where(u[f] < first[:, 1], S.DEAD, S.EMIG))
+        dest[which == 1] = S.FTP
+        dest[which == 2] = np.where(c.flex[idx[which == 2]], S.FLEKS, S.EFTL)
+        dest[which == 3] = S.EMP
+        o = which == 4
         if o.any():
-            key = (s[idx[o]] * N_AGES + age[idx[o]]) * 12 + c.key_static[idx[o]]
-            rows = tb.oth[key]
+            rows = tb.oth[c.skey[idx[o]] + c.akey[idx[o]]]
             dest[o] = np.minimum((u1[o, None] >= rows).sum(axis=1), rows.shape[1] - 1)
+        x = c.exhausted[idx] & ~f
+        dest[x] = np.where(u1[x] < 0.3, S.KONT, S.SELF)
         new[idx] = dest
-        moved = idx[dest != s[idx]]
-        mdest = new[moved]
-        c.jm_dyn[moved] = c.job_mult[moved]
-        c.om_dyn[moved] = 1.0
-        c.act[moved] = 0
-        c.side[moved] = False
-        c.dur[moved] = 0
-        e = moved[mdest == S.EMP]
-        if len(e):
-            _job_attributes(ctx, c, e, s[e], age[e], U)
-        k = moved[mdest == S.KONT]
-        if len(k):
-            _kont_scheme(c, k, age[k], U)
+        moved = idx[dest != old[idx]]
+        _move(ctx, c, moved, old[moved], new[moved], U)
     c.state = new
     is_emp = new == S.EMP
-    c.emp_run += 1
-    c.emp_run *= is_emp
-    c.dp_used += new == S.LEDIG
-    c.dp_used[np.flatnonzero(c.emp_run == p.requalify_weeks)] = 0  # dagpenge right regained
-
-    np.take(ctx.codes.state_code, new, out=code)
+    np.take(cb.state_code, new, out=code)
     np.multiply(c.job_frac, is_emp, out=frac)
-    cb = ctx.codes
-    # Insured unemployed: activation spells, part-time work (supplerende dagpenge), feriedagpenge.
-    li = np.flatnonzero(new == S.LEDIG)
-    if len(li):
-        act, side, dur_l = c.act[li], c.side[li], c.dur[li]
-        u5, u6, u7 = U.get(5, li), U.get(6, li), U.get(7, li)
-        act = np.where((act > 0) & (u5 < p.activation_stop), 0, act)
-        p_act = np.where(dur_l < 13, 0.012, np.where(dur_l < 60, 0.03, 0.02)) * np.where(age[li] >= 55, 0.7, 1.0)
-        start = (act == 0) & ~side & (u5 < p_act) & (dur_l > 0)
-        pick = np.minimum(np.searchsorted(cb.ledig_activation_p, u6, side="right"), len(cb.ledig_activation) - 1)
-        act = np.where(start, cb.ledig_activation[pick], act)
-        side = np.where(side, u7 >= p.side_stop, (act == 0) & (u7 < p.side_start))
-        _side_jobs(ctx, c, li[side & ~c.side[li]], U, 10, 45, p.side_temp)
-        c.act[li], c.side[li] = act, side
-        holiday = ctx.holiday[t] & (u6 < p.holiday_121)
-        code[li] = np.where(act > 0, act, np.where(side, cb.supplerende,
-                                                   np.where(holiday, cb.feriedagpenge, cb.dagpenge)))
-        frac[li] = np.where(side, c.job_frac[li], 0)
-    # Students: a student job leaves the SU code in place.
-    ei = np.flatnonzero(new == S.EDU)
-    if len(ei):
-        side = c.side[ei]
-        u7 = U.get(7, ei)
-        side = np.where(side, u7 >= p.student_job_stop, u7 < p.student_job_start)
-        _side_jobs(ctx, c, ei[side & ~c.side[ei]], U, 15, 30, 0.05)
-        c.side[ei] = side
-        frac[ei] = np.where(side, c.job_frac[ei], 0)
-    # Non-insured: scheme codes and activation.
-    ki = np.flatnonzero(new == S.KONT)
-    if len(ki):
-        scheme = c.kscheme[ki]
-        act = c.act[ki]
-        u5, u6 = U.get(5, ki), U.get(6, ki)
-        act = np.where((act > 0) & (u5 < 0.08), 0, act)
-        start = (act == 0) & (u5 < KONT_SCHEME_ACTIVATION[scheme]) & (c.dur[ki] > 0)
-        pick = np.minimum((u6[:, None] >= cb.kont_activation_p[scheme]).sum(axis=1), cb.kont_activation.shape[1] - 1)
-        act = np.where(start, cb.kont_activation[scheme, pick], act)
-        c.act[ki] = act
-        code[ki] = np.where(act > 0, act, cb.kont_passive[scheme])
-    si = np.flatnonzero(new == S.SICK)
-    if len(si):
+    sub = np.flatnonzero(np.take(_SUBSTATES, new))
+    if len(sub):
+        ss = new[sub]
+        _ledig(ctx, c, t, sub[ss == S.LEDIG], U, code, frac)
+        _students(ctx, c, sub[ss == S.EDU], U, frac)
+        _kont(ctx, c, sub[ss == S.KONT], U, code)
+        si = sub[ss == S.SICK]
         code[si] = np.where(c.dur[si] >= 22, cb.jobafklaring, code[si])  # sygedagpenge stop after 22 weeks
-    np.copyto(ind, -1)
-    np.copyto(ind, c.job_ind, where=frac > 0)
+    np.multiply(c.job_ind, frac != 0, out=ind)
     return old
 
 
+def _move(ctx: Context, c: Cohort, moved: np.ndarray, src: np.ndarray, dst: np.ndarray, U: Draws) -> None:
+    """Bookkeeping for persons who changed state this week."""
+    requalified = moved[(src == S.EMP) & (c.dur[moved] >= ctx.params.requalify_weeks)]
+    c.dp_used[requalified] = 0  # a year in work earns a new dagpenge period
+    c.skey[moved] = dst.astype(np.intp) * (N_AGES * N_KEY)
+    c.dkey0[moved] = (dst.astype(np.intp) * 2 + c.male[moved]) * D_TABLE
+    c.dur[moved] = 0
+    c.jm_base[moved] = c.job_mult[moved]
+    c.om_dyn[moved] = 1.0
+    c.act[moved] = 0
+    c.side[moved] = False
+    c.exhausted[moved] = False
+    e = moved[dst == S.EMP]
+    if len(e):
+        _job_attributes(ctx, c, e, src[dst == S.EMP], c.age[e], U)
+    k = moved[dst == S.KONT]
+    if len(k):
+        _kont_scheme(c, k, c.age[k], U)
+    c.jm_dyn[moved] = c.jm_base[moved] * c.eff_job[moved]
+
+
+def _ledig(ctx: Context, c: Cohort, t: int, li: np.ndarray, U: Draws, code: np.ndarray, frac: np.ndarray) -> None:
+    """Insured unemployed: dagpenge clock, activation spells, part-time work (115), feriedagpenge (121)."""
+    if not len(li):
+        return
+    p, cb = ctx.params, ctx.codes
+    c.dp_used[li] += 1
+    c.exhausted[li] = c.dp_used[li] >= p.dagpenge_weeks
+    act, side, dur = c.act[li], c.side[li], c.dur[li]
+    u5, u6, u7 = U.get(5, li), U.get(6, li), U.get(7, li)
+    act = np.where((act > 0) & (u5 < p.activation_stop), 0, act)
+    p_act = np.where(dur < 13, 0.012, np.where(dur < 60, 0.03, 0.02)) * np.where(c.age[li] >= 55, 0.7, 1.0)
+    start = (act == 0) & ~side & (u5 < p_act) & (dur > 0)
+    pick = np.minimum(np.searchsorted(cb.ledig_activation_p, u6, side="right"), len(cb.ledig_activation) - 1)
+    act = np.where(start, cb.ledig_activation[pick], act)
+    side = np.where(side, u7 >= p.side_stop, (act == 0) & (u7 < p.side_start))
+    _side_jobs(ctx, c, li[side & ~c.side[li]], U, 10, 45, p.side_temp)
+    c.act[li], c.side[li] = act, side
+    holiday = ctx.holiday[t] & (u6 < p.holiday_121)
+    code[li] = np.where(act > 0, act, np.where(side, cb.supplerende, np.where(holiday, cb.feriedagpenge, cb.dagpenge)))
+    frac[li] = np.where(side, c.job_frac[li], 0)
+
+
+def _students(ctx: Context, c: Cohort, ei: np.ndarray, U: Draws, frac: np.ndarray) -> None:
+    """SU recipients: a student job leaves the SU code in place."""
+    if not len(ei):
+        return
+    p = ctx.params
+    side = c.side[ei]
+    u7 = U.get(7, ei)
+    side = np.where(side, u7 >= p.student_job_stop, u7 < p.student_job_start)
+    _side_jobs(ctx, c, ei[side & ~c.side[ei]], U, 15, 30, 0.05)
+    c.side[ei] = side
+    frac[ei] = np.where(side, c.job_frac[ei], 0)
+
+
+def _kont(ctx: Context, c: Cohort, ki: np.ndarray, U: Draws, code: np.ndarray) -> None:
+    """Non-insured unemployed: the scheme's code, activation spells."""
+    if not len(ki):
+        return
+    cb = ctx.codes
+    scheme = c.kscheme[ki]
+    act = c.act[ki]
+    u5 = U.get(5, ki)
+    act = np.where((act > 0) & (u5 < 0.08), 0, act)
+    start = (act == 0) & (u5 < KONT_SCHEME_ACTIVATION[scheme]) & (c.dur[ki] > 0)
+    if start.any():
+        s_idx = np.flatnonzero(start)
+        sch = scheme[s_idx]
+        pick = (U.get(6, ki[s_idx])[:, None] >= cb.kont_activation_p[sch]).sum(axis=1)
+        act[s_idx] = cb.kont_activation[sch, np.minimum(pick, cb.kont_activation.shape[1] - 1)]
+    c.act[ki] = act
+    code[ki] = np.where(act > 0, act, cb.kont_passive[scheme])
+
+
 def init_cohort(ctx: Context, pop: Population, lo: int, hi: int, rng: np.random.Generator) -> Cohort:
-    """Persons lo..hi-1 of the population in their state of the first burn-in week."""
+    """Persons lo..hi-1 of the population in their state of the week before the first burn-in week."""
     sl = slice(lo, hi)
     n = hi - lo
     birth = pop.birth_day[sl]
     age = ages_at(int(ctx.tl.thursday[0]), birth)
     insured = pop.insured[sl]
-    eftl_ok = pop.eftl_member[sl] & (pop.eftl_week[sl] <= 0)
-    pension = pop.pension_week[sl] <= 0
+    eftl_week = np.where(pop.eftl_member[sl], pop.eftl_week[sl], NEVER).astype(np.int32)
+    pension_week = pop.pension_week[sl].astype(np.int32)
+    eftl_ok = eftl_week < 0  # bits for week 0 onwards are set by _refresh_keys
+    pension = pension_week < 0
     w = initial_shares(age, insured, eftl_ok, pension, pop.origin[sl])
     state = np.minimum((rng.random(n)[:, None] >= np.cumsum(w, axis=1)).sum(axis=1), w.shape[1] - 1)
-    state = np.where((state == S.EFTL) & pop.flex[sl], S.FLEKS, state)
+    state = np.where((state == S.EFTL) & pop.flex[sl], S.FLEKS, state).astype(np.int8)
     dur = (rng.random(n) * INITIAL_DURATION[state]).astype(np.int16)
-    male = pop.male[sl]
+    male = pop.male[sl].astype(np.int32)
+    key = ((((pension * 2 + eftl_ok) * 2 + male) * 2 + insured) * 3 + pop.origin[sl]).astype(np.intp)
+    dp_used = np.where(state == S.LEDIG, np.minimum(dur, ctx.params.dagpenge_weeks - 1), 0).astype(np.int16)
     c = Cohort(
         birth_day=birth.copy(),
-        male=male.astype(np.int32),
+        male=male,
         origin=pop.origin[sl].copy(),
-        insured=insured.copy(),
-        key_static=((male.astype(np.int32) * 2 + insured) * 3 + pop.origin[sl]).astype(np.int32),
         ind_row=industry_row(pop.education[sl], male),
-        eftl_member=pop.eftl_member[sl].copy(),
         flex=pop.flex[sl].copy(),
-        eftl_week=pop.eftl_week[sl].copy(),
-        pension_week=pop.pension_week[sl].copy(),
+        eftl_week=eftl_week,
+        pension_week=pension_week,
         job_mult=pop.job_mult[sl].copy(),
         sep_mult=pop.sep_mult[sl].copy(),
         health=pop.health[sl].copy(),
-        state=state.astype(np.int8),
+        key=key,
+        age=age,
+        akey=age.astype(np.intp) * N_KEY + key,
+        skey=state.astype(np.intp) * (N_AGES * N_KEY),
+        dkey0=(state.astype(np.intp) * 2 + male) * D_TABLE,
+        state=state,
         dur=dur,
-        dp_used=np.where(state == S.LEDIG, np.minimum(dur, ctx.params.dagpenge_weeks - 1), 0).astype(np.int16),
-        emp_run=np.where(state == S.EMP, dur, 0).astype(np.int16),
+        dp_used=dp_used,
+        exhausted=np.zeros(n, dtype=bool),
         act=np.zeros(n, dtype=np.int16),
         side=np.zeros(n, dtype=bool),
         job_frac=np.zeros(n, dtype=np.uint8),
-        job_ind=np.full(n, -1, dtype=np.int8),
+        job_ind=np.zeros(n, dtype=np.uint8),
         kscheme=np.zeros(n, dtype=np.int8),
+        jm_base=pop.job_mult[sl].copy(),
         jm_dyn=pop.job_mult[sl].copy(),
         om_dyn=np.ones(n, dtype=np.float32),
+        ftp_mult=pop.health[sl].copy(),
         eff_job=np.ones(n, dtype=np.float32),
         eff_temp=np.zeros(n, dtype=np.float32),
         eff_ret=np.ones(n, dtype=np.float32),
     )
     U = Draws.draw(rng, n)
     e = np.flatnonzero(state == S.EMP)
-    _job_attributes(ctx, c, e, np.full(len(e), S.EDU), age[e], U)  # stock of jobs: few temp jobs
+    _job_attributes(ctx, c, e, np.full(len(e), S.EDU), age[e], U)  # the stock of jobs: few temp jobs
     k = np.flatnonzero(state == S.KONT)
     _kont_scheme(c, k, age[k], U)
+    c.jm_dyn[:] = c.jm_base
     return c

@@ -72,7 +72,7 @@ class Population:
     # hidden
     eftl_member: np.ndarray  # bool: pays into the efterløn scheme
     flex: np.ndarray  # bool: would retire on fleksydelse rather than efterløn
-    eftl_week: np.ndarray  # int32 week index from which efterløn is possible
+    eftl_week: np.ndarray  # int32 week index from which efterløn is possible (negative: before the first week)
     pension_week: np.ndarray  # int32 week index from which folkepension is paid
     job_mult: np.ndarray  # float32 job-finding multiplier (education, origin, sex, region, frailty)
     sep_mult: np.ndarray  # float32 job-loss multiplier
@@ -146,7 +146,7 @@ def draw_population(n: int, rng: np.random.Generator, geo: Geography, tl: Timeli
 
     def week_at(age_years: np.ndarray) -> np.ndarray:
         day = birth_day + np.round(age_years * 365.25).astype(np.int64)
-        return np.maximum(-(-(day - first_thu) // 7), 0).astype(np.int32)  # first week whose Thursday is on/after
+        return (-(-(day - first_thu) // 7)).astype(np.int32)  # first week whose Thursday is on/after; < 0: before
 
     frailty = np.exp(rng.normal(-pp.frailty_sigma**2 / 2, pp.frailty_sigma, n)).astype(np.float32)
     health = np.exp(rng.normal(-pp.health_sigma**2 / 2, pp.health_sigma, n)).astype(np.float32)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -19,7 +20,7 @@ import pyarrow as pa
 from virkning.errors import VirkningError
 from virkning.synth.codes import load_codebook
 from virkning.synth.geography import load_geography
-from virkning.synth.months import monthly_employment
+from virkning.synth.months import monthly_industry, monthly_rate
 from virkning.synth.params import EDUCATIONS, INDUSTRY_CODES, ORIGINS, TEMP_INDEX, ModelParams, build_tables
 from virkning.synth.paths import Draws, init_cohort, make_context, step
 from virkning.synth.people import A_KASSER, draw_population
@@ -118,31 +119,40 @@ def run(out, persons, seed, *, start="2015-01-01", end="2019-07-31", fmt="parque
     n_chunks = -(-persons // CHUNK)
     chunk_seeds = chunks_ss.spawn(n_chunks)
     sim_seconds = write_seconds = 0.0
+    def simulate(ci: int) -> dict:
+        lo, hi = ci * CHUNK, min(persons, (ci + 1) * CHUNK)
+        t0 = time.perf_counter()
+        sim = _simulate_chunk(ctx, pop, geo, schedule, lo, hi, np.random.default_rng(chunk_seeds[ci]))
+        return sim | {"lo": lo, "hi": hi, "seconds": time.perf_counter() - t0}
+
+    # The next chunk is simulated on a worker thread while this one is summarised and written: numpy and
+    # pyarrow release the GIL, so two cores are used. Chunks are written in order, so files do not change.
     try:
-        for ci in range(n_chunks):
-            lo, hi = ci * CHUNK, min(persons, (ci + 1) * CHUNK)
-            t0 = time.perf_counter()
-            sim = _simulate_chunk(ctx, pop, geo, schedule, lo, hi, np.random.default_rng(chunk_seeds[ci]))
-            prog = sim["programme"]
-            if prog.participants:
-                persons_idx, tc, tf, ti = prog.twin_matrices(sim["code"], sim["frac"], sim["ind"])
-                months = np.array([p.month for p in prog.participants], dtype=np.int64)
-                y1, emp = participant_outcomes(tl, horizon, codes.retirement, months, sim["code"][:, persons_idx],
-                                               sim["frac"][:, persons_idx], sim["ind"][:, persons_idx])
-                y0, _ = participant_outcomes(tl, horizon, codes.retirement, months, tc, tf, ti)
-                y1s.append(y1), y0s.append(y0), employed_at_index.append(emp)
-            for person, day, event, project in prog.events:
-                events.append((lo + person, day, event, project))
-            t1 = time.perf_counter()
-            ids = person_ids(lo, hi, width)
-            writers["persons"].write(_persons_table(pop, geo, lo, hi, ids))
-            writers["benefits"].write(_benefits_table(tl, sim["code"], ids))
-            writers["employment"].write(_employment_table(tl, sim["frac"], sim["ind"], ids))
-            del sim, prog
-            t2 = time.perf_counter()
-            sim_seconds += t1 - t0
-            write_seconds += t2 - t1
-            say(f"chunk {ci + 1}/{n_chunks}: persons {lo + 1:,}-{hi:,} simulated and written")
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(simulate, 0)
+            for ci in range(n_chunks):
+                sim = pending.result()
+                if ci + 1 < n_chunks:
+                    pending = pool.submit(simulate, ci + 1)
+                t1 = time.perf_counter()
+                lo, hi, prog = sim["lo"], sim["hi"], sim["programme"]
+                if prog.participants:
+                    persons_idx, tc, tf, ti = prog.twin_matrices(sim["code"], sim["frac"], sim["ind"])
+                    months = np.array([p.month for p in prog.participants], dtype=np.int64)
+                    y1, emp = participant_outcomes(tl, horizon, codes.retirement, months, sim["code"][:, persons_idx],
+                                                   sim["frac"][:, persons_idx], sim["ind"][:, persons_idx])
+                    y0, _ = participant_outcomes(tl, horizon, codes.retirement, months, tc, tf, ti)
+                    y1s.append(y1), y0s.append(y0), employed_at_index.append(emp)
+                for person, day, event, project in prog.events:
+                    events.append((lo + person, day, event, project))
+                ids = person_ids(lo, hi, width)
+                writers["persons"].write(_persons_table(pop, geo, lo, hi, ids))
+                writers["benefits"].write(_benefits_table(tl, sim["code"], ids))
+                writers["employment"].write(_employment_table(tl, sim["frac"], sim["ind"], ids))
+                sim_seconds += sim["seconds"]
+                write_seconds += time.perf_counter() - t1
+                del sim, prog
+                say(f"chunk {ci + 1}/{n_chunks}: persons {lo + 1:,}-{hi:,} simulated and written")
     finally:
         for w in writers.values():
             w.close()
@@ -197,6 +207,7 @@ def run(out, persons, seed, *, start="2015-01-01", end="2019-07-31", fmt="parque
         bytes={k: v.stat().st_size for k, v in files.items()},
         seconds={"people": round(t_people, 3), "simulate": round(sim_seconds, 3),
                  "write": round(write_seconds + (t_end - t3), 3), "total": round(t_end - t_begin, 3)},
+        # simulate and write overlap, so their sum can exceed the total
     )
 
 
@@ -206,7 +217,7 @@ def _simulate_chunk(ctx, pop, geo, schedule, lo, hi, rng) -> dict:
     c = init_cohort(ctx, pop, lo, hi, rng)
     code = np.empty((tl.n_weeks, n), dtype=np.int16)
     frac = np.empty((tl.n_weeks, n), dtype=np.uint8)
-    ind = np.empty((tl.n_weeks, n), dtype=np.int8)
+    ind = np.empty((tl.n_weeks, n), dtype=np.uint8)
     prog = ChunkProgramme(ctx, schedule, geo.project_of[pop.municipality[lo:hi]], pop.education[lo:hi])
     for t in range(tl.n_weeks):
         prog.before_step(t, c)
@@ -238,20 +249,21 @@ _CODE_LABELS = [f"{i:03d}" for i in range(1000)]
 
 def _benefits_table(tl, code, ids) -> pa.Table:
     reg = np.ascontiguousarray(code[tl.burn:].T)  # person-major, so rows come out sorted by person, week
-    person, week = np.nonzero(reg)
+    flat = np.flatnonzero(reg)
+    person, week = np.divmod(flat, reg.shape[1])
     return pa.table({
         "person_id": ids.take(pa.array(person.astype(np.int32))),
-        "week": pa.array(tl.yyyyww[tl.burn + week], type=pa.int32()),
-        "code": lookup(reg[person, week], _CODE_LABELS),
+        "week": pa.array(tl.yyyyww[tl.burn:][week], type=pa.int32()),
+        "code": lookup(reg.ravel()[flat], _CODE_LABELS),
     })
 
 
 def _employment_table(tl, frac, ind, ids) -> pa.Table:
-    rate, ind_m = monthly_employment(tl, frac[tl.burn:], ind[tl.burn:])
-    rate, ind_m = np.ascontiguousarray(rate.T), np.ascontiguousarray(ind_m.T)
-    person, month = np.nonzero(rate > 0)
-    r = rate[person, month]
-    i = ind_m[person, month]
+    rate = np.ascontiguousarray(monthly_rate(tl, frac[tl.burn:]).T)  # person-major
+    flat = np.flatnonzero(rate)
+    person, month = np.divmod(flat, rate.shape[1])
+    r = rate.ravel()[flat]
+    i = np.ascontiguousarray(monthly_industry(tl, ind[tl.burn:]).T).ravel()[flat].astype(np.int8) - 1
     return pa.table({
         "person_id": ids.take(pa.array(person.astype(np.int32))),
         "month": lookup(month, [month_label(int(m)) for m in tl.months]),

@@ -92,7 +92,9 @@ class TableWriter:
         self.schema = SCHEMAS[name]
         self.rows = 0
         if fmt == "parquet":
-            self._w = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+            # Dictionary pages only where values repeat; person ids are sorted and compress well as plain.
+            low_cardinality = [f.name for f in self.schema if f.type == pa.string() and f.name != "person_id"]
+            self._w = pq.ParquetWriter(self.path, self.schema, compression="zstd", use_dictionary=low_cardinality)
         else:
             self._w = pacsv.CSVWriter(self.path, self.schema)
 
