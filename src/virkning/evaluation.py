@@ -163,9 +163,21 @@ def evaluate(regs, design: EffectDesign, *, progress: Callable[[str], None] | No
         if data[c].dtype == object or isinstance(data[c].dtype, pd.StringDtype) or str(data[c].dtype) == "str":
             data[c] = data[c].astype(object).where(data[c].notna(), MISSING_LEVEL)
 
+    # Candidates in an exact cell (index week x exact variables) without participants can never be matched; they
+    # are dropped before the propensity model, which they would otherwise distort (a region without participants
+    # separates perfectly), and counted in the flow.
+    exact = ["index_week", *design.exact]
+    cell = data[exact].astype(str).agg("|".join, axis=1)
+    useful = cell.isin(set(cell[data["treat"] == 1]))
+    if not useful.all():
+        data = data[useful].reset_index(drop=True)
+        pool_left = data[data["treat"] == 0]
+        pops = pops.with_step("pool: in an exact cell (index week, " + ", ".join(design.exact or ["-"]) + ") with participants",
+                              int((data["treat"] == 1).sum()), int(pool_left["person_id"].nunique()), int(len(pool_left)))
+
     say("matching")
     t = time.perf_counter()
-    m = match(data, treatment="treat", covariates=list(design.covariates), exact=["index_week", *design.exact],
+    m = match(data, treatment="treat", covariates=list(design.covariates), exact=exact,
               ratio=design.ratio, replace=design.replace, caliper=design.caliper, distance=design.distance,
               cluster="person_id")
     timings["matching"] = time.perf_counter() - t

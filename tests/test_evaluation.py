@@ -1,0 +1,97 @@
+"""The effect evaluation on synthetic registers with a known effect (truth.json from common random numbers)."""
+
+import datetime as dt
+import json
+
+import numpy as np
+import pytest
+
+from virkning.errors import DesignError
+from virkning.evaluation import EffectDesign, Outcome, Subgroup, evaluate
+from virkning.populations import Exclusion, ParticipantRule, PoolRule
+from virkning.registers import load
+from virkning.synth import generate
+
+OUTCOMES = (Outcome("exit_beskaeftiget", "first_exit", "beskæftiget", 7), Outcome("exit_vikar", "first_exit", "vikar", 7),
+            Outcome("exit_tilbagetrukket", "first_exit", "tilbagetrukket", 7))
+
+
+def seniorvikar_design(**kw) -> EffectDesign:
+    base = dict(
+        participants=ParticipantRule("informationsmøde", dt.date(2018, 1, 1), dt.date(2018, 12, 31)),
+        pool=PoolRule(age=(50, 65), states={-1: "ledig", 0: "ledig"}),
+        exclusions=(Exclusion("employed in the index month", "employment_at_0", ">", 0),),
+        covariates=("age", "sex", "origin", "education", "region", "weeks_ledig_156w", "weeks_sygdom_156w",
+                    "employment_36m", "spell_weeks", "weeks_passiv_ledig_52w"),
+        exact=("sex", "region"),
+        outcomes=OUTCOMES,
+        subgroups=(Subgroup("age band", "age", (50, 55, 60, 66)), Subgroup("sex", "sex")),
+        n_boot=199,
+    )
+    base.update(kw)
+    return EffectDesign(**base)
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synth") / "data"
+    generate(out, persons=150_000, seed=2024)
+    regs = load(out)
+    yield regs, json.loads((out / "truth.json").read_text())
+    regs.close()
+
+
+@pytest.fixture(scope="module")
+def result(synth):
+    return evaluate(synth[0], seniorvikar_design())
+
+
+def test_every_month_within_three_se_of_truth(synth, result):
+    truth = synth[1]["outcomes"]
+    for name in ("exit_beskaeftiget", "exit_vikar", "exit_tilbagetrukket"):
+        est = result.effects[result.effects["outcome"] == name].sort_values("month")
+        z = (est["att"].to_numpy() - np.array(truth[name]["att"])) / est["se"].to_numpy()
+        assert np.all(np.abs(z) < 3), (name, z)
+    # the temp-job effect is large enough to be seen
+    vikar7 = result.effect_at("exit_vikar", 7)
+    assert vikar7["ci_low"] > 0
+
+
+def test_flow_and_matching_are_consistent(synth, result):
+    flow = result.flow.set_index("step")
+    truth = synth[1]
+    assert flow.loc["registered (event in window)", "participants"] == truth["n_participants"]
+    assert flow.loc["excluded: employed in the index month (employment_at_0 > 0)", "participants"] == truth["n_population"]
+    assert flow.loc["matched", "participants"] == result.matching.info.n_treated_matched
+    assert result.effects.groupby("outcome")["n_treated"].first().eq(flow.loc["matched", "participants"]).all()
+    # exact on index week, sex and region: every pair agrees on them
+    d = result.data
+    pairs = result.matching.pairs
+    for col in ("index_week", "sex", "region"):
+        assert (d.loc[pairs["treated"], col].to_numpy() == d.loc[pairs["control"], col].to_numpy()).all()
+    assert result.balance.n_imbalanced <= 3
+
+
+def test_subgroups_partition_the_matched_sets(result):
+    sg = result.subgroups
+    ages = sg[(sg["subgroup"] == "age band") & (sg["outcome"] == "exit_vikar_7")]
+    assert ages["n_treated"].sum() == result.matching.info.n_treated_matched
+    tests = result.heterogeneity.set_index(["subgroup", "outcome"])
+    row = tests.loc[("sex", "exit_vikar_7")]
+    g = sg[(sg["subgroup"] == "sex") & (sg["outcome"] == "exit_vikar_7")]
+    prec = 1 / g["se"] ** 2
+    pooled = (prec * g["att"]).sum() / prec.sum()
+    assert row["chi2"] == pytest.approx(float((prec * (g["att"] - pooled) ** 2).sum()))
+    assert row["df"] == 1
+
+
+def test_same_seed_same_result(synth, result):
+    again = evaluate(synth[0], seniorvikar_design())
+    assert again.effects.equals(result.effects)
+
+
+def test_design_errors():
+    with pytest.raises(DesignError, match="kind expected one of"):
+        Outcome("x", "hazard")
+    with pytest.raises(DesignError, match="censoring expected one of"):
+        seniorvikar_design(censoring="ignore")
