@@ -142,7 +142,9 @@ def make_match_config(
         if treatment_name in names:
             raise DesignError(f"option '{option}': the treatment column {treatment_name!r} cannot also be a covariate.")
     if cluster is not None:
-        (cluster,) = _names("cluster", cluster, data)
+        if not isinstance(cluster, str):
+            raise DesignError(f"option 'cluster': expected one column name (e.g. a person id) or None; got {cluster!r}.")
+        _names("cluster", cluster, data)
 
     if isinstance(ratio, (bool, np.bool_)) or not isinstance(ratio, (int, np.integer)) or ratio < 1:
         raise DesignError(f"option 'ratio': expected a whole number of controls per treated unit (1, 2, ...); got {ratio!r}.")

@@ -149,6 +149,8 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
     aliased = tuple(mx.names[j] for j in dropped)
     if dropped:
         mx = mx.drop(dropped)
+        keep = [j for j in range(xtx.shape[0]) if j not in dropped]
+        xtx = xtx[np.ix_(keep, keep)]
         warnings.warn(f"propensity model: {', '.join(aliased)} are linear combinations of other covariates and "
                       "were dropped from the model (as R's glm does).", PropensityWarning, stacklevel=3)
     terms = mx.names
@@ -190,8 +192,18 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
         devold = dev
     assert beta is not None
 
-    boundary = int(np.sum((mu > 1 - 10 * _EPS) | (mu < 10 * _EPS)))
-    if not converged or boundary:
+    boundary = int(np.sum((mu > 1 - 10 * _EPS) | (mu < 10 * _EPS)))  # R's "numerically 0 or 1"
+    d = np.sqrt(np.diag(xtwx))
+    d[d == 0] = 1.0
+    cov = np.linalg.inv(xtwx / np.outer(d, d)) / np.outer(d, d)
+    se = np.sqrt(np.diag(cov))
+    # Separation drives fitted probabilities towards 0 or 1 and the information along the separating
+    # direction towards 0, while glm's deviance criterion may still report convergence. Probabilities within
+    # 1e-8 of the bounds together with a standard error above 20 per standard deviation of its covariate are
+    # the cue to run the exact check (a linear programme).
+    near_bounds = bool(mu.max() > 1 - 1e-8 or mu.min() < 1e-8)
+    col_sd = _column_sd(xtx, n, terms)
+    if not converged or (near_bounds and np.any(se * col_sd > 20)):
         involved, complete = _separation(mx, y_data)
         if involved:
             kind = "complete" if complete else "quasi-complete"
@@ -207,15 +219,22 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
         warnings.warn(f"propensity model: {boundary} fitted probabilities are numerically 0 or 1 (no separation "
                       "was found); these units are far outside the other group's covariate range.",
                       PropensityWarning, stacklevel=3)
-    # Standard errors from the weighted cross-product of the last iteration, as R's summary.glm uses the QR
-    # decomposition of the last weighted least-squares fit (dispersion 1: binomial likelihood).
-    d = np.sqrt(np.diag(xtwx))
-    d[d == 0] = 1.0
-    cov = np.linalg.inv(xtwx / np.outer(d, d)) / np.outer(d, d)
-    se = np.sqrt(np.diag(cov))
+    # The standard errors come from the weighted cross-product of the last iteration, as R's summary.glm
+    # uses the QR decomposition of the last weighted least-squares fit (dispersion 1: binomial likelihood).
     return PropensityFit(terms=tuple(terms), coef=beta, se=se, converged=converged, iterations=it,
                          deviance=dev, null_deviance=null_dev, n=n, n_treated=n1, aliased=aliased,
                          linear_predictor=mx.to_external(eta), score=mx.to_external(mu), boundary_fits=boundary)
+
+
+def _column_sd(xtx: np.ndarray, n: int, terms: Sequence[str]) -> np.ndarray:
+    """Standard deviation of each model column from the unweighted cross-product (needs the intercept)."""
+    if not terms or terms[0] != "(Intercept)":
+        return np.ones(len(terms))
+    mean = xtx[0] / n
+    var = np.maximum(np.diag(xtx) / n - mean * mean, 0.0)
+    sd = np.sqrt(var)
+    sd[0] = 1.0
+    return sd
 
 
 def _separation(mx: ModelMatrix, y: np.ndarray) -> tuple[list[str], bool]:
