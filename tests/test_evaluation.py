@@ -1,35 +1,18 @@
 """The effect evaluation on synthetic registers with a known effect (truth.json from common random numbers)."""
 
-import datetime as dt
 import json
 
 import numpy as np
 import pytest
 
 from virkning.errors import DesignError
-from virkning.evaluation import EffectDesign, Outcome, Subgroup, evaluate
-from virkning.populations import Exclusion, ParticipantRule, PoolRule
+from virkning.demo import seniorvikar_design as demo_design
+from virkning.evaluation import Outcome, evaluate
 from virkning.registers import load
 from virkning.synth import generate
 
-OUTCOMES = (Outcome("exit_beskaeftiget", "first_exit", "beskæftiget", 7), Outcome("exit_vikar", "first_exit", "vikar", 7),
-            Outcome("exit_tilbagetrukket", "first_exit", "tilbagetrukket", 7))
-
-
-def seniorvikar_design(**kw) -> EffectDesign:
-    base = dict(
-        participants=ParticipantRule("informationsmøde", dt.date(2018, 1, 1), dt.date(2018, 12, 31)),
-        pool=PoolRule(age=(50, 65), states={-1: "ledig", 0: "ledig"}),
-        exclusions=(Exclusion("employed in the index month", "employment_at_0", ">", 0),),
-        covariates=("age", "sex", "origin", "education", "region", "weeks_ledig_156w", "weeks_sygdom_156w",
-                    "employment_36m", "spell_weeks", "weeks_passiv_ledig_52w"),
-        exact=("sex", "region"),
-        outcomes=OUTCOMES,
-        subgroups=(Subgroup("age band", "age", (50, 55, 60, 66)), Subgroup("sex", "sex")),
-        n_boot=199,
-    )
-    base.update(kw)
-    return EffectDesign(**base)
+def seniorvikar_design(**kw):
+    return demo_design(**{"n_boot": 199, **kw})
 
 
 @pytest.fixture(scope="module")

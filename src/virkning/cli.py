@@ -141,10 +141,11 @@ def _print_report(report) -> None:
 @app.command()
 def demo(
     out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for the synthetic data and results."),
-    persons: int = typer.Option(100_000, "--persons", min=1000, help="Size of the synthetic population."),
-    seed: int = typer.Option(2018, "--seed"),
+    persons: int = typer.Option(150_000, "--persons", min=1000, help="Size of the synthetic population."),
+    seed: int = typer.Option(2018, "--seed", help="Seed of the synthetic data and of the bootstrap."),
 ) -> None:
-    """Generate synthetic registers, validate them and build covariates and outcomes for the programme's participants."""
+    """Generate synthetic registers with a Seniorvikar-like programme, validate them, run the effect evaluation
+    and compare it with the true effects."""
     from virkning.demo import run_demo
 
     try:
