@@ -1,0 +1,88 @@
+"""Balance table conventions, summary and Love plot (numbers against MatchIt are in test_matchit_reference)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+import virkning
+from virkning.estimate import balance_table, ess, love_plot
+
+
+@pytest.fixture(scope="module")
+def matched():
+    rng = np.random.default_rng(1)
+    n = 2000
+    x = rng.normal(size=n)
+    b = rng.integers(0, 2, n)
+    g = rng.choice(["a", "b", "c"], n)
+    treat = (rng.random(n) < 1 / (1 + np.exp(1.2 - 0.8 * x - 0.5 * b))).astype(int)
+    d = pd.DataFrame({"treat": treat, "x": x, "b": b, "g": g, "y": x + rng.normal(size=n)})
+    return virkning.match(d, "treat", ["x", "b", "g"], ratio=2)
+
+
+def test_table_layout_and_flags(matched):
+    t = matched.balance.table
+    assert t["term"].tolist() == ["distance", "x", "b", "g[a]", "g[b]", "g[c]"]
+    assert t["type"].tolist() == ["continuous", "continuous", "binary", "binary", "binary", "binary"]
+    assert t.loc[t["type"] == "binary", "var_ratio_before"].isna().all()
+    assert (t["imbalanced"] == (t["smd_after"].abs() > 0.1)).all()
+    assert matched.balance.n_imbalanced == int(t.loc[t["term"] != "distance", "imbalanced"].sum())
+
+
+def test_smd_conventions(matched):
+    d = matched.source
+    treat = matched.treat
+    w = matched.weights
+    t = matched.balance.table.set_index("term")
+    # continuous: weighted mean difference over the treated SD in the full sample
+    sd_t = d.loc[treat, "x"].std(ddof=1)
+    diff = np.average(d.loc[treat, "x"], weights=w[treat]) - np.average(d.loc[~treat, "x"], weights=w[~treat])
+    assert t.loc["x", "smd_after"] == pytest.approx(diff / sd_t)
+    # binary: standardised by sqrt(p(1-p)) of the treated (MatchIt), or raw with binary="raw" (cobalt)
+    p = d.loc[treat, "b"].mean()
+    raw = p - d.loc[~treat, "b"].mean()
+    assert t.loc["b", "smd_before"] == pytest.approx(raw / np.sqrt(p * (1 - p)))
+    assert t.loc["b", "ecdf_max_before"] == pytest.approx(abs(raw))
+    t_raw = matched.balance_table(binary="raw").table.set_index("term")
+    assert t_raw.loc["b", "smd_before"] == pytest.approx(raw)
+    assert t_raw.loc["x", "smd_before"] == pytest.approx(t.loc["x", "smd_before"])
+
+
+def test_variance_ratio_and_ecdf_by_hand():
+    d = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 2.0, 5.0]})
+    treat = np.array([1, 1, 1, 0, 0, 0], bool)
+    w = np.array([1, 1, 1, 0.5, 1.5, 1.0])
+    t = balance_table(d, treat, w, ["x"]).table.iloc[0]
+    assert t["var_ratio_before"] == pytest.approx(np.var([1, 2, 3], ddof=1) / np.var([4, 2, 5], ddof=1))
+    # weighted eCDFs: treated 1/3 each at 1,2,3; controls 0.5/3 at 4, 1.5/3 at 2, 1/3 at 5
+    f1 = np.array([1, 2, 3, 3, 3]) / 3
+    f0 = np.array([0, 1.5, 1.5, 2.0, 3.0]) / 3
+    assert t["ecdf_max_after"] == pytest.approx(np.max(np.abs(f1 - f0)))
+    assert t["ecdf_mean_after"] == pytest.approx(np.mean(np.abs(f1 - f0)))
+
+
+def test_summary_sample_sizes(matched):
+    s = matched.summary()
+    sizes = s.sample_sizes
+    assert sizes.index.tolist() == ["All (ESS)", "All", "Matched (ESS)", "Matched", "Unmatched", "Discarded"]
+    w = matched.weights
+    assert sizes.loc["Matched (ESS)", "Control"] == pytest.approx(ess(w[~matched.treat]))
+    assert sizes.loc["Matched", "Treated"] + sizes.loc["Unmatched", "Treated"] == sizes.loc["All", "Treated"]
+    text = str(s)
+    assert "Matched (ESS)" in text and "smd_after" in text
+    assert set(s.to_dict()) == {"sample_sizes", "balance", "info"}
+    assert ess(np.ones(10)) == 10 and ess(np.array([1.0, 0.0])) == 1
+
+
+def test_love_plot_returns_figure(matched):
+    fig = love_plot(matched.balance)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert len(ax.collections) == 2  # before and after points
+    assert [t.get_text() for t in ax.get_yticklabels()][-1] in {"x", "b", "g[a]", "g[b]", "g[c]"}
+    assert any(line.get_xdata()[0] == pytest.approx(0.1) for line in ax.lines)
+    fig2 = love_plot(matched.balance, absolute=False, include_distance=True, threshold=0.25)
+    assert len(fig2.axes[0].get_yticklabels()) == 6
