@@ -120,18 +120,18 @@ class Panel:
             d = pd.to_datetime(pairs["index_date"])
             imo = (d.dt.year * 12 + d.dt.month - 1).to_numpy()
         else:
-            imo = np.array([calendar.week_month(w) for w in np.unique(iwk)])[np.searchsorted(np.unique(iwk), iwk)]
+            imo = calendar.week_months(iwk)
         if "index_date" in pairs:
-            idate = pd.to_datetime(pairs["index_date"]).dt.date.to_numpy()
+            idate = pd.to_datetime(pairs["index_date"]).to_numpy().astype("datetime64[s]")
         else:
-            idate = np.array([calendar.week_monday(w) for w in iwk], dtype=object) if len(iwk) else np.array([], dtype=object)
+            idate = calendar.week_mondays(iwk).astype("datetime64[s]")
         frame = pd.DataFrame(
             {
                 "_pair": np.arange(len(pairs), dtype=np.int64),
                 "person_id": pairs["person_id"].astype(str).to_numpy(),
                 "iwk": iwk.astype(np.int32),
                 "imo": np.asarray(imo, dtype=np.int32),
-                "idate": pd.to_datetime(pd.Series(idate)).astype("datetime64[s]").to_numpy(),
+                "idate": idate,
             }
         )
         self.con.register("_pairs_df", frame)

@@ -78,10 +78,11 @@ class Populations:
     def pairs(self) -> pd.DataFrame:
         """Participants and pool together: person_id, index_week, index_month, index_date, treat, unit."""
         p = self.participants.assign(treat=1)
-        c = self.pool.assign(treat=0, unit=None, index_date=[calendar.week_monday(w) for w in self.pool["iwk"]])
+        c = self.pool.assign(treat=0, unit=None, index_date=calendar.week_mondays(self.pool["iwk"]))
+        p = p.assign(index_date=pd.to_datetime(p["index_date"]).to_numpy().astype("datetime64[D]"))
         cols = ["person_id", "index_week", "iwk", "imo", "index_date", "treat", "unit"]
         out = pd.concat([p[cols], c[cols]], ignore_index=True)
-        out["index_month"] = [calendar.month_label(m) for m in out["imo"]]
+        out["index_month"] = calendar.month_labels(out["imo"])
         return out
 
     def with_step(self, step: str, participants: int, pool_persons: int, pool_pairs: int) -> "Populations":
@@ -130,32 +131,40 @@ def find_participants(regs, rule: ParticipantRule) -> tuple[pd.DataFrame, list[d
     flow.append(_flow_row("found in registers", ev, None))
     dates = pd.to_datetime(ev["index_date"]).dt.date
     ev["index_date"] = dates
-    ev["iwk"] = [calendar.date_week(d) for d in dates]
-    ev["imo"] = [calendar.date_month(d) for d in dates]
-    ev["index_week"] = [calendar.week_label(w) for w in ev["iwk"]]
+    ev["iwk"] = calendar.date_weeks(pd.to_datetime(ev["index_date"]))
+    ev["imo"] = calendar.date_months(pd.to_datetime(ev["index_date"]))
+    ev["index_week"] = calendar.week_labels(ev["iwk"])
     return ev[["person_id", "index_date", "index_week", "iwk", "imo", "unit"]], flow
 
 
 def _state_pairs(regs, weeks: np.ndarray, states: dict[int, str]) -> pd.DataFrame:
-    """(person_id, iwk) for every index week where the person is in each required state at each offset."""
+    """(person_id, iwk) for every index week where the person is in each required state at each offset.
+
+    One scan of the benefit weeks: each benefit row is joined to the (index week, offset) slots it falls in, kept if
+    its state is the one required at that offset, and a person-week qualifies when every offset is filled.
+    """
     from virkning.panel import _selector_sql  # the one translation of states to catalogue predicates
 
     con = regs.con
-    con.register("_iw_df", pd.DataFrame({"iwk": weeks.astype(np.int32)}))
-    con.execute("CREATE OR REPLACE TEMP TABLE _iw AS SELECT iwk FROM _iw_df")
-    con.unregister("_iw_df")
-    parts = []
+    if not states:  # no state rule: everyone in persons is a candidate every week
+        ids = con.sql("SELECT person_id FROM persons").df()["person_id"].to_numpy()
+        return pd.DataFrame({"person_id": np.repeat(ids, len(weeks)), "iwk": np.tile(weeks, len(ids))})
+    preds = []
     for offset, state in sorted(states.items()):
         canon = canonical_state(state)
         if canon is None:
             raise DesignError(f"pool rule: '{state}' in week {offset} is not a state or group of the DREAM code catalogue")
-        parts.append(
-            f"SELECT DISTINCT b.person_id, w.iwk FROM _iw w JOIN benefits b ON b.wk = w.iwk + ({int(offset)}) "
-            f"JOIN catalogue c ON c.code = b.code WHERE {_selector_sql(canon)}"
-        )
-    if not parts:  # no state rule: everyone in persons is a candidate every week
-        parts.append("SELECT x.person_id, w.iwk FROM persons x, _iw w")
-    return con.sql(" INTERSECT ".join(parts)).df()
+        preds.append(f"(s.off = {int(offset)} AND {_selector_sql(canon)})")
+    slots = pd.DataFrame([(int(w), int(o), int(w) + int(o)) for w in weeks for o in states], columns=["iwk", "off", "wk"])
+    con.register("_slots_df", slots)
+    con.execute("CREATE OR REPLACE TEMP TABLE _slots AS SELECT CAST(iwk AS INTEGER) AS iwk, CAST(off AS INTEGER) AS off, "
+                "CAST(wk AS INTEGER) AS wk FROM _slots_df")
+    con.unregister("_slots_df")
+    return con.sql(
+        f"SELECT b.person_id, s.iwk FROM benefits b JOIN _slots s ON s.wk = b.wk JOIN catalogue c ON c.code = b.code "
+        f"WHERE {' OR '.join(preds)} GROUP BY b.person_id, s.iwk HAVING count(DISTINCT s.off) = {len(states)} "
+        f"ORDER BY b.person_id, s.iwk"
+    ).df()
 
 
 def _age(birth: pd.Series, at: pd.Series) -> np.ndarray:
@@ -175,15 +184,15 @@ def build_populations(regs, participants: ParticipantRule, pool: PoolRule, exclu
     persons = regs.con.sql("SELECT person_id, birth_date, municipality FROM persons").df()
     weeks = np.unique(part["iwk"].to_numpy())
 
-    cand = _state_pairs(regs, weeks, pool.states)
-    cand = cand.merge(persons, on="person_id", how="inner")
+    in_states = _state_pairs(regs, weeks, pool.states)
+    cand = in_states.merge(persons, on="person_id", how="inner")
     flow.append({"step": "pool: in the required states in a participant index week", "participants": None,
                  "pool_persons": int(cand["person_id"].nunique()), "pool_pairs": int(len(cand))})
     part = part.merge(persons, on="person_id", how="left")
 
     if pool.age is not None:
         lo, hi = pool.age
-        at_c = pd.Series([pool.age_date] * len(cand)) if pool.age_date else pd.Series([calendar.week_monday(w) for w in cand["iwk"]])
+        at_c = pd.Series([pool.age_date] * len(cand)) if pool.age_date else pd.Series(calendar.week_mondays(cand["iwk"]))
         age = _age(cand["birth_date"], at_c)
         cand = cand[(age >= lo) & (age <= hi)]
         flow.append({"step": f"pool: aged {lo}-{hi}", "participants": None,
@@ -213,9 +222,8 @@ def build_populations(regs, participants: ParticipantRule, pool: PoolRule, exclu
     if pool.apply_to_participants and (pool.states or pool.age):
         ok = np.ones(len(part), dtype=bool)
         if pool.states:
-            st = _state_pairs(regs, weeks, pool.states)
-            key = set(zip(st["person_id"], st["iwk"]))
-            ok &= np.array([(p, w) in key for p, w in zip(part["person_id"], part["iwk"])], dtype=bool)
+            hit = part[["person_id", "iwk"]].merge(in_states.assign(_in=True), on=["person_id", "iwk"], how="left")
+            ok &= hit["_in"].fillna(False).to_numpy(dtype=bool)
         if pool.age is not None:
             at_p = pd.Series([pool.age_date] * len(part)) if pool.age_date else pd.Series(part["index_date"])
             a = _age(part["birth_date"], at_p)
@@ -225,8 +233,8 @@ def build_populations(regs, participants: ParticipantRule, pool: PoolRule, exclu
 
     part = part.drop(columns=["birth_date", "municipality"]).reset_index(drop=True)
     cand = cand.drop(columns=["birth_date", "municipality"]).reset_index(drop=True)
-    cand["imo"] = [calendar.week_month(w) for w in cand["iwk"]]
-    cand["index_week"] = [calendar.week_label(w) for w in cand["iwk"]]
+    cand["imo"] = calendar.week_months(cand["iwk"])
+    cand["index_week"] = calendar.week_labels(cand["iwk"])
 
     for ex in exclusions:
         part, cand, row = _apply_exclusion(panel, part, cand, ex)
@@ -251,7 +259,7 @@ def _flow_frame(rows: list[dict]) -> pd.DataFrame:
 def _apply_exclusion(panel, part, cand, ex: Exclusion):
     both = pd.concat([
         part[["person_id", "iwk", "imo"]].assign(index_date=part["index_date"]),
-        cand[["person_id", "iwk", "imo"]].assign(index_date=[calendar.week_monday(w) for w in cand["iwk"]]),
+        cand[["person_id", "iwk", "imo"]].assign(index_date=calendar.week_mondays(cand["iwk"])),
     ], ignore_index=True)
     pairs = pd.DataFrame({"person_id": both["person_id"], "index_week": both["iwk"].astype(np.int64),
                           "index_month": both["imo"].astype(np.int64), "index_date": both["index_date"]})

@@ -90,3 +90,36 @@ def parse_month(value: str) -> int:
 def month_label(mo: int) -> str:
     year, month0 = divmod(int(mo), 12)
     return f"{year}-{month0 + 1:02d}"
+
+
+# Vectorised forms for whole columns (risk sets have millions of person-weeks).
+def week_mondays(wks) -> np.ndarray:
+    """wk ordinals -> datetime64[D] Mondays."""
+    return np.datetime64(EPOCH_MONDAY, "D") + 7 * np.asarray(wks, dtype=np.int64).astype("timedelta64[D]")
+
+
+def week_months(wks) -> np.ndarray:
+    """wk ordinals -> month ordinals of their Thursdays."""
+    th = week_mondays(wks) + np.timedelta64(3, "D")
+    months = th.astype("datetime64[M]").astype(np.int64)  # months since 1970-01
+    return months + 1970 * 12
+
+
+def week_labels(wks) -> np.ndarray:
+    uniq, inv = np.unique(np.asarray(wks, dtype=np.int64), return_inverse=True)
+    return np.array([week_label(w) for w in uniq], dtype=object)[inv]
+
+
+def month_labels(mos) -> np.ndarray:
+    uniq, inv = np.unique(np.asarray(mos, dtype=np.int64), return_inverse=True)
+    return np.array([month_label(m) for m in uniq], dtype=object)[inv]
+
+
+def date_weeks(dates) -> np.ndarray:
+    d = np.asarray(dates, dtype="datetime64[D]")
+    return ((d - np.datetime64(EPOCH_MONDAY, "D")).astype(np.int64)) // 7
+
+
+def date_months(dates) -> np.ndarray:
+    d = np.asarray(dates, dtype="datetime64[D]")
+    return d.astype("datetime64[M]").astype(np.int64) + 1970 * 12
