@@ -46,27 +46,32 @@ class ProgrammeParams:
     meeting_share: float = 0.6  # share of the 47 weeks in which a given project holds a meeting
     age_min: int = 50
     age_max: int = 65
-    # Logit of attending a meeting of one's project, per meeting week while eligible.
-    intercept: float = -1.7
-    male: float = 0.20
-    age_under_55: float = 0.45
-    age_55_59: float = 0.25
-    age_62_plus: float = -0.35
-    education: tuple[float, ...] = (-0.25, 0.0, 0.30, 0.30, 0.10, -0.35, -0.50)  # order of EDUCATIONS
-    indvandrer: float = -0.40
-    efterkommer: float = -0.20
-    employment_history: float = 1.20  # times the share of the last 156 register weeks with employment
-    spell_under_13: float = -0.40
-    spell_13_52: float = 0.35
-    spell_over_104: float = -0.30
-    sickness_weeks: float = -0.04  # per week of sickness benefit in the last 156 weeks (capped at 20)
+    # An eligible senior is invited at the first meeting of the project while eligible and, if still eligible,
+    # again `reinvite_weeks` later (at most `invitations` times). The logit of attending an invitation favours
+    # those the job centre sees as ready for temp work: younger seniors, skilled workers, recent work history,
+    # spells of a few months, so participants differ from other unemployed seniors on observables.
+    invitations: int = 2
+    reinvite_weeks: int = 13
+    intercept: float = 0.0
+    male: float = 0.30
+    age_under_55: float = 0.80
+    age_55_59: float = 0.40
+    age_62_plus: float = -1.60
+    education: tuple[float, ...] = (-1.20, 0.0, 0.50, 0.50, 0.0, -1.00, -1.80)  # order of EDUCATIONS
+    indvandrer: float = -1.50
+    efterkommer: float = -0.70
+    employment_history: float = 2.5  # times the share of the last 156 register weeks with employment
+    spell_under_13: float = -1.00
+    spell_13_52: float = 0.50
+    spell_over_104: float = -1.00
+    sickness_weeks: float = -0.10  # per week of sickness benefit in the last 156 weeks (capped at 20)
     repeat_attendance: float = 0.06  # a participant's chance to attend a later meeting of the project
     signup: float = 0.60  # share of participants who sign up with a temp agency
     # True effect, from the month after the meeting for `effect_months` months.
     effect_months: int = 12
     job_hazard: float = 0.12  # relative increase of the weekly job-start hazard
-    temp_shift_signed: float = 0.30  # share of non-temp job starts turned into temp-agency starts (signed up)
-    temp_shift_other: float = 0.05  # same for participants who did not sign up
+    temp_shift_signed: float = 0.17  # share of non-temp job starts turned into temp-agency starts (signed up)
+    temp_shift_other: float = 0.02  # same for participants who did not sign up
     retirement_hazard: float = -0.30  # relative change of hazards into efterløn, fleksydelse and førtidspension
 
     def without_effect(self) -> "ProgrammeParams":
@@ -77,7 +82,7 @@ class ProgrammeParams:
 
 @dataclass(frozen=True)
 class PopulationParams:
-    senior_oversampling: float = 3.5  # weight of cohorts aged 50-65 on 1 January 2019 (see docs)
+    senior_oversampling: float = 4.5  # weight of cohorts aged 50-65 on 1 January 2019 (see docs)
     senior_born_from: str = "1953-01-02"
     senior_born_to: str = "1968-12-31"
     male_share: float = 0.5

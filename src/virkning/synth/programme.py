@@ -1,10 +1,11 @@
 """The Seniorvikar-like programme: meeting schedule, who attends, the effect, and the untreated twins.
 
-Each of the 13 projects holds information meetings in some of the 47 meeting weeks of 2018. In a week with a
-meeting, a resident of the project municipality who is on dagpenge in that week and the week before and aged
-50-65 attends with a probability that depends on observed covariates (age, sex, education, origin, spell
-length, employment and sickness history in the registers), so participants differ from other unemployed
-seniors. The first meeting is the index; some attend again. About 60 % sign up with a temp agency.
+Each of the 13 projects holds information meetings in some of the 47 meeting weeks of 2018. A resident of the
+project municipality who is on dagpenge in a meeting week and the week before and aged 50-65 is invited (at
+the first such meeting, and once more some months later if still eligible) and attends with a probability
+that depends on observed covariates (age, sex, education, origin, spell length, employment and sickness
+history in the registers), so participants differ from other unemployed seniors. The first meeting attended
+is the index; some attend again. About 60 % sign up with a temp agency.
 
 From the month after the meeting, for `effect_months` months, participation raises the job-start hazard,
 shifts job starts towards temp agencies (more for those signed up) and lowers retirement hazards. At the first
@@ -76,6 +77,8 @@ class ChunkProgramme:
     def __post_init__(self):
         self.in_project = np.flatnonzero(self.project >= 0)
         self.is_participant = np.zeros(len(self.project), dtype=bool)
+        self.invited = np.zeros(len(self.project), dtype=np.int8)
+        self.last_invited = np.full(len(self.project), -(1 << 20), dtype=np.int64)
         self.starting: dict[int, list[int]] = {}
         self.ending: dict[int, list[int]] = {}
         self.meeting_weeks = set(int(w) for w in self.schedule.weeks)
@@ -133,8 +136,12 @@ class ChunkProgramme:
         for person, d in zip(cand[rep], day[rep]):
             self.events.append((int(person), int(d), "informationsmøde", int(self.project[person])))
         cand, day, age, u8 = cand[~again], day[~again], age[~again], u8[~again]
+        invite = (self.invited[cand] < pp.invitations) & (t - self.last_invited[cand] >= pp.reinvite_weeks)
+        cand, day, age, u8 = cand[invite], day[invite], age[invite], u8[invite]
         if not len(cand):
             return
+        self.invited[cand] += 1
+        self.last_invited[cand] = t
         lo = max(tl.burn, t - 156)
         emp_hist = (frac[lo:t][:, cand] > 0).mean(axis=0) if t > lo else np.zeros(len(cand))
         hist_codes = code[lo:t][:, cand]

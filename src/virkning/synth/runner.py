@@ -77,8 +77,9 @@ def generate(
 
 
 def run(out, persons, seed, *, start="2015-01-01", end="2019-07-31", fmt="parquet", horizon=7, progress=None,
-        params: ModelParams | None = None) -> SynthSummary:
-    """`generate` with the model's parameters exposed (tests switch the effect off with them)."""
+        params: ModelParams | None = None, chunk: int = CHUNK) -> SynthSummary:
+    """`generate` with the model's parameters and chunk size exposed (tests switch the effect off, or use small
+    chunks; both change the data)."""
     t_begin = time.perf_counter()
     params = params or ModelParams()
     say = progress or (lambda msg: None)
@@ -116,11 +117,11 @@ def run(out, persons, seed, *, start="2015-01-01", end="2019-07-31", fmt="parque
     width = max(7, len(str(persons)))
     writers = {name: TableWriter(staging, name, fmt) for name in ("persons", "benefits", "employment")}
     events, y1s, y0s, employed_at_index = [], [], [], []
-    n_chunks = -(-persons // CHUNK)
+    n_chunks = -(-persons // chunk)
     chunk_seeds = chunks_ss.spawn(n_chunks)
     sim_seconds = write_seconds = 0.0
     def simulate(ci: int) -> dict:
-        lo, hi = ci * CHUNK, min(persons, (ci + 1) * CHUNK)
+        lo, hi = ci * chunk, min(persons, (ci + 1) * chunk)
         t0 = time.perf_counter()
         sim = _simulate_chunk(ctx, pop, geo, schedule, lo, hi, np.random.default_rng(chunk_seeds[ci]))
         return sim | {"lo": lo, "hi": hi, "seconds": time.perf_counter() - t0}
