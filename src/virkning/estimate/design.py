@@ -52,6 +52,8 @@ def codes_and_levels(series: pd.Series, cache: dict | None = None) -> tuple[np.n
         raw = np.asarray(series.cat.codes, dtype=np.int64)
         k = len(series.cat.categories)
         present = np.bincount(raw[raw >= 0], minlength=k) > 0
+        if present.all():
+            return raw, list(series.cat.categories)
         remap = np.full(k + 1, -1, dtype=np.int64)
         remap[:k][present] = np.arange(int(present.sum()))
         return remap[raw], [c for c, keep in zip(series.cat.categories, present) if keep]
@@ -289,51 +291,76 @@ class ModelMatrix:
             out += np.repeat(self.table @ b_int[self.n_numeric:], np.diff(self.bounds))
         return out
 
-    def cross(self, w: np.ndarray, r: np.ndarray | None = None, chunk: int = 1 << 14
-              ) -> tuple[np.ndarray, np.ndarray | None]:
-        """X'WX and (if r is given) X'Wr, both in term order; w and r in internal row order."""
-        Z = self.numeric
-        pz = Z.shape[1]
+    def chunks(self, size: int = 1 << 14):
+        """Row ranges for chunked passes; with grouped indicators also the combinations each range touches."""
+        for s in range(0, self.n, size):
+            e = min(s + size, self.n)
+            if self.table is None:
+                yield s, e, None
+            else:
+                g0 = int(np.searchsorted(self.bounds, s, side="right")) - 1
+                g1 = int(np.searchsorted(self.bounds, e, side="left"))
+                yield s, e, (g0, g1, np.maximum(self.bounds[g0:g1], s) - s)
+
+    def group_sums(self) -> np.ndarray | None:
+        """Accumulator for per-combination sums of w z (numeric columns), w and w r; None without groups."""
+        return None if self.table is None else np.zeros((self.table.shape[0], self.numeric.shape[1] + 2))
+
+    @staticmethod
+    def add_group_sums(S: np.ndarray, seg, Zw: np.ndarray, w: np.ndarray, wr: np.ndarray | None) -> None:
+        g0, g1, starts = seg
+        pz = Zw.shape[1]
+        S[g0:g1, :pz] += np.add.reduceat(Zw.T, starts, axis=1).T  # Zw.T is row-contiguous (column-major Z)
+        S[g0:g1, pz] += np.add.reduceat(w, starts)
+        if wr is not None:
+            S[g0:g1, pz + 1] += np.add.reduceat(wr, starts)
+
+    def assemble(self, zz: np.ndarray, zr: np.ndarray | None, S: np.ndarray | None
+                 ) -> tuple[np.ndarray, np.ndarray | None]:
+        """X'WX and X'Wr in term order from the numeric block and the per-combination sums."""
+        pz = zz.shape[0]
         p = len(self.terms)
         A_int = np.zeros((p, p))
         b_int = np.zeros(p)
-        grouped = self.table is not None
-        if grouped:
-            G = self.table.shape[0]
-            S = np.zeros((G, pz + 2))  # per combination: sums of w z, of w, of w r
-            bounds = self.bounds
-        for s in range(0, self.n, chunk):  # row chunks keep the temporaries in cache
-            e = min(s + chunk, self.n)
-            Zc = Z[s:e]
-            wc = w[s:e]
-            Zw = Zc * wc[:, None]
-            A_int[:pz, :pz] += Zw.T @ Zc
-            if r is not None:
-                b_int[:pz] += Zw.T @ r[s:e]
-            if grouped:
-                g0 = int(np.searchsorted(bounds, s, side="right")) - 1
-                g1 = int(np.searchsorted(bounds, e, side="left"))
-                starts = np.maximum(bounds[g0:g1], s) - s
-                S[g0:g1, :pz] += np.add.reduceat(Zw.T, starts, axis=1).T  # Zw.T is row-contiguous
-                S[g0:g1, pz] += np.add.reduceat(wc, starts)
-                if r is not None:
-                    S[g0:g1, pz + 1] += np.add.reduceat(wc * r[s:e], starts)
-        if grouped:
+        A_int[:pz, :pz] = zz
+        if zr is not None:
+            b_int[:pz] = zr
+        if S is not None:
             T = self.table
             zd = S[:, :pz].T @ T
             A_int[:pz, pz:] = zd
             A_int[pz:, :pz] = zd.T
             A_int[pz:, pz:] = T.T @ (T * S[:, pz][:, None])
-            if r is not None:
+            if zr is not None:
                 b_int[pz:] = T.T @ S[:, pz + 1]
         o = self.order
         A = np.zeros((p, p))
         A[np.ix_(o, o)] = A_int
-        if r is None:
+        if zr is None:
             return A, None
         b = np.zeros(p)
         b[o] = b_int
         return A, b
+
+    def cross(self, w: np.ndarray, r: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """X'WX and (if r is given) X'Wr, both in term order; w and r in internal row order."""
+        Z = self.numeric
+        pz = Z.shape[1]
+        zz = np.zeros((pz, pz))
+        zr = None if r is None else np.zeros(pz)
+        S = self.group_sums()
+        for s, e, seg in self.chunks():  # row chunks keep the temporaries in cache
+            Zc = Z[s:e]
+            wc = w[s:e]
+            Zw = Zc * wc[:, None]
+            zz += Zw.T @ Zc
+            wr = None
+            if r is not None:
+                wr = wc * r[s:e]
+                zr += Zc.T @ wr
+            if S is not None:
+                self.add_group_sums(S, seg, Zw, wc, wr)
+        return self.assemble(zz, zr, S)
 
 
 def mahalanobis_coordinates(data: pd.DataFrame, columns: Sequence[str], treat: np.ndarray) -> np.ndarray:

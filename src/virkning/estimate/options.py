@@ -54,7 +54,8 @@ def _names(option: str, value: str | Iterable[str] | None, data: pd.DataFrame) -
     try:
         names = tuple(value)
     except TypeError:
-        raise DesignError(f"option '{option}': expected a column name or a list of column names; got {value!r}.") from None
+        raise DesignError(f"option '{option}': expected a column name or a list of column names; "
+                          f"got {value!r}.") from None
     bad = [n for n in names if not isinstance(n, str)]
     if bad:
         raise DesignError(f"option '{option}': column names must be strings; got {bad!r}.")
@@ -143,11 +144,13 @@ def make_match_config(
             raise DesignError(f"option '{option}': the treatment column {treatment_name!r} cannot also be a covariate.")
     if cluster is not None:
         if not isinstance(cluster, str):
-            raise DesignError(f"option 'cluster': expected one column name (e.g. a person id) or None; got {cluster!r}.")
+            raise DesignError("option 'cluster': expected one column name (e.g. a person id) or None; "
+                              f"got {cluster!r}.")
         _names("cluster", cluster, data)
 
     if isinstance(ratio, (bool, np.bool_)) or not isinstance(ratio, (int, np.integer)) or ratio < 1:
-        raise DesignError(f"option 'ratio': expected a whole number of controls per treated unit (1, 2, ...); got {ratio!r}.")
+        raise DesignError("option 'ratio': expected a whole number of controls per treated unit (1, 2, ...); "
+                          f"got {ratio!r}.")
     if not isinstance(replace, (bool, np.bool_)):
         raise DesignError(f"option 'replace': expected True or False; got {replace!r}.")
     if caliper is not None:

@@ -97,6 +97,44 @@ def _deviance(y: np.ndarray, mu: np.ndarray) -> float:
         return float(-2.0 * np.sum(np.log(np.where(y == 1.0, mu, 1.0 - mu))))
 
 
+def _irls_pass(mx: ModelMatrix, beta: np.ndarray, y: np.ndarray, eta_out: np.ndarray
+               ) -> tuple[float, np.ndarray, np.ndarray]:
+    """Deviance at ``beta`` and the IRLS cross-products X'WX, X'W(z - eta) for the next step, in one pass.
+
+    Working chunk by chunk keeps every intermediate (eta, mu, weights, residuals) in cache, so an iteration
+    reads the numeric columns once. ``eta_out`` receives the linear predictor (internal row order).
+    """
+    Z = mx.numeric
+    pz = Z.shape[1]
+    b_int = beta[mx.order]
+    bz = b_int[:pz]
+    tb = None if mx.table is None else mx.table @ b_int[pz:]
+    zz = np.zeros((pz, pz))
+    zr = np.zeros(pz)
+    S = mx.group_sums()
+    dev = 0.0
+    for s, e, seg in mx.chunks():
+        Zc = Z[s:e]
+        eta = Zc @ bz
+        if tb is not None:
+            g0, g1, starts = seg
+            eta += np.repeat(tb[g0:g1], np.diff(np.append(starts, e - s)))
+        eta_out[s:e] = eta
+        mu, mu_eta = _link_parts(eta)
+        yc = y[s:e]
+        dev += _deviance(yc, mu)
+        w = mu_eta * mu_eta / (mu * (1.0 - mu))
+        r = (yc - mu) / mu_eta
+        Zw = Zc * w[:, None]
+        zz += Zw.T @ Zc
+        wr = w * r
+        zr += Zc.T @ wr
+        if S is not None:
+            mx.add_group_sums(S, seg, Zw, w, wr)
+    xtwx, xtwr = mx.assemble(zz, zr, S)
+    return dev, xtwx, xtwr
+
+
 def _solve(xtwx: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     """Solve the normal equations after equilibrating the columns (their scales may differ by 1e9 or more)."""
     d = np.sqrt(np.diag(xtwx))
@@ -162,35 +200,30 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
     mu, mu_eta = _link_parts(eta)
     devold = _deviance(y, mu)
     null_dev = _deviance(y, np.full(n, n1 / n))
-    beta: np.ndarray | None = None
+    w = mu_eta * mu_eta / (mu * (1.0 - mu))
+    resid = (y - mu) / mu_eta
+    xtwx, xtwz = mx.cross(w, eta + resid)
+    beta = _solve(xtwx, xtwz)
+    del w, resid, mu_eta
     converged = False
-    it = 0
-    dev = devold
-    xtwx = xtx
-    for it in range(1, maxit + 1):
-        var = 1.0 - mu
-        var *= mu
-        w = mu_eta * mu_eta
-        w /= var
-        resid = y - mu
-        resid /= mu_eta
-        if beta is None:
-            xtwx, xtwz = mx.cross(w, eta + resid)
-            beta = _solve(xtwx, xtwz)
-        else:
-            xtwx, xtwr = mx.cross(w, resid)
-            beta = beta + _solve(xtwx, xtwr)
-        eta = mx.matvec(beta)
-        mu, mu_eta = _link_parts(eta)
-        dev = _deviance(y, mu)
+    it = 1
+    eta = np.empty(n)
+    while True:
+        # one pass: eta, mu and deviance at beta, and the weighted cross-products for the next step
+        dev, next_xtwx, next_xtwr = _irls_pass(mx, beta, y, eta)
         if not np.isfinite(dev):
             raise EstimationError("propensity model: the deviance became infinite during fitting; "
                                   "check the covariates for extreme values.")
         if abs(dev - devold) / (abs(dev) + 0.1) < epsilon:
             converged = True
             break
+        if it == maxit:
+            break
         devold = dev
-    assert beta is not None
+        it += 1
+        xtwx = next_xtwx
+        beta = beta + _solve(xtwx, next_xtwr)
+    mu, _ = _link_parts(eta)
 
     boundary = int(np.sum((mu > 1 - 10 * _EPS) | (mu < 10 * _EPS)))  # R's "numerically 0 or 1"
     d = np.sqrt(np.diag(xtwx))
