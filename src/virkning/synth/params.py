@@ -198,7 +198,7 @@ def _ftp_hazard(s: int) -> np.ndarray:
 
 def _eftl_hazard(s: int) -> float:
     """Weekly take-up of efterløn once eligible (applied only to eligible scheme members)."""
-    return {S.EMP: 0.005, S.LEDIG: 0.02, S.SELF: 0.01, S.SICK: 0.005}.get(S(s), 0.0)
+    return {S.EMP: 0.009, S.LEDIG: 0.03, S.SELF: 0.016, S.SICK: 0.009}.get(S(s), 0.0)
 
 
 def _death(s: int, male: int) -> np.ndarray:
@@ -358,7 +358,7 @@ def initial_shares(age: np.ndarray, insured: np.ndarray, eftl_ok: np.ndarray, pe
     w[adult, S.FTP] = _band(a, [18, 30, 40, 50, 55, 60], [0.006, 0.015, 0.035, 0.06, 0.09, 0.12])[adult]
     w[adult, S.SELF] = _band(a, [18, 25, 30, 50, 60], [0.06, 0.05, 0.05, 0.06, 0.09])[adult]
     w[adult, S.BARSEL] = _band(a, [22, 30, 40], [0.01, 0.015, 0.0])[adult]
-    w[adult & eftl_ok, S.EFTL] = 0.45
+    w[adult & eftl_ok, S.EFTL] = 0.7
     w[pension] = 0.0
     w[pension, S.FOLK] = 1.0
     # Abroad at the start, near the balance of emigration and return (emigration / (emigration + return)).

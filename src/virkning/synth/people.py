@@ -128,7 +128,8 @@ def draw_population(n: int, rng: np.random.Generator, geo: Geography, tl: Timeli
             education[sel] = _pick(u[sel], np.cumsum(table[b]) / sum(table[b]))
 
     p_ins = _INSURED[education] * np.array([1.0, 0.75, 0.85])[origin]
-    p_ins *= _band(age18, [0, 25, 30, 68], [0.55, 0.85, 1.0, 0.0])
+    p_ins *= _band(age18, [0, 25, 30], [0.55, 0.85, 1.0])
+    p_ins *= _age_on(day_number(tl.start), birth_day) < 67  # pensioners throughout the period are not members
     insured = rng.random(n) < p_ins
     row = np.where(education == 5, 2, np.where(np.isin(education, (3, 4)), 1, 0)) * 2 + (1 - male)
     cdf = np.cumsum(_AKASSE_W, axis=1) / _AKASSE_W.sum(axis=1, keepdims=True)
