@@ -87,8 +87,19 @@ def _stable_argsort_codes(codes: np.ndarray) -> np.ndarray:
 
 def _sorted_layout(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray):
     """Controls sorted by (cell, distance, row); for each treated unit its insertion point among them."""
-    perm = stable_argsort(distance)
-    perm = perm[_stable_argsort_codes(cells[perm])]
+    n_cells = int(cells.max()) + 1 if len(cells) else 0
+    if n_cells <= 20_000:
+        # group by cell (radix sort), then sort each cell's distances: small sorts stay in cache
+        perm = _stable_argsort_codes(cells)
+        bounds = np.searchsorted(cells[perm], np.arange(n_cells + 1))
+        for c in range(n_cells):
+            a, b = bounds[c], bounds[c + 1]
+            if b - a > 1:
+                members = perm[a:b]
+                perm[a:b] = members[stable_argsort(distance[members])]
+    else:
+        perm = stable_argsort(distance)
+        perm = perm[_stable_argsort_codes(cells[perm])]
     is_control = ~treat[perm]
     ctrl_rows = perm[is_control]
     # controls sorted before each unit = insertion point of a treated unit among the sorted controls
@@ -96,7 +107,6 @@ def _sorted_layout(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray):
     insert = np.empty(len(treat), dtype=np.int64)
     insert[perm] = before
     ctrl_cells = cells[ctrl_rows]
-    n_cells = int(cells.max()) + 1 if len(cells) else 0
     lo = np.searchsorted(ctrl_cells, np.arange(n_cells), side="left")
     hi = np.searchsorted(ctrl_cells, np.arange(n_cells), side="right")
     return ctrl_rows, np.ascontiguousarray(distance[ctrl_rows], dtype=np.float64), insert, lo, hi

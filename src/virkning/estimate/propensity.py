@@ -223,6 +223,7 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
         it += 1
         xtwx = next_xtwx
         beta = beta + _solve(xtwx, next_xtwr)
+    eta = mx.to_external(eta)
     mu, _ = _link_parts(eta)
 
     boundary = int(np.sum((mu > 1 - 10 * _EPS) | (mu < 10 * _EPS)))  # R's "numerically 0 or 1"
@@ -256,7 +257,7 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
     # uses the QR decomposition of the last weighted least-squares fit (dispersion 1: binomial likelihood).
     return PropensityFit(terms=tuple(terms), coef=beta, se=se, converged=converged, iterations=it,
                          deviance=dev, null_deviance=null_dev, n=n, n_treated=n1, aliased=aliased,
-                         linear_predictor=mx.to_external(eta), score=mx.to_external(mu), boundary_fits=boundary)
+                         linear_predictor=eta, score=mu, boundary_fits=boundary)
 
 
 def _column_sd(xtx: np.ndarray, n: int, terms: Sequence[str]) -> np.ndarray:
