@@ -65,7 +65,8 @@ def match(data: pd.DataFrame, treatment: str = "treat", covariates: Sequence[str
     seed: seed of the random order (m_order='random').
     cluster: optional id column (e.g. a person id) used as an extra clustering dimension for SEs.
     compat: 'matchit-4.5.1-gcc' reproduces MatchIt 4.5.1 binaries built with GCC, whose nearest-neighbour
-        search on a propensity distance compared only the integer part of distances; for validation only.
+        search on a propensity distance compared only the integer part of distances and, with ratio > 1,
+        looked up earlier matches with an index off by one; for validation only (docs/matching.md).
     """
     started = time.perf_counter()
     cfg = make_match_config(data, treatment=treatment, covariates=covariates, exact=exact, ratio=ratio,
@@ -118,9 +119,9 @@ def match(data: pd.DataFrame, treatment: str = "treat", covariates: Sequence[str
     subclass = np.zeros(n, dtype=np.int64) if cfg.replace else matchit_subclass(n, out.treated, mm)
     for a in (weights, subclass, treat, mm, out.reason, out.treated):
         a.setflags(write=False)
-    if dist is not None:
-        dist = np.array(dist)
-        dist.setflags(write=False)
+    if fit is not None:
+        fit.linear_predictor.setflags(write=False)
+        fit.score.setflags(write=False)
     info = MatchInfo(
         method="nearest", estimand="ATT", distance=cfg.distance,
         link={"logit": "linear.logit", "ps": "logit"}.get(cfg.distance), ratio=cfg.ratio, replace=cfg.replace,
