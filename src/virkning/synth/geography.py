@@ -68,7 +68,9 @@ def load_municipalities() -> pd.DataFrame:
     path = resources.files("virkning.registers").joinpath("municipalities.csv")
     t = pd.read_csv(str(path), dtype={"code": str, "name": str, "region": str, "rar": str})
     if len(t) != 98 or not t["code"].is_unique:
-        raise VirkningError("registers/municipalities.csv must list the 98 municipalities once each; restore the shipped file")
+        raise VirkningError(
+            "registers/municipalities.csv must list the 98 municipalities once each; restore the shipped file"
+        )
     return t
 
 

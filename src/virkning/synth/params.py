@@ -10,7 +10,7 @@ region, unobserved frailty and health). docs/synthetic-data.md explains the choi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -20,7 +20,6 @@ N_AGES = 101  # ages 0..100 (older ages are clipped)
 D_MAX = 521  # durations beyond ten years are treated as ten years
 D_TABLE = 1024  # rows per state in the duration table (durations are capped below this, see paths.step)
 N_KEY = 48  # person key: ((pension * 2 + efterløn) * 2 + male) * 2 + insured) * 3 + origin
-N_ORIGIN = 3
 ORIGINS = ("dansk", "indvandrer", "efterkommer")
 EDUCATIONS = ("grundskole", "gymnasial", "erhvervsfaglig", "KVU", "MVU", "LVU", "ukendt")
 
@@ -42,7 +41,7 @@ class ProgrammeParams:
     """The Seniorvikar-like programme: who is invited, who attends, and the true effect."""
 
     year: int = 2018
-    skipped_weeks: tuple[int, ...] = (1, 13, 29, 30, 52)  # 47 meeting weeks: no meetings at New Year, Easter, summer, Christmas
+    skipped_weeks: tuple[int, ...] = (1, 13, 29, 30, 52)  # 47 meeting weeks: not at New Year, Easter, summer, Christmas
     meeting_share: float = 0.6  # share of the 47 weeks in which a given project holds a meeting
     age_min: int = 50
     age_max: int = 65
@@ -75,8 +74,6 @@ class ProgrammeParams:
     retirement_hazard: float = -0.30  # relative change of hazards into efterløn, fleksydelse and førtidspension
 
     def without_effect(self) -> "ProgrammeParams":
-        from dataclasses import replace
-
         return replace(self, job_hazard=0.0, temp_shift_signed=0.0, temp_shift_other=0.0, retirement_hazard=0.0)
 
 
@@ -224,24 +221,11 @@ def _emigration(s: int, origin: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Tables:
-    comp: np.ndarray  # float32 [key, N_COMP]; key = (state * N_AGES + age) * N_KEY + person key
-    first: np.ndarray  # float32 [key, 3] cumulative folkepension, death, emigration
-    oth: np.ndarray  # float32 [key, N_STATES] cumulative shares of 'other' destinations
-    dur: np.ndarray  # float32 [(state * 2 + male) * D_TABLE + duration, job/other]
-
-    @property
-    def comp_cols(self) -> np.ndarray:
-        return self._cols("comp")
-
-    @property
-    def dur_cols(self) -> np.ndarray:
-        return self._cols("dur")
-
-    def _cols(self, name: str) -> np.ndarray:
-        cache = self.__dict__.setdefault("_col_cache", {})
-        if name not in cache:
-            cache[name] = np.ascontiguousarray(getattr(self, name).T)
-        return cache[name]
+    # Hazards are gathered for every person every week, so they are stored one contiguous row per component.
+    comp: np.ndarray  # float32 [N_COMP, key]; key = (state * N_AGES + age) * N_KEY + person key
+    dur: np.ndarray  # float32 [job/other, (state * 2 + male) * D_TABLE + duration]
+    first: np.ndarray  # float32 [key, 3] cumulative folkepension, death, emigration (for leavers only)
+    oth: np.ndarray  # float32 [key, N_STATES] cumulative shares of 'other' destinations (for leavers only)
 
 
 def key_parts(k: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -288,10 +272,10 @@ def build_tables(p: ModelParams) -> Tables:
         dur_job[r(S.BARSEL)] = (d >= min_leave) * 1.0
         dur_oth[r(S.BARSEL)] = (d >= min_leave) * 1.0
     return Tables(
-        comp=comp.astype(np.float32),
+        comp=np.ascontiguousarray(comp.T, dtype=np.float32),
+        dur=np.stack([dur_job.ravel(), dur_oth.ravel()]).astype(np.float32),
         first=first.astype(np.float32),
         oth=oth.astype(np.float32),
-        dur=np.stack([dur_job.ravel(), dur_oth.ravel()], axis=1).astype(np.float32),
     )
 
 

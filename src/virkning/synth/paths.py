@@ -196,14 +196,14 @@ def step(ctx: Context, c: Cohort, t: int, U: Draws, code: np.ndarray, frac: np.n
     old = c.state
     key = c.skey + c.akey
     dkey = c.dkey0 + c.dur
-    comp = tb.comp_cols  # one contiguous table per component: contiguous gathers and arithmetic
+    comp, dj, do = tb.comp, tb.dur[0], tb.dur[1]
     # Competing risks: one uniform cut into consecutive intervals (folkepension/death/emigration first).
     cum = np.empty((5, c.n), dtype=np.float32)
     np.take(comp[C_FIRST], key, out=cum[0])
     np.add(cum[0], np.take(comp[C_FTP], key) * c.ftp_mult, out=cum[1])
     np.add(cum[1], np.take(comp[C_EFTL], key) * c.eff_ret, out=cum[2])
-    np.add(cum[2], np.take(comp[C_JOB], key) * np.take(tb.dur_cols[0], dkey) * c.jm_dyn, out=cum[3])
-    np.add(cum[3], np.take(comp[C_OTH], key) * np.take(tb.dur_cols[1], dkey) * c.om_dyn, out=cum[4])
+    np.add(cum[2], np.take(comp[C_JOB], key) * np.take(dj, dkey) * c.jm_dyn, out=cum[3])
+    np.add(cum[3], np.take(comp[C_OTH], key) * np.take(do, dkey) * c.om_dyn, out=cum[4])
     exh = np.flatnonzero(c.exhausted)
     if len(exh):
         cum[1:, exh] += 1.0  # dagpenge ran out: leave unless leaving for folkepension, death or emigration

@@ -145,7 +145,8 @@ class ChunkProgramme:
         lo = max(tl.burn, t - 156)
         emp_hist = (frac[lo:t][:, cand] > 0).mean(axis=0) if t > lo else np.zeros(len(cand))
         hist_codes = code[lo:t][:, cand]
-        sick = ((hist_codes == self.ctx.codes.state_code[S.SICK]) | (hist_codes == self.ctx.codes.jobafklaring)).sum(axis=0)
+        cb = self.ctx.codes
+        sick = ((hist_codes == cb.state_code[S.SICK]) | (hist_codes == cb.jobafklaring)).sum(axis=0)
         spell = c.dur[cand].astype(np.int64) + 1
         edu = self.education[cand]
         origin = c.origin[cand]

@@ -98,7 +98,8 @@ def run(out, persons, seed, *, start="2015-01-01", end="2019-07-31", fmt="parque
     if month_ordinal(d1) < last_index + horizon:
         raise VirkningError(
             f"end {d1} leaves too little follow-up: meetings run to December {pp.year} and the horizon is {horizon} "
-            f"months, so the period must reach {month_label(last_index + horizon)}; give a later end or a shorter horizon"
+            f"months, so the period must reach {month_label(last_index + horizon)}; give a later end or a shorter "
+            "horizon"
         )
     out = Path(out)
     staging = prepare_out(out)
