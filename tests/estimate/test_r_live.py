@@ -21,7 +21,8 @@ import virkning
 pytestmark = [pytest.mark.r, pytest.mark.skipif(shutil.which("Rscript") is None, reason="Rscript not installed")]
 
 SCRIPT = textwrap.dedent("""
-    suppressPackageStartupMessages({ok <- requireNamespace("MatchIt", quietly = TRUE)})
+    suppressPackageStartupMessages({
+      ok <- requireNamespace("MatchIt", quietly = TRUE) && requireNamespace("jsonlite", quietly = TRUE)})
     if (!ok) { cat('{"skip": true}'); quit(save = "no") }
     library(MatchIt)
     args <- commandArgs(trailingOnly = TRUE)
@@ -59,7 +60,7 @@ def test_live_matchit_equals_virkning(tmp_path):
     assert proc.returncode == 0, proc.stderr
     res = json.loads(proc.stdout)
     if res.get("skip"):
-        pytest.skip("MatchIt is not installed in R")
+        pytest.skip("MatchIt or jsonlite is not installed in R")
     compat = "matchit-4.5.1-gcc" if res["version"] == "4.5.1" else "none"
     calls = {"a": {"distance": "logit", "exact": ["sex"], "caliper": 0.25},
              "b": {"distance": "ps", "exact": ["sex", "region"], "ratio": 2},
