@@ -76,3 +76,23 @@ def test_design_errors():
         Outcome("x", "hazard")
     with pytest.raises(DesignError, match="censoring expected one of"):
         seniorvikar_design(censoring="ignore")
+
+
+def test_robustness_variants_run_the_same_way(synth, result):
+    from virkning.evaluation import robustness
+    from virkning.populations import PoolRule
+
+    units = tuple(sorted(result.populations.participants["unit"].unique())[:7])
+    d = seniorvikar_design(outcomes=(Outcome("exit_vikar", "first_exit", "vikar", 7),))
+    table = robustness(synth[0], d, {
+        "first seven projects": {"participants": d.participants.__class__(d.participants.event, d.participants.start,
+                                                                          d.participants.end, units)},
+        "no spell length": {"covariates": tuple(c for c in d.covariates if c != "spell_weeks")},
+        "pool aged 55-65": {"pool": PoolRule(age=(55, 65), states={-1: "ledig", 0: "ledig"})},
+    })
+    assert table["variant"].tolist() == ["main", "first seven projects", "no spell length", "pool aged 55-65"]
+    main = result.effect_at("exit_vikar", 7)
+    assert table.loc[0, "att"] == pytest.approx(main["att"]) and table.loc[0, "n_treated"] == main["n_treated"]
+    assert table.loc[1, "n_treated"] < table.loc[0, "n_treated"] and table.loc[3, "n_treated"] < table.loc[0, "n_treated"]
+    with pytest.raises(DesignError, match="variant 'x': pools is not a design field"):
+        robustness(synth[0], d, {"x": {"pools": None}}, main=result)

@@ -175,6 +175,20 @@ def evaluate(regs, design: EffectDesign, *, progress: Callable[[str], None] | No
         pops = pops.with_step("pool: in an exact cell (index week, " + ", ".join(design.exact or ["-"]) + ") with participants",
                               int((data["treat"] == 1).sum()), int(pool_left["person_id"].nunique()), int(len(pool_left)))
 
+    # A level of a categorical covariate that no participant has (e.g. a small origin group in a subset of projects)
+    # separates the propensity model perfectly, and its candidates lie outside the common support anyway: they are
+    # dropped and counted, level by level.
+    is_t = data["treat"] == 1
+    for c in design.covariates:
+        if data[c].dtype == object:
+            empty = sorted(set(data.loc[~is_t, c]) - set(data.loc[is_t, c]), key=str)
+            if empty:
+                data = data[~data[c].isin(empty)].reset_index(drop=True)
+                is_t = data["treat"] == 1
+                pool_left = data[~is_t]
+                pops = pops.with_step(f"pool: {c} level(s) without participants dropped ({', '.join(map(str, empty))})",
+                                      int(is_t.sum()), int(pool_left["person_id"].nunique()), int(len(pool_left)))
+
     say("matching")
     t = time.perf_counter()
     m = match(data, treatment="treat", covariates=list(design.covariates), exact=exact,
@@ -219,3 +233,30 @@ def evaluate(regs, design: EffectDesign, *, progress: Callable[[str], None] | No
     timings["subgroups"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return EffectEvaluation(design, pops, m, data, effects, subgroups, heterogeneity, timings)
+
+
+ROBUSTNESS_COLUMNS = ["variant", "outcome", "month", "att", "se", "ci_low", "ci_high", "treated_mean", "control_mean",
+                      "n_treated", "n_control"]
+
+
+def robustness(regs, design: EffectDesign, variants: dict[str, dict], *, main: EffectEvaluation | None = None,
+               progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """The same evaluation under other choices: each variant names design fields to change (another population
+    restriction, another specification). Returns each outcome's effect at its horizon, the main design first."""
+    from dataclasses import replace
+
+    fields = set(EffectDesign.__dataclass_fields__)
+    runs = [("main", main or evaluate(regs, design, progress=progress))]
+    for name, changes in variants.items():
+        unknown = sorted(set(changes) - fields)
+        if unknown:
+            raise DesignError(f"robustness variant '{name}': {', '.join(unknown)} is not a design field; "
+                              f"expected some of {', '.join(sorted(fields))}")
+        runs.append((name, evaluate(regs, replace(design, **changes), progress=progress)))
+    rows = []
+    for name, ev in runs:
+        for o in design.outcomes:
+            e = ev.effects[(ev.effects["outcome"] == o.name) & (ev.effects["month"] == o.horizon)]
+            if len(e):
+                rows.append(e.iloc[0].to_dict() | {"variant": name})
+    return pd.DataFrame(rows)[ROBUSTNESS_COLUMNS]
