@@ -139,6 +139,26 @@ def _print_report(report) -> None:
 
 
 @app.command()
+def evaluate(
+    design: Path = typer.Argument(..., help="Design file (YAML), see docs/design-file.md."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Data folder (default: the design's data.folder)."),
+    out: Path = typer.Option(..., "--out", help="Folder for report.html, results/, figures/ and manifest.json."),
+) -> None:
+    """Run the evaluation a design file declares and write the report, results, figures and manifest."""
+    from virkning.outputs import run_evaluation
+
+    started = time.perf_counter()
+    try:
+        with console.status("Evaluating ...") as status:
+            paths = run_evaluation(design, out, data=data, progress=lambda s: status.update(f"Evaluating: {s} ..."))
+    except VirkningError as exc:
+        _fail(exc)
+    console.print(f"Report: {paths['report']}")
+    console.print(f"Results: {paths['results'].parent} ; manifest: {paths['manifest']}")
+    console.print(f"Done in {time.perf_counter() - started:.0f} s.")
+
+
+@app.command()
 def demo(
     out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for the synthetic data and results."),
     persons: int = typer.Option(150_000, "--persons", min=1000, help="Size of the synthetic population."),

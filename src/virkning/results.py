@@ -88,7 +88,6 @@ def bundle(ev, *, design: dict, regs=None, robustness: pd.DataFrame | None = Non
         "subgroups": _records(ev.subgroups),
         "heterogeneity": _records(ev.heterogeneity),
         "robustness": _records(robustness),
-        "timings": _plain(ev.timings),
     }
 
 
