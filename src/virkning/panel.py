@@ -208,34 +208,31 @@ class Panel:
         return self.con.sql(f"SELECT p._pair, {', '.join(cols)} FROM _pairs p LEFT JOIN persons x USING (person_id)").df()
 
     def _weekly(self, specs: list[Covariate]) -> pd.DataFrame:
-        lo = max([s.n for s in specs if s.kind == "weeks"] + [-s.n for s in specs if s.kind == "in"] + [0])
-        hi = max([s.n for s in specs if s.kind == "in"] + [0])
-        aggs = []
-        for s in specs:
-            pred = _selector_sql(s.state)
-            if s.kind == "weeks":
-                aggs.append(f"count(*) FILTER (WHERE b.wk >= p.iwk - {s.n} AND b.wk < p.iwk AND {pred}) AS {_q(s.name)}")
-            else:
-                aggs.append(f"count(*) FILTER (WHERE b.wk = p.iwk + ({s.n}) AND {pred}) AS {_q(s.name)}")
-        return self.con.sql(
-            f"SELECT p._pair, {', '.join(aggs)} FROM _pairs p "
-            f"JOIN _pb b ON b.person_id = p.person_id AND b.wk >= p.iwk - {lo} AND b.wk <= p.iwk + {hi} "
-            f"LEFT JOIN catalogue c ON c.code = b.code GROUP BY p._pair"
-        ).df()
+        return self._windowed(specs, table="_pb", col="wk", index="iwk", agg="count(*)", window_kind="weeks",
+                              join="LEFT JOIN catalogue c ON c.code = x.code")
 
     def _monthly(self, specs: list[Covariate]) -> pd.DataFrame:
-        lo = max([s.n for s in specs if s.kind == "employment"] + [-s.n for s in specs if s.kind == "employment_at"] + [0])
-        hi = max([s.n for s in specs if s.kind == "employment_at"] + [0])
+        return self._windowed(specs, table="_pe", col="mo", index="imo", agg="sum(x.employment_rate)",
+                              window_kind="employment")
+
+    def _windowed(self, specs: list[Covariate], *, table: str, col: str, index: str, agg: str, window_kind: str,
+                  join: str = "") -> pd.DataFrame:
+        """One aggregate per covariate over the rows of `table` in its window: the n units before the index
+        (`window_kind`) or the single unit index+k (the others). One join of pairs and rows serves them all."""
+        lo = max([s.n for s in specs if s.kind == window_kind] + [-s.n for s in specs if s.kind != window_kind] + [0])
+        hi = max([s.n for s in specs if s.kind != window_kind] + [0])
         aggs = []
         for s in specs:
-            if s.kind == "employment":
-                aggs.append(f"sum(e.employment_rate) FILTER (WHERE e.mo >= p.imo - {s.n} AND e.mo < p.imo) AS {_q(s.name)}")
+            if s.kind == window_kind:
+                window = f"x.{col} >= p.{index} - {s.n} AND x.{col} < p.{index}"
             else:
-                aggs.append(f"sum(e.employment_rate) FILTER (WHERE e.mo = p.imo + ({s.n})) AS {_q(s.name)}")
+                window = f"x.{col} = p.{index} + ({s.n})"
+            state = f" AND {_selector_sql(s.state)}" if s.state else ""
+            aggs.append(f"{agg} FILTER (WHERE {window}{state}) AS {_q(s.name)}")
         return self.con.sql(
             f"SELECT p._pair, {', '.join(aggs)} FROM _pairs p "
-            f"JOIN _pe e ON e.person_id = p.person_id AND e.mo >= p.imo - {lo} AND e.mo <= p.imo + {hi} "
-            f"GROUP BY p._pair"
+            f"JOIN {table} x ON x.person_id = p.person_id AND x.{col} >= p.{index} - {lo} AND x.{col} <= p.{index} + {hi} "
+            f"{join} GROUP BY p._pair"
         ).df()
 
     def _spell(self, s: Covariate) -> pd.DataFrame:
