@@ -68,7 +68,7 @@ class ProgrammeParams:
     signup: float = 0.60  # share of participants who sign up with a temp agency
     # True effect, from the month after the meeting for `effect_months` months.
     effect_months: int = 12
-    job_hazard: float = 0.12  # relative increase of the weekly job-start hazard
+    job_hazard: float = 0.09  # relative increase of the weekly job-start hazard
     temp_shift_signed: float = 0.17  # share of non-temp job starts turned into temp-agency starts (signed up)
     temp_shift_other: float = 0.02  # same for participants who did not sign up
     retirement_hazard: float = -0.30  # relative change of hazards into efterløn, fleksydelse and førtidspension
