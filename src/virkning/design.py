@@ -446,7 +446,7 @@ class DesignSpec(_Section):
     se: Literal["cluster", "bootstrap"] = "cluster"
     n_boot: Whole2 = 499
     subgroups: list[SubgroupSpec] = []
-    robustness: dict[Text, dict[str, Any]] = {}
+    robustness: dict[Text, Any] = {}  # each variant is checked against the design it changes, in parse_design
     success_criteria: list[SuccessCriterionSpec] = []
     disclosure_threshold: Whole3 = 5
     seed: Whole0 = 2018
@@ -866,8 +866,12 @@ def parse_design(text: str, source: str = "design.yaml") -> Design:
     raw_variants = raw.get("robustness") if isinstance(raw.get("robustness"), dict) else {}
     for name, changes in raw_variants.items():
         vloc: Loc = ("robustness", name)
-        if not isinstance(changes, dict) or not isinstance(name, str) or not name.strip():
+        if not isinstance(name, str) or not name.strip():
             continue  # reported by the schema
+        if not isinstance(changes, dict):
+            problems.append(problem(vloc, f"expected a mapping (key: value) of what the variant changes; "
+                                          f"got {_show(changes)}"))
+            continue
         if name.strip() == "main":
             problems.append(problem(vloc, "'main' names the main design in the robustness table; choose another "
                                           "name for the variant"))
