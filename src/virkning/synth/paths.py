@@ -166,6 +166,8 @@ def _side_jobs(ctx: Context, c: Cohort, b: np.ndarray, U: Draws, lo: float, span
 
 
 def _kont_scheme(c: Cohort, k: np.ndarray, age: np.ndarray, U: Draws) -> None:
+    """Scheme of a new non-insured spell: uddannelseshjælp under 30, integrationsydelse for some immigrants,
+    otherwise kontanthjælp; jobparat or aktivitetsparat (the latter find jobs far less often)."""
     u = U.get(3, k)
     young = age < 30
     immigrant = c.origin[k] == 1
