@@ -373,3 +373,16 @@ def test_robustness_mistakes():
     assert got[5][:2] == (18, "robustness.e") and "same design as the main one" in got[5][2]
     assert got[6][:2] == (20, "robustness.f") and got[6][2].startswith("expected a mapping (key: value)")
     assert len(got) == 7
+
+
+def test_keys_in_the_wrong_place_or_under_another_name():
+    p = only(BASE + "exact: [sex]\n")
+    assert p.path == "exact" and p.message.startswith("unknown key 'exact' (it belongs under matching)")
+    p = only(BASE.replace("event: informationsmøde", "event: x\n  start: 2018-01-01"))
+    assert p.path == "participants.start" and p.message.startswith("unknown key 'start' (did you mean 'from'?)")
+
+
+def test_names_that_start_like_register_covariates_must_follow_the_grammar():
+    p = only(BASE.replace("[age, sex]", "[age, weeks_ledig_52]"))
+    assert p.path == "covariates[2]" and "names starting with weeks_ are read by it" in p.message
+    assert p.message.endswith("got 'weeks_ledig_52'")

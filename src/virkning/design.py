@@ -190,6 +190,11 @@ def _wide_pattern(v: Any) -> str:
     return v
 
 
+# A persons column may have any plain name except one that starts like a register covariate, so that a typo in
+# such a name (weeks_ledig_52 for weeks_ledig_52w) is caught here rather than taken for a column.
+RESERVED_PREFIXES = ("weeks_", "employment_", "spell_weeks")
+
+
 def _covariate(v: Any) -> str:
     """A covariate name of the panel grammar, or a plain identifier (taken as a column of the persons table,
     which can only be checked against the data)."""
@@ -200,6 +205,10 @@ def _covariate(v: Any) -> str:
         parse_covariate(name)
     except CovariateNameError as e:
         no_pattern = str(e).startswith(f"'{name}' is not a covariate name")
+        reserved = next((r for r in RESERVED_PREFIXES if name.startswith(r)), None)
+        if no_pattern and reserved:
+            raise _fail(f"expected a name of the grammar, as names starting with {reserved} are read by it: "
+                        f"{GRAMMAR_HELP}") from None
         if no_pattern and name.isidentifier():
             return name  # a user column of the persons table
         if no_pattern:
@@ -613,9 +622,21 @@ def _keys_of(model: type[BaseModel]) -> list[str]:
     return [f.alias or n for n, f in model.model_fields.items()]
 
 
-def _unknown_key(key: Any, allowed: list[str], where: str = "") -> str:
+# Keys written in the wrong place or under another name: where they belong.
+MOVED = {"exact": "matching", "ratio": "matching", "replace": "matching", "caliper": "matching",
+         "distance": "matching", "catalogue": "data", "end_month": "data", "wide_pattern": "data", "folder": "data",
+         "event": "participants", "units": "participants", "age": "pool", "states": "pool",
+         "horizon": "each outcome in outcomes"}
+SYNONYMS = {"start": "from", "end": "to", "fra": "from", "til": "to"}
+
+
+def _unknown_key(key: Any, allowed: list[str], where: str = "", top: bool = False) -> str:
     close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+    if not close and SYNONYMS.get(key) in allowed:
+        close = [SYNONYMS[key]]
     hint = f" (did you mean '{close[0]}'?)" if close else ""
+    if not close and top and key in MOVED:
+        hint = f" (it belongs under {MOVED[key]})"
     return f"unknown key {_show(key)}{where}{hint}; expected one of {', '.join(allowed)}"
 
 
@@ -638,7 +659,7 @@ def _describe(err: dict) -> tuple[Loc, str]:
         return loc[:-1], f"missing required key '{key}'" + (f" ({hint})" if hint else "")
     if kind == "extra_forbidden":
         model = _model_at(loc[:-1])
-        return loc, _unknown_key(loc[-1], _keys_of(model) if model else [])
+        return loc, _unknown_key(loc[-1], _keys_of(model) if model else [], top=len(loc) == 1)
     if kind == "design_note":
         return loc, ctx["message"]
     if kind == "design":
