@@ -61,7 +61,8 @@ def test_seniorvikar_success_criteria_and_variants():
     d = load_design(SENIORVIKAR)
     crit = {c.name: c for c in d.success_criteria}
     attend = crit["deltagere i informationsmøde"]
-    assert (attend.kind, attend.target, attend.low, attend.high, attend.per) == ("count", (100, 150), 100, 150, "project")
+    assert (attend.kind, attend.target, attend.per) == ("count", (100, 150), "project")
+    assert (attend.low, attend.high) == (100, 150)
     signup = crit["opskrevet hos vikarbureau"]
     assert (signup.kind, signup.numerator, signup.denominator, signup.target) == ("share", "opskrivning",
                                                                                   "informationsmøde", 0.8)
@@ -386,3 +387,10 @@ def test_names_that_start_like_register_covariates_must_follow_the_grammar():
     p = only(BASE.replace("[age, sex]", "[age, weeks_ledig_52]"))
     assert p.path == "covariates[2]" and "names starting with weeks_ are read by it" in p.message
     assert p.message.endswith("got 'weeks_ledig_52'")
+
+
+def test_yaml_anchors_work_and_a_self_referring_alias_is_refused():
+    d = design("", base=BASE.replace("covariates: [age, sex]", "covariates: &cov [age, sex]\nmatching:\n  exact: *cov"))
+    assert d.effect_design().exact == ("age", "sex")
+    found = problems(BASE + "subgroups: &s [*s]\n")
+    assert any(p.line == 8 and "refers to the list or mapping that contains it" in p.message for p in found)

@@ -492,7 +492,7 @@ REQUIRED_HINTS = {
 
 
 class _Loader(yaml.SafeLoader):
-    """The safe loader; `read` builds plain values itself so that each key path keeps its line."""
+    """The safe loader (no Python objects); `_read_yaml` walks its nodes so that each key path keeps its line."""
 
 
 def _read_yaml(text: str, source: str) -> tuple[Any, dict[Loc, int], list[DesignProblem]]:
@@ -500,7 +500,22 @@ def _read_yaml(text: str, source: str) -> tuple[Any, dict[Loc, int], list[Design
     problems: list[DesignProblem] = []
     loader = _Loader(text)
 
+    open_nodes: set[int] = set()  # collections being built, to refuse an alias that contains itself
+
     def build(node: yaml.Node, path: Loc) -> Any:
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            if id(node) in open_nodes:
+                problems.append(DesignProblem(source, node.start_mark.line + 1, _display(path, None),
+                                              "an alias refers to the list or mapping that contains it"))
+                return None
+            open_nodes.add(id(node))
+            try:
+                return collection(node, path)
+            finally:
+                open_nodes.discard(id(node))
+        return scalar(node)
+
+    def collection(node: yaml.Node, path: Loc) -> Any:
         if isinstance(node, yaml.MappingNode):
             loader.flatten_mapping(node)
             out: dict = {}
@@ -528,7 +543,6 @@ def _read_yaml(text: str, source: str) -> tuple[Any, dict[Loc, int], list[Design
                 lines[(*path, i)] = item.start_mark.line + 1
                 items.append(build(item, (*path, i)))
             return items
-        return scalar(node)
 
     def scalar(node: yaml.Node) -> Any:
         try:
@@ -547,7 +561,9 @@ def _read_yaml(text: str, source: str) -> tuple[Any, dict[Loc, int], list[Design
             hint = "; indent with spaces, not tabs"
         elif "'>'" in what or "'<'" in what:
             hint = '; write comparison signs in quotes, e.g. op: ">"'
-        context = f" ({e.context} on line {e.context_mark.line + 1})" if e.context and e.context_mark and e.problem else ""
+        context = ""
+        if e.context and e.context_mark and e.problem:
+            context = f" ({e.context} on line {e.context_mark.line + 1})"
         raise DesignFileError([DesignProblem(source, mark.line + 1 if mark else None, "",
                                              f"YAML syntax error: {what}{context}{hint}")]) from None
     except yaml.YAMLError as e:
