@@ -246,14 +246,24 @@ def _protect_funnel(f: pd.DataFrame, t: int) -> pd.DataFrame:
 
 def _protect_criteria(c: pd.DataFrame, t: int) -> pd.DataFrame:
     p = _protect_counts(c, ["numerator", "denominator"], ["period", "criterion"], t)
-    for i, r in p.iterrows():
-        if r["kind"] == "share":
-            if not (_share_ok(r["numerator"], r["denominator"], t)):
-                p.loc[i, ["value", "achievement", "met"]] = None
-                p.loc[i, "numerator"] = pd.NA
-        elif pd.isna(r["numerator"]):
-            p.loc[i, ["value", "achievement", "met"]] = None
-    return p
+    recs = p.to_dict("records")
+    for r in recs:
+        hide = (r["kind"] == "share" and not _share_ok(r["numerator"], r["denominator"], t)) or \
+            (r["kind"] == "count" and pd.isna(r["numerator"]))
+        if hide:
+            r["value"] = r["achievement"] = r["met"] = None
+            r["numerator"] = pd.NA
+    return pd.DataFrame(recs, columns=p.columns).astype({"numerator": "Float64", "denominator": "Float64"})
+
+
+_END_MONTH: dict[int, int] = {}
+
+
+def _end_month(regs) -> int:
+    key = id(regs)
+    if key not in _END_MONTH:
+        _END_MONTH[key] = int(regs.panel().end_month())
+    return _END_MONTH[key]
 
 
 # ---- register-based results -------------------------------------------------------------------------------------
@@ -261,7 +271,7 @@ def _protect_criteria(c: pd.DataFrame, t: int) -> pd.DataFrame:
 def _register_results(config: MonitoringConfig, steps: pd.DataFrame, data: pd.DataFrame, regs, mo: int, t: int):
     rr = config.register_results
     con = regs.con
-    end_mo = regs.panel().end_month() if hasattr(regs, "panel") else mo
+    end_mo = _end_month(regs) if hasattr(regs, "panel") else mo
     part = steps[steps["mo_index"] <= mo][["person_id", "unit", "index_date", "mo_index"]].copy()
     part["follow_date"] = [d + dt.timedelta(weeks=rr.employment_after_weeks) for d in part["index_date"]]
     part["follow_mo"] = [_mo(d) for d in part["follow_date"]]

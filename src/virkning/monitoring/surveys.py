@@ -1,0 +1,83 @@
+"""Citizen surveys: the share agreeing (`enig` or `helt enig`) with each statement, by project and wave, with the
+number of answers and the response rate against the registered population. `ved ikke` and blanks are not answers.
+Disclosure: a cell with fewer than the threshold answers is hidden, and a share is hidden when fewer than the
+threshold persons agree or disagree.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from virkning.disclosure import small
+from virkning.errors import VirkningError
+from virkning.monitoring.config import Survey
+
+TOTAL = "I alt"
+
+
+class SurveyError(VirkningError):
+    """A citizen survey file does not match its declaration."""
+
+
+def survey_table(frame: pd.DataFrame, survey: Survey, population: dict | pd.Series | None = None,
+                 threshold: int = 5) -> pd.DataFrame:
+    """One row per project (and `I alt`), wave and statement: n answers, agree, share_agree, respondents,
+    population, response_rate."""
+    need = [survey.unit_column, survey.wave_column, *survey.items]
+    miss = [c for c in need if c not in frame.columns]
+    if miss:
+        raise SurveyError(f"survey '{survey.name}' ({survey.file}): columns missing: {', '.join(miss)}")
+    agree = {a.strip().lower() for a in survey.agree}
+    missing = {m.strip().lower() for m in survey.missing}
+    f = frame.copy()
+    f[survey.unit_column] = f[survey.unit_column].astype(str)
+    pop = pd.Series(population, dtype=float) if population is not None else pd.Series(dtype=float)
+    rows = []
+    units = sorted(f[survey.unit_column].unique())
+    waves = list(dict.fromkeys(f[survey.wave_column].astype(str)))
+    for wave in waves:
+        fw = f[f[survey.wave_column].astype(str) == wave]
+        for unit in [*units, TOTAL]:
+            sub = fw if unit == TOTAL else fw[fw[survey.unit_column] == unit]
+            respondents = int(len(sub))
+            p = float(pop.sum()) if (unit == TOTAL and len(pop)) else (float(pop[unit]) if unit in pop.index else None)
+            for item, text in survey.items.items():
+                answers = sub[item].fillna("").astype(str).str.strip().str.lower()
+                valid = answers[~answers.isin(missing)]
+                n = int(len(valid))
+                k = int(valid.isin(agree).sum())
+                rows.append({"survey": survey.name, "wave": wave, "unit": unit, "item": item, "statement": text,
+                             "n": n, "agree": k, "share_agree": k / n if n else None, "respondents": respondents,
+                             "population": p, "response_rate": respondents / p if p else None})
+    t = pd.DataFrame(rows)
+    return protect_survey(t, threshold)
+
+
+def protect_survey(t: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    recs = t.to_dict("records")
+    for r in recs:
+        n, k, resp, pop = r["n"], r["agree"], r["respondents"], r["population"]
+        has_pop = pop is not None and not pd.isna(pop)
+        if small(n, threshold):
+            r["n"] = r["agree"] = r["share_agree"] = None
+        elif small(k, threshold) or small(n - k, threshold):
+            r["agree"] = r["share_agree"] = None
+        if small(resp, threshold):
+            r["respondents"] = r["response_rate"] = None
+        elif has_pop and (small(pop, threshold) or small(pop - resp, threshold)):
+            r["response_rate"] = None
+        if has_pop and small(pop, threshold):
+            r["population"] = None
+    out = pd.DataFrame(recs, columns=t.columns)
+    return out.astype({c: "Float64" for c in ("n", "agree", "respondents", "population")})
+
+
+def read_survey(path, survey: Survey) -> pd.DataFrame:
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.exists():
+        raise SurveyError(f"survey '{survey.name}': file {p} does not exist")
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        return pd.read_excel(p, dtype=str).fillna("")
+    return pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
