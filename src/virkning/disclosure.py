@@ -32,7 +32,10 @@ COUNT_KEYS = ("participants", "pool_persons", "pool_pairs", "n_treated", "n_cont
 
 def small(n, threshold: int) -> bool:
     """A count that may not be shown: 1 .. threshold-1 (None and 0 are fine)."""
-    return n is not None and 0 < round(float(n)) < threshold
+    if n is None:
+        return False
+    n = float(n)
+    return n == n and 0 < round(n) < threshold  # NaN (a suppressed cell read back from CSV) is not a count
 
 
 def _share_small(share, n, threshold: int) -> bool:
