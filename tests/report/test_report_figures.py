@@ -1,0 +1,68 @@
+"""Figures: suppressed points are gaps, counts are marked in the inline SVG, files are stable."""
+
+import math
+
+import matplotlib
+
+from virkning.report import figures
+from virkning.report.formatting import Formatter
+from virkning.report.strings import ui
+
+
+def rows(n=4):
+    return [{"month": m, "treated_mean": 0.1 * m, "control_mean": 0.08 * m, "att": 0.02 * m, "ci_low": 0.0,
+             "ci_high": 0.04 * m, "at_risk_treated": 100 - m, "at_risk_control": 100 - 2 * m} for m in range(1, n + 1)]
+
+
+def build(rs, **kw):
+    with matplotlib.rc_context(figures.RC):
+        return figures.effect_figure(rs, share=True, origin=True, fmt=Formatter("da"), t=ui("da"), **kw)
+
+
+def test_null_points_are_not_drawn():
+    rs = rows()
+    rs[1]["treated_mean"] = None
+    rs[2].update(att=None, ci_low=None, ci_high=None)
+    fig = build(rs)
+    top, middle = fig.axes[0], fig.axes[1]
+    treated, control = top.lines[0].get_ydata(), top.lines[1].get_ydata()
+    assert math.isnan(treated[2]) and not any(math.isnan(v) for v in control)  # index 0 is month 0
+    assert math.isnan(middle.lines[0].get_ydata()[3])
+    assert list(top.lines[0].get_xdata()) == [0, 1, 2, 3, 4]
+
+
+def test_at_risk_rows_and_count_marks(tmp_path):
+    rs = rows(3)
+    rs[2]["at_risk_control"] = None
+    saved = figures.render_figure(figures.effect_figure, tmp_path, "curve", rs, share=True, origin=True,
+                                  fmt=Formatter("da"), t=ui("da"))
+    assert saved.png.is_file() and saved.svg.is_file()
+    inline = saved.inline
+    # 3 participant counts and 2 control counts are marked; the suppressed one is a dash without the mark
+    assert inline.count('<text class="count"') == 5
+    assert ">–</text>" in inline
+    assert "xmlns" not in inline and "http" not in inline and "<?xml" not in inline
+    assert 'id="curve-' in inline and 'id="figure_1"' not in inline  # ids are unique to the figure
+
+
+def test_flow_figure_marks_counts(tmp_path):
+    steps = [
+        {"label": "Registreret", "participants": 1619, "pool_persons": None, "pool_pairs": None,
+         "show_participants": True, "show_pool": False},
+        {"label": "Matchet", "participants": 1619, "pool_persons": 1500, "pool_pairs": 1619,
+         "show_participants": True, "show_pool": True},
+    ]
+    saved = figures.render_figure(figures.flow_figure, tmp_path, "flow", steps, Formatter("da"), ui("da"))
+    import re
+
+    marked = re.findall(r'<text class="count"[^>]*>([^<]*)</text>', saved.inline)
+    assert marked == ["1.619", "1.619", "1.500", "1.619"]
+
+
+def test_files_are_byte_identical(tmp_path):
+    a = figures.render_figure(figures.effect_figure, tmp_path / "a", "c", rows(), share=True, origin=False,
+                              fmt=Formatter("en"), t=ui("en"))
+    b = figures.render_figure(figures.effect_figure, tmp_path / "b", "c", rows(), share=True, origin=False,
+                              fmt=Formatter("en"), t=ui("en"))
+    assert a.png.read_bytes() == b.png.read_bytes() and a.svg.read_bytes() == b.svg.read_bytes()
+    assert "<dc:date>" not in a.svg.read_text(encoding="utf-8")
