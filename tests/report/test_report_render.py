@@ -83,7 +83,7 @@ def test_summary_in_danish_words(rendered):
             "statistisk signifikant på 5 %-niveauet.") in page
     # exit_beskaeftiget at month 7: interval -1.2 to 12.1 includes 0
     assert "en forskel på 5,1 procentpoint (95 %-konfidensinterval -1,2 til 12,1). Forskellen er ikke statistisk" in page
-    assert "428 personer er registreret" in page and "332 matchede kontrolpersoner" in page
+    assert "428 personer er registreret som deltagere" in page and "332 matchede kontrolpersoner" in page
     assert "juli 2019" in page and "9. januar 2018" in page
 
 

@@ -175,9 +175,9 @@ def love_plot(rows: list[dict], threshold: float, fmt: Formatter, t: dict) -> Fi
     """|SMD| before and after matching per term; `rows`: label, before, after (None = not shown)."""
     n = len(rows)
     label_w = 0.3 + 0.066 * max([len(r["label"]) for r in rows] + [10])  # inches for the labels at 8.5 pt
-    width, height = label_w + 5.2, 1.3 + 0.24 * n
+    width, height = label_w + 5.2, 1.7 + 0.24 * n
     fig = Figure(figsize=(width, height))
-    ax = fig.add_axes((label_w / width, 0.9 / height, 1 - (label_w + 0.2) / width, 1 - 1.2 / height))
+    ax = fig.add_axes((label_w / width, 0.8 / height, 1 - (label_w + 0.2) / width, 1 - 1.55 / height))
     ys = list(range(n))[::-1]
     top = max([abs(_nan(v)) for r in rows for v in (r["before"], r["after"]) if not missing(v)] + [threshold * 2])
     for y, r in zip(ys, rows):
@@ -203,7 +203,7 @@ def love_plot(rows: list[dict], threshold: float, fmt: Formatter, t: dict) -> Fi
         matplotlib.lines.Line2D([], [], marker="o", ls="none", color=FLAG, label=t["after_flagged"]),
         matplotlib.lines.Line2D([], [], color=FLAG, ls="--", label=t["threshold_line"].format(fmt.number(threshold, 1))),
     ]
-    ax.legend(handles=handles, loc="lower right", fontsize=8.5, frameon=True, framealpha=0.95, edgecolor="#cccccc")
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.01), ncols=2, fontsize=8.5, borderaxespad=0.2)
     return fig
 
 

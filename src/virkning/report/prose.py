@@ -106,12 +106,12 @@ class Prose:
                       else f" from {f.date(p['start'])} to {f.date(p['end'])}")
         if registered is not None or n_t is not None:
             if da:
-                out.append(Markup("<strong>Deltagere:</strong> {} personer er registreret med et {}{}; {} deltagere "
-                                  "indgår i effektmålingen efter afgrænsningen.").format(
+                out.append(Markup("<strong>Deltagere:</strong> {} personer er registreret som deltagere (hændelsen "
+                                  "»{}«){}; {} af dem indgår i effektmålingen efter afgrænsningen.").format(
                     self.count(registered), self.event(), window, self.count(n_t)))
             else:
-                out.append(Markup("<strong>Participants:</strong> {} persons are registered with an {}{}; {} "
-                                  "participants are in the effect evaluation after the selection.").format(
+                out.append(Markup("<strong>Participants:</strong> {} persons are registered as participants "
+                                  "(event: {}){}; {} of them are in the effect evaluation after the selection.").format(
                     self.count(registered), self.event(), window, self.count(n_t)))
         pool_before = None
         for r in d.flow():
