@@ -72,9 +72,12 @@ def test_seniorvikar_success_criteria_and_variants():
     variants = d.robustness_variants()
     assert list(variants) == ["kun kommuner uden screening", "kun opskrevne", "kontrolgruppe 55-65 år",
                               "uden ledighedsperiodens længde"]
+    projects = ("153", "187", "265", "269", "320", "329", "350", "430", "480", "482", "621", "746", "860")
     assert variants["kun kommuner uden screening"] == {
         "participants": ParticipantRule("informationsmøde", dt.date(2018, 1, 1), dt.date(2018, 12, 31),
-                                        ("Seniorvikar Kolding",))}
+                                        ("Seniorvikar Kolding",)),
+        "pool": dataclasses.replace(base.pool, exclude_municipalities=projects),
+        "subgroups": ()}
     assert variants["kun opskrevne"]["participants"].event == "opskrivning"
     assert variants["kontrolgruppe 55-65 år"] == {"pool": dataclasses.replace(base.pool, age=(55, 65))}
     assert variants["uden ledighedsperiodens længde"] == {
