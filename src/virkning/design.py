@@ -880,8 +880,8 @@ def parse_design(text: str, source: str = "design.yaml") -> Design:
     """Read a design from YAML text; `source` names the file in messages and anchors relative paths."""
     raw, lines, problems = _read_yaml(text, source)
 
-    def problem(loc: Loc, message: str, shown: Loc | None = None) -> DesignProblem:
-        return DesignProblem(source, _line(lines, loc), _display(loc if shown is None else shown, raw), message)
+    def problem(loc: Loc, message: str) -> DesignProblem:
+        return DesignProblem(source, _line(lines, loc), _display(loc, raw), message)
 
     if not isinstance(raw, dict):
         what = "the file is empty" if raw is None else f"the file holds {_show(raw)}"
