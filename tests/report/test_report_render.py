@@ -160,9 +160,11 @@ def test_threshold_and_language_from_design(bundle, tmp_path):
     b["design"]["disclosure_threshold"] = 10
     b["design"]["language"] = "en"
     b["effects"][0]["n_treated"] = None
+    b["design"]["robustness"] = {"controls aged 55-65": {"pool": {"age": [55, 65]}}}
     page = render_report(b, tmp_path).read_text(encoding="utf-8")
     assert '<html lang="en">' in page and "Method appendix" in page
     assert "– Not shown: fewer than 10 persons." in page
+    assert "controls aged 55-65: <code>pool.age = [55, 65]</code>" in page
     with pytest.raises(ValueError, match="language"):
         render_report(b, tmp_path, language="de")
 

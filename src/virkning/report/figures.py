@@ -22,6 +22,8 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
@@ -196,12 +198,12 @@ def love_plot(rows: list[dict], threshold: float, fmt: Formatter, t: dict) -> Fi
     ax.set_ylim(-0.7, n - 0.3)
     ax.set_xlim(0, top * 1.08)
     ax.set_xlabel(t["love_xlabel"])
-    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: fmt.number(v, 2)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, 2)))
     handles = [
-        matplotlib.lines.Line2D([], [], marker="o", ls="none", mfc="white", mec="#777777", mew=1.2, label=t["before_matching"]),
-        matplotlib.lines.Line2D([], [], marker="o", ls="none", color=PARTICIPANTS, label=t["after_matching"]),
-        matplotlib.lines.Line2D([], [], marker="o", ls="none", color=FLAG, label=t["after_flagged"]),
-        matplotlib.lines.Line2D([], [], color=FLAG, ls="--", label=t["threshold_line"].format(fmt.number(threshold, 1))),
+        Line2D([], [], marker="o", ls="none", mfc="white", mec="#777777", mew=1.2, label=t["before_matching"]),
+        Line2D([], [], marker="o", ls="none", color=PARTICIPANTS, label=t["after_matching"]),
+        Line2D([], [], marker="o", ls="none", color=FLAG, label=t["after_flagged"]),
+        Line2D([], [], color=FLAG, ls="--", label=t["threshold_line"].format(fmt.number(threshold, 1))),
     ]
     ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.01), ncols=2, fontsize=8.5, borderaxespad=0.2)
     return fig
@@ -233,7 +235,7 @@ def effect_figure(rows: list[dict], *, share: bool, origin: bool, fmt: Formatter
     ax1.plot(months, tm, marker="o", ms=5, lw=2, color=PARTICIPANTS, label=t["participants"])
     ax1.plot(months, cm, marker="s", ms=4.5, lw=2, color=CONTROLS, ls="--", label=t["controls"])
     ax1.set_ylabel(t["share_axis"] if share else t["weeks_axis"])
-    ax1.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(tick))
+    ax1.yaxis.set_major_formatter(FuncFormatter(tick))
     ax1.set_ylim(bottom=0)
     ax1.grid(axis="y", color=GRID, lw=0.6)
     ax1.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2, borderaxespad=0.2)
@@ -243,7 +245,7 @@ def effect_figure(rows: list[dict], *, share: bool, origin: bool, fmt: Formatter
     ax2.plot(months, att, marker="o", ms=4.5, lw=2, color=PARTICIPANTS, label=t["difference"])
     ax2.axhline(0, color="#333333", lw=0.9)
     ax2.set_ylabel(t["diff_axis"] if share else t["diff_weeks_axis"])
-    ax2.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: fmt.number(v, 0)))
+    ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, 0)))
     ax2.grid(axis="y", color=GRID, lw=0.6)
     ax2.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2, borderaxespad=0.2)
     ax2.set_xlabel(t["months_after"])
@@ -314,7 +316,7 @@ def forest_figure(panels: list[dict], labels: list[tuple[str, bool]], fmt: Forma
         ax.spines["left"].set_visible(False)
         ax.set_title(textwrap.fill(p["title"], 34), fontsize=9.5, fontweight="bold", loc="left")
         ax.set_xlabel(t["diff_axis"] if p["share"] else t["diff_weeks_axis"], fontsize=8.5)
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: fmt.number(v, 0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, 0)))
         ax.grid(axis="x", color=GRID, lw=0.5)
     return fig
 

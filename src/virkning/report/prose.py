@@ -7,6 +7,7 @@ is escaped.
 
 from __future__ import annotations
 
+import json
 from pathlib import PurePath
 
 from markupsafe import Markup, escape
@@ -14,6 +15,18 @@ from markupsafe import Markup, escape
 from virkning.report import labels
 from virkning.report.formatting import DASH, Formatter, missing
 from virkning.report.model import ReportData
+
+
+def _flatten(changes: dict, prefix: str = "") -> list[str]:
+    """{'pool': {'age': [55, 65]}} -> ['pool.age = [55, 65]']: a robustness variant's changes to the design."""
+    out = []
+    for key, value in changes.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out += _flatten(value, path + ".")
+        else:
+            out.append(f"{path} = {json.dumps(value, ensure_ascii=False)}")
+    return out
 
 
 def upper_first(text: str) -> str:
@@ -297,7 +310,14 @@ class Prose:
                            "last": f.period(tab.get("last")) if tab.get("last") else "",
                            "persons": tab.get("persons"), "rows": tab.get("rows"), "layout": tab.get("layout")})
         catalogue = [PurePath(str(c)).name for c in d.data.get("catalogue") or []]
+        variants = []
+        rob = design.get("robustness")
+        if isinstance(rob, dict):
+            for name, changes in rob.items():
+                variants.append({"name": name, "changes": _flatten(changes) if isinstance(changes, dict) else
+                                 [json.dumps(changes, ensure_ascii=False)]})
         caliper = design.get("caliper")
+        idx = d.b.get("index_period") or {}
         return {
             "name": d.name,
             "event": self.event(),
@@ -305,8 +325,8 @@ class Prose:
             "start": f.date(p.get("start")) if p.get("start") else None,
             "end": f.date(p.get("end")) if p.get("end") else None,
             "units": p.get("units"),
-            "index_first": f.date((d.b.get("index_period") or {}).get("first")) if (d.b.get("index_period") or {}).get("first") else None,
-            "index_last": f.date((d.b.get("index_period") or {}).get("last")) if (d.b.get("index_period") or {}).get("last") else None,
+            "index_first": f.date(idx["first"]) if idx.get("first") else None,
+            "index_last": f.date(idx["last"]) if idx.get("last") else None,
             "age": pool.get("age"),
             "age_date": f.date(pool.get("age_date")) if pool.get("age_date") else None,
             "states": states,
@@ -333,6 +353,7 @@ class Prose:
             "n_boot": design.get("n_boot"),
             "methods": methods,
             "subgroups": subgroups,
+            "variants": variants,
             "tables": tables,
             "end_month": f.month(d.data.get("end_month")) if d.data.get("end_month") else None,
             "catalogue": catalogue,

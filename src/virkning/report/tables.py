@@ -172,7 +172,7 @@ class Builder:
         t = self.t
 
         def cells(r):
-            return [self._cov_value(r, "participants"), self._cov_value(r, "eligible_pool"),
+            return [self._cov_value(r, "mean_participants"), self._cov_value(r, "mean_eligible_pool"),
                     self.num(self.f.smd(r.get("smd")), r.get("smd"))]
 
         def summary(var, levels):
