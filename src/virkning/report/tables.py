@@ -180,8 +180,10 @@ class Builder:
             return [self.label(f"{labels.variable(var, self.lang)} ({t['many_levels'].format(n)})"),
                     Cell("", "num"), Cell("", "num"), self.num(self.f.smd(self._max_abs(levels, "smd")), None)]
 
-        body = [Row([self.label(t["count_row"]), self.count(self.d.size("All", "Treated")),
-                     self.count(self.d.size("All", "Control")), Cell("", "num")], "countrow")]
+        body = []
+        if self.d.b.get("sample_sizes"):
+            body.append(Row([self.label(t["count_row"]), self.count(self.d.size("All", "Treated")),
+                             self.count(self.d.size("All", "Control")), Cell("", "num")], "countrow"))
         body += self._grouped(rows, cells, summary)
         return Table("population", t["population_caption"],
                      [self.col(t["variable"], "label"), self.col(t["participants"]), self.col(t["eligible_pool"]),
@@ -216,10 +218,12 @@ class Builder:
                     Cell("", "num"), self.num(self.f.smd(after), None),
                     Cell(t["flagged"], "center flag") if flagged else Cell("", "center")]
 
-        body = [Row([self.label(t["count_row"]), self.count(self.d.size("All", "Treated")),
-                     self.count(self.d.size("All", "Control")), Cell("", "num"),
-                     self.count(self.d.size("Matched", "Treated")), self.count(self.d.size("Matched", "Control")),
-                     Cell("", "num"), Cell("", "center")], "countrow")]
+        body = []
+        if self.d.b.get("sample_sizes"):
+            body.append(Row([self.label(t["count_row"]), self.count(self.d.size("All", "Treated")),
+                             self.count(self.d.size("All", "Control")), Cell("", "num"),
+                             self.count(self.d.size("Matched", "Treated")), self.count(self.d.size("Matched", "Control")),
+                             Cell("", "num"), Cell("", "center")], "countrow"))
         body += self._grouped(rows, self._balance_cells, summary)
         columns = [self.col(t["variable"], "label"), self.col(t["participants"]), self.col(t["pool"]),
                    self.col(t["smd"]), self.col(t["participants"]), self.col(t["controls"]), self.col(t["smd"]),
