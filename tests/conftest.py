@@ -54,3 +54,13 @@ def small_tables() -> dict[str, pd.DataFrame]:
     events = pd.DataFrame({"person_id": ["A", "A", "B"], "date": ["2018-03-14", "2018-04-02", "2018-01-03"],
                            "event": ["informationsmøde"] * 3, "unit": ["P1", "P1", "P2"]})
     return {"persons": persons, "benefits": benefits, "employment": employment, "events": events}
+
+
+@pytest.fixture(scope="session")
+def synth_folder(tmp_path_factory) -> Path:
+    """Synthetic registers with a Seniorvikar-like programme (about 300 participants), shared by the slow tests."""
+    from virkning.synth import generate
+
+    out = tmp_path_factory.mktemp("synth") / "data"
+    generate(out, persons=110_000, seed=2024)
+    return out

@@ -9,18 +9,15 @@ from virkning.errors import DesignError
 from virkning.demo import seniorvikar_design as demo_design
 from virkning.evaluation import Outcome, evaluate
 from virkning.registers import load
-from virkning.synth import generate
 
 def seniorvikar_design(**kw):
     return demo_design(**{"n_boot": 199, **kw})
 
 
 @pytest.fixture(scope="module")
-def synth(tmp_path_factory):
-    out = tmp_path_factory.mktemp("synth") / "data"
-    generate(out, persons=150_000, seed=2024)
-    regs = load(out)
-    yield regs, json.loads((out / "truth.json").read_text())
+def synth(synth_folder):
+    regs = load(synth_folder)
+    yield regs, json.loads((synth_folder / "truth.json").read_text())
     regs.close()
 
 

@@ -139,9 +139,9 @@ def protect(bundle: dict, threshold: int = DEFAULT_THRESHOLD) -> tuple[dict, lis
     n_c = (sizes.get("All") or {}).get("Control")
     m_t = (sizes.get("Matched") or {}).get("Treated")
     m_c = (sizes.get("Matched") or {}).get("Control")
-    p.means(b.get("population_comparison", []), n_t, n_c, ("participants", "eligible_pool"), "population_comparison")
+    p.means(b.get("population_comparison", []), n_t, n_c, ("mean_participants", "mean_eligible_pool"), "population_comparison")
     for r in b.get("population_comparison", []):
-        if r.get("participants") is None or r.get("eligible_pool") is None:
+        if r.get("mean_participants") is None or r.get("mean_eligible_pool") is None:
             r["smd"] = None
     p.means(b.get("balance", []), n_t, n_c, ("mean_treated_before", "mean_control_before"), "balance (before)")
     p.means(b.get("balance", []), m_t, m_c, ("mean_treated_after", "mean_control_after"), "balance (after)")

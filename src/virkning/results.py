@@ -53,7 +53,8 @@ def bundle(ev, *, design: dict, regs=None, robustness: pd.DataFrame | None = Non
     bframe = bal.to_frame()
     comparison = bframe[bframe["term"] != "distance"][["term", "variable", "level", "type", "mean_treated_before",
                                                        "mean_control_before", "smd_before"]]
-    comparison = comparison.rename(columns={"mean_treated_before": "participants", "mean_control_before": "eligible_pool",
+    comparison = comparison.rename(columns={"mean_treated_before": "mean_participants",
+                                            "mean_control_before": "mean_eligible_pool",
                                             "smd_before": "smd"})
     sizes = m.sample_sizes()
     data = {}
@@ -66,6 +67,8 @@ def bundle(ev, *, design: dict, regs=None, robustness: pd.DataFrame | None = Non
             "orphans": rep.orphans,
             "end_month": calendar.month_label(regs.panel(end_month=design.get("end_month")).end_month()),
             "catalogue": list(regs.catalogue.sources),
+            # written by `virkning synth`: the report then says the numbers come from synthetic data
+            "synthetic": (Path(regs.folder) / "truth.json").is_file(),
         }
     participants = ev.populations.participants
     by_unit = participants.groupby("unit").size().rename("participants").reset_index() if len(participants) else None

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import scipy.stats
 
+from virkning.errors import EstimationError
 from virkning.estimate.effects import AnalysisSample, estimate_effects
 
 SUBGROUP_COLUMNS = ["subgroup", "level", "outcome", "att", "se", "ci_low", "ci_high", "treated_mean", "control_mean",
@@ -41,9 +42,13 @@ def subgroup_effects(result, by: str, outcomes: list[str], *, values: pd.Series 
         sub = AnalysisSample(rows=sample.rows[keep], treat=sample.treat[keep], weights=sample.weights[keep],
                              clusters=tuple(c[keep] for c in sample.clusters), cluster_names=sample.cluster_names,
                              boot_cluster=sample.boot_cluster[keep])
-        est = estimate_effects(data, sub, outcomes, se=se, n_boot=n_boot, seed=seed)
+        try:
+            est = estimate_effects(data, sub, outcomes, se=se, n_boot=n_boot, seed=seed)
+        except EstimationError:  # a level with a single matched set has no cluster-robust SE: shown without one
+            est = pd.DataFrame([{"outcome": o, "n_treated": int(sub.treat.sum()), "n_control": int((~sub.treat).sum())}
+                                for o in outcomes])
         rows.append(est.assign(subgroup=by, level=str(level)))
-    effects = pd.concat(rows, ignore_index=True)[SUBGROUP_COLUMNS] if rows else pd.DataFrame(columns=SUBGROUP_COLUMNS)
+    effects = pd.concat(rows, ignore_index=True).reindex(columns=SUBGROUP_COLUMNS) if rows else pd.DataFrame(columns=SUBGROUP_COLUMNS)
     tests = []
     for outcome, g in effects.groupby("outcome", sort=False):
         g = g[np.isfinite(g["se"]) & (g["se"] > 0)]

@@ -1,0 +1,70 @@
+"""`virkning evaluate` end to end: design file -> protected results, figures, report, manifest; nothing small."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from virkning.cli import app
+from virkning.disclosure import scan
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def evaluated(synth_folder, tmp_path_factory):
+    out = tmp_path_factory.mktemp("evaluation")
+    res = runner.invoke(app, ["evaluate", str(EXAMPLES / "seniorvikar" / "design.yaml"), "--data", str(synth_folder),
+                              "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def test_all_outputs_are_written(evaluated):
+    for rel in ("report.html", "manifest.json", "results/results.json", "results/flow.csv", "results/balance.csv",
+                "results/effects.csv", "results/subgroups.csv", "results/robustness.csv"):
+        assert (evaluated / rel).is_file(), rel
+    assert list((evaluated / "figures").glob("*.png")) and list((evaluated / "figures").glob("*.svg"))
+    import pandas as pd
+
+    effects = pd.read_csv(evaluated / "results" / "effects.csv")
+    for col in ("outcome", "month", "att", "se", "ci_low", "ci_high", "treated_mean", "control_mean", "n_treated", "n_control"):
+        assert col in effects.columns
+    assert set(effects["outcome"]) == {"exit_beskaeftiget", "exit_vikar", "exit_tilbagetrukket"}
+    manifest = json.loads((evaluated / "manifest.json").read_text())
+    assert manifest["seed"] == 2018 and "benefits.parquet" in manifest["data"]["files"]
+    assert manifest["versions"]["duckdb"]
+    robustness = pd.read_csv(evaluated / "results" / "robustness.csv")
+    assert "kontrolgruppe 55-65 år" in set(robustness["variant"])
+
+
+def test_no_output_shows_fewer_than_five_persons(evaluated):
+    assert scan(evaluated, 5) == []
+    manifest = json.loads((evaluated / "manifest.json").read_text())
+    assert manifest["disclosure"]["cells_suppressed"] >= 0
+
+
+def test_minimal_design_and_same_inputs_same_results(synth_folder, tmp_path):
+    design = tmp_path / "design.yaml"
+    shutil.copy(EXAMPLES / "minimal" / "design.yaml", design)
+    for run in ("a", "b"):
+        res = runner.invoke(app, ["evaluate", str(design), "--data", str(synth_folder), "--out", str(tmp_path / run)])
+        assert res.exit_code == 0, res.output
+    assert (tmp_path / "a" / "report.html").stat().st_size > 10_000
+    for path in sorted((tmp_path / "a" / "results").iterdir()):
+        assert (tmp_path / "b" / "results" / path.name).read_bytes() == path.read_bytes(), path.name
+    assert (tmp_path / "b" / "report.html").read_bytes() == (tmp_path / "a" / "report.html").read_bytes()
+    assert scan(tmp_path / "a", 5) == []
+
+
+def test_invalid_design_fails_clearly(synth_folder, tmp_path):
+    design = tmp_path / "design.yaml"
+    design.write_text("participants:\n  event: informationsmøde\npool:\n  states: {0: arbejdsløs}\n"
+                      "covariates: [age]\noutcomes:\n  - name: x\n    kind: hazard\n")
+    res = runner.invoke(app, ["evaluate", str(design), "--data", str(synth_folder), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 1
+    assert "pool.states" in res.output and "line 4" in res.output and "hazard" in res.output
+    assert not (tmp_path / "out").exists()
