@@ -159,13 +159,46 @@ def evaluate(
 
 
 @app.command()
+def monitor(
+    design: Path = typer.Argument(..., help="Design file (YAML) with a monitoring section."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Data folder with the registration sheet, surveys and registers."),
+    out: Path = typer.Option(..., "--out", help="Folder for the status reports (one folder per month)."),
+    month: Optional[str] = typer.Option(None, "--month", help="One month (YYYY-MM); default every month of the programme."),
+    strict: bool = typer.Option(False, "--strict", help="Refuse the registration sheet if any row breaks the guide."),
+    registers: bool = typer.Option(True, "--registers/--no-registers", help="Add register-based results (employment after 13 weeks, temp jobs)."),
+) -> None:
+    """Monthly status against the success criteria, fidelity and surveys, from the registration sheet and registers."""
+    from virkning.design import load_design
+    from virkning.errors import DesignError
+    from virkning.monitoring import run_monitor
+    from virkning.registers import load
+
+    started = time.perf_counter()
+    try:
+        d = load_design(design)
+        if d.monitoring is None:
+            raise DesignError(f"{design}: the design has no 'monitoring' section (docs/monitoring.md)")
+        folder = data or d.data_folder
+        with console.status("Monitoring ...") as status:
+            regs = load(folder, d.load_options()) if registers else None
+            status.update("Status reports ...")
+            paths = run_monitor(d.monitoring, folder, out, month=month, regs=regs, strict=strict, language=d.language)
+    except VirkningError as exc:
+        _fail(exc)
+    reports = sorted(k for k in paths if k.endswith("/html"))
+    console.print(f"{len(reports)} status report(s) in {out}; latest: {paths[reports[-1]] if reports else '-'}")
+    console.print(f"Registration sheet problems for the job centres: {paths['violations']}")
+    console.print(f"Done in {time.perf_counter() - started:.0f} s.")
+
+
+@app.command()
 def demo(
     out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for the synthetic data and results."),
-    persons: int = typer.Option(150_000, "--persons", min=1000, help="Size of the synthetic population."),
+    persons: int = typer.Option(1_000_000, "--persons", min=1000, help="Size of the synthetic population."),
     seed: int = typer.Option(2018, "--seed", help="Seed of the synthetic data and of the bootstrap."),
 ) -> None:
-    """Generate synthetic registers with a Seniorvikar-like programme, validate them, run the effect evaluation
-    and compare it with the true effects."""
+    """Synthetic registers with a Seniorvikar-like programme -> evaluation with examples/seniorvikar/design.yaml
+    (report, results, figures) -> status report for the last programme month; estimates next to the truth."""
     from virkning.demo import run_demo
 
     try:

@@ -15,9 +15,9 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from virkning.evaluation import EffectDesign, Outcome, Subgroup, evaluate
+from virkning.evaluation import EffectDesign, Outcome, Subgroup
 from virkning.populations import Exclusion, ParticipantRule, PoolRule
-from virkning.registers import load
+from virkning.registers import calendar
 
 
 def seniorvikar_design(**overrides) -> EffectDesign:
@@ -50,46 +50,67 @@ def _table(title: str, frame: pd.DataFrame, floats: str = "{:.3f}") -> Table:
     return t
 
 
-def run_demo(out: Path, persons: int = 150_000, seed: int = 2018, console: Console | None = None) -> None:
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "seniorvikar" / "design.yaml"
+
+
+def run_demo(out: Path, persons: int = 1_000_000, seed: int = 2018, console: Console | None = None) -> dict:
+    """Synthetic registers, registration sheet and surveys -> `virkning evaluate` with the example design ->
+    `virkning monitor` for the last programme month. Returns the paths written."""
+    from virkning.design import load_design
+    from virkning.errors import VirkningError
+    from virkning.monitoring import run_monitor
+    from virkning.outputs import run_evaluation
     from virkning.synth import generate
+    from virkning.synth.sheets import write_monitoring_data
 
     console = console or Console()
+    if not EXAMPLE.is_file():
+        raise VirkningError(f"the example design {EXAMPLE} is missing; run the demo from a checkout of the repository")
     out = Path(out)
-    data, results = out / "data", out / "results"
+    data = out / "data"
     started = time.perf_counter()
     truth_path = data / "truth.json"
     previous = json.loads(truth_path.read_text()) if truth_path.exists() else {}
     if previous.get("persons") != persons or previous.get("seed") != seed:
         with console.status(f"Generating synthetic registers for {persons:,} persons ..."):
             generate(data, persons=persons, seed=seed)
+        write_monitoring_data(data, seed=seed)
+    console.print(f"Synthetic data: {data} ({time.perf_counter() - started:.0f} s)")
     truth = json.loads(truth_path.read_text())
-    with console.status("Validating registers ..."):
-        regs = load(data)
-    rep = regs.report
-    console.print(f"Registers: {rep.tables['persons'].rows:,} persons, {rep.tables['benefits'].rows:,} benefit weeks "
-                  f"({rep.tables['benefits'].first} to {rep.tables['benefits'].last}), "
-                  f"{rep.tables['employment'].rows:,} employment months; {len(rep.unknown_codes)} unknown codes.")
-    with console.status("Evaluating ...") as status:
-        ev = evaluate(regs, seniorvikar_design(seed=seed), progress=lambda s: status.update(f"Evaluating: {s} ..."))
-    results.mkdir(parents=True, exist_ok=True)
-    ev.flow.to_csv(results / "flow.csv", index=False)
-    ev.balance.to_frame().to_csv(results / "balance.csv", index=False)
-    ev.effects.to_csv(results / "effects.csv", index=False)
-    ev.subgroups.to_csv(results / "subgroups.csv", index=False)
-    ev.heterogeneity.to_csv(results / "heterogeneity.csv", index=False)
 
-    console.print(_table("Population flow", ev.flow.astype(object)))
-    b = ev.balance.to_frame()
-    console.print(f"Balance: {ev.balance.n_imbalanced} of {len(b)} terms with |SMD| > 0.1 after matching "
-                  f"(before: {int((b['smd_before'].abs() > 0.1).sum())}).")
+    t = time.perf_counter()
+    with console.status("Evaluating ...") as status:
+        paths = run_evaluation(EXAMPLE, out / "evaluation", data=data,
+                               progress=lambda s: status.update(f"Evaluating: {s} ..."))
+    console.print(f"Evaluation: {paths['report']} ({time.perf_counter() - t:.0f} s)")
+    effects = pd.read_csv(paths["effects"])
     rows = []
     for name, o in truth["outcomes"].items():
-        est = ev.effects[ev.effects["outcome"] == name].sort_values("month")
-        for r, true in zip(est.itertuples(), o["att"]):
-            rows.append({"outcome": name.removeprefix("exit_"), "m": r.month, "part. %": f"{100 * r.treated_mean:.1f}",
-                         "ctrl %": f"{100 * r.control_mean:.1f}", "ATT pp": f"{100 * r.att:+.1f}",
-                         "95% CI": f"{100 * r.ci_low:+.1f};{100 * r.ci_high:+.1f}", "true pp": f"{100 * true:+.1f}"})
-    console.print(_table("Exit by month m after the information meeting: participants vs matched controls",
-                         pd.DataFrame(rows)))
-    console.print(f"Results in {results} ({time.perf_counter() - started:.0f} s). The true effects are in {truth_path}.")
-    regs.close()
+        e = effects[(effects["outcome"] == name) & (effects["month"] == len(o["att"]))]
+        if len(e):
+            r = e.iloc[0]
+            rows.append({"outcome": name.removeprefix("exit_"), "month": int(r["month"]),
+                         "part. %": f"{100 * r['treated_mean']:.1f}", "ctrl %": f"{100 * r['control_mean']:.1f}",
+                         "ATT pp": f"{100 * r['att']:+.1f}", "95% CI": f"{100 * r['ci_low']:+.1f};{100 * r['ci_high']:+.1f}",
+                         "true pp": f"{100 * o['att'][-1]:+.1f}"})
+    console.print(_table("Effect at the horizon: estimate and the true effect of the synthetic programme", pd.DataFrame(rows)))
+
+    t = time.perf_counter()
+    design = load_design(EXAMPLE)
+    with console.status("Monitoring ..."):
+        from virkning.registers import load
+
+        regs = load(data, design.load_options())
+        try:
+            last = calendar.month_label(calendar.week_month(calendar.parse_week(max(truth["meeting_weeks"]))))
+            months = run_monitor(design.monitoring, data, out / "monitoring", month=last,
+                                 regs=regs, language=design.language)
+        finally:
+            regs.close()
+    html = sorted(k for k in months if k.endswith("/html"))
+    paths["monitoring"] = months[html[-1]]
+    console.print(f"Status report: {paths['monitoring']} ({time.perf_counter() - t:.0f} s)")
+    console.print(f"Done in {time.perf_counter() - started:.0f} s. Open {paths['report']} in a browser.")
+    return paths
+
+

@@ -457,6 +457,7 @@ class DesignSpec(_Section):
     subgroups: list[SubgroupSpec] = []
     robustness: dict[Text, Any] = {}  # each variant is checked against the design it changes, in parse_design
     success_criteria: list[SuccessCriterionSpec] = []
+    monitoring: dict[str, Any] | None = None  # checked by virkning.monitoring.MonitoringConfig in parse_design
     disclosure_threshold: Whole3 = 5
     seed: Whole0 = 2018
 
@@ -831,6 +832,7 @@ class Design:
     spec: DesignSpec = field(repr=False)
     _effect: EffectDesign = field(repr=False)
     _variants: dict[str, dict] = field(repr=False)
+    monitoring: Any = field(default=None, repr=False)  # virkning.monitoring.MonitoringConfig, if the design has one
 
     def effect_design(self) -> EffectDesign:
         return self._effect
@@ -898,6 +900,19 @@ def parse_design(text: str, source: str = "design.yaml") -> Design:
             problems.append(problem(("data", "catalogue"), f"file not found: {cat}; expected a CSV with columns "
                                                            f"{', '.join(CATALOGUE_COLUMNS)}"))
 
+    monitoring = None
+    if spec is not None and spec.monitoring is not None:
+        from pydantic import ValidationError
+
+        from virkning.monitoring.config import MonitoringConfig
+
+        try:
+            monitoring = MonitoringConfig.model_validate(spec.monitoring)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = ("monitoring", *err["loc"])
+                problems.append(problem(loc, err["msg"]))
+
     effect = _effect_design(spec) if spec is not None else None
     variants: dict[str, dict] = {}
     raw_variants = raw.get("robustness") if isinstance(raw.get("robustness"), dict) else {}
@@ -957,6 +972,7 @@ def parse_design(text: str, source: str = "design.yaml") -> Design:
                                for c in spec.success_criteria),
         source=source,
         spec=spec,
+        monitoring=monitoring,
         _effect=effect,
         _variants=variants,
     )
