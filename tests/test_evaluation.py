@@ -32,7 +32,7 @@ def test_every_month_within_three_se_of_truth(synth, result):
         est = result.effects[result.effects["outcome"] == name].sort_values("month")
         z = (est["att"].to_numpy() - np.array(truth[name]["att"])) / est["se"].to_numpy()
         assert np.all(np.abs(z) < 3), (name, z)
-    assert result.effect_at("exit_vikar", 7)["n_treated"] > 250
+    assert result.effect_at("exit_vikar", 7)["n_treated"] > 150
 
 
 def test_flow_and_matching_are_consistent(synth, result):

@@ -117,16 +117,25 @@ def _exit_columns(o: Outcome) -> str:
     return canonical_state(o.status)
 
 
-def evaluate(regs, design: EffectDesign, *, progress: Callable[[str], None] | None = None) -> EffectEvaluation:
-    """Run the effect evaluation of `design` on loaded registers."""
+def evaluate(regs, design: EffectDesign, *, progress: Callable[[str], None] | None = None,
+             cache: dict | None = None) -> EffectEvaluation:
+    """Run the effect evaluation of `design` on loaded registers.
+
+    `cache` (a dict shared by several runs on the same registers, as robustness variants are) keeps populations,
+    covariates and outcomes that a run would compute again with the same inputs."""
+    cache = {} if cache is None else cache
     say = progress or (lambda msg: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     panel = regs.panel(end_month=design.end_month)
 
     say("populations")
-    pops = build_populations(regs, design.participants, design.pool, list(design.exclusions), panel=panel,
-                             horizon=design.horizon, full_followup=design.censoring == "full_followup")
+    pop_key = repr(("populations", design.participants, design.pool, design.exclusions, design.horizon,
+                    design.censoring, design.end_month))
+    if pop_key not in cache:
+        cache[pop_key] = build_populations(regs, design.participants, design.pool, list(design.exclusions), panel=panel,
+                                           horizon=design.horizon, full_followup=design.censoring == "full_followup")
+    pops = cache[pop_key]
     timings["populations"] = time.perf_counter() - t0
     pairs = pops.pairs()
     if not (pairs["treat"] == 1).any() or not (pairs["treat"] == 0).any():
@@ -138,13 +147,19 @@ def evaluate(regs, design: EffectDesign, *, progress: Callable[[str], None] | No
     t = time.perf_counter()
     sub_covs = [s.covariate for s in design.subgroups]
     names = list(dict.fromkeys([*design.covariates, *design.exact, *sub_covs]))
-    X = panel.covariates(keys, names)
+    cov_key = (pop_key, "covariates", tuple(names))
+    if cov_key not in cache:
+        cache[cov_key] = panel.covariates(keys, names)
+    X = cache[cov_key]
     timings["covariates"] = time.perf_counter() - t
 
     say("outcomes")
     t = time.perf_counter()
     exits = tuple(dict.fromkeys(_exit_columns(o) for o in design.outcomes if o.kind == "first_exit"))
-    Y = panel.outcomes(keys, design.horizon, exits=exits or ("beskæftiget",))
+    out_key = (pop_key, "outcomes", design.horizon, exits)
+    if out_key not in cache:
+        cache[out_key] = panel.outcomes(keys, design.horizon, exits=exits or ("beskæftiget",))
+    Y = cache[out_key]
     timings["outcomes"] = time.perf_counter() - t
 
     data = pd.concat([pairs[["person_id", "index_week", "index_month", "treat", "unit"]].reset_index(drop=True),
@@ -167,7 +182,7 @@ def evaluate(regs, design: EffectDesign, *, progress: Callable[[str], None] | No
     # are dropped before the propensity model, which they would otherwise distort (a region without participants
     # separates perfectly), and counted in the flow.
     exact = ["index_week", *design.exact]
-    cell = data[exact].astype(str).agg("|".join, axis=1)
+    cell = data.groupby(exact, sort=False, dropna=False).ngroup()
     useful = cell.isin(set(cell[data["treat"] == 1]))
     if not useful.all():
         data = data[useful].reset_index(drop=True)
@@ -240,23 +255,27 @@ ROBUSTNESS_COLUMNS = ["variant", "outcome", "month", "att", "se", "ci_low", "ci_
 
 
 def robustness(regs, design: EffectDesign, variants: dict[str, dict], *, main: EffectEvaluation | None = None,
-               progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+               progress: Callable[[str], None] | None = None, keep_main: bool = False):
     """The same evaluation under other choices: each variant names design fields to change (another population
-    restriction, another specification). Returns each outcome's effect at its horizon, the main design first."""
+    restriction, another specification). Returns each outcome's effect at its horizon, the main design first
+    (with `keep_main`, the main evaluation and that table). Runs share populations, covariates and outcomes
+    where their inputs are the same."""
     from dataclasses import replace
 
     fields = set(EffectDesign.__dataclass_fields__)
-    runs = [("main", main or evaluate(regs, design, progress=progress))]
+    cache: dict = {}
+    runs = [("main", main or evaluate(regs, design, progress=progress, cache=cache))]
     for name, changes in variants.items():
         unknown = sorted(set(changes) - fields)
         if unknown:
             raise DesignError(f"robustness variant '{name}': {', '.join(unknown)} is not a design field; "
                               f"expected some of {', '.join(sorted(fields))}")
-        runs.append((name, evaluate(regs, replace(design, **changes), progress=progress)))
+        runs.append((name, evaluate(regs, replace(design, **changes), progress=progress, cache=cache)))
     rows = []
     for name, ev in runs:
         for o in design.outcomes:
             e = ev.effects[(ev.effects["outcome"] == o.name) & (ev.effects["month"] == o.horizon)]
             if len(e):
                 rows.append(e.iloc[0].to_dict() | {"variant": name})
-    return pd.DataFrame(rows)[ROBUSTNESS_COLUMNS]
+    table = pd.DataFrame(rows)[ROBUSTNESS_COLUMNS]
+    return (runs[0][1], table) if keep_main else table

@@ -66,10 +66,13 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
     timings = {"load_and_validate": time.perf_counter() - t}
     try:
         effect_design = design.effect_design()
-        ev = evaluate(regs, effect_design, progress=lambda s: say(s))
         variants = design.robustness_variants()
-        say("robustness variants" if variants else "results")
-        rob = robustness(regs, effect_design, variants, main=ev) if variants else None
+        if variants:
+            say("main design and robustness variants")
+            rob = robustness(regs, effect_design, variants, progress=lambda s: say(s), keep_main=True)
+            ev, rob = rob
+        else:
+            ev, rob = evaluate(regs, effect_design, progress=lambda s: say(s)), None
         b = bundle(ev, design=design.to_dict(), regs=regs, robustness=rob)
     finally:
         regs.close()
