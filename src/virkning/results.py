@@ -85,7 +85,7 @@ def bundle(ev, *, design: dict, regs=None, robustness: pd.DataFrame | None = Non
         "balance_summary": {"n_terms": int(len(bframe) - int((bframe["term"] == "distance").sum())),
                             "n_imbalanced": int(bal.n_imbalanced), "threshold": 0.1},
         "sample_sizes": {row: {col: _plain(sizes.loc[row, col]) for col in sizes.columns} for row in sizes.index},
-        "matching": _plain(m.info.to_dict()),
+        "matching": _plain({k: v for k, v in m.info.to_dict().items() if k != "seconds"}),  # timings: manifest only
         "propensity": _records(m.propensity.summary().reset_index()) if m.propensity is not None else [],
         "effects": _records(ev.effects),
         "subgroups": _records(ev.subgroups),
