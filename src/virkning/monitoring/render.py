@@ -13,6 +13,7 @@ import jinja2
 import pandas as pd
 
 from virkning.monitoring.status import TOTAL, StatusReport
+from virkning.report.formatting import Formatter
 
 TEXT = {
     "da": {
@@ -66,18 +67,13 @@ def _missing(v) -> bool:
 
 
 def fmt_number(v, decimals: int = 0, lang: str = "da") -> str:
-    if _missing(v):
-        return "–"
-    s = f"{float(v):,.{decimals}f}"
-    if lang == "da":
-        s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return s
+    return "–" if _missing(v) else Formatter(lang).number(v, decimals)
 
 
 def fmt_pct(v, lang: str = "da", decimals: int = 0) -> str:
     if _missing(v):
         return '<span class="suppressed">–</span>'
-    return fmt_number(100 * float(v), decimals, lang) + " %"
+    return Formatter("da").number(100 * float(v), decimals) + " %" if lang == "da" else Formatter(lang).pct(v, decimals)
 
 
 def count(v, lang: str = "da") -> str:
