@@ -194,7 +194,9 @@ def monitor(
 @app.command()
 def demo(
     out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for the synthetic data and results."),
-    persons: int = typer.Option(1_000_000, "--persons", min=1000, help="Size of the synthetic population."),
+    persons: int = typer.Option(400_000, "--persons", min=1000,
+                                help="Size of the synthetic population (1000000 gives the Seniorvikar scale, "
+                                     "about 2,600 participants)."),
     seed: int = typer.Option(2018, "--seed", help="Seed of the synthetic data and of the bootstrap."),
 ) -> None:
     """Synthetic registers with a Seniorvikar-like programme -> evaluation with examples/seniorvikar/design.yaml

@@ -53,7 +53,7 @@ def _table(title: str, frame: pd.DataFrame, floats: str = "{:.3f}") -> Table:
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "seniorvikar" / "design.yaml"
 
 
-def run_demo(out: Path, persons: int = 1_000_000, seed: int = 2018, console: Console | None = None) -> dict:
+def run_demo(out: Path, persons: int = 400_000, seed: int = 2018, console: Console | None = None) -> dict:
     """Synthetic registers, registration sheet and surveys -> `virkning evaluate` with the example design ->
     `virkning monitor` for the last programme month. Returns the paths written."""
     from virkning.design import load_design

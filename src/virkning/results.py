@@ -103,9 +103,14 @@ def write_results(b: dict, folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
     for name in TABLES:
-        rows = b.get(name) or []
+        frame = pd.DataFrame(b.get(name) or [])
+        for col in frame.columns:  # counts with suppressed (empty) cells stay whole numbers in the CSV
+            values = pd.to_numeric(frame[col], errors="coerce")
+            if frame[col].dtype == float and values.notna().any() and (values.dropna() % 1 == 0).all() \
+                    and (col.startswith(("n_", "at_risk")) or col in ("participants", "pool_persons", "pool_pairs")):
+                frame[col] = values.astype("Int64")
         path = folder / f"{name}.csv"
-        pd.DataFrame(rows).to_csv(path, index=False)
+        frame.to_csv(path, index=False)
         paths[name] = path
     path = folder / "results.json"
     path.write_text(json.dumps(b, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
