@@ -1,7 +1,9 @@
-"""The demo: synthetic registers with a Seniorvikar-like programme, validated and evaluated end to end.
+"""The demo: synthetic registers with a Seniorvikar-like programme, evaluated and monitored end to end.
 
-`virkning demo --out DIR` writes DIR/data (the registers and truth.json) and DIR/results (flow, balance, effects,
-subgroups as CSV), prints the main tables and compares the estimates with the true effects.
+`virkning demo --out DIR` writes DIR/data (registers, registration sheet, surveys, truth.json), runs
+`virkning evaluate` with examples/seniorvikar/design.yaml into DIR/evaluation (report, results, figures, manifest)
+and `virkning monitor` for the last programme month into DIR/monitoring, and prints the estimates next to the true
+effects. `seniorvikar_design()` is the same effect design in Python (tests check that the two agree).
 """
 
 from __future__ import annotations
