@@ -91,5 +91,15 @@ def test_robustness_variants_run_the_same_way(synth, result):
     main = result.effect_at("exit_vikar", 7)
     assert table.loc[0, "att"] == pytest.approx(main["att"]) and table.loc[0, "n_treated"] == main["n_treated"]
     assert table.loc[1, "n_treated"] < table.loc[0, "n_treated"] and table.loc[3, "n_treated"] < table.loc[0, "n_treated"]
+    # runs share cached risk sets and register rows: a variant gives what a run of its own gives
+    from dataclasses import replace
+
+    from virkning.registers import load
+
+    fresh_regs = load(synth[0].folder)
+    alone = evaluate(fresh_regs, replace(d, pool=PoolRule(age=(55, 65), states={-1: "ledig", 0: "ledig"})))
+    fresh_regs.close()
+    row = alone.effect_at("exit_vikar", 7)
+    assert (row["att"], row["n_treated"]) == pytest.approx((table.loc[3, "att"], table.loc[3, "n_treated"]))
     with pytest.raises(DesignError, match="variant 'x': pools is not a design field"):
         robustness(synth[0], d, {"x": {"pools": None}}, main=result)

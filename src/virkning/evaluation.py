@@ -127,7 +127,10 @@ def evaluate(regs, design: EffectDesign, *, progress: Callable[[str], None] | No
     say = progress or (lambda msg: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    panel = regs.panel(end_month=design.end_month)
+    panel_key = ("panel", design.end_month)
+    if panel_key not in cache:  # one panel per run set: it keeps the pairs' register rows between calls
+        cache[panel_key] = regs.panel(end_month=design.end_month)
+    panel = cache[panel_key]
 
     say("populations")
     pop_key = repr(("populations", design.participants, design.pool, design.exclusions, design.horizon,

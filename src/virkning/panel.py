@@ -147,9 +147,9 @@ class Panel:
         same persons, e.g. covariates then outcomes) joins the small tables instead of the registers.
         """
         persons = np.unique(person_ids.to_numpy().astype(str))
-        key = (len(persons), hash(persons.tobytes()))
-        if key == getattr(self, "_restricted", None):
-            return
+        done = getattr(self, "_restricted", None)
+        if done is not None and np.isin(persons, done, assume_unique=True).all():
+            return  # the tables already hold these persons (and maybe more, which joins by person ignore)
         self.con.register("_persons_df", pd.DataFrame({"person_id": persons}))
         self.con.execute("CREATE OR REPLACE TEMP TABLE _pp AS SELECT person_id FROM _persons_df")
         self.con.unregister("_persons_df")
@@ -158,7 +158,7 @@ class Panel:
             "CREATE OR REPLACE TEMP TABLE _pe AS SELECT e.person_id, e.mo, e.employment_rate, e.temp_agency "
             "FROM employment e SEMI JOIN _pp USING (person_id)"
         )
-        self._restricted = key
+        self._restricted = persons
 
     # ---- covariates --------------------------------------------------------------------------------------
     def covariates(self, pairs: pd.DataFrame, names: list[str]) -> pd.DataFrame:

@@ -138,6 +138,23 @@ def find_participants(regs, rule: ParticipantRule) -> tuple[pd.DataFrame, list[d
 
 
 def _state_pairs(regs, weeks: np.ndarray, states: dict[int, str]) -> pd.DataFrame:
+    """Cached per registers and state rule: a later call for some of the same weeks filters the earlier result
+    (robustness variants narrowing participants or pool ask the same question again)."""
+    cache = regs.__dict__.setdefault("_state_pairs_cache", {})
+    key = repr(sorted(states.items()))
+    weeks = np.unique(np.asarray(weeks, dtype=np.int64))
+    hit = cache.get(key)
+    if hit is not None and np.isin(weeks, hit[0]).all():
+        return hit[1][hit[1]["iwk"].isin(weeks)].reset_index(drop=True)
+    asked = weeks
+    if hit is not None:
+        weeks = np.union1d(weeks, hit[0])
+    result = _state_pairs_query(regs, weeks, states)
+    cache[key] = (weeks, result)
+    return result[result["iwk"].isin(asked)].reset_index(drop=True)
+
+
+def _state_pairs_query(regs, weeks: np.ndarray, states: dict[int, str]) -> pd.DataFrame:
     """(person_id, iwk) for every index week where the person is in each required state at each offset.
 
     One scan of the benefit weeks: each benefit row is joined to the (index week, offset) slots it falls in, kept if
