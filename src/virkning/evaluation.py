@@ -117,6 +117,14 @@ def _exit_columns(o: Outcome) -> str:
     return canonical_state(o.status)
 
 
+def _keep(data: pd.DataFrame, keep: pd.Series, pops: Populations, step: str) -> tuple[pd.DataFrame, Populations]:
+    """Keep the rows in `keep` and count what is left in a new flow step."""
+    data = data[keep].reset_index(drop=True)
+    is_t = data["treat"] == 1
+    pool = data[~is_t]
+    return data, pops.with_step(step, int(is_t.sum()), int(pool["person_id"].nunique()), int(len(pool)))
+
+
 def evaluate(regs, design: EffectDesign, *, progress: Callable[[str], None] | None = None,
              cache: dict | None = None) -> EffectEvaluation:
     """Run the effect evaluation of `design` on loaded registers.
@@ -188,10 +196,8 @@ def evaluate(regs, design: EffectDesign, *, progress: Callable[[str], None] | No
     cell = data.groupby(exact, sort=False, dropna=False).ngroup()
     useful = cell.isin(set(cell[data["treat"] == 1]))
     if not useful.all():
-        data = data[useful].reset_index(drop=True)
-        pool_left = data[data["treat"] == 0]
-        pops = pops.with_step("pool: in an exact cell (index week, " + ", ".join(design.exact or ["-"]) + ") with participants",
-                              int((data["treat"] == 1).sum()), int(pool_left["person_id"].nunique()), int(len(pool_left)))
+        data, pops = _keep(data, useful, pops, "pool: in an exact cell (index week, "
+                           + ", ".join(design.exact or ["-"]) + ") with participants")
 
     # A level of a categorical covariate that no participant has (e.g. a small origin group in a subset of projects)
     # separates the propensity model perfectly, and its candidates lie outside the common support anyway: they are
@@ -201,11 +207,9 @@ def evaluate(regs, design: EffectDesign, *, progress: Callable[[str], None] | No
         if data[c].dtype == object:
             empty = sorted(set(data.loc[~is_t, c]) - set(data.loc[is_t, c]), key=str)
             if empty:
-                data = data[~data[c].isin(empty)].reset_index(drop=True)
+                data, pops = _keep(data, ~data[c].isin(empty), pops,
+                                   f"pool: {c} level(s) without participants dropped ({', '.join(map(str, empty))})")
                 is_t = data["treat"] == 1
-                pool_left = data[~is_t]
-                pops = pops.with_step(f"pool: {c} level(s) without participants dropped ({', '.join(map(str, empty))})",
-                                      int(is_t.sum()), int(pool_left["person_id"].nunique()), int(len(pool_left)))
 
     say("matching")
     t = time.perf_counter()

@@ -100,6 +100,12 @@ def _flow_row(step: str, participants: pd.DataFrame, pool: pd.DataFrame | None) 
     }
 
 
+def _pool_row(step: str, pool: pd.DataFrame) -> dict:
+    """A flow row for a step that only narrows the pool."""
+    return {"step": step, "participants": None, "pool_persons": int(pool["person_id"].nunique()),
+            "pool_pairs": int(len(pool))}
+
+
 def find_participants(regs, rule: ParticipantRule) -> tuple[pd.DataFrame, list[dict]]:
     """First event per person in the window. Returns participants and flow rows (registered, found in registers)."""
     if "events" not in regs.tables:
@@ -203,8 +209,7 @@ def build_populations(regs, participants: ParticipantRule, pool: PoolRule, exclu
 
     in_states = _state_pairs(regs, weeks, pool.states)
     cand = in_states.merge(persons, on="person_id", how="inner")
-    flow.append({"step": "pool: in the required states in a participant index week", "participants": None,
-                 "pool_persons": int(cand["person_id"].nunique()), "pool_pairs": int(len(cand))})
+    flow.append(_pool_row("pool: in the required states in a participant index week", cand))
     part = part.merge(persons, on="person_id", how="left")
 
     if pool.age is not None:
@@ -212,8 +217,7 @@ def build_populations(regs, participants: ParticipantRule, pool: PoolRule, exclu
         at_c = pd.Series([pool.age_date] * len(cand)) if pool.age_date else pd.Series(calendar.week_mondays(cand["iwk"]))
         age = _age(cand["birth_date"], at_c)
         cand = cand[(age >= lo) & (age <= hi)]
-        flow.append({"step": f"pool: aged {lo}-{hi}", "participants": None,
-                     "pool_persons": int(cand["person_id"].nunique()), "pool_pairs": int(len(cand))})
+        flow.append(_pool_row(f"pool: aged {lo}-{hi}", cand))
 
     if pool.exclude_municipalities is not None:
         if pool.exclude_municipalities == "participants":
@@ -223,8 +227,7 @@ def build_populations(regs, participants: ParticipantRule, pool: PoolRule, exclu
             excluded = set(pool.exclude_municipalities)
             label = "pool: not living in the excluded municipalities"
         cand = cand[~cand["municipality"].isin(excluded)]
-        flow.append({"step": label, "participants": None, "pool_persons": int(cand["person_id"].nunique()),
-                     "pool_pairs": int(len(cand))})
+        flow.append(_pool_row(label, cand))
 
     first = part.set_index("person_id")["iwk"]
     is_part = cand["person_id"].isin(first.index)
@@ -234,7 +237,7 @@ def build_populations(regs, participants: ParticipantRule, pool: PoolRule, exclu
     else:
         cand = cand[~is_part | (cand["iwk"] < cand["person_id"].map(first).fillna(np.inf))]
         label = "pool: not yet a participant in the week"
-    flow.append({"step": label, "participants": None, "pool_persons": int(cand["person_id"].nunique()), "pool_pairs": int(len(cand))})
+    flow.append(_pool_row(label, cand))
 
     if pool.apply_to_participants and (pool.states or pool.age):
         ok = np.ones(len(part), dtype=bool)

@@ -175,7 +175,6 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE OR REPLACE TABLE _months AS SELECT _m_label, CAST(_m_mo AS INTEGER) AS _m_mo FROM _months_df")
     con.unregister("_months_df")
     epoch = calendar.EPOCH_MONDAY.isoformat()
-    con.execute(f"CREATE OR REPLACE MACRO wk_monday(wk) AS CAST(DATE '{epoch}' + CAST(wk * 7 AS INTEGER) AS DATE)")
     con.execute(
         f"CREATE OR REPLACE MACRO wk_to_mo(wk) AS "
         f"CAST(year(DATE '{epoch}' + CAST(wk * 7 + 3 AS INTEGER)) * 12 + month(DATE '{epoch}' + CAST(wk * 7 + 3 AS INTEGER)) - 1 AS INTEGER)"
