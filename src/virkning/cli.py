@@ -47,6 +47,9 @@ def synth(
     start: str = typer.Option("2015-01-01", "--start", help="First day of the register period."),
     end: str = typer.Option("2019-07-31", "--end", help="Last day of the register period."),
     fmt: str = typer.Option("parquet", "--format", help="parquet or csv."),
+    population: str = typer.Option("national", "--population",
+                                   help="national (all ages, seniors oversampled) or seniors (only the 50-65-year-"
+                                        "olds, invitations as in the real programme; see docs/synthetic-data.md)."),
 ) -> None:
     """Write synthetic national registers with a Seniorvikar-like programme and its true effects (truth.json)."""
     from virkning.synth import generate
@@ -56,7 +59,7 @@ def synth(
         raise typer.Exit(2)
     try:
         with console.status("Simulating registers ...") as status:
-            summary = generate(out, persons=persons, seed=seed, start=start, end=end, fmt=fmt,
+            summary = generate(out, persons=persons, seed=seed, start=start, end=end, fmt=fmt, population=population,
                                progress=lambda msg: status.update(msg))
     except VirkningError as exc:
         _fail(exc)
@@ -194,9 +197,9 @@ def monitor(
 @app.command()
 def demo(
     out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for the synthetic data and results."),
-    persons: int = typer.Option(400_000, "--persons", min=1000,
-                                help="Size of the synthetic population (1000000 gives the Seniorvikar scale, "
-                                     "about 2,600 participants)."),
+    persons: int = typer.Option(1_190_000, "--persons", min=1000,
+                                help="Number of seniors (aged 50-65) in the synthetic registers; the default, the "
+                                     "Danish number, gives about 73,000 unemployed seniors and 2,600 participants."),
     seed: int = typer.Option(2018, "--seed", help="Seed of the synthetic data and of the bootstrap."),
 ) -> None:
     """Synthetic registers with a Seniorvikar-like programme -> evaluation with examples/seniorvikar/design.yaml

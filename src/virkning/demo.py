@@ -52,10 +52,24 @@ def _table(title: str, frame: pd.DataFrame, floats: str = "{:.3f}") -> Table:
     return t
 
 
+def _print_effects(console: Console, paths: dict, truth: dict) -> None:
+    effects = pd.read_csv(paths["effects"])
+    rows = []
+    for name, o in truth["outcomes"].items():
+        e = effects[(effects["outcome"] == name) & (effects["month"] == len(o["att"]))]
+        if len(e):
+            r = e.iloc[0]
+            rows.append({"outcome": name.removeprefix("exit_"), "month": int(r["month"]),
+                         "part. %": f"{100 * r['treated_mean']:.1f}", "ctrl %": f"{100 * r['control_mean']:.1f}",
+                         "ATT pp": f"{100 * r['att']:+.1f}", "95% CI": f"{100 * r['ci_low']:+.1f};{100 * r['ci_high']:+.1f}",
+                         "true pp": f"{100 * o['att'][-1]:+.1f}"})
+    console.print(_table("Effect at the horizon: estimate and the true effect of the synthetic programme", pd.DataFrame(rows)))
+
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "seniorvikar" / "design.yaml"
 
 
-def run_demo(out: Path, persons: int = 400_000, seed: int = 2018, console: Console | None = None) -> dict:
+def run_demo(out: Path, persons: int = 1_190_000, seed: int = 2018, console: Console | None = None) -> dict:
     """Synthetic registers, registration sheet and surveys -> `virkning evaluate` with the example design ->
     `virkning monitor` for the last programme month. Returns the paths written."""
     from virkning.design import load_design
@@ -73,42 +87,35 @@ def run_demo(out: Path, persons: int = 400_000, seed: int = 2018, console: Conso
     started = time.perf_counter()
     truth_path = data / "truth.json"
     previous = json.loads(truth_path.read_text()) if truth_path.exists() else {}
-    if previous.get("persons") != persons or previous.get("seed") != seed:
-        with console.status(f"Generating synthetic registers for {persons:,} persons ..."):
-            generate(data, persons=persons, seed=seed)
+    if (previous.get("persons"), previous.get("seed"), previous.get("sampling", {}).get("seniors_only")) != (
+            persons, seed, True):
+        with console.status(f"Generating synthetic registers for {persons:,} seniors ..."):
+            generate(data, persons=persons, seed=seed, population="seniors")
         write_monitoring_data(data, seed=seed)
     console.print(f"Synthetic data: {data} ({time.perf_counter() - started:.0f} s)")
     truth = json.loads(truth_path.read_text())
 
-    t = time.perf_counter()
-    with console.status("Evaluating ...") as status:
-        paths = run_evaluation(EXAMPLE, out / "evaluation", data=data,
-                               progress=lambda s: status.update(f"Evaluating: {s} ..."))
-    console.print(f"Evaluation: {paths['report']} ({time.perf_counter() - t:.0f} s)")
-    effects = pd.read_csv(paths["effects"])
-    rows = []
-    for name, o in truth["outcomes"].items():
-        e = effects[(effects["outcome"] == name) & (effects["month"] == len(o["att"]))]
-        if len(e):
-            r = e.iloc[0]
-            rows.append({"outcome": name.removeprefix("exit_"), "month": int(r["month"]),
-                         "part. %": f"{100 * r['treated_mean']:.1f}", "ctrl %": f"{100 * r['control_mean']:.1f}",
-                         "ATT pp": f"{100 * r['att']:+.1f}", "95% CI": f"{100 * r['ci_low']:+.1f};{100 * r['ci_high']:+.1f}",
-                         "true pp": f"{100 * o['att'][-1]:+.1f}"})
-    console.print(_table("Effect at the horizon: estimate and the true effect of the synthetic programme", pd.DataFrame(rows)))
+    from virkning.registers import load
 
-    t = time.perf_counter()
     design = load_design(EXAMPLE)
-    with console.status("Monitoring ..."):
-        from virkning.registers import load
-
-        regs = load(data, design.load_options())
-        try:
+    t = time.perf_counter()
+    with console.status("Validating the registers ..."):
+        regs = load(data, design.load_options())  # one load serves the evaluation and the monitoring
+    console.print(f"Registers validated ({time.perf_counter() - t:.0f} s)")
+    try:
+        t = time.perf_counter()
+        with console.status("Evaluating ...") as status:
+            paths = run_evaluation(EXAMPLE, out / "evaluation", data=data, regs=regs,
+                                   progress=lambda s: status.update(f"Evaluating: {s} ..."))
+        console.print(f"Evaluation: {paths['report']} ({time.perf_counter() - t:.0f} s)")
+        _print_effects(console, paths, truth)
+        t = time.perf_counter()
+        with console.status("Monitoring ..."):
             last = calendar.month_label(calendar.week_month(calendar.parse_week(max(truth["meeting_weeks"]))))
             months = run_monitor(design.monitoring, data, out / "monitoring", month=last,
                                  regs=regs, language=design.language)
-        finally:
-            regs.close()
+    finally:
+        regs.close()
     html = sorted(k for k in months if k.endswith("/html"))
     paths["monitoring"] = months[html[-1]]
     console.print(f"Status report: {paths['monitoring']} ({time.perf_counter() - t:.0f} s)")

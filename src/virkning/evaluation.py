@@ -11,6 +11,7 @@ the person, so a person used in two weeks is not counted as independent evidence
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Literal
@@ -94,7 +95,7 @@ class EffectEvaluation:
     design: EffectDesign
     populations: Populations
     matching: object  # virkning.estimate.MatchResult
-    data: pd.DataFrame = field(repr=False)  # one row per pair: treat, covariates, outcomes
+    data: pd.DataFrame = field(repr=False)  # one row per pair: treat, covariates; outcomes for matched rows only
     effects: pd.DataFrame = field(repr=False)  # CURVE_COLUMNS
     subgroups: pd.DataFrame = field(repr=False)
     heterogeneity: pd.DataFrame = field(repr=False)
@@ -125,12 +126,21 @@ def _keep(data: pd.DataFrame, keep: pd.Series, pops: Populations, step: str) -> 
     return data, pops.with_step(step, int(is_t.sum()), int(pool["person_id"].nunique()), int(len(pool)))
 
 
+def _categorical(X: pd.DataFrame, names) -> pd.DataFrame:
+    """Text covariates as object columns with missing values as their own level (a person without a known
+    education is compared as such, not dropped)."""
+    for c in names:
+        if X[c].dtype == object or isinstance(X[c].dtype, pd.StringDtype) or str(X[c].dtype) == "str":
+            X[c] = X[c].astype(object).where(X[c].notna(), MISSING_LEVEL)
+    return X
+
+
 def evaluate(regs, design: EffectDesign, *, progress: Callable[[str], None] | None = None,
              cache: dict | None = None) -> EffectEvaluation:
     """Run the effect evaluation of `design` on loaded registers.
 
-    `cache` (a dict shared by several runs on the same registers, as robustness variants are) keeps populations,
-    covariates and outcomes that a run would compute again with the same inputs."""
+    `cache` (a dict shared by several runs on the same registers, as robustness variants are) keeps populations
+    that a run would build again with the same rules; covariates are memoised per pair by the panel."""
     cache = {} if cache is None else cache
     say = progress or (lambda msg: None)
     timings: dict[str, float] = {}
@@ -151,53 +161,34 @@ def evaluate(regs, design: EffectDesign, *, progress: Callable[[str], None] | No
     pairs = pops.pairs()
     if not (pairs["treat"] == 1).any() or not (pairs["treat"] == 0).any():
         raise DesignError("no participants or no pool candidates are left after the population rules; see the flow table")
-    keys = pd.DataFrame({"person_id": pairs["person_id"], "index_week": pairs["iwk"].astype(np.int64),
+    keys = pd.DataFrame({"person_id": pairs["person_id"], "_pk": pairs["pk"], "index_week": pairs["iwk"].astype(np.int64),
                          "index_month": pairs["imo"].astype(np.int64), "index_date": pairs["index_date"]})
 
     say("covariates")
     t = time.perf_counter()
     sub_covs = [s.covariate for s in design.subgroups]
     names = list(dict.fromkeys([*design.covariates, *design.exact, *sub_covs]))
-    cov_key = (pop_key, "covariates", tuple(names))
-    if cov_key not in cache:
-        cache[cov_key] = panel.covariates(keys, names)
-    X = cache[cov_key]
-    timings["covariates"] = time.perf_counter() - t
-
-    say("outcomes")
-    t = time.perf_counter()
-    exits = tuple(dict.fromkeys(_exit_columns(o) for o in design.outcomes if o.kind == "first_exit"))
-    out_key = (pop_key, "outcomes", design.horizon, exits)
-    if out_key not in cache:
-        cache[out_key] = panel.outcomes(keys, design.horizon, exits=exits or ("beskæftiget",))
-    Y = cache[out_key]
-    timings["outcomes"] = time.perf_counter() - t
-
-    data = pd.concat([pairs[["person_id", "index_week", "index_month", "treat", "unit"]].reset_index(drop=True),
-                      X.drop(columns=["person_id", "index_week"]), Y.drop(columns=["person_id", "index_week"])], axis=1)
-    for o in design.outcomes:
-        if o.kind == "status_share":
-            s = canonical_state(o.status)
-            for m in range(1, o.horizon + 1):
-                col = data[f"status_{m}"]
-                data[f"{o.name}_{m}"] = np.where(col.isna(), np.nan, (col == s).astype(float))
-        elif o.kind == "benefit_weeks":
-            cum = np.cumsum(data[[f"benefit_weeks_{m}" for m in range(1, o.horizon + 1)]].to_numpy(float), axis=1)
-            for m in range(1, o.horizon + 1):
-                data[f"{o.name}_{m}"] = cum[:, m - 1]
-    for c in dict.fromkeys([*design.covariates, *design.exact, *sub_covs]):
-        if data[c].dtype == object or isinstance(data[c].dtype, pd.StringDtype) or str(data[c].dtype) == "str":
-            data[c] = data[c].astype(object).where(data[c].notna(), MISSING_LEVEL)
+    data = pairs[["person_id", "index_week", "index_month", "treat", "unit"]].reset_index(drop=True)
 
     # Candidates in an exact cell (index week x exact variables) without participants can never be matched; they
     # are dropped before the propensity model, which they would otherwise distort (a region without participants
-    # separates perfectly), and counted in the flow.
+    # separates perfectly), and counted in the flow. The exact variables are read first, so the other covariates
+    # are computed only for candidates that can be matched.
+    if design.exact:
+        data = pd.concat([data, _categorical(panel.covariates(keys, list(design.exact)), design.exact)
+                          .drop(columns=["person_id", "index_week"])], axis=1)
     exact = ["index_week", *design.exact]
     cell = data.groupby(exact, sort=False, dropna=False).ngroup()
-    useful = cell.isin(set(cell[data["treat"] == 1]))
+    useful = (cell.isin(set(cell[data["treat"] == 1]))).to_numpy()
     if not useful.all():
-        data, pops = _keep(data, useful, pops, "pool: in an exact cell (index week, "
+        data, pops = _keep(data, pd.Series(useful), pops, "pool: in an exact cell (index week, "
                            + ", ".join(design.exact or ["-"]) + ") with participants")
+        keys = keys[useful].reset_index(drop=True)
+    rest = [n for n in names if n not in design.exact]
+    if rest:
+        X = _categorical(panel.covariates(keys, rest), rest)
+        data = pd.concat([data, X.drop(columns=["person_id", "index_week"])], axis=1)
+    timings["covariates"] = time.perf_counter() - t
 
     # A level of a categorical covariate that no participant has (e.g. a small origin group in a subset of projects)
     # separates the propensity model perfectly, and its candidates lie outside the common support anyway: they are
@@ -207,8 +198,10 @@ def evaluate(regs, design: EffectDesign, *, progress: Callable[[str], None] | No
         if data[c].dtype == object:
             empty = sorted(set(data.loc[~is_t, c]) - set(data.loc[is_t, c]), key=str)
             if empty:
-                data, pops = _keep(data, ~data[c].isin(empty), pops,
+                kept = ~data[c].isin(empty)
+                data, pops = _keep(data, kept, pops,
                                    f"pool: {c} level(s) without participants dropped ({', '.join(map(str, empty))})")
+                keys = keys[kept.to_numpy()].reset_index(drop=True)
                 is_t = data["treat"] == 1
 
     say("matching")
@@ -220,6 +213,28 @@ def evaluate(regs, design: EffectDesign, *, progress: Callable[[str], None] | No
     matched_t = int(m.info.n_treated_matched)
     matched_c = data.loc[(m.weights > 0) & (data["treat"].to_numpy() == 0)]
     pops = pops.with_step("matched", matched_t, int(matched_c["person_id"].nunique()), int(len(matched_c)))
+
+    # Outcomes are read for the matched persons only: no estimate uses those of unmatched candidates, and a risk
+    # set holds a hundred times more candidates than matches.
+    say("outcomes")
+    t = time.perf_counter()
+    used = np.flatnonzero(m.weights > 0)
+    exits = tuple(dict.fromkeys(_exit_columns(o) for o in design.outcomes if o.kind == "first_exit"))
+    Y = panel.outcomes(keys.iloc[used].reset_index(drop=True), design.horizon, exits=exits or ("beskæftiget",))
+    Y = Y.drop(columns=["person_id", "index_week"]).set_axis(used)
+    data = pd.concat([data, Y.reindex(range(len(data)))], axis=1)
+    for o in design.outcomes:
+        if o.kind == "status_share":
+            s = canonical_state(o.status)
+            for mm in range(1, o.horizon + 1):
+                col = data[f"status_{mm}"]
+                data[f"{o.name}_{mm}"] = np.where(col.isna(), np.nan, (col == s).astype(float))
+        elif o.kind == "benefit_weeks":
+            cum = np.cumsum(data[[f"benefit_weeks_{mm}" for mm in range(1, o.horizon + 1)]].to_numpy(float), axis=1)
+            for mm in range(1, o.horizon + 1):
+                data[f"{o.name}_{mm}"] = cum[:, mm - 1]
+    m = dataclasses.replace(m, source=data)
+    timings["outcomes"] = time.perf_counter() - t
 
     say("effects")
     t = time.perf_counter()

@@ -23,7 +23,8 @@ from typing import Callable
 from virkning import __version__
 from virkning.disclosure import protect
 from virkning.evaluation import evaluate, robustness
-from virkning.registers import LoadOptions, load
+from virkning.errors import VirkningError
+from virkning.registers import load
 from virkning.results import bundle, write_results
 
 DEPENDENCIES = ("numpy", "pandas", "pyarrow", "duckdb", "scipy", "statsmodels", "pydantic", "pyyaml", "typer", "rich",
@@ -49,8 +50,11 @@ def _versions() -> dict[str, str]:
 
 
 def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path | None = None,
-                   progress: Callable[[str], None] | None = None) -> dict[str, Path]:
-    """Validate the design and data, evaluate, protect, write results, figures, report and manifest."""
+                   progress: Callable[[str], None] | None = None, regs=None) -> dict[str, Path]:
+    """Validate the design and data, evaluate, protect, write results, figures, report and manifest.
+
+    `regs`: registers the caller has already loaded (and validated) from the data folder with the design's load
+    options, e.g. to monitor from the same load afterwards; the caller closes them."""
     from virkning.design import load_design
     from virkning.report import render_report
 
@@ -59,11 +63,14 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
     design_path = Path(design_path)
     design = load_design(design_path)
     folder = Path(data) if data is not None else Path(design.data_folder)
-    say("validating data")
-    t = time.perf_counter()
-    regs = load(folder, LoadOptions(catalogue=str(design.catalogue) if design.catalogue else None,
-                                    wide_pattern=design.wide_pattern))
-    timings = {"load_and_validate": time.perf_counter() - t}
+    own = regs is None
+    if own:
+        say("validating data")
+        regs = load(folder, design.load_options())
+    elif Path(regs.folder).resolve() != folder.resolve() or regs.options != design.load_options():
+        raise VirkningError(f"the registers given were loaded from {regs.folder} with other options than the design "
+                            f"asks for ({folder}); load them with design.load_options()")
+    timings = {"load_and_validate": regs.load_seconds}
     try:
         effect_design = design.effect_design()
         variants = design.robustness_variants()
@@ -75,7 +82,8 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
             ev, rob = evaluate(regs, effect_design, progress=lambda s: say(s)), None
         b = bundle(ev, design=design.to_dict(), regs=regs, robustness=rob)
     finally:
-        regs.close()
+        if own:
+            regs.close()
     timings.update({f"evaluate_{k}": v for k, v in ev.timings.items()})
     published, suppressed = protect(b, design.disclosure_threshold)
     out = Path(out)

@@ -97,6 +97,59 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+class _Rows:
+    """The register rows of the persons a run can touch, copied once into small temp tables, and a memo of
+    covariates already computed. Shared by every panel over the same registers (it does not depend on the end of
+    data), so covariates computed for one design are not computed again for a robustness variant.
+
+    Persons get an integer key `pk` (their rank in `persons`): joins and pandas work on integers, not ids.
+    """
+
+    def __init__(self, con):
+        self.con = con
+        ids = con.sql("SELECT person_id FROM persons ORDER BY person_id").fetchnumpy()["person_id"]
+        self.ids = np.asarray(ids, dtype=object)
+        self.index = pd.Index(self.ids)
+        self.done = np.zeros(len(self.ids), dtype=bool)  # persons whose rows are in _pb, _pe, _px
+        self.memo: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # covariate -> (sorted pair keys, values)
+        for sql in ("CREATE OR REPLACE TEMP TABLE _px AS SELECT CAST(0 AS INTEGER) AS pk, * FROM persons LIMIT 0",
+                    "CREATE OR REPLACE TEMP TABLE _pb (pk INTEGER, wk INTEGER, code VARCHAR)",
+                    "CREATE OR REPLACE TEMP TABLE _pe (pk INTEGER, mo INTEGER, employment_rate DOUBLE, "
+                    "temp_agency BOOLEAN)"):
+            con.execute(sql)
+
+    def keys(self, person_ids) -> np.ndarray:
+        """pk per person id, -1 for ids not in persons."""
+        return self.index.get_indexer(pd.Index(np.asarray(person_ids, dtype=object)))
+
+    def include(self, pk: np.ndarray) -> None:
+        """Make sure the rows of persons `pk` are in the temp tables: one scan of each register for the persons
+        not there yet, so a caller that names a generous superset early saves later scans."""
+        pk = np.unique(pk[pk >= 0])
+        new = pk[~self.done[pk]]
+        if not len(new):
+            return
+        self.con.register("_new_df", pd.DataFrame({"pk": new.astype(np.int32), "person_id": self.ids[new]}))
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _new AS SELECT CAST(pk AS INTEGER) AS pk, "
+                         "CAST(person_id AS VARCHAR) AS person_id FROM _new_df")
+        self.con.unregister("_new_df")
+        self.con.execute("INSERT INTO _px SELECT n.pk, x.* FROM persons x JOIN _new n USING (person_id)")
+        self.con.execute("INSERT INTO _pb SELECT n.pk, b.wk, b.code FROM benefits b JOIN _new n USING (person_id)")
+        self.con.execute("INSERT INTO _pe SELECT n.pk, e.mo, e.employment_rate, e.temp_agency "
+                         "FROM employment e JOIN _new n USING (person_id)")
+        self.done[new] = True
+
+
+def _pair_keys(pk: np.ndarray, iwk: np.ndarray, imo: np.ndarray, idate: np.ndarray) -> np.ndarray:
+    """One int64 per (person, index week, index month, index date); -1 where the parts do not fit (such pairs are
+    computed every time instead of memoised)."""
+    mo_off = imo - calendar.week_months(iwk) + 8  # the index month is the Thursday's or next to it
+    day_off = (idate.astype("datetime64[D]") - calendar.week_mondays(iwk)).astype(np.int64) + 128
+    ok = (pk >= 0) & (iwk >= 0) & (iwk < 1 << 16) & (mo_off >= 0) & (mo_off < 16) & (day_off >= 0) & (day_off < 256)
+    key = ((pk.astype(np.int64) << 28) | (iwk.astype(np.int64) << 12) | (mo_off << 8) | day_off)
+    return np.where(ok, key, -1)
+
+
 class Panel:
     """Covariates and outcomes for (person_id, index week) pairs over a loaded `Registers`."""
 
@@ -108,69 +161,114 @@ class Panel:
         self.person_columns = tuple(c for c in cols if c != "person_id")
         self._end_month: int | None = calendar.parse_month(end_month) if end_month else None
 
+    @property
+    def rows(self) -> _Rows:
+        rows = self.regs.__dict__.get("_panel_rows")
+        if rows is None:
+            rows = self.regs.__dict__["_panel_rows"] = _Rows(self.con)
+        return rows
+
+    def include(self, person_ids) -> None:
+        """Copy the register rows of these persons now (a superset of later pairs' persons saves scans)."""
+        self.rows.include(self.rows.keys(person_ids))
+
     # ---- pairs -------------------------------------------------------------------------------------------
-    def _register_pairs(self, pairs: pd.DataFrame) -> int:
-        """Load pairs as DuckDB table `_pairs(_pair, person_id, iwk, imo, idate)`; returns the row count."""
+    def _normalise(self, pairs: pd.DataFrame) -> dict:
+        """pk, iwk, imo and idate (datetime64[D]) arrays of the pairs."""
         if "person_id" not in pairs or "index_week" not in pairs:
             raise CovariateNameError("pairs need columns person_id and index_week (and optionally index_month, index_date)")
-        iwk = _as_week_ordinals(pairs["index_week"])
+        iwk = _as_week_ordinals(pairs["index_week"]).astype(np.int64)
         if "index_month" in pairs:
-            imo = _as_month_ordinals(pairs["index_month"])
+            imo = _as_month_ordinals(pairs["index_month"]).astype(np.int64)
         elif "index_date" in pairs:
-            d = pd.to_datetime(pairs["index_date"])
-            imo = (d.dt.year * 12 + d.dt.month - 1).to_numpy()
+            imo = calendar.date_months(pd.to_datetime(pairs["index_date"]).to_numpy())
         else:
             imo = calendar.week_months(iwk)
         if "index_date" in pairs:
-            idate = pd.to_datetime(pairs["index_date"]).to_numpy().astype("datetime64[s]")
+            idate = pd.to_datetime(pairs["index_date"]).to_numpy().astype("datetime64[D]")
         else:
-            idate = calendar.week_mondays(iwk).astype("datetime64[s]")
-        frame = pd.DataFrame(
-            {
-                "_pair": np.arange(len(pairs), dtype=np.int64),
-                "person_id": pairs["person_id"].astype(str).to_numpy(),
-                "iwk": iwk.astype(np.int32),
-                "imo": np.asarray(imo, dtype=np.int32),
-                "idate": idate,
-            }
-        )
+            idate = calendar.week_mondays(iwk)
+        # `_pk`: person keys a caller already holds (populations carry them; same order as `persons` by id)
+        pk = (pairs["_pk"].to_numpy().astype(np.int64) if "_pk" in pairs
+              else self.rows.keys(pairs["person_id"].astype(str).to_numpy()))
+        return {"pk": pk, "iwk": iwk, "imo": imo, "idate": idate}
+
+    def _register(self, p: dict) -> int:
+        """Load pairs as DuckDB table `_pairs(_pair, pk, iwk, imo, idate)` and their persons' rows; returns the count."""
+        self.rows.include(p["pk"])
+        frame = pd.DataFrame({"_pair": np.arange(len(p["pk"]), dtype=np.int64), "pk": p["pk"].astype(np.int32),
+                              "iwk": p["iwk"].astype(np.int32), "imo": p["imo"].astype(np.int32),
+                              "idate": p["idate"].astype("datetime64[s]")})
         self.con.register("_pairs_df", frame)
-        self.con.execute("CREATE OR REPLACE TEMP TABLE _pairs AS SELECT _pair, person_id, iwk, imo, CAST(idate AS DATE) AS idate FROM _pairs_df")
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _pairs AS SELECT _pair, pk, iwk, imo, CAST(idate AS DATE) AS idate "
+                         "FROM _pairs_df")
         self.con.unregister("_pairs_df")
-        self._restrict(frame["person_id"])
         return len(frame)
 
-    def _restrict(self, person_ids: pd.Series) -> None:
-        """Copy the benefit weeks and employment months of the pairs' persons into small temp tables (_pb, _pe).
-
-        One scan of each register per set of persons; every later query of the call (and of later calls with the
-        same persons, e.g. covariates then outcomes) joins the small tables instead of the registers.
-        """
-        persons = np.unique(person_ids.to_numpy().astype(str))
-        done = getattr(self, "_restricted", None)
-        if done is not None and np.isin(persons, done, assume_unique=True).all():
-            return  # the tables already hold these persons (and maybe more, which joins by person ignore)
-        self.con.register("_persons_df", pd.DataFrame({"person_id": persons}))
-        self.con.execute("CREATE OR REPLACE TEMP TABLE _pp AS SELECT person_id FROM _persons_df")
-        self.con.unregister("_persons_df")
-        self.con.execute("CREATE OR REPLACE TEMP TABLE _pb AS SELECT b.person_id, b.wk, b.code FROM benefits b SEMI JOIN _pp USING (person_id)")
-        self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE _pe AS SELECT e.person_id, e.mo, e.employment_rate, e.temp_agency "
-            "FROM employment e SEMI JOIN _pp USING (person_id)"
-        )
-        self._restricted = persons
+    def _register_pairs(self, pairs: pd.DataFrame) -> int:
+        return self._register(self._normalise(pairs))
 
     # ---- covariates --------------------------------------------------------------------------------------
     def covariates(self, pairs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
         """One row per pair (input order): person_id, index_week, then each named covariate.
 
         Weekly windows end before the index week (`weeks_ledig_52w` counts weeks index-52 .. index-1); monthly
-        windows end before the index month; `in_<state>_at_<k>` is 1 if week index+k is in the state.
+        windows end before the index month; `in_<state>_at_<k>` is 1 if week index+k is in the state. Values are
+        memoised per pair: asking again for pairs already computed (a robustness variant) costs no query.
         """
         specs = [parse_covariate(n, self.person_columns) for n in names]
         if len(set(names)) != len(names):
             raise CovariateNameError(f"covariate names repeat: {sorted({n for n in names if names.count(n) > 1})}")
-        self._register_pairs(pairs)
+        p = self._normalise(pairs)
+        key = _pair_keys(p["pk"], p["iwk"], p["imo"], p["idate"])
+        memo = self.rows.memo
+        found = {}
+        need = np.zeros(len(key), dtype=bool)
+        for s in specs:
+            keys, values = memo.get(s.name, (np.zeros(0, np.int64), np.zeros(0)))
+            if len(keys):
+                pos = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+                hit = (key >= 0) & (keys[pos] == key)
+            else:
+                pos, hit = np.zeros(len(key), dtype=np.int64), np.zeros(len(key), dtype=bool)
+            found[s.name] = (pos, hit, values)
+            need |= ~hit
+        result = pd.DataFrame({"person_id": pairs["person_id"].astype(str).to_numpy(), "index_week": pairs["index_week"].to_numpy()})
+        fresh = None
+        if need.any():
+            rows = np.flatnonzero(need)
+            fresh = self._compute(p, rows, specs)
+            k = key[rows]
+            ok = np.flatnonzero(k >= 0)
+            uk, first = np.unique(k[ok], return_index=True)
+            for s in specs:
+                v = fresh[s.name].to_numpy()[ok[first]]
+                keys, values = memo.get(s.name, (None, None))
+                if keys is not None:
+                    new = ~np.isin(uk, keys, assume_unique=True)
+                    uk_s, v = np.concatenate([keys, uk[new]]), _concat(values, v[new])
+                    order = np.argsort(uk_s, kind="stable")
+                    memo[s.name] = (uk_s[order], v[order])
+                else:
+                    memo[s.name] = (uk, v)
+        for s in specs:
+            pos, hit, values = found[s.name]
+            if fresh is None:
+                result[s.name] = values[pos]
+                continue
+            fv = fresh[s.name].to_numpy()
+            if need.all():
+                result[s.name] = fv
+                continue
+            col = np.empty(len(key), dtype=_common(values.dtype, fv.dtype))
+            col[~need] = values[pos[~need]]
+            col[need] = fv
+            result[s.name] = col
+        return result
+
+    def _compute(self, p: dict, rows: np.ndarray, specs: list[Covariate]) -> pd.DataFrame:
+        """Covariates of pairs `rows` (positions in the normalised pairs), one query per kind."""
+        self._register({k: v[rows] for k, v in p.items()})
         out = self.con.sql("SELECT _pair FROM _pairs ORDER BY _pair").df()
         static = [s for s in specs if s.kind == "static"]
         if static:
@@ -189,11 +287,9 @@ class Panel:
                 out[s.name] = out[s.name].fillna(0).astype("int32")
             elif s.kind in ("employment", "employment_at"):
                 out[s.name] = out[s.name].fillna(0.0).astype("float64")
-        out = out.sort_values("_pair", ignore_index=True)
-        result = pd.DataFrame({"person_id": pairs["person_id"].astype(str).to_numpy(), "index_week": pairs["index_week"].to_numpy()})
-        for s in specs:
-            result[s.name] = out[s.name].to_numpy()
-        return result
+            elif out[s.name].dtype != object and not pd.api.types.is_numeric_dtype(out[s.name]):
+                out[s.name] = out[s.name].astype(object).where(out[s.name].notna(), None)
+        return out.sort_values("_pair", ignore_index=True)
 
     def _static(self, specs: list[Covariate]) -> pd.DataFrame:
         cols = []
@@ -205,7 +301,7 @@ class Panel:
                 )
             else:
                 cols.append(f"x.{_q(s.name)}")
-        return self.con.sql(f"SELECT p._pair, {', '.join(cols)} FROM _pairs p LEFT JOIN persons x USING (person_id)").df()
+        return self.con.sql(f"SELECT p._pair, {', '.join(cols)} FROM _pairs p LEFT JOIN _px x USING (pk)").df()
 
     def _weekly(self, specs: list[Covariate]) -> pd.DataFrame:
         return self._windowed(specs, table="_pb", col="wk", index="iwk", agg="count(*)", window_kind="weeks",
@@ -231,7 +327,7 @@ class Panel:
             aggs.append(f"{agg} FILTER (WHERE {window}{state}) AS {_q(s.name)}")
         return self.con.sql(
             f"SELECT p._pair, {', '.join(aggs)} FROM _pairs p "
-            f"JOIN {table} x ON x.person_id = p.person_id AND x.{col} >= p.{index} - {lo} AND x.{col} <= p.{index} + {hi} "
+            f"JOIN {table} x ON x.pk = p.pk AND x.{col} >= p.{index} - {lo} AND x.{col} <= p.{index} + {hi} "
             f"{join} GROUP BY p._pair"
         ).df()
 
@@ -242,19 +338,25 @@ class Panel:
         pred = _selector_sql(s.state)
         return self.con.sql(
             f"""WITH w AS (
-                  SELECT b.person_id, b.wk FROM _pb b JOIN catalogue c ON c.code = b.code WHERE {pred}),
+                  SELECT b.pk, b.wk FROM _pb b JOIN catalogue c ON c.code = b.code
+                  WHERE {pred} AND b.pk IN (SELECT pk FROM _pairs)),
                 runs AS (
-                  SELECT person_id, min(wk) AS first_wk, max(wk) AS last_wk FROM (
-                    SELECT person_id, wk, wk - row_number() OVER (PARTITION BY person_id ORDER BY wk) AS g FROM w)
-                  GROUP BY person_id, g)
+                  SELECT pk, min(wk) AS first_wk, max(wk) AS last_wk FROM (
+                    SELECT pk, wk, wk - row_number() OVER (PARTITION BY pk ORDER BY wk) AS g FROM w)
+                  GROUP BY pk, g)
                 SELECT p._pair, CAST(p.iwk - r.first_wk + 1 AS INTEGER) AS {_q(s.name)}
-                FROM _pairs p JOIN runs r ON r.person_id = p.person_id AND p.iwk BETWEEN r.first_wk AND r.last_wk"""
+                FROM _pairs p JOIN runs r ON r.pk = p.pk AND p.iwk BETWEEN r.first_wk AND r.last_wk"""
         ).df()
 
     # ---- months and outcomes -----------------------------------------------------------------------------
     def end_month(self) -> int:
         """Last month covered by both benefits and employment (month ordinal); later months are censored."""
         if self._end_month is None:
+            tables = getattr(getattr(self.regs, "report", None), "tables", None) or {}
+            b, e = tables.get("benefits"), tables.get("employment")
+            if b is not None and e is not None and b.last and e.last:  # validation has read the ranges already
+                self._end_month = min(calendar.week_month(calendar.parse_week(b.last)), calendar.parse_month(e.last))
+                return self._end_month
             wk, mo = self.con.execute(
                 "SELECT (SELECT max(wk) FROM benefits), (SELECT max(mo) FROM employment)"
             ).fetchall()[0]
@@ -270,7 +372,10 @@ class Panel:
         0/1 indicator per catalogue state, per group, and for beskæftiget/vikar/selvforsørgende.
         """
         self._register_pairs(pairs)
-        return self._months(first, last)
+        out = self._months(first, last)
+        pk = out.pop("pk").to_numpy()
+        out.insert(1, "person_id", np.where(pk >= 0, self.rows.ids[np.maximum(pk, 0)], None))
+        return out
 
     def _months(self, first: int, last: int) -> pd.DataFrame:
         states = [s for s in STATES]
@@ -280,12 +385,12 @@ class Panel:
         end = self.end_month()
         sql = f"""
         WITH grid AS (
-            SELECT p._pair, p.person_id, m AS month, p.imo + m AS mo
+            SELECT p._pair, p.pk, m AS month, p.imo + m AS mo
             FROM _pairs p, range({first}, {last} + 1) t(m)),
         wk AS (
             SELECT p._pair, wk_to_mo(b.wk) - p.imo AS month, b.code, c.state, c.benefit, c.retirement
             FROM _pairs p
-            JOIN _pb b ON b.person_id = p.person_id
+            JOIN _pb b ON b.pk = p.pk
              AND b.wk BETWEEN date_to_wk(make_date(CAST((p.imo + {first}) // 12 AS BIGINT), CAST((p.imo + {first}) % 12 + 1 AS BIGINT), 1)) - 1
                           AND date_to_wk(make_date(CAST((p.imo + {last}) // 12 AS BIGINT), CAST((p.imo + {last}) % 12 + 1 AS BIGINT), 1)) + 6
             LEFT JOIN catalogue c ON c.code = b.code),
@@ -305,10 +410,10 @@ class Panel:
         emp AS (
             SELECT p._pair, e.mo - p.imo AS month, sum(e.employment_rate) AS employment_rate,
                    sum(CASE WHEN e.temp_agency THEN e.employment_rate ELSE 0 END) AS temp_rate
-            FROM _pairs p JOIN _pe e ON e.person_id = p.person_id
+            FROM _pairs p JOIN _pe e ON e.pk = p.pk
              AND e.mo BETWEEN p.imo + {first} AND p.imo + {last}
             GROUP BY p._pair, e.mo - p.imo)
-        SELECT g._pair, g.person_id, CAST(g.month AS INTEGER) AS month, CAST(g.mo AS INTEGER) AS mo,
+        SELECT g._pair, g.pk, CAST(g.month AS INTEGER) AS month, CAST(g.mo AS INTEGER) AS mo,
             CASE {retire_case}
                  WHEN coalesce(emp.temp_rate, 0) > 0 THEN 'vikar'
                  WHEN coalesce(emp.employment_rate, 0) > 0 THEN 'beskæftiget'
@@ -377,6 +482,14 @@ class Panel:
             out[f"status_{m}"] = np.where(obs[:, i], status[:, i], None)
             out[f"benefit_weeks_{m}"] = np.where(obs[:, i], bw[:, i], np.nan)
         return out
+
+
+def _common(a: np.dtype, b: np.dtype) -> np.dtype:
+    return np.dtype(object) if object in (a, b) or a.kind in "OUS" or b.kind in "OUS" else np.result_type(a, b)
+
+
+def _concat(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.concatenate([a.astype(_common(a.dtype, b.dtype)), b.astype(_common(a.dtype, b.dtype))])
 
 
 def _as_week_ordinals(values: pd.Series) -> np.ndarray:

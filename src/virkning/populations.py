@@ -71,8 +71,8 @@ class Exclusion:
 class Populations:
     """Participants and pool pairs ready for covariates and matching, and the flow that led to them."""
 
-    participants: pd.DataFrame  # person_id, index_date, index_week (label), iwk, imo, unit
-    pool: pd.DataFrame  # person_id, index_week (label), iwk, imo
+    participants: pd.DataFrame  # person_id, index_date, index_week (label), iwk, imo, unit, pk (person key)
+    pool: pd.DataFrame  # person_id, index_week (label), iwk, imo, pk
     flow: pd.DataFrame  # step, participants, pool_persons, pool_pairs
 
     def pairs(self) -> pd.DataFrame:
@@ -80,7 +80,7 @@ class Populations:
         p = self.participants.assign(treat=1)
         c = self.pool.assign(treat=0, unit=None, index_date=calendar.week_mondays(self.pool["iwk"]))
         p = p.assign(index_date=pd.to_datetime(p["index_date"]).to_numpy().astype("datetime64[D]"))
-        cols = ["person_id", "index_week", "iwk", "imo", "index_date", "treat", "unit"]
+        cols = ["person_id", "index_week", "iwk", "imo", "index_date", "treat", "unit", "pk"]
         out = pd.concat([p[cols], c[cols]], ignore_index=True)
         out["index_month"] = calendar.month_labels(out["imo"])
         return out
@@ -91,19 +91,23 @@ class Populations:
         return Populations(self.participants, self.pool, _flow_frame(self.flow.to_dict("records") + row.to_dict("records")))
 
 
+def _persons_in(frame: pd.DataFrame) -> int:
+    col = frame["pk"] if "pk" in frame else frame["person_id"]
+    return int(len(np.unique(col.to_numpy()))) if col.dtype != object else int(col.nunique())
+
+
 def _flow_row(step: str, participants: pd.DataFrame, pool: pd.DataFrame | None) -> dict:
     return {
         "step": step,
-        "participants": int(participants["person_id"].nunique()),
-        "pool_persons": None if pool is None else int(pool["person_id"].nunique()),
+        "participants": _persons_in(participants),
+        "pool_persons": None if pool is None else _persons_in(pool),
         "pool_pairs": None if pool is None else int(len(pool)),
     }
 
 
 def _pool_row(step: str, pool: pd.DataFrame) -> dict:
     """A flow row for a step that only narrows the pool."""
-    return {"step": step, "participants": None, "pool_persons": int(pool["person_id"].nunique()),
-            "pool_pairs": int(len(pool))}
+    return {"step": step, "participants": None, "pool_persons": _persons_in(pool), "pool_pairs": int(len(pool))}
 
 
 def find_participants(regs, rule: ParticipantRule) -> tuple[pd.DataFrame, list[dict]]:
@@ -143,9 +147,35 @@ def find_participants(regs, rule: ParticipantRule) -> tuple[pd.DataFrame, list[d
     return ev[["person_id", "index_date", "index_week", "iwk", "imo", "unit"]], flow
 
 
-def _state_pairs(regs, weeks: np.ndarray, states: dict[int, str]) -> pd.DataFrame:
+def _persons(regs) -> pd.DataFrame:
+    """person_id, birth_date, municipality of everyone in person_id order, read once per registers. The row number
+    is the person key `pk` that risk sets carry instead of the id (integers join and count far faster)."""
+    cache = regs.__dict__
+    if "_persons_frame" not in cache:
+        regs.con.execute("CREATE OR REPLACE TEMP TABLE _pkmap AS SELECT person_id, "
+                         "CAST(row_number() OVER (ORDER BY person_id) - 1 AS INTEGER) AS pk FROM persons")
+        frame = regs.con.sql("SELECT person_id, birth_date, municipality FROM persons ORDER BY person_id").df()
+        frame["person_id"] = frame["person_id"].to_numpy(dtype=object)
+        cache["_persons_frame"] = frame
+    return cache["_persons_frame"]
+
+
+def _pk(persons: pd.DataFrame, person_ids) -> np.ndarray:
+    return pd.Index(persons["person_id"].to_numpy()).get_indexer(pd.Index(np.asarray(person_ids, dtype=object)))
+
+
+def _window(rule: ParticipantRule, weeks: np.ndarray) -> np.ndarray:
+    """Every week of the participant window (or of the span of index weeks when the window is open): state pairs
+    for all of them cost about as much as for the index weeks alone, and serve later runs with other events."""
+    lo = calendar.date_week(rule.start) if rule.start else int(weeks.min())
+    hi = calendar.date_week(rule.end) if rule.end else int(weeks.max())
+    return np.arange(min(lo, int(weeks.min())), max(hi, int(weeks.max())) + 1, dtype=np.int64)
+
+
+def _state_pairs(regs, weeks: np.ndarray, states: dict[int, str], compute: np.ndarray | None = None) -> pd.DataFrame:
     """Cached per registers and state rule: a later call for some of the same weeks filters the earlier result
-    (robustness variants narrowing participants or pool ask the same question again)."""
+    (robustness variants narrowing participants or pool ask the same question again). `compute` names the weeks
+    to compute if the cache cannot answer (a superset of `weeks`)."""
     cache = regs.__dict__.setdefault("_state_pairs_cache", {})
     key = repr(sorted(states.items()))
     weeks = np.unique(np.asarray(weeks, dtype=np.int64))
@@ -153,11 +183,22 @@ def _state_pairs(regs, weeks: np.ndarray, states: dict[int, str]) -> pd.DataFram
     if hit is not None and np.isin(weeks, hit[0]).all():
         return hit[1][hit[1]["iwk"].isin(weeks)].reset_index(drop=True)
     asked = weeks
+    if compute is not None:
+        weeks = np.union1d(weeks, compute)
     if hit is not None:
         weeks = np.union1d(weeks, hit[0])
     result = _state_pairs_query(regs, weeks, states)
     cache[key] = (weeks, result)
     return result[result["iwk"].isin(asked)].reset_index(drop=True)
+
+
+def _state_persons(regs, states: dict[int, str]) -> np.ndarray:
+    """The persons of every week the state-pair cache holds for this rule (a superset of any one run's pool)."""
+    entry = regs.__dict__["_state_pairs_cache"][repr(sorted(states.items()))]
+    if len(entry) == 2:
+        entry += (np.unique(entry[1]["pk"].to_numpy()),)
+        regs.__dict__["_state_pairs_cache"][repr(sorted(states.items()))] = entry
+    return entry[2]
 
 
 def _state_pairs_query(regs, weeks: np.ndarray, states: dict[int, str]) -> pd.DataFrame:
@@ -169,9 +210,10 @@ def _state_pairs_query(regs, weeks: np.ndarray, states: dict[int, str]) -> pd.Da
     from virkning.panel import _selector_sql  # the one translation of states to catalogue predicates
 
     con = regs.con
+    _persons(regs)  # creates _pkmap
     if not states:  # no state rule: everyone in persons is a candidate every week
-        ids = con.sql("SELECT person_id FROM persons").df()["person_id"].to_numpy()
-        return pd.DataFrame({"person_id": np.repeat(ids, len(weeks)), "iwk": np.tile(weeks, len(ids))})
+        n = con.execute("SELECT count(*) FROM persons").fetchall()[0][0]
+        return pd.DataFrame({"pk": np.repeat(np.arange(n, dtype=np.int64), len(weeks)), "iwk": np.tile(weeks, n)})
     preds = []
     for offset, state in sorted(states.items()):
         canon = canonical_state(state)
@@ -183,18 +225,20 @@ def _state_pairs_query(regs, weeks: np.ndarray, states: dict[int, str]) -> pd.Da
     con.execute("CREATE OR REPLACE TEMP TABLE _slots AS SELECT CAST(iwk AS INTEGER) AS iwk, CAST(off AS INTEGER) AS off, "
                 "CAST(wk AS INTEGER) AS wk FROM _slots_df")
     con.unregister("_slots_df")
-    return con.sql(
-        f"SELECT b.person_id, s.iwk FROM benefits b JOIN _slots s ON s.wk = b.wk JOIN catalogue c ON c.code = b.code "
-        f"WHERE {' OR '.join(preds)} GROUP BY b.person_id, s.iwk HAVING count(DISTINCT s.off) = {len(states)} "
-        f"ORDER BY b.person_id, s.iwk"
-    ).df()
+    out = con.sql(
+        f"SELECT m.pk, q.iwk FROM (SELECT b.person_id, s.iwk FROM benefits b JOIN _slots s ON s.wk = b.wk "
+        f"JOIN catalogue c ON c.code = b.code WHERE {' OR '.join(preds)} GROUP BY b.person_id, s.iwk "
+        f"HAVING count(DISTINCT s.off) = {len(states)}) q JOIN _pkmap m USING (person_id) ORDER BY m.pk, q.iwk"
+    ).fetchnumpy()
+    return pd.DataFrame({"pk": out["pk"].astype(np.int64), "iwk": out["iwk"].astype(np.int64)})
 
 
-def _age(birth: pd.Series, at: pd.Series) -> np.ndarray:
-    b = pd.to_datetime(birth)
-    a = pd.to_datetime(at)
-    before = (a.dt.month * 100 + a.dt.day) < (b.dt.month * 100 + b.dt.day)
-    return (a.dt.year - b.dt.year - before.astype(int)).to_numpy()
+def _age(birth, at) -> np.ndarray:
+    """Completed years at dates `at` of persons born on `birth` (datetime64 arrays or series)."""
+    b = pd.DatetimeIndex(np.asarray(birth, dtype="datetime64[s]"))
+    a = pd.DatetimeIndex(np.asarray(at, dtype="datetime64[s]"))
+    before = (a.month * 100 + a.day) < (b.month * 100 + b.day)
+    return np.asarray(a.year - b.year - before.astype(int))
 
 
 def build_populations(regs, participants: ParticipantRule, pool: PoolRule, exclusions: list[Exclusion] = (),
@@ -204,55 +248,67 @@ def build_populations(regs, participants: ParticipantRule, pool: PoolRule, exclu
         raise DesignError(f"pool rule 'participants': expected one of never, not_yet; got '{pool.participants}'")
     panel = panel or regs.panel()
     part, flow = find_participants(regs, participants)
-    persons = regs.con.sql("SELECT person_id, birth_date, municipality FROM persons").df()
+    persons = _persons(regs)
+    birth = persons["birth_date"].to_numpy().astype("datetime64[s]")
+    municipality = persons["municipality"].to_numpy(dtype=object)
+    part["pk"] = _pk(persons, part["person_id"])  # participants are in persons (find_participants checked)
     weeks = np.unique(part["iwk"].to_numpy())
 
-    in_states = _state_pairs(regs, weeks, pool.states)
-    cand = in_states.merge(persons, on="person_id", how="inner")
+    in_states = _state_pairs(regs, weeks, pool.states, _window(participants, weeks) if pool.states else None)
+    if pool.states:
+        # Every later step of this run (and of runs with the same state rule) touches only these persons: copy
+        # their register rows in one go.
+        panel.include(persons["person_id"].to_numpy()[np.union1d(_state_persons(regs, pool.states), part["pk"])])
+    cand = in_states
     flow.append(_pool_row("pool: in the required states in a participant index week", cand))
-    part = part.merge(persons, on="person_id", how="left")
 
     if pool.age is not None:
         lo, hi = pool.age
-        at_c = pd.Series([pool.age_date] * len(cand)) if pool.age_date else pd.Series(calendar.week_mondays(cand["iwk"]))
-        age = _age(cand["birth_date"], at_c)
+        at_c = np.full(len(cand), np.datetime64(pool.age_date, "s")) if pool.age_date else calendar.week_mondays(cand["iwk"])
+        age = _age(birth[cand["pk"].to_numpy()], at_c)
         cand = cand[(age >= lo) & (age <= hi)]
         flow.append(_pool_row(f"pool: aged {lo}-{hi}", cand))
 
     if pool.exclude_municipalities is not None:
         if pool.exclude_municipalities == "participants":
-            excluded = set(part["municipality"].dropna())
+            excluded = set(pd.Series(municipality[part["pk"].to_numpy()]).dropna())
             label = "pool: not living in a participant municipality"
         else:
             excluded = set(pool.exclude_municipalities)
             label = "pool: not living in the excluded municipalities"
-        cand = cand[~cand["municipality"].isin(excluded)]
+        out = pd.Series(municipality).isin(excluded).to_numpy()
+        cand = cand[~out[cand["pk"].to_numpy()]]
         flow.append(_pool_row(label, cand))
 
-    first = part.set_index("person_id")["iwk"]
-    is_part = cand["person_id"].isin(first.index)
+    first = pd.Series(part["iwk"].to_numpy(), index=part["pk"].to_numpy())
+    first_wk = np.full(len(persons), np.iinfo(np.int64).max, dtype=np.int64)
+    first_wk[first.index.to_numpy()] = first.to_numpy()
+    pk_c = cand["pk"].to_numpy()
+    is_part = first_wk[pk_c] < np.iinfo(np.int64).max
     if pool.participants == "never":
         cand = cand[~is_part]
         label = "pool: never a participant"
     else:
-        cand = cand[~is_part | (cand["iwk"] < cand["person_id"].map(first).fillna(np.inf))]
+        cand = cand[cand["iwk"].to_numpy() < first_wk[pk_c]]
         label = "pool: not yet a participant in the week"
     flow.append(_pool_row(label, cand))
 
     if pool.apply_to_participants and (pool.states or pool.age):
         ok = np.ones(len(part), dtype=bool)
         if pool.states:
-            hit = part[["person_id", "iwk"]].merge(in_states.assign(_in=True), on=["person_id", "iwk"], how="left")
+            hit = part[["pk", "iwk"]].merge(in_states.assign(_in=True), on=["pk", "iwk"], how="left")
             ok &= hit["_in"].fillna(False).to_numpy(dtype=bool)
         if pool.age is not None:
-            at_p = pd.Series([pool.age_date] * len(part)) if pool.age_date else pd.Series(part["index_date"])
-            a = _age(part["birth_date"], at_p)
+            at_p = (np.full(len(part), np.datetime64(pool.age_date, "s")) if pool.age_date
+                    else pd.to_datetime(part["index_date"]).to_numpy())
+            a = _age(birth[part["pk"].to_numpy()], at_p)
             ok &= (a >= pool.age[0]) & (a <= pool.age[1])
         part = part[ok]
         flow.append(_flow_row("eligible (same age and state rules as the pool)", part, cand))
 
-    part = part.drop(columns=["birth_date", "municipality"]).reset_index(drop=True)
-    cand = cand.drop(columns=["birth_date", "municipality"]).reset_index(drop=True)
+    part = part.reset_index(drop=True)
+    cand = cand.reset_index(drop=True)
+    cand["person_id"] = persons["person_id"].to_numpy()[cand["pk"].to_numpy()]
     cand["imo"] = calendar.week_months(cand["iwk"])
     cand["index_week"] = calendar.week_labels(cand["iwk"])
 
@@ -267,8 +323,8 @@ def build_populations(regs, participants: ParticipantRule, pool: PoolRule, exclu
         cand = cand[cand["imo"] + horizon <= end]
         flow.append(_flow_row(f"full follow-up of {horizon} months (data end {calendar.month_label(end)})", part, cand))
     cand = cand[cand["iwk"].isin(part["iwk"])]  # weeks without participants left have no use for candidates
-    return Populations(part.reset_index(drop=True), cand[["person_id", "index_week", "iwk", "imo"]].reset_index(drop=True),
-                       _flow_frame(flow))
+    return Populations(part.reset_index(drop=True),
+                       cand[["person_id", "index_week", "iwk", "imo", "pk"]].reset_index(drop=True), _flow_frame(flow))
 
 
 def _flow_frame(rows: list[dict]) -> pd.DataFrame:
@@ -278,10 +334,11 @@ def _flow_frame(rows: list[dict]) -> pd.DataFrame:
 
 def _apply_exclusion(panel, part, cand, ex: Exclusion):
     both = pd.concat([
-        part[["person_id", "iwk", "imo"]].assign(index_date=part["index_date"]),
-        cand[["person_id", "iwk", "imo"]].assign(index_date=calendar.week_mondays(cand["iwk"])),
+        part[["person_id", "pk", "iwk", "imo"]].assign(index_date=pd.to_datetime(part["index_date"]).to_numpy()
+                                                 .astype("datetime64[s]")),
+        cand[["person_id", "pk", "iwk", "imo"]].assign(index_date=calendar.week_mondays(cand["iwk"]).astype("datetime64[s]")),
     ], ignore_index=True)
-    pairs = pd.DataFrame({"person_id": both["person_id"], "index_week": both["iwk"].astype(np.int64),
+    pairs = pd.DataFrame({"person_id": both["person_id"], "_pk": both["pk"], "index_week": both["iwk"].astype(np.int64),
                           "index_month": both["imo"].astype(np.int64), "index_date": both["index_date"]})
     values = panel.covariates(pairs, [ex.covariate])[ex.covariate].to_numpy(dtype=float)
     drop = COMPARISONS[ex.op](values, ex.value)

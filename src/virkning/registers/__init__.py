@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import weakref
+import time
 from pathlib import Path
 
 import duckdb
@@ -114,6 +115,8 @@ class Registers:
         self.catalogue = catalogue
         self.report = report
         self.tables = tuple(report.tables)
+        self.options: LoadOptions | None = None  # set by load()
+        self.load_seconds = 0.0
 
     def panel(self, end_month: str | None = None):
         """The panel over these registers; `end_month` (YYYY-MM) overrides the end of data used for censoring."""
@@ -137,6 +140,7 @@ class Registers:
 
 def load(folder: str | Path, options: LoadOptions | None = None, **kwargs) -> Registers:
     """Validate and open a data folder; raises ContractError listing every broken rule."""
+    started = time.perf_counter()
     options = options or LoadOptions(**kwargs)
     con = connect(options.memory_limit, options.threads)
     report = validate(folder, options, _con=con)
@@ -156,4 +160,7 @@ def load(folder: str | Path, options: LoadOptions | None = None, **kwargs) -> Re
     con.register("_catalogue_df", cat)
     con.execute("CREATE TABLE catalogue AS SELECT * FROM _catalogue_df")
     con.unregister("_catalogue_df")
-    return Registers(Path(folder), con, catalogue, report)
+    regs = Registers(Path(folder), con, catalogue, report)
+    regs.options = options
+    regs.load_seconds = time.perf_counter() - started
+    return regs

@@ -50,6 +50,7 @@ class ProgrammeParams:
     # those the job centre sees as ready for temp work: younger seniors, skilled workers, recent work history,
     # spells of a few months, so participants differ from other unemployed seniors on observables.
     invitations: int = 2
+    invite_share: float = 1.0  # share of eligible seniors the job centres would invite at all (a fixed trait)
     reinvite_weeks: int = 13
     intercept: float = 0.0
     male: float = 0.30
@@ -80,6 +81,7 @@ class ProgrammeParams:
 @dataclass(frozen=True)
 class PopulationParams:
     senior_oversampling: float = 4.5  # weight of cohorts aged 50-65 on 1 January 2019 (see docs)
+    seniors_only: bool = False  # draw only those cohorts (the programme's population at national scale)
     senior_born_from: str = "1953-01-02"
     senior_born_to: str = "1968-12-31"
     male_share: float = 0.5

@@ -77,6 +77,7 @@ class Population:
     job_mult: np.ndarray  # float32 job-finding multiplier (education, origin, sex, region, frailty)
     sep_mult: np.ndarray  # float32 job-loss multiplier
     health: np.ndarray  # float32 førtidspension multiplier
+    invitable: np.ndarray  # bool: the job centre would invite the person to the programme
 
     @property
     def insured(self) -> np.ndarray:
@@ -103,7 +104,7 @@ def draw_population(n: int, rng: np.random.Generator, geo: Geography, tl: Timeli
     s_lo = max(lo, day_number(dt.date.fromisoformat(pp.senior_born_from)))
     s_hi = min(hi, day_number(dt.date.fromisoformat(pp.senior_born_to)))
     span, s_span = hi - lo + 1, max(s_hi - s_lo + 1, 0)
-    p_senior = pp.senior_oversampling * s_span / (span + (pp.senior_oversampling - 1) * s_span)
+    p_senior = 1.0 if pp.seniors_only else pp.senior_oversampling * s_span / (span + (pp.senior_oversampling - 1) * s_span)
     senior = rng.random(n) < p_senior
     other = rng.integers(0, span - s_span, n)  # days outside the senior window, then shifted past it
     other = lo + other + np.where(lo + other >= s_lo, s_span, 0)
@@ -154,6 +155,8 @@ def draw_population(n: int, rng: np.random.Generator, geo: Geography, tl: Timeli
     rar_factor = geo.rar_job_factor[geo.rar_of[municipality]]
     job_mult = (_EDU_JOB[education] * _ORIGIN_JOB[origin] * np.where(male == 1, 1.0, 0.95) * rar_factor * frailty)
     sep_mult = _EDU_SEP[education] * _ORIGIN_SEP[origin] / np.sqrt(frailty)
+    # Drawn last, so that a share of 1 leaves every other draw (and the files) as they were.
+    invitable = rng.random(n) < p.programme.invite_share if p.programme.invite_share < 1 else np.ones(n, dtype=bool)
     return Population(
         n=n,
         birth_day=birth_day,
@@ -169,6 +172,7 @@ def draw_population(n: int, rng: np.random.Generator, geo: Geography, tl: Timeli
         job_mult=job_mult.astype(np.float32),
         sep_mult=sep_mult.astype(np.float32),
         health=health,
+        invitable=invitable,
     )
 
 
