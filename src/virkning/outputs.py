@@ -76,10 +76,13 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
         variants = design.robustness_variants()
         if variants:
             say("main design and robustness variants")
+            t = time.perf_counter()
             rob = robustness(regs, effect_design, variants, progress=lambda s: say(s), keep_main=True)
             ev, rob = rob
+            timings["robustness_variants"] = time.perf_counter() - t - ev.timings["total"]
         else:
             ev, rob = evaluate(regs, effect_design, progress=lambda s: say(s)), None
+        t = time.perf_counter()
         b = bundle(ev, design=design.to_dict(), regs=regs, robustness=rob)
     finally:
         if own:
@@ -88,6 +91,7 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
     published, suppressed = protect(b, design.disclosure_threshold)
     out = Path(out)
     paths = write_results(published, out / "results")
+    timings["results"] = time.perf_counter() - t
     say("report")
     t = time.perf_counter()
     paths["report"] = render_report(published, out, language=design.language)

@@ -160,8 +160,11 @@ def _persons(regs) -> pd.DataFrame:
     return cache["_persons_frame"]
 
 
-def _pk(persons: pd.DataFrame, person_ids) -> np.ndarray:
-    return pd.Index(persons["person_id"].to_numpy()).get_indexer(pd.Index(np.asarray(person_ids, dtype=object)))
+def _pk(regs, person_ids) -> np.ndarray:
+    index = regs.__dict__.get("_persons_index")
+    if index is None:
+        index = regs.__dict__["_persons_index"] = pd.Index(_persons(regs)["person_id"].to_numpy())
+    return index.get_indexer(pd.Index(np.asarray(person_ids, dtype=object)))
 
 
 def _window(rule: ParticipantRule, weeks: np.ndarray) -> np.ndarray:
@@ -251,7 +254,7 @@ def build_populations(regs, participants: ParticipantRule, pool: PoolRule, exclu
     persons = _persons(regs)
     birth = persons["birth_date"].to_numpy().astype("datetime64[s]")
     municipality = persons["municipality"].to_numpy(dtype=object)
-    part["pk"] = _pk(persons, part["person_id"])  # participants are in persons (find_participants checked)
+    part["pk"] = _pk(regs, part["person_id"])  # participants are in persons (find_participants checked)
     weeks = np.unique(part["iwk"].to_numpy())
 
     in_states = _state_pairs(regs, weeks, pool.states, _window(participants, weeks) if pool.states else None)

@@ -145,3 +145,20 @@ def test_participant_outcomes_by_hand():
     assert y[1, 0].tolist() == [0, 1, 1, 1] and y[1, 1].tolist() == [0, 1, 1, 1]
     assert y[1, 2].tolist() == [0, 0, 1, 1]  # week 17 of 2018 has its Thursday in April
     assert not y[2].any()
+
+
+def test_seniors_population_holds_only_the_senior_cohorts(tmp_path):
+    s = generate(tmp_path / "s", persons=SMALL, seed=5, population="seniors")
+    persons = pd.read_parquet(tmp_path / "s" / "persons.parquet")
+    born = pd.to_datetime(persons["birth_date"])
+    assert born.min() >= pd.Timestamp("1953-01-02") and born.max() <= pd.Timestamp("1968-12-31")
+    truth = json.loads((tmp_path / "s" / "truth.json").read_text())
+    assert truth["sampling"]["seniors_only"] and truth["sampling"]["invite_share"] == pytest.approx(0.52)
+    # the same seniors with everyone invitable: about 1 / 0.52 times as many participants
+    params = ModelParams(population=replace(ModelParams().population, seniors_only=True))
+    everyone = run(tmp_path / "e", 20_000, 5, params=params)
+    half = generate(tmp_path / "h", persons=20_000, seed=5, population="seniors")
+    assert everyone.participants > 50
+    assert 0.35 < half.participants / everyone.participants < 0.7
+    with pytest.raises(VirkningError, match="population expected one of national, seniors"):
+        generate(tmp_path / "x", persons=SMALL, population="everyone")

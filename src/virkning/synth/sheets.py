@@ -174,10 +174,8 @@ def _registration(folder: Path, rng: np.random.Generator, projects: list[dict]) 
     att["alternativ_indsats"] = [(MEASURES[int(rng.integers(0, len(MEASURES)))] if (o == "nej" and rng.random() < 0.25)
                                   else None) for o in att["opskrevet"]]
     # invited, did not attend: seniors of the project municipality
-    persons = _read(folder, "persons")[["person_id", "birth_date", "municipality"]]
-    persons["birth_date"] = pd.to_datetime(persons["birth_date"])
-    seniors = persons[(persons["birth_date"] >= "1953-01-02") & (persons["birth_date"] <= "1968-12-31")
-                      & ~persons["person_id"].isin(ids)]
+    seniors = _project_seniors(folder, [str(p["municipality"]) for p in projects])
+    seniors = seniors[~seniors["person_id"].isin(ids)]
     extra = []
     for p in projects:
         unit = p["unit"]
@@ -198,6 +196,22 @@ def _registration(folder: Path, rng: np.random.Generator, projects: list[dict]) 
             "opskrivningsdato", "opfoelgningsdato", "vikarjob_start", "vikar_branche", "alternativ_indsats"]
     sheet = sheet[cols].astype(object)
     return sheet.where(sheet.notna(), None)
+
+
+def _project_seniors(folder: Path, municipalities: list[str]) -> pd.DataFrame:
+    """person_id, municipality of the senior cohorts living in the project municipalities, in person_id order."""
+    for suffix, reader in ((".parquet", "read_parquet"), (".csv", "read_csv_auto")):
+        p = folder / f"persons{suffix}"
+        if p.exists():
+            con = duckdb.connect()
+            con.register("_mun", pd.DataFrame({"municipality": municipalities}))
+            frame = con.execute(
+                f"SELECT person_id, CAST(municipality AS VARCHAR) AS municipality FROM {reader}('{p.as_posix()}') "
+                f"WHERE birth_date BETWEEN DATE '1953-01-02' AND DATE '1968-12-31' "
+                f"AND CAST(municipality AS VARCHAR) IN (SELECT municipality FROM _mun) ORDER BY person_id").df()
+            con.close()
+            return frame
+    raise FileNotFoundError(f"{folder}: no persons.parquet or persons.csv")
 
 
 def _read_employment(folder: Path, ids: list[str]) -> dict[str, list[int]]:

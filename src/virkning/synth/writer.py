@@ -92,9 +92,9 @@ class TableWriter:
         self.schema = SCHEMAS[name]
         self.rows = 0
         if fmt == "parquet":
-            # Dictionary pages only where values repeat; person ids are sorted and compress well as plain.
-            low_cardinality = [f.name for f in self.schema if f.type == pa.string() and f.name != "person_id"]
-            self._w = pq.ParquetWriter(self.path, self.schema, compression="zstd", use_dictionary=low_cardinality)
+            # Dictionary pages for every text column, as pyarrow and pandas write by default: a person's id repeats
+            # on each of its weeks, and readers then hash and compare each id once per page, not once per row.
+            self._w = pq.ParquetWriter(self.path, self.schema, compression="zstd", use_dictionary=True)
         else:
             self._w = pacsv.CSVWriter(self.path, self.schema)
 
