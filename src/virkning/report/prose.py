@@ -217,7 +217,7 @@ class Prose:
                 o = names.get(h.get("outcome"), {"name": h.get("outcome")})
                 title = labels.lower_first(labels.outcome_title(o, self.lang))
                 group = labels.lower_first(labels.subgroup(h.get("subgroup"), self.lang))
-                by_group.setdefault(group, []).append(f"{title}, p = {self.f.pvalue(p)}")
+                by_group.setdefault(group, []).append(f"{title}, p {'' if self.f.pvalue(p).startswith('<') else '= '}{self.f.pvalue(p)}")
         hits = [f"{g} ({'; '.join(items)})" for g, items in by_group.items()]
         if self.da:
             if not hits:
