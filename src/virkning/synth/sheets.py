@@ -124,12 +124,27 @@ def default_monitoring_config() -> dict:
     }
 
 
-def _read(folder: Path, name: str) -> pd.DataFrame:
+def _source(folder: Path, name: str) -> str | None:
+    """The DuckDB table function reading table `name` of the folder (Parquet or CSV), or None if it is absent."""
     for suffix, reader in ((".parquet", "read_parquet"), (".csv", "read_csv_auto")):
         p = folder / f"{name}{suffix}"
         if p.exists():
-            return duckdb.sql(f"SELECT * FROM {reader}('{p.as_posix()}')").df()
-    raise FileNotFoundError(f"{folder}: no {name}.parquet or {name}.csv")
+            return f"{reader}('{p.as_posix()}')"
+    return None
+
+
+def _read(folder: Path, name: str, sql: str = "SELECT * FROM {t}", **frames: pd.DataFrame) -> pd.DataFrame:
+    """`sql` over table `name` (as `{t}`), with `frames` registered under their names."""
+    source = _source(folder, name)
+    if source is None:
+        raise FileNotFoundError(f"{folder}: no {name}.parquet or {name}.csv")
+    con = duckdb.connect()
+    try:
+        for k, v in frames.items():
+            con.register(k, v)
+        return con.execute(sql.format(t=source)).df()
+    finally:
+        con.close()
 
 
 def _as_date(v) -> dt.date:
@@ -200,36 +215,25 @@ def _registration(folder: Path, rng: np.random.Generator, projects: list[dict]) 
 
 def _project_seniors(folder: Path, municipalities: list[str]) -> pd.DataFrame:
     """person_id, municipality of the senior cohorts living in the project municipalities, in person_id order."""
-    for suffix, reader in ((".parquet", "read_parquet"), (".csv", "read_csv_auto")):
-        p = folder / f"persons{suffix}"
-        if p.exists():
-            con = duckdb.connect()
-            con.register("_mun", pd.DataFrame({"municipality": municipalities}))
-            frame = con.execute(
-                f"SELECT person_id, CAST(municipality AS VARCHAR) AS municipality FROM {reader}('{p.as_posix()}') "
-                f"WHERE birth_date BETWEEN DATE '1953-01-02' AND DATE '1968-12-31' "
-                f"AND CAST(municipality AS VARCHAR) IN (SELECT municipality FROM _mun) ORDER BY person_id").df()
-            con.close()
-            return frame
-    raise FileNotFoundError(f"{folder}: no persons.parquet or persons.csv")
+    return _read(folder, "persons",
+                 "SELECT person_id, CAST(municipality AS VARCHAR) AS municipality FROM {t} "
+                 "WHERE birth_date BETWEEN DATE '1953-01-02' AND DATE '1968-12-31' "
+                 "AND CAST(municipality AS VARCHAR) IN (SELECT municipality FROM _mun) ORDER BY person_id",
+                 _mun=pd.DataFrame({"municipality": municipalities}))
 
 
 def _read_employment(folder: Path, ids: list[str]) -> dict[str, list[int]]:
-    for suffix, reader in ((".parquet", "read_parquet"), (".csv", "read_csv_auto")):
-        p = folder / f"employment{suffix}"
-        if p.exists():
-            con = duckdb.connect()
-            con.register("_ids", pd.DataFrame({"person_id": ids}))
-            rows = con.execute(
-                f"SELECT e.person_id, CAST(e.month AS VARCHAR) FROM {reader}('{p.as_posix()}') e "
-                f"JOIN _ids USING (person_id) WHERE e.temp_agency AND e.employment_rate > 0 ORDER BY 1, 2").fetchall()
-            con.close()
-            out: dict[str, list[int]] = {}
-            for pid, month in rows:
-                y, m = int(month[:4]), int(month[5:7])
-                out.setdefault(pid, []).append(y * 12 + m - 1)
-            return out
-    return {}
+    if _source(folder, "employment") is None:
+        return {}
+    rows = _read(folder, "employment",
+                 "SELECT e.person_id, CAST(e.month AS VARCHAR) AS month FROM {t} e "
+                 "JOIN _ids USING (person_id) WHERE e.temp_agency AND e.employment_rate > 0 ORDER BY 1, 2",
+                 _ids=pd.DataFrame({"person_id": ids}))
+    out: dict[str, list[int]] = {}
+    for pid, month in zip(rows["person_id"], rows["month"]):
+        y, m = int(month[:4]), int(month[5:7])
+        out.setdefault(pid, []).append(y * 12 + m - 1)
+    return out
 
 
 def _break(sheet: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, list[dict]]:
