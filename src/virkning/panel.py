@@ -112,6 +112,11 @@ class _Rows:
         self.index = pd.Index(self.ids)
         self.done = np.zeros(len(self.ids), dtype=bool)  # persons whose rows are in _pb, _pe, _px
         self.memo: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # covariate -> (sorted pair keys, values)
+        # the same key for SQL: risk sets found in DuckDB come back as pk, not as ids
+        con.register("_pkmap_df", pd.DataFrame({"person_id": self.ids, "pk": np.arange(len(self.ids), dtype=np.int32)}))
+        con.execute("CREATE OR REPLACE TEMP TABLE _pkmap AS SELECT CAST(person_id AS VARCHAR) AS person_id, "
+                    "CAST(pk AS INTEGER) AS pk FROM _pkmap_df")
+        con.unregister("_pkmap_df")
         for sql in ("CREATE OR REPLACE TEMP TABLE _px AS SELECT CAST(0 AS INTEGER) AS pk, * FROM persons LIMIT 0",
                     "CREATE OR REPLACE TEMP TABLE _pb (pk INTEGER, wk INTEGER, code VARCHAR)",
                     "CREATE OR REPLACE TEMP TABLE _pe (pk INTEGER, mo INTEGER, employment_rate DOUBLE, "
@@ -188,7 +193,7 @@ class Panel:
             idate = pd.to_datetime(pairs["index_date"]).to_numpy().astype("datetime64[D]")
         else:
             idate = calendar.week_mondays(iwk)
-        # `_pk`: person keys a caller already holds (populations carry them; same order as `persons` by id)
+        # `_pk`: keys of `self.rows` a caller already holds (risk sets from `build_populations` carry them)
         pk = (pairs["_pk"].to_numpy().astype(np.int64) if "_pk" in pairs
               else self.rows.keys(pairs["person_id"].astype(str).to_numpy()))
         return {"pk": pk, "iwk": iwk, "imo": imo, "idate": idate}

@@ -148,23 +148,14 @@ def find_participants(regs, rule: ParticipantRule) -> tuple[pd.DataFrame, list[d
 
 
 def _persons(regs) -> pd.DataFrame:
-    """person_id, birth_date, municipality of everyone in person_id order, read once per registers. The row number
-    is the person key `pk` that risk sets carry instead of the id (integers join and count far faster)."""
+    """birth_date and municipality of everyone, row i for person key i (`Panel.rows`: risk sets carry the integer
+    key instead of the id, which joins and counts far faster); read once per registers."""
     cache = regs.__dict__
     if "_persons_frame" not in cache:
-        regs.con.execute("CREATE OR REPLACE TEMP TABLE _pkmap AS SELECT person_id, "
-                         "CAST(row_number() OVER (ORDER BY person_id) - 1 AS INTEGER) AS pk FROM persons")
-        frame = regs.con.sql("SELECT person_id, birth_date, municipality FROM persons ORDER BY person_id").df()
-        frame["person_id"] = frame["person_id"].to_numpy(dtype=object)
-        cache["_persons_frame"] = frame
+        regs.panel().rows  # creates _pkmap
+        cache["_persons_frame"] = regs.con.sql(
+            "SELECT x.birth_date, x.municipality FROM persons x JOIN _pkmap m USING (person_id) ORDER BY m.pk").df()
     return cache["_persons_frame"]
-
-
-def _pk(regs, person_ids) -> np.ndarray:
-    index = regs.__dict__.get("_persons_index")
-    if index is None:
-        index = regs.__dict__["_persons_index"] = pd.Index(_persons(regs)["person_id"].to_numpy())
-    return index.get_indexer(pd.Index(np.asarray(person_ids, dtype=object)))
 
 
 def _window(rule: ParticipantRule, weeks: np.ndarray) -> np.ndarray:
@@ -191,17 +182,13 @@ def _state_pairs(regs, weeks: np.ndarray, states: dict[int, str], compute: np.nd
     if hit is not None:
         weeks = np.union1d(weeks, hit[0])
     result = _state_pairs_query(regs, weeks, states)
-    cache[key] = (weeks, result)
+    cache[key] = (weeks, result, np.unique(result["pk"].to_numpy()))
     return result[result["iwk"].isin(asked)].reset_index(drop=True)
 
 
 def _state_persons(regs, states: dict[int, str]) -> np.ndarray:
     """The persons of every week the state-pair cache holds for this rule (a superset of any one run's pool)."""
-    entry = regs.__dict__["_state_pairs_cache"][repr(sorted(states.items()))]
-    if len(entry) == 2:
-        entry += (np.unique(entry[1]["pk"].to_numpy()),)
-        regs.__dict__["_state_pairs_cache"][repr(sorted(states.items()))] = entry
-    return entry[2]
+    return regs.__dict__["_state_pairs_cache"][repr(sorted(states.items()))][2]
 
 
 def _state_pairs_query(regs, weeks: np.ndarray, states: dict[int, str]) -> pd.DataFrame:
@@ -213,7 +200,7 @@ def _state_pairs_query(regs, weeks: np.ndarray, states: dict[int, str]) -> pd.Da
     from virkning.panel import _selector_sql  # the one translation of states to catalogue predicates
 
     con = regs.con
-    _persons(regs)  # creates _pkmap
+    regs.panel().rows  # creates _pkmap
     if not states:  # no state rule: everyone in persons is a candidate every week
         n = con.execute("SELECT count(*) FROM persons").fetchall()[0][0]
         return pd.DataFrame({"pk": np.repeat(np.arange(n, dtype=np.int64), len(weeks)), "iwk": np.tile(weeks, n)})
@@ -254,14 +241,14 @@ def build_populations(regs, participants: ParticipantRule, pool: PoolRule, exclu
     persons = _persons(regs)
     birth = persons["birth_date"].to_numpy().astype("datetime64[s]")
     municipality = persons["municipality"].to_numpy(dtype=object)
-    part["pk"] = _pk(regs, part["person_id"])  # participants are in persons (find_participants checked)
+    part["pk"] = panel.rows.keys(part["person_id"])  # participants are in persons (find_participants checked)
     weeks = np.unique(part["iwk"].to_numpy())
 
     in_states = _state_pairs(regs, weeks, pool.states, _window(participants, weeks) if pool.states else None)
     if pool.states:
         # Every later step of this run (and of runs with the same state rule) touches only these persons: copy
         # their register rows in one go.
-        panel.include(persons["person_id"].to_numpy()[np.union1d(_state_persons(regs, pool.states), part["pk"])])
+        panel.rows.include(np.union1d(_state_persons(regs, pool.states), part["pk"]))
     cand = in_states
     flow.append(_pool_row("pool: in the required states in a participant index week", cand))
 
@@ -283,9 +270,8 @@ def build_populations(regs, participants: ParticipantRule, pool: PoolRule, exclu
         cand = cand[~out[cand["pk"].to_numpy()]]
         flow.append(_pool_row(label, cand))
 
-    first = pd.Series(part["iwk"].to_numpy(), index=part["pk"].to_numpy())
-    first_wk = np.full(len(persons), np.iinfo(np.int64).max, dtype=np.int64)
-    first_wk[first.index.to_numpy()] = first.to_numpy()
+    first_wk = np.full(len(persons), np.iinfo(np.int64).max, dtype=np.int64)  # a participant's index week
+    first_wk[part["pk"].to_numpy()] = part["iwk"].to_numpy()
     pk_c = cand["pk"].to_numpy()
     is_part = first_wk[pk_c] < np.iinfo(np.int64).max
     if pool.participants == "never":
@@ -311,7 +297,7 @@ def build_populations(regs, participants: ParticipantRule, pool: PoolRule, exclu
 
     part = part.reset_index(drop=True)
     cand = cand.reset_index(drop=True)
-    cand["person_id"] = persons["person_id"].to_numpy()[cand["pk"].to_numpy()]
+    cand["person_id"] = panel.rows.ids[cand["pk"].to_numpy()]
     cand["imo"] = calendar.week_months(cand["iwk"])
     cand["index_week"] = calendar.week_labels(cand["iwk"])
 

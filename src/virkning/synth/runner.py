@@ -36,7 +36,6 @@ POPULATIONS = {
     "seniors": ModelParams(population=PopulationParams(seniors_only=True),
                            programme=ProgrammeParams(invite_share=0.52)),
 }
-SIM_THREADS = 1  # chunks simulated ahead of the writer: with two, both cores are busy already, so more gain nothing
 CHUNK = 1 << 17  # persons simulated together; part of the random design, so changing it changes the data
 VERSION = 1
 
@@ -144,16 +143,16 @@ def run(out, persons, seed, *, start="2015-01-01", end="2019-07-31", fmt="parque
         sim = _simulate_chunk(ctx, pop, geo, schedule, lo, hi, np.random.default_rng(chunk_seeds[ci]))
         return sim | {"lo": lo, "hi": hi, "seconds": time.perf_counter() - t0}
 
-    # The next chunks are simulated on worker threads while this one is summarised and written: numpy and
-    # pyarrow release the GIL, so both cores stay busy. Each chunk has its own random stream and chunks are
-    # written in order, so the files do not depend on the scheduling.
+    # The next chunk is simulated on a worker thread while this one is summarised and written: numpy and
+    # pyarrow release the GIL, so two cores are used (a second worker gains nothing: both are busy already).
+    # Chunks are written in order, so the files do not change.
     try:
-        with ThreadPoolExecutor(max_workers=SIM_THREADS) as pool:
-            pending = [pool.submit(simulate, ci) for ci in range(min(SIM_THREADS, n_chunks))]
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(simulate, 0)
             for ci in range(n_chunks):
-                sim = pending.pop(0).result()
-                if ci + SIM_THREADS < n_chunks:
-                    pending.append(pool.submit(simulate, ci + SIM_THREADS))
+                sim = pending.result()
+                if ci + 1 < n_chunks:
+                    pending = pool.submit(simulate, ci + 1)
                 t1 = time.perf_counter()
                 lo, hi, prog = sim["lo"], sim["hi"], sim["programme"]
                 if prog.participants:
