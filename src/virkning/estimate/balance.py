@@ -48,6 +48,13 @@ def _wvar(x: np.ndarray, w: np.ndarray, binary: np.ndarray) -> np.ndarray:
     return np.where(binary, m * (1.0 - m), v)
 
 
+def _rel_var(x: np.ndarray, w: np.ndarray) -> float:
+    """Reliability-weighted variance of one column (rows with zero weight already left out)."""
+    w = w / w.sum()
+    m = (x * w).sum()
+    return float(((x - m) ** 2 * w).sum() / (1.0 - np.sum(w * w)))
+
+
 def _pooled_sd(x: np.ndarray, treat: np.ndarray, binary: bool) -> float:
     """MatchIt's fallback denominator when the treated SD is zero (proportional contributions)."""
     n = len(x)
@@ -64,61 +71,74 @@ def _pooled_sd(x: np.ndarray, treat: np.ndarray, binary: bool) -> float:
     return float(np.sqrt(np.sum(xc ** 2) / (n - 2)))
 
 
-def _ecdf_stats(x: np.ndarray, treat: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    """Mean and max absolute difference of the groups' weighted eCDFs, evaluated at each distinct value."""
-    o = np.argsort(x, kind="stable")
-    xs = x[o]
-    ts = treat[o]
-    ws = w[o].astype(float)
-    s1 = ws[ts].sum()
-    s0 = ws[~ts].sum()
-    signed = np.where(ts, ws / s1, -ws / s0)
-    cum = np.abs(np.cumsum(signed))
-    last = np.append(xs[1:] != xs[:-1], True)
-    vals = cum[last]
+def _ecdf_stats(order: np.ndarray, last: np.ndarray, treat: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """Mean and max absolute difference of the groups' weighted eCDFs, evaluated at each distinct value of the
+    full sample. `order` sorts the column (stably); `last` marks, in sorted order, the last row of each value."""
+    ts = treat[order]
+    ws = w[order]
+    signed = np.where(ts, ws / ws[ts].sum(), -ws / ws[~ts].sum())
+    vals = np.abs(np.cumsum(signed))[last]
     return float(vals.mean()), float(vals.max())
+
+
+def _wmean(x: np.ndarray, w: np.ndarray) -> float:
+    s = w.sum()
+    return float((x * w).sum() / s) if s > 0 else np.nan
 
 
 def balance_stats(X: np.ndarray, treat: np.ndarray, weights: np.ndarray | None, *,
                   binary: BinaryStat = "std") -> pd.DataFrame:
     """Balance statistics per column of X for one weighting (None = unweighted full sample)."""
-    treat = np.asarray(treat, dtype=bool)
+    return _balance(X, np.asarray(treat, dtype=bool), [weights], binary)[0][0]
+
+
+def _balance(X: np.ndarray, treat: np.ndarray, weightings: list, binary: str) -> tuple[list[pd.DataFrame], np.ndarray]:
+    """`balance_stats` for several weightings of the same sample, column by column: what the weightings share
+    (binary flags, the SMD denominators, each column's sort order for the eCDFs) is computed once, and rows with
+    zero weight, most of the pool after matching, are left out of the weighted sums they add nothing to."""
     n, q = X.shape
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    is_bin = np.all((X == 0) | (X == 1), axis=0)
-    X1, X0 = X[treat], X[~treat]
-    w1, w0 = w[treat], w[~treat]
-    too_small = (np.count_nonzero(w1) < 2) and (np.count_nonzero(w0) < 2)
-    mean_t = (X1 * w1[:, None]).sum(axis=0) / w1.sum() if w1.sum() > 0 else np.full(q, np.nan)
-    mean_c = (X0 * w0[:, None]).sum(axis=0) / w0.sum() if w0.sum() > 0 else np.full(q, np.nan)
-    mdiff = mean_t - mean_c
+    i1_all, i0_all = np.flatnonzero(treat), np.flatnonzero(~treat)
+    is_bin = np.array([bool(np.all((X[:, j] == 0) | (X[:, j] == 1))) for j in range(q)], dtype=bool)
+    X1 = X[i1_all]
     # denominator: treated SD in the full, unweighted sample
     sd_t = np.sqrt(_wvar(X1, np.ones(len(X1)), is_bin)) if len(X1) > 1 else np.full(q, np.nan)
-    smd = np.full(q, np.nan)
-    var_ratio = np.full(q, np.nan)
-    if not too_small:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio_all = _wvar(X1, w1, np.zeros(q, bool)) / _wvar(X0, w0, np.zeros(q, bool))
-    e_mean = np.full(q, np.nan)
-    e_max = np.full(q, np.nan)
-    for j in range(q):
-        if binary == "raw" and is_bin[j]:
-            smd[j] = mdiff[j]
-        elif abs(mdiff[j]) > _SQRT_EPS:
-            if not too_small:
-                sd = sd_t[j]
-                if not np.isfinite(sd) or sd < _SQRT_EPS:
-                    sd = _pooled_sd(X[:, j], treat, bool(is_bin[j]))
-                smd[j] = mdiff[j] / sd
-        else:
-            smd[j] = mdiff[j]
-        if is_bin[j]:
-            e_mean[j] = e_max[j] = abs(mdiff[j])
-        elif not too_small:
-            var_ratio[j] = ratio_all[j] if np.isfinite(ratio_all[j]) else np.nan
-            e_mean[j], e_max[j] = _ecdf_stats(X[:, j], treat, w)
-    return pd.DataFrame({"mean_treated": mean_t, "mean_control": mean_c, "smd": smd, "var_ratio": var_ratio,
-                         "ecdf_mean": e_mean, "ecdf_max": e_max})
+    sorted_cols: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    frames = []
+    for weights in weightings:
+        w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+        too_small = (np.count_nonzero(w[i1_all]) < 2) and (np.count_nonzero(w[i0_all]) < 2)
+        i1, i0 = i1_all[w[i1_all] != 0], i0_all[w[i0_all] != 0]
+        w1, w0 = w[i1], w[i0]
+        stats = {s: np.full(q, np.nan) for s in STATS}
+        for j in range(q):
+            col = X[:, j]
+            x1, x0 = col[i1], col[i0]
+            mean_t, mean_c = _wmean(x1, w1), _wmean(x0, w0)
+            mdiff = mean_t - mean_c
+            stats["mean_treated"][j], stats["mean_control"][j] = mean_t, mean_c
+            if binary == "raw" and is_bin[j]:
+                stats["smd"][j] = mdiff
+            elif abs(mdiff) > _SQRT_EPS:
+                if not too_small:
+                    sd = sd_t[j]
+                    if not np.isfinite(sd) or sd < _SQRT_EPS:
+                        sd = _pooled_sd(col, treat, bool(is_bin[j]))
+                    stats["smd"][j] = mdiff / sd
+            else:
+                stats["smd"][j] = mdiff
+            if is_bin[j]:
+                stats["ecdf_mean"][j] = stats["ecdf_max"][j] = abs(mdiff)
+            elif not too_small:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ratio = _rel_var(x1, w1) / _rel_var(x0, w0)
+                stats["var_ratio"][j] = ratio if np.isfinite(ratio) else np.nan
+                if j not in sorted_cols:
+                    order = np.argsort(col, kind="stable")
+                    xs = col[order]
+                    sorted_cols[j] = (order, np.append(xs[1:] != xs[:-1], True))
+                stats["ecdf_mean"][j], stats["ecdf_max"][j] = _ecdf_stats(*sorted_cols[j], treat, w)
+        frames.append(pd.DataFrame(stats))
+    return frames, is_bin
 
 
 @dataclass(frozen=True)
@@ -160,18 +180,18 @@ def balance_table(data: pd.DataFrame, treat: np.ndarray, weights: np.ndarray, co
     """
     binary = check_choice("binary", binary, BinaryStat)
     treat = np.asarray(treat, dtype=bool)
-    X, terms = design_matrix(data, covariates, drop_first=False)
+    X, terms = design_matrix(data, covariates, drop_first=False, order="F")  # columns contiguous
     names = [t.name for t in terms]
     variables = [t.variable for t in terms]
     levels = [t.level for t in terms]
     if distance is not None:
-        X = np.column_stack([np.asarray(distance, dtype=float), X])
+        Xd = np.empty((X.shape[0], X.shape[1] + 1), order="F")
+        Xd[:, 0], Xd[:, 1:] = np.asarray(distance, dtype=float), X
+        X = Xd
         names = ["distance", *names]
         variables = ["distance", *variables]
         levels = [None, *levels]
-    before = balance_stats(X, treat, None, binary=binary)  # type: ignore[arg-type]
-    after = balance_stats(X, treat, weights, binary=binary)  # type: ignore[arg-type]
-    is_bin = np.all((X == 0) | (X == 1), axis=0)
+    (before, after), is_bin = _balance(X, treat, [None, weights], binary)
     table = pd.DataFrame({"term": names, "variable": variables, "level": pd.Series(levels, dtype=object),
                           "type": np.where(is_bin, "binary", "continuous")})
     for s in STATS:

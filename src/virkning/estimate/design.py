@@ -95,8 +95,9 @@ def numeric_column(series: pd.Series) -> np.ndarray:
 
 
 def design_matrix(data: pd.DataFrame, columns: Sequence[str], *, drop_first: bool,
-                  intercept: bool = False) -> tuple[np.ndarray, list[Term]]:
-    """Dense model matrix (float64, rows x terms) and its terms; categorical columns become level indicators."""
+                  intercept: bool = False, order: str = "C") -> tuple[np.ndarray, list[Term]]:
+    """Dense model matrix (float64, rows x terms) and its terms; categorical columns become level indicators.
+    `order="F"` stores columns contiguously (faster to fill and to read column by column)."""
     n = len(data)
     blocks: list[tuple[Term, object]] = []
     if intercept:
@@ -111,7 +112,7 @@ def design_matrix(data: pd.DataFrame, columns: Sequence[str], *, drop_first: boo
                 blocks.append((Term(col, level), (codes, j)))
         else:
             blocks.append((Term(col), s))
-    X = np.empty((n, len(blocks)), dtype=np.float64)
+    X = np.empty((n, len(blocks)), dtype=np.float64, order=order)
     for k, (term, source) in enumerate(blocks):
         if source is None:
             X[:, k] = 1.0
