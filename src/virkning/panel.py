@@ -227,18 +227,24 @@ class Panel:
         p = self._normalise(pairs)
         key = _pair_keys(p["pk"], p["iwk"], p["imo"], p["idate"])
         memo = self.rows.memo
+        # Covariates computed together share one key array in the memo, so each array is searched (and merged
+        # with new keys) once, not once per covariate.
+        lookups: dict[int, tuple] = {}
         found = {}
         need = np.zeros(len(key), dtype=bool)
         for s in specs:
-            keys, values = memo.get(s.name, (np.zeros(0, np.int64), np.zeros(0)))
-            if len(keys):
-                pos = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
-                hit = (key >= 0) & (keys[pos] == key)
-            else:
-                pos, hit = np.zeros(len(key), dtype=np.int64), np.zeros(len(key), dtype=bool)
+            keys, values = memo.get(s.name, (_NO_KEYS, None))
+            if id(keys) not in lookups:
+                if len(keys):
+                    pos = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+                    hit = (key >= 0) & (keys[pos] == key)
+                else:
+                    pos, hit = np.zeros(len(key), dtype=np.int64), np.zeros(len(key), dtype=bool)
+                lookups[id(keys)] = (keys, pos, hit)
+            _, pos, hit = lookups[id(keys)]
             found[s.name] = (pos, hit, values)
             need |= ~hit
-        result = pd.DataFrame({"person_id": pairs["person_id"].astype(str).to_numpy(), "index_week": pairs["index_week"].to_numpy()})
+        result = pd.DataFrame({"person_id": _text(pairs["person_id"]), "index_week": pairs["index_week"].to_numpy()})
         fresh = None
         if need.any():
             rows = np.flatnonzero(need)
@@ -246,16 +252,20 @@ class Panel:
             k = key[rows]
             ok = np.flatnonzero(k >= 0)
             uk, first = np.unique(k[ok], return_index=True)
+            merged: dict[int, tuple] = {}
             for s in specs:
                 v = fresh[s.name].to_numpy()[ok[first]]
                 keys, values = memo.get(s.name, (None, None))
-                if keys is not None:
-                    new = ~np.isin(uk, keys, assume_unique=True)
-                    uk_s, v = np.concatenate([keys, uk[new]]), _concat(values, v[new])
-                    order = np.argsort(uk_s, kind="stable")
-                    memo[s.name] = (uk_s[order], v[order])
-                else:
+                if keys is None:
                     memo[s.name] = (uk, v)
+                    continue
+                if id(keys) not in merged:
+                    new = ~np.isin(uk, keys, assume_unique=True)
+                    all_keys = np.concatenate([keys, uk[new]])
+                    order = np.argsort(all_keys, kind="stable")
+                    merged[id(keys)] = (keys, new, all_keys[order], order)
+                _, new, sorted_keys, order = merged[id(keys)]
+                memo[s.name] = (sorted_keys, _concat(values, v[new])[order])
         for s in specs:
             pos, hit, values = found[s.name]
             if fresh is None:
@@ -487,6 +497,16 @@ class Panel:
             out[f"status_{m}"] = np.where(obs[:, i], status[:, i], None)
             out[f"benefit_weeks_{m}"] = np.where(obs[:, i], bw[:, i], np.nan)
         return out
+
+
+_NO_KEYS = np.zeros(0, dtype=np.int64)
+
+
+def _text(values: pd.Series):
+    """The column as a pandas string array, without a round trip through Python objects when it is one already."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.array
+    return values.astype(str).array
 
 
 def _common(a: np.dtype, b: np.dtype) -> np.dtype:
