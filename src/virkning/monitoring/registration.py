@@ -149,7 +149,8 @@ def read_sheet(path: str | Path, sheet: str) -> tuple[pd.DataFrame, str]:
     else:
         raise RegistrationError(f"{path}: a registration sheet must be .xlsx or .csv")
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.loc[~frame.apply(lambda r: all(_blank(x) for x in r), axis=1)] if len(frame) else frame
+    if len(frame):
+        frame = frame.loc[[not all(_blank(x) for x in row) for row in frame.to_numpy()]]
     return frame, name
 
 
@@ -183,7 +184,9 @@ def _check_per_citizen(raw: pd.DataFrame, guide: RegistrationGuide, log: _Log) -
         raise RegistrationError(f"sheet '{log.sheet}': the citizen, project or index column is missing", log.frame())
     out_rows = []
     dropped = 0
-    for pos, (_, r) in enumerate(raw.iterrows()):
+    # rows of the frame's array hold the very values iterrows would give, without a Series per row
+    where = {c.name: raw.columns.get_loc(c.name) for c in columns if c.name not in missing_cols}
+    for pos, cells in enumerate(raw.to_numpy()):
         row_no = pos + 2
         rec = {"_row": row_no}
         drop = False
@@ -191,7 +194,7 @@ def _check_per_citizen(raw: pd.DataFrame, guide: RegistrationGuide, log: _Log) -
             if col.name in missing_cols:
                 rec[col.name] = None
                 continue
-            v = r.get(col.name)
+            v = cells[where[col.name]]
             if _blank(v):
                 rec[col.name] = None
                 if col.required or col.name in key:
@@ -209,35 +212,36 @@ def _check_per_citizen(raw: pd.DataFrame, guide: RegistrationGuide, log: _Log) -
             continue
         out_rows.append(rec)
     data = pd.DataFrame(out_rows, columns=["_row", *[c.name for c in columns]])
+    rows = data["_row"].tolist()
     # conditional requirements
     for rule in guide.required_if:
-        for i, r in data.iterrows():
-            cond = r[rule.when]
-            if (cond is True or (cond is not None and cond is not False and not _blank(cond))) and _blank(r[rule.column]):
-                log.add(r["_row"], rule.column, None, f"required when '{rule.when}' is filled/yes", "row kept")
+        for row_no, cond, v in zip(rows, data[rule.when].tolist(), data[rule.column].tolist()):
+            if (cond is True or (cond is not None and cond is not False and not _blank(cond))) and _blank(v):
+                log.add(row_no, rule.column, None, f"required when '{rule.when}' is filled/yes", "row kept")
     # date rules
     for rule in guide.date_rules:
-        for i, r in data.iterrows():
-            a, b = r[rule.column], r[rule.after]
+        for i, row_no, a, b in zip(data.index, rows, data[rule.column].tolist(), data[rule.after].tolist()):
             if a is None or b is None or _blank(a) or _blank(b):
                 continue
             gap = (a - b).days
             if gap < 0 or (rule.strictly and gap == 0):
-                log.add(r["_row"], rule.column, a, f"must be {'after' if rule.strictly else 'on or after'} "
+                log.add(row_no, rule.column, a, f"must be {'after' if rule.strictly else 'on or after'} "
                         f"'{rule.after}' ({b.isoformat()})", "cell ignored")
                 data.at[i, rule.column] = None
             elif rule.within_weeks is not None and gap > rule.within_weeks * 7:
-                log.add(r["_row"], rule.column, a, f"must be within {rule.within_weeks:g} weeks after "
+                log.add(row_no, rule.column, a, f"must be within {rule.within_weeks:g} weeks after "
                         f"'{rule.after}' ({b.isoformat()})", "cell ignored")
                 data.at[i, rule.column] = None
     # one row per citizen and project
     if guide.unique_person and len(data):
         dup = data.duplicated([guide.person_column, guide.unit_column], keep="first")
-        for _, r in data.loc[dup].iterrows():
-            first = data.loc[(data[guide.person_column] == r[guide.person_column])
-                             & (data[guide.unit_column] == r[guide.unit_column]), "_row"].iloc[0]
-            log.add(r["_row"], guide.person_column, r[guide.person_column],
-                    f"citizen registered twice in the same project (first in row {first})", "row dropped")
+        first: dict[tuple, int] = {}
+        for person, unit, row_no, again in zip(data[guide.person_column].tolist(), data[guide.unit_column].tolist(),
+                                               rows, dup.tolist()):
+            first.setdefault((person, unit), row_no)
+            if again:
+                log.add(row_no, guide.person_column, person, "citizen registered twice in the same project "
+                        f"(first in row {first[person, unit]})", "row dropped")
         data = data.loc[~dup]
     data.attrs["dropped"] = dropped + int(len(out_rows) - len(data))
     return data
@@ -252,12 +256,13 @@ def _check_event_log(raw: pd.DataFrame, guide: RegistrationGuide, log: _Log) -> 
         raise RegistrationError(f"sheet '{log.sheet}': the event log lacks columns", log.frame())
     allowed = {e.lower(): e for e in (guide.events or [])}
     rows = []
-    for pos, (_, r) in enumerate(raw.iterrows()):
+    where = {c: raw.columns.get_loc(c) for c in need}
+    for pos, cells in enumerate(raw.to_numpy()):
         row_no = pos + 2
         bad = False
         rec = {"_row": row_no}
         for c in (guide.person_column, guide.unit_column, guide.event_column):
-            v = r.get(c)
+            v = cells[where[c]]
             if _blank(v):
                 log.add(row_no, c, None, "required value is empty", "row dropped")
                 bad = True
@@ -270,7 +275,7 @@ def _check_event_log(raw: pd.DataFrame, guide: RegistrationGuide, log: _Log) -> 
                 bad = True
             else:
                 rec[guide.event_column] = allowed[ev.lower()]
-        d = r.get(guide.date_column)
+        d = cells[where[guide.date_column]]
         if _blank(d):
             log.add(row_no, guide.date_column, None, "required value is empty", "row dropped")
             bad = True
@@ -293,24 +298,28 @@ def _check_event_log(raw: pd.DataFrame, guide: RegistrationGuide, log: _Log) -> 
     if idx not in data.columns:
         data[idx] = None
     no_index = data[idx].isna()
-    for _, r in data.loc[no_index].iterrows():
-        rs = events.loc[(events[keys[0]] == r[keys[0]]) & (events[keys[1]] == r[keys[1]]), "_row"]
-        for row_no in rs:
-            log.add(row_no, guide.event_column, None, f"citizen has no '{idx}' event in this project", "row dropped")
+    if no_index.any():
+        event_rows: dict[tuple, list] = {}
+        for key, row_no in zip(zip(events[keys[0]].tolist(), events[keys[1]].tolist()), events["_row"].tolist()):
+            event_rows.setdefault(key, []).append(row_no)
+        for key in zip(data.loc[no_index, keys[0]].tolist(), data.loc[no_index, keys[1]].tolist()):
+            for row_no in event_rows.get(key, []):
+                log.add(row_no, guide.event_column, None, f"citizen has no '{idx}' event in this project",
+                        "row dropped")
     data = data.loc[~no_index].copy()
     rowmap = wide_row.reset_index()
     data["_row"] = rowmap.loc[data.index, idx].astype(int).to_numpy() if len(data) else []
     for rule in guide.date_rules:
         if rule.column not in data.columns or rule.after not in data.columns:
             continue
-        for i, r in data.iterrows():
-            a, b = r[rule.column], r[rule.after]
+        for i, person, unit, a, b in zip(data.index, data[keys[0]].tolist(), data[keys[1]].tolist(),
+                                         data[rule.column].tolist(), data[rule.after].tolist()):
             if _blank(a) or _blank(b):
                 continue
             gap = (a - b).days
             broken = gap < 0 or (rule.strictly and gap == 0) or (rule.within_weeks is not None and gap > rule.within_weeks * 7)
             if broken:
-                row_no = int(wide_row.loc[(r[keys[0]], r[keys[1]]), rule.column])
+                row_no = int(wide_row.loc[(person, unit), rule.column])
                 words = (f"within {rule.within_weeks:g} weeks after" if gap >= 0 and rule.within_weeks is not None
                          else ("after" if rule.strictly else "on or after"))
                 log.add(row_no, rule.column, a, f"must be {words} '{rule.after}' ({b.isoformat()})", "event ignored")

@@ -88,7 +88,7 @@ def step_frame(config: MonitoringConfig, data: pd.DataFrame) -> pd.DataFrame:
 
 
 def _count(steps: pd.DataFrame, step: str, mo: int, period: str) -> int:
-    m = steps["mo_" + step]
+    m = steps["mo_" + step].to_numpy(dtype=float)  # runs for every unit, step and period: numpy keeps it cheap
     if period == "cumulative":
         return int((m <= mo).sum())
     return int((m == mo).sum())
@@ -186,9 +186,10 @@ def _funnel_table(config: MonitoringConfig, steps: pd.DataFrame, units: list[str
 def _criteria_table(config: MonitoringConfig, steps: pd.DataFrame, units: list[str], mo: int) -> pd.DataFrame:
     rows = []
     n_units = len(units)
+    subs = {TOTAL: steps, **{unit: steps[steps["unit"] == unit] for unit in units}}
     for c in config.success_criteria:
         for unit in ([*units, TOTAL] if c.per == "project" else [TOTAL]):
-            sub = steps if unit == TOTAL else steps[steps["unit"] == unit]
+            sub = subs[unit]
             for period in PERIODS:
                 num = _count(sub, c.numerator, mo, period)
                 den = _count(sub, c.denominator, mo, period) if c.denominator else None
@@ -276,10 +277,17 @@ def _register_results(config: MonitoringConfig, steps: pd.DataFrame, data: pd.Da
     part["follow_date"] = [d + dt.timedelta(weeks=rr.employment_after_weeks) for d in part["index_date"]]
     part["follow_mo"] = [_mo(d) for d in part["follow_date"]]
     part["followed"] = part["follow_mo"] <= min(mo, end_mo)
+    # the register is scanned once: the participants' rows in every month either query below can reach
+    mos = [*part["mo_index"], *part["follow_mo"]]
+    con.register("_mon_ids", part[["person_id"]].drop_duplicates())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _mon_emp AS SELECT * FROM employment "
+                f"WHERE person_id IN (SELECT person_id FROM _mon_ids) "
+                f"AND mo BETWEEN {int(min(mos, default=mo))} AND {int(max([mo, *mos]))}")
+    con.unregister("_mon_ids")
     con.register("_mon_part", part[["person_id", "unit", "follow_mo"]].astype({"follow_mo": "int64"}))
     emp = pd.DataFrame(con.execute(
         "SELECT p.person_id, p.unit, max(CASE WHEN e.employment_rate > 0 THEN 1 ELSE 0 END) AS employed "
-        "FROM _mon_part p LEFT JOIN employment e ON e.person_id = p.person_id AND e.mo = p.follow_mo "
+        "FROM _mon_part p LEFT JOIN _mon_emp e ON e.person_id = p.person_id AND e.mo = p.follow_mo "
         "GROUP BY 1, 2").fetchall(), columns=["person_id", "unit", "employed"])
     con.unregister("_mon_part")
     part = part.merge(emp, on=["person_id", "unit"], how="left")
@@ -315,11 +323,12 @@ def _register_results(config: MonitoringConfig, steps: pd.DataFrame, data: pd.Da
     con.register("_mon_who", who)
     tm = pd.DataFrame(con.execute(
         f"SELECT w.person_id, w.unit, e.mo, e.employment_rate, coalesce(e.hours, e.employment_rate * {rr.full_time_hours}) "
-        f"AS hours, {'w.sheet_industry' if use_sheet else 'e.industry'} AS industry FROM _mon_who w JOIN employment e "
+        f"AS hours, {'w.sheet_industry' if use_sheet else 'e.industry'} AS industry FROM _mon_who w JOIN _mon_emp e "
         f"ON e.person_id = w.person_id AND e.mo >= w.mo_index AND e.mo <= {int(mo)} "
         f"WHERE e.temp_agency AND e.employment_rate > 0").fetchall(),
         columns=["person_id", "unit", "mo", "employment_rate", "hours", "industry"])
     con.unregister("_mon_who")
+    con.execute("DROP TABLE _mon_emp")
     bands = sorted(rr.hours_bands)
 
     def band(h: float) -> str:

@@ -34,18 +34,24 @@ def survey_table(frame: pd.DataFrame, survey: Survey, population: dict | pd.Seri
     pop = pd.Series(population, dtype=float) if population is not None else pd.Series(dtype=float)
     rows = []
     units = sorted(f[survey.unit_column].unique())
-    waves = list(dict.fromkeys(f[survey.wave_column].astype(str)))
+    wave_of = f[survey.wave_column].astype(str)
+    waves = list(dict.fromkeys(wave_of))
+    # answers classified once; each cell below only counts them under its wave and unit mask
+    valid, agrees = {}, {}
+    for item in survey.items:
+        answers = f[item].fillna("").astype(str).str.strip().str.lower()
+        valid[item] = ~answers.isin(missing).to_numpy()
+        agrees[item] = valid[item] & answers.isin(agree).to_numpy()
+    unit_of = f[survey.unit_column]
     for wave in waves:
-        fw = f[f[survey.wave_column].astype(str) == wave]
+        in_wave = (wave_of == wave).to_numpy()
         for unit in [*units, TOTAL]:
-            sub = fw if unit == TOTAL else fw[fw[survey.unit_column] == unit]
-            respondents = int(len(sub))
+            sub = in_wave if unit == TOTAL else in_wave & (unit_of == unit).to_numpy()
+            respondents = int(sub.sum())
             p = float(pop.sum()) if (unit == TOTAL and len(pop)) else (float(pop[unit]) if unit in pop.index else None)
             for item, text in survey.items.items():
-                answers = sub[item].fillna("").astype(str).str.strip().str.lower()
-                valid = answers[~answers.isin(missing)]
-                n = int(len(valid))
-                k = int(valid.isin(agree).sum())
+                n = int((valid[item] & sub).sum())
+                k = int((agrees[item] & sub).sum())
                 rows.append({"survey": survey.name, "wave": wave, "unit": unit, "item": item, "statement": text,
                              "n": n, "agree": k, "share_agree": k / n if n else None, "respondents": respondents,
                              "population": p, "response_rate": respondents / p if p else None})
