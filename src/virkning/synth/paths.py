@@ -3,8 +3,9 @@
 A week's randomness is a fixed block of `N_STREAMS` uniforms per person (`Draws`), so the same person-week
 always sees the same numbers whatever happens elsewhere. That is what lets `programme.py` re-run participants
 without the programme (common random numbers): the untreated path differs from the observed one only through
-the effect. The block is drawn as raw 32-bit words; stream 0 is converted for everyone, the others only for the
-few persons who need them in a week.
+the effect. Stream 0 is needed by everyone every week and comes from the chunk's generator as raw 32-bit words;
+the others are needed by few persons in a week, so they are a counter-based hash of (week key, stream, person)
+computed only for those persons (drawing all ten streams for everyone was a fifth of the simulation's time).
 
 Stream use: 0 exit and competing risk, 1 destination, 2 temp agency, 3 hours (and scheme), 4 industry,
 5 activation on/off, 6 activation type / feriedagpenge, 7 part-time work on/off, 8 and 9 the programme.
@@ -31,22 +32,51 @@ _SCALE = np.float32(2.0**-24)
 class Draws:
     """One week's uniforms for a cohort: `u0` for all, `get(k, idx)` for stream k of persons idx."""
 
-    __slots__ = ("raw", "u0")
+    __slots__ = ("u0", "who", "key")
 
-    def __init__(self, raw: np.ndarray, u0: np.ndarray | None = None):
-        self.raw = raw  # uint32 [N_STREAMS, n]
-        self.u0 = (raw[0] >> 8).astype(np.float32) * _SCALE if u0 is None else u0
+    def __init__(self, u0: np.ndarray, who: np.ndarray | None, key: int):
+        self.u0 = u0  # float32 [n], stream 0
+        self.who = who  # uint64 person numbers in the chunk (None: 0..n-1)
+        self.key = key  # 64-bit key of the week
 
     @classmethod
     def draw(cls, rng: np.random.Generator, n: int) -> "Draws":
-        words = rng.bit_generator.random_raw(N_STREAMS * n // 2 + 1).view(np.uint32)
-        return cls(words[: N_STREAMS * n].reshape(N_STREAMS, n))
+        words = rng.bit_generator.random_raw(n // 2 + 2)
+        u0 = (words.view(np.uint32)[:n] >> 8).astype(np.float32) * _SCALE
+        return cls(u0, None, int(words[-1]))
 
     def get(self, k: int, idx: np.ndarray) -> np.ndarray:
-        return (self.raw[k, idx] >> 8).astype(np.float32) * _SCALE
+        who = idx.astype(np.uint64) if self.who is None else self.who[idx]
+        return _hash_uniform(_mix64(self.key ^ (k * _GOLDEN & _MASK)), who)
 
     def subset(self, idx: np.ndarray) -> "Draws":
-        return Draws(self.raw[:, idx], self.u0[idx])
+        who = idx.astype(np.uint64) if self.who is None else self.who[idx]
+        return Draws(self.u0[idx], who, self.key)
+
+
+# Counter-based uniforms (SplitMix64's increment and finaliser). numpy has no per-element counter-based
+# generator, and a Generator per week and stream would still draw for every person.
+_MASK = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def _mix64(x: int) -> int:
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9 & _MASK
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EB & _MASK
+    return x ^ (x >> 31)
+
+
+def _hash_uniform(base: int, who: np.ndarray) -> np.ndarray:
+    x = who * np.uint64(_GOLDEN)
+    x += np.uint64(base)
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return (x >> np.uint64(40)).astype(np.float32) * _SCALE
+
+
 KONT_SCHEME_JOB = np.array([1.0, 0.35, 1.0, 0.4, 0.6], dtype=np.float32)  # order of codes.KONT_SCHEMES
 KONT_SCHEME_ACTIVATION = np.array([0.02, 0.012, 0.025, 0.015, 0.02], dtype=np.float32)
 NEVER = np.int32(1 << 30)  # week index of an event that never happens
