@@ -336,7 +336,9 @@ def staging_sql(src: Source, spec: TableSpec, wide_pattern: str, relation: str |
         ]
         join = ""
         if src.type("month") not in _DATE_TYPES:
-            join = f" LEFT JOIN _months ON _m_label = trim(CAST({src.col('month')} AS VARCHAR))"
+            typed = src.kind == "parquet" and src.type("month") == "VARCHAR"  # taken as written, as `_text` does
+            key = src.col("month") if typed else f"trim(CAST({src.col('month')} AS VARCHAR))"
+            join = f" LEFT JOIN _months ON _m_label = {key}"
         return f"SELECT {', '.join(cols)}, _row, _file FROM raw_{t}{join}"
     # events
     cols = [pid, f"{_date_expr(src, 'date')} AS date", f"{_text(src, 'event')} AS event"]
