@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse
-import scipy.stats
+import scipy.special
 
 from virkning.errors import DesignError, EstimationError
 from virkning.estimate.options import SEType, check_choice
@@ -182,7 +182,7 @@ def estimate_effects(data: pd.DataFrame, sample: AnalysisSample, outcomes: Seque
     Y_all = np.column_stack([data[o].to_numpy(dtype=np.float64, na_value=np.nan)[sample.rows] for o in outcomes]) \
         if outcomes else np.empty((len(sample.rows), 0))
     rng = np.random.default_rng(seed)
-    z = scipy.stats.norm.ppf(0.5 + level / 2)
+    z = scipy.special.ndtri(0.5 + level / 2)
     nan_mask = np.isnan(Y_all)
     patterns: dict[bytes, list[int]] = {}
     for j in range(Y_all.shape[1]):

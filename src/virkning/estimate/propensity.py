@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import scipy.optimize
-import scipy.stats
+import scipy.special
 
 from virkning.errors import EstimationError
 from virkning.estimate.design import ModelMatrix, Term, check_complete
@@ -57,7 +57,7 @@ class PropensityFit:
         """Coefficient table: estimate, standard error, z value and two-sided p-value per term."""
         z = self.coef / self.se
         return pd.DataFrame({"term": self.terms, "coef": self.coef, "se": self.se, "z": z,
-                             "p_value": 2 * scipy.stats.norm.sf(np.abs(z))})
+                             "p_value": 2 * scipy.special.ndtr(-np.abs(z))})
 
     def to_dict(self) -> dict[str, object]:
         return {"terms": list(self.terms), "coef": self.coef.tolist(), "se": self.se.tolist(),

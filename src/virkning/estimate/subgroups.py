@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import scipy.stats
+import scipy.special
 
 from virkning.errors import EstimationError
 from virkning.estimate.effects import AnalysisSample, estimate_effects
@@ -61,7 +61,7 @@ def subgroup_effects(result, by: str, outcomes: list[str], *, values: pd.Series 
         chi2 = float((prec * (att - pooled) ** 2).sum())
         df = len(g) - 1
         tests.append({"subgroup": by, "outcome": outcome, "chi2": chi2, "df": df,
-                      "p_value": float(scipy.stats.chi2.sf(chi2, df))})
+                      "p_value": float(scipy.special.chdtrc(df, chi2))})
     return effects.sort_values(["outcome", "level"], ignore_index=True), pd.DataFrame(tests)
 
 

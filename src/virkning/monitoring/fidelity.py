@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from virkning.errors import VirkningError
 from virkning.monitoring.config import Fidelity
@@ -59,7 +59,7 @@ def ols(x, y) -> Regression:
     sigma2 = (resid ** 2).sum() / (n - 2)
     se = float(np.sqrt(sigma2 / sxx))
     tval = slope / se if se > 0 else float("inf")
-    p = float(2 * stats.t.sf(abs(tval), n - 2))
+    p = float(2 * special.stdtr(n - 2, -abs(tval)))  # Student t tail
     return Regression(float(slope), float(intercept), float(r2), p, int(n), se)
 
 
