@@ -194,8 +194,9 @@ def _state_persons(regs, states: dict[int, str]) -> np.ndarray:
 def _state_pairs_query(regs, weeks: np.ndarray, states: dict[int, str]) -> pd.DataFrame:
     """(person_id, iwk) for every index week where the person is in each required state at each offset.
 
-    One scan of the benefit weeks: each benefit row is joined to the (index week, offset) slots it falls in, kept if
-    its state is the one required at that offset, and a person-week qualifies when every offset is filled.
+    One scan of the benefit weeks: each benefit row with a code of one of the states is joined to the (index week,
+    offset) slots it falls in, kept if its state is the one required at that offset, and a person-week qualifies
+    when every offset is filled.
     """
     from virkning.panel import _selector_sql  # the one translation of states to catalogue predicates
 
@@ -204,23 +205,34 @@ def _state_pairs_query(regs, weeks: np.ndarray, states: dict[int, str]) -> pd.Da
     if not states:  # no state rule: everyone in persons is a candidate every week
         n = con.execute("SELECT count(*) FROM persons").fetchall()[0][0]
         return pd.DataFrame({"pk": np.repeat(np.arange(n, dtype=np.int64), len(weeks)), "iwk": np.tile(weeks, n)})
-    preds = []
+    codes = {}
     for offset, state in sorted(states.items()):
         canon = canonical_state(state)
         if canon is None:
             raise DesignError(f"pool rule: '{state}' in week {offset} is not a state or group of the DREAM code catalogue")
-        preds.append(f"(s.off = {int(offset)} AND {_selector_sql(canon)})")
+        codes[int(offset)] = [c for (c,) in con.execute(f"SELECT code FROM catalogue c WHERE {_selector_sql(canon)}").fetchall()]
+    if not all(codes.values()):  # a state without codes: nobody is ever in it
+        return pd.DataFrame({"pk": np.zeros(0, dtype=np.int64), "iwk": np.zeros(0, dtype=np.int64)})
+    # The code lists and the week range filter the scan before any join. Person-weeks are unique (a contract
+    # rule), so a person fills each (index week, offset) slot at most once and count(*) counts offsets.
+    any_code = _codes_sql(sorted(set().union(*codes.values())))
+    preds = " OR ".join(f"(s.off = {o} AND b.code IN {_codes_sql(cs)})" for o, cs in codes.items())
+    lo, hi = int(weeks.min()) + min(codes), int(weeks.max()) + max(codes)
     slots = pd.DataFrame([(int(w), int(o), int(w) + int(o)) for w in weeks for o in states], columns=["iwk", "off", "wk"])
     con.register("_slots_df", slots)
     con.execute("CREATE OR REPLACE TEMP TABLE _slots AS SELECT CAST(iwk AS INTEGER) AS iwk, CAST(off AS INTEGER) AS off, "
                 "CAST(wk AS INTEGER) AS wk FROM _slots_df")
     con.unregister("_slots_df")
     out = con.sql(
-        f"SELECT m.pk, q.iwk FROM (SELECT b.person_id, s.iwk FROM benefits b JOIN _slots s ON s.wk = b.wk "
-        f"JOIN catalogue c ON c.code = b.code WHERE {' OR '.join(preds)} GROUP BY b.person_id, s.iwk "
-        f"HAVING count(DISTINCT s.off) = {len(states)}) q JOIN _pkmap m USING (person_id) ORDER BY m.pk, q.iwk"
+        f"SELECT m.pk, q.iwk FROM (SELECT b.person_id, s.iwk FROM (SELECT person_id, wk, code FROM benefits "
+        f"WHERE code IN {any_code} AND wk BETWEEN {lo} AND {hi}) b JOIN _slots s ON s.wk = b.wk WHERE {preds} "
+        f"GROUP BY ALL HAVING count(*) = {len(states)}) q JOIN _pkmap m USING (person_id) ORDER BY m.pk, q.iwk"
     ).fetchnumpy()
     return pd.DataFrame({"pk": out["pk"].astype(np.int64), "iwk": out["iwk"].astype(np.int64)})
+
+
+def _codes_sql(codes: list[str]) -> str:
+    return "(" + ", ".join("'" + c.replace("'", "''") + "'" for c in codes) + ")"
 
 
 def _age(birth, at) -> np.ndarray:
