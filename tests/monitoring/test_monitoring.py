@@ -227,6 +227,9 @@ def test_fidelity_scores_hand_computed():
     assert r.slope == pytest.approx(fit.params["score"]) and r.intercept == pytest.approx(fit.params["const"])
     assert r.r2 == pytest.approx(fit.rsquared) and r.p_value == pytest.approx(fit.pvalues["score"])
     assert f.scatter_svg().startswith("<svg")
+    again = fidelity_scores(staff_survey(), fid_cfg(), outcome={"U1": 0.5, "U2": 0.2, "U3": 0.4},
+                            sizes={"U1": 20_000, "U2": 40_000, "U3": 60_000})
+    assert again.scatter_svg() == f.scatter_svg()  # same element ids on every render: status pages are reproducible
 
 
 def test_ols_against_statsmodels_random():

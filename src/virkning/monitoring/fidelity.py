@@ -161,13 +161,12 @@ class FidelityReport:
         if key in self._svg:
             return self._svg[key]
         import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
 
         d = self.regression_data
         r = self.regression
-        fig, ax = plt.subplots(figsize=(6, 4))
+        fig = Figure(figsize=(6, 4))  # no pyplot: no global figure state
+        ax = fig.subplots()
         ax.scatter(d["score"], d["outcome"], color="#1f5f8b", s=24)
         xs = np.linspace(1, 5, 50)
         ax.plot(xs, r.intercept + r.slope * xs, color="#c0392b", lw=1.5)
@@ -178,8 +177,8 @@ class FidelityReport:
         ax.set_title(eq, fontsize=9)
         ax.grid(alpha=0.3)
         buf = io.StringIO()
-        fig.savefig(buf, format="svg", bbox_inches="tight")
-        plt.close(fig)
+        with matplotlib.rc_context({"svg.hashsalt": "virkning-status"}):  # element ids the same on every run
+            fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
         import re
 
         svg = re.sub(r"<metadata>.*?</metadata>", "", buf.getvalue(), flags=re.S)
