@@ -126,6 +126,24 @@ def _keep(data: pd.DataFrame, keep: pd.Series, pops: Populations, step: str) -> 
     return data, pops.with_step(step, int(is_t.sum()), int(pool["person_id"].nunique()), int(len(pool)))
 
 
+def _exact_cells(panel, pairs: pd.DataFrame, keys: pd.DataFrame, pops: Populations, exact) -> tuple:
+    """Pairs with their exact variables, less the candidates in exact cells (index week x exact variables) without
+    participants: those can never be matched, and left in they would distort the propensity model (a region
+    without participants separates perfectly). They are counted in the flow. Reading the exact variables first
+    means the other covariates are computed only for candidates that can be matched."""
+    data = pairs[["person_id", "index_week", "index_month", "treat", "unit"]].reset_index(drop=True)
+    if exact:
+        data = pd.concat([data, _categorical(panel.covariates(keys, list(exact)), exact)
+                          .drop(columns=["person_id", "index_week"])], axis=1)
+    cell = data.groupby(["index_week", *exact], sort=False, dropna=False).ngroup()
+    useful = (cell.isin(set(cell[data["treat"] == 1]))).to_numpy()
+    if not useful.all():
+        data, pops = _keep(data, pd.Series(useful), pops, "pool: in an exact cell (index week, "
+                           + ", ".join(exact or ["-"]) + ") with participants")
+        keys = keys[useful].reset_index(drop=True)
+    return data, keys, pops
+
+
 def _categorical(X: pd.DataFrame, names) -> pd.DataFrame:
     """Text covariates as object columns with missing values as their own level (a person without a known
     education is compared as such, not dropped)."""
@@ -168,26 +186,20 @@ def evaluate(regs, design: EffectDesign, *, progress: Callable[[str], None] | No
     t = time.perf_counter()
     sub_covs = [s.covariate for s in design.subgroups]
     names = list(dict.fromkeys([*design.covariates, *design.exact, *sub_covs]))
-    data = pairs[["person_id", "index_week", "index_month", "treat", "unit"]].reset_index(drop=True)
-
-    # Candidates in an exact cell (index week x exact variables) without participants can never be matched; they
-    # are dropped before the propensity model, which they would otherwise distort (a region without participants
-    # separates perfectly), and counted in the flow. The exact variables are read first, so the other covariates
-    # are computed only for candidates that can be matched.
-    if design.exact:
-        data = pd.concat([data, _categorical(panel.covariates(keys, list(design.exact)), design.exact)
-                          .drop(columns=["person_id", "index_week"])], axis=1)
-    exact = ["index_week", *design.exact]
-    cell = data.groupby(exact, sort=False, dropna=False).ngroup()
-    useful = (cell.isin(set(cell[data["treat"] == 1]))).to_numpy()
-    if not useful.all():
-        data, pops = _keep(data, pd.Series(useful), pops, "pool: in an exact cell (index week, "
-                           + ", ".join(design.exact or ["-"]) + ") with participants")
-        keys = keys[useful].reset_index(drop=True)
+    # Runs with the same populations and exact variables (robustness variants changing covariates or options)
+    # share the candidates in exact cells and every covariate column already read for them.
+    cells_key = repr(("cells", pop_key, tuple(design.exact)))
+    if cells_key not in cache:
+        cache[cells_key] = _exact_cells(panel, pairs, keys, pops, design.exact) + ({},)
+    data, keys, pops, columns = cache[cells_key]
+    data = data.copy()
     rest = [n for n in names if n not in design.exact]
+    missing = [n for n in rest if n not in columns]
+    if missing:
+        X = _categorical(panel.covariates(keys, missing), missing)
+        columns.update({n: X[n] for n in missing})
     if rest:
-        X = _categorical(panel.covariates(keys, rest), rest)
-        data = pd.concat([data, X.drop(columns=["person_id", "index_week"])], axis=1)
+        data = pd.concat([data, pd.DataFrame({n: columns[n] for n in rest})], axis=1)
     timings["covariates"] = time.perf_counter() - t
 
     # A level of a categorical covariate that no participant has (e.g. a small origin group in a subset of projects)
@@ -206,7 +218,7 @@ def evaluate(regs, design: EffectDesign, *, progress: Callable[[str], None] | No
 
     say("matching")
     t = time.perf_counter()
-    m = match(data, treatment="treat", covariates=list(design.covariates), exact=exact,
+    m = match(data, treatment="treat", covariates=list(design.covariates), exact=["index_week", *design.exact],
               ratio=design.ratio, replace=design.replace, caliper=design.caliper, distance=design.distance,
               cluster="person_id")
     timings["matching"] = time.perf_counter() - t
