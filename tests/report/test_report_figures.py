@@ -31,6 +31,19 @@ def test_null_points_are_not_drawn():
     assert list(top.lines[0].get_xdata()) == [0, 1, 2, 3, 4]
 
 
+def test_tick_labels_keep_the_decimals_the_spacing_needs():
+    # shares up to 4 % are ticked every 0.5: labels must read 0,5 and 1,5, not repeat 0 %, 1 %, 2 %
+    rs = [{"month": m, "treated_mean": 0.005 * m, "control_mean": 0.006 * m, "att": -0.001 * m, "ci_low": -0.003 * m,
+           "ci_high": 0.001 * m, "at_risk_treated": 100, "at_risk_control": 100} for m in range(1, 8)]
+    fig = build(rs)
+    fig.canvas.draw()
+    for ax in fig.axes[:2]:
+        labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+        assert len(labels) == len(set(labels)) >= 3, labels
+    top = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert "0,5 %" in top or "1,0 %" in top, top
+
+
 def test_at_risk_rows_and_count_marks(tmp_path):
     rs = rows(3)
     rs[2]["at_risk_control"] = None

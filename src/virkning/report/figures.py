@@ -66,6 +66,17 @@ class SavedFigure:
     inline: str  # SVG markup for the HTML (namespaces stripped, ids prefixed, counts marked)
 
 
+def _ticks(axis, fmt: Formatter, suffix: str = "") -> FuncFormatter:
+    """Tick labels with as few decimals as the tick spacing needs: a 0-4 % axis ticked every 0.5 reads 0,5 and
+    1,5, not 0 and 2 twice."""
+    def label(v, _):
+        locs = [float(x) for x in axis.get_majorticklocs()]
+        decimals = next((d for d in range(3) if all(abs(x * 10**d - round(x * 10**d)) < 1e-6 for x in locs)), 3)
+        return fmt.number(v, decimals) + suffix
+
+    return FuncFormatter(label)
+
+
 def _nan(x) -> float:
     return math.nan if missing(x) else float(x)
 
@@ -231,11 +242,10 @@ def effect_figure(rows: list[dict], *, share: bool, origin: bool, fmt: Formatter
     ax1 = fig.add_subplot(gs[0])
     ax2 = fig.add_subplot(gs[1], sharex=ax1)
     ax3 = fig.add_subplot(gs[2], sharex=ax1)
-    tick = (lambda v, _: fmt.number(v, 0) + (" %" if fmt.da else "%")) if share else (lambda v, _: fmt.number(v, 0))
     ax1.plot(months, tm, marker="o", ms=5, lw=2, color=PARTICIPANTS, label=t["participants"])
     ax1.plot(months, cm, marker="s", ms=4.5, lw=2, color=CONTROLS, ls="--", label=t["controls"])
     ax1.set_ylabel(t["share_axis"] if share else t["weeks_axis"])
-    ax1.yaxis.set_major_formatter(FuncFormatter(tick))
+    ax1.yaxis.set_major_formatter(_ticks(ax1.yaxis, fmt, (" %" if fmt.da else "%") if share else ""))
     ax1.set_ylim(bottom=0)
     ax1.grid(axis="y", color=GRID, lw=0.6)
     ax1.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2, borderaxespad=0.2)
@@ -245,7 +255,7 @@ def effect_figure(rows: list[dict], *, share: bool, origin: bool, fmt: Formatter
     ax2.plot(months, att, marker="o", ms=4.5, lw=2, color=PARTICIPANTS, label=t["difference"])
     ax2.axhline(0, color="#333333", lw=0.9)
     ax2.set_ylabel(t["diff_axis"] if share else t["diff_weeks_axis"])
-    ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, 0)))
+    ax2.yaxis.set_major_formatter(_ticks(ax2.yaxis, fmt))
     ax2.grid(axis="y", color=GRID, lw=0.6)
     ax2.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2, borderaxespad=0.2)
     ax2.set_xlabel(t["months_after"])
@@ -316,7 +326,7 @@ def forest_figure(panels: list[dict], labels: list[tuple[str, bool]], fmt: Forma
         ax.spines["left"].set_visible(False)
         ax.set_title(textwrap.fill(p["title"], 34), fontsize=9.5, fontweight="bold", loc="left")
         ax.set_xlabel(t["diff_axis"] if p["share"] else t["diff_weeks_axis"], fontsize=8.5)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, 0)))
+        ax.xaxis.set_major_formatter(_ticks(ax.xaxis, fmt))
         ax.grid(axis="x", color=GRID, lw=0.5)
     return fig
 
