@@ -39,15 +39,6 @@ def ess(w: np.ndarray) -> float:
     return float(np.sum(w) ** 2 / s2) if s2 > 0 else 0.0
 
 
-def _wvar(x: np.ndarray, w: np.ndarray, binary: np.ndarray) -> np.ndarray:
-    """Weighted variance per column: p(1-p) for binary columns, reliability-weighted otherwise."""
-    keep = w != 0
-    x, w = x[keep], w[keep] / w.sum()
-    m = (x * w[:, None]).sum(axis=0)
-    v = ((x - m) ** 2 * w[:, None]).sum(axis=0) / (1.0 - np.sum(w * w))
-    return np.where(binary, m * (1.0 - m), v)
-
-
 def _rel_var(x: np.ndarray, w: np.ndarray) -> float:
     """Reliability-weighted variance of one column (rows with zero weight already left out)."""
     w = w / w.sum()
@@ -99,9 +90,12 @@ def _balance(X: np.ndarray, treat: np.ndarray, weightings: list, binary: str) ->
     n, q = X.shape
     i1_all, i0_all = np.flatnonzero(treat), np.flatnonzero(~treat)
     is_bin = np.array([bool(np.all((X[:, j] == 0) | (X[:, j] == 1))) for j in range(q)], dtype=bool)
-    X1 = X[i1_all]
-    # denominator: treated SD in the full, unweighted sample
-    sd_t = np.sqrt(_wvar(X1, np.ones(len(X1)), is_bin)) if len(X1) > 1 else np.full(q, np.nan)
+    # denominator: treated SD in the full, unweighted sample (p(1 - p) for binary columns)
+    sd_t = np.full(q, np.nan)
+    if len(i1_all) > 1:
+        for j in range(q):
+            x1 = X[i1_all, j]
+            sd_t[j] = np.sqrt(x1.mean() * (1 - x1.mean()) if is_bin[j] else _rel_var(x1, np.ones(len(x1))))
     sorted_cols: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     frames = []
     for weights in weightings:
