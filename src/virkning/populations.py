@@ -20,6 +20,7 @@ import pandas as pd
 from virkning.errors import DesignError
 from virkning.registers import calendar
 from virkning.registers.catalogue import canonical_state
+from virkning.registers.readers import sql_in
 
 COMPARISONS = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal, "==": np.equal, "!=": np.not_equal}
 
@@ -215,8 +216,8 @@ def _state_pairs_query(regs, weeks: np.ndarray, states: dict[int, str]) -> pd.Da
         return pd.DataFrame({"pk": np.zeros(0, dtype=np.int64), "iwk": np.zeros(0, dtype=np.int64)})
     # The code lists and the week range filter the scan before any join. Person-weeks are unique (a contract
     # rule), so a person fills each (index week, offset) slot at most once and count(*) counts offsets.
-    any_code = _codes_sql(sorted(set().union(*codes.values())))
-    preds = " OR ".join(f"(s.off = {o} AND b.code IN {_codes_sql(cs)})" for o, cs in codes.items())
+    any_code = sql_in(sorted(set().union(*codes.values())))
+    preds = " OR ".join(f"(s.off = {o} AND b.code IN {sql_in(cs)})" for o, cs in codes.items())
     lo, hi = int(weeks.min()) + min(codes), int(weeks.max()) + max(codes)
     slots = pd.DataFrame([(int(w), int(o), int(w) + int(o)) for w in weeks for o in states], columns=["iwk", "off", "wk"])
     con.register("_slots_df", slots)
@@ -229,10 +230,6 @@ def _state_pairs_query(regs, weeks: np.ndarray, states: dict[int, str]) -> pd.Da
         f"GROUP BY ALL HAVING count(*) = {len(states)}) q JOIN _pkmap m USING (person_id) ORDER BY m.pk, q.iwk"
     ).fetchnumpy()
     return pd.DataFrame({"pk": out["pk"].astype(np.int64), "iwk": out["iwk"].astype(np.int64)})
-
-
-def _codes_sql(codes: list[str]) -> str:
-    return "(" + ", ".join("'" + c.replace("'", "''") + "'" for c in codes) + ")"
 
 
 def _age(birth, at) -> np.ndarray:

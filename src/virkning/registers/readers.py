@@ -56,6 +56,11 @@ def find_files(folder: Path, table: str) -> tuple[str, tuple[Path, ...]] | None:
     return found[0] if found else None
 
 
+def sql_in(values) -> str:
+    """Text values as an SQL list for IN: ('a', 'b')."""
+    return "(" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + ")"
+
+
 def _sql_list(paths: tuple[Path, ...]) -> str:
     return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
 

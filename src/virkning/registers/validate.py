@@ -17,11 +17,7 @@ from virkning.errors import Problem
 from virkning.registers import calendar
 from virkning.registers.catalogue import Catalogue
 from virkning.registers.contract import EDUCATIONS, ORIGINS, SEXES, TABLES, TableSpec
-from virkning.registers.readers import Source, staging_sql
-
-
-def _in(values) -> str:
-    return "(" + ", ".join("'" + v + "'" for v in values) + ")"
+from virkning.registers.readers import Source, sql_in, staging_sql
 
 
 # (column, rule shown to the user, SQL that is true for a row breaking it)
@@ -31,12 +27,12 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
         ("birth_date", "is missing", "NOT _has_birth_date"),
         ("birth_date", "is not a date (expected YYYY-MM-DD)", "_has_birth_date AND birth_date IS NULL"),
         ("birth_date", "lies in the future", "birth_date > current_date"),
-        ("sex", f"must be one of {', '.join(SEXES)}", f"sex IS NULL OR sex NOT IN {_in(SEXES)}"),
+        ("sex", f"must be one of {', '.join(SEXES)}", f"sex IS NULL OR sex NOT IN {sql_in(SEXES)}"),
         ("municipality", "must be a 3-digit municipality code",
          r"municipality IS NULL OR NOT regexp_full_match(municipality, '\d{3}')"),
-        ("origin", f"must be one of {', '.join(ORIGINS)} (or empty)", f"origin IS NOT NULL AND origin NOT IN {_in(ORIGINS)}"),
+        ("origin", f"must be one of {', '.join(ORIGINS)} (or empty)", f"origin IS NOT NULL AND origin NOT IN {sql_in(ORIGINS)}"),
         ("education", f"must be one of {', '.join(EDUCATIONS)} (or empty)",
-         f"education IS NOT NULL AND education NOT IN {_in(EDUCATIONS)}"),
+         f"education IS NOT NULL AND education NOT IN {sql_in(EDUCATIONS)}"),
     ],
     "benefits": [
         ("person_id", "is missing", "person_id IS NULL"),
