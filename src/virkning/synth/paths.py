@@ -1,6 +1,6 @@
 """The weekly multi-state model: one vectorised step moves every person of a cohort one week on.
 
-A week's randomness is a fixed block of `N_STREAMS` uniforms per person (`Draws`), so the same person-week
+A week's randomness is a fixed set of ten uniform streams per person (`Draws`), so the same person-week
 always sees the same numbers whatever happens elsewhere. That is what lets `programme.py` re-run participants
 without the programme (common random numbers): the untreated path differs from the observed one only through
 the effect. Stream 0 is needed by everyone every week and comes from the chunk's generator as raw 32-bit words;
@@ -25,7 +25,6 @@ from virkning.synth.params import (
 from virkning.synth.people import Population, industry_row
 from virkning.synth.timeline import Timeline
 
-N_STREAMS = 10
 _SCALE = np.float32(2.0**-24)
 
 
@@ -46,33 +45,38 @@ class Draws:
         return cls(u0, None, int(words[-1]))
 
     def get(self, k: int, idx: np.ndarray) -> np.ndarray:
-        who = idx.astype(np.uint64) if self.who is None else self.who[idx]
-        return _hash_uniform(_mix64(self.key ^ (k * _GOLDEN & _MASK)), who)
+        return _hash_uniform(_mix64(self.key ^ (k * _GOLDEN & _MASK)), self._persons(idx))
 
     def subset(self, idx: np.ndarray) -> "Draws":
-        who = idx.astype(np.uint64) if self.who is None else self.who[idx]
-        return Draws(self.u0[idx], who, self.key)
+        return Draws(self.u0[idx], self._persons(idx), self.key)
+
+    def _persons(self, idx: np.ndarray) -> np.ndarray:
+        return idx.astype(np.uint64) if self.who is None else self.who[idx]
 
 
 # Counter-based uniforms (SplitMix64's increment and finaliser). numpy has no per-element counter-based
 # generator, and a Generator per week and stream would still draw for every person.
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
+_MIX1, _MIX2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 
 
 def _mix64(x: int) -> int:
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9 & _MASK
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EB & _MASK
+    """The finaliser on one Python integer (a week's key per stream)."""
+    x = (x ^ (x >> 30)) * _MIX1 & _MASK
+    x = (x ^ (x >> 27)) * _MIX2 & _MASK
     return x ^ (x >> 31)
 
 
 def _hash_uniform(base: int, who: np.ndarray) -> np.ndarray:
+    """The finaliser on the persons' counters, in place on uint64 arrays (they wrap as the integers above are
+    masked); the top 24 bits make the uniform."""
     x = who * np.uint64(_GOLDEN)
     x += np.uint64(base)
     x ^= x >> np.uint64(30)
-    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x *= np.uint64(_MIX1)
     x ^= x >> np.uint64(27)
-    x *= np.uint64(0x94D049BB133111EB)
+    x *= np.uint64(_MIX2)
     x ^= x >> np.uint64(31)
     return (x >> np.uint64(40)).astype(np.float32) * _SCALE
 
