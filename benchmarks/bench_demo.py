@@ -13,6 +13,7 @@ the registers a stage costs, which carries over between machines better than sec
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import shutil
 import tempfile
@@ -77,8 +78,6 @@ def main() -> None:
             tables = regs.report.tables
         finally:
             regs.close()
-        import json
-
         steps = json.loads(Path(paths["manifest"]).read_text())["timings_seconds"]
         flow = Path(paths["flow"]).read_text(encoding="utf-8").splitlines()
     finally:
