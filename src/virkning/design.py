@@ -51,6 +51,7 @@ from virkning.populations import COMPARISONS, Exclusion, ParticipantRule, PoolRu
 from virkning.registers.catalogue import COLUMNS as CATALOGUE_COLUMNS
 from virkning.registers.catalogue import GROUPS, MONTHLY_STATUSES, STATES, canonical_state
 from virkning.registers.contract import DEFAULT_WIDE_PATTERN, LoadOptions
+from virkning.defaults import DISCLOSURE_THRESHOLD
 
 __all__ = [
     "Design",
@@ -458,7 +459,7 @@ class DesignSpec(_Section):
     robustness: dict[Text, Any] = {}  # each variant is checked against the design it changes, in parse_design
     success_criteria: list[SuccessCriterionSpec] = []
     monitoring: dict[str, Any] | None = None  # checked by virkning.monitoring.MonitoringConfig in parse_design
-    disclosure_threshold: Whole3 = 5
+    disclosure_threshold: Whole3 = DISCLOSURE_THRESHOLD
     seed: Whole0 = 2018
 
     @field_validator("exclusions", "subgroups", "success_criteria", mode="before")

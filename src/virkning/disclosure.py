@@ -24,8 +24,8 @@ import re
 from pathlib import Path
 
 import pandas as pd
+from virkning.defaults import DISCLOSURE_THRESHOLD as DEFAULT_THRESHOLD
 
-DEFAULT_THRESHOLD = 5
 COUNT_KEYS = ("participants", "pool_persons", "pool_pairs", "n_treated", "n_control", "at_risk_treated",
               "at_risk_control", "persons", "n", "rows", "weeks")
 

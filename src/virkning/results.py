@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from virkning.registers import calendar
+from virkning.defaults import SMD_THRESHOLD
 
 BUNDLE_VERSION = 1
 
@@ -83,7 +84,7 @@ def bundle(ev, *, design: dict, regs=None, robustness: pd.DataFrame | None = Non
         "population_comparison": _records(comparison),
         "balance": _records(bframe),
         "balance_summary": {"n_terms": int(len(bframe) - int((bframe["term"] == "distance").sum())),
-                            "n_imbalanced": int(bal.n_imbalanced), "threshold": 0.1},
+                            "n_imbalanced": int(bal.n_imbalanced), "threshold": SMD_THRESHOLD},
         "sample_sizes": {row: {col: _plain(sizes.loc[row, col]) for col in sizes.columns} for row in sizes.index},
         "matching": _plain({k: v for k, v in m.info.to_dict().items() if k != "seconds"}),  # timings: manifest only
         "propensity": _records(m.propensity.summary().reset_index()) if m.propensity is not None else [],

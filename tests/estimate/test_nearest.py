@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import virkning
-from virkning.estimate.design import ModelMatrix
+from virkning.estimate.model_matrix import ModelMatrix
 from virkning.estimate.nearest import (REASON_CALIPER, REASON_NO_CONTROLS, REASON_USED_UP, matchit_subclass,
                                        matchit_weights, nn_vector, processing_order, stable_argsort)
 

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from virkning.estimate.design import design_matrix
+from virkning.estimate.model_matrix import design_matrix
 from virkning.estimate.options import BinaryStat, check_choice
+from virkning.defaults import SMD_THRESHOLD
 
 _SQRT_EPS = float(np.sqrt(np.finfo(float).eps))
 STATS = ("mean_treated", "mean_control", "smd", "var_ratio", "ecdf_mean", "ecdf_max")
@@ -166,7 +167,7 @@ class BalanceTable:
 
 
 def balance_table(data: pd.DataFrame, treat: np.ndarray, weights: np.ndarray, covariates: Sequence[str], *,
-                  distance: np.ndarray | None = None, binary: str = "std", threshold: float = 0.1) -> BalanceTable:
+                  distance: np.ndarray | None = None, binary: str = "std", threshold: float = SMD_THRESHOLD) -> BalanceTable:
     """Balance of ``covariates`` (all levels of categorical ones) before and after weighting by ``weights``.
 
     ``weights`` covers every row of ``data`` (0 = not in the matched sample). ``distance``, if given, is

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from virkning.errors import DesignError, EstimationError
-from virkning.estimate.design import check_complete, exact_cells, mahalanobis_coordinates
+from virkning.estimate.model_matrix import check_complete, exact_cells, mahalanobis_coordinates
 from virkning.estimate.nearest import (matchit_subclass, matchit_weights, nn_mahalanobis, nn_vector,
                                        processing_order)
 from virkning.estimate.options import MatchingWarning, make_match_config

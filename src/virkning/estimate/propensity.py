@@ -27,7 +27,7 @@ import scipy.optimize
 import scipy.special
 
 from virkning.errors import EstimationError
-from virkning.estimate.design import ModelMatrix, Term, check_complete
+from virkning.estimate.model_matrix import ModelMatrix, Term, check_complete
 from virkning.estimate.options import PropensityWarning
 
 _EPS = np.finfo(float).eps

@@ -25,6 +25,7 @@ from virkning.estimate.effects import AnalysisSample, EffectEstimate, estimate_e
 from virkning.estimate.nearest import REASON_LABELS
 from virkning.estimate.options import MatchConfig
 from virkning.estimate.propensity import PropensityFit
+from virkning.defaults import SMD_THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ class MatchResult:
         }
         return pd.DataFrame(rows, index=["Control", "Treated"]).T.astype(float)
 
-    def balance_table(self, *, binary: str = "std", threshold: float = 0.1) -> BalanceTable:
+    def balance_table(self, *, binary: str = "std", threshold: float = SMD_THRESHOLD) -> BalanceTable:
         """Balance of the covariates, exact variables and mahvars before and after matching."""
         c = self.config
         cols = list(dict.fromkeys([*c.covariates, *c.exact, *c.mahvars]))
@@ -175,10 +176,10 @@ class MatchResult:
 
     @property
     def balance(self) -> BalanceTable:
-        """Balance table with MatchIt's conventions and the 0.1 SMD threshold."""
+        """Balance table with MatchIt's conventions and the SMD threshold of virkning.defaults."""
         return self.balance_table()
 
-    def summary(self, *, binary: str = "std", threshold: float = 0.1) -> MatchSummary:
+    def summary(self, *, binary: str = "std", threshold: float = SMD_THRESHOLD) -> MatchSummary:
         return MatchSummary(sample_sizes=self.sample_sizes(), balance=self.balance_table(binary=binary,
                             threshold=threshold), info=self.info)
 

@@ -23,6 +23,7 @@ from virkning.disclosure import small
 from virkning.errors import VirkningError
 from virkning.monitoring.config import MonitoringConfig
 from virkning.monitoring.registration import Registration
+from virkning.defaults import DISCLOSURE_THRESHOLD
 
 TOTAL = "I alt"
 PERIODS = ("cumulative", "month")
@@ -140,7 +141,7 @@ class StatusReport:
     registration: dict = field(default_factory=dict)  # rows read/kept, violations by rule
     fidelity: object | None = None  # FidelityReport, attached by run_monitor
     surveys: pd.DataFrame | None = None
-    threshold: int = 5
+    threshold: int = DISCLOSURE_THRESHOLD
     labels: dict = field(default_factory=dict)
 
     def to_frames(self) -> dict[str, pd.DataFrame]:

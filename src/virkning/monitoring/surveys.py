@@ -11,6 +11,7 @@ import pandas as pd
 from virkning.disclosure import small
 from virkning.errors import VirkningError
 from virkning.monitoring.config import Survey
+from virkning.defaults import DISCLOSURE_THRESHOLD
 
 TOTAL = "I alt"
 
@@ -20,7 +21,7 @@ class SurveyError(VirkningError):
 
 
 def survey_table(frame: pd.DataFrame, survey: Survey, population: dict | pd.Series | None = None,
-                 threshold: int = 5) -> pd.DataFrame:
+                 threshold: int = DISCLOSURE_THRESHOLD) -> pd.DataFrame:
     """One row per project (and `I alt`), wave and statement: n answers, agree, share_agree, respondents,
     population, response_rate."""
     need = [survey.unit_column, survey.wave_column, *survey.items]

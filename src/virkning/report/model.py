@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from virkning.report.formatting import missing
 from virkning.report.labels import canonical
+from virkning.defaults import DISCLOSURE_THRESHOLD, SMD_THRESHOLD
 
-DEFAULT_THRESHOLD = 5
 MANY_LEVELS = 12  # categorical variables with more levels are summarised in the main tables
 
 
@@ -29,11 +29,11 @@ class ReportData:
         t = self.design.get("disclosure_threshold")
         if t is None:
             t = (self.b.get("disclosure") or {}).get("threshold")
-        return int(t) if t is not None else DEFAULT_THRESHOLD
+        return int(t) if t is not None else DISCLOSURE_THRESHOLD
 
     @property
     def smd_threshold(self) -> float:
-        return float((self.b.get("balance_summary") or {}).get("threshold") or 0.1)
+        return float((self.b.get("balance_summary") or {}).get("threshold") or SMD_THRESHOLD)
 
     @property
     def synthetic(self) -> bool:

@@ -1,0 +1,14 @@
+"""Defaults declared once: every module that needs one of these numbers imports it from here.
+
+DISCLOSURE_THRESHOLD: the smallest number of persons a published number may rest on (Statistics Denmark's rule
+of at least 5 units per cell); a design file may raise it, never lower it below 3.
+SMD_THRESHOLD: an absolute standardised mean difference above this marks a covariate as imbalanced (the common
+rule of thumb, also cobalt's default `m.threshold` in practice).
+"""
+
+DISCLOSURE_THRESHOLD = 5
+MIN_DISCLOSURE_THRESHOLD = 3
+SMD_THRESHOLD = 0.1
+SEED = 2018
+N_BOOT = 499
+HORIZON_MONTHS = 7
