@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from virkning.defaults import DISCLOSURE_THRESHOLD, MIN_DISCLOSURE_THRESHOLD
+from virkning.defaults import DISCLOSURE_THRESHOLD
 
 TRUE_WORDS = ("ja", "j", "yes", "y", "true", "sand", "1", "x")
 FALSE_WORDS = ("nej", "n", "no", "false", "falsk", "0")
@@ -239,7 +239,7 @@ class MonitoringConfig(_Strict):
     register_results: RegisterResults = Field(default_factory=RegisterResults)
     fidelity: Fidelity | None = None
     surveys: list[Survey] = Field(default_factory=list)
-    disclosure_threshold: int = Field(default=DISCLOSURE_THRESHOLD, ge=MIN_DISCLOSURE_THRESHOLD)
+    disclosure_threshold: int = Field(default=DISCLOSURE_THRESHOLD, ge=1)
 
     def step(self, name: str) -> FunnelStep:
         for s in self.funnel:
