@@ -164,7 +164,7 @@ def test_memoised_covariates_equal_a_fresh_computation(tmp_path):
     panel = regs.panel()
     panel.covariates(first, names[:4])
     got = panel.covariates(second, names)
-    assert len(regs.panel().rows.memo["age"][0]) > len(first.drop_duplicates()) - 1  # the memo is shared
+    assert len(regs.store.memo["age"][0]) > len(first.drop_duplicates()) - 1  # the memo is shared
     again = panel.covariates(second, names[::-1])  # all memoised now
     regs.close()
     fresh = load(folder)

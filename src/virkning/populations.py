@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from virkning.errors import DesignError
 from virkning.registers import calendar
-from virkning.registers.catalogue import canonical_state
-from virkning.registers.readers import sql_in
+from virkning.registers.catalogue import GROUPS, MONTHLY_STATUSES, STATES, canonical_state
+
+if TYPE_CHECKING:
+    from virkning.panel import Panel
+    from virkning.registers import Registers
 
 COMPARISONS = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal, "==": np.equal, "!=": np.not_equal}
 
@@ -111,31 +115,16 @@ def _pool_row(step: str, pool: pd.DataFrame) -> dict:
     return {"step": step, "participants": None, "pool_persons": _persons_in(pool), "pool_pairs": int(len(pool))}
 
 
-def find_participants(regs, rule: ParticipantRule) -> tuple[pd.DataFrame, list[dict]]:
+def find_participants(regs: "Registers", rule: ParticipantRule, panel: "Panel | None" = None
+                      ) -> tuple[pd.DataFrame, list[dict]]:
     """First event per person in the window. Returns participants and flow rows (registered, found in registers)."""
     if "events" not in regs.tables:
         raise DesignError("participants are defined by events, but the data folder has no events table")
-    con = regs.con
-    where, params = ["event = ?"], [rule.event]
-    if rule.start:
-        where.append("date >= ?")
-        params.append(rule.start)
-    if rule.end:
-        where.append("date <= ?")
-        params.append(rule.end)
-    if rule.units:
-        where.append("unit IN (" + ", ".join("?" for _ in rule.units) + ")")
-        params.extend(rule.units)
-    ev = con.execute(
-        f"SELECT person_id, min(date) AS index_date, arg_min(unit, date) AS unit, "
-        f"bool_or(EXISTS (SELECT 1 FROM persons x WHERE x.person_id = e.person_id)) AS found "
-        f"FROM events e WHERE {' AND '.join(where)} GROUP BY person_id ORDER BY person_id",
-        params,
-    ).df()
+    panel = panel or regs.panel()
+    ev = panel.first_events(rule.event, rule.start, rule.end, rule.units)
     if ev.empty:
-        n_event = con.execute("SELECT count(*) FROM events WHERE event = ?", [rule.event]).fetchall()[0][0]
-        hint = "" if n_event else f"; no event is called '{rule.event}' (events: " + ", ".join(
-            r[0] for r in con.execute("SELECT DISTINCT event FROM events ORDER BY 1 LIMIT 10").fetchall()) + ")"
+        hint = "" if panel.event_count(rule.event) else (
+            f"; no event is called '{rule.event}' (events: " + ", ".join(panel.event_names()) + ")")
         raise DesignError(f"participants: no '{rule.event}' events in the window{hint}")
     flow = [{"step": "registered (event in window)", "participants": int(len(ev)), "pool_persons": None, "pool_pairs": None}]
     ev = ev[ev["found"]].drop(columns="found").reset_index(drop=True)
@@ -148,17 +137,6 @@ def find_participants(regs, rule: ParticipantRule) -> tuple[pd.DataFrame, list[d
     return ev[["person_id", "index_date", "index_week", "iwk", "imo", "unit"]], flow
 
 
-def _persons(regs) -> pd.DataFrame:
-    """birth_date and municipality of everyone, row i for person key i (`Panel.rows`: risk sets carry the integer
-    key instead of the id, which joins and counts far faster); read once per registers."""
-    cache = regs.__dict__
-    if "_persons_frame" not in cache:
-        regs.panel().rows  # creates _pkmap
-        cache["_persons_frame"] = regs.con.sql(
-            "SELECT x.birth_date, x.municipality FROM persons x JOIN _pkmap m USING (person_id) ORDER BY m.pk").df()
-    return cache["_persons_frame"]
-
-
 def _window(rule: ParticipantRule, weeks: np.ndarray) -> np.ndarray:
     """Every week of the participant window (or of the span of index weeks when the window is open): state pairs
     for all of them cost about as much as for the index weeks alone, and serve later runs with other events."""
@@ -167,104 +145,40 @@ def _window(rule: ParticipantRule, weeks: np.ndarray) -> np.ndarray:
     return np.arange(min(lo, int(weeks.min())), max(hi, int(weeks.max())) + 1, dtype=np.int64)
 
 
-def _state_pairs(regs, weeks: np.ndarray, states: dict[int, str], compute: np.ndarray | None = None) -> pd.DataFrame:
-    """Cached per registers and state rule: a later call for some of the same weeks filters the earlier result
-    (robustness variants narrowing participants or pool ask the same question again). `compute` names the weeks
-    to compute if the cache cannot answer (a superset of `weeks`)."""
-    cache = regs.__dict__.setdefault("_state_pairs_cache", {})
-    key = repr(sorted(states.items()))
-    weeks = np.unique(np.asarray(weeks, dtype=np.int64))
-    hit = cache.get(key)
-    if hit is not None and np.isin(weeks, hit[0]).all():
-        return hit[1][hit[1]["iwk"].isin(weeks)].reset_index(drop=True)
-    asked = weeks
-    if compute is not None:
-        weeks = np.union1d(weeks, compute)
-    if hit is not None:
-        weeks = np.union1d(weeks, hit[0])
-    result = _state_pairs_query(regs, weeks, states)
-    cache[key] = (weeks, result, np.unique(result["pk"].to_numpy()))
-    return result[result["iwk"].isin(asked)].reset_index(drop=True)
-
-
-def _state_persons(regs, states: dict[int, str]) -> np.ndarray:
-    """The persons of every week the state-pair cache holds for this rule (a superset of any one run's pool)."""
-    return regs.__dict__["_state_pairs_cache"][repr(sorted(states.items()))][2]
-
-
-def _state_pairs_query(regs, weeks: np.ndarray, states: dict[int, str]) -> pd.DataFrame:
-    """(person_id, iwk) for every index week where the person is in each required state at each offset.
-
-    One scan of the benefit weeks: each benefit row with a code of one of the states is joined to the (index week,
-    offset) slots it falls in, kept if its state is the one required at that offset, and a person-week qualifies
-    when every offset is filled.
-    """
-    from virkning.panel import _selector_sql  # the one translation of states to catalogue predicates
-
-    con = regs.con
-    regs.panel().rows  # creates _pkmap
-    if not states:  # no state rule: everyone in persons is a candidate every week
-        n = con.execute("SELECT count(*) FROM persons").fetchall()[0][0]
-        return pd.DataFrame({"pk": np.repeat(np.arange(n, dtype=np.int64), len(weeks)), "iwk": np.tile(weeks, n)})
-    codes = {}
+def _check_states(states: dict[int, str]) -> None:
     for offset, state in sorted(states.items()):
         canon = canonical_state(state)
-        if canon is None:
-            raise DesignError(f"pool rule: '{state}' in week {offset} is not a state or group of the DREAM code catalogue")
-        codes[int(offset)] = [c for (c,) in con.execute(f"SELECT code FROM catalogue c WHERE {_selector_sql(canon)}").fetchall()]
-    if not all(codes.values()):  # a state without codes: nobody is ever in it
-        return pd.DataFrame({"pk": np.zeros(0, dtype=np.int64), "iwk": np.zeros(0, dtype=np.int64)})
-    # The code lists and the week range filter the scan before any join. Person-weeks are unique (a contract
-    # rule), so a person fills each (index week, offset) slot at most once and count(*) counts offsets.
-    any_code = sql_in(sorted(set().union(*codes.values())))
-    preds = " OR ".join(f"(s.off = {o} AND b.code IN {sql_in(cs)})" for o, cs in codes.items())
-    lo, hi = int(weeks.min()) + min(codes), int(weeks.max()) + max(codes)
-    slots = pd.DataFrame([(int(w), int(o), int(w) + int(o)) for w in weeks for o in states], columns=["iwk", "off", "wk"])
-    con.register("_slots_df", slots)
-    con.execute("CREATE OR REPLACE TEMP TABLE _slots AS SELECT CAST(iwk AS INTEGER) AS iwk, CAST(off AS INTEGER) AS off, "
-                "CAST(wk AS INTEGER) AS wk FROM _slots_df")
-    con.unregister("_slots_df")
-    out = con.sql(
-        f"SELECT m.pk, q.iwk FROM (SELECT b.person_id, s.iwk FROM (SELECT person_id, wk, code FROM benefits "
-        f"WHERE code IN {any_code} AND wk BETWEEN {lo} AND {hi}) b JOIN _slots s ON s.wk = b.wk WHERE {preds} "
-        f"GROUP BY ALL HAVING count(*) = {len(states)}) q JOIN _pkmap m USING (person_id) ORDER BY m.pk, q.iwk"
-    ).fetchnumpy()
-    return pd.DataFrame({"pk": out["pk"].astype(np.int64), "iwk": out["iwk"].astype(np.int64)})
+        if canon is None or canon in MONTHLY_STATUSES:
+            raise DesignError(f"pool rule: '{state}' in week {offset} is not a state or group of the DREAM code "
+                              f"catalogue; expected one of {', '.join((*STATES, *GROUPS))}")
 
 
-def _age(birth, at) -> np.ndarray:
-    """Completed years at dates `at` of persons born on `birth` (datetime64 arrays or series)."""
-    b = pd.DatetimeIndex(np.asarray(birth, dtype="datetime64[s]"))
-    a = pd.DatetimeIndex(np.asarray(at, dtype="datetime64[s]"))
-    before = (a.month * 100 + a.day) < (b.month * 100 + b.day)
-    return np.asarray(a.year - b.year - before.astype(int))
-
-
-def build_populations(regs, participants: ParticipantRule, pool: PoolRule, exclusions: list[Exclusion] = (),
-                      *, panel=None, horizon: int | None = None, full_followup: bool = False) -> Populations:
+def build_populations(regs: "Registers", participants: ParticipantRule, pool: PoolRule,
+                      exclusions: list[Exclusion] = (), *, panel: "Panel | None" = None, horizon: int | None = None,
+                      full_followup: bool = False) -> Populations:
     """Participants and risk-set pool with the flow table; exclusions are applied to both groups alike."""
     if pool.participants not in ("never", "not_yet"):
         raise DesignError(f"pool rule 'participants': expected one of never, not_yet; got '{pool.participants}'")
     panel = panel or regs.panel()
-    part, flow = find_participants(regs, participants)
-    persons = _persons(regs)
-    birth = persons["birth_date"].to_numpy().astype("datetime64[s]")
+    _check_states(pool.states)
+    part, flow = find_participants(regs, participants, panel)
+    persons = panel.persons()
     municipality = persons["municipality"].to_numpy(dtype=object)
-    part["pk"] = panel.rows.keys(part["person_id"])  # participants are in persons (find_participants checked)
+    part["pk"] = panel.keys(part["person_id"])  # participants are in persons (find_participants checked)
     weeks = np.unique(part["iwk"].to_numpy())
 
-    in_states = _state_pairs(regs, weeks, pool.states, _window(participants, weeks) if pool.states else None)
+    in_states = panel.state_pairs(weeks, pool.states, _window(participants, weeks) if pool.states else None)
     if pool.states:
         # Every later step of this run (and of runs with the same state rule) touches only these persons: copy
         # their register rows in one go.
-        panel.rows.include(np.union1d(_state_persons(regs, pool.states), part["pk"]))
+        panel.store.include(np.union1d(panel.state_persons(pool.states), part["pk"]))
     cand = in_states
     flow.append(_pool_row("pool: in the required states in a participant index week", cand))
 
     if pool.age is not None:
         lo, hi = pool.age
-        at_c = np.full(len(cand), np.datetime64(pool.age_date, "s")) if pool.age_date else calendar.week_mondays(cand["iwk"])
-        age = _age(birth[cand["pk"].to_numpy()], at_c)
+        at_c = np.datetime64(pool.age_date, "D") if pool.age_date else calendar.week_mondays(cand["iwk"])
+        age = panel.ages(cand["pk"].to_numpy(), at_c)
         cand = cand[(age >= lo) & (age <= hi)]
         flow.append(_pool_row(f"pool: aged {lo}-{hi}", cand))
 
@@ -297,16 +211,16 @@ def build_populations(regs, participants: ParticipantRule, pool: PoolRule, exclu
             hit = part[["pk", "iwk"]].merge(in_states.assign(_in=True), on=["pk", "iwk"], how="left")
             ok &= hit["_in"].fillna(False).to_numpy(dtype=bool)
         if pool.age is not None:
-            at_p = (np.full(len(part), np.datetime64(pool.age_date, "s")) if pool.age_date
+            at_p = (np.datetime64(pool.age_date, "D") if pool.age_date
                     else pd.to_datetime(part["index_date"]).to_numpy())
-            a = _age(birth[part["pk"].to_numpy()], at_p)
+            a = panel.ages(part["pk"].to_numpy(), at_p)
             ok &= (a >= pool.age[0]) & (a <= pool.age[1])
         part = part[ok]
         flow.append(_flow_row("eligible (same age and state rules as the pool)", part, cand))
 
     part = part.reset_index(drop=True)
     cand = cand.reset_index(drop=True)
-    cand["person_id"] = panel.rows.ids[cand["pk"].to_numpy()]
+    cand["person_id"] = panel.ids[cand["pk"].to_numpy()]
     cand["imo"] = calendar.week_months(cand["iwk"])
     cand["index_week"] = calendar.week_labels(cand["iwk"])
 

@@ -9,7 +9,7 @@ from virkning.registers import LoadOptions, load, validate
 
 def _weeks(folder, **kw):
     regs = load(folder, **kw)
-    out = regs.con.sql("SELECT person_id, wk, code FROM benefits ORDER BY person_id, wk").df()
+    out = regs.engine.frame("SELECT person_id, wk, code FROM benefits ORDER BY person_id, wk")
     regs.close()
     return out
 

@@ -18,7 +18,7 @@ def test_sas_persons_and_wide_benefits(tmp_path):
     pd.DataFrame({"person_id": ["A"], "month": ["2018-01"], "employment_rate": [0.5]}).to_csv(folder / "employment.csv", index=False)
     regs = load(folder)
     assert regs.report.tables["benefits"].layout == "wide"
-    weeks = regs.con.sql("SELECT person_id, wk, code FROM benefits ORDER BY person_id, wk").df()
+    weeks = regs.engine.frame("SELECT person_id, wk, code FROM benefits ORDER BY person_id, wk")
     assert weeks.groupby("person_id")["code"].apply(list).to_dict() == {
         "A": ["111", "111", "213", "890"], "B": ["111", "111", "999"], "C": ["130", "130", "130"],
     }

@@ -15,6 +15,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,9 @@ from virkning.disclosure import small
 from virkning.errors import VirkningError
 from virkning.monitoring.config import MonitoringConfig
 from virkning.monitoring.registration import Registration
+
+if TYPE_CHECKING:
+    from virkning.registers import Registers
 from virkning.defaults import DISCLOSURE_THRESHOLD
 
 TOTAL = "I alt"
@@ -258,39 +262,25 @@ def _protect_criteria(c: pd.DataFrame, t: int) -> pd.DataFrame:
     return pd.DataFrame(recs, columns=p.columns).astype({"numerator": "Float64", "denominator": "Float64"})
 
 
-_END_MONTH: dict[int, int] = {}
-
-
-def _end_month(regs) -> int:
-    key = id(regs)
-    if key not in _END_MONTH:
-        _END_MONTH[key] = int(regs.panel().end_month())
-    return _END_MONTH[key]
-
-
 # ---- register-based results -------------------------------------------------------------------------------------
 
-def _register_results(config: MonitoringConfig, steps: pd.DataFrame, data: pd.DataFrame, regs, mo: int, t: int):
+def _register_results(config: MonitoringConfig, steps: pd.DataFrame, data: pd.DataFrame, regs: "Registers", mo: int,
+                      t: int):
     rr = config.register_results
-    con = regs.con
-    end_mo = _end_month(regs) if hasattr(regs, "panel") else mo
+    panel = regs.panel()
+    end_mo = panel.end_month()
     part = steps[steps["mo_index"] <= mo][["person_id", "unit", "index_date", "mo_index"]].copy()
     part["follow_date"] = [d + dt.timedelta(weeks=rr.employment_after_weeks) for d in part["index_date"]]
     part["follow_mo"] = [_mo(d) for d in part["follow_date"]]
     part["followed"] = part["follow_mo"] <= min(mo, end_mo)
-    # the register is scanned once: the participants' rows in every month either query below can reach
+    # the register is read once: the participants' rows in every month either result below can reach
     mos = [*part["mo_index"], *part["follow_mo"]]
-    con.register("_mon_ids", part[["person_id"]].drop_duplicates())
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _mon_emp AS SELECT * FROM employment "
-                f"WHERE person_id IN (SELECT person_id FROM _mon_ids) "
-                f"AND mo BETWEEN {int(min(mos, default=mo))} AND {int(max([mo, *mos]))}")
-    con.unregister("_mon_ids")
-    con.register("_mon_part", part[["person_id", "unit", "follow_mo"]].astype({"follow_mo": "int64"}))
-    emp = pd.DataFrame(con.execute(
-        "SELECT p.person_id, p.unit, max(CASE WHEN e.employment_rate > 0 THEN 1 ELSE 0 END) AS employed "
-        "FROM _mon_part p LEFT JOIN _mon_emp e ON e.person_id = p.person_id AND e.mo = p.follow_mo "
-        "GROUP BY 1, 2").fetchall(), columns=["person_id", "unit", "employed"])
-    con.unregister("_mon_part")
+    emp_rows = panel.employment_rows(part["person_id"], int(min(mos, default=mo)), int(max([mo, *mos])))
+    at_follow = part[["person_id", "unit", "follow_mo"]].astype({"follow_mo": "int64"}).merge(
+        emp_rows[["person_id", "mo", "employment_rate"]], left_on=["person_id", "follow_mo"],
+        right_on=["person_id", "mo"], how="left")
+    at_follow["employed"] = (at_follow["employment_rate"] > 0).astype(int)
+    emp = at_follow.groupby(["person_id", "unit"], as_index=False)["employed"].max()
     part = part.merge(emp, on=["person_id", "unit"], how="left")
     part["employed"] = part["employed"].fillna(0).astype(int)
     rows = []
@@ -321,15 +311,15 @@ def _register_results(config: MonitoringConfig, steps: pd.DataFrame, data: pd.Da
         who["sheet_industry"] = None
     who["sheet_industry"] = who["sheet_industry"].astype(object).where(who["sheet_industry"].notna(), None)
     who["mo_index"] = who["mo_index"].astype("int64")
-    con.register("_mon_who", who)
-    tm = pd.DataFrame(con.execute(
-        f"SELECT w.person_id, w.unit, e.mo, e.employment_rate, coalesce(e.hours, e.employment_rate * {rr.full_time_hours}) "
-        f"AS hours, {'w.sheet_industry' if use_sheet else 'e.industry'} AS industry FROM _mon_who w JOIN _mon_emp e "
-        f"ON e.person_id = w.person_id AND e.mo >= w.mo_index AND e.mo <= {int(mo)} "
-        f"WHERE e.temp_agency AND e.employment_rate > 0").fetchall(),
-        columns=["person_id", "unit", "mo", "employment_rate", "hours", "industry"])
-    con.unregister("_mon_who")
-    con.execute("DROP TABLE _mon_emp")
+    temp = emp_rows[emp_rows["temp_agency"].fillna(False).astype(bool) & (emp_rows["employment_rate"] > 0)
+                    & (emp_rows["mo"] <= int(mo))]
+    tm = who.merge(temp, on="person_id", how="inner")
+    tm = tm[tm["mo"] >= tm["mo_index"]]
+    tm = pd.DataFrame({
+        "person_id": tm["person_id"].to_numpy(), "unit": tm["unit"].to_numpy(), "mo": tm["mo"].to_numpy(),
+        "employment_rate": tm["employment_rate"].to_numpy(),
+        "hours": tm["hours"].fillna(tm["employment_rate"] * rr.full_time_hours).to_numpy(),
+        "industry": (tm["sheet_industry"] if use_sheet else tm["industry"]).to_numpy()})
     bands = sorted(rr.hours_bands)
 
     def band(h: float) -> str:

@@ -4,25 +4,23 @@
     report = virkning.registers.validate("data/")  # never raises for bad data; report.ok, report.problems
     panel = regs.panel()                            # states, covariates, outcomes (virkning.panel)
 
-The data folder is only read. DuckDB works in memory and spills to a private temporary folder.
+The data folder is only read. SQL runs on an `Engine` (DuckDB in memory, spilling to a private temporary folder);
+every statement is built in this package (`readers`, `validate`, `queries`).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-import weakref
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import pandas as pd
 
 from virkning.errors import ContractError, Problem
 from virkning.registers import readers
 from virkning.registers.catalogue import Catalogue, load_catalogue
 from virkning.registers.contract import TABLES, LoadOptions
+from virkning.registers.engine import Engine, quote
 from virkning.registers.validate import (
     ValidationReport,
     create_staging,
@@ -31,26 +29,22 @@ from virkning.registers.validate import (
     summarise,
 )
 
-__all__ = ["Registers", "load", "validate", "connect", "LoadOptions", "ValidationReport", "load_catalogue"]
+if TYPE_CHECKING:
+    from virkning.panel import Panel
+    from virkning.panel.store import Store
+
+__all__ = ["Registers", "load", "validate", "open_engine", "Engine", "LoadOptions", "ValidationReport",
+           "load_catalogue"]
 
 
-def connect(memory_limit: str | None = None, threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection that spills to its own temporary folder (removed when closed)."""
-    con = duckdb.connect(":memory:")
-    tmp = tempfile.mkdtemp(prefix="virkning-duckdb-")
-    weakref.finalize(con, shutil.rmtree, tmp, True)
-    con.execute(f"SET temp_directory = '{tmp}'")
-    limit = memory_limit or os.environ.get("VIRKNING_MEMORY_LIMIT")
-    if limit:
-        con.execute(f"SET memory_limit = '{limit}'")
-    n = threads or os.environ.get("VIRKNING_THREADS")
-    if n:
-        con.execute(f"SET threads = {int(n)}")
-    readers.install_macros(con)
-    return con
+def open_engine(memory_limit: str | None = None, threads: int | None = None) -> Engine:
+    """An engine with the calendar lookups the register SQL joins."""
+    engine = Engine(memory_limit, threads)
+    readers.install_calendar(engine)
+    return engine
 
 
-def _open(folder: Path, options: LoadOptions, con: duckdb.DuckDBPyConnection) -> tuple[dict, list[Problem]]:
+def _open(folder: Path, options: LoadOptions, engine: Engine) -> tuple[dict, list[Problem]]:
     if not folder.is_dir():
         raise ContractError([Problem(str(folder), None, "is not a folder; give the folder that holds persons, benefits, employment")])
     sources: dict[str, readers.Source] = {}
@@ -63,13 +57,13 @@ def _open(folder: Path, options: LoadOptions, con: duckdb.DuckDBPyConnection) ->
                                                            f"{name}.sas7bdat or a folder {name}/ of such files)"))
             continue
         kind, files = found
-        readers.attach(con, name, kind, files)
-        cols = readers.describe(con, name)
+        readers.attach(engine, name, kind, files)
+        cols = readers.describe(engine, name)
         layout = readers.benefits_layout(cols, options.wide_pattern) if name == "benefits" else "-"
         numeric = ()
         if name in ("persons", "events"):
             named = {*spec.required, *spec.optional}
-            numeric = readers.numeric_text_columns(con, name, cols, named)
+            numeric = readers.numeric_text_columns(engine, name, cols, named)
         src = readers.Source(name, files, kind, cols, layout, numeric)
         col_problems = missing_columns(src, spec, options.wide_pattern)
         problems += col_problems
@@ -78,21 +72,27 @@ def _open(folder: Path, options: LoadOptions, con: duckdb.DuckDBPyConnection) ->
     return sources, problems
 
 
-def validate(folder: str | Path, options: LoadOptions | None = None, *, _con=None) -> ValidationReport:
+def validate(folder: str | Path, options: LoadOptions | None = None) -> ValidationReport:
     """Check a data folder against the contract and summarise it. Bad data gives a report with problems."""
     options = options or LoadOptions()
-    folder = Path(folder)
-    con = _con or connect(options.memory_limit, options.threads)
+    engine = open_engine(options.memory_limit, options.threads)
+    try:
+        return _validate(Path(folder), options, engine)
+    finally:
+        engine.close()
+
+
+def _validate(folder: Path, options: LoadOptions, engine: Engine) -> ValidationReport:
     catalogue = load_catalogue(options.catalogue)
     try:
-        sources, problems = _open(folder, options, con)
+        sources, problems = _open(folder, options, engine)
     except ContractError as exc:
         return ValidationReport(str(folder), tuple(exc.problems))
-    create_staging(con, sources, options.wide_pattern)
-    problems += run_checks(con, sources, options.wide_pattern)
+    create_staging(engine, sources, options.wide_pattern)
+    problems += run_checks(engine, sources, options.wide_pattern)
     if problems or "persons" not in sources:
         return ValidationReport(str(folder), tuple(problems))
-    s = summarise(con, sources, catalogue)
+    s = summarise(engine, sources, catalogue)
     return ValidationReport(
         str(folder),
         (),
@@ -106,61 +106,67 @@ def validate(folder: str | Path, options: LoadOptions | None = None, *, _con=Non
 
 
 class Registers:
-    """A validated data folder: DuckDB views `persons`, `benefits` (person_id, wk, code), `employment`
-    (person_id, mo, employment_rate, hours, industry, temp_agency), `events`, and `catalogue`."""
+    """A validated data folder on an engine: views `persons`, `benefits` (person_id, wk, code), `employment`
+    (person_id, mo, employment_rate, hours, industry, temp_agency), `events`, and the table `catalogue`.
 
-    def __init__(self, folder: Path, con: duckdb.DuckDBPyConnection, catalogue: Catalogue, report: ValidationReport):
+    `store` (created on first use) keeps person keys, copied rows and memos for every panel over these registers."""
+
+    def __init__(self, folder: Path, engine: Engine, catalogue: Catalogue, report: ValidationReport,
+                 options: LoadOptions, load_seconds: float = 0.0):
         self.folder = folder
-        self.con = con
+        self.engine = engine
         self.catalogue = catalogue
         self.report = report
         self.tables = tuple(report.tables)
-        self.options: LoadOptions | None = None  # set by load()
-        self.load_seconds = 0.0
+        self.options = options
+        self.load_seconds = load_seconds
+        self._store: "Store | None" = None
 
-    def panel(self, end_month: str | None = None):
+    @property
+    def store(self) -> "Store":
+        if self._store is None:
+            from virkning.panel.store import Store
+
+            self._store = Store(self.engine)
+        return self._store
+
+    def panel(self, end_month: str | None = None) -> "Panel":
         """The panel over these registers; `end_month` (YYYY-MM) overrides the end of data used for censoring."""
         from virkning.panel import Panel
 
         return Panel(self, end_month=end_month)
 
     def persons(self) -> pd.DataFrame:
-        return self.con.sql("SELECT * FROM persons ORDER BY person_id").df()
+        return self.engine.frame("SELECT * FROM persons ORDER BY person_id")
 
     def events(self, event: str | None = None) -> pd.DataFrame:
         if "events" not in self.tables:
             return pd.DataFrame(columns=["person_id", "date", "event", "unit"])
         if event is None:
-            return self.con.sql("SELECT * FROM events ORDER BY person_id, date").df()
-        return self.con.execute("SELECT * FROM events WHERE event = ? ORDER BY person_id, date", [event]).df()
+            return self.engine.frame("SELECT * FROM events ORDER BY person_id, date")
+        return self.engine.frame("SELECT * FROM events WHERE event = ? ORDER BY person_id, date", [event])
 
     def close(self) -> None:
-        self.con.close()
+        self.engine.close()
 
 
 def load(folder: str | Path, options: LoadOptions | None = None, **kwargs) -> Registers:
     """Validate and open a data folder; raises ContractError listing every broken rule."""
     started = time.perf_counter()
     options = options or LoadOptions(**kwargs)
-    con = connect(options.memory_limit, options.threads)
-    report = validate(folder, options, _con=con)
+    engine = open_engine(options.memory_limit, options.threads)
+    report = _validate(Path(folder), options, engine)
     if not report.ok:
-        con.close()
+        engine.close()
         raise ContractError(report.problems)
     catalogue = load_catalogue(options.catalogue)
-    con.execute("CREATE VIEW persons AS SELECT * EXCLUDE (_row, _file, _has_birth_date) FROM persons_rows")
-    con.execute("CREATE VIEW benefits AS SELECT person_id, wk, code FROM benefits_rows")
-    con.execute(
-        "CREATE VIEW employment AS SELECT person_id, mo, employment_rate, hours, industry, "
-        "coalesce(temp_agency, false) AS temp_agency FROM employment_rows"
-    )
+    person_cols = [c for c, _ in engine.columns("persons_rows") if c not in ("_row", "_file", "_has_birth_date")]
+    engine.view("persons", f"SELECT {', '.join(quote(c) for c in person_cols)} FROM persons_rows")
+    engine.view("benefits", "SELECT person_id, wk, code FROM benefits_rows")
+    engine.view("employment", "SELECT person_id, mo, employment_rate, hours, industry, "
+                              "coalesce(temp_agency, false) AS temp_agency FROM employment_rows")
     if "events" in report.tables:
-        con.execute("CREATE VIEW events AS SELECT * EXCLUDE (_row, _file, _has_date) FROM events_rows")
-    cat = catalogue.table[["code", "state", "activation", "benefit", "retirement"]]
-    con.register("_catalogue_df", cat)
-    con.execute("CREATE TABLE catalogue AS SELECT * FROM _catalogue_df")
-    con.unregister("_catalogue_df")
-    regs = Registers(Path(folder), con, catalogue, report)
-    regs.options = options
-    regs.load_seconds = time.perf_counter() - started
-    return regs
+        event_cols = [c for c, _ in engine.columns("events_rows") if c not in ("_row", "_file", "_has_date")]
+        engine.view("events", f"SELECT {', '.join(quote(c) for c in event_cols)} FROM events_rows")
+    engine.put("catalogue", catalogue.table[["code", "state", "activation", "benefit", "retirement"]])
+    return Registers(Path(folder), engine, catalogue, report, options, time.perf_counter() - started)

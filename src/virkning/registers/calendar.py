@@ -123,3 +123,31 @@ def date_weeks(dates) -> np.ndarray:
 def date_months(dates) -> np.ndarray:
     d = np.asarray(dates, dtype="datetime64[D]")
     return d.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+
+
+def completed_years(birth, at) -> np.ndarray:
+    """Age in completed years at dates `at` of persons born on `birth` (arrays of dates): the one age rule of the
+    package (a person born on 29 February turns a year older on 1 March in common years). NaN where a date is
+    missing."""
+    b = np.asarray(birth, dtype="datetime64[D]")
+    a = np.broadcast_to(np.asarray(at, dtype="datetime64[D]"), b.shape)
+
+    def parts(d):
+        y = d.astype("datetime64[Y]")
+        m = d.astype("datetime64[M]")
+        month = (m - y.astype("datetime64[M]")).astype(np.int64) + 1
+        day = (d - m.astype("datetime64[D]")).astype(np.int64) + 1
+        return y.astype(np.int64) + 1970, month * 100 + day
+
+    by, bmd = parts(b)
+    ay, amd = parts(a)
+    years = ay - by - (amd < bmd)
+    missing = np.isnat(b) | np.isnat(a)
+    if missing.any():
+        return np.where(missing, np.nan, years)
+    return years.astype(np.int32)
+
+
+def month_first_days(mos) -> np.ndarray:
+    """Month ordinals -> datetime64[D] of their first days."""
+    return (np.asarray(mos, dtype=np.int64) - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]")

@@ -19,6 +19,7 @@ import pandas as pd
 from virkning.errors import ContractError, Problem
 from virkning.registers import calendar
 from virkning.registers.contract import BENEFIT_SPELLS, EXTENSIONS, TABLES, TableSpec
+from virkning.registers.engine import Engine, literal, quote
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class Source:
     table: str
     files: tuple[Path, ...]
     kind: str  # parquet | csv | sas7bdat
-    columns: dict[str, str]  # lower-case name -> (name in file, DuckDB type) as "name\ttype"
+    columns: dict[str, tuple[str, str]]  # lower-case name -> (name in file, DuckDB type)
     layout: str = "long"  # benefits only: long | spells | wide
     numeric: tuple[str, ...] = ()  # text columns (CSV) whose every value is a number: kept as numbers
 
@@ -35,10 +36,14 @@ class Source:
         return self.files[0].name if len(self.files) == 1 else f"{self.files[0].parent.name}/ ({len(self.files)} files)"
 
     def col(self, name: str) -> str:
-        return '"' + self.columns[name].split("\t")[0].replace('"', '""') + '"'
+        return quote(self.columns[name][0])
+
+    def name(self, name: str) -> str:
+        """The column's name as written in the file."""
+        return self.columns[name][0]
 
     def type(self, name: str) -> str:
-        return self.columns[name].split("\t")[1]
+        return self.columns[name][1]
 
 
 def find_files(folder: Path, table: str) -> tuple[str, tuple[Path, ...]] | None:
@@ -56,40 +61,22 @@ def find_files(folder: Path, table: str) -> tuple[str, tuple[Path, ...]] | None:
     return found[0] if found else None
 
 
-def sql_in(values) -> str:
-    """Text values as an SQL list for IN: ('a', 'b')."""
-    return "(" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + ")"
-
-
-def _sql_list(paths: tuple[Path, ...]) -> str:
-    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
-
-
-def attach(con: duckdb.DuckDBPyConnection, table: str, kind: str, files: tuple[Path, ...]) -> None:
+def attach(engine: Engine, table: str, kind: str, files: tuple[Path, ...]) -> None:
     """Create `raw_<table>`: the file(s) as they are, plus `_row` and `_file`."""
     raw = f"raw_{table}"
     label = files[0].name if len(files) == 1 else f"{files[0].parent.name}/"
     try:
         if kind == "parquet":
-            con.execute(
-                f"CREATE VIEW {raw} AS SELECT *, CAST(file_row_number + 1 AS BIGINT) AS _row, "
-                f"parse_filename(filename) AS _file "
-                f"FROM read_parquet({_sql_list(files)}, file_row_number = true, filename = true)"
-            )
+            engine.attach_parquet(raw, files)
         elif kind == "csv":
-            # all_varchar: types are checked by the contract, with row numbers, not guessed by the reader.
-            con.execute(
-                f"CREATE TABLE {raw} AS SELECT *, CAST(row_number() OVER () AS BIGINT) AS _row, "
-                f"parse_filename(filename) AS _file "
-                f"FROM read_csv({_sql_list(files)}, all_varchar = true, header = true, filename = true)"
-            )
+            engine.attach_csv(raw, files)
         else:
-            _attach_sas(con, raw, files)
+            _attach_sas(engine, raw, files)
     except duckdb.Error as exc:
         raise ContractError([Problem(label, None, f"cannot be read as {kind}: {str(exc).splitlines()[0]}")]) from None
 
 
-def _attach_sas(con: duckdb.DuckDBPyConnection, raw: str, files: tuple[Path, ...]) -> None:
+def _attach_sas(engine: Engine, raw: str, files: tuple[Path, ...]) -> None:
     # pyreadstat is the maintained SAS7BDAT reader; chunks keep memory flat for large DREAM extracts.
     import pyreadstat
 
@@ -100,18 +87,15 @@ def _attach_sas(con: duckdb.DuckDBPyConnection, raw: str, files: tuple[Path, ...
             chunk["_row"] = range(offset + 1, offset + len(chunk) + 1)
             chunk["_file"] = path.name
             offset += len(chunk)
-            con.register("_sas_chunk", chunk)
             if not created:
-                con.execute(f"CREATE TABLE {raw} AS SELECT * FROM _sas_chunk")
+                engine.put(raw, chunk)
                 created = True
             else:
-                con.execute(f"INSERT INTO {raw} BY NAME SELECT * FROM _sas_chunk")
-            con.unregister("_sas_chunk")
+                engine.put_rows(raw, chunk)
 
 
-def describe(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
-    rows = con.execute(f"DESCRIBE raw_{table}").fetchall()
-    return {name.lower(): f"{name}\t{typ}" for name, typ, *_ in rows if name not in ("_row", "_file")}
+def describe(engine: Engine, table: str) -> dict[str, tuple[str, str]]:
+    return {name.lower(): (name, typ) for name, typ in engine.columns(f"raw_{table}") if name not in ("_row", "_file")}
 
 
 def wide_regex(pattern: str) -> re.Pattern:
@@ -123,7 +107,7 @@ def wide_regex(pattern: str) -> re.Pattern:
     return re.compile(f"^{rx}$", re.IGNORECASE)
 
 
-def wide_columns(columns: dict[str, str], pattern: str) -> dict[str, int | None]:
+def wide_columns(columns: dict[str, tuple[str, str]], pattern: str) -> dict[str, int | None]:
     """Wide week columns -> wk ordinal (None for a column that names no real ISO week)."""
     rx = wide_regex(pattern)
     out: dict[str, int | None] = {}
@@ -140,7 +124,7 @@ def wide_columns(columns: dict[str, str], pattern: str) -> dict[str, int | None]
     return out
 
 
-def benefits_layout(columns: dict[str, str], pattern: str) -> str:
+def benefits_layout(columns: dict[str, tuple[str, str]], pattern: str) -> str:
     if {"person_id", "week", "code"} <= columns.keys():
         return "long"
     if set(BENEFIT_SPELLS) <= columns.keys():
@@ -150,42 +134,23 @@ def benefits_layout(columns: dict[str, str], pattern: str) -> str:
     return "unknown"
 
 
-def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """SQL helpers for week/month conversion, built from the calendar so SQL and Python agree."""
+def install_calendar(engine: Engine) -> None:
+    """Calendar lookup tables, built from `calendar` so SQL and Python agree: `_weeks` (yyyyww, wk, month of the
+    Thursday), `_week_labels` (the text forms YYYY-Www, YYYYWww and YYYYWW of every week) and `_months` (YYYY-MM).
+    A hash join with a few thousand calendar rows is cheaper per row than any conversion expression, which matters
+    at hundreds of millions of benefit weeks, and it is the same SQL on every engine."""
     weeks = calendar.week_table()
-    first = weeks.groupby(weeks["yyyyww"] // 100)["wk"].min()
-    count = weeks.groupby(weeks["yyyyww"] // 100)["wk"].size()
-    years = list(range(calendar.FIRST_YEAR, calendar.LAST_YEAR + 1))
-    first_l = "[" + ",".join(str(int(first[y])) for y in years) + "]"
-    count_l = "[" + ",".join(str(int(count[y])) for y in years) + "]"
-    y0 = calendar.FIRST_YEAR - 1
-    con.execute(
-        f"""CREATE OR REPLACE MACRO yyyyww_to_wk(y) AS CASE
-            WHEN y // 100 BETWEEN {calendar.FIRST_YEAR} AND {calendar.LAST_YEAR}
-             AND y % 100 BETWEEN 1 AND {count_l}[CAST(y // 100 - {y0} AS INTEGER)]
-            THEN CAST({first_l}[CAST(y // 100 - {y0} AS INTEGER)] + y % 100 - 1 AS INTEGER) END"""
-    )
-    con.execute(
-        "CREATE OR REPLACE MACRO week_text_to_yyyyww(s) AS CASE "
-        r"WHEN regexp_full_match(trim(s), '\d{4}-?W\d{2}|\d{6}') "
-        r"THEN TRY_CAST(regexp_replace(trim(s), '^(\d{4})-?W(\d{2})$', '\1\2') AS INTEGER) END"
-    )
-    # Lookup tables: a hash join with a few thousand calendar rows is several times cheaper per row than
-    # evaluating the conversion macros, which matters at hundreds of millions of benefit weeks.
-    con.register("_weeks_df", weeks[["yyyyww", "wk"]].rename(columns={"yyyyww": "_w_yyyyww", "wk": "_w_wk"}))
-    con.execute("CREATE OR REPLACE TABLE _weeks AS SELECT * FROM _weeks_df")
-    con.unregister("_weeks_df")
+    engine.put("_weeks", pd.DataFrame({"_w_yyyyww": weeks["yyyyww"], "_w_wk": weeks["wk"], "_w_mo": weeks["mo"]}),
+               "CAST(_w_yyyyww AS INTEGER) AS _w_yyyyww, CAST(_w_wk AS INTEGER) AS _w_wk, CAST(_w_mo AS INTEGER) AS _w_mo")
+    y, w = weeks["yyyyww"] // 100, weeks["yyyyww"] % 100
+    forms = [y.astype(str) + "-W" + w.map("{:02d}".format), y.astype(str) + "W" + w.map("{:02d}".format),
+             weeks["yyyyww"].astype(str)]
+    labels = pd.DataFrame({"_l_text": pd.concat(forms, ignore_index=True),
+                           "_l_wk": pd.concat([weeks["wk"]] * len(forms), ignore_index=True)})
+    engine.put("_week_labels", labels, "CAST(_l_text AS VARCHAR) AS _l_text, CAST(_l_wk AS INTEGER) AS _l_wk")
     mos = range(calendar.FIRST_YEAR * 12, (calendar.LAST_YEAR + 1) * 12)
-    con.register("_months_df", pd.DataFrame({"_m_label": [calendar.month_label(m) for m in mos], "_m_mo": list(mos)}))
-    con.execute("CREATE OR REPLACE TABLE _months AS SELECT _m_label, CAST(_m_mo AS INTEGER) AS _m_mo FROM _months_df")
-    con.unregister("_months_df")
-    epoch = calendar.EPOCH_MONDAY.isoformat()
-    con.execute(
-        f"CREATE OR REPLACE MACRO wk_to_mo(wk) AS "
-        f"CAST(year(DATE '{epoch}' + CAST(wk * 7 + 3 AS INTEGER)) * 12 + month(DATE '{epoch}' + CAST(wk * 7 + 3 AS INTEGER)) - 1 AS INTEGER)"
-    )
-    con.execute("CREATE OR REPLACE MACRO date_to_mo(d) AS CAST(year(d) * 12 + month(d) - 1 AS INTEGER)")
-    con.execute(f"CREATE OR REPLACE MACRO date_to_wk(d) AS CAST((CAST(d AS DATE) - DATE '{epoch}') // 7 AS INTEGER)")
+    engine.put("_months", pd.DataFrame({"_m_label": [calendar.month_label(m) for m in mos], "_m_mo": list(mos)}),
+               "CAST(_m_label AS VARCHAR) AS _m_label, CAST(_m_mo AS INTEGER) AS _m_mo")
 
 
 _INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
@@ -207,10 +172,13 @@ def _text(src: Source, name: str) -> str:
     return f"NULLIF(trim({c}), '')"
 
 
-def _week_expr(src: Source, name: str) -> str:
+def _week_join(src: Source, name: str, alias: str) -> tuple[str, str]:
+    """(join clause, week ordinal) for a week column: integers YYYYWW through `_weeks`, text through the week
+    labels; a value that names no real ISO week gives NULL."""
     if src.type(name) in _INTEGER_TYPES:
-        return f"yyyyww_to_wk({src.col(name)})"
-    return f"yyyyww_to_wk(week_text_to_yyyyww(CAST({src.col(name)} AS VARCHAR)))"
+        return f" LEFT JOIN _weeks {alias} ON {alias}._w_yyyyww = {src.col(name)}", f"{alias}._w_wk"
+    return (f" LEFT JOIN _week_labels {alias} ON {alias}._l_text = trim(CAST({src.col(name)} AS VARCHAR))",
+            f"{alias}._l_wk")
 
 
 def _code_expr(src: Source, name: str) -> str:
@@ -222,7 +190,8 @@ def _code_expr(src: Source, name: str) -> str:
 
 def _month_expr(src: Source, name: str) -> str:
     if src.type(name) in _DATE_TYPES:
-        return f"date_to_mo({src.col(name)})"
+        c = src.col(name)
+        return f"CAST(year({c}) * 12 + month({c}) - 1 AS INTEGER)"
     return "_m_mo"  # from the join with the _months lookup in staging_sql
 
 
@@ -251,22 +220,23 @@ def _raw_not_null(src: Source, name: str) -> str:
 
 def _extra(src: Source, name: str) -> str:
     if name in src.numeric:
-        return f"TRY_CAST({_text(src, name)} AS DOUBLE) AS \"{name}\""
-    return f"{src.col(name)} AS \"{name}\""
+        return f"TRY_CAST({_text(src, name)} AS DOUBLE) AS {quote(name)}"
+    return f"{src.col(name)} AS {quote(name)}"
 
 
-def numeric_text_columns(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], skip: set[str]) -> tuple[str, ...]:
+def numeric_text_columns(engine: Engine, table: str, columns: dict[str, tuple[str, str]],
+                         skip: set[str]) -> tuple[str, ...]:
     """Text columns whose non-empty values all read as numbers (user covariates in CSV files)."""
-    cand = [c for c, spec in columns.items() if c not in skip and spec.split("\t")[1] == "VARCHAR"]
+    cand = [c for c, (_, typ) in columns.items() if c not in skip and typ == "VARCHAR"]
     if not cand:
         return ()
-    q = lambda c: '"' + columns[c].split("\t")[0] + '"'
     checks = ", ".join(
-        f"count(*) FILTER (WHERE NULLIF(trim({q(c)}), '') IS NOT NULL AND TRY_CAST(trim({q(c)}) AS DOUBLE) IS NULL) = 0 "
-        f"AND count(NULLIF(trim({q(c)}), '')) > 0"
+        f"count(*) FILTER (WHERE NULLIF(trim({quote(columns[c][0])}), '') IS NOT NULL "
+        f"AND TRY_CAST(trim({quote(columns[c][0])}) AS DOUBLE) IS NULL) = 0 "
+        f"AND count(NULLIF(trim({quote(columns[c][0])}), '')) > 0"
         for c in cand
     )
-    flags = con.execute(f"SELECT {checks} FROM raw_{table}").fetchall()[0]
+    flags = engine.one(f"SELECT {checks} FROM raw_{table}")
     return tuple(c for c, ok in zip(cand, flags) if ok)
 
 
@@ -294,25 +264,24 @@ def staging_sql(src: Source, spec: TableSpec, wide_pattern: str, relation: str |
         return f"SELECT {', '.join(cols)}, _row, _file FROM raw_{t}"
     if t == "benefits":
         if src.layout == "long":
-            if src.type("week") in _INTEGER_TYPES:
-                key = src.col("week")
-            else:
-                key = f"week_text_to_yyyyww(CAST({src.col('week')} AS VARCHAR))"
+            join, wk = _week_join(src, "week", "w")
             return (
-                f"SELECT {pid}, _w_wk AS wk, {_code_expr(src, 'code')} AS code, "
+                f"SELECT {pid}, {wk} AS wk, {_code_expr(src, 'code')} AS code, "
                 f"{_raw_not_null(src, 'week')} AS _has_week, CAST({src.col('week')} AS VARCHAR) AS _week_raw, "
-                f"_row, _file{carry} FROM {raw} LEFT JOIN _weeks ON _w_yyyyww = {key}"
+                f"_row, _file{carry} FROM {raw}{join}"
             )
         if src.layout == "spells":
-            frm, to = _week_expr(src, "from_week"), _week_expr(src, "to_week")
+            join_f, frm = _week_join(src, "from_week", "wf")
+            join_t, to = _week_join(src, "to_week", "wt")
+            # One row per week of the spell; a spell whose weeks are missing, unknown or reversed keeps one row
+            # with no week, which validation reports.
             return (
-                f"SELECT person_id, CAST(unnest(CASE WHEN wk_from IS NOT NULL AND wk_to IS NOT NULL AND wk_from <= wk_to "
-                f"THEN range(wk_from, wk_to + 1) ELSE [NULL] END) AS INTEGER) AS wk, code, "
-                f"_has_week, _week_raw, _row, _file FROM ("
+                f"SELECT s.person_id, r._w_wk AS wk, s.code, s._has_week, s._week_raw, s._row, s._file FROM ("
                 f"SELECT {pid}, {frm} AS wk_from, {to} AS wk_to, {_code_expr(src, 'code')} AS code, "
                 f"({_raw_not_null(src, 'from_week')} AND {_raw_not_null(src, 'to_week')}) AS _has_week, "
                 f"CAST({src.col('from_week')} AS VARCHAR) || '..' || CAST({src.col('to_week')} AS VARCHAR) AS _week_raw, "
-                f"_row, _file FROM raw_{t})"
+                f"_row, _file FROM raw_{t}{join_f}{join_t}) s "
+                f"LEFT JOIN _weeks r ON s.wk_from <= s.wk_to AND r._w_wk >= s.wk_from AND r._w_wk <= s.wk_to"
             )
         weeks = wide_columns(src.columns, wide_pattern)
         unions = []
@@ -320,7 +289,7 @@ def staging_sql(src: Source, spec: TableSpec, wide_pattern: str, relation: str |
             wk_sql = "CAST(NULL AS INTEGER)" if wk is None else str(wk)
             unions.append(
                 f"SELECT {pid}, {wk_sql} AS wk, {_code_expr(src, lower)} AS code, true AS _has_week, "
-                f"'{src.columns[lower].split(chr(9))[0]}' AS _week_raw, _row, _file FROM raw_{t} "
+                f"{literal(src.name(lower))} AS _week_raw, _row, _file FROM raw_{t} "
                 f"WHERE {_text(src, lower)} IS NOT NULL"
             )
         return " UNION ALL ".join(unions)

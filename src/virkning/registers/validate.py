@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib import resources
 
-import duckdb
 import pandas as pd
 
 from virkning.errors import Problem
 from virkning.registers import calendar
 from virkning.registers.catalogue import Catalogue
 from virkning.registers.contract import EDUCATIONS, ORIGINS, SEXES, TABLES, TableSpec
-from virkning.registers.readers import Source, sql_in, staging_sql
+from virkning.registers.engine import Engine, in_list
+from virkning.registers.readers import Source, staging_sql
 
 
 # (column, rule shown to the user, SQL that is true for a row breaking it)
@@ -27,19 +27,19 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
         ("birth_date", "is missing", "NOT _has_birth_date"),
         ("birth_date", "is not a date (expected YYYY-MM-DD)", "_has_birth_date AND birth_date IS NULL"),
         ("birth_date", "lies in the future", "birth_date > current_date"),
-        ("sex", f"must be one of {', '.join(SEXES)}", f"sex IS NULL OR sex NOT IN {sql_in(SEXES)}"),
+        ("sex", f"must be one of {', '.join(SEXES)}", f"sex IS NULL OR sex NOT IN {in_list(SEXES)}"),
         ("municipality", "must be a 3-digit municipality code",
-         r"municipality IS NULL OR NOT regexp_full_match(municipality, '\d{3}')"),
-        ("origin", f"must be one of {', '.join(ORIGINS)} (or empty)", f"origin IS NOT NULL AND origin NOT IN {sql_in(ORIGINS)}"),
+         r"municipality IS NULL OR NOT regexp_matches(municipality, '^\d{3}$')"),
+        ("origin", f"must be one of {', '.join(ORIGINS)} (or empty)", f"origin IS NOT NULL AND origin NOT IN {in_list(ORIGINS)}"),
         ("education", f"must be one of {', '.join(EDUCATIONS)} (or empty)",
-         f"education IS NOT NULL AND education NOT IN {sql_in(EDUCATIONS)}"),
+         f"education IS NOT NULL AND education NOT IN {in_list(EDUCATIONS)}"),
     ],
     "benefits": [
         ("person_id", "is missing", "person_id IS NULL"),
         ("week", "is missing", "NOT _has_week"),
         ("week", "is not an ISO week (expected YYYY-Www or YYYYWW; week 53 exists only in 53-week years; "
                  "a spell's from_week must not be after its to_week)", "_has_week AND wk IS NULL"),
-        ("code", "must be a 3-digit DREAM code", r"code IS NULL OR NOT regexp_full_match(code, '\d{3}')"),
+        ("code", "must be a 3-digit DREAM code", r"code IS NULL OR NOT regexp_matches(code, '^\d{3}$')"),
     ],
     "employment": [
         ("person_id", "is missing", "person_id IS NULL"),
@@ -120,8 +120,8 @@ class ValidationReport:
         }
 
 
-def _first_rows(con, view: str, where: str, n: int = 5) -> list[tuple[int, str]]:
-    return con.execute(f"SELECT _row, _file FROM {view} WHERE {where} ORDER BY _file, _row LIMIT {n}").fetchall()
+def _first_rows(engine: Engine, view: str, where: str, n: int = 5) -> list[tuple[int, str]]:
+    return engine.rows(f"SELECT _row, _file FROM {view} WHERE {where} ORDER BY _file, _row LIMIT {n}")
 
 
 def _problem(src: Source, column: str, rule: str, rows: list[tuple[int, str]], count: int) -> Problem:
@@ -130,24 +130,22 @@ def _problem(src: Source, column: str, rule: str, rows: list[tuple[int, str]], c
     return Problem(file, column, rule, [r for r, _ in rows], n_rows=count)
 
 
-def check_rows(con: duckdb.DuckDBPyConnection, src: Source, spec: TableSpec, wide_pattern: str = "") -> list[Problem]:
+def check_rows(engine: Engine, src: Source, spec: TableSpec, wide_pattern: str = "") -> list[Problem]:
     view = f"{spec.name}_rows"
     rules = ROW_RULES[spec.name]
     if spec.name == "benefits" and src.layout == "long":
-        counts = _benefit_rule_counts(con, src, spec, wide_pattern)
+        counts = _benefit_rule_counts(engine, src, spec, wide_pattern)
     else:
-        counts = con.execute(
-            "SELECT " + ", ".join(f"count(*) FILTER (WHERE {bad})" for _, _, bad in rules) + f" FROM {view}"
-        ).fetchall()[0]
+        counts = engine.one("SELECT " + ", ".join(f"count(*) FILTER (WHERE {bad})" for _, _, bad in rules) + f" FROM {view}")
     problems = []
     for (column, rule, bad), count in zip(rules, counts):
         if count:
             shown = {"week": "from_week/to_week" if src.layout == "spells" else ("week columns" if src.layout == "wide" else "week")}
-            problems.append(_problem(src, shown.get(column, column), rule, _first_rows(con, view, bad), count))
+            problems.append(_problem(src, shown.get(column, column), rule, _first_rows(engine, view, bad), count))
     return problems
 
 
-def _benefit_rule_counts(con: duckdb.DuckDBPyConnection, src: Source, spec: TableSpec, wide_pattern: str) -> tuple:
+def _benefit_rule_counts(engine: Engine, src: Source, spec: TableSpec, wide_pattern: str) -> tuple:
     """Rule counts for the long benefit table from its distinct (week, code) values.
 
     A national DREAM extract has hundreds of millions of rows but only a few thousand distinct (week, code)
@@ -160,28 +158,27 @@ def _benefit_rule_counts(con: duckdb.DuckDBPyConnection, src: Source, spec: Tabl
         blank = f"{pid} IS NULL"
     else:
         blank = f"{pid} IS NULL OR {pid} = ''" if src.kind == "parquet" else f"{pid} IS NULL OR trim({pid}) = ''"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _values_benefits AS SELECT {src.col('week')}, {src.col('code')}, "
-        f"'x' AS {pid}, count(*) AS _n, count(*) FILTER (WHERE {blank}) AS _n_blank_id, "
-        f"CAST(0 AS BIGINT) AS _row, '' AS _file FROM raw_benefits GROUP BY ALL"
+    engine.table(
+        "_values_benefits",
+        f"SELECT {src.col('week')}, {src.col('code')}, 'x' AS {pid}, count(*) AS _n, "
+        f"count(*) FILTER (WHERE {blank}) AS _n_blank_id, CAST(0 AS BIGINT) AS _row, '' AS _file "
+        f"FROM raw_benefits GROUP BY {src.col('week')}, {src.col('code')}"
     )
     staged = staging_sql(src, spec, wide_pattern, relation="_values_benefits", carry=", _n, _n_blank_id")
     sums = []
     for column, _, bad in ROW_RULES["benefits"]:
         sums.append("sum(_n_blank_id)" if column == "person_id" else f"sum(_n) FILTER (WHERE {bad})")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _values_benefits_staged AS {staged}")
-    counts = con.execute(f"SELECT {', '.join(sums)} FROM _values_benefits_staged").fetchall()[0]
+    engine.view("_values_benefits_staged", staged)
+    counts = engine.one(f"SELECT {', '.join(sums)} FROM _values_benefits_staged")
     return tuple(int(c or 0) for c in counts)
 
 
-def check_key(con: duckdb.DuckDBPyConnection, src: Source, spec: TableSpec) -> list[Problem]:
+def check_key(engine: Engine, src: Source, spec: TableSpec) -> list[Problem]:
     if spec.name not in KEYS:
         return []
     view, keys = f"{spec.name}_rows", KEYS[spec.name]
     if spec.name == "persons":
-        n_dup = con.execute(
-            f"SELECT count(*) - count(DISTINCT person_id) FROM {view} WHERE person_id IS NOT NULL"
-        ).fetchall()[0][0]
+        n_dup = engine.one(f"SELECT count(*) - count(DISTINCT person_id) FROM {view} WHERE person_id IS NOT NULL")[0]
     else:
         # One aggregate per person: rows against distinct weeks (months), counted with a bit string over the
         # period. Grouping by person alone is several times cheaper than grouping by person and week, and
@@ -189,29 +186,30 @@ def check_key(con: duckdb.DuckDBPyConnection, src: Source, spec: TableSpec) -> l
         k = keys[1]
         # the long benefit table's distinct (week, code) values are already counted: its range costs no scan
         values = "_values_benefits_staged" if spec.name == "benefits" and src.layout == "long" else view
-        lo, hi = con.execute(f"SELECT min({k}), max({k}) FROM {values}").fetchall()[0]
-        bits = f"bit_count(bitstring_agg({k}, {lo}, {hi}))" if lo is not None else "0"
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _per_person_{spec.name} AS SELECT person_id, count(*) AS n, {bits} AS d "
-            f"FROM {view} WHERE person_id IS NOT NULL AND {k} IS NOT NULL GROUP BY person_id"
+        lo, hi = engine.one(f"SELECT min({k}), max({k}) FROM {values}")
+        distinct = engine.distinct_count(k, lo, hi) if lo is not None else "0"
+        engine.table(
+            f"_per_person_{spec.name}",
+            f"SELECT person_id, count(*) AS n, {distinct} AS d FROM {view} "
+            f"WHERE person_id IS NOT NULL AND {k} IS NOT NULL GROUP BY person_id"
         )
-        n_dup = con.execute(f"SELECT count(*) FROM _per_person_{spec.name} WHERE n > d").fetchall()[0][0]
+        n_dup = engine.one(f"SELECT count(*) FROM _per_person_{spec.name} WHERE n > d")[0]
     if not n_dup:
         return []
-    return [_duplicate_problem(con, src, spec)]
+    return [_duplicate_problem(engine, src, spec)]
 
 
-def _duplicate_problem(con: duckdb.DuckDBPyConnection, src: Source, spec: TableSpec) -> Problem:
+def _duplicate_problem(engine: Engine, src: Source, spec: TableSpec) -> Problem:
     view, keys = f"{spec.name}_rows", KEYS[spec.name]
     key_list = ", ".join(keys)
     not_null = " AND ".join(f"{k} IS NOT NULL" for k in keys)
-    dup = f"SELECT {key_list} FROM {view} WHERE {not_null} GROUP BY ALL HAVING count(*) > 1"
-    n_dup = con.execute(f"SELECT count(*) FROM ({dup})").fetchall()[0][0]
-    example = con.execute(f"{dup} ORDER BY ALL LIMIT 1").fetchall()[0]
-    rows = con.execute(
-        f"SELECT DISTINCT _row, _file FROM {view} SEMI JOIN ({dup} ORDER BY ALL LIMIT 3) d USING ({key_list}) "
+    dup = f"SELECT {key_list} FROM {view} WHERE {not_null} GROUP BY {key_list} HAVING count(*) > 1"
+    n_dup = engine.one(f"SELECT count(*) FROM ({dup}) d")[0]
+    example = engine.one(f"{dup} ORDER BY {key_list} LIMIT 1")
+    rows = engine.rows(
+        f"SELECT DISTINCT _row, _file FROM {view} SEMI JOIN ({dup} ORDER BY {key_list} LIMIT 3) d USING ({key_list}) "
         f"ORDER BY _file, _row LIMIT 6"
-    ).fetchall()
+    )
     shown = f"person {example[0]}"
     if spec.name == "benefits":
         shown += f", week {calendar.week_label(example[1])}"
@@ -225,7 +223,7 @@ def _duplicate_problem(con: duckdb.DuckDBPyConnection, src: Source, spec: TableS
     return Problem(src.label, column, rule, [r for r, _ in rows], n_rows=len(rows))
 
 
-def summarise(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], catalogue: Catalogue) -> dict:
+def summarise(engine: Engine, sources: dict[str, Source], catalogue: Catalogue) -> dict:
     """Counts for the report; run only on data that passed the row rules."""
     out: dict = {"tables": {}}
     for name, src in sources.items():
@@ -233,42 +231,39 @@ def summarise(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], catalo
         if name == "benefits":
             values = "_values_benefits_staged" if src.layout == "long" else view
             weight = "_n" if src.layout == "long" else "1"
-            rows, lo, hi = con.execute(f"SELECT sum({weight}), min(wk), max(wk) FROM {values}").fetchall()[0]
+            rows, lo, hi = engine.one(f"SELECT sum({weight}), min(wk), max(wk) FROM {values}")
             rows = int(rows or 0)
-            persons = con.execute("SELECT count(*) FROM _per_person_benefits").fetchall()[0][0]
+            persons = engine.one("SELECT count(*) FROM _per_person_benefits")[0]
             lo, hi = (calendar.week_label(lo), calendar.week_label(hi)) if rows else (None, None)
         elif name == "employment":
-            rows, lo, hi = con.execute(f"SELECT count(*), min(mo), max(mo) FROM {view}").fetchall()[0]
-            persons = con.execute("SELECT count(*) FROM _per_person_employment").fetchall()[0][0]
+            rows, lo, hi = engine.one(f"SELECT count(*), min(mo), max(mo) FROM {view}")
+            persons = engine.one("SELECT count(*) FROM _per_person_employment")[0]
             lo, hi = (calendar.month_label(lo), calendar.month_label(hi)) if rows else (None, None)
         elif name == "events":
-            rows, persons, lo, hi = con.execute(
-                f"SELECT count(*), count(DISTINCT person_id), min(date), max(date) FROM {view}"
-            ).fetchall()[0]
+            rows, persons, lo, hi = engine.one(f"SELECT count(*), count(DISTINCT person_id), min(date), max(date) FROM {view}")
             lo, hi = (str(lo), str(hi)) if rows else (None, None)
         else:
-            rows, persons, lo, hi = con.execute(
-                f"SELECT count(*), count(DISTINCT person_id), min(birth_date), max(birth_date) FROM {view}"
-            ).fetchall()[0]
+            rows, persons, lo, hi = engine.one(
+                f"SELECT count(*), count(DISTINCT person_id), min(birth_date), max(birth_date) FROM {view}")
             lo, hi = (str(lo), str(hi)) if rows else (None, None)
         out["tables"][name] = TableSummary(name, src.label, src.layout, rows, persons, lo, hi)
 
     if "benefits" in sources:
         long = sources["benefits"].layout == "long"
         values, weight = ("_values_benefits_staged", "sum(_n)") if long else ("benefits_rows", "count(*)")
-        codes = con.sql(f"SELECT code, CAST({weight} AS BIGINT) AS weeks FROM {values} GROUP BY code ORDER BY code").df()
+        codes = engine.frame(f"SELECT code, CAST({weight} AS BIGINT) AS weeks FROM {values} GROUP BY code ORDER BY code")
         cat = catalogue.table[["code", "label", "state"]]
         codes = codes.merge(cat, on="code", how="left")
         codes["known"] = codes["state"].notna()
         out["codes"] = codes[["code", "label", "state", "weeks", "known"]]
         unknown = codes.loc[~codes["known"], ["code", "weeks"]]
         if len(unknown):
-            con.register("_unknown_codes", unknown[["code"]])
-            persons = con.sql(
+            engine.put("_unknown_codes", unknown[["code"]])
+            persons = engine.frame(
                 "SELECT code, count(DISTINCT person_id) AS persons FROM benefits_rows "
                 "SEMI JOIN _unknown_codes USING (code) GROUP BY code"
-            ).df()
-            con.unregister("_unknown_codes")
+            )
+            engine.drop("_unknown_codes")
             unknown = unknown.merge(persons, on="code", how="left")
         else:
             unknown = pd.DataFrame(columns=["code", "weeks", "persons"])
@@ -279,25 +274,25 @@ def summarise(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], catalo
         if name in sources:
             per_person = f"_per_person_{name}" if name != "events" else (
                 "(SELECT person_id, count(*) AS n FROM events_rows WHERE person_id IS NOT NULL GROUP BY person_id)")
-            persons, rows = con.execute(
+            persons, rows = engine.one(
                 f"SELECT count(*), coalesce(sum(n), 0) FROM {per_person} o "
                 f"WHERE NOT EXISTS (SELECT 1 FROM persons_rows p WHERE p.person_id = o.person_id)"
-            ).fetchall()[0]
+            )
             out["orphans"][name] = {"persons": int(persons), "rows": int(rows)}
 
     known = _known_municipalities()
     if known is not None:
-        con.register("_known_mun", known)
-        out["unknown_municipalities"] = con.sql(
+        engine.put("_known_mun", known)
+        out["unknown_municipalities"] = engine.frame(
             "SELECT municipality, count(*) AS persons FROM persons_rows ANTI JOIN _known_mun USING (municipality) "
             "GROUP BY municipality ORDER BY municipality"
-        ).df()
-        con.unregister("_known_mun")
+        )
+        engine.drop("_known_mun")
     if "events" in sources:
-        out["events"] = con.sql(
+        out["events"] = engine.frame(
             "SELECT event, count(*) AS rows, count(DISTINCT person_id) AS persons FROM events_rows "
             "GROUP BY event ORDER BY rows DESC, event"
-        ).df()
+        )
     return out
 
 
@@ -315,26 +310,26 @@ def missing_columns(src: Source, spec: TableSpec, wide_pattern: str) -> list[Pro
             return [Problem(src.label, None,
                             "benefits need columns person_id, week, code (long), or person_id, code, from_week, "
                             f"to_week (spells), or person_id plus weekly columns named like '{wide_pattern}' (wide); "
-                            f"found {', '.join(c.split(chr(9))[0] for c in src.columns.values())}")]
+                            f"found {', '.join(name for name, _ in src.columns.values())}")]
         return []
     missing = [c for c in spec.required if c not in src.columns]
     if missing:
         return [Problem(src.label, ", ".join(missing), f"required column(s) missing; found "
-                        f"{', '.join(c.split(chr(9))[0] for c in src.columns.values())}")]
+                        f"{', '.join(name for name, _ in src.columns.values())}")]
     return []
 
 
-def create_staging(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], wide_pattern: str) -> None:
+def create_staging(engine: Engine, sources: dict[str, Source], wide_pattern: str) -> None:
     for name, src in sources.items():
-        con.execute(f"CREATE VIEW {name}_rows AS {staging_sql(src, TABLES[name], wide_pattern)}")
+        engine.view(f"{name}_rows", staging_sql(src, TABLES[name], wide_pattern))
 
 
-def run_checks(con: duckdb.DuckDBPyConnection, sources: dict[str, Source], wide_pattern: str = "") -> list[Problem]:
+def run_checks(engine: Engine, sources: dict[str, Source], wide_pattern: str = "") -> list[Problem]:
     problems: list[Problem] = []
     for name, src in sources.items():
-        problems += check_rows(con, src, TABLES[name], wide_pattern)
+        problems += check_rows(engine, src, TABLES[name], wide_pattern)
     # Keys are checked only where values parsed, so one bad week is not also reported as a duplicate.
     for name, src in sources.items():
-        problems += check_key(con, src, TABLES[name])
+        problems += check_key(engine, src, TABLES[name])
     return problems
 

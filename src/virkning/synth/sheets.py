@@ -18,7 +18,6 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -124,27 +123,15 @@ def default_monitoring_config() -> dict:
     }
 
 
-def _source(folder: Path, name: str) -> str | None:
-    """The DuckDB table function reading table `name` of the folder (Parquet or CSV), or None if it is absent."""
-    for suffix, reader in ((".parquet", "read_parquet"), (".csv", "read_csv_auto")):
-        p = folder / f"{name}{suffix}"
-        if p.exists():
-            return f"{reader}('{p.as_posix()}')"
-    return None
-
-
-def _read(folder: Path, name: str, sql: str = "SELECT * FROM {t}", **frames: pd.DataFrame) -> pd.DataFrame:
-    """`sql` over table `name` (as `{t}`), with `frames` registered under their names."""
-    source = _source(folder, name)
-    if source is None:
-        raise FileNotFoundError(f"{folder}: no {name}.parquet or {name}.csv")
-    con = duckdb.connect()
-    try:
-        for k, v in frames.items():
-            con.register(k, v)
-        return con.execute(sql.format(t=source)).df()
-    finally:
-        con.close()
+def _read(folder: Path, name: str, columns: list[str]) -> pd.DataFrame:
+    """Columns of a synthetic register table as written by `virkning synth` (Parquet or CSV), read without the
+    pipeline: synth depends on the data contract only."""
+    parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
+    if parquet.exists():
+        return pd.read_parquet(parquet, columns=columns)
+    if csv.exists():
+        return pd.read_csv(csv, usecols=columns, dtype=str, keep_default_na=False)
+    raise FileNotFoundError(f"{folder}: no {name}.parquet or {name}.csv")
 
 
 def _as_date(v) -> dt.date:
@@ -152,7 +139,8 @@ def _as_date(v) -> dt.date:
 
 
 def _registration(folder: Path, rng: np.random.Generator, projects: list[dict]) -> pd.DataFrame:
-    events = _read(folder, "events")
+    events = _read(folder, "events", ["person_id", "date", "event", "unit"])
+    events["date"] = pd.to_datetime(events["date"])
 
     def first_date(event: str, name: str) -> pd.DataFrame:
         # the minimum of the timestamps, not of date objects: pandas has no fast path for the latter
@@ -218,20 +206,24 @@ def _registration(folder: Path, rng: np.random.Generator, projects: list[dict]) 
 
 def _project_seniors(folder: Path, municipalities: list[str]) -> pd.DataFrame:
     """person_id, municipality of the senior cohorts living in the project municipalities, in person_id order."""
-    return _read(folder, "persons",
-                 "SELECT person_id, CAST(municipality AS VARCHAR) AS municipality FROM {t} "
-                 "WHERE birth_date BETWEEN DATE '1953-01-02' AND DATE '1968-12-31' "
-                 "AND CAST(municipality AS VARCHAR) IN (SELECT municipality FROM _mun) ORDER BY person_id",
-                 _mun=pd.DataFrame({"municipality": municipalities}))
+    p = _read(folder, "persons", ["person_id", "birth_date", "municipality"])
+    birth = pd.to_datetime(p["birth_date"])
+    mun = p["municipality"].astype(str)
+    keep = (birth >= "1953-01-02") & (birth <= "1968-12-31") & mun.isin(municipalities)
+    out = pd.DataFrame({"person_id": p.loc[keep, "person_id"].astype(str), "municipality": mun[keep]})
+    return out.sort_values("person_id", kind="stable").reset_index(drop=True)
 
 
 def _read_employment(folder: Path, ids: list[str]) -> dict[str, list[int]]:
-    if _source(folder, "employment") is None:
+    try:
+        e = _read(folder, "employment", ["person_id", "month", "employment_rate", "temp_agency"])
+    except FileNotFoundError:
         return {}
-    rows = _read(folder, "employment",
-                 "SELECT e.person_id, CAST(e.month AS VARCHAR) AS month FROM {t} e "
-                 "JOIN _ids USING (person_id) WHERE e.temp_agency AND e.employment_rate > 0 ORDER BY 1, 2",
-                 _ids=pd.DataFrame({"person_id": ids}))
+    temp = e["temp_agency"].astype(str).str.lower().isin(["true", "1"]) if e["temp_agency"].dtype == object \
+        else e["temp_agency"].astype(bool)
+    keep = temp & (pd.to_numeric(e["employment_rate"]) > 0) & e["person_id"].isin(ids)
+    rows = pd.DataFrame({"person_id": e.loc[keep, "person_id"].astype(str), "month": e.loc[keep, "month"].astype(str)})
+    rows = rows.sort_values(["person_id", "month"], kind="stable")
     out: dict[str, list[int]] = {}
     for pid, month in zip(rows["person_id"], rows["month"]):
         y, m = int(month[:4]), int(month[5:7])

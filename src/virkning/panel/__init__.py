@@ -1,8 +1,8 @@
-"""The register panel: person-month status, covariates at an index week and outcomes after it.
+"""The register panel: covariates at an index week and person-month status and outcomes after it.
 
-All SQL of the package lives here and in `registers/`; callers pass (person, index week) pairs as a data frame
-and get data frames back. Many pairs are computed in one query, so a risk set of a million pairs costs one scan
-of the benefit table, not a million look-ups.
+Callers pass (person, index week) pairs as a data frame and get data frames back. Many pairs are computed in one
+query, so a risk set of a million pairs costs one scan of the copied rows, not a million look-ups. The SQL is in
+`virkning.registers.queries`; what a loaded set of registers keeps between questions is in `panel.store.Store`.
 
 Definitions (docs/panel.md has the full text):
 - A week belongs to the month of its Thursday.
@@ -19,130 +19,22 @@ Definitions (docs/panel.md has the full text):
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from virkning.errors import CovariateNameError
-from virkning.registers import calendar
+from virkning.panel.grammar import GRAMMAR_HELP, STATIC, Covariate, parse_covariate
+from virkning.panel.store import StatePairs, Store
+from virkning.registers import calendar, queries
 from virkning.registers.catalogue import GROUPS, MONTHLY_STATUSES, STATES, canonical_state
+from virkning.registers.queries import RETIREMENT_ORDER
 
-STATIC = ("age", "sex", "origin", "education", "a_kasse", "region", "municipality")
-RETIREMENT_ORDER = ("død", "udvandret", "folkepension", "førtidspension", "efterløn", "fleksydelse")
-GRAMMAR_HELP = (
-    "age, sex, origin, education, a_kasse, region, municipality or another persons column; "
-    "weeks_<state>_<n>w; employment_<n>m; employment_at_<k>; spell_weeks or spell_weeks_<state>; in_<state>_at_<k> "
-    f"(state: one of {', '.join((*STATES, *GROUPS))})"
-)
+if TYPE_CHECKING:
+    from virkning.registers import Registers
 
-_WEEKS = re.compile(r"^weeks_(.+)_(\d+)w$")
-_EMP = re.compile(r"^employment_(\d+)m$")
-_EMP_AT = re.compile(r"^employment_at_(-?\d+)$")
-_SPELL = re.compile(r"^spell_weeks(?:_(.+))?$")
-_IN = re.compile(r"^in_(.+)_at_(-?\d+)$")
-
-
-@dataclass(frozen=True)
-class Covariate:
-    """A parsed covariate name: kind (static/weeks/employment/employment_at/spell/in), state, window."""
-
-    name: str
-    kind: str
-    state: str | None = None
-    n: int = 0
-
-
-def _state(selector: str, name: str) -> str:
-    state = canonical_state(selector)
-    if state is None or state in MONTHLY_STATUSES:
-        raise CovariateNameError(
-            f"covariate '{name}': '{selector}' is not a state or group of the DREAM code catalogue; "
-            f"expected one of {', '.join((*STATES, *GROUPS))}"
-        )
-    return state
-
-
-def parse_covariate(name: str, person_columns: tuple[str, ...] = ()) -> Covariate:
-    """Read a covariate name of the grammar in GRAMMAR_HELP, or raise CovariateNameError saying what is allowed."""
-    if name in STATIC or name in person_columns:
-        return Covariate(name, "static")
-    if m := _WEEKS.match(name):
-        if int(m.group(2)) < 1:
-            raise CovariateNameError(f"covariate '{name}': the window must be at least 1 week")
-        return Covariate(name, "weeks", _state(m.group(1), name), int(m.group(2)))
-    if m := _EMP.match(name):
-        if int(m.group(1)) < 1:
-            raise CovariateNameError(f"covariate '{name}': the window must be at least 1 month")
-        return Covariate(name, "employment", None, int(m.group(1)))
-    if m := _EMP_AT.match(name):
-        return Covariate(name, "employment_at", None, int(m.group(1)))
-    if m := _SPELL.match(name):
-        return Covariate(name, "spell", _state(m.group(1) or "ledig", name))
-    if m := _IN.match(name):
-        return Covariate(name, "in", _state(m.group(1), name), int(m.group(2)))
-    raise CovariateNameError(f"'{name}' is not a covariate name; expected {GRAMMAR_HELP}")
-
-
-def _selector_sql(state: str) -> str:
-    """SQL predicate over the catalogue columns of a benefit row (`c.`) for a state or group."""
-    if state in GROUPS:
-        return GROUPS[state].replace("state", "c.state").replace("activation", "c.activation").replace(
-            "benefit", "c.benefit").replace("retirement", "c.retirement")
-    return f"c.state = '{state}'"
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-class _Rows:
-    """The register rows of the persons a run can touch, copied once into small temp tables, and a memo of
-    covariates already computed. Shared by every panel over the same registers (it does not depend on the end of
-    data), so covariates computed for one design are not computed again for a robustness variant.
-
-    Persons get an integer key `pk` (their rank in `persons`): joins and pandas work on integers, not ids.
-    """
-
-    def __init__(self, con):
-        self.con = con
-        ids = con.sql("SELECT person_id FROM persons ORDER BY person_id").fetchnumpy()["person_id"]
-        self.ids = np.asarray(ids, dtype=object)
-        self.index = pd.Index(self.ids)
-        self.done = np.zeros(len(self.ids), dtype=bool)  # persons whose rows are in _pb, _pe, _px
-        self.memo: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # covariate -> (sorted pair keys, values)
-        # the same key for SQL: risk sets found in DuckDB come back as pk, not as ids
-        con.register("_pkmap_df", pd.DataFrame({"person_id": self.ids, "pk": np.arange(len(self.ids), dtype=np.int32)}))
-        con.execute("CREATE OR REPLACE TEMP TABLE _pkmap AS SELECT CAST(person_id AS VARCHAR) AS person_id, "
-                    "CAST(pk AS INTEGER) AS pk FROM _pkmap_df")
-        con.unregister("_pkmap_df")
-        for sql in ("CREATE OR REPLACE TEMP TABLE _px AS SELECT CAST(0 AS INTEGER) AS pk, * FROM persons LIMIT 0",
-                    "CREATE OR REPLACE TEMP TABLE _pb (pk INTEGER, wk INTEGER, code VARCHAR)",
-                    "CREATE OR REPLACE TEMP TABLE _pe (pk INTEGER, mo INTEGER, employment_rate DOUBLE, "
-                    "temp_agency BOOLEAN)"):
-            con.execute(sql)
-
-    def keys(self, person_ids) -> np.ndarray:
-        """pk per person id, -1 for ids not in persons."""
-        return self.index.get_indexer(pd.Index(np.asarray(person_ids, dtype=object)))
-
-    def include(self, pk: np.ndarray) -> None:
-        """Make sure the rows of persons `pk` are in the temp tables: one scan of each register for the persons
-        not there yet, so a caller that names a generous superset early saves later scans."""
-        pk = np.unique(pk[pk >= 0])
-        new = pk[~self.done[pk]]
-        if not len(new):
-            return
-        self.con.register("_new_df", pd.DataFrame({"pk": new.astype(np.int32), "person_id": self.ids[new]}))
-        self.con.execute("CREATE OR REPLACE TEMP TABLE _new AS SELECT CAST(pk AS INTEGER) AS pk, "
-                         "CAST(person_id AS VARCHAR) AS person_id FROM _new_df")
-        self.con.unregister("_new_df")
-        self.con.execute("INSERT INTO _px SELECT n.pk, x.* FROM persons x JOIN _new n USING (person_id)")
-        self.con.execute("INSERT INTO _pb SELECT n.pk, b.wk, b.code FROM benefits b JOIN _new n USING (person_id)")
-        self.con.execute("INSERT INTO _pe SELECT n.pk, e.mo, e.employment_rate, e.temp_agency "
-                         "FROM employment e JOIN _new n USING (person_id)")
-        self.done[new] = True
+__all__ = ["GRAMMAR_HELP", "STATIC", "Covariate", "Panel", "parse_covariate", "RETIREMENT_ORDER"]
 
 
 def _pair_keys(pk: np.ndarray, iwk: np.ndarray, imo: np.ndarray, idate: np.ndarray) -> np.ndarray:
@@ -156,26 +48,33 @@ def _pair_keys(pk: np.ndarray, iwk: np.ndarray, imo: np.ndarray, idate: np.ndarr
 
 
 class Panel:
-    """Covariates and outcomes for (person_id, index week) pairs over a loaded `Registers`."""
+    """Covariates and outcomes for (person_id, index week) pairs over loaded `Registers`; `end_month` (YYYY-MM)
+    overrides the end of data used for censoring. Panels over the same registers share their store."""
 
-    def __init__(self, registers, end_month: str | None = None):
+    def __init__(self, registers: "Registers", end_month: str | None = None):
         self.regs = registers
-        self.con = registers.con
+        self.store: Store = registers.store
+        self.engine = registers.engine
         self.catalogue = registers.catalogue
-        cols = [r[0] for r in self.con.execute("DESCRIBE persons").fetchall()]
-        self.person_columns = tuple(c for c in cols if c != "person_id")
         self._end_month: int | None = calendar.parse_month(end_month) if end_month else None
 
     @property
-    def rows(self) -> _Rows:
-        rows = self.regs.__dict__.get("_panel_rows")
-        if rows is None:
-            rows = self.regs.__dict__["_panel_rows"] = _Rows(self.con)
-        return rows
+    def person_columns(self) -> tuple[str, ...]:
+        self.store.ids  # the columns are read with the keys
+        return self.store.person_columns
+
+    def keys(self, person_ids) -> np.ndarray:
+        """Person keys (-1 for ids not in persons)."""
+        return self.store.keys(person_ids)
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Person ids in key order."""
+        return self.store.ids
 
     def include(self, person_ids) -> None:
         """Copy the register rows of these persons now (a superset of later pairs' persons saves scans)."""
-        self.rows.include(self.rows.keys(person_ids))
+        self.store.include(self.store.keys(person_ids))
 
     # ---- pairs -------------------------------------------------------------------------------------------
     def _normalise(self, pairs: pd.DataFrame) -> dict:
@@ -193,25 +92,27 @@ class Panel:
             idate = pd.to_datetime(pairs["index_date"]).to_numpy().astype("datetime64[D]")
         else:
             idate = calendar.week_mondays(iwk)
-        # `_pk`: keys of `self.rows` a caller already holds (risk sets from `build_populations` carry them)
+        # `_pk`: person keys a caller already holds (risk sets from `build_populations` carry them)
         pk = (pairs["_pk"].to_numpy().astype(np.int64) if "_pk" in pairs
-              else self.rows.keys(pairs["person_id"].astype(str).to_numpy()))
+              else self.store.keys(pairs["person_id"].astype(str).to_numpy()))
         return {"pk": pk, "iwk": iwk, "imo": imo, "idate": idate}
 
-    def _register(self, p: dict) -> int:
-        """Load pairs as DuckDB table `_pairs(_pair, pk, iwk, imo, idate)` and their persons' rows; returns the count."""
-        self.rows.include(p["pk"])
+    def _register(self, p: dict, window: tuple[int, int] = (0, 0)) -> int:
+        """Load pairs as the store's pairs table (_pair, pk, iwk, imo, wlo, whi) and their persons' rows; returns the
+        count. [wlo, whi] is a week range holding every week of months index+window[0] .. index+window[1]."""
+        self.store.include(p["pk"])
+        imo = p["imo"].astype(np.int64)
+        first = calendar.month_first_days(imo + window[0])
+        last = calendar.month_first_days(imo + window[1])
         frame = pd.DataFrame({"_pair": np.arange(len(p["pk"]), dtype=np.int64), "pk": p["pk"].astype(np.int32),
-                              "iwk": p["iwk"].astype(np.int32), "imo": p["imo"].astype(np.int32),
-                              "idate": p["idate"].astype("datetime64[s]")})
-        self.con.register("_pairs_df", frame)
-        self.con.execute("CREATE OR REPLACE TEMP TABLE _pairs AS SELECT _pair, pk, iwk, imo, CAST(idate AS DATE) AS idate "
-                         "FROM _pairs_df")
-        self.con.unregister("_pairs_df")
+                              "iwk": p["iwk"].astype(np.int32), "imo": imo.astype(np.int32),
+                              "wlo": (calendar.date_weeks(first) - 1).astype(np.int32),
+                              "whi": (calendar.date_weeks(last) + 6).astype(np.int32)})
+        self.engine.put(self.store.names.pairs, frame)
         return len(frame)
 
-    def _register_pairs(self, pairs: pd.DataFrame) -> int:
-        return self._register(self._normalise(pairs))
+    def _register_pairs(self, pairs: pd.DataFrame, window: tuple[int, int] = (0, 0)) -> int:
+        return self._register(self._normalise(pairs), window)
 
     # ---- covariates --------------------------------------------------------------------------------------
     def covariates(self, pairs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
@@ -226,7 +127,7 @@ class Panel:
             raise CovariateNameError(f"covariate names repeat: {sorted({n for n in names if names.count(n) > 1})}")
         p = self._normalise(pairs)
         key = _pair_keys(p["pk"], p["iwk"], p["imo"], p["idate"])
-        memo = self.rows.memo
+        memo = self.store.memo
         # Covariates computed together share one key array in the memo, so each array is searched (and merged
         # with new keys) once, not once per covariate.
         lookups: dict[int, tuple] = {}
@@ -283,11 +184,12 @@ class Panel:
 
     def _compute(self, p: dict, rows: np.ndarray, specs: list[Covariate]) -> pd.DataFrame:
         """Covariates of pairs `rows` (positions in the normalised pairs), one query per kind."""
-        self._register({k: v[rows] for k, v in p.items()})
-        out = self.con.sql("SELECT _pair FROM _pairs ORDER BY _pair").df()
+        sub = {k: v[rows] for k, v in p.items()}
+        self._register(sub)
+        out = self.engine.frame(queries.pair_order(self.store.names))
         static = [s for s in specs if s.kind == "static"]
         if static:
-            out = out.merge(self._static(static), on="_pair", how="left")
+            out = out.merge(self._static(static, sub["idate"]), on="_pair", how="left")
         weekly = [s for s in specs if s.kind in ("weeks", "in")]
         if weekly:
             out = out.merge(self._weekly(weekly), on="_pair", how="left")
@@ -306,27 +208,25 @@ class Panel:
                 out[s.name] = out[s.name].astype(object).where(out[s.name].notna(), None)
         return out.sort_values("_pair", ignore_index=True)
 
-    def _static(self, specs: list[Covariate]) -> pd.DataFrame:
-        cols = []
-        for s in specs:
-            if s.name == "age":
-                cols.append(
-                    "CAST(year(p.idate) - year(x.birth_date) - CASE WHEN month(p.idate) * 100 + day(p.idate) < "
-                    "month(x.birth_date) * 100 + day(x.birth_date) THEN 1 ELSE 0 END AS INTEGER) AS age"
-                )
-            else:
-                cols.append(f"x.{_q(s.name)}")
-        return self.con.sql(f"SELECT p._pair, {', '.join(cols)} FROM _pairs p LEFT JOIN _px x USING (pk)").df()
+    def _static(self, specs: list[Covariate], idate: np.ndarray) -> pd.DataFrame:
+        """Columns of persons; `age` in completed years at each pair's index date (`idate`, in pair order)."""
+        columns = [s.name for s in specs if s.name != "age"]
+        want_age = len(columns) < len(specs)
+        read = list(dict.fromkeys([*columns, *(["birth_date"] if want_age else [])]))
+        out = self.engine.frame(queries.static_columns(self.store.names, read))
+        if want_age:
+            at = np.asarray(idate, dtype="datetime64[D]")[out["_pair"].to_numpy()]
+            out["age"] = calendar.completed_years(out["birth_date"].to_numpy().astype("datetime64[D]"), at)
+        return out[["_pair", *[s.name for s in specs]]]
 
     def _weekly(self, specs: list[Covariate]) -> pd.DataFrame:
-        return self._windowed(specs, table="_pb", col="wk", index="iwk", agg="count(*)", window_kind="weeks",
+        return self._windowed(specs, table=self.store.names.pb, col="wk", index="iwk", window_kind="weeks",
                               join="LEFT JOIN catalogue c ON c.code = x.code")
 
     def _monthly(self, specs: list[Covariate]) -> pd.DataFrame:
-        return self._windowed(specs, table="_pe", col="mo", index="imo", agg="sum(x.employment_rate)",
-                              window_kind="employment")
+        return self._windowed(specs, table=self.store.names.pe, col="mo", index="imo", window_kind="employment")
 
-    def _windowed(self, specs: list[Covariate], *, table: str, col: str, index: str, agg: str, window_kind: str,
+    def _windowed(self, specs: list[Covariate], *, table: str, col: str, index: str, window_kind: str,
                   join: str = "") -> pd.DataFrame:
         """One aggregate per covariate over the rows of `table` in its window: the n units before the index
         (`window_kind`) or the single unit index+k (the others). One join of pairs and rows serves them all."""
@@ -338,43 +238,24 @@ class Panel:
                 window = f"x.{col} >= p.{index} - {s.n} AND x.{col} < p.{index}"
             else:
                 window = f"x.{col} = p.{index} + ({s.n})"
-            state = f" AND {_selector_sql(s.state)}" if s.state else ""
-            aggs.append(f"{agg} FILTER (WHERE {window}{state}) AS {_q(s.name)}")
-        return self.con.sql(
-            f"SELECT p._pair, {', '.join(aggs)} FROM _pairs p "
-            f"JOIN {table} x ON x.pk = p.pk AND x.{col} >= p.{index} - {lo} AND x.{col} <= p.{index} + {hi} "
-            f"{join} GROUP BY p._pair"
-        ).df()
+            aggs.append(queries.weekly_aggregate(s.name, window, s.state) if window_kind == "weeks"
+                        else queries.monthly_aggregate(s.name, window))
+        return self.engine.frame(queries.windowed(self.store.names, aggs, table=table, col=col, index=index,
+                                                  lo=lo, hi=hi, join=join))
 
     def _spell(self, s: Covariate) -> pd.DataFrame:
-        # Runs of consecutive weeks in the state ("islands": week minus its rank is constant within a run),
-        # then the run that contains the index week. A run that starts at the first week of data is
-        # left-censored there.
-        pred = _selector_sql(s.state)
-        return self.con.sql(
-            f"""WITH w AS (
-                  SELECT b.pk, b.wk FROM _pb b JOIN catalogue c ON c.code = b.code
-                  WHERE {pred} AND b.pk IN (SELECT pk FROM _pairs)),
-                runs AS (
-                  SELECT pk, min(wk) AS first_wk, max(wk) AS last_wk FROM (
-                    SELECT pk, wk, wk - row_number() OVER (PARTITION BY pk ORDER BY wk) AS g FROM w)
-                  GROUP BY pk, g)
-                SELECT p._pair, CAST(p.iwk - r.first_wk + 1 AS INTEGER) AS {_q(s.name)}
-                FROM _pairs p JOIN runs r ON r.pk = p.pk AND p.iwk BETWEEN r.first_wk AND r.last_wk"""
-        ).df()
+        return self.engine.frame(queries.spell(self.store.names, s.name, s.state))
 
     # ---- months and outcomes -----------------------------------------------------------------------------
     def end_month(self) -> int:
         """Last month covered by both benefits and employment (month ordinal); later months are censored."""
         if self._end_month is None:
-            tables = getattr(getattr(self.regs, "report", None), "tables", None) or {}
+            tables = self.regs.report.tables
             b, e = tables.get("benefits"), tables.get("employment")
             if b is not None and e is not None and b.last and e.last:  # validation has read the ranges already
                 self._end_month = min(calendar.week_month(calendar.parse_week(b.last)), calendar.parse_month(e.last))
                 return self._end_month
-            wk, mo = self.con.execute(
-                "SELECT (SELECT max(wk) FROM benefits), (SELECT max(mo) FROM employment)"
-            ).fetchall()[0]
+            wk, mo = self.store.end_of_data()
             candidates = [m for m in (calendar.week_month(wk) if wk is not None else None, mo) if m is not None]
             self._end_month = min(candidates) if candidates else 0
         return self._end_month
@@ -386,71 +267,16 @@ class Panel:
         temp_rate, benefit_weeks, weeks (weeks of the month), observed (False after the end of data), and one
         0/1 indicator per catalogue state, per group, and for beskæftiget/vikar/selvforsørgende.
         """
-        self._register_pairs(pairs)
+        self._register_pairs(pairs, (first, last))
         out = self._months(first, last)
         pk = out.pop("pk").to_numpy()
-        out.insert(1, "person_id", np.where(pk >= 0, self.rows.ids[np.maximum(pk, 0)], None))
+        out.insert(1, "person_id", np.where(pk >= 0, self.store.ids[np.maximum(pk, 0)], None))
         return out
 
     def _months(self, first: int, last: int) -> pd.DataFrame:
-        states = [s for s in STATES]
-        state_flags = ", ".join(f"max(CASE WHEN c.state = '{s}' THEN 1 ELSE 0 END) AS {_q('s_' + s)}" for s in states)
-        order_case = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(states))
-        retire_case = " ".join(f"WHEN {_q('s_' + s)} = 1 THEN '{s}'" for s in RETIREMENT_ORDER)
-        end = self.end_month()
-        sql = f"""
-        WITH grid AS (
-            SELECT p._pair, p.pk, m AS month, p.imo + m AS mo
-            FROM _pairs p, range({first}, {last} + 1) t(m)),
-        wk AS (
-            SELECT p._pair, wk_to_mo(b.wk) - p.imo AS month, b.code, c.state, c.benefit, c.retirement
-            FROM _pairs p
-            JOIN _pb b ON b.pk = p.pk
-             AND b.wk BETWEEN date_to_wk(make_date(CAST((p.imo + {first}) // 12 AS BIGINT), CAST((p.imo + {first}) % 12 + 1 AS BIGINT), 1)) - 1
-                          AND date_to_wk(make_date(CAST((p.imo + {last}) // 12 AS BIGINT), CAST((p.imo + {last}) % 12 + 1 AS BIGINT), 1)) + 6
-            LEFT JOIN catalogue c ON c.code = b.code),
-        per_state AS (
-            SELECT _pair, month, state, count(*) AS n FROM wk WHERE month BETWEEN {first} AND {last}
-            GROUP BY _pair, month, state),
-        modal AS (
-            SELECT _pair, month,
-                   arg_min(state, -n * 100 + CASE state {order_case} ELSE 99 END) AS modal_state
-            FROM per_state GROUP BY _pair, month),
-        flags AS (
-            SELECT _pair, month, count(*) AS coded_weeks,
-                   sum(benefit) AS benefit_weeks, max(retirement) AS s_retire,
-                   max(CASE WHEN c_state_null THEN 1 ELSE 0 END) AS s_unknown, {state_flags.replace('c.state', 'state')}
-            FROM (SELECT *, state IS NULL AS c_state_null FROM wk) c WHERE month BETWEEN {first} AND {last}
-            GROUP BY _pair, month),
-        emp AS (
-            SELECT p._pair, e.mo - p.imo AS month, sum(e.employment_rate) AS employment_rate,
-                   sum(CASE WHEN e.temp_agency THEN e.employment_rate ELSE 0 END) AS temp_rate
-            FROM _pairs p JOIN _pe e ON e.pk = p.pk
-             AND e.mo BETWEEN p.imo + {first} AND p.imo + {last}
-            GROUP BY p._pair, e.mo - p.imo)
-        SELECT g._pair, g.pk, CAST(g.month AS INTEGER) AS month, CAST(g.mo AS INTEGER) AS mo,
-            CASE {retire_case}
-                 WHEN coalesce(emp.temp_rate, 0) > 0 THEN 'vikar'
-                 WHEN coalesce(emp.employment_rate, 0) > 0 THEN 'beskæftiget'
-                 WHEN modal.modal_state IS NOT NULL THEN modal.modal_state
-                 WHEN coalesce(f.coded_weeks, 0) > 0 THEN 'ukendt'
-                 ELSE 'selvforsørgende' END AS status,
-            coalesce(emp.employment_rate, 0.0) AS employment_rate,
-            coalesce(emp.temp_rate, 0.0) AS temp_rate,
-            CAST(coalesce(f.benefit_weeks, 0) AS INTEGER) AS benefit_weeks,
-            g.mo <= {end} AS observed,
-            {", ".join(f"CAST(coalesce(f.{_q('s_' + s)}, 0) AS TINYINT) AS {_q(s)}" for s in states)},
-            CAST(coalesce(f.s_retire, 0) AS TINYINT) AS tilbagetrukket,
-            CAST(coalesce(emp.employment_rate, 0) > 0 AS TINYINT) AS beskæftiget,
-            CAST(coalesce(emp.temp_rate, 0) > 0 AS TINYINT) AS vikar,
-            CAST(coalesce(f.coded_weeks, 0) = 0 AND coalesce(emp.employment_rate, 0) = 0 AS TINYINT) AS selvforsørgende,
-            CAST(coalesce(f.benefit_weeks, 0) > 0 AS TINYINT) AS ydelse
-        FROM grid g
-        LEFT JOIN flags f ON f._pair = g._pair AND f.month = g.month
-        LEFT JOIN modal ON modal._pair = g._pair AND modal.month = g.month
-        LEFT JOIN emp ON emp._pair = g._pair AND emp.month = g.month
-        ORDER BY g._pair, g.month"""
-        return self.con.sql(sql).df()
+        names = self.store.names
+        self.engine.put(names.offsets, pd.DataFrame({"m": np.arange(first, last + 1, dtype=np.int32)}))
+        return self.engine.frame(queries.months(names, first, last, self.end_month()))
 
     def outcomes(
         self,
@@ -476,7 +302,7 @@ class Panel:
                     f"{', '.join((*STATES, *GROUPS, *MONTHLY_STATUSES))}"
                 )
             names.append(c)
-        self._register_pairs(pairs)
+        self._register_pairs(pairs, (1, horizon))
         long = self._months(1, horizon)
         n = len(pairs)
         months = np.arange(1, horizon + 1)
@@ -497,6 +323,85 @@ class Panel:
             out[f"status_{m}"] = np.where(obs[:, i], status[:, i], None)
             out[f"benefit_weeks_{m}"] = np.where(obs[:, i], bw[:, i], np.nan)
         return out
+
+
+    # ---- what populations and monitoring ask of the registers -------------------------------------------------
+    def first_events(self, event: str, start: dt.date | None, end: dt.date | None,
+                     units: tuple[str, ...] | None) -> pd.DataFrame:
+        """First `event` per person in [start, end] (optionally only in `units`): person_id, index_date, the unit
+        of the first event, and `found` (the person is in persons)."""
+        params: list = [event, *([start] if start else []), *([end] if end else []), *(units or ())]
+        sql = queries.participant_events(len(units or ()), start is not None, end is not None)
+        return self.engine.frame(sql, params)
+
+    def event_count(self, event: str) -> int:
+        return int(self.engine.one(queries.COUNT_EVENT, [event])[0])
+
+    def event_names(self) -> list[str]:
+        return [r[0] for r in self.engine.rows(queries.SOME_EVENTS)]
+
+    def persons(self) -> pd.DataFrame:
+        """birth_date and municipality of everyone, row i for person key i."""
+        return self.store.persons()
+
+    def ages(self, pk: np.ndarray, at) -> np.ndarray:
+        """Completed years of persons `pk` at dates `at` (one age rule for pool, participants and covariates)."""
+        return self.store.ages(pk, at)
+
+    def state_pairs(self, weeks: np.ndarray, states: dict[int, str], compute: np.ndarray | None = None) -> pd.DataFrame:
+        """(pk, iwk) for every index week in `weeks` where the person is in state `states[k]` in week index+k.
+
+        Cached per state rule: a later call for weeks already computed filters the earlier result (robustness
+        variants narrowing participants or pool ask again); `compute` names the weeks to compute when the cache
+        cannot answer (a superset of `weeks`, so later runs with other windows hit the cache)."""
+        key = tuple(sorted(states.items()))
+        weeks = np.unique(np.asarray(weeks, dtype=np.int64))
+        hit = self.store.state_pairs.get(key)
+        if hit is not None and np.isin(weeks, hit.weeks).all():
+            return hit.pairs[hit.pairs["iwk"].isin(weeks)].reset_index(drop=True)
+        asked = weeks
+        if compute is not None:
+            weeks = np.union1d(weeks, compute)
+        if hit is not None:
+            weeks = np.union1d(weeks, hit.weeks)
+        result = self._state_pairs(weeks, states)
+        self.store.state_pairs[key] = StatePairs(weeks, result, np.unique(result["pk"].to_numpy()))
+        return result[result["iwk"].isin(asked)].reset_index(drop=True)
+
+    def state_persons(self, states: dict[int, str]) -> np.ndarray:
+        """The persons of every week the state-pair cache holds for this rule (a superset of one run's pool)."""
+        return self.store.state_pairs[tuple(sorted(states.items()))].persons
+
+    def _state_pairs(self, weeks: np.ndarray, states: dict[int, str]) -> pd.DataFrame:
+        if not states:  # no state rule: everyone in persons is a candidate every week
+            n = len(self.store.ids)
+            return pd.DataFrame({"pk": np.repeat(np.arange(n, dtype=np.int64), len(weeks)), "iwk": np.tile(weeks, n)})
+        codes = {}
+        for offset, state in sorted(states.items()):
+            canon = canonical_state(state)
+            if canon is None or canon in MONTHLY_STATUSES:
+                raise CovariateNameError(f"'{state}' in week {offset} is not a state or group of the DREAM code "
+                                         f"catalogue; expected one of {', '.join((*STATES, *GROUPS))}")
+            codes[int(offset)] = [c for (c,) in self.engine.rows(queries.codes_of(canon))]
+        if not all(codes.values()):  # a state without codes: nobody is ever in it
+            return pd.DataFrame({"pk": np.zeros(0, dtype=np.int64), "iwk": np.zeros(0, dtype=np.int64)})
+        self.store.ids  # the key map the query joins
+        names = self.store.names
+        slots = pd.DataFrame([(int(w), int(o), int(w) + int(o)) for w in weeks for o in codes],
+                             columns=["iwk", "off", "wk"])
+        self.engine.put(names.slots, slots, "CAST(iwk AS INTEGER) AS iwk, CAST(off AS INTEGER) AS off, "
+                                           "CAST(wk AS INTEGER) AS wk")
+        lo, hi = int(weeks.min()) + min(codes), int(weeks.max()) + max(codes)
+        out = self.engine.arrays(queries.state_pairs(names, codes, lo, hi))
+        return pd.DataFrame({"pk": out["pk"].astype(np.int64), "iwk": out["iwk"].astype(np.int64)})
+
+    def employment_rows(self, person_ids, lo: int, hi: int) -> pd.DataFrame:
+        """Employment rows (person_id, mo, employment_rate, hours, industry, temp_agency) of these persons in
+        months lo..hi (ordinals), sorted by person and month."""
+        names = self.store.names
+        ids = pd.DataFrame({"person_id": pd.unique(np.asarray(person_ids, dtype=object))})
+        self.engine.put(names.ids, ids, "CAST(person_id AS VARCHAR) AS person_id")
+        return self.engine.frame(queries.employment_of(names, lo, hi))
 
 
 _NO_KEYS = np.zeros(0, dtype=np.int64)

@@ -1,0 +1,114 @@
+"""The panel store: what a loaded set of registers keeps between questions, owned by `Registers` and typed.
+
+- person keys: every person gets an integer key `pk` (rank in `persons`); joins and numpy work on integers, and
+  risk sets found in SQL come back as keys, not as id strings;
+- copied rows: the register rows of the persons a run can touch, copied once into small tables (`include`), so
+  covariates and outcomes for many pairs do not rescan national tables;
+- memos: covariate values per (person, index) already computed (a robustness variant asks again), state-pair risk
+  sets per state rule, the persons' birth dates and municipalities, the end of data.
+
+Every table the store creates is named with its own prefix (`Names`), so stores never share a temporary table.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from virkning.registers import calendar, queries
+from virkning.registers.engine import Engine
+from virkning.registers.queries import Names
+
+_COUNTER = itertools.count(1)
+
+
+@dataclass
+class StatePairs:
+    """A cached risk set of one state rule: the index weeks computed, their (pk, iwk) rows and their persons."""
+
+    weeks: np.ndarray
+    pairs: pd.DataFrame
+    persons: np.ndarray
+
+
+@dataclass
+class Store:
+    engine: Engine
+    names: Names = field(default_factory=lambda: Names(f"_p{next(_COUNTER)}_"))
+    _ids: np.ndarray | None = field(default=None, repr=False)
+    _index: pd.Index | None = field(default=None, repr=False)
+    _done: np.ndarray | None = field(default=None, repr=False)
+    person_columns: tuple[str, ...] = ()
+    memo: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    state_pairs: dict[tuple, StatePairs] = field(default_factory=dict, repr=False)
+    _persons: pd.DataFrame | None = field(default=None, repr=False)
+    _end_of_data: tuple[int | None, int | None] | None = None
+
+    # ---- keys ------------------------------------------------------------------------------------------------------
+    def _keys_ready(self) -> None:
+        if self._ids is not None:
+            return
+        e, n = self.engine, self.names
+        ids = e.arrays(queries.PERSON_IDS)["person_id"]
+        self._ids = np.asarray(ids, dtype=object)
+        self._index = pd.Index(self._ids)
+        self._done = np.zeros(len(self._ids), dtype=bool)
+        e.put(n.pkmap, pd.DataFrame({"person_id": self._ids, "pk": np.arange(len(self._ids), dtype=np.int32)}),
+              "CAST(person_id AS VARCHAR) AS person_id, CAST(pk AS INTEGER) AS pk")
+        cols = [name for name, _ in e.columns("persons")]
+        self.person_columns = tuple(c for c in cols if c != "person_id")
+        # empty copies of the registers' rows, filled person by person by `include`
+        e.table(n.px, f"SELECT CAST(0 AS INTEGER) AS pk, * FROM ({queries.PERSON_COLUMNS}) x")
+        e.table(n.pb, "SELECT CAST(0 AS INTEGER) AS pk, CAST(0 AS INTEGER) AS wk, CAST('' AS VARCHAR) AS code LIMIT 0")
+        e.table(n.pe, "SELECT CAST(0 AS INTEGER) AS pk, CAST(0 AS INTEGER) AS mo, CAST(0 AS DOUBLE) AS employment_rate, "
+                      "CAST(false AS BOOLEAN) AS temp_agency LIMIT 0")
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Person ids in key order (`ids[pk]`)."""
+        self._keys_ready()
+        return self._ids
+
+    def keys(self, person_ids) -> np.ndarray:
+        """pk per person id, -1 for ids not in persons."""
+        self._keys_ready()
+        return self._index.get_indexer(pd.Index(np.asarray(person_ids, dtype=object)))
+
+    def include(self, pk: np.ndarray) -> None:
+        """Copy the rows of persons `pk` into the store's tables: one scan of each register for the persons not
+        there yet, so a caller that names a generous superset early saves later scans."""
+        self._keys_ready()
+        pk = np.unique(np.asarray(pk)[np.asarray(pk) >= 0])
+        new = pk[~self._done[pk]]
+        if not len(new):
+            return
+        e, n = self.engine, self.names
+        e.put(n.new, pd.DataFrame({"pk": new.astype(np.int32), "person_id": self._ids[new]}),
+              "CAST(pk AS INTEGER) AS pk, CAST(person_id AS VARCHAR) AS person_id")
+        e.append(n.px, queries.copy_persons(n, ["person_id", *self.person_columns]))
+        e.append(n.pb, queries.copy_benefits(n))
+        e.append(n.pe, queries.copy_employment(n))
+        self._done[new] = True
+
+    # ---- persons ---------------------------------------------------------------------------------------------------
+    def persons(self) -> pd.DataFrame:
+        """birth_date and municipality of everyone, row i for person key i (read once)."""
+        if self._persons is None:
+            self._keys_ready()
+            self._persons = self.engine.frame(queries.persons_by_key(self.names))
+        return self._persons
+
+    def ages(self, pk: np.ndarray, at) -> np.ndarray:
+        """Completed years of persons `pk` at dates `at` (calendar.completed_years: the one age rule)."""
+        birth = self.persons()["birth_date"].to_numpy().astype("datetime64[D]")
+        return calendar.completed_years(birth[np.asarray(pk)], at)
+
+    # ---- end of data -----------------------------------------------------------------------------------------------
+    def end_of_data(self) -> tuple[int | None, int | None]:
+        """(last benefit week, last employment month) in the registers."""
+        if self._end_of_data is None:
+            self._end_of_data = tuple(self.engine.one(queries.END_OF_DATA))
+        return self._end_of_data

@@ -1,0 +1,235 @@
+"""Every SELECT the panel, the populations and the analyses send to the registers, in one portable subset.
+
+The statements read the contract's views (`persons`, `benefits`, `employment`, `events`), the `catalogue` table, the
+calendar lookups (`_weeks`) and the panel store's own tables, whose names the store passes in (`Names`). They use
+no macros, no ASOF joins, no order-dependent list aggregates and no engine-only date functions: weeks and months
+are integer ordinals (registers/calendar.py), so windows are integer ranges, and calendar conversions are joins with
+lookup tables. tests/registers/test_portable_sql.py parses every statement of a whole run and transpiles it to Spark.
+
+Callers never paste names from files here: columns of `persons` beyond the contract are quoted (`quote`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from virkning.registers.catalogue import GROUPS, STATES
+from virkning.registers.engine import in_list, quote
+
+# Month status: a retirement state wins in this order (docs/panel.md).
+RETIREMENT_ORDER = ("død", "udvandret", "folkepension", "førtidspension", "efterløn", "fleksydelse")
+
+
+@dataclass(frozen=True)
+class Names:
+    """Table names of one panel store (a prefix per store, so two stores never share a temporary table)."""
+
+    prefix: str
+
+    def __getattr__(self, item: str) -> str:  # names.pairs -> "<prefix>pairs"
+        if item.startswith("__"):
+            raise AttributeError(item)
+        return f"{self.prefix}{item}"
+
+
+def state_predicate(state: str, alias: str = "c") -> str:
+    """SQL predicate over the catalogue columns (`alias.state`, flags) for a state or group of the catalogue."""
+    if state in GROUPS:
+        out = GROUPS[state]
+        for col in ("state", "activation", "benefit", "retirement"):
+            out = out.replace(col, f"{alias}.{col}")
+        return out
+    if state not in STATES:
+        raise ValueError(f"'{state}' is not a state or group of the catalogue")
+    return f"{alias}.state = '{state}'"
+
+
+# ---- persons and their rows ------------------------------------------------------------------------------------
+
+PERSON_IDS = "SELECT person_id FROM persons ORDER BY person_id"
+PERSON_COLUMNS = "SELECT * FROM persons LIMIT 0"
+
+
+def copy_persons(n: Names, columns: list[str]) -> str:
+    """The persons table's rows of the new persons, keyed by `pk` (columns in the store table's order)."""
+    cols = ", ".join(f"x.{quote(c)}" for c in columns)
+    return f"SELECT n.pk, {cols} FROM persons x JOIN {n.new} n ON n.person_id = x.person_id"
+
+
+def copy_benefits(n: Names) -> str:
+    return f"SELECT n.pk, b.wk, b.code FROM benefits b JOIN {n.new} n ON n.person_id = b.person_id"
+
+
+def copy_employment(n: Names) -> str:
+    return (f"SELECT n.pk, e.mo, e.employment_rate, e.temp_agency FROM employment e "
+            f"JOIN {n.new} n ON n.person_id = e.person_id")
+
+
+def persons_by_key(n: Names) -> str:
+    """birth_date and municipality of everyone, in person-key order."""
+    return f"SELECT x.birth_date, x.municipality FROM persons x JOIN {n.pkmap} m ON m.person_id = x.person_id ORDER BY m.pk"
+
+
+END_OF_DATA = "SELECT (SELECT max(wk) FROM benefits) AS wk, (SELECT max(mo) FROM employment) AS mo"
+
+
+# ---- covariates at an index ------------------------------------------------------------------------------------
+
+def pair_order(n: Names) -> str:
+    return f"SELECT _pair FROM {n.pairs} ORDER BY _pair"
+
+
+def static_columns(n: Names, columns: list[str]) -> str:
+    """Columns of the persons table for each pair (birth_date for age, computed in Python)."""
+    cols = ", ".join(f"x.{quote(c)}" for c in columns)
+    return f"SELECT p._pair, {cols} FROM {n.pairs} p LEFT JOIN {n.px} x ON x.pk = p.pk"
+
+
+def windowed(n: Names, aggregates: list[str], *, table: str, col: str, index: str, lo: int, hi: int,
+             join: str = "") -> str:
+    """One aggregate per covariate over the rows of `table` between index - lo and index + hi."""
+    return (f"SELECT p._pair, {', '.join(aggregates)} FROM {n.pairs} p "
+            f"JOIN {table} x ON x.pk = p.pk AND x.{col} >= p.{index} - {int(lo)} AND x.{col} <= p.{index} + {int(hi)} "
+            f"{join} GROUP BY p._pair")
+
+
+def weekly_aggregate(name: str, window: str, state: str | None) -> str:
+    pred = f" AND {state_predicate(state)}" if state else ""
+    return f"count(*) FILTER (WHERE {window}{pred}) AS {quote(name)}"
+
+
+def exact_sum(expr: str, where: str | None = None) -> str:
+    """A sum of employment rates that does not depend on the order of the rows: floating-point addition is not
+    associative, so a plain sum over a parallel join differs in the last bits from run to run (and between
+    engines), which breaks ties between equal histories. Rates are summed as decimals with 9 places."""
+    filtered = f" FILTER (WHERE {where})" if where else ""
+    return f"CAST(sum(CAST({expr} AS DECIMAL(18, 9))){filtered} AS DOUBLE)"
+
+
+def monthly_aggregate(name: str, window: str) -> str:
+    return f"{exact_sum('x.employment_rate', window)} AS {quote(name)}"
+
+
+def spell(n: Names, name: str, state: str) -> str:
+    """Weeks since the start of the run of consecutive weeks in `state` that contains the index week.
+
+    Runs are "islands": week minus its rank is constant within a run. A run that starts at the first week of data is
+    left-censored there."""
+    return (
+        f"WITH w AS (SELECT b.pk, b.wk FROM {n.pb} b JOIN catalogue c ON c.code = b.code "
+        f"WHERE {state_predicate(state)} AND b.pk IN (SELECT pk FROM {n.pairs})), "
+        f"runs AS (SELECT pk, min(wk) AS first_wk, max(wk) AS last_wk FROM ("
+        f"SELECT pk, wk, wk - row_number() OVER (PARTITION BY pk ORDER BY wk) AS g FROM w) r GROUP BY pk, g) "
+        f"SELECT p._pair, CAST(p.iwk - r.first_wk + 1 AS INTEGER) AS {quote(name)} "
+        f"FROM {n.pairs} p JOIN runs r ON r.pk = p.pk AND p.iwk BETWEEN r.first_wk AND r.last_wk"
+    )
+
+
+# ---- person-months after an index ------------------------------------------------------------------------------
+
+def months(n: Names, first: int, last: int, end: int) -> str:
+    """Person-month rows for months index+first .. index+last of each pair (docs/panel.md has the rules).
+
+    `{n.offsets}` holds the month offsets first..last; the pairs table carries `wlo`/`whi`, a week range that holds
+    every week of those months (weeks are placed in months by the `_weeks` lookup)."""
+    flags = ", ".join(f"max(CASE WHEN state = '{s}' THEN 1 ELSE 0 END) AS {quote('s_' + s)}" for s in STATES)
+    order_case = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATES))
+    retire_case = " ".join(f"WHEN {quote('s_' + s)} = 1 THEN '{s}'" for s in RETIREMENT_ORDER)
+    state_cols = ", ".join(f"CAST(coalesce(f.{quote('s_' + s)}, 0) AS TINYINT) AS {quote(s)}" for s in STATES)
+    return f"""
+        WITH grid AS (
+            SELECT p._pair, p.pk, o.m AS month, p.imo + o.m AS mo FROM {n.pairs} p CROSS JOIN {n.offsets} o),
+        wk AS (
+            SELECT p._pair, w._w_mo - p.imo AS month, b.code, c.state, c.benefit, c.retirement
+            FROM {n.pairs} p
+            JOIN {n.pb} b ON b.pk = p.pk AND b.wk BETWEEN p.wlo AND p.whi
+            JOIN _weeks w ON w._w_wk = b.wk
+            LEFT JOIN catalogue c ON c.code = b.code),
+        per_state AS (
+            SELECT _pair, month, state, count(*) AS n FROM wk WHERE month BETWEEN {first} AND {last}
+            GROUP BY _pair, month, state),
+        modal AS (
+            SELECT _pair, month, arg_min(state, -n * 100 + CASE state {order_case} ELSE 99 END) AS modal_state
+            FROM per_state GROUP BY _pair, month),
+        flags AS (
+            SELECT _pair, month, count(*) AS coded_weeks, sum(benefit) AS benefit_weeks, max(retirement) AS s_retire,
+                   max(CASE WHEN state IS NULL THEN 1 ELSE 0 END) AS s_unknown, {flags}
+            FROM wk WHERE month BETWEEN {first} AND {last} GROUP BY _pair, month),
+        emp AS (
+            SELECT p._pair, e.mo - p.imo AS month, {exact_sum("e.employment_rate")} AS employment_rate,
+                   {exact_sum("CASE WHEN e.temp_agency THEN e.employment_rate ELSE 0 END")} AS temp_rate
+            FROM {n.pairs} p JOIN {n.pe} e ON e.pk = p.pk AND e.mo BETWEEN p.imo + {first} AND p.imo + {last}
+            GROUP BY p._pair, e.mo - p.imo)
+        SELECT g._pair, g.pk, CAST(g.month AS INTEGER) AS month, CAST(g.mo AS INTEGER) AS mo,
+            CASE {retire_case}
+                 WHEN coalesce(emp.temp_rate, 0) > 0 THEN 'vikar'
+                 WHEN coalesce(emp.employment_rate, 0) > 0 THEN 'beskæftiget'
+                 WHEN modal.modal_state IS NOT NULL THEN modal.modal_state
+                 WHEN coalesce(f.coded_weeks, 0) > 0 THEN 'ukendt'
+                 ELSE 'selvforsørgende' END AS status,
+            coalesce(emp.employment_rate, 0.0) AS employment_rate,
+            coalesce(emp.temp_rate, 0.0) AS temp_rate,
+            CAST(coalesce(f.benefit_weeks, 0) AS INTEGER) AS benefit_weeks,
+            g.mo <= {int(end)} AS observed,
+            {state_cols},
+            CAST(coalesce(f.s_retire, 0) AS TINYINT) AS tilbagetrukket,
+            CAST(coalesce(emp.employment_rate, 0) > 0 AS TINYINT) AS "beskæftiget",
+            CAST(coalesce(emp.temp_rate, 0) > 0 AS TINYINT) AS vikar,
+            CAST(coalesce(f.coded_weeks, 0) = 0 AND coalesce(emp.employment_rate, 0) = 0 AS TINYINT) AS "selvforsørgende",
+            CAST(coalesce(f.benefit_weeks, 0) > 0 AS TINYINT) AS ydelse
+        FROM grid g
+        LEFT JOIN flags f ON f._pair = g._pair AND f.month = g.month
+        LEFT JOIN modal ON modal._pair = g._pair AND modal.month = g.month
+        LEFT JOIN emp ON emp._pair = g._pair AND emp.month = g.month
+        ORDER BY g._pair, g.month"""
+
+
+# ---- populations -----------------------------------------------------------------------------------------------
+
+def participant_events(units: int, start: bool, end: bool) -> str:
+    """First event per person in a window (parameters: event, [start], [end], units...): person, index date, the
+    unit of the first event, and whether the person is in `persons`."""
+    where = ["event = ?"]
+    if start:
+        where.append("date >= ?")
+    if end:
+        where.append("date <= ?")
+    if units:
+        where.append("unit IN (" + ", ".join("?" for _ in range(units)) + ")")
+    return (f"SELECT person_id, min(date) AS index_date, arg_min(unit, date) AS unit, "
+            f"bool_or(EXISTS (SELECT 1 FROM persons x WHERE x.person_id = e.person_id)) AS found "
+            f"FROM events e WHERE {' AND '.join(where)} GROUP BY person_id ORDER BY person_id")
+
+
+COUNT_EVENT = "SELECT count(*) FROM events WHERE event = ?"
+SOME_EVENTS = "SELECT DISTINCT event FROM events ORDER BY event LIMIT 10"
+COUNT_PERSONS = "SELECT count(*) FROM persons"
+
+
+def codes_of(state: str) -> str:
+    return f"SELECT code FROM catalogue c WHERE {state_predicate(state)} ORDER BY code"
+
+
+def state_pairs(n: Names, codes: dict[int, list[str]], lo: int, hi: int) -> str:
+    """(pk, iwk) for every index week in `{n.slots}` where the person has a code of the required state at each offset.
+
+    One scan of the benefit weeks: each row with a code of one of the states is joined to the (index week, offset)
+    slots it falls in and kept if its code belongs to that offset's state. Person-weeks are unique (a contract
+    rule), so a person fills a slot at most once and count(*) counts offsets."""
+    any_code = in_list(sorted(set().union(*codes.values())))
+    preds = " OR ".join(f"(s.off = {int(o)} AND b.code IN {in_list(cs)})" for o, cs in codes.items())
+    return (
+        f"SELECT m.pk, q.iwk FROM (SELECT b.person_id, s.iwk FROM (SELECT person_id, wk, code FROM benefits "
+        f"WHERE code IN {any_code} AND wk BETWEEN {int(lo)} AND {int(hi)}) b JOIN {n.slots} s ON s.wk = b.wk "
+        f"WHERE {preds} GROUP BY b.person_id, s.iwk HAVING count(*) = {len(codes)}) q "
+        f"JOIN {n.pkmap} m ON m.person_id = q.person_id ORDER BY m.pk, q.iwk"
+    )
+
+
+# ---- monitoring ------------------------------------------------------------------------------------------------
+
+def employment_of(n: Names, lo: int, hi: int) -> str:
+    """Employment rows of the persons in `{n.ids}` (person_id) in months lo..hi."""
+    return (f"SELECT e.person_id, e.mo, e.employment_rate, e.hours, e.industry, e.temp_agency FROM employment e "
+            f"WHERE e.person_id IN (SELECT person_id FROM {n.ids}) AND e.mo BETWEEN {int(lo)} AND {int(hi)} "
+            f"ORDER BY e.person_id, e.mo")
