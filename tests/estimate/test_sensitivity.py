@@ -23,7 +23,7 @@ import pytest
 
 import virkning
 from virkning.errors import DesignError
-from virkning.estimate import (CovariateBenchmark, RosenbaumBounds, SensitivityWarning, bounds_for_sets,
+from virkning.estimate import (CovariateBenchmark, RosenbaumBounds, SensitivityWarning, amplify, bounds_for_sets,
                                covariate_benchmark, rosenbaum_bounds, sensitivity_numbers)
 from virkning.estimate.rosenbaum import MTest, matched_sets
 
@@ -432,10 +432,21 @@ def test_sensitivity_numbers_for_the_report_sentence(sim):
     assert nums.gamma_critical == b.gamma_critical and nums.significant
     assert nums.strongest_term == "region[Syd]"
     assert nums.strongest_odds_ratio == pytest.approx(max(bench.odds_ratio_abs))
-    assert nums.exceeds_strongest == (b.gamma_critical > nums.strongest_odds_ratio)
+    assert nums.exceeds_strongest == (b.gamma_critical >= nums.strongest_odds_ratio)
+    if not nums.exceeds_strongest:
+        lam, delta = nums.strongest_odds_ratio, nums.delta_at_strongest
+        assert (lam * delta + 1) / (lam + delta) == pytest.approx(b.gamma_critical, rel=1e-12)
     assert nums.evalue == pytest.approx(ev.evalue) and nums.evalue_ci == pytest.approx(ev.evalue_ci)
     assert "region[Syd]" in repr(nums)
-    assert nums.to_frame().shape == (1, 12)
+    assert nums.to_frame().shape == (1, 13)
+
+
+def test_amplification_printed_examples():
+    """sensitivitymv's amplify documentation (Rosenbaum 2007, Table 1 discussion): Gamma 3.5 equals
+    (Lambda, Delta) = (4, 26), (6, 8), (8, 6) and (11, 5)."""
+    assert amplify(3.5, [4, 6, 8, 11]) == pytest.approx([26, 8, 6, 5])
+    with pytest.raises(DesignError, match="every Lambda > Gamma"):
+        amplify(3.5, 3.0)
 
 
 def test_benchmark_needs_a_propensity_model(sim):

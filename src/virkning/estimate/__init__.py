@@ -16,7 +16,7 @@ from virkning.estimate.propensity import PropensityFit, fit_logit, fit_propensit
 from virkning.estimate.relative import RelativeEffect, relative_effect, relative_effects, relative_from_draws
 from virkning.estimate.result import MatchInfo, MatchResult, MatchSummary
 from virkning.estimate.sensitivity import (CovariateBenchmark, RosenbaumBounds, SensitivityNumbers,
-                                           SensitivityWarning, bounds_for_sets, covariate_benchmark,
+                                           SensitivityWarning, amplify, bounds_for_sets, covariate_benchmark,
                                            rosenbaum_bounds, sensitivity_numbers)
 
 
@@ -28,7 +28,7 @@ def effects(result: MatchResult, outcomes, *, se: str = "cluster", n_boot: int =
 
 __all__ = ["BalanceTable", "CovariateBenchmark", "EValue", "EffectEstimate", "IgnoredOptionWarning", "MatchConfig",
            "MatchInfo", "MatchResult", "MatchSummary", "MatchingWarning", "PropensityFit", "PropensityWarning",
-           "RelativeEffect", "RosenbaumBounds", "SensitivityNumbers", "SensitivityWarning", "balance_table",
+           "RelativeEffect", "RosenbaumBounds", "SensitivityNumbers", "SensitivityWarning", "amplify", "balance_table",
            "bounds_for_sets", "covariate_benchmark", "effects", "estimate_effects", "ess", "evalue", "evalue_rr",
            "fit_logit", "fit_propensity", "love_plot", "match", "relative_effect", "relative_effects",
            "relative_from_draws", "rosenbaum_bounds", "sensitivity_numbers"]

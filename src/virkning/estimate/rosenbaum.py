@@ -169,15 +169,24 @@ class BinaryTest:
             e += k * mu
             v += k * float(pmf @ (xs - mu) ** 2)
             if self.method == "exact":
-                offset += k * lo
-                dist = np.convolve(dist, _power(pmf, k))
+                first, part = _trim(_power(pmf, k))
+                offset += k * lo + first
+                dist = np.convolve(dist, part)
         e += self.constant
         t = self.statistic
         if self.method == "normal":
             return Bound(_normal_tail(t, e, v), e, v)
-        start = int(round(t - self.constant)) - offset
+        first, dist = _trim(dist)
+        start = int(round(t - self.constant)) - offset - first
         p = 1.0 if start <= 0 else float(dist[start:].sum()) if start < len(dist) else 0.0
         return Bound(min(1.0, p), e, v)
+
+
+def _trim(pmf: np.ndarray) -> tuple[int, np.ndarray]:
+    """Drop the probabilities that underflowed to 0 at both ends (with many sets most of the support does), so
+    the convolutions cost the width of the distribution rather than its range; returns (first kept, rest)."""
+    nz = np.flatnonzero(pmf)
+    return int(nz[0]), pmf[nz[0]:nz[-1] + 1]
 
 
 def _power(pmf: np.ndarray, k: int) -> np.ndarray:
@@ -296,17 +305,22 @@ class MTest:
             self.scores.append(x.sum(axis=2) / dd.shape[1])
         self.statistic = float(sum(s[:, 0].sum() for s in self.scores))
         self.n_informative = int(sets.n_sets)
+        self._sums: tuple[list, list] | None = None
 
     @staticmethod
-    def _max_moments(scores: np.ndarray, gamma: float) -> tuple[float, float]:
+    def _partial_sums(scores: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Sorted scores' partial sums (of values and squares) below each split a = 1..n-1, and the totals."""
+        a = np.sort(scores, axis=1)
+        c1 = np.cumsum(a, axis=1)
+        c2 = np.cumsum(a * a, axis=1)
+        return c1[:, :-1], c2[:, :-1], c1[:, -1:], c2[:, -1:]
+
+    @staticmethod
+    def _max_moments(sums: tuple[np.ndarray, ...], gamma: float) -> tuple[float, float]:
         """Sum over sets of the largest expectation of the treated score and, among the u attaining it, the
         largest variance; u = 1 on the top n - a scores for a = 1..n-1 (Rosenbaum 2007)."""
-        a = np.sort(scores, axis=1)
-        n = a.shape[1]
-        c1 = np.cumsum(a, axis=1)[:, :-1]
-        c2 = np.cumsum(a * a, axis=1)[:, :-1]
-        t1 = a.sum(axis=1)[:, None]
-        t2 = (a * a).sum(axis=1)[:, None]
+        c1, c2, t1, t2 = sums
+        n = c1.shape[1] + 1
         k = np.arange(1, n)[None, :]
         den = k + gamma * (n - k)
         mu = (c1 + gamma * (t1 - c1)) / den
@@ -316,12 +330,14 @@ class MTest:
         return float(best.sum()), float(np.where(tie, var, -np.inf).max(axis=1).sum())
 
     def bound(self, gamma: float, upper: bool = True) -> Bound:
+        if self._sums is None:  # computed once: the root search for the critical Gamma calls this often
+            self._sums = ([self._partial_sums(s) for s in self.scores], [self._partial_sums(-s) for s in self.scores])
         e = v = 0.0
-        for s in self.scores:
+        for up, down in zip(*self._sums):
             if upper:
-                mu, var = self._max_moments(s, gamma)
+                mu, var = self._max_moments(up, gamma)
             else:  # smallest expectation = minus the largest expectation of the negated scores
-                mu, var = self._max_moments(-s, gamma)
+                mu, var = self._max_moments(down, gamma)
                 mu = -mu
             e += mu
             v += var

@@ -357,6 +357,20 @@ def _reference_level(x: pd.Series, cov: str, terms: Sequence[str], dropped: set[
 
 
 # --------------------------------------------------------------------------- numbers for a report sentence
+def amplify(gamma: float, lam: float | Sequence[float]) -> float | np.ndarray:
+    """Rosenbaum and Silber's (2009) amplification of Gamma: the odds ratio Delta by which an unobserved covariate
+    that multiplies the odds of treatment by Lambda must multiply the odds of a higher outcome (a positive pair
+    difference) to equal a bias of Gamma, Gamma = (Lambda Delta + 1) / (Lambda + Delta), so
+    Delta = (Gamma Lambda - 1) / (Lambda - Gamma). Needs Lambda > Gamma (no Delta suffices otherwise)."""
+    lam_a = np.asarray(lam, dtype=float)
+    if not (isinstance(gamma, (int, float)) and gamma > 1) or np.any(lam_a <= gamma):
+        raise DesignError(f"amplify: expected Gamma > 1 and every Lambda > Gamma; got Gamma={gamma!r}, "
+                          f"Lambda={lam!r}.")
+    out = (gamma * lam_a - 1) / (lam_a - gamma)
+    return float(out) if out.ndim == 0 else out
+
+
+
 @dataclass(frozen=True)
 class SensitivityNumbers:
     """The numbers behind a report sentence such as "an unobserved factor would have to make participation
@@ -372,6 +386,7 @@ class SensitivityNumbers:
     strongest_contrast: str | None = None
     strongest_odds_ratio: float | None = None
     exceeds_strongest: bool | None = None  # gamma_critical > strongest_odds_ratio
+    delta_at_strongest: float | None = None  # amplify(gamma_critical, strongest_odds_ratio) when that is defined
     evalue: float | None = None
     evalue_ci: float | None = None
 
@@ -387,6 +402,8 @@ class SensitivityNumbers:
         if self.strongest_odds_ratio is not None:
             parts.append(f"strongest observed covariate {self.strongest_term!r} ({self.strongest_contrast}): odds "
                          f"ratio {self.strongest_odds_ratio:.3f}")
+        if self.delta_at_strongest is not None:
+            parts.append(f"a hidden factor that strong would need an outcome odds ratio of {self.delta_at_strongest:.3f}")
         if self.evalue is not None:
             ci = "" if self.evalue_ci is None else f", CI limit {self.evalue_ci:.3f}"
             parts.append(f"E-value {self.evalue:.3f}{ci}")
@@ -399,16 +416,20 @@ class SensitivityNumbers:
 def sensitivity_numbers(bounds: RosenbaumBounds, benchmark: CovariateBenchmark | None = None,
                         evalue=None) -> SensitivityNumbers:
     """Collect the numbers for a plain-language sentence: the Gamma at which significance is lost, the
-    strongest observed covariate's odds ratio and whether Gamma exceeds it, and optionally an E-value
-    (an ``EValue`` from ``virkning.estimate.evalue``)."""
+    strongest observed covariate's odds ratio of participation, whether Gamma reaches it (then an unobserved
+    factor as strong as that covariate cannot explain the effect away, whatever its link to the outcome), else
+    the outcome odds ratio Delta such a factor would need (``amplify``), and optionally an E-value (an ``EValue``
+    from ``virkning.estimate.evalue``)."""
     out: dict[str, object] = {"outcome": bounds.outcome, "alpha": bounds.alpha, "p_value": bounds.p_value,
                               "significant": bounds.p_value < bounds.alpha, "gamma_critical": bounds.gamma_critical}
     if benchmark is not None and benchmark.strongest is not None:
         i = benchmark.strongest
         ora = benchmark.odds_ratio_abs[i]
+        g = bounds.gamma_critical
         out.update(strongest_covariate=benchmark.covariate[i], strongest_term=benchmark.term[i],
                    strongest_contrast=benchmark.contrast[i], strongest_odds_ratio=ora,
-                   exceeds_strongest=None if bounds.gamma_critical is None else bool(bounds.gamma_critical > ora))
+                   exceeds_strongest=None if g is None else bool(g >= ora),
+                   delta_at_strongest=amplify(g, ora) if g is not None and 1 < g < ora else None)
     if evalue is not None:
         out.update(evalue=float(evalue.evalue), evalue_ci=None if evalue.evalue_ci is None else float(evalue.evalue_ci))
     return SensitivityNumbers(**out)  # type: ignore[arg-type]
