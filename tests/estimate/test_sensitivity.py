@@ -1,5 +1,5 @@
-"""Rosenbaum bounds against Rosenbaum's own R functions, printed textbook values, brute-force enumeration of the
-sensitivity model, and a simulation with a known hidden bias.
+"""Rosenbaum bounds against Rosenbaum's own R functions (documented as reproducing his books' and papers' tables),
+brute-force enumeration of the sensitivity model, and simulations with a known hidden bias.
 
 References (tests/reference/sensitivity, made by make_reference.R; see its README):
 - DOS2::senWilcox / senWilcoxExact: welders (Werfel et al. 1998; Design of Observational Studies, 2nd ed.,
@@ -60,7 +60,7 @@ def test_welders_signed_rank_normal_and_exact_equal_dos2():
     assert normal.p_upper == pytest.approx(ref["normal"], **TOL)
     exact = bounds_for_sets(s, t, y, method="exact", gamma=ref["gamma"])
     assert exact.p_upper == pytest.approx(ref["exact"], **TOL)
-    # DOS sec. 3.5 / 3.9 as displayed: approximate bound 0.018 at Gamma 3, exact bound 0.00064 at Gamma 2
+    # DOS sec. 3.5 / 3.9, rounded: approximate bound 0.018 at Gamma 3, exact bound 0.00064 at Gamma 2
     assert round(normal.p_upper[ref["gamma"].index(3)], 3) == 0.018
     assert round(exact.p_upper[ref["gamma"].index(2)], 5) == 0.00064
 
@@ -77,12 +77,12 @@ def test_welders_exact_interval_endpoint_of_dos_table_3_3():
     assert ps[0] < 0.05 < ps[1]
 
 
-def test_lead_signed_rank_equals_dos2_and_printed_values():
+def test_lead_signed_rank_equals_dos2_and_rounded_values():
     ref = R["lead_signed_rank"]
     s, t, y = pairs(LEAD["exposed"], LEAD["control"])
     b = bounds_for_sets(s, t, y, gamma=ref["gamma"])
     assert b.p_upper == pytest.approx(ref["normal"], **TOL)
-    # the four-decimal values of Observational Studies (2nd ed.), sec. 4.3, for Gamma 2, 3, 4 (Pratt zeros)
+    # Observational Studies (2nd ed.), sec. 4.3, rounded to four decimals, Gamma 2, 3, 4 (zeros as Pratt)
     shown = dict(zip(ref["gamma"], [round(p, 4) for p in b.p_upper]))
     assert (shown[2], shown[3], shown[4]) == (0.0018, 0.0136, 0.0388)
     assert b.n_informative == 32 and b.n_sets == 33  # one pair has a zero difference
