@@ -207,8 +207,9 @@ def rosenbaum_bounds(data: MatchResult | pd.DataFrame, outcome: str, *, set_id: 
     """Rosenbaum bounds for one outcome of a matched sample (see :func:`bounds_for_sets` for the options).
 
     data: a :class:`MatchResult` (its matched sets; with replacement a reused control appears in each of its
-        sets, which the model treats as independent - a SensitivityWarning says so), or a data frame with one
-        row per unit and the columns ``set_id``, ``treatment`` (0/1) and ``outcome``.
+        sets, and a value of the ``cluster`` column such as a person can appear in several sets, which the model
+        treats as independent - a SensitivityWarning says so), or a data frame with one row per unit and the
+        columns ``set_id``, ``treatment`` (0/1) and ``outcome``.
     """
     if isinstance(data, MatchResult):
         frame = data.matches
@@ -217,6 +218,13 @@ def rosenbaum_bounds(data: MatchResult | pd.DataFrame, outcome: str, *, set_id: 
             warnings.warn("rosenbaum_bounds: with matching with replacement a control can belong to several "
                           "matched sets; the bounds treat the sets as independent, which they are not.",
                           SensitivityWarning, stacklevel=2)
+        elif data.config.cluster is not None:
+            per = frame.groupby(data.config.cluster, observed=True)["subclass"].nunique()
+            shared = int((per > 1).sum())
+            if shared:
+                warnings.warn(f"rosenbaum_bounds: {shared} value(s) of the cluster column {data.config.cluster!r} "
+                              "(e.g. persons) appear in several matched sets; the bounds treat the sets as "
+                              "independent, which they are not.", SensitivityWarning, stacklevel=2)
     elif isinstance(data, pd.DataFrame):
         if set_id is None or treatment is None:
             raise DesignError("rosenbaum_bounds: with a data frame, name its matched-set column (set_id=...) and "
@@ -403,7 +411,8 @@ class SensitivityNumbers:
             parts.append(f"strongest observed covariate {self.strongest_term!r} ({self.strongest_contrast}): odds "
                          f"ratio {self.strongest_odds_ratio:.3f}")
         if self.delta_at_strongest is not None:
-            parts.append(f"a hidden factor that strong would need an outcome odds ratio of {self.delta_at_strongest:.3f}")
+            parts.append("a hidden factor that strong would need an outcome odds ratio of "
+                         f"{self.delta_at_strongest:.3f}")
         if self.evalue is not None:
             ci = "" if self.evalue_ci is None else f", CI limit {self.evalue_ci:.3f}"
             parts.append(f"E-value {self.evalue:.3f}{ci}")
