@@ -379,6 +379,19 @@ def test_options_are_checked(kwargs, message):
         bounds_for_sets(s, t, y, **kwargs)
 
 
+def test_arrays_are_checked():
+    with pytest.raises(DesignError, match="same length"):
+        bounds_for_sets([0, 0, 1], [1, 0, 1, 0], [1.0, 2.0, 3.0, 4.0])
+    with pytest.raises(DesignError, match="must be numeric"):
+        bounds_for_sets([0, 0], [1, 0], ["a", "b"])
+    with pytest.raises(DesignError, match="0/1 or True/False"):
+        bounds_for_sets([0, 0], [2, 0], [1.0, 2.0])
+    with pytest.raises(DesignError, match="set id is missing"):
+        bounds_for_sets([0, None], [1, 0], [1.0, 2.0])
+    with pytest.raises(DesignError, match="no set has both"):
+        bounds_for_sets([0, 0], [1, 0], [1.0, np.nan])
+
+
 def test_signed_rank_needs_pairs():
     s, t, y = wide(pd.read_csv(REF / "tbmetaphase.csv"))
     with pytest.raises(DesignError, match="must be a pair"):

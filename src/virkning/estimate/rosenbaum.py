@@ -90,12 +90,16 @@ def matched_sets(set_id, treated, outcome) -> MatchedSets:
     left without a treated unit or without a control."""
     sid = np.asarray(set_id)
     t = np.asarray(treated)
-    y = np.asarray(outcome, dtype=float)
+    try:
+        y = np.asarray(outcome, dtype=float)
+        tv = t if t.dtype == bool else np.asarray(t, dtype=float)
+    except (TypeError, ValueError):
+        raise DesignError("matched sets: the outcome must be numeric (or 0/1) and the treated flag 0/1 or "
+                          "True/False.") from None
     if not (len(sid) == len(t) == len(y)):
         raise DesignError(f"matched sets: set id, treated flag and outcome must have the same length; got "
                           f"{len(sid)}, {len(t)} and {len(y)}.")
     if t.dtype != bool:
-        tv = np.asarray(t, dtype=float)
         if np.isnan(tv).any() or not set(np.unique(tv)) <= {0.0, 1.0}:
             raise DesignError("matched sets: the treated flag must be 0/1 or True/False for every row.")
         t = tv == 1.0
