@@ -4,14 +4,20 @@ Works on any pandas data frame (one row per unit), not only on register panels:
 
     >>> m = virkning.match(df, treatment="treat", covariates=["age", "educ"], exact=["sex"])
     >>> m.summary(); m.balance; m.effect("re78"); m.effects(["y1", "y2"])
+    >>> relative_effects(m, ["y1"]); rosenbaum_bounds(m, "y1"); covariate_benchmark(m); evalue(3.9, 1.8, 8.7)
 """
 
 from virkning.estimate.balance import BalanceTable, balance_table, ess, love_plot
 from virkning.estimate.effects import EffectEstimate, estimate_effects
+from virkning.estimate.evalue import EValue, evalue, evalue_rr
 from virkning.estimate.matching import match
 from virkning.estimate.options import (IgnoredOptionWarning, MatchConfig, MatchingWarning, PropensityWarning)
 from virkning.estimate.propensity import PropensityFit, fit_logit, fit_propensity
+from virkning.estimate.relative import RelativeEffect, relative_effect, relative_effects, relative_from_draws
 from virkning.estimate.result import MatchInfo, MatchResult, MatchSummary
+from virkning.estimate.sensitivity import (CovariateBenchmark, RosenbaumBounds, SensitivityNumbers,
+                                           SensitivityWarning, amplify, bounds_for_sets, covariate_benchmark,
+                                           rosenbaum_bounds, sensitivity_numbers)
 
 
 def effects(result: MatchResult, outcomes, *, se: str = "cluster", n_boot: int = 999, seed: int | None = None,
@@ -20,6 +26,9 @@ def effects(result: MatchResult, outcomes, *, se: str = "cluster", n_boot: int =
     return result.effects(outcomes, se=se, n_boot=n_boot, seed=seed, level=level)
 
 
-__all__ = ["BalanceTable", "EffectEstimate", "IgnoredOptionWarning", "MatchConfig", "MatchInfo", "MatchResult",
-           "MatchSummary", "MatchingWarning", "PropensityFit", "PropensityWarning", "balance_table", "effects",
-           "estimate_effects", "ess", "fit_logit", "fit_propensity", "love_plot", "match"]
+__all__ = ["BalanceTable", "CovariateBenchmark", "EValue", "EffectEstimate", "IgnoredOptionWarning", "MatchConfig",
+           "MatchInfo", "MatchResult", "MatchSummary", "MatchingWarning", "PropensityFit", "PropensityWarning",
+           "RelativeEffect", "RosenbaumBounds", "SensitivityNumbers", "SensitivityWarning", "amplify", "balance_table",
+           "bounds_for_sets", "covariate_benchmark", "effects", "estimate_effects", "ess", "evalue", "evalue_rr",
+           "fit_logit", "fit_propensity", "love_plot", "match", "relative_effect", "relative_effects",
+           "relative_from_draws", "rosenbaum_bounds", "sensitivity_numbers"]
