@@ -12,3 +12,5 @@ os.environ["VIRKNING_PORTAL_DATABASE"] = os.environ.get("VIRKNING_PORTAL_TEST_DA
 os.environ.setdefault("VIRKNING_PORTAL_REQUIRE_2FA", "0")
 
 from virkning.portal.settings import *  # noqa: E402,F401,F403,I001
+
+PASSWORD_HASHERS = ["virkning.portal.tests.hashers.QuickArgon2"]  # noqa: F811  (argon2id, test-sized costs)

@@ -127,6 +127,9 @@ def test_lockout_after_five_failures_refuses_even_the_right_password(world, clie
 
 
 def test_passwords_are_argon2(world):
+    import virkning.portal.settings as production
+
+    assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     assert world.users["staff_a"].password.startswith("argon2$argon2id$")
 
 
