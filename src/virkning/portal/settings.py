@@ -28,12 +28,18 @@ HOME = Path(os.environ.get("VIRKNING_PORTAL_HOME", "virkning-portal")).resolve()
 def database_from_url(url: str, home: Path = HOME) -> dict:
     """`sqlite:///relative/or//absolute/path`, `sqlite://:memory:` or `postgresql://user:pw@host:port/name?sslmode=..`
     -> a Django DATABASES entry. Written here because it is a dozen lines and needs no further dependency."""
+    # SQLite: WAL lets readers run beside the writer; IMMEDIATE transactions wait for the write lock at BEGIN
+    # instead of failing halfway with "database is locked" when many users register at once.
+    sqlite_options = {"transaction_mode": "IMMEDIATE", "timeout": 30,
+                      "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     if not url:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(home / "portal.sqlite3")}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(home / "portal.sqlite3"),
+                "OPTIONS": sqlite_options}
     u = urlparse(url)
     if u.scheme == "sqlite":
         path = unquote(u.path[1:] if u.path.startswith("/") else u.path) or u.netloc
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path if path == ":memory:" else str(Path(path))}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path if path == ":memory:" else str(Path(path)),
+                "OPTIONS": sqlite_options}
     if u.scheme in ("postgres", "postgresql"):
         options = dict(p.split("=", 1) for p in u.query.split("&") if "=" in p)
         return {"ENGINE": "django.db.backends.postgresql", "NAME": unquote(u.path.lstrip("/")),
