@@ -212,6 +212,29 @@ def demo(
         _fail(exc)
 
 
+@app.command()
+def portal(
+    demo: bool = typer.Option(False, "--demo", help="Seed the synthetic Seniorvikar programme: units, one user per "
+                                                  "role (password printed) and registrations."),
+    database: Optional[str] = typer.Option(None, "--database", help="postgresql://user:password@host:port/name; "
+                                                                    "default SQLite in --home."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    home: Path = typer.Option(Path("virkning-portal"), "--home",
+                              help="Folder for the SQLite file, the keys and the demo data."),
+) -> None:
+    """The registration and monitoring portal (Django; docs/portal.md). Needs the `portal` extra."""
+    try:
+        from virkning.portal.server import run
+    except ImportError as exc:
+        err.print(f"error: the portal needs Django ({exc}); install it with: pip install 'virkning[portal]'")
+        raise typer.Exit(1)
+    try:
+        run(home, database, demo, host, port, echo=console.print)
+    except VirkningError as exc:
+        _fail(exc)
+
+
 def main() -> None:
     try:
         app()
