@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from virkning.cli import app
-from virkning.disclosure import scan
+from virkning.disclosure.legacy import scan
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 runner = CliRunner()

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from virkning import __version__
-from virkning.disclosure import protect
+from virkning.disclosure.legacy import protect
 from virkning.evaluation import evaluate, robustness
 from virkning.errors import VirkningError
 from virkning.registers import load

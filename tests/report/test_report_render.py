@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from virkning.disclosure import protect, scan
+from virkning.disclosure.legacy import protect, scan
 from virkning.report import render_report
 
 SAMPLE = Path(__file__).parent.parent / "data" / "sample_results.json"

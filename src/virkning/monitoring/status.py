@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from virkning.disclosure import small
+from virkning.disclosure.gate import small
 from virkning.errors import VirkningError
 from virkning.monitoring.config import MonitoringConfig
 from virkning.monitoring.registration import Registration

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from virkning.disclosure import small
+from virkning.disclosure.gate import small
 from virkning.errors import VirkningError
 from virkning.monitoring.config import Survey
 from virkning.defaults import DISCLOSURE_THRESHOLD

@@ -4,7 +4,7 @@ import json
 
 import pandas as pd
 
-from virkning.disclosure import protect, scan, small
+from virkning.disclosure.legacy import protect, scan, small
 
 
 def test_small_counts():

@@ -1,0 +1,137 @@
+"""What an output reveals about counts of persons, declared by the analysis that publishes it.
+
+An analysis describes its published tables to the gate with a `Model`:
+
+- cells: every count of persons the output shows (`count`) or lets a reader compute (`latent`: e.g. the persons
+  who are not in a level when a share of a known group is shown), each with a key naming the group it counts. The
+  same key in two tables is the same number: hiding it hides it everywhere;
+- relations: linear equalities between cells that a reader knows: a total and its parts (`total`: units and the
+  whole, levels of a category and the group, a step of a flow and the next step plus those removed, a cumulative
+  count and the month's count), and the relation a published share creates (`share`: numerator = share x
+  denominator);
+- series: curves whose points may only be published when what happened since the last published point (events,
+  censorings) is 0 or at least the threshold (`series`);
+- dependents: published numbers computed from others (a difference, its interval, an SMD) that must be hidden
+  when any of them is (`depends`);
+- fixed cells: counts an earlier output of the same programme already published (last month's status report):
+  they cannot be taken back, so the gate protects around them.
+
+Places are (table, row, column) of the output's data frames; the gate blanks the places of what it hides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+Key = Hashable
+
+
+@dataclass(frozen=True)
+class Place:
+    table: str
+    row: int
+    column: str
+
+    def __str__(self) -> str:
+        return f"{self.table} row {self.row + 1}, {self.column}"
+
+
+@dataclass
+class Relation:
+    """sum(coef * cell) = 0; `place` is the published share that creates it (hiding the share drops it)."""
+
+    coefs: dict[Key, float]
+    place: Place | None = None
+    kind: str = "total"  # total | share
+
+
+@dataclass
+class SeriesPoint:
+    places: tuple[Place, ...]
+    increments: dict[str, float]  # counts since the previous point (events, censorings...)
+    label: str = ""
+
+
+@dataclass
+class Series:
+    name: str
+    points: list[SeriesPoint]
+
+
+@dataclass
+class Model:
+    cells: dict[Key, float] = field(default_factory=dict)
+    places: dict[Key, list[Place]] = field(default_factory=dict)  # shown cells and where they are printed
+    latent: set[Key] = field(default_factory=set)
+    fixed: set[Key] = field(default_factory=set)
+    fixed_hidden: set[Key] = field(default_factory=set)
+    relations: list[Relation] = field(default_factory=list)
+    series: list[Series] = field(default_factory=list)
+    dependents: list[tuple[tuple[Place, ...], tuple]] = field(default_factory=list)  # (places, keys or places)
+    notes: list[str] = field(default_factory=list)
+
+    # ---- cells ---------------------------------------------------------------------------------------------------
+    def _value(self, key: Key, value) -> None:
+        if value is None or value != value:  # NaN: nothing to protect
+            return
+        old = self.cells.get(key)
+        if old is not None and abs(float(old) - float(value)) > 1e-9:
+            raise ValueError(f"disclosure model: cell {key!r} declared with two values ({old} and {value})")
+        self.cells[key] = float(value)
+
+    def count(self, place: Place, key: Key, value) -> Key:
+        """A count of persons printed at `place`."""
+        self._value(key, value)
+        if key in self.cells:
+            self.places.setdefault(key, []).append(place)
+        return key
+
+    def latent_count(self, key: Key, value) -> Key:
+        """A count of persons the output does not print but lets a reader compute."""
+        self._value(key, value)
+        if key in self.cells and key not in self.places:
+            self.latent.add(key)
+        return key
+
+    def published_before(self, key: Key, value, shown: bool) -> Key:
+        """A count an earlier output printed (`shown`) or withheld; either way this output must agree with it."""
+        self._value(key, value)
+        (self.fixed if shown else self.fixed_hidden).add(key)
+        return key
+
+    # ---- relations -----------------------------------------------------------------------------------------------
+    def total(self, total: Key, parts: Iterable[Key]) -> None:
+        """total = sum(parts), for cells already declared (undeclared parts are skipped: they hold no count)."""
+        parts = [p for p in parts if p in self.cells]
+        if total not in self.cells or not parts:
+            return
+        coefs: dict[Key, float] = {total: 1.0}
+        for p in parts:
+            coefs[p] = coefs.get(p, 0.0) - 1.0
+        self.relations.append(Relation(coefs))
+
+    def difference(self, larger: Key, smaller: Key, gap: Key) -> None:
+        """larger = smaller + gap, declaring the gap as a latent count (persons removed by a step, a month's
+        increment of a cumulative count)."""
+        if larger in self.cells and smaller in self.cells:
+            self.latent_count(gap, self.cells[larger] - self.cells[smaller])
+            self.total(larger, [smaller, gap])
+
+    def share(self, place: Place, numerator: Key, denominator: Key, complement: Key | None = None) -> None:
+        """A published share numerator / denominator at `place`: with the denominator known, the numerator is, and
+        so is the rest of the group (`complement`, declared as a latent count when given)."""
+        if numerator in self.cells and denominator in self.cells and self.cells[denominator] > 0:
+            ratio = self.cells[numerator] / self.cells[denominator]
+            self.relations.append(Relation({numerator: 1.0, denominator: -ratio}, place=place, kind="share"))
+            if complement is not None:
+                self.difference(denominator, numerator, complement)
+        else:
+            self.depends([place], [numerator, denominator])
+
+    def depends(self, places: Sequence[Place], on: Iterable) -> None:
+        """`places` are computed from `on` (keys or places): hidden when any of them is."""
+        self.dependents.append((tuple(places), tuple(on)))
+
+    def add_series(self, name: str, points: list[SeriesPoint]) -> None:
+        self.series.append(Series(name, points))
