@@ -103,15 +103,19 @@ def _check_rank(X: np.ndarray, names: list[str], outcome: str, n: int) -> None:
         raise EstimationError(f"outcome {outcome!r}: covariate column(s) {shown} do not vary in the {n} rows used, so "
                               "their effect cannot be told apart from the intercept. Drop them or widen the sample.")
     norms = np.linalg.norm(X, axis=0)
-    _q, r, piv = scipy.linalg.qr(X / norms, mode="economic", pivoting=True)
+    _q, r, _piv = scipy.linalg.qr(X / norms, mode="economic", pivoting=True)
     diag = np.abs(np.diag(r))
     rank = int(np.sum(diag > 1e-7 * diag[0]))  # R's lm() tolerance on the scaled pivoted QR
     if rank == X.shape[1]:
         return
-    indep = sorted(piv[:rank].tolist())
+    # name the relations the way lm() aliases: a column is redundant when earlier kept columns span it
+    indep: list[int] = [0]
     parts = []
-    for k in sorted(piv[rank:].tolist()):
+    for k in range(1, X.shape[1]):
         coef = np.linalg.lstsq(X[:, indep], X[:, k], rcond=None)[0]
+        if np.linalg.norm(X[:, k] - X[:, indep] @ coef) > 1e-7 * norms[k]:
+            indep.append(k)
+            continue
         used = [(names[i], c) for i, c in zip(indep, coef) if abs(c) > 1e-8]
         combo = " + ".join(f"{c:.3g}*{nm}" for nm, c in used) or "0"
         parts.append(f"{names[k]!r} = {combo}")
@@ -292,9 +296,9 @@ def lpm(data: pd.DataFrame, outcomes: Sequence[str] | str, covariates: Sequence[
                    "ci_high": ci[j, 1] * scale, "t": tvals[j], "p": pvals[j], "inference": inference}
             if j in wild:
                 w = wild[j]
-                desc = "all 2^G sign vectors" if w.full_enumeration else f"B={w.n_boot}"
+                desc = f"all 2^G={w.n_boot} sign vectors" if w.full_enumeration else f"B={w.n_boot}"
                 row.update(p=w.p_value, ci_low=w.ci_low * scale, ci_high=w.ci_high * scale,
-                           inference=f"wild cluster bootstrap (WCR, {boot_weights}, {desc}, {p_value})")
+                           inference=f"wild (WCR, {boot_weights}, {desc}, {p_value})")
             coef_rows.append(row)
         out_rows.append({"outcome": o, "n": n, "mean": float(np.mean(y)) * scale,
                          "n_clusters": G, "r2": float(fit.rsquared), "df_inference": df_inf,
