@@ -150,6 +150,8 @@ def test_cluster_problems(sim):
     small = sim[sim["kommune"] < 12]
     with pytest.warns(FewClustersWarning, match="only 12 clusters.*se='wild'"):
         lpm(small, ["virk"], ["mand"], cluster="kommune")
+    with pytest.warns(FewClustersWarning, match="only 256 distinct bootstrap samples.*'webb'"):
+        lpm(sim[sim["kommune"] < 8], ["virk"], ["mand"], cluster="kommune", se="wild")
     with pytest.raises(EstimationError, match="1 cluster"):
         lpm(sim[sim["kommune"] == 0], ["virk"], ["mand"], cluster="kommune")
     with pytest.raises(DesignError, match="option 'cluster': se='wild' needs a cluster column"):

@@ -281,6 +281,10 @@ def lpm(data: pd.DataFrame, outcomes: Sequence[str] | str, covariates: Sequence[
         vcovs[o] = pd.DataFrame(np.asarray(fit.cov_params()), index=names, columns=names)
         wild: dict[int, object] = {}
         if se == "wild":
+            if boot_weights == "rademacher" and 2 ** G < 500:
+                warnings.warn(f"outcome {o!r}: with {G} clusters Rademacher weights give only {2 ** G} distinct "
+                              "bootstrap samples, so p-values are coarse; boot_weights='webb' is recommended "
+                              "(Webb 2023).", FewClustersWarning, stacklevel=2)
             V, full = draw_weights(boot_weights, G, int(n_boot), rng)
             if not full and seed is None:
                 raise DesignError(f"option 'seed': the wild bootstrap draws {boot_weights} weights at random for "

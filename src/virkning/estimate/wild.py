@@ -80,10 +80,10 @@ class WildCoefficient:
         self.beta_j = float(beta[j])
         self.se = float(se)
         rho = X @ xtx_inv[:, j]
-        Z = np.delete(X, j, axis=1)
-        # residuals of y and of x_j on the other columns (M_Z y, M_Z x_j)
-        a = y - Z @ np.linalg.lstsq(Z, y, rcond=None)[0] if Z.shape[1] else y.copy()
-        c = X[:, j] - Z @ np.linalg.lstsq(Z, X[:, j], rcond=None)[0] if Z.shape[1] else X[:, j].copy()
+        # Frisch-Waugh-Lovell: rho = c / (c'c) with c = M_Z x_j and (X'X)^-1_jj = 1 / (c'c), and
+        # M_Z y = M_X y + c beta_j; so both restricted residual pieces come from the unrestricted fit
+        c = rho / xtx_inv[j, j]
+        a = (y - X @ beta) + beta[j] * c
         s_a = cluster_sums(codes, G, rho * a)
         s_c = cluster_sums(codes, G, rho * c)
         A = cluster_sums(codes, G, X * rho[:, None])  # G x k, row h = A_h'
