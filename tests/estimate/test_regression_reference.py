@@ -154,7 +154,6 @@ def test_wild_interval_is_the_inverted_test(data):
     """At the interval bounds the bootstrap p-value crosses 1 - level: just inside > 0.05, just outside <= 0.05."""
     d = data[data["kommune"] != "K00"]
     res = fit(d, "wild", outcomes=["virk"], percent=False)
-    from virkning.estimate.wild import WildCoefficient as WC  # noqa: F401  (documented public building block)
     for term in ["mand", "handicap", "hist_virk"]:
         row = res.coef("virk", term)
         assert row["ci_low"] < row["estimate"] < row["ci_high"]
