@@ -132,10 +132,10 @@ def test_wild_fast_algebra_equals_brute_force_refits(data, kind):
     codes = pd.factorize(d["kommune"], sort=True)[0]
     G = codes.max() + 1
     V, _ = boot_weights(kind, G, 200 if kind == "webb" else 2 ** G, np.random.default_rng(5))
-    V = V[:40]
+    V = V[:20]
     base = sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": codes})
     xtx_inv = np.linalg.inv(X.T @ X)
-    for j, b0 in [(7, 0.0), (7, 0.25), (6, -0.05), (1, 0.0)]:
+    for j, b0 in [(7, 0.25), (6, -0.05), (1, 0.0)]:
         wc = WildCoefficient(X, y, codes, G, j, V, xtx_inv, np.asarray(base.params), float(base.bse[j]))
         Z = np.delete(X, j, axis=1)
         restricted = np.linalg.lstsq(Z, y - b0 * X[:, j], rcond=None)[0]
