@@ -1,18 +1,24 @@
-"""Generic estimation core: propensity scores, nearest-neighbour matching, balance and effects.
+"""Generic estimation core: propensity scores, nearest-neighbour matching, balance, effects, sensitivity,
+linear probability models and meta-analysis.
 
 Works on any pandas data frame (one row per unit), not only on register panels:
 
     >>> m = virkning.match(df, treatment="treat", covariates=["age", "educ"], exact=["sex"])
     >>> m.summary(); m.balance; m.effect("re78"); m.effects(["y1", "y2"])
     >>> relative_effects(m, ["y1"]); rosenbaum_bounds(m, "y1"); covariate_benchmark(m); evalue(3.9, 1.8, 8.7)
+    >>> r = lpm(df, ["y1", "y2"], ["male", "age40"], controls=["benefit"], cluster="kommune")
+    >>> meta_analysis(studies, effect="yi", variance="vi", method="REML")
 """
 
 from virkning.estimate.balance import BalanceTable, balance_table, ess, love_plot
 from virkning.estimate.effects import EffectEstimate, estimate_effects
 from virkning.estimate.evalue import EValue, evalue, evalue_rr
 from virkning.estimate.matching import match
+from virkning.estimate.meta import MetaAnalysisWarning, MetaResult, meta_analysis
 from virkning.estimate.options import (IgnoredOptionWarning, MatchConfig, MatchingWarning, PropensityWarning)
 from virkning.estimate.propensity import PropensityFit, fit_logit, fit_propensity
+from virkning.estimate.regression import DroppedRowsWarning, FewClustersWarning, SingletonClusterWarning, lpm
+from virkning.estimate.regression_result import RegressionInfo, RegressionResult
 from virkning.estimate.relative import RelativeEffect, relative_effect, relative_effects, relative_from_draws
 from virkning.estimate.result import MatchInfo, MatchResult, MatchSummary
 from virkning.estimate.sensitivity import (CovariateBenchmark, RosenbaumBounds, SensitivityNumbers,
@@ -26,9 +32,11 @@ def effects(result: MatchResult, outcomes, *, se: str = "cluster", n_boot: int =
     return result.effects(outcomes, se=se, n_boot=n_boot, seed=seed, level=level)
 
 
-__all__ = ["BalanceTable", "CovariateBenchmark", "EValue", "EffectEstimate", "IgnoredOptionWarning", "MatchConfig",
-           "MatchInfo", "MatchResult", "MatchSummary", "MatchingWarning", "PropensityFit", "PropensityWarning",
-           "RelativeEffect", "RosenbaumBounds", "SensitivityNumbers", "SensitivityWarning", "amplify", "balance_table",
-           "bounds_for_sets", "covariate_benchmark", "effects", "estimate_effects", "ess", "evalue", "evalue_rr",
-           "fit_logit", "fit_propensity", "love_plot", "match", "relative_effect", "relative_effects",
+__all__ = ["BalanceTable", "CovariateBenchmark", "DroppedRowsWarning", "EValue", "EffectEstimate",
+           "FewClustersWarning", "IgnoredOptionWarning", "MatchConfig", "MatchInfo", "MatchResult", "MatchSummary",
+           "MatchingWarning", "MetaAnalysisWarning", "MetaResult", "PropensityFit", "PropensityWarning",
+           "RegressionInfo", "RegressionResult", "RelativeEffect", "RosenbaumBounds", "SensitivityNumbers",
+           "SensitivityWarning", "SingletonClusterWarning", "amplify", "balance_table", "bounds_for_sets",
+           "covariate_benchmark", "effects", "ess", "estimate_effects", "evalue", "evalue_rr", "fit_logit",
+           "fit_propensity", "love_plot", "lpm", "match", "meta_analysis", "relative_effect", "relative_effects",
            "relative_from_draws", "rosenbaum_bounds", "sensitivity_numbers"]
