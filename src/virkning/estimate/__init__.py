@@ -1,13 +1,27 @@
-"""Generic estimation core: propensity scores, nearest-neighbour matching, balance and effects.
+"""Generic estimation core: propensity scores, nearest-neighbour matching, balance, effects, difference-in-differences.
 
 Works on any pandas data frame (one row per unit), not only on register panels:
 
     >>> m = virkning.match(df, treatment="treat", covariates=["age", "educ"], exact=["sex"])
     >>> m.summary(); m.balance; m.effect("re78"); m.effects(["y1", "y2"])
     >>> relative_effects(m, ["y1"]); rosenbaum_bounds(m, "y1"); covariate_benchmark(m); evalue(3.9, 1.8, 8.7)
+
+Difference-in-differences on any long unit x period (x person) frame (docs/did.md):
+
+    >>> virkning.estimate.did_2x2(df, "y", unit="kommune", period="mo", treated=trial, comparison=cluster,
+    ...                           pre=(a, b), post=(c, d))
+    >>> virkning.estimate.twfe_did(df, "y", unit="kommune", period="mo", start="start", n_boot=9999, seed=1)
+    >>> virkning.estimate.event_study(df, "y", unit="kommune", period="mo", start="start", window=(-6, 6))
+    >>> gt = virkning.estimate.att_gt(df, "y", unit="kommune", period="mo", start="start", seed=1)
+    >>> gt.aggregate("dynamic")
 """
 
 from virkning.estimate.balance import BalanceTable, balance_table, ess, love_plot
+from virkning.estimate.did import DidEstimate, DidResult, did_2x2
+from virkning.estimate.did_aggregate import AggregateResult, aggregate
+from virkning.estimate.did_results import DroppedUnitsWarning, FewClustersWarning, UnbalancedPanelWarning
+from virkning.estimate.did_staggered import GroupTimeResult, att_gt
+from virkning.estimate.did_twfe import EventStudyResult, TwfeResult, event_study, twfe_did
 from virkning.estimate.effects import EffectEstimate, estimate_effects
 from virkning.estimate.evalue import EValue, evalue, evalue_rr
 from virkning.estimate.matching import match
@@ -18,6 +32,7 @@ from virkning.estimate.result import MatchInfo, MatchResult, MatchSummary
 from virkning.estimate.sensitivity import (CovariateBenchmark, RosenbaumBounds, SensitivityNumbers,
                                            SensitivityWarning, amplify, bounds_for_sets, covariate_benchmark,
                                            rosenbaum_bounds, sensitivity_numbers)
+from virkning.estimate.wild_bootstrap import WildBootstrap, wild_cluster_bootstrap
 
 
 def effects(result: MatchResult, outcomes, *, se: str = "cluster", n_boot: int = 999, seed: int | None = None,
@@ -26,9 +41,12 @@ def effects(result: MatchResult, outcomes, *, se: str = "cluster", n_boot: int =
     return result.effects(outcomes, se=se, n_boot=n_boot, seed=seed, level=level)
 
 
-__all__ = ["BalanceTable", "CovariateBenchmark", "EValue", "EffectEstimate", "IgnoredOptionWarning", "MatchConfig",
-           "MatchInfo", "MatchResult", "MatchSummary", "MatchingWarning", "PropensityFit", "PropensityWarning",
-           "RelativeEffect", "RosenbaumBounds", "SensitivityNumbers", "SensitivityWarning", "amplify", "balance_table",
-           "bounds_for_sets", "covariate_benchmark", "effects", "estimate_effects", "ess", "evalue", "evalue_rr",
-           "fit_logit", "fit_propensity", "love_plot", "match", "relative_effect", "relative_effects",
-           "relative_from_draws", "rosenbaum_bounds", "sensitivity_numbers"]
+__all__ = ["AggregateResult", "BalanceTable", "CovariateBenchmark", "DidEstimate", "DidResult",
+           "DroppedUnitsWarning", "EValue", "EffectEstimate", "EventStudyResult", "FewClustersWarning", "GroupTimeResult",
+           "IgnoredOptionWarning", "MatchConfig", "MatchInfo", "MatchResult", "MatchSummary", "MatchingWarning",
+           "PropensityFit", "PropensityWarning", "RelativeEffect", "RosenbaumBounds", "SensitivityNumbers",
+           "SensitivityWarning", "TwfeResult", "UnbalancedPanelWarning", "WildBootstrap", "aggregate", "amplify",
+           "att_gt", "balance_table", "bounds_for_sets", "covariate_benchmark", "did_2x2", "effects",
+           "estimate_effects", "ess", "evalue", "evalue_rr", "event_study", "fit_logit", "fit_propensity",
+           "love_plot", "match", "relative_effect", "relative_effects", "relative_from_draws", "rosenbaum_bounds",
+           "sensitivity_numbers", "twfe_did", "wild_cluster_bootstrap"]

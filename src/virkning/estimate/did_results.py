@@ -19,6 +19,10 @@ class FewClustersWarning(UserWarning):
     """Cluster-robust inference rests on few clusters (or one treated cluster); treat p-values with care."""
 
 
+class DroppedUnitsWarning(UserWarning):
+    """Treated units without a pre-period were left out (on request, ``no_pre_period="drop"``)."""
+
+
 class UnbalancedPanelWarning(UserWarning):
     """Units not observed in every period were dropped (or a window lacks rows for some units)."""
 

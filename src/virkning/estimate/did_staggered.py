@@ -43,13 +43,14 @@ from virkning.errors import DesignError
 from virkning.estimate.did_2x2_panel import ESTIMATORS, att_means
 from virkning.estimate.did_aggregate import AggregateResult, aggregate, bootstrap_band, cluster_se
 from virkning.estimate.did_data import check_columns, check_unit_ids, numeric_column, period_values, unit_starts
-from virkning.estimate.did_results import ResultMixin, UnbalancedPanelWarning, fmt_p
+from virkning.estimate.did_results import DroppedUnitsWarning, ResultMixin, UnbalancedPanelWarning, fmt_p
 from virkning.estimate.options import check_choice
 
 Control = Literal["never", "not-yet"]
 Method = Literal["dr", "reg", "ipw"]
 BasePeriod = Literal["varying", "universal"]
 Unbalanced = Literal["drop", "error"]
+NoPre = Literal["error", "drop"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -67,7 +68,7 @@ class GroupTimeResult(ResultMixin):
     base_period: str
     covariates: tuple[str, ...]
     n_units: int
-    n_dropped: int
+    n_dropped: int  # units left out: unbalanced, or without a pre-period on request
     pretest: dict[str, float]
     n_boot: int
     seed: int | None
@@ -89,7 +90,7 @@ class GroupTimeResult(ResultMixin):
         return [f"outcome {self.outcome}; {comp} comparison units; anticipation {self.anticipation}; base period "
                 f"{self.base_period}; " + (f"method {self.method} with {', '.join(self.covariates)}"
                                            if self.covariates else "no covariates"),
-                f"{self.n_units} units ({self.n_dropped} dropped as unbalanced); SE from influence functions"
+                f"{self.n_units} units ({self.n_dropped} left out); SE from influence functions"
                 + (f", uniform band from {self.n_boot} multiplier-bootstrap draws" if self.n_boot else ""),
                 f"pre-test of parallel trends: chi2({p['df']}) = {p['chi2']:.3f}, p {fmt_p(p['p_value'])}"]
 
@@ -146,12 +147,14 @@ def _panel(data: pd.DataFrame, outcome: str, unit: str, period: str, covariates:
 def att_gt(data: pd.DataFrame, outcome: str, *, unit: str, period: str, start: str | Mapping,
            control: str = "never", anticipation: int = 0, covariates: Sequence[str] | str = (),
            method: str = "dr", base_period: str = "varying", cluster: str | None = None,
-           unbalanced: str = "drop", n_boot: int = 999, seed: int | None = None, level: float = 0.95
-           ) -> GroupTimeResult:
+           unbalanced: str = "drop", no_pre_period: str = "error", n_boot: int = 999, seed: int | None = None,
+           level: float = 0.95) -> GroupTimeResult:
     """Group-time ATT(g,t) of Callaway and Sant'Anna (2021) on a unit x period panel.
 
     ``start``: column (or {unit: period} mapping) with each unit's first treated period; missing, 0 or inf =
-    never treated. ``n_boot`` = 0 skips the multiplier bootstrap (no uniform band). See the module docstring.
+    never treated. ``no_pre_period="drop"`` leaves out treated units that start within ``anticipation`` periods
+    of the first period (the R package drops them with a warning; the default here is to refuse). ``n_boot`` = 0
+    skips the multiplier bootstrap (no uniform band). See the module docstring.
     """
     covs = (covariates,) if isinstance(covariates, str) else tuple(covariates)
     check_columns(data, outcome=outcome, unit=unit, period=period, covariates=list(covs), cluster=cluster)
@@ -159,6 +162,7 @@ def att_gt(data: pd.DataFrame, outcome: str, *, unit: str, period: str, start: s
     method = check_choice("method", method, Method)
     base_period = check_choice("base_period", base_period, BasePeriod)
     unbalanced = check_choice("unbalanced", unbalanced, Unbalanced)
+    no_pre_period = check_choice("no_pre_period", no_pre_period, NoPre)
     if not isinstance(anticipation, (int, np.integer)) or anticipation < 0:
         raise DesignError(f"option 'anticipation': expected a whole number of periods >= 0; got {anticipation!r}.")
     if not isinstance(n_boot, (int, np.integer)) or (n_boot != 0 and n_boot < 99):
@@ -173,10 +177,17 @@ def att_gt(data: pd.DataFrame, outcome: str, *, unit: str, period: str, start: s
     if late:
         raise DesignError(f"option 'start': expected start periods within the data (last period {last}); got later "
                           f"starts for {late[:5]!r}. Code units that never start in the data as never treated.")
-    early = ids[(G > 0) & (G <= first + anticipation)].tolist()
-    if early:
+    is_early = (G > 0) & (G <= first + anticipation)
+    if is_early.any() and no_pre_period == "error":
         raise DesignError(f"option 'start': expected a pre-period (before start - anticipation) for every treated "
-                          f"unit; got none for {early[:5]!r} (first period {first}). Drop these units.")
+                          f"unit; got none for {ids[is_early][:5].tolist()!r} (first period {first}). Drop these "
+                          "units, or pass no_pre_period='drop'.")
+    if is_early.any():
+        warnings.warn(f"{int(is_early.sum())} treated units start by period {first + anticipation} and have no "
+                      "pre-period; they were left out.", DroppedUnitsWarning, stacklevel=2)
+        Y, X, ids, G = Y[~is_early], X[:, ~is_early], ids[~is_early], G[~is_early]
+        clusters = None if clusters is None else pd.factorize(clusters[~is_early])[0]
+    n_drop += int(is_early.sum())
     glist = np.unique(G[G > 0])
     if glist.size == 0:
         raise DesignError("option 'start': expected at least one treated unit (a start period); got none.")

@@ -15,7 +15,7 @@ e.g. unit and period fixed effects), everything in the sqrt(weight)-scaled space
    the number of draws, all 2^G Rademacher sign vectors are enumerated (the p-value is then exact, as boottest);
 3. t* = (beta* - beta0) / se_CR1(beta*) with the same CR1 small-sample factor as the original t;
 4. p-value: share of |t*| greater than |t| ("symmetric", boottest's default) or twice the smaller tail
-   ("equal-tail");
+   ("equal-tail"); draws equal to |t| up to rounding (1e-9 relative) count as not greater;
 5. confidence interval: the set of beta0 not rejected at level 1 - ``level``, its two ends found by bisection
    with the same weight draws for every beta0.
 
@@ -40,6 +40,7 @@ from virkning.estimate.options import check_choice
 
 BootWeights = Literal["rademacher", "webb"]
 PType = Literal["symmetric", "equal-tail"]
+_TIE = 1e-9
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 
 
@@ -104,9 +105,12 @@ class _WCR:
 
     def pvalue(self, beta0: float, p_type: str) -> float:
         t, t_star = self.t_draws(beta0)
+        # draws that reproduce |t| (v = +1 or -1 in every cluster) are ties, not exceedances; a relative
+        # tolerance keeps rounding noise from deciding them
+        tol = _TIE * max(1.0, abs(t))
         if p_type == "symmetric":
-            return float(np.mean(np.abs(t_star) > abs(t)))
-        return float(2 * min(np.mean(t_star <= t), np.mean(t_star > t)))
+            return float(np.mean(np.abs(t_star) > abs(t) + tol))
+        return float(min(1.0, 2 * min(np.mean(t_star < t - tol), np.mean(t_star > t + tol))))
 
 
 def _bisect(f: Callable[[float], float], inside: float, outside: float, tol: float) -> float:
