@@ -69,7 +69,7 @@ class GroupTimeResult(ResultMixin):
     covariates: tuple[str, ...]
     n_units: int
     n_dropped: int  # units left out: unbalanced, or without a pre-period on request
-    pretest: dict[str, float]
+    pretest: dict[str, object]
     n_boot: int
     seed: int | None
     level: float
@@ -92,7 +92,8 @@ class GroupTimeResult(ResultMixin):
                                            if self.covariates else "no covariates"),
                 f"{self.n_units} units ({self.n_dropped} left out); SE from influence functions"
                 + (f", uniform band from {self.n_boot} multiplier-bootstrap draws" if self.n_boot else ""),
-                f"pre-test of parallel trends: chi2({p['df']}) = {p['chi2']:.3f}, p {fmt_p(p['p_value'])}"]
+                f"pre-test of parallel trends: chi2({p['df']}) = {p['chi2']:.3f}, p {fmt_p(p['p_value'])}"
+                + (f" ({p['note']})" if p.get("note") else "")]
 
     def aggregate(self, kind: str = "group", *, min_e: float = -np.inf, max_e: float = np.inf,
                   balance_e: int | None = None, n_boot: int | None = None, seed: int | None = None,
@@ -267,7 +268,7 @@ def _pretest(table: pd.DataFrame, inf: np.ndarray, clusters: np.ndarray | None) 
     pre = np.flatnonzero((table["group"] > table["period"]).to_numpy() & np.isfinite(table["se"].to_numpy())
                          & (table["se"].to_numpy() > 0))
     if pre.size == 0:
-        return {"chi2": np.nan, "df": 0, "p_value": np.nan}
+        return {"chi2": np.nan, "df": 0, "p_value": np.nan, "note": "no pre-treatment ATT(g,t)"}
     sub = inf[:, pre]
     if clusters is not None:
         sums = np.zeros((int(clusters.max()) + 1, pre.size))
@@ -277,6 +278,9 @@ def _pretest(table: pd.DataFrame, inf: np.ndarray, clusters: np.ndarray | None) 
         V = sub.T @ sub / n
     b = table["att"].to_numpy()[pre]
     if np.linalg.cond(V) > 1 / np.finfo(float).eps:
-        return {"chi2": np.nan, "df": int(pre.size), "p_value": np.nan}
+        return {"chi2": np.nan, "df": int(pre.size), "p_value": np.nan,
+                "note": f"singular covariance of the {pre.size} pre-treatment ATT(g,t) (as many or more than the "
+                        f"{n if clusters is None else int(clusters.max()) + 1} units or clusters); see the "
+                        "dynamic aggregation's pre-period estimates instead"}
     W = float(n * b @ np.linalg.solve(V, b))
-    return {"chi2": W, "df": int(pre.size), "p_value": float(scipy.stats.chi2.sf(W, pre.size))}
+    return {"chi2": W, "df": int(pre.size), "p_value": float(scipy.stats.chi2.sf(W, pre.size)), "note": ""}

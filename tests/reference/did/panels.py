@@ -28,3 +28,35 @@ def staggered_panel(seed: int = 0, n_units: int = 14, periods=range(2010, 2019),
     d = pd.DataFrame(rows, columns=["mun", "year", "start", "pid", "y"])
     d["w"] = rng.uniform(0.5, 2.0, len(d))
     return d
+
+
+def tau(e: np.ndarray | int) -> np.ndarray:
+    """True effect e periods after the start (e >= 0): 0.02 rising by 0.004 a period; 0 before."""
+    e = np.asarray(e, dtype=float)
+    return np.where(e >= 0, 0.02 + 0.004 * e, 0.0)
+
+
+def free_municipality_panel(seed: int, n_trial: int = 9, n_comparison: int = 21, n_periods: int = 24,
+                            starts=(8, 12, 16), noise: float = 0.01) -> pd.DataFrame:
+    """Unit x period indicator panel (e.g. an employment rate) with staggered starts and parallel trends.
+
+    Trial units start at ``starts`` in turn (periods numbered 0..n_periods-1); they have higher levels (unit
+    effects correlated with treatment) and all units share a common trend with shocks; the effect follows ``tau``.
+    """
+    rng = np.random.default_rng(seed)
+    n = n_trial + n_comparison
+    start = np.array([starts[i % len(starts)] for i in range(n_trial)] + [np.nan] * n_comparison, dtype=float)
+    level = rng.normal(0.5, 0.05, n) + np.where(np.isnan(start), 0.0, 0.03)
+    common = np.cumsum(rng.normal(0.002, 0.004, n_periods))
+    t = np.arange(n_periods)
+    y = level[:, None] + common[None, :] + rng.normal(0, noise, (n, n_periods))
+    e = t[None, :] - start[:, None]
+    y = y + np.where(np.isnan(e), 0.0, tau(np.nan_to_num(e, nan=-1)))
+    return pd.DataFrame({"unit": np.repeat([f"k{i:02d}" for i in range(n)], n_periods),
+                         "period": np.tile(t, n), "start": np.repeat(start, n_periods), "y": y.ravel()})
+
+
+def true_simple_att(starts=(8, 12, 16), n_trial: int = 9, n_periods: int = 24) -> float:
+    """Group-size weighted mean of the post-treatment ATT(g,t) of ``free_municipality_panel``."""
+    g = np.array([starts[i % len(starts)] for i in range(n_trial)])
+    return float(np.mean(np.concatenate([tau(np.arange(n_periods) - s)[s:] for s in g])))
