@@ -238,14 +238,12 @@ def did_2x2(data: pd.DataFrame, outcome: str, *, unit: str, period: str, treated
     if no_post:
         raise DesignError(f"option 'post': expected rows with an outcome in the post window {post_w} for every "
                           f"unit; got none for {no_post[:5]!r}. Widen the window or drop these units.")
-    label = "pooled"
-    pooled = _estimate(label, outcome, frame, treated_l, union, level, n_boot, boot_weights, seed)
+    pooled = _estimate("pooled", outcome, frame, treated_l, union, level, n_boot, boot_weights, seed)
     per_unit: list[DidEstimate] = []
     if by_unit:
-        if len(treated_l) > 0:
-            warnings.warn("per-unit estimates compare one treated unit with its comparison units: a cluster-robust "
-                          "SE (and the wild bootstrap) rests on a single treated cluster and is unreliable; read "
-                          "them as descriptive contrasts (docs/did.md).", FewClustersWarning, stacklevel=2)
+        warnings.warn("per-unit estimates compare one treated unit with its comparison units: a cluster-robust "
+                      "SE (and the wild bootstrap) rests on a single treated cluster and is unreliable; read "
+                      "them as descriptive contrasts (docs/did.md).", FewClustersWarning, stacklevel=2)
         for k, t in enumerate(treated_l):
             per_unit.append(_estimate(str(t), outcome, frame, [t], sets[t], level, n_boot, boot_weights,
                                       None if seed is None else seed + k + 1))

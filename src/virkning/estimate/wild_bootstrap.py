@@ -21,7 +21,8 @@ e.g. unit and period fixed effects), everything in the sqrt(weight)-scaled space
 
 All draws are computed from G x G matrices (the algebra of Roodman et al. 2019, section 3): the residual maker
 is linear, so the bootstrap scores of every cluster are v @ (A_y - beta0 A_x) - d * (beta* - beta0), and one draw
-costs O(G^2) whatever the number of rows.
+costs O(G^2) whatever the number of rows; as all of it is linear in beta0, each further beta0 of the interval
+search costs O(G).
 """
 
 from __future__ import annotations
@@ -91,13 +92,15 @@ class _WCR:
         self.a_y = cluster_sums(codes, G, xt * yt)
         self.d = cluster_sums(codes, G, xt * xt)
         self.factor = factor
-        self.v = v
+        # everything is linear in beta0: draw-by-cluster products computed once, O(B G) per beta0 afterwards
+        self.num_y = v @ self.a_y / self.S
+        self.num_x = v @ self.d / self.S
+        self.P = v @ self.A_y.T
+        self.Q = v @ self.A_x.T
 
     def t_draws(self, beta0: float) -> tuple[float, np.ndarray]:
-        a = self.a_y - beta0 * self.d
-        A = self.A_y - beta0 * self.A_x
-        num = self.v @ a / self.S
-        scores = self.v @ A.T - num[:, None] * self.d[None, :]
+        num = self.num_y - beta0 * self.num_x
+        scores = self.P - beta0 * self.Q - num[:, None] * self.d[None, :]
         se_star = np.sqrt(self.factor * np.sum(scores * scores, axis=1)) / self.S
         with np.errstate(divide="ignore", invalid="ignore"):
             t_star = np.where(se_star > 0, num / se_star, 0.0)
