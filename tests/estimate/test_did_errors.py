@@ -63,7 +63,14 @@ def test_classic_unit_without_pre_period(panel):
 
 def test_classic_per_unit_sets_and_warning(panel):
     with pytest.warns(FewClustersWarning, match="single treated cluster"):
-        r = _classic(panel, comparison={"k00": ["k10", "k11"], "k03": ["k12", "k13"]}, by_unit=True)
+        r = _classic(panel, comparison={"k00": ["k10", "k11"], "k03": ["k12", "k13"]}, by_unit=True, n_boot=199)
+    with pytest.warns(FewClustersWarning, match="only 2 treated clusters"):
+        _classic(panel)
+    with pytest.warns(FewClustersWarning, match="only 9 treated clusters"):
+        twfe_did(panel, "y", **KW)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        twfe_did(panel, "y", **KW, n_boot=199)
     f = r.to_frame()
     assert f["label"].tolist() == ["pooled", "k00", "k03"]
     assert f["n_comparison_units"].tolist() == [4, 2, 2]
@@ -133,8 +140,8 @@ def test_unbalanced_panels(panel):
     with pytest.warns(UnbalancedPanelWarning):
         att_gt(missing_y, "y", **KW, n_boot=0)
     # TWFE and the event study use every observed row (checked against statsmodels in test_did_ols.py)
-    full = twfe_did(panel, "y", **KW)
-    part = twfe_did(holes, "y", **KW)
+    full = twfe_did(panel, "y", **KW, n_boot=99)
+    part = twfe_did(holes, "y", **KW, n_boot=99)
     assert part.n_obs == full.n_obs - 1 and part.estimate != full.estimate
 
 
@@ -159,6 +166,10 @@ def test_result_objects_have_table_dict_text_and_html(panel):
     es = results[2]
     assert {"event_time", "estimate", "ci_low", "ci_high", "reference", "binned"} <= set(es.to_frame().columns)
     assert es.plot().axes[0].get_xlabel() == "Periods since start"
+    dyn = results[4]
+    assert "uniform band" in dyn.plot().axes[0].get_title()
+    with pytest.raises(DesignError, match="one number"):
+        results[5].plot()
 
 
 def test_collinear_design_is_an_estimation_error():

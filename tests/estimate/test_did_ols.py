@@ -18,6 +18,7 @@ from virkning.estimate import did_2x2, event_study, twfe_did
 from virkning.estimate.did_ols import TwoWayAbsorber, fit_cluster
 
 TOL = 1e-8
+pytestmark = pytest.mark.filterwarnings("ignore::virkning.estimate.FewClustersWarning")
 
 
 def sm_cluster(formula: str, d: pd.DataFrame, weights=None):

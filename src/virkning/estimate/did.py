@@ -36,7 +36,7 @@ from virkning.errors import DesignError
 from virkning.estimate.did_data import (check_columns, check_unit_ids, numeric_column, period_values,
                                         period_window, unit_list)
 from virkning.estimate.did_ols import fit_cluster
-from virkning.estimate.did_results import FewClustersWarning, ResultMixin, fmt_p
+from virkning.estimate.did_results import FewClustersWarning, ResultMixin, fmt_p, warn_few_treated
 from virkning.estimate.options import check_choice
 from virkning.estimate.wild_bootstrap import WildBootstrap, dense_residual_maker, wild_cluster_bootstrap
 
@@ -239,6 +239,7 @@ def did_2x2(data: pd.DataFrame, outcome: str, *, unit: str, period: str, treated
         raise DesignError(f"option 'post': expected rows with an outcome in the post window {post_w} for every "
                           f"unit; got none for {no_post[:5]!r}. Widen the window or drop these units.")
     pooled = _estimate("pooled", outcome, frame, treated_l, union, level, n_boot, boot_weights, seed)
+    warn_few_treated(int(frame.loc[frame["u"].isin(set(treated_l)), "cl"].nunique()), n_boot)
     per_unit: list[DidEstimate] = []
     if by_unit:
         warnings.warn("per-unit estimates compare one treated unit with its comparison units: a cluster-robust "

@@ -29,7 +29,7 @@ import pandas as pd
 import scipy.stats
 
 from virkning.errors import DesignError, EstimationError
-from virkning.estimate.did_results import ResultMixin
+from virkning.estimate.did_results import ResultMixin, coefficient_plot
 from virkning.estimate.options import check_choice
 
 if TYPE_CHECKING:
@@ -133,6 +133,21 @@ class AggregateResult(ResultMixin):
         if self.n_boot:
             line += f"; bootstrap SE {self.overall_se_boot:.4f}, uniform band critical value {self.crit:.3f}"
         return [f"outcome {self.outcome}", line]
+
+    def plot(self, *, title: str | None = None):
+        """Estimates per event time, group or period with the uniform band (pointwise intervals without the
+        bootstrap). Returns a matplotlib Figure."""
+        if self.kind == "simple":
+            raise DesignError("plot: the simple aggregation is one number; plot 'dynamic', 'group' or 'calendar'.")
+        t = self.table
+        x = t.columns[0]
+        band = "band_low" in t.columns
+        lo, hi = (t["band_low"], t["band_high"]) if band else (t["ci_low"], t["ci_high"])
+        what = f"{round(self.level * 100)}% {'uniform band' if band else 'pointwise intervals'}"
+        labels = {"event_time": "Periods since start", "group": "Start period (group)", "period": "Period"}
+        return coefficient_plot(t[x].to_numpy(), t["estimate"], lo, hi, xlabel=labels[x],
+                                ylabel=f"ATT on {self.outcome}", title=title or f"ATT by {x.replace('_', ' ')}, {what}",
+                                divider=-0.5 if x == "event_time" else None)
 
 
 def _wif(keep: np.ndarray, pg: np.ndarray, unit_group: np.ndarray, cell_group: np.ndarray) -> np.ndarray:

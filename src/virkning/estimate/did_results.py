@@ -27,6 +27,17 @@ class UnbalancedPanelWarning(UserWarning):
     """Units not observed in every period were dropped (or a window lacks rows for some units)."""
 
 
+FEW_TREATED = 10  # below this many treated clusters CR1 t-tests over-reject (MacKinnon and Webb 2017, 2018)
+
+
+def warn_few_treated(n_treated_clusters: int, n_boot: int, stacklevel: int = 3) -> None:
+    """Suggest the wild cluster bootstrap when few clusters are treated and it was not asked for."""
+    if n_boot == 0 and n_treated_clusters < FEW_TREATED:
+        warnings.warn(f"only {n_treated_clusters} treated clusters: cluster-robust t-tests over-reject with few "
+                      "treated clusters; add the wild cluster bootstrap (n_boot=9999) for the p-value and interval.",
+                      FewClustersWarning, stacklevel=stacklevel)
+
+
 def _plain(value: object) -> object:
     """JSON-friendly scalars: numpy numbers to Python numbers, NaN to None."""
     if isinstance(value, (np.floating, float)):
@@ -75,6 +86,25 @@ class ResultMixin:
         lines = "".join(f"<li>{html.escape(line)}</li>" for line in self._summary_lines())
         table = self.to_frame().to_html(index=False, float_format=lambda v: f"{v:.4f}", max_rows=60, border=0)
         return f"<div><strong>{html.escape(self._title)}</strong><ul>{lines}</ul>{table}</div>"
+
+
+def coefficient_plot(x: np.ndarray, estimate: np.ndarray, low: np.ndarray, high: np.ndarray, *, xlabel: str,
+                     ylabel: str, title: str, divider: float | None = None):
+    """Estimates with interval bars, a zero line and an optional vertical divider. Returns a matplotlib Figure."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.5, 3.5))
+    ax = fig.add_subplot(1, 1, 1)
+    est = np.asarray(estimate, dtype=float)
+    err = np.vstack([est - np.asarray(low, dtype=float), np.asarray(high, dtype=float) - est])
+    ax.axhline(0, color="0.3", lw=0.8)
+    if divider is not None:
+        ax.axvline(divider, color="0.6", ls="--", lw=0.8)
+    ax.errorbar(x, est, yerr=np.nan_to_num(err), fmt="o", color="tab:blue", capsize=3)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return fig
 
 
 def fmt_p(p: float) -> str:

@@ -30,7 +30,7 @@ from virkning.errors import DesignError
 from virkning.estimate.did_data import (check_columns, check_unit_ids, numeric_column, period_values,
                                         unit_starts)
 from virkning.estimate.did_ols import ClusterFit, TwoWayAbsorber, fit_cluster
-from virkning.estimate.did_results import ResultMixin, fmt_p
+from virkning.estimate.did_results import ResultMixin, coefficient_plot, fmt_p, warn_few_treated
 from virkning.estimate.options import check_choice
 from virkning.estimate.wild_bootstrap import WildBootstrap, wild_cluster_bootstrap
 
@@ -152,6 +152,7 @@ def twfe_did(data: pd.DataFrame, outcome: str, *, unit: str, period: str, start:
     y = f["y"].to_numpy(dtype=float)
     fit = fit_cluster(y, d, c.cl_codes, absorber=c.absorber, weights=w, n_obs=c.n_obs, names=["started"])
     se, p, lo, hi = fit.t_test(0, level)
+    warn_few_treated(int(f.loc[f["start"].notna(), "cl"].nunique()), n_boot)
     boot = None
     if n_boot:
         sw = np.sqrt(w)
@@ -200,21 +201,11 @@ class EventStudyResult(ResultMixin):
 
     def plot(self, *, title: str | None = None):
         """Coefficient plot: estimate and interval per event time, reference at 0. Returns a matplotlib Figure."""
-        from matplotlib.figure import Figure
-
         t = self.table
-        fig = Figure(figsize=(6.5, 3.5))
-        ax = fig.add_subplot(1, 1, 1)
-        k = t["event_time"].to_numpy()
-        est = t["estimate"].to_numpy(dtype=float)
-        err = np.vstack([est - t["ci_low"].to_numpy(dtype=float), t["ci_high"].to_numpy(dtype=float) - est])
-        ax.axhline(0, color="0.3", lw=0.8)
-        ax.axvline(self.reference + 0.5, color="0.6", ls="--", lw=0.8)
-        ax.errorbar(k, est, yerr=np.nan_to_num(err), fmt="o", color="tab:blue", capsize=3)
-        ax.set_xlabel("Periods since start")
-        ax.set_ylabel(f"Effect on {self.outcome}")
-        ax.set_title(title or f"Event study, {round(self.level * 100)}% confidence intervals")
-        return fig
+        return coefficient_plot(t["event_time"].to_numpy(), t["estimate"], t["ci_low"], t["ci_high"],
+                                xlabel="Periods since start", ylabel=f"Effect on {self.outcome}",
+                                title=title or f"Event study, {round(self.level * 100)}% confidence intervals",
+                                divider=self.reference + 0.5)
 
 
 def event_study(data: pd.DataFrame, outcome: str, *, unit: str, period: str, start: str | Mapping,
