@@ -17,8 +17,8 @@ import warnings
 from importlib.metadata import version
 from pathlib import Path
 
-import numpy as np
 import moderndid as md
+import numpy as np
 
 OUT = Path(__file__).with_name("moderndid_mpdta.json")
 CASES = {
