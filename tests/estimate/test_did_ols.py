@@ -123,3 +123,21 @@ def test_event_study_trimmed_endpoints_match_statsmodels():
     assert abs(tab.loc[1, "estimate"] - m.params["k11"]) < TOL
     assert abs(tab.loc[-2, "se"] - m.bse["k8"]) < TOL
     assert es.n_obs == len(s)
+
+
+def test_cluster_column_coarser_than_units():
+    d = staggered_panel(seed=8)
+    d["region"] = d["mun"].str[1:].astype(int) % 5
+    groups = d["region"].to_numpy()
+    d["D"] = (d["start"].notna() & (d["year"] >= d["start"])).astype(float)
+    r = twfe_did(d, "y", unit="mun", period="year", start="start", cluster="region")
+    m = smf.ols("y ~ D + C(mun) + C(year)", d).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    assert abs(r.se - m.bse["D"]) < TOL and r.n_clusters == 5
+    trial, comp = ["m0", "m1"], [f"m{i}" for i in range(6, 14)]
+    c = did_2x2(d, "y", unit="mun", period="year", treated=trial, comparison=comp, pre=(2010, 2013),
+                post=(2014, 2018), cluster="region", by_unit=False)
+    s = d[d["mun"].isin(trial + comp)].copy()
+    s["T"] = s["mun"].isin(trial).astype(float)
+    s["P"] = (s["year"] >= 2014).astype(float)
+    m2 = smf.ols("y ~ T * P", s).fit(cov_type="cluster", cov_kwds={"groups": s["region"].to_numpy()}, use_t=True)
+    assert abs(c.pooled.se - m2.bse["T:P"]) < TOL
