@@ -33,6 +33,11 @@ class MatchingWarning(UserWarning):
     """Matching ran, but not every treated unit could receive the requested number of controls."""
 
 
+class FewClustersWarning(UserWarning):
+    """Cluster-robust inference rests on few clusters (or one treated cluster): CR1 t-tests may over-reject;
+    consider the wild cluster bootstrap."""
+
+
 class PropensityWarning(UserWarning):
     """The propensity model was estimated, but its fitted probabilities reach 0 or 1 numerically."""
 

@@ -32,6 +32,7 @@ from virkning.estimate.model_matrix import design_matrix, is_categorical
 from virkning.estimate.options import IgnoredOptionWarning, check_choice
 from virkning.estimate.regression_result import COEF_COLUMNS, RegressionInfo, RegressionResult
 from virkning.estimate.wild import boot_weights as draw_weights, wild_test
+from virkning.estimate.options import FewClustersWarning  # noqa: F401 (re-exported)
 
 SE = Literal["classical", "hc1", "cluster", "wild"]
 MissingRule = Literal["drop", "raise"]
@@ -42,10 +43,6 @@ FEW_CLUSTERS = 30  # below this many clusters, CR1 t-tests over-reject (Cameron 
 
 class SingletonClusterWarning(UserWarning):
     """Some clusters have a single observation: they add nothing to within-cluster correlation."""
-
-
-class FewClustersWarning(UserWarning):
-    """Cluster-robust inference with few clusters: CR1 t-tests may over-reject; consider se='wild'."""
 
 
 class DroppedRowsWarning(UserWarning):
