@@ -45,7 +45,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from virkning.design import load_design
-    from virkning.monitoring import run_monitor
+    from virkning.analyses.monitoring import run_monitor
     from virkning.outputs import run_evaluation
     from virkning.registers import load
     from virkning.synth import generate

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from virkning.cli import app
 from virkning.disclosure.legacy import scan
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).parent.parent / "src" / "virkning" / "examples"
 runner = CliRunner()
 
 
@@ -23,7 +23,7 @@ def evaluated(synth_folder, tmp_path_factory):
     return out
 
 
-def test_all_outputs_are_written(evaluated):
+def test_all_outputs_are_written(evaluated, synth_folder):
     for rel in ("report.html", "manifest.json", "results/results.json", "results/flow.csv", "results/balance.csv",
                 "results/effects.csv", "results/subgroups.csv", "results/robustness.csv"):
         assert (evaluated / rel).is_file(), rel
@@ -35,7 +35,9 @@ def test_all_outputs_are_written(evaluated):
         assert col in effects.columns
     assert set(effects["outcome"]) == {"exit_beskaeftiget", "exit_vikar", "exit_tilbagetrukket"}
     manifest = json.loads((evaluated / "manifest.json").read_text())
-    assert manifest["seed"] == 2018 and "benefits.parquet" in manifest["data"]["files"]
+    assert manifest["seed"] == 2018 and "benefits.parquet" in manifest["inputs"]
+    assert "truth.json" not in manifest["inputs"]  # only the tables read, no other file of the folder
+    assert str(synth_folder) not in (evaluated / "manifest.json").read_text()  # no absolute paths
     assert manifest["versions"]["duckdb"]
     robustness = pd.read_csv(evaluated / "results" / "robustness.csv")
     assert "kontrolgruppe 55-65 år" in set(robustness["variant"])
@@ -44,7 +46,7 @@ def test_all_outputs_are_written(evaluated):
 def test_no_output_shows_fewer_than_five_persons(evaluated):
     assert scan(evaluated, 5) == []
     manifest = json.loads((evaluated / "manifest.json").read_text())
-    assert manifest["disclosure"]["cells_suppressed"] >= 0
+    assert manifest["disclosure"]["threshold"] == 5
 
 
 def test_minimal_design_and_same_inputs_same_results(synth_folder, tmp_path):

@@ -171,26 +171,18 @@ def monitor(
     registers: bool = typer.Option(True, "--registers/--no-registers", help="Add register-based results (employment after 13 weeks, temp jobs)."),
 ) -> None:
     """Monthly status against the success criteria, fidelity and surveys, from the registration sheet and registers."""
-    from virkning.design import load_design
-    from virkning.errors import DesignError
-    from virkning.monitoring import run_monitor
-    from virkning.registers import load
+    from virkning.outputs import run_monitor
 
     started = time.perf_counter()
     try:
-        d = load_design(design)
-        if d.monitoring is None:
-            raise DesignError(f"{design}: the design has no 'monitoring' section (docs/monitoring.md)")
-        folder = data or d.data_folder
         with console.status("Monitoring ...") as status:
-            regs = load(folder, d.load_options()) if registers else None
-            status.update("Status reports ...")
-            paths = run_monitor(d.monitoring, folder, out, month=month, regs=regs, strict=strict, language=d.language)
+            paths = run_monitor(design, out, data=data, month=month, strict=strict, registers=registers,
+                                progress=lambda s: status.update(f"Monitoring: {s} ..."))
     except VirkningError as exc:
         _fail(exc)
     reports = sorted(k for k in paths if k.endswith("/html"))
     console.print(f"{len(reports)} status report(s) in {out}; latest: {paths[reports[-1]] if reports else '-'}")
-    console.print(f"Registration sheet problems for the job centres: {paths['violations']}")
+    console.print(f"Registration sheet problems for the job centres (not for publication): {paths['violations']}")
     console.print(f"Done in {time.perf_counter() - started:.0f} s.")
 
 
@@ -202,7 +194,7 @@ def demo(
                                      "Danish number, gives about 73,000 unemployed seniors and 2,600 participants."),
     seed: int = typer.Option(2018, "--seed", help="Seed of the synthetic data and of the bootstrap."),
 ) -> None:
-    """Synthetic registers with a Seniorvikar-like programme -> evaluation with examples/seniorvikar/design.yaml
+    """Synthetic registers with a Seniorvikar-like programme -> evaluation with the example design (written to OUT/design.yaml)
     (report, results, figures) -> status report for the last programme month; estimates next to the truth."""
     from virkning.demo import run_demo
 

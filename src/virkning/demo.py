@@ -1,9 +1,10 @@
 """The demo: synthetic registers with a Seniorvikar-like programme, evaluated and monitored end to end.
 
-`virkning demo --out DIR` writes DIR/data (registers, registration sheet, surveys, truth.json), runs
-`virkning evaluate` with examples/seniorvikar/design.yaml into DIR/evaluation (report, results, figures, manifest)
-and `virkning monitor` for the last programme month into DIR/monitoring, and prints the estimates next to the true
-effects. `seniorvikar_design()` is the same effect design in Python (tests check that the two agree).
+`virkning demo --out DIR` writes DIR/data (registers, registration sheet, surveys, truth.json) and DIR/design.yaml
+(the example design shipped with the package, `virkning.examples`), runs `virkning evaluate` with it into
+DIR/evaluation (report, results, figures, manifest) and `virkning monitor` for the last programme month into
+DIR/monitoring, and prints the estimates next to the true effects. It needs nothing but the installed package.
+`seniorvikar_design()` is the same effect design in Python (tests check that the two agree).
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from virkning.evaluation import EffectDesign, Outcome, Subgroup
+from virkning.analyses.effect import EffectDesign, Subgroup
+from virkning.outcomes import Outcome
 from virkning.populations import Exclusion, ParticipantRule, PoolRule
 from virkning.registers import calendar
 
@@ -66,22 +69,20 @@ def _print_effects(console: Console, paths: dict, truth: dict) -> None:
     console.print(_table("Effect at the horizon: estimate and the true effect of the synthetic programme", pd.DataFrame(rows)))
 
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "seniorvikar" / "design.yaml"
+def example(name: str = "seniorvikar") -> str:
+    """The text of an example design shipped with the package (`seniorvikar`, `minimal`)."""
+    return resources.files("virkning.examples").joinpath(name, "design.yaml").read_text(encoding="utf-8")
 
 
 def run_demo(out: Path, persons: int = 1_190_000, seed: int = 2018, console: Console | None = None) -> dict:
     """Synthetic registers, registration sheet and surveys -> `virkning evaluate` with the example design ->
     `virkning monitor` for the last programme month. Returns the paths written."""
     from virkning.design import load_design
-    from virkning.errors import VirkningError
-    from virkning.monitoring import run_monitor
-    from virkning.outputs import run_evaluation
+    from virkning.outputs import run_evaluation, run_monitor
     from virkning.synth import generate
     from virkning.synth.sheets import write_monitoring_data
 
     console = console or Console()
-    if not EXAMPLE.is_file():
-        raise VirkningError(f"the example design {EXAMPLE} is missing; run the demo from a checkout of the repository")
     out = Path(out)
     data = out / "data"
     started = time.perf_counter()
@@ -94,10 +95,12 @@ def run_demo(out: Path, persons: int = 1_190_000, seed: int = 2018, console: Con
         write_monitoring_data(data, seed=seed)
     console.print(f"Synthetic data: {data} ({time.perf_counter() - started:.0f} s)")
     truth = json.loads(truth_path.read_text())
+    design_path = out / "design.yaml"
+    design_path.write_text(example("seniorvikar"), encoding="utf-8")  # data.folder: data, next to it
 
     from virkning.registers import load
 
-    design = load_design(EXAMPLE)
+    design = load_design(design_path)
     t = time.perf_counter()
     with console.status("Validating the registers ..."):
         regs = load(data, design.load_options())  # one load serves the evaluation and the monitoring
@@ -105,15 +108,14 @@ def run_demo(out: Path, persons: int = 1_190_000, seed: int = 2018, console: Con
     try:
         t = time.perf_counter()
         with console.status("Evaluating ...") as status:
-            paths = run_evaluation(EXAMPLE, out / "evaluation", data=data, regs=regs,
+            paths = run_evaluation(design_path, out / "evaluation", data=data, regs=regs,
                                    progress=lambda s: status.update(f"Evaluating: {s} ..."))
         console.print(f"Evaluation: {paths['report']} ({time.perf_counter() - t:.0f} s)")
         _print_effects(console, paths, truth)
         t = time.perf_counter()
         with console.status("Monitoring ..."):
             last = calendar.month_label(calendar.week_month(calendar.parse_week(max(truth["meeting_weeks"]))))
-            months = run_monitor(design.monitoring, data, out / "monitoring", month=last,
-                                 regs=regs, language=design.language)
+            months = run_monitor(design_path, out / "monitoring", data=data, month=last, regs=regs)
     finally:
         regs.close()
     html = sorted(k for k in months if k.endswith("/html"))
@@ -121,5 +123,3 @@ def run_demo(out: Path, persons: int = 1_190_000, seed: int = 2018, console: Con
     console.print(f"Status report: {paths['monitoring']} ({time.perf_counter() - t:.0f} s)")
     console.print(f"Done in {time.perf_counter() - started:.0f} s. Open {paths['report']} in a browser.")
     return paths
-
-

@@ -1,35 +1,152 @@
-"""`virkning evaluate`: run a design file on a data folder and write everything an evaluation publishes.
+"""Run the analyses a design file declares and write what they publish: one writer for every output folder.
 
-    out/report.html          self-contained report (virkning.report)
-    out/results/*.csv        flow, population comparison, balance, effects, subgroups, heterogeneity, robustness
-    out/results/results.json every published number (the report's only input)
-    out/figures/*.png|svg    the report's figures
-    out/manifest.json        input file hashes, versions, seed, timings (the one file that changes between runs)
+    virkning evaluate  ->  out/report.html, out/results/*.csv, out/results/results.json, out/figures/*.png|svg,
+                           out/manifest.json
+    virkning monitor   ->  out/<YYYY-MM>/status_<YYYY-MM>.html and its tables, out/fidelity/*.csv, out/manifest.json,
+                           out/internal/registration_violations.csv (person-level: for the job centres, not for
+                           publication)
 
-Everything published passes `virkning.disclosure.protect` first; the same inputs and seed give identical
-results files.
+Everything published has passed the one disclosure gate (each analysis's `publish`). Writing is all-or-nothing:
+the whole folder is computed in memory, written into a temporary folder beside `--out` and renamed into place; an
+existing `--out` is replaced as a whole, and only if it is empty or an earlier virkning output. Nothing is written
+when the input or design is refused. The same inputs and seed give identical files, except the manifest's
+timings.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import os
 import platform
+import shutil
+import tempfile
 import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from importlib import metadata
-from pathlib import Path
-from typing import Callable
+from pathlib import Path, PurePath
+from typing import Any
+
+import pandas as pd
 
 from virkning import __version__
-from virkning.disclosure.legacy import protect
-from virkning.evaluation import evaluate, robustness
+from virkning.analyses import KINDS, Context, Output
 from virkning.errors import VirkningError
-from virkning.registers import load
-from virkning.results import bundle, write_results
 
 DEPENDENCIES = ("numpy", "pandas", "pyarrow", "duckdb", "scipy", "statsmodels", "pydantic", "pyyaml", "typer", "rich",
                 "jinja2", "matplotlib", "pyreadstat", "openpyxl")
+MARKER = "virkning-output"
+COUNT_COLUMNS = ("participants", "pool_persons", "pool_pairs", "persons", "employed", "numerator", "denominator",
+                 "months", "rows", "respondents", "population", "agree", "n", "weeks", "units")
 
+
+class OutputError(VirkningError):
+    """The output folder cannot be written or holds something other than an earlier virkning output."""
+
+
+# ---- files in memory --------------------------------------------------------------------------------------------
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as CSV; counts with hidden (empty) cells stay whole numbers."""
+    frame = frame.copy()
+    for col in frame.columns:
+        values = pd.to_numeric(frame[col], errors="coerce") if frame[col].dtype != object else None
+        if values is None or not pd.api.types.is_float_dtype(frame[col].dtype):
+            continue
+        whole = values.dropna()
+        counted = col.startswith(("n_", "at_risk")) or col in COUNT_COLUMNS
+        if counted and len(whole) and (whole % 1 == 0).all():
+            frame[col] = values.astype("Int64")
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=_json_default).encode("utf-8")
+
+
+def _json_default(v):
+    from virkning.analyses.effect.publish import _plain
+
+    if isinstance(v, pd.DataFrame):
+        from virkning.analyses.effect.publish import records
+
+        return records(v)
+    out = _plain(v)
+    if out is v:
+        raise TypeError(f"not JSON-ready: {type(v).__name__}")
+    return out
+
+
+@dataclass
+class Files:
+    """Everything an output folder will hold, relative path -> bytes."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def add(self, path: str, data: bytes) -> None:
+        if path in self.files:
+            raise ValueError(f"two outputs write {path}")
+        self.files[path] = data
+
+
+# ---- the one writer -----------------------------------------------------------------------------------------------
+
+def check_out(out: Path) -> None:
+    """Refuse an output folder that cannot be written, is a file, or holds other things than an earlier virkning
+    output, before any computation."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out}: is a file; give a folder (new, empty, or an earlier virkning output)")
+    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
+        raise OutputError(f"--out {out}: the folder holds other files and no virkning manifest.json; give a new or "
+                          "empty folder (virkning replaces only its own earlier outputs)")
+    if out.is_dir() and (out / "manifest.json").is_file():
+        try:
+            marker = json.loads((out / "manifest.json").read_text(encoding="utf-8")).get("kind")
+        except (OSError, ValueError):
+            marker = None
+        if marker != MARKER:
+            raise OutputError(f"--out {out}: manifest.json is not a virkning manifest; give a new or empty folder")
+    parent = out.parent if str(out.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.mkdtemp(prefix=f".{out.name}.probe-", dir=parent)
+        os.rmdir(probe)
+    except OSError as exc:
+        raise OutputError(f"--out {out}: cannot write in {parent} ({exc.strerror or exc}); choose a folder you can "
+                          "write to") from None
+
+
+def write_folder(out: Path, files: Files) -> None:
+    """Write all files into a temporary folder beside `out`, then put it in place of `out` as a whole."""
+    out = Path(out)
+    parent = out.parent if str(out.parent) else Path(".")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    old = None
+    try:
+        for rel, data in sorted(files.files.items()):
+            path = tmp / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
+            os.rmdir(old)
+            os.replace(out, old)
+        os.replace(tmp, out)
+    except OSError as exc:
+        if old is not None and not out.exists():
+            os.replace(old, out)
+            old = None
+        raise OutputError(f"--out {out}: writing failed ({exc.strerror or exc}); nothing was changed") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+# ---- manifest -----------------------------------------------------------------------------------------------------
 
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
@@ -49,20 +166,101 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _inputs(files: list[Path], folder: Path) -> dict[str, dict]:
+    """Hashes and sizes of the input files read (paths relative to the data folder; nothing else of the folder)."""
+    out = {}
+    for p in sorted(set(files)):
+        if p.is_file():
+            try:
+                rel = str(p.relative_to(folder))
+            except ValueError:
+                rel = p.name
+            out[rel] = {"sha256": _sha256(p), "bytes": p.stat().st_size}
+    return out
+
+
+def manifest(command: str, design, design_path: Path, inputs: dict, logs: dict[str, tuple], timings: dict) -> dict:
+    return {
+        "kind": MARKER,
+        "command": command,
+        "design": {"file": PurePath(design_path).name, "sha256": _sha256(design_path)},
+        "inputs": inputs,
+        "seed": design.seed,
+        "disclosure": {"threshold": design.disclosure_threshold,
+                       "cells_hidden": {k: sum(1 for line in v if ": " in line) for k, v in logs.items()},
+                       "log": {k: list(v) for k, v in logs.items()}},
+        "versions": _versions(),
+        "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+    }
+
+
+# ---- evaluate -----------------------------------------------------------------------------------------------------
+
+def _data_files(regs) -> list[Path]:
+    """The files of the contract's tables the registers were read from."""
+    from virkning.registers.readers import find_files
+
+    files: list[Path] = []
+    for name in regs.tables:
+        found = find_files(Path(regs.folder), name)
+        if found is not None:
+            files += list(found[1])
+    return files
+
+
+def evaluation_files(outputs: list[Output], design, language: str, synthetic: bool) -> Files:
+    """The evaluation folder: results/ tables and results.json, the report with every evaluate-kind's sections, and
+    the figures."""
+    from virkning.report.components import Numbering
+    from virkning.report.render import render_document
+    from virkning.report.strings import ui
+
+    files = Files()
+    numbering = Numbering()
+    sections, figures, template_dirs = [], {}, []
+    for o in outputs:
+        for name, frame in o.tables.items():
+            files.add(f"{o.folder}/{name}.csv" if o.folder else f"{name}.csv", csv_bytes(frame))
+        if o.bundle:
+            files.add(f"{o.folder}/results.json" if o.folder else "results.json", json_bytes(dict(o.bundle)))
+        kind = KINDS[o.kind]
+        if kind.render is not None:
+            secs, figs = kind.render(o, language, numbering)
+            sections += secs
+            figures.update(figs)
+            if kind.templates:
+                template_dirs.append(kind.templates)
+        for name, frame in o.internal.items():
+            files.add(f"internal/{name}.csv", csv_bytes(frame))
+    kicker = ui(language)["report_kind"]
+    html = render_document(sections, title=design.name, kicker=kicker, language=language, synthetic=synthetic,
+                           template_dirs=template_dirs)
+    files.add("report.html", html.encode("utf-8"))
+    for stem, fig in sorted(figures.items()):
+        files.add(f"figures/{stem}.png", fig.png)
+        files.add(f"figures/{stem}.svg", fig.svg)
+    return files
+
+
 def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path | None = None,
                    progress: Callable[[str], None] | None = None, regs=None) -> dict[str, Path]:
-    """Validate the design and data, evaluate, protect, write results, figures, report and manifest.
+    """Check the design and data, run the design's evaluation analyses, protect, and write the output folder.
 
-    `regs`: registers the caller has already loaded (and validated) from the data folder with the design's load
-    options, e.g. to monitor from the same load afterwards; the caller closes them."""
+    `regs`: registers the caller has already loaded from the data folder with the design's load options (e.g. to
+    monitor from the same load afterwards); the caller closes them."""
     from virkning.design import load_design
-    from virkning.report import render_report
+    from virkning.registers import load
 
     say = progress or (lambda msg: None)
     started = time.perf_counter()
-    design_path = Path(design_path)
+    design_path, out = Path(design_path), Path(out)
     design = load_design(design_path)
+    check_out(out)
     folder = Path(data) if data is not None else Path(design.data_folder)
+    kinds = [k for k in KINDS.values() if k.command == "evaluate" and k.key in design.analyses]
+    if not kinds:
+        raise VirkningError(f"{design_path}: the design declares no evaluation (participants, pool, covariates and "
+                            "outcomes); `virkning monitor` runs its monitoring section")
     own = regs is None
     if own:
         say("validating data")
@@ -72,41 +270,115 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
                             f"asks for ({folder}); load them with design.load_options()")
     timings = {"load_and_validate": regs.load_seconds}
     try:
-        effect_design = design.effect_design()
-        variants = design.robustness_variants()
-        if variants:
-            say("main design and robustness variants")
+        ctx = Context(data=folder, threshold=design.disclosure_threshold, language=design.language, seed=design.seed,
+                      design_name=design.name, progress=say, _registers=regs)
+        outputs: list[Output] = []
+        for kind in kinds:
             t = time.perf_counter()
-            rob = robustness(regs, effect_design, variants, progress=lambda s: say(s), keep_main=True)
-            ev, rob = rob
-            timings["robustness_variants"] = time.perf_counter() - t - ev.timings["total"]
-        else:
-            ev, rob = evaluate(regs, effect_design, progress=lambda s: say(s)), None
-        t = time.perf_counter()
-        b = bundle(ev, design=design.to_dict(), regs=regs, robustness=rob)
+            result = kind.run(design, ctx)
+            timings[f"{kind.key}_run"] = time.perf_counter() - t
+            t = time.perf_counter()
+            outputs += kind.publish(result, design.disclosure_threshold)
+            timings[f"{kind.key}_publish"] = time.perf_counter() - t
+            for k, v in getattr(getattr(result, "evaluation", None), "timings", {}).items():
+                timings[f"{kind.key}_{k}"] = v
+        synthetic = (folder / "truth.json").is_file()
+        inputs = _inputs(_data_files(regs), folder)
     finally:
         if own:
             regs.close()
-    timings.update({f"evaluate_{k}": v for k, v in ev.timings.items()})
-    published, suppressed = protect(b, design.disclosure_threshold)
-    out = Path(out)
-    paths = write_results(published, out / "results")
-    timings["results"] = time.perf_counter() - t
     say("report")
     t = time.perf_counter()
-    paths["report"] = render_report(published, out, language=design.language)
+    files = evaluation_files(outputs, design, design.language, synthetic)
     timings["report"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
-    inputs = {str(p.relative_to(folder)): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
-    manifest = {
-        "design": {"path": str(design_path), "sha256": _sha256(design_path)},
-        "data": {"folder": str(folder), "files": inputs},
-        "seed": effect_design.seed,
-        "disclosure": {"threshold": design.disclosure_threshold, "cells_suppressed": len(suppressed),
-                       "log": suppressed},
-        "versions": _versions(),
-        "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
-    }
+    logs = {o.kind + (f"/{o.folder}" if o.folder else ""): o.log for o in outputs if o.log}
+    files.add("manifest.json", json_bytes(manifest("evaluate", design, design_path, inputs, logs, timings)))
+    write_folder(out, files)
+    return {"report": out / "report.html", "results": out / "results" / "results.json",
+            "manifest": out / "manifest.json", "effects": out / "results" / "effects.csv"}
+
+
+# ---- monitor ------------------------------------------------------------------------------------------------------
+
+def monitoring_files(outputs: list[Output], language: str, synthetic: bool) -> Files:
+    """Month folders with their tables and status page (and its figures), fidelity tables, internal files."""
+    from virkning.analyses.monitoring.strings import MONITORING_UI
+    from virkning.report.formatting import Formatter
+    from virkning.report.render import render_document
+    from virkning.report.strings import ui
+
+    files = Files()
+    t = ui(language, MONITORING_UI)
+    kind = KINDS["monitoring"]
+    for o in outputs:
+        for name, frame in o.tables.items():
+            files.add(f"{o.folder}/{name}.csv" if o.folder else f"{name}.csv", csv_bytes(frame))
+        for name, frame in o.internal.items():
+            files.add(f"internal/{name}.csv", csv_bytes(frame))
+        if o.page:
+            sections, figures = kind.render(o, language, None, synthetic=synthetic)
+            month = o.bundle["month"]
+            lead = t["mon_lead"].format(Formatter(language).month(month), o.bundle["threshold"])
+            html = render_document(sections, title=o.title, kicker=f"{t['mon_kind']} {month}", language=language,
+                                   synthetic=synthetic, lead=lead, toc=False)
+            files.add(o.page, html.encode("utf-8"))
+            for stem, fig in sorted(figures.items()):
+                files.add(f"{o.folder}/figures/{stem}.png", fig.png)
+                files.add(f"{o.folder}/figures/{stem}.svg", fig.svg)
+    if any(o.internal for o in outputs):
+        files.add("internal/README.txt", ("Not for publication: person-level rows for the job centres (registration "
+                                          "problems to correct). Keep this folder inside the organisation.\n").encode())
+    return files
+
+
+def run_monitor(design_path: str | Path, out: str | Path, *, data: str | Path | None = None,
+                month: str | None = None, strict: bool = False, registers: bool = True, regs=None,
+                progress: Callable[[str], None] | None = None) -> dict[str, Path]:
+    """Status reports of the design's monitoring section for `month` (YYYY-MM) or every month of the programme."""
+    from virkning.analyses.monitoring.compute import month_label, month_ordinal
+    from virkning.design import load_design
+    from virkning.errors import DesignError
+    from virkning.registers import load
+
+    say = progress or (lambda msg: None)
+    started = time.perf_counter()
+    design_path, out = Path(design_path), Path(out)
+    design = load_design(design_path)
+    if design.monitoring is None:
+        raise DesignError(f"{design_path}: the design has no 'monitoring' section (docs/monitoring.md)")
+    months = [month_label(month_ordinal(month))] if month else None
+    check_out(out)
+    folder = Path(data) if data is not None else Path(design.data_folder)
+    own = regs is None and registers
+    if own:
+        say("validating data")
+        regs = load(folder, design.load_options())
+    timings: dict[str, float] = {}
+    try:
+        ctx = Context(data=folder, threshold=design.disclosure_threshold, language=design.language, seed=design.seed,
+                      design_name=design.name, progress=say, _registers=regs,
+                      options={"months": months, "strict": strict, "registers": registers})
+        kind = KINDS["monitoring"]
+        t = time.perf_counter()
+        result = kind.run(design, ctx)
+        outputs = kind.publish(result, design.disclosure_threshold)
+        timings["monitor"] = time.perf_counter() - t
+        cfg = design.monitoring
+        read = [folder / cfg.registration_file, *[folder / s.file for s in cfg.surveys]]
+        if cfg.fidelity is not None:
+            read.append(folder / cfg.fidelity.file)
+        inputs = _inputs(read + (_data_files(regs) if regs is not None else []), folder)
+    finally:
+        if own and regs is not None:
+            regs.close()
+    synthetic = (folder / "truth.json").is_file()
+    files = monitoring_files(outputs, design.language, synthetic)
+    timings["total"] = time.perf_counter() - started
+    logs = {f"monitoring/{o.folder}": o.log for o in outputs if o.log}
+    files.add("manifest.json", json_bytes(manifest("monitor", design, design_path, inputs, logs, timings)))
+    write_folder(out, files)
+    paths = {o.folder + "/html": out / o.page for o in outputs if o.page}
+    paths["violations"] = out / "internal" / "registration_violations.csv"
     paths["manifest"] = out / "manifest.json"
-    paths["manifest"].write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     return paths

@@ -57,6 +57,11 @@ class PoolRule:
     participants: str = "never"
     apply_to_participants: bool = True
 
+    def key(self) -> tuple:
+        """The rule as a hashable value (runs with equal rules share their populations)."""
+        return (self.age, self.age_date, tuple(sorted(self.states.items())), self.exclude_municipalities,
+                self.participants, self.apply_to_participants)
+
 
 @dataclass(frozen=True)
 class Exclusion:

@@ -124,9 +124,9 @@ def test_validation_and_panel_statements_are_portable(recorded, small_tables, tm
 
 @pytest.mark.slow
 def test_a_whole_evaluation_and_monitoring_run_is_portable(recorded, synth_folder, tmp_path):
+    from virkning.analyses.effect import evaluate
+    from virkning.analyses.monitoring import MonitoringConfig, monthly_status, read_registration
     from virkning.demo import seniorvikar_design
-    from virkning.evaluation import evaluate
-    from virkning.monitoring import MonitoringConfig, monthly_status, read_registration
     from virkning.registers import load
     from virkning.synth.sheets import default_monitoring_config, write_monitoring_data
 

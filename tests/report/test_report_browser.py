@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from virkning.report import render_report
+from virkning.analyses.effect import render_report
 
 ROOT = Path(__file__).parent.parent.parent
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -2,6 +2,8 @@
 
 import pytest
 
+from virkning import outcomes
+from virkning.outcomes import Outcome
 from virkning.report import labels
 from virkning.report.formatting import DASH, Formatter
 
@@ -47,11 +49,13 @@ def test_labels():
     assert labels.variable("in_ledig_at_-1", "en") == "On unemployment in week -1 from the index week"
     assert labels.variable("some_column", "da") == "some_column"
     assert labels.level("sex", "K", "da") == "Kvinde" and labels.level("region", "RAR Fyn", "en") == "RAR Fyn"
-    o = {"name": "exit_beskaeftiget", "kind": "first_exit", "status": "beskaeftiget", "horizon": 7}
-    assert labels.outcome_label(o, "da") == "Afgang til beskæftigelse"
-    assert labels.outcome_label(o, "en") == "Exit to employment"
-    assert "positive employment rate" in labels.outcome_definition(o, "en")
+    o = Outcome("exit_beskaeftiget", "first_exit", "beskaeftiget", 7)
+    assert outcomes.label(o, "da") == "Afgang til beskæftigelse"
+    assert outcomes.label(o, "en") == "Exit to employment"
+    assert "positive employment rate" in outcomes.definition(o, "en")
+    assert o.to_dict("da")["label"] == "Afgang til beskæftigelse" and o.column(7) == "exit_beskæftiget_7"
     assert labels.slug("exit_beskæftiget_7") == "exit_beskaeftiget_7"
+    assert labels.state("sygdom", "en") == "sickness benefit" and labels.state("foertidspension", "da") == "førtidspension"
 
 
 def test_flow_steps():

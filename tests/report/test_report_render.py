@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from virkning.disclosure.legacy import protect, scan
-from virkning.report import render_report
+from virkning.analyses.effect import render_report
 
 SAMPLE = Path(__file__).parent.parent / "data" / "sample_results.json"
 OUTCOMES = ("exit_beskaeftiget", "exit_vikar", "exit_tilbagetrukket")

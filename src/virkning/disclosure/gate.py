@@ -12,7 +12,8 @@
    computes, by linear programming, the smallest and largest value the system allows (counts are non-negative);
    the count is disclosed when both lie in 1 .. threshold-1, and a group of unknown parts of one total is disclosed
    when their sum is determined and lies there. For each disclosure the gate hides one more number: among the
-   printed counts and shares linked to it, the smallest whose hiding protects it; it repeats until
+   printed counts and shares linked to it, one whose hiding protects it on its own, preferring inner cells to
+   totals, then the fewest numbers hidden with it, then the smallest; it repeats until
    nothing is disclosed. This is the linear attack model of statistical offices' audits (tau-ARGUS); a count hidden
    only by a relation that needs integer reasoning to solve is not searched for.
 5. Dependents: numbers computed from hidden ones (differences, intervals, SMDs, achievements) are hidden.
@@ -37,10 +38,10 @@ EPS = 1e-6
 
 
 def small(n, threshold: int) -> bool:
-    """A count that may not be shown: 1 .. threshold-1 (None, NaN and 0 are fine)."""
+    """A count that may not be shown: 1 .. threshold-1 (None, NaN and 0 are fine; a change counts by its size)."""
     if n is None:
         return False
-    n = float(n)
+    n = abs(float(n))
     return n == n and 0 < round(n) < threshold
 
 
@@ -49,6 +50,7 @@ class Outcome:
     hidden: set        # counts hidden by the gate
     blank: dict        # Place -> reason
     log: list[str]
+    known: dict = None  # unknown counts -> (lowest, highest) a reader can derive (see Gate.ranges)
 
 
 class Gate:
@@ -81,8 +83,7 @@ class Gate:
 
     def drop(self, i: int, why: str) -> None:
         self.dropped.add(i)
-        place = self.m.relations[i].place
-        if place is not None:
+        for place in self.m.relations[i].places:
             self.blank.setdefault(place, why)
 
     # ---- steps ---------------------------------------------------------------------------------------------------
@@ -116,37 +117,6 @@ class Gate:
     def _unknown(self, key: Key) -> bool:
         return not self.known(key)
 
-    def _components(self) -> list[tuple[list[Key], list[int]]]:
-        """Unknown counts linked by active relations, with the relations touching them."""
-        parent: dict[Key, Key] = {}
-
-        def find(k):
-            while parent[k] != k:
-                parent[k] = parent[parent[k]]
-                k = parent[k]
-            return k
-
-        rel_unknowns: dict[int, list[Key]] = {}
-        for i, r in enumerate(self.m.relations):
-            if i in self.dropped:
-                continue
-            unk = [k for k in r.coefs if self._unknown(k)]
-            if not unk:
-                continue
-            rel_unknowns[i] = unk
-            for k in unk:
-                parent.setdefault(k, k)
-            for k in unk[1:]:
-                a, b = find(unk[0]), find(k)
-                if a != b:
-                    parent[b] = a
-        groups: dict[Key, tuple[list, list]] = {}
-        for k in parent:
-            groups.setdefault(find(k), ([], []))[0].append(k)
-        for i, unk in rel_unknowns.items():
-            groups[find(unk[0])][1].append(i)
-        return [(sorted(g[0], key=repr), g[1]) for g in groups.values()]
-
     def _system(self, unknowns: list[Key], rels: list[int]):
         index = {k: j for j, k in enumerate(unknowns)}
         A = np.zeros((len(rels), len(unknowns)))
@@ -159,9 +129,8 @@ class Gate:
                     b[row] -= c * self.m.cells[k]
         return index, A, b
 
-    @staticmethod
-    def _range(c: np.ndarray, A: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-        bounds = [(0, None)] * A.shape[1]
+    def _range(self, c: np.ndarray, A: np.ndarray, b: np.ndarray, unknowns: list[Key]) -> tuple[float, float]:
+        bounds = [self.m.bounds.get(k, (None, None) if k in self.m.signed else (0, None)) for k in unknowns]
         lo = linprog(c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
         hi = linprog(-c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
         low = lo.fun if lo.status == 0 else -np.inf
@@ -169,106 +138,119 @@ class Gate:
         return low, high
 
     def _disclosed(self, low: float, high: float) -> bool:
-        return low >= 1 - EPS and high <= self.t - 1 + EPS
+        """The reader can narrow the count to 1 .. threshold-1 persons (or, for a change, to a small gain or loss)."""
+        return (low >= 1 - EPS and high <= self.t - 1 + EPS) or (high <= -1 + EPS and low >= -(self.t - 1) - EPS)
 
-    def _targets(self, unknowns: list[Key], rels: list[int]) -> list[tuple[str, dict[Key, float]]]:
-        """What may not be derivable: each unknown small count, and each group of unknown parts of a total whose
-        true sum is small."""
-        out = [(repr(k), {k: 1.0}) for k in unknowns if small(self.m.cells[k], self.t)]
+    def _component(self, start) -> tuple[list[Key], list[int]]:
+        """The unknown counts linked to `start` by active relations, and those relations (a breadth-first walk: a
+        derivation can only use the relations of the component its count is in)."""
+        seen = {k for k in start if self._unknown(k)}
+        queue = list(seen)
+        rels: set[int] = set()
+        while queue:
+            k = queue.pop()
+            for i in self._rel_of.get(k, ()):
+                if i in rels or i in self.dropped:
+                    continue
+                rels.add(i)
+                for k2 in self.m.relations[i].coefs:
+                    if k2 not in seen and self._unknown(k2):
+                        seen.add(k2)
+                        queue.append(k2)
+        return sorted(seen, key=repr), sorted(rels)
+
+    def _group_targets(self, rels) -> dict[str, dict[Key, float]]:
+        """Unknown parts of one total whose sum is small: their sum may not be derivable either."""
+        out = {}
         for i in rels:
             r = self.m.relations[i]
-            if r.kind != "total":
+            if r.kind != "total" or i in self.dropped:
                 continue
             unk = {k: c for k, c in r.coefs.items() if self._unknown(k)}
             if len(unk) < 2 or len({np.sign(c) for c in unk.values()}) != 1:
                 continue
-            total = sum(self.m.cells[k] for k in unk)
-            if small(total, self.t):
-                out.append((f"sum of {len(unk)} hidden parts", {k: 1.0 for k in unk}))
+            if small(sum(self.m.cells[k] for k in unk), self.t):
+                out[f"sum of {len(unk)} hidden parts ({', '.join(sorted(map(repr, unk)))})"] = dict.fromkeys(unk, 1.0)
         return out
 
+    def _range_now(self, weights: dict[Key, float]) -> tuple[float, float]:
+        """What a reader can derive of this combination of counts now."""
+        unknowns, rels = self._component(weights)
+        if not set(weights) <= set(unknowns) or not rels:
+            return (-np.inf, np.inf)
+        index, A, b = self._system(unknowns, rels)
+        c = np.zeros(len(unknowns))
+        for k, w in weights.items():
+            c[index[k]] = w
+        return self._range(c, A, b, unknowns)
+
     def _first_disclosure(self):
-        for unknowns, rels in self._components():
-            targets = self._targets(unknowns, rels)
-            if not targets:
-                continue
-            index, A, b = self._system(unknowns, rels)
-            for label, weights in targets:
-                c = np.zeros(len(unknowns))
-                for k, w in weights.items():
-                    c[index[k]] = w
-                if self._disclosed(*self._range(c, A, b)):
-                    return label, weights, unknowns, rels
+        """The first target a reader can narrow to a small count. Hiding more only widens what a reader can derive,
+        so a target found safe stays safe and is not checked again."""
+        for label in list(self._pending):
+            weights = self._pending[label]
+            if self._disclosed(*self._range_now(weights)):
+                return label, weights
+            del self._pending[label]
         return None
 
-    def _safe_now(self, weights: dict[Key, float]) -> bool:
-        for unknowns, rels in self._components():
-            if not set(weights) <= set(unknowns):
-                continue
-            index, A, b = self._system(unknowns, rels)
-            c = np.zeros(len(unknowns))
-            for k, w in weights.items():
-                c[index[k]] = w
-            return not self._disclosed(*self._range(c, A, b))
-        return True
-
     def _candidates(self, weights: dict[Key, float]) -> list[tuple]:
-        """Printed counts and shares linked to the disclosed cells, smallest first (least information lost), then
-        nearest."""
-        dist: dict[Key, int] = {k: 0 for k in weights}
-        frontier = list(weights)
-        rel_of: dict[Key, list[int]] = defaultdict(list)
-        for i, r in enumerate(self.m.relations):
-            if i not in self.dropped:
-                for k in r.coefs:
-                    rel_of[k].append(i)
+        """The printed counts and shares in the relations a derivation of the disclosed cells can use, smallest
+        first (least information lost)."""
+        unknowns, rels = self._component(weights)
         out: dict = {}
-        d = 0
-        seen_rel: set[int] = set()
-        while frontier:
-            d += 1
-            nxt = []
-            for k in frontier:
-                for i in rel_of[k]:
-                    if i in seen_rel:
-                        continue
-                    seen_rel.add(i)
-                    r = self.m.relations[i]
-                    if r.kind == "share" and r.place is not None:
-                        num = self.m.cells.get(next(iter(r.coefs)), 0.0)
-                        out.setdefault(("share", i), (num, d, str(r.place)))
-                    for k2 in r.coefs:
-                        if k2 in dist:
-                            continue
-                        dist[k2] = d
-                        nxt.append(k2)
-                        if self.known(k2) and k2 not in self.m.fixed and self.m.cells[k2] > 0:
-                            out[("cell", k2)] = (self.m.cells[k2], d, repr(k2))
-            frontier = nxt
+        for i in rels:
+            r = self.m.relations[i]
+            if r.kind == "share" and r.places:
+                out[("share", i)] = (self.m.cells.get(next(iter(r.coefs)), 0.0), str(r.places[0]))
+            for k in r.coefs:
+                if self.known(k) and k not in self.m.fixed and self.m.cells[k] != 0:
+                    out[("cell", k)] = (abs(self.m.cells[k]), repr(k))
         return sorted(out, key=lambda c: out[c])
 
     def secondary(self) -> None:
+        self._rel_of: dict[Key, list[int]] = defaultdict(list)
+        for i, r in enumerate(self.m.relations):
+            for k in r.coefs:
+                self._rel_of[k].append(i)
+        self._pending = {repr(k): {k: 1.0} for k in sorted(self.m.cells, key=repr)
+                         if self._unknown(k) and small(self.m.cells[k], self.t)}
+        self._pending.update(self._group_targets(range(len(self.m.relations))))
         for _ in range(100_000):
             found = self._first_disclosure()
             if found is None:
                 return
-            label, weights, _, _ = found
+            label, weights = found
             candidates = self._candidates(weights)
             if not candidates:
                 self.log.append(f"disclosure of {label} cannot be prevented: every linked number is fixed")
-                return
+                del self._pending[label]
+                continue
+            before = self._range_now(weights)
             best = None
             for order, cand in enumerate(candidates[:40]):  # the cheapest candidate that protects on its own
                 saved = (set(self.hidden), set(self.dropped), dict(self.blank))
                 self._apply_candidate(cand, label)
                 cost = len(self.blank) - len(saved[2])
-                rank = (not self._safe_now(weights), cost, order)
+                margin = cand[0] == "cell" and cand[1] in self.m.totals  # a total is the last thing to hide
+                lo, hi = self._range_now(weights)
+                widened = (hi - lo) - (before[1] - before[0])
+                if widened <= EPS:
+                    rank = (2, margin, cost, order)  # changes nothing a reader knows: hide something else
+                elif not self._disclosed(lo, hi):  # protects on its own: fewest numbers lost, inner cells first
+                    rank = (0, margin, cost, order)
+                else:  # widens what the reader knows: the most, for the next round to finish
+                    rank = (1, margin, -min(widened, 1e9), cost, order)
                 self.hidden, self.dropped, self.blank = saved
                 if best is None or rank < best[0]:
                     best = (rank, cand)
-                if rank[:2] == (False, 1):
+                if rank[0] == 0 and not margin and cost == 1:
                     break
             self._apply_candidate(best[1], label)
+            # hiding a count can leave parts of a total whose sum is small unknown together
+            touched = self._rel_of.get(best[1][1], ()) if best[1][0] == "cell" else ()
+            for name, w in self._group_targets(touched).items():
+                self._pending.setdefault(name, w)
 
     def _apply_candidate(self, cand, label: str) -> None:
         why = f"secondary suppression (would reveal {label} by subtraction)"
@@ -290,6 +272,19 @@ class Gate:
                             self.blank[p] = "computed from a hidden number"
                             changed = True
 
+    def ranges(self, keys) -> dict[Key, tuple[float, float]]:
+        """What a reader can derive of these counts from everything published: (lowest, highest) value. A count
+        that is printed has its own value as both."""
+        out: dict[Key, tuple[float, float]] = {}
+        for k in keys:
+            if self.known(k):
+                out[k] = (self.m.cells[k], self.m.cells[k])
+                continue
+            low, high = self._range_now({k: 1.0})
+            default = self.m.bounds.get(k, (-np.inf if k in self.m.signed else 0.0, np.inf))
+            out[k] = (max(low, default[0]), min(high, default[1]))
+        return out
+
     def run(self) -> Outcome:
         self.primary()
         self.series()
@@ -306,7 +301,12 @@ class Gate:
 def protect(tables: dict[str, pd.DataFrame], model: Model, threshold: int = DISCLOSURE_THRESHOLD
             ) -> tuple[dict[str, pd.DataFrame], Outcome]:
     """Copies of the tables with every number the gate hides set to missing, and what was hidden and why."""
-    out = Gate(model, threshold).run()
+    return apply(tables, Gate(model, threshold))
+
+
+def apply(tables: dict[str, pd.DataFrame], gate: Gate) -> tuple[dict[str, pd.DataFrame], Outcome]:
+    """Run the gate and blank what it hides in copies of the tables (the gate keeps its state for `ranges`)."""
+    out = gate.run()
     protected = {name: frame.copy() for name, frame in tables.items()}
     by_table: dict[str, list[Place]] = defaultdict(list)
     for p in out.blank:

@@ -39,10 +39,11 @@ class Place:
 
 @dataclass
 class Relation:
-    """sum(coef * cell) = 0; `place` is the published share that creates it (hiding the share drops it)."""
+    """sum(coef * cell) = 0; `places` are where the share that creates it is printed (hiding it drops the relation
+    and blanks every place)."""
 
     coefs: dict[Key, float]
-    place: Place | None = None
+    places: list[Place] = field(default_factory=list)
     kind: str = "total"  # total | share
 
 
@@ -64,12 +65,16 @@ class Model:
     cells: dict[Key, float] = field(default_factory=dict)
     places: dict[Key, list[Place]] = field(default_factory=dict)  # shown cells and where they are printed
     latent: set[Key] = field(default_factory=set)
+    signed: set[Key] = field(default_factory=set)
+    totals: set[Key] = field(default_factory=set)  # margins: the gate hides inner cells before them
+    bounds: dict[Key, tuple[float, float]] = field(default_factory=dict)  # what is known of withheld counts
     fixed: set[Key] = field(default_factory=set)
     fixed_hidden: set[Key] = field(default_factory=set)
     relations: list[Relation] = field(default_factory=list)
     series: list[Series] = field(default_factory=list)
     dependents: list[tuple[tuple[Place, ...], tuple]] = field(default_factory=list)  # (places, keys or places)
     notes: list[str] = field(default_factory=list)
+    _shares: dict = field(default_factory=dict, repr=False)
 
     # ---- cells ---------------------------------------------------------------------------------------------------
     def _value(self, key: Key, value) -> None:
@@ -87,17 +92,23 @@ class Model:
             self.places.setdefault(key, []).append(place)
         return key
 
-    def latent_count(self, key: Key, value) -> Key:
-        """A count of persons the output does not print but lets a reader compute."""
+    def latent_count(self, key: Key, value, signed: bool = False) -> Key:
+        """A count of persons the output does not print but lets a reader compute; `signed` for a change between
+        two counts, which may be negative (e.g. persons who left a group since last month)."""
         self._value(key, value)
         if key in self.cells and key not in self.places:
             self.latent.add(key)
+            if signed:
+                self.signed.add(key)
         return key
 
-    def published_before(self, key: Key, value, shown: bool) -> Key:
-        """A count an earlier output printed (`shown`) or withheld; either way this output must agree with it."""
+    def published_before(self, key: Key, value, shown: bool, bounds: tuple[float, float] | None = None) -> Key:
+        """A count an earlier output printed (`shown`) or withheld; either way this output must agree with it. For a
+        withheld count, `bounds` is what the earlier outputs let a reader know of it (its derivable range)."""
         self._value(key, value)
         (self.fixed if shown else self.fixed_hidden).add(key)
+        if not shown and bounds is not None:
+            self.bounds[key] = bounds
         return key
 
     # ---- relations -----------------------------------------------------------------------------------------------
@@ -110,6 +121,8 @@ class Model:
         for p in parts:
             coefs[p] = coefs.get(p, 0.0) - 1.0
         self.relations.append(Relation(coefs))
+        if len(parts) > 1:
+            self.totals.add(total)
 
     def difference(self, larger: Key, smaller: Key, gap: Key) -> None:
         """larger = smaller + gap, declaring the gap as a latent count (persons removed by a step, a month's
@@ -122,8 +135,14 @@ class Model:
         """A published share numerator / denominator at `place`: with the denominator known, the numerator is, and
         so is the rest of the group (`complement`, declared as a latent count when given)."""
         if numerator in self.cells and denominator in self.cells and self.cells[denominator] > 0:
+            same = self._shares.get((numerator, denominator))
+            if same is not None:  # the same share printed again (e.g. in two tables): one relation, two places
+                same.places.append(place)
+                return
             ratio = self.cells[numerator] / self.cells[denominator]
-            self.relations.append(Relation({numerator: 1.0, denominator: -ratio}, place=place, kind="share"))
+            rel = Relation({numerator: 1.0, denominator: -ratio}, places=[place], kind="share")
+            self._shares[(numerator, denominator)] = rel
+            self.relations.append(rel)
             if complement is not None:
                 self.difference(denominator, numerator, complement)
         else:

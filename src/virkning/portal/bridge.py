@@ -1,6 +1,6 @@
 """The portal's only door into the rest of virkning: design file, registration guide, checks, status and rendering.
 
-Nothing else in `virkning.portal` imports `virkning.design` or `virkning.monitoring`, so when monitoring moves into
+Nothing else in `virkning.portal` imports `virkning.design` or `virkning.analyses.monitoring`, so when monitoring moves into
 an analysis module with one disclosure gate, only this file changes. The interface:
 
     guide = load_guide(design_path)              # ProgrammeGuide: the checked monitoring config + the form's fields
@@ -27,10 +27,10 @@ import pandas as pd
 
 from virkning.design import load_design
 from virkning.errors import VirkningError
-from virkning.monitoring import monthly_status, programme_months, render_status_html
-from virkning.monitoring.registration import check_registration
-from virkning.monitoring.registration import read_sheet as _read_sheet
-from virkning.monitoring.status import TOTAL
+from virkning.analyses.monitoring import monthly_status, programme_months, render_status_html
+from virkning.analyses.monitoring.compute import TOTAL, step_frame
+from virkning.analyses.monitoring.registration import check_registration
+from virkning.analyses.monitoring.registration import read_sheet as _read_sheet
 
 __all__ = ["ProgrammeGuide", "Field", "Checked", "BridgeError", "load_guide", "check_rows", "read_sheet",
            "status", "months", "restrict", "render", "status_tables", "funnel_steps", "step_events", "danish", "TOTAL"]
@@ -62,7 +62,7 @@ class ProgrammeGuide:
     sheet: str
     fields: tuple[Field, ...]
     threshold: int
-    config: object  # virkning.monitoring.MonitoringConfig; opaque to the rest of the portal
+    config: object  # virkning.analyses.monitoring.MonitoringConfig; opaque to the rest of the portal
 
     def label(self, column: str) -> str:
         return next((f.label for f in self.fields if f.name == column), column)
@@ -112,7 +112,7 @@ def _text(v) -> str:
 
 
 def check_rows(guide: ProgrammeGuide, rows: list[dict] | pd.DataFrame, sheet: str = "formular") -> Checked:
-    """Apply the guide's rules (virkning.monitoring's check_registration) to rows of cell texts or a raw sheet."""
+    """Apply the guide's rules (virkning.analyses.monitoring's check_registration) to rows of cell texts or a raw sheet."""
     raw = rows if isinstance(rows, pd.DataFrame) else _frame(guide, rows)
     try:
         reg = check_registration(raw, guide.config.registration, sheet)
@@ -153,9 +153,11 @@ def restrict(report, unit: str, show_ranking: bool):
     only where the programme shows it to units, else only the unit's own place."""
     keep = {unit, TOTAL}
     ranking = report.ranking if show_ranking else report.ranking[report.ranking["unit"] == unit]
-    return replace(report, units=[unit], funnel=report.funnel[report.funnel["unit"].isin(keep)],
-                   criteria=report.criteria[report.criteria["unit"].isin(keep)], ranking=ranking,
-                   registration={})
+    tables = {"funnel": report.funnel[report.funnel["unit"].isin(keep)].reset_index(drop=True),
+              "criteria": report.criteria[report.criteria["unit"].isin(keep)].reset_index(drop=True),
+              "ranking": ranking.reset_index(drop=True),
+              "registration": report.tables["registration"].iloc[0:0]}  # the programme's sheet is not a unit's
+    return replace(report, units=[unit], tables=tables)
 
 
 _STYLE = re.compile(r"<style>(.*?)</style>", re.S)
@@ -163,9 +165,8 @@ _BODY = re.compile(r"<body>(.*)</body>", re.S)
 
 
 def render(report) -> tuple[str, str]:
-    """(css, body html) of the status report as virkning.monitoring renders it (self-contained, no scripts)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        text = Path(render_status_html(report, tmp, language="da")).read_text(encoding="utf-8")
+    """(css, body html) of the status report as virkning.analyses.monitoring renders it (self-contained, no scripts)."""
+    text, _ = render_status_html(report, language="da")  # figures are inline in the page
     style, body = _STYLE.search(text), _BODY.search(text)
     return (style.group(1) if style else ""), (body.group(1) if body else text)
 
@@ -189,25 +190,14 @@ def step_events(guide: ProgrammeGuide, rows: list[dict]) -> list[dict]:
     monitoring status counts steps (docs/monitoring.md): a yes/no column is passed when yes, any other column
     when filled; the date is the step's own date column, else its `date_column`, else the index date."""
     config = guide.config
-    g = config.registration
-    checked = check_registration(_frame(guide, rows), g, "portal")
+    checked = check_registration(_frame(guide, rows), config.registration, "portal")
+    steps = step_frame(config, checked.data)
     out = []
-    for rec in checked.data.to_dict("records"):
+    for rec in steps.to_dict("records"):
         pos = int(rec["_row"]) - 2
         for step in config.funnel:
-            col = g.column(step.source)
-            v = rec.get(step.source)
-            passed = (v is True) if col is not None and col.type == "bool" else _text(v) != ""
-            if not passed:
-                continue
-            if step.date_column:
-                when = rec.get(step.date_column)
-            elif col is not None and col.type == "date":
-                when = v
-            else:
-                when = None
-            day = _text(when) or _text(rec.get(g.index_column))
-            out.append({"position": pos, "step": step.name, "date": day})
+            if rec[step.name]:
+                out.append({"position": pos, "step": step.name, "date": _text(rec["date_" + step.name])})
     return out
 
 

@@ -52,7 +52,10 @@ def demo_design(home: Path) -> Path:
     from virkning.synth.sheets import default_monitoring_config
 
     path = home / "demo" / "design.yaml"
-    spec = dict(_EFFECT, monitoring=default_monitoring_config())
+    monitoring = default_monitoring_config()
+    criteria = monitoring.pop("success_criteria")  # the design's own, at the top of the file
+    monitoring.pop("disclosure_threshold", None)
+    spec = dict(_EFFECT, success_criteria=criteria, monitoring=monitoring)
     path.write_text("# Demo design written by `virkning portal --demo`.\n"
                     + yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path

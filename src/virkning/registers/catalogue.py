@@ -36,6 +36,35 @@ GROUPS = {
 # Monthly statuses that come from employment or from the absence of codes, not from one code.
 MONTHLY_STATUSES = ("beskæftiget", "vikar", "selvforsørgende")
 
+# The states, groups and monthly statuses in words (Danish, English): the one place the report takes them from.
+LABELS = {
+    "ledig": ("ledighed", "unemployment"),
+    "kontanthjælp": ("kontanthjælp", "cash benefit"),
+    "aktivering": ("aktivering", "activation"),
+    "sygdom": ("sygedagpenge", "sickness benefit"),
+    "barsel": ("barsel", "parental leave"),
+    "orlov": ("orlov", "leave"),
+    "uddannelse": ("uddannelse", "education"),
+    "fleksjob": ("fleksjob", "flexjob"),
+    "ledighedsydelse": ("ledighedsydelse", "benefit for unemployed flexjob candidates"),
+    "revalidering": ("revalidering", "vocational rehabilitation"),
+    "ressourceforløb": ("ressourceforløb", "resource programme"),
+    "førtidspension": ("førtidspension", "disability pension"),
+    "efterløn": ("efterløn", "voluntary early retirement pay"),
+    "fleksydelse": ("fleksydelse", "early retirement for flexjob holders"),
+    "folkepension": ("folkepension", "state pension"),
+    "udvandret": ("udvandring", "emigration"),
+    "død": ("død", "death"),
+    "andet": ("andet", "other"),
+    "tilbagetrukket": ("tilbagetrækning", "retirement"),
+    "ydelse": ("offentlig ydelse", "public benefit"),
+    "aktiv": ("aktiv indsats", "active measure"),
+    "passiv_ledig": ("passiv ledighed", "passive unemployment"),
+    "beskæftiget": ("beskæftigelse", "employment"),
+    "vikar": ("vikarjob", "temp-agency job"),
+    "selvforsørgende": ("selvforsørgelse", "self-support"),
+}
+
 _ASCII = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
 
 
@@ -50,6 +79,15 @@ _BY_ASCII = {ascii_name(s): s for s in (*STATES, *GROUPS, *MONTHLY_STATUSES)}
 def canonical_state(name: str) -> str | None:
     """The catalogue's spelling of a state, group or monthly status, or None if it is none of them."""
     return _BY_ASCII.get(ascii_name(name.strip().lower()))
+
+
+def state_label(name: str | None, language: str) -> str:
+    """A state, group or monthly status in words (`sygdom` -> 'sygedagpenge' / 'sickness benefit'); a name the
+    catalogue does not know is shown as written."""
+    if name is None:
+        return ""
+    pair = LABELS.get(canonical_state(str(name)) or "")
+    return pair[language == "en"] if pair else str(name)
 
 
 @dataclass(frozen=True)

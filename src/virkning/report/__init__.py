@@ -1,12 +1,9 @@
-"""The self-contained HTML report of an effect evaluation, rendered from a results bundle (results.json).
+"""The report house style shared by every analysis: components (tables, figures, blocks), formatting of numbers and
+dates, Danish and English words, labels of the domain's names, and one document template.
 
-    from virkning.report import render_report
-    path = render_report(bundle, Path("out"), language="da")   # out/report.html, out/figures/*.png|svg
+    from virkning.report.render import render_document
+    html = render_document(sections, title=..., kicker=..., language="da")
 
-Modules: `model` (reading the bundle), `formatting` (Danish/English numbers and dates), `labels` and `strings`
-(words), `tables`, `figures` (matplotlib), `prose` (sentences), `render` (assembly with jinja2 templates).
+Each analysis builds its own sections from these parts (e.g. `virkning.analyses.effect.sections`); the report
+computes nothing.
 """
-
-from virkning.report.render import render_report
-
-__all__ = ["render_report"]

@@ -25,8 +25,8 @@ _MONTHS = {
 
 
 def missing(x) -> bool:
-    """True for None and NaN (a suppressed or absent value)."""
-    if x is None:
+    """True for None, NaN and pandas' NA (a suppressed or absent value)."""
+    if x is None or type(x).__name__ == "NAType":
         return True
     try:
         return math.isnan(float(x))

@@ -1,4 +1,4 @@
-"""A small Seniorvikar world for the portal's tests: the real design file (examples/seniorvikar/design.yaml), two
+"""A small Seniorvikar world for the portal's tests: the real design file (virkning/examples/seniorvikar/design.yaml), two
 job-centre units with six citizens each, and one user per role."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-DESIGN = Path(__file__).resolve().parents[4] / "examples" / "seniorvikar" / "design.yaml"
+DESIGN = Path(__file__).resolve().parents[2] / "examples" / "seniorvikar" / "design.yaml"
 PASSWORD = "en-lang-test-adgangskode-42"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from virkning.monitoring import MonitoringConfig, read_registration
+from virkning.analyses.monitoring import MonitoringConfig, read_registration
+from virkning.design import load_design
 from virkning.portal import bridge
 from virkning.portal.models import Registration, RegistrationVersion, Upload
 from virkning.portal.scoping import Scope, system_scope
@@ -54,7 +55,7 @@ def test_form_checks_are_the_monitoring_checks(world, tmp_path):
     sheet = tmp_path / "ark.csv"
     columns = ["person_id", "projekt", *[f.name for f in guide.fields]]
     pd.DataFrame(rows).reindex(columns=columns).to_csv(sheet, index=False)
-    config = MonitoringConfig.model_validate(__import__("yaml").safe_load(DESIGN.read_text())["monitoring"])
+    config = load_design(DESIGN).monitoring
     direct = read_registration(sheet, config).violations[["row", "column", "rule"]].to_dict("records")
     via = [{k: e[k] for k in ("row", "column", "rule")} for e in bridge.check_rows(guide, rows).errors]
     assert via == direct and len(direct) == 3

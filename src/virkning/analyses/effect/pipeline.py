@@ -1,0 +1,352 @@
+"""The effect evaluation as one visible pipeline (seed 000, Bilag 3, is the model).
+
+    populations (participants, risk-set pool, exclusions)  ->  covariates and outcomes from the panel
+    ->  propensity matching within index weeks (+ exact cells)  ->  balance  ->  effects by month
+    ->  subgroups with heterogeneity tests  ->  one frozen result with the flow table
+
+Matching is exact on the index week (risk-set alignment): a participant's controls are pool members measured from
+the same week. A pool person can be a candidate in several weeks; standard errors cluster on matched sets and on
+the person, so a person used in two weeks is not counted as independent evidence twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Literal
+
+import numpy as np
+import pandas as pd
+
+from virkning import outcomes as oc
+from virkning.defaults import N_BOOT, SEED
+from virkning.errors import DesignError
+from virkning.estimate import match
+from virkning.estimate.curves import CURVE_COLUMNS, _event_matrices, km_curve, monthly_effects
+from virkning.estimate.subgroups import bands, subgroup_effects
+from virkning.outcomes import Outcome
+from virkning.populations import Exclusion, ParticipantRule, PoolRule, Populations, build_populations
+
+if TYPE_CHECKING:
+    from virkning.panel import Panel
+    from virkning.registers import Registers
+
+MISSING_LEVEL = "(mangler)"
+
+
+@dataclass(frozen=True)
+class Subgroup:
+    """Effects by the levels of a covariate; numeric covariates need `edges` (bands [e0, e1), [e1, e2), ...)."""
+
+    name: str
+    covariate: str
+    edges: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class EffectDesign:
+    participants: ParticipantRule
+    pool: PoolRule
+    covariates: tuple[str, ...]
+    outcomes: tuple[Outcome, ...]
+    exact: tuple[str, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+    ratio: int = 1
+    replace: bool = False
+    caliper: float | None = None
+    distance: str = "logit"
+    censoring: Literal["km", "full_followup"] = "km"
+    se: Literal["cluster", "bootstrap"] = "cluster"
+    n_boot: int = N_BOOT
+    subgroups: tuple[Subgroup, ...] = ()
+    seed: int = SEED
+    end_month: str | None = None
+
+    def __post_init__(self):
+        if self.censoring not in ("km", "full_followup"):
+            raise DesignError(f"censoring expected one of km, full_followup; got '{self.censoring}'")
+        if not self.outcomes:
+            raise DesignError("a design needs at least one outcome")
+
+    @property
+    def horizon(self) -> int:
+        return max(o.horizon for o in self.outcomes)
+
+
+@dataclass(frozen=True)
+class EffectEvaluation:
+    """Everything the evaluation produced; tables are plain data frames for the report and the CLI."""
+
+    design: EffectDesign
+    populations: Populations
+    matching: object  # virkning.estimate.MatchResult
+    data: pd.DataFrame = field(repr=False)  # one row per pair: treat, covariates; outcomes for matched rows only
+    effects: pd.DataFrame = field(repr=False)  # CURVE_COLUMNS
+    subgroups: pd.DataFrame = field(repr=False)
+    heterogeneity: pd.DataFrame = field(repr=False)
+    counts: pd.DataFrame = field(repr=False)  # persons at risk, exits and censorings by outcome, month and group
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def flow(self) -> pd.DataFrame:
+        return self.populations.flow
+
+    @property
+    def balance(self):
+        return self.matching.balance
+
+    def effect_at(self, outcome: str, month: int) -> pd.Series:
+        e = self.effects
+        return e[(e["outcome"] == outcome) & (e["month"] == month)].iloc[0]
+
+
+def _keep(data: pd.DataFrame, keep: pd.Series, pops: Populations, step: str) -> tuple[pd.DataFrame, Populations]:
+    """Keep the rows in `keep` and count what is left in a new flow step."""
+    data = data[keep].reset_index(drop=True)
+    is_t = data["treat"] == 1
+    pool = data[~is_t]
+    return data, pops.with_step(step, int(is_t.sum()), int(pool["person_id"].nunique()), int(len(pool)))
+
+
+def _exact_cells(panel, pairs: pd.DataFrame, keys: pd.DataFrame, pops: Populations, exact) -> tuple:
+    """Pairs with their exact variables, less the candidates in exact cells (index week x exact variables) without
+    participants: those can never be matched, and left in they would distort the propensity model (a region
+    without participants separates perfectly). They are counted in the flow. Reading the exact variables first
+    means the other covariates are computed only for candidates that can be matched."""
+    data = pairs[["person_id", "index_week", "index_month", "treat", "unit"]].reset_index(drop=True)
+    if exact:
+        data = pd.concat([data, _categorical(panel.covariates(keys, list(exact)), exact)
+                          .drop(columns=["person_id", "index_week"])], axis=1)
+    cell = data.groupby(["index_week", *exact], sort=False, dropna=False).ngroup()
+    useful = (cell.isin(set(cell[data["treat"] == 1]))).to_numpy()
+    if not useful.all():
+        data, pops = _keep(data, pd.Series(useful), pops, "pool: in an exact cell (index week, "
+                           + ", ".join(exact or ["-"]) + ") with participants")
+        keys = keys[useful].reset_index(drop=True)
+    return data, keys, pops
+
+
+def _categorical(X: pd.DataFrame, names) -> pd.DataFrame:
+    """Text covariates as object columns with missing values as their own level (a person without a known
+    education is compared as such, not dropped)."""
+    for c in names:
+        if X[c].dtype == object or isinstance(X[c].dtype, pd.StringDtype) or str(X[c].dtype) == "str":
+            X[c] = X[c].astype(object).where(X[c].notna(), MISSING_LEVEL)
+    return X
+
+
+@dataclass
+class RunCache:
+    """What runs on the same registers share (robustness variants are such runs): one panel per end of data (it
+    keeps the pairs' register rows), populations per population rules, and per populations and exact variables the
+    candidates in exact cells with the covariate columns already read. Covariates are also memoised per pair by the
+    panel store."""
+
+    panels: dict[str | None, "Panel"] = field(default_factory=dict)
+    populations: dict[tuple, Populations] = field(default_factory=dict)
+    cells: dict[tuple, tuple] = field(default_factory=dict)
+
+
+def _population_key(design: EffectDesign) -> tuple:
+    return (design.participants, design.pool.key(), design.exclusions, design.horizon, design.censoring,
+            design.end_month)
+
+
+def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str], None] | None = None,
+             cache: RunCache | None = None) -> EffectEvaluation:
+    """Run the effect evaluation of `design` on loaded registers; `cache` is shared by runs on the same registers
+    (robustness variants) so that what they have in common is computed once."""
+    cache = RunCache() if cache is None else cache
+    say = progress or (lambda msg: None)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    if design.end_month not in cache.panels:
+        cache.panels[design.end_month] = regs.panel(end_month=design.end_month)
+    panel = cache.panels[design.end_month]
+
+    say("populations")
+    pop_key = _population_key(design)
+    if pop_key not in cache.populations:
+        cache.populations[pop_key] = build_populations(
+            regs, design.participants, design.pool, list(design.exclusions), panel=panel, horizon=design.horizon,
+            full_followup=design.censoring == "full_followup")
+    pops = cache.populations[pop_key]
+    timings["populations"] = time.perf_counter() - t0
+    pairs = pops.pairs()
+    if not (pairs["treat"] == 1).any() or not (pairs["treat"] == 0).any():
+        raise DesignError("no participants or no pool candidates are left after the population rules; see the flow table")
+    keys = pd.DataFrame({"person_id": pairs["person_id"], "_pk": pairs["pk"], "index_week": pairs["iwk"].astype(np.int64),
+                         "index_month": pairs["imo"].astype(np.int64), "index_date": pairs["index_date"]})
+
+    say("covariates")
+    t = time.perf_counter()
+    sub_covs = [s.covariate for s in design.subgroups]
+    names = list(dict.fromkeys([*design.covariates, *design.exact, *sub_covs]))
+    # Runs with the same populations and exact variables (robustness variants changing covariates or options)
+    # share the candidates in exact cells and every covariate column already read for them.
+    cells_key = (pop_key, tuple(design.exact))
+    if cells_key not in cache.cells:
+        cache.cells[cells_key] = _exact_cells(panel, pairs, keys, pops, design.exact) + ({},)
+    data, keys, pops, columns = cache.cells[cells_key]
+    data = data.copy()
+    rest = [n for n in names if n not in design.exact]
+    missing = [n for n in rest if n not in columns]
+    if missing:
+        X = _categorical(panel.covariates(keys, missing), missing)
+        columns.update({n: X[n] for n in missing})
+    if rest:
+        data = pd.concat([data, pd.DataFrame({n: columns[n] for n in rest})], axis=1)
+    timings["covariates"] = time.perf_counter() - t
+
+    # A level of a categorical covariate that no participant has (e.g. a small origin group in a subset of projects)
+    # separates the propensity model perfectly, and its candidates lie outside the common support anyway: they are
+    # dropped and counted, level by level.
+    is_t = data["treat"] == 1
+    for c in design.covariates:
+        if data[c].dtype == object:
+            empty = sorted(set(data.loc[~is_t, c]) - set(data.loc[is_t, c]), key=str)
+            if empty:
+                kept = ~data[c].isin(empty)
+                data, pops = _keep(data, kept, pops,
+                                   f"pool: {c} level(s) without participants dropped ({', '.join(map(str, empty))})")
+                keys = keys[kept.to_numpy()].reset_index(drop=True)
+                is_t = data["treat"] == 1
+
+    say("matching")
+    t = time.perf_counter()
+    m = match(data, treatment="treat", covariates=list(design.covariates), exact=["index_week", *design.exact],
+              ratio=design.ratio, replace=design.replace, caliper=design.caliper, distance=design.distance,
+              cluster="person_id")
+    timings["matching"] = time.perf_counter() - t
+    matched_t = int(m.info.n_treated_matched)
+    matched_c = data.loc[(m.weights > 0) & (data["treat"].to_numpy() == 0)]
+    pops = pops.with_step("matched", matched_t, int(matched_c["person_id"].nunique()), int(len(matched_c)))
+
+    # Outcomes are read for the matched persons only: no estimate uses those of unmatched candidates, and a risk
+    # set holds a hundred times more candidates than matches.
+    say("outcomes")
+    t = time.perf_counter()
+    used = np.flatnonzero(m.weights > 0)
+    Y = panel.outcomes(keys.iloc[used].reset_index(drop=True), design.horizon, exits=oc.exit_states(design.outcomes))
+    Y = Y.drop(columns=["person_id", "index_week"]).set_axis(used)
+    data = oc.derive(design.outcomes, pd.concat([data, Y.reindex(range(len(data)))], axis=1))
+    m = dataclasses.replace(m, source=data)
+    timings["outcomes"] = time.perf_counter() - t
+
+    say("effects")
+    t = time.perf_counter()
+    sample = m.analysis_sample()
+    curves = []
+    for o in design.outcomes:
+        if o.kind == "first_exit":
+            first = data[oc.first_column(o.state)].to_numpy(dtype=float, na_value=np.nan)
+            curves.append(km_curve(sample, first, data["followup"].to_numpy(float), o.horizon, outcome=o.name,
+                                   n_boot=design.n_boot, seed=design.seed))
+        else:
+            curves.append(monthly_effects(m, [o.column(mm) for mm in o.months], o.months, outcome=o.name,
+                                          se=design.se, n_boot=design.n_boot, seed=design.seed))
+    effects = pd.concat(curves, ignore_index=True)[CURVE_COLUMNS]
+    counts = curve_counts(design.outcomes, data, sample)
+    timings["effects"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    sub_rows, tests = [], []
+    final = {o.column(o.horizon): o for o in design.outcomes}
+    for sg in design.subgroups:
+        values = data[sg.covariate]
+        if sg.edges is not None:
+            values = pd.Series(bands(values.astype(float), list(sg.edges)), index=data.index)
+        e, h = subgroup_effects(m, sg.name, list(final), values=values, se="cluster")
+        # rows name the outcome and its month, as the effects table does
+        e = e.assign(subgroup=sg.name, month=[final[c].horizon for c in e["outcome"]],
+                     outcome=[final[c].name for c in e["outcome"]])
+        h = h.assign(subgroup=sg.name, outcome=[final[c].name for c in h["outcome"]])
+        sub_rows.append(e)
+        tests.append(h)
+    subgroups = pd.concat(sub_rows, ignore_index=True) if sub_rows else pd.DataFrame()
+    heterogeneity = pd.concat(tests, ignore_index=True) if tests else pd.DataFrame()
+    timings["subgroups"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    return EffectEvaluation(design, pops, m, data, effects, subgroups, heterogeneity, counts, timings)
+
+
+COUNT_COLUMNS = ["outcome", "month", "group", "n", "at_risk", "events", "censored", "in_status"]
+
+
+def curve_counts(outcomes, data: pd.DataFrame, sample) -> pd.DataFrame:
+    """What each published curve point rests on, per outcome, month and group (rows of the analysis sample):
+    persons at risk (first exits: not yet exited and still followed at the start of the month; other outcomes:
+    observed in the month), exits in the month, persons whose follow-up ended since the previous point, and for
+    status shares the persons in the status. For the disclosure gate, never published."""
+    rows = sample.rows
+    used = sample.weights > 0
+    out = []
+    for o in outcomes:
+        for group, mask in (("treated", sample.treat & used), ("control", ~sample.treat & used)):
+            r = rows[mask]
+            n = len(r)
+            if o.kind == "first_exit":
+                first = data[oc.first_column(o.state)].to_numpy(dtype=float, na_value=np.nan)[r]
+                follow = data["followup"].to_numpy(dtype=float)[r]
+                event, risk = _event_matrices(first, follow, o.horizon)
+                at_risk = risk.sum(axis=0)
+                events = event.sum(axis=0)
+                # followed to the start of m - 1 but not of m, without an exit in m - 1: censored in between
+                prev = np.concatenate([[n], at_risk[:-1]])
+                prev_events = np.concatenate([[0], events[:-1]])
+                censored = prev - prev_events - at_risk
+                in_status = np.full(o.horizon, np.nan)
+            else:
+                values = np.column_stack([data[o.column(m)].to_numpy(dtype=float, na_value=np.nan)[r]
+                                          for m in o.months]) if n else np.zeros((0, o.horizon))
+                observed = ~np.isnan(values)
+                at_risk = observed.sum(axis=0).astype(float)
+                censored = np.concatenate([[n], at_risk[:-1]]) - at_risk
+                events = np.zeros(o.horizon)
+                in_status = (np.nan_to_num(values) == 1).sum(axis=0).astype(float) if o.kind == "status_share" \
+                    else np.full(o.horizon, np.nan)
+            for i, m in enumerate(o.months):
+                out.append((o.name, m, group, n, at_risk[i], events[i], censored[i], in_status[i]))
+    return pd.DataFrame(out, columns=COUNT_COLUMNS)
+
+
+ROBUSTNESS_COLUMNS = ["variant", "outcome", "month", "att", "se", "ci_low", "ci_high", "treated_mean", "control_mean",
+                      "n_treated", "n_control"]
+
+
+@dataclass(frozen=True)
+class Robustness:
+    """Each outcome's effect at its horizon under the main design and each variant, and what each point rests on."""
+
+    table: pd.DataFrame  # ROBUSTNESS_COLUMNS, the main design first
+    counts: pd.DataFrame = field(repr=False)  # COUNT_COLUMNS plus `variant`, at each outcome's horizon
+
+
+def robustness(regs: "Registers", design: EffectDesign, variants: dict[str, dict], *,
+               main: EffectEvaluation | None = None, progress: Callable[[str], None] | None = None,
+               cache: RunCache | None = None) -> tuple[EffectEvaluation, Robustness]:
+    """The same evaluation under other choices: each variant names design fields to change (another population
+    restriction, another specification). Returns the main evaluation and each outcome's effect at its horizon under
+    every run, the main design first. Runs share populations, covariates and outcomes where their inputs agree."""
+    fields = set(EffectDesign.__dataclass_fields__)
+    unknown = {name: sorted(set(changes) - fields) for name, changes in variants.items()}
+    for name, bad in unknown.items():
+        if bad:
+            raise DesignError(f"robustness variant '{name}': {', '.join(bad)} is not a design field; "
+                              f"expected some of {', '.join(sorted(fields))}")
+    cache = RunCache() if cache is None else cache
+    main = main or evaluate(regs, design, progress=progress, cache=cache)
+    rows, counts = [], []
+    for i, (name, changes) in enumerate([("main", {}), *variants.items()]):
+        if progress and i:
+            progress(f"variant {i} of {len(variants)}: {name}")
+        ev = main if i == 0 else evaluate(regs, dataclasses.replace(design, **changes), progress=progress, cache=cache)
+        for o in design.outcomes:
+            e = ev.effects[(ev.effects["outcome"] == o.name) & (ev.effects["month"] == o.horizon)]
+            if len(e):
+                rows.append(e.iloc[0].to_dict() | {"variant": name})
+            c = ev.counts[(ev.counts["outcome"] == o.name) & (ev.counts["month"] <= o.horizon)]
+            counts.append(c.assign(variant=name))
+    table = pd.DataFrame(rows)[ROBUSTNESS_COLUMNS]
+    return main, Robustness(table, pd.concat(counts, ignore_index=True))

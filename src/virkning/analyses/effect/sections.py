@@ -1,0 +1,227 @@
+"""The effect evaluation's report sections, in the order of a published evaluation:
+
+    1 summary  2 population flow  3 participants vs the eligible population  4 balance  5 effect curves
+    6 effects by month  7 subgroups  8 robustness  9 method appendix
+
+Built from the protected results bundle with the shared report components; figures are rendered in memory and
+handed to the writer with the sections. The same bundle gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from virkning.analyses.effect import figures
+from virkning.analyses.effect.bundle import ReportData
+from virkning.analyses.effect.prose import Prose
+from virkning.analyses.effect.strings import EFFECT_UI
+from virkning.analyses.effect.tables import Builder
+from virkning.report import labels
+from virkning.report.components import Blocks, Numbering, Section
+from virkning.report.figures import render_figure
+from virkning.report.formatting import Formatter
+from virkning.report.strings import ui
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class Report:
+    def __init__(self, bundle: dict, language: str, numbering: Numbering | None = None):
+        self.d = ReportData(bundle, language)
+        self.lang = language
+        self.f = Formatter(language)
+        self.t = ui(language, EFFECT_UI)
+        self.tables = Builder(self.d, self.f, self.t)
+        self.prose = Prose(self.d, self.f, self.t)
+        self.b = Blocks(self.t, numbering or Numbering(), self.d.threshold,
+                        self.t["source_synthetic"] if self.d.synthetic else self.t["source"])
+
+    # ---- blocks ----------------------------------------------------------------------------------------------------
+    def table_block(self, table, *, source: bool = True) -> list[dict]:
+        return self.b.table(table, source=source)
+
+    def figure_block(self, saved, caption: str, notes: list[str], *, alt: str = "") -> dict:
+        return self.b.figure(saved, caption, notes, alt=alt)
+
+    def p(self, html) -> dict:
+        return self.b.p(html)
+
+    # ---- sections --------------------------------------------------------------------------------------------------
+    def summary(self) -> Section:
+        s = Section("summary", self.t["s_summary"])
+        name = self.d.name or self.t["report_kind"]
+        if self.lang == "da":
+            lead = (f"Rapporten måler effekten af »{name}« ved at sammenligne deltagerne med en kontrolgruppe af "
+                    "lignende personer fra registrene, som ikke deltog. Kontrolgruppen er fundet ved matching på "
+                    "propensity score; effekten er forskellen mellem de to grupper (effekten for deltagerne, ATT).")
+        else:
+            lead = (f"This report measures the effect of '{name}' by comparing the participants with a control "
+                    "group of similar persons from the registers who did not take part. The control group was found "
+                    "by propensity-score matching; the effect is the difference between the two groups (the "
+                    "effect on the participants, ATT).")
+        s.blocks.append(self.p(lead))
+        s.blocks.append({"type": "ul", "items": self.prose.facts()})
+        s.blocks.append({"type": "h3", "text": "Resultater" if self.lang == "da" else "Results"})
+        s.blocks.append({"type": "ul", "cls": "results", "items": [self.prose.outcome_sentence(o) for o in self.d.outcomes()]})
+        extra = [x for x in (self.prose.balance_sentence(), self.prose.subgroup_sentence(),
+                             self.prose.robustness_sentence()) if x]
+        for x in extra:
+            s.blocks.append(self.p(x))
+        if self.prose.suppressed:
+            s.blocks.append({"type": "note", "text": self.t["suppressed_note"].format(self.d.threshold)})
+        return s
+
+    def flow(self) -> Section:
+        s = Section("flow", self.t["s_flow"])
+        s.blocks.append(self.p(self.t["flow_intro"]))
+        steps = self.tables.flow_steps()
+        if steps:
+            saved = render_figure(figures.flow_figure, "flow", steps, self.f, self.t)
+            notes = []
+            if any((st["show_participants"] and st["participants"] is None)
+                   or (st["show_pool"] and (st["pool_persons"] is None or st["pool_pairs"] is None)) for st in steps):
+                notes.append(self.t["suppressed_note"].format(self.d.threshold))
+            s.blocks.append(self.figure_block(saved, self.t["flow_caption"], notes))
+            s.blocks += self.table_block(self.tables.flow())
+        s.blocks += self.table_block(self.tables.units())
+        return s
+
+    def population(self) -> Section:
+        s = Section("population", self.t["s_population"])
+        s.blocks.append(self.p(self.t["population_intro"]))
+        s.blocks += self.table_block(self.tables.population())
+        return s
+
+    def balance(self) -> Section:
+        s = Section("balance", self.t["s_balance"])
+        s.blocks.append(self.p(self.t["balance_intro"]))
+        sentence = self.prose.balance_sentence()
+        if sentence:
+            s.blocks.append(self.p(sentence))
+        s.blocks += self.table_block(self.tables.balance())
+        detail = self.tables.balance_detail()
+        if detail is not None:
+            s.blocks.append({"type": "details", "summary": detail.caption, "blocks": self.table_block(detail)})
+        s.blocks += self.table_block(self.tables.sizes())
+        rows = self.tables.love_rows()
+        if rows:
+            saved = render_figure(figures.love_plot, "love_plot", rows, self.d.smd_threshold,
+                                          self.f, self.t)
+            notes = [self.t["love_note"]]
+            if any(r["before"] is None or r["after"] is None for r in rows):
+                notes.append(self.t["suppressed_points"].format(self.d.threshold))
+            s.blocks.append(self.figure_block(saved, self.t["love_caption"], notes))
+        return s
+
+    def curves(self) -> Section:
+        s = Section("curves", self.t["s_curves"])
+        s.blocks.append(self.p(self.t["curves_intro"].format(self.prose.event())))
+        for o in self.d.outcomes():
+            rows = self.d.effects(o["name"])
+            if not rows:
+                continue
+            title = o["title"]
+            s.blocks.append({"type": "h3", "text": title})
+            s.blocks.append(self.p(self.prose.outcome_sentence(o, title=False)))
+            share = o["share"]
+            t = dict(self.t, months_after=self.t["months_after"].format(self.prose.event()))
+            saved = render_figure(figures.effect_figure, f"effect_{labels.slug(o['name'])}",
+                                          rows, share=share, origin=o.get("kind", "first_exit") == "first_exit",
+                                          fmt=self.f, t=t)
+            notes = [o["definition"], self.t["curve_note"], self.t["matched_note"],
+                     self.t["unit_pct_pp"] if share else self.t["unit_weeks"]]
+            keys = ("treated_mean", "control_mean", "att", "ci_low", "ci_high", "at_risk_treated", "at_risk_control")
+            if any(r.get(k) is None for r in rows for k in keys):
+                notes.append(self.t["suppressed_points"].format(self.d.threshold) + " "
+                             + self.t["suppressed_note"].format(self.d.threshold))
+            caption = self.t["curve_caption"].format(title, self.prose.event())
+            s.blocks.append(self.figure_block(saved, caption, notes))
+        return s
+
+    def effects_table(self) -> Section:
+        s = Section("effects", self.t["s_effects_table"])
+        for o in self.d.outcomes():
+            s.blocks += self.table_block(self.tables.effects(o))
+        return s
+
+    def subgroups(self) -> Section:
+        s = Section("subgroups", self.t["s_subgroups"])
+        table, forest = self.tables.subgroups()
+        if table is None:
+            s.blocks.append(self.p(self.t["no_subgroups"]))
+            return s
+        s.blocks.append(self.p(self.t["subgroups_intro"]))
+        sentence = self.prose.subgroup_sentence()
+        if sentence:
+            s.blocks.append(self.p(sentence))
+        saved = render_figure(figures.forest_figure, "forest", forest["panels"], forest["labels"],
+                                      self.f, self.t)
+        notes = [self.t["forest_note"], self.t["matched_note"]]
+        if any(pt is None or any(v is None for v in pt) for p in forest["panels"]
+               for pt, (_, header) in zip(p["points"], forest["labels"]) if not header):
+            notes.append(self.t["suppressed_points"].format(self.d.threshold))
+        s.blocks.append(self.figure_block(saved, self.t["forest_caption"], notes))
+        s.blocks += self.table_block(table)
+        return s
+
+    def robustness(self) -> Section:
+        s = Section("robustness", self.t["s_robustness"])
+        table = self.tables.robustness()
+        if table is None:
+            s.blocks.append(self.p(self.t["no_robustness"]))
+            return s
+        s.blocks.append(self.p(self.t["robustness_intro"]))
+        sentence = self.prose.robustness_sentence()
+        if sentence:
+            s.blocks.append(self.p(sentence))
+        s.blocks += self.table_block(table)
+        return s
+
+    def method(self) -> Section:
+        s = Section("method", self.t["s_method"])
+        facts = self.prose.method()
+        s.blocks.append({"type": "method", "template": f"method_{self.lang}.html.j2", "m": facts})
+        s.blocks += self.table_block(self.tables.propensity(), source=False)
+        s.blocks += self.table_block(self.tables.data_tables(), source=False)
+        return s
+
+    # ---- document ----------------------------------------------------------------------------------------------
+    def sections(self) -> list[Section]:
+        return [self.summary(), self.flow(), self.population(), self.balance(), self.curves(), self.effects_table(),
+                self.subgroups(), self.robustness(), self.method()]
+
+
+def effect_sections(bundle: dict, language: str, numbering: Numbering | None = None) -> tuple[list[Section], dict]:
+    """The report sections of an effect evaluation and the figures they show (stem -> SavedFigure)."""
+    report = Report(bundle, language, numbering)
+    return report.sections(), report.b.figures
+
+
+def report_html(bundle: dict, language: str | None = None) -> tuple[str, dict]:
+    """The effect evaluation's report of a results bundle (the content of results.json): (HTML, figures by stem).
+    `language` defaults to the design's; the bundle must already have passed the disclosure gate."""
+    from virkning.report.render import check_language, render_document
+
+    design = (bundle or {}).get("design") or {}
+    lang = check_language(language or design.get("language"))
+    sections, figures = effect_sections(bundle, lang)
+    d = ReportData(bundle, lang)
+    html = render_document(sections, title=d.name or ui(lang)["report_kind"], kicker=ui(lang)["report_kind"],
+                           language=lang, synthetic=d.synthetic, template_dirs=[TEMPLATES])
+    return html, figures
+
+
+def render_report(bundle: dict, out_dir: Path, *, language: str | None = None) -> Path:
+    """Write `out_dir/report.html` and `out_dir/figures/*.png|svg` for a results bundle (re-rendering results.json);
+    the folder is written as a whole. Returns the report's path."""
+    from virkning.outputs import Files, check_out, write_folder
+
+    html, figures = report_html(bundle, language)
+    files = Files()
+    files.add("report.html", html.encode("utf-8"))
+    for stem, fig in sorted(figures.items()):
+        files.add(f"figures/{stem}.png", fig.png)
+        files.add(f"figures/{stem}.svg", fig.svg)
+    check_out(Path(out_dir))
+    write_folder(Path(out_dir), files)
+    return Path(out_dir) / "report.html"

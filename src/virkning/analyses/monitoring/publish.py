@@ -1,0 +1,219 @@
+"""What monitoring publishes, month by month, through the one disclosure gate.
+
+The status reports of a programme are a series: each month's report repeats last month's numbers plus what happened
+since. A count hidden in one report must not come back as the difference of two others, so the months are
+protected in order, from the programme's first month, and each month's model holds last month's counts as counts
+already published (shown or withheld), linked to this month's by the month's increment (for the funnel the "in the
+month" column is that increment). Within a month: projects add up to the total, a step of the funnel is the next
+step plus those who left (where every person of the next step passed the step before), criteria are shares of
+funnel steps (the same counts, one key), survey respondents are a share of the registered population.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from virkning.analyses.base import Output
+from virkning.analyses.monitoring.compute import PERIODS, TOTAL, month_ordinal, rank
+from virkning.analyses.monitoring.fidelity import FidelityReport
+from virkning.analyses.monitoring.registration import Registration
+from virkning.analyses.monitoring.spec import MonitoringConfig
+from virkning.disclosure import Model, Place
+from virkning.disclosure.gate import Gate, apply
+
+
+@dataclass(frozen=True)
+class MonitoringResult:
+    """Raw (unprotected) monthly tables of a programme from its first month to the last month asked for; the
+    person-level steps and the registration sheet are kept for the gate's checks and never published."""
+
+    config: MonitoringConfig
+    registration: Registration = field(repr=False)
+    steps: pd.DataFrame = field(repr=False)
+    history: tuple[str, ...] = ()  # every month from the programme's start to the last one asked for
+    months: tuple[str, ...] = ()  # the months to publish
+    tables: dict = field(default_factory=dict, repr=False)  # month -> {table: raw frame}
+    fidelity_input: Any = field(default=None, repr=False)  # (survey frame, sizes) or None
+    labels: dict = field(default_factory=dict)
+
+
+# ---- declarations ----------------------------------------------------------------------------------------------
+
+def _nested(steps: pd.DataFrame, a: str, b: str, mo: int, period: str, unit: str | None) -> bool:
+    """Every person who passed step b (in the period) passed step a too: the difference is a group of persons."""
+    s = steps if unit is None else steps[steps["unit"] == unit]
+    ma, mb = s["mo_" + a].to_numpy(dtype=float), s["mo_" + b].to_numpy(dtype=float)
+    in_a = (ma <= mo) if period == "cumulative" else (ma == mo)
+    in_b = (mb <= mo) if period == "cumulative" else (mb == mo)
+    return not bool((in_b & ~in_a).any())
+
+
+def declare(config: MonitoringConfig, steps: pd.DataFrame, mo: int, t: dict[str, pd.DataFrame],
+            previous: dict | None) -> Model:
+    m = Model()
+    f = t["funnel"]
+    order = [s.name for s in config.funnel]
+    for i, r in enumerate(f.to_dict("records")):
+        m.count(Place("funnel", i, "persons"), ("f", r["unit"], r["period"], r["step"]), r["persons"])
+    units = sorted(set(f["unit"]) - {TOTAL})
+    for period in PERIODS:
+        for step in order:
+            m.total(("f", TOTAL, period, step), [("f", u, period, step) for u in units])
+        for unit in [*units, TOTAL]:
+            for a, b in zip(order, order[1:]):
+                if _nested(steps, a, b, mo, period, None if unit == TOTAL else unit):
+                    m.difference(("f", unit, period, a), ("f", unit, period, b), ("left", unit, period, a, b))
+    for i, r in enumerate(f.to_dict("records")):
+        k = order.index(r["step"])
+        if k > 0:
+            m.share(Place("funnel", i, "share_of_previous"), ("f", r["unit"], r["period"], r["step"]),
+                    ("f", r["unit"], r["period"], order[k - 1]))
+            m.share(Place("funnel", i, "share_of_first"), ("f", r["unit"], r["period"], r["step"]),
+                    ("f", r["unit"], r["period"], order[0]))
+    crit = {c.name: c for c in config.success_criteria}
+    for i, r in enumerate(t["criteria"].to_dict("records")):
+        c = crit[r["criterion"]]
+        num = ("f", r["unit"], r["period"], c.numerator)
+        m.count(Place("criteria", i, "numerator"), num, r["numerator"])
+        if c.denominator:
+            den = ("f", r["unit"], r["period"], c.denominator)
+            m.count(Place("criteria", i, "denominator"), den, r["denominator"])
+            m.share(Place("criteria", i, "value"), num, den)
+        else:
+            m.count(Place("criteria", i, "value"), num, r["value"])
+        m.depends([Place("criteria", i, "achievement"), Place("criteria", i, "met")], [Place("criteria", i, "value")])
+    if "employment" in t:
+        e = t["employment"]
+        for i, r in enumerate(e.to_dict("records")):
+            n = m.count(Place("employment", i, "persons"), ("emp", r["unit"], "persons"), r["persons"])
+            k = m.count(Place("employment", i, "employed"), ("emp", r["unit"], "employed"), r["employed"])
+            m.share(Place("employment", i, "share_employed"), k, n, complement=("emp", r["unit"], "not"))
+        for col in ("persons", "employed"):
+            m.total(("emp", TOTAL, col), [("emp", u, col) for u in e["unit"] if u != TOTAL])
+    for name in ("temp_industry", "temp_hours"):
+        if name not in t:
+            continue
+        g = t[name]
+        levels = []
+        for i, r in enumerate(g.to_dict("records")):
+            mk = m.count(Place(name, i, "months"), ("tm", name, r["level"], "months"), r["months"])
+            pk = m.count(Place(name, i, "persons"), ("tm", name, r["level"], "persons"), r["persons"])
+            m.depends([Place(name, i, "persons")], [mk])  # a row shows both or neither
+            m.depends([Place(name, i, "months"), Place(name, i, "share_of_months")], [pk])
+            if r["level"] != TOTAL:
+                levels.append(mk)
+        m.total(("tm", name, TOTAL, "months"), levels)
+        for i, r in enumerate(g.to_dict("records")):
+            m.share(Place(name, i, "share_of_months"), ("tm", name, r["level"], "months"), ("tm", name, TOTAL, "months"))
+    if "surveys" in t and len(t["surveys"]):
+        _surveys(m, t["surveys"], config)
+    reg = t["registration"]
+    rules = []
+    for i, r in enumerate(reg.to_dict("records")):
+        key = m.count(Place("registration", i, "rows"), ("reg", r["item"], r["column"], r["rule"]), r["rows"])
+        if r["item"] == "rule":
+            rules.append(key)
+    m.total(("reg", "violations", None, None), rules)
+    if previous:
+        _link(m, previous, order)
+    return m
+
+
+def _surveys(m: Model, s: pd.DataFrame, config: MonitoringConfig) -> None:
+    pop_step = {sv.name: sv.population_step for sv in config.surveys}
+    for i, r in enumerate(s.to_dict("records")):
+        base = ("sv", r["survey"], r["wave"], r["unit"])
+        n = m.count(Place("surveys", i, "n"), (*base, r["item"], "n"), r["n"])
+        k = m.count(Place("surveys", i, "agree"), (*base, r["item"], "agree"), r["agree"])
+        m.share(Place("surveys", i, "share_agree"), k, n, complement=(*base, r["item"], "not_agree"))
+        resp = m.count(Place("surveys", i, "respondents"), (*base, "respondents"), r["respondents"])
+        step = pop_step.get(r["survey"])
+        if step is not None and r["population"] is not None and not pd.isna(r["population"]):
+            pop = m.count(Place("surveys", i, "population"), ("f", r["unit"], "cumulative", step), r["population"])
+            m.share(Place("surveys", i, "response_rate"), resp, pop, complement=(*base, "not_responding"))
+    units = sorted(set(s["unit"]) - {TOTAL})
+    for (survey, wave, item), _ in s.groupby(["survey", "wave", "item"], sort=False):
+        for col in ("n", "agree"):
+            m.total(("sv", survey, wave, TOTAL, item, col), [("sv", survey, wave, u, item, col) for u in units])
+    for (survey, wave), _ in s.groupby(["survey", "wave"], sort=False):
+        m.total(("sv", survey, wave, TOTAL, "respondents"), [("sv", survey, wave, u, "respondents") for u in units])
+
+
+def _link(m: Model, previous: dict, order: list[str]) -> None:
+    """Last month's counts, as published (shown or withheld), and how this month's follow from them."""
+    for key, (value, shown, bounds) in previous.items():
+        prev = ("prev", key)
+        m.published_before(prev, value, shown, bounds)
+        if key not in m.cells:
+            continue
+        if key[0] == "f" and key[2] == "cumulative":
+            month = ("f", key[1], "month", key[3])
+            if month in m.cells:  # this month's count is the increment, printed in the month table
+                m.total(key, [prev, month])
+                continue
+        gap = ("since_last_month", key)
+        m.latent_count(gap, m.cells[key] - value, signed=True)
+        m.total(key, [prev, gap])
+
+
+# ---- publication -----------------------------------------------------------------------------------------------
+
+def _state(model: Model, gate: Gate) -> dict:
+    """This month's counts as the next month sees them: value, whether a reader knows it (printed, or derivable
+    exactly from what was printed), and otherwise the range a reader can derive."""
+    keys = [k for k in model.places if k[0] != "prev"]
+    ranges = gate.ranges(keys)
+    out = {}
+    for key in keys:
+        lo, hi = ranges[key]
+        value = model.cells[key]
+        exact = abs(hi - lo) < 1e-6
+        printed = key not in gate.hidden and not any(p in gate.blank for p in model.places[key])
+        out[key] = (value, printed or exact, None if (printed or exact) else (lo, hi))
+    return out
+
+
+def protect_month(result: MonitoringResult, month: str, threshold: int, previous: dict | None
+                  ) -> tuple[dict[str, pd.DataFrame], Any, dict]:
+    """The month's tables through the gate, the gate's outcome, and the state the next month builds on."""
+    mo = month_ordinal(month)
+    raw = result.tables[month]
+    model = declare(result.config, result.steps, mo, raw, previous)
+    gate = Gate(model, threshold)
+    protected, outcome = apply(raw, gate)
+    units = sorted(set(raw["funnel"]["unit"]) - {TOTAL})
+    protected["ranking"] = rank(protected["criteria"], units)
+    return protected, outcome, _state(model, gate)
+
+
+def publish(result: MonitoringResult, threshold: int, fidelity: FidelityReport | None = None) -> list[Output]:
+    """One output per month asked for (its tables and the status page), the fidelity tables, and the registration
+    problems for the job centres (person-level: written under internal/, never published)."""
+    outputs: list[Output] = []
+    previous = None
+    for month in result.history:
+        protected, outcome, previous = protect_month(result, month, threshold, previous)
+        if month not in result.months:
+            continue
+        bundle = {"kind": "monitoring", "programme": result.config.programme, "month": month, "threshold": threshold,
+                  "labels": result.labels, "tables": {k: v for k, v in protected.items()}}
+        outputs.append(Output(kind="monitoring", folder=month, tables=protected, bundle=bundle, log=tuple(outcome.log),
+                              page=f"{month}/status_{month}.html", title=result.config.programme))
+    if fidelity is not None:
+        outputs.append(Output(kind="monitoring", folder="fidelity", tables=fidelity.to_frames(),
+                              bundle={"kind": "fidelity", "report": fidelity}))
+    outputs.append(Output(kind="monitoring", folder="", tables={},
+                          internal={"registration_violations": result.registration.violations}))
+    return outputs
+
+
+def last_month_criteria(outputs: list[Output]) -> pd.DataFrame | None:
+    months = [o for o in outputs if o.page]
+    return months[-1].tables["criteria"] if months else None
+
+
+__all__ = ["MonitoringResult", "declare", "protect_month", "publish", "np"]
