@@ -1,6 +1,7 @@
 """The business case against plain hand computations: timing, rates, discounting, break-even, payback, uncertainty,
 plain-data views and located errors."""
 
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -164,6 +165,12 @@ def test_plain_data_views():
         c.net_gain = 0  # frozen
     assert pd.DataFrame([summary_numbers(c).to_dict()]).shape == (1, 16)
     assert "Effect(2 benefit weeks saved per participant" in repr(e) and "<table" in e._repr_html_()
+    # everything a report writer needs is JSON-serialisable plain data
+    json.dumps(c.to_dict()), json.dumps(summary_numbers(c).to_dict()), json.dumps(e.to_dict())
+    json.dumps(investment_decision(c, 2).to_dict())
+    assert Effect.full_time_persons(3, np.array([2021, 2020])).exposure == {2020: 52.0, 2021: 52.0}
+    with pytest.raises(DesignError, match="expected the years the effect applies to"):
+        Effect.full_time_persons(3, "2020")
 
 
 # ---------------------------------------------------------------------- located errors (issue 15, bad input)

@@ -162,7 +162,10 @@ class Effect:
         """Full-time persons fewer on benefit in each of ``years`` (one full-time person = 52 benefit weeks)."""
         est = _finite("fte_per_year", fte_per_year)
         lv = _level(level)
-        ys = sorted({int(y) for y in years}) if isinstance(years, Sequence) and not isinstance(years, str) else []
+        try:
+            ys = [] if isinstance(years, str) else sorted({int(y) for y in years})
+        except (TypeError, ValueError):
+            ys = []
         if not ys:
             raise DesignError(f"effect: expected the years the effect applies to, like [2020, 2021]; got {years!r}.")
         return cls(estimate=est, se=_se(est, ci, se, lv), draws=_draws(draws),
