@@ -146,7 +146,7 @@ class Effect:
         """From an ATT on benefit weeks (negative = fewer weeks) with ``att``, ``ci_low``, ``ci_high`` and ``level``
         (a virkning ``EffectEstimate``); ``draws`` are bootstrap draws of the ATT (signs flipped here)."""
         try:
-            att, lo, hi = float(estimate.att), float(estimate.ci_low), float(estimate.ci_high)  # type: ignore[attr-defined]
+            att, lo, hi = (float(getattr(estimate, a)) for a in ("att", "ci_low", "ci_high"))
             level = float(getattr(estimate, "level", 0.95))
         except (AttributeError, TypeError, ValueError):
             raise DesignError("effect: expected an estimate with att, ci_low, ci_high (and level), like "
