@@ -393,7 +393,25 @@ def _record(raw: Any, loc: Loc) -> tuple[str, Loc]:
     return "", loc
 
 
+def _written(raw: Any, loc: Loc) -> Loc:
+    """``loc`` cut where the file has a plain value: ``reliability: 9`` is reported at 'reliability', not at the
+    'reliability.score' the model reads it into."""
+    node = raw
+    for i, seg in enumerate(loc):
+        if isinstance(node, dict):
+            if seg not in node:
+                return loc[:i + 1]
+            node = node[seg]
+        elif isinstance(node, list) and isinstance(seg, int) and 0 <= seg < len(node):
+            node = node[seg]
+        else:
+            return loc[:i]
+    return loc
+
+
 def _problem(source: str, lines: dict[Loc, int], raw: Any, loc: Loc, message: str) -> EvidenceProblem:
+    if raw is not None:
+        loc = _written(raw, loc)
     record, rest = _record(raw, loc)
     return EvidenceProblem(source, line_of(lines, loc), record, display(rest), message)
 

@@ -128,15 +128,23 @@ def select_findings(base: EvidenceBase, spec: SynthesisSpec) -> tuple[list[dict[
                 issues.append((j, f"study '{sid}' has no effect metric for {what}; a study used in a synthesis "
                                   "needs its effect in a metric (with value and se or ci)"))
                 continue
-            usable = [(i, f) for i, f in cands if _problem_of(f) is None and f.subgroup is None and
-                      (spec.metric is None or f.metric == spec.metric)]
-            if len(usable) != 1:
-                detail = "; ".join(f"{i}: {_problem_of(f) or ('subgroup ' + repr(f.subgroup) if f.subgroup else f.metric)}"
-                                   for i, f in cands)
-                need = "none can be pooled" if not usable else f"{len(usable)} could be pooled"
-                issues.append((j, f"study '{sid}' has {len(cands)} finding(s) on {what} and {need} ({detail}); "
-                                  f"name one as '{sid}/<finding>'" if usable else
-                                  f"study '{sid}': {need} of its findings on {what} ({detail})"))
+            usable = [(i, f) for i, f in cands if _problem_of(f) is None and f.subgroup is None]
+            if spec.metric is not None:
+                matching = [(i, f) for i, f in usable if f.metric == spec.metric]
+                if usable and not matching:
+                    found = ", ".join(sorted({repr(f.metric) for _, f in usable}))
+                    issues.append((j, f"study '{sid}' reports {what} in {found}, but the synthesis is in "
+                                      f"'{spec.metric}'; one synthesis pools one metric"))
+                    continue
+                usable = matching
+            if len(usable) > 1:
+                issues.append((j, f"study '{sid}' has {len(usable)} whole-population findings on {what} "
+                                  f"({', '.join(i for i, _ in usable)}); name one as '{sid}/{usable[0][0]}'"))
+                continue
+            if not usable:
+                detail = "; ".join(f"{i}: {_problem_of(f) or 'subgroup ' + repr(f.subgroup)}" for i, f in cands)
+                issues.append((j, f"study '{sid}': none of its findings on {what} can be pooled ({detail}); a "
+                                  "study in a synthesis needs a metric, a point estimate and its se or ci"))
                 continue
             rows.append(row(study, *usable[0]))
 
