@@ -155,7 +155,8 @@ def test_declared_synthesis_mixing_metrics():
     p = one(text)
     assert (p.line, p.record) == (3, "synthesis 's'")
     assert "different metrics ('employment_pp': a; 'unemployment_pp': b)" in p.rule
-    text = text.replace("id: s\n    outcome: employment\n", "id: s\n    outcome: employment\n    metric: employment_pp\n")
+    text = text.replace("id: s\n    outcome: employment\n",
+                        "id: s\n    outcome: employment\n    metric: employment_pp\n")
     p = one(text)
     assert p.field == "studies[2]" and "in 'unemployment_pp', but the synthesis is in 'employment_pp'" in p.rule
 

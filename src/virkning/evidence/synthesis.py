@@ -168,7 +168,7 @@ def select_findings(base: EvidenceBase, spec: SynthesisSpec) -> tuple[list[dict[
                                  "enter it once"))
     if not issues and len(rows) < 2:
         issues.append((None, f"a synthesis needs at least 2 studies with a pooled-ready finding on {what}; found "
-                             f"{len(rows)}" + (f" (left out: " + "; ".join(f"{x['study']}/{x['finding']} {x['reason']}"
+                             f"{len(rows)}" + (" (left out: " + "; ".join(f"{x['study']}/{x['finding']} {x['reason']}"
                                                                           for x in left_out[:6]) + ")"
                                                if left_out else "")))
     return rows, issues, left_out
