@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from virkning.errors import DesignError
+from evidence_builders import make_base_yaml, make_study  # noqa: F401  (fixtures)
 from virkning.evidence import (DefaultRule, JobeffekterRule, example_path, grade, load_base, loads_base)
 
 

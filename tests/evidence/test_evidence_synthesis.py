@@ -20,6 +20,7 @@ import pytest
 import scipy.stats
 
 from virkning.errors import DesignError
+from evidence_builders import make_base_yaml, make_study  # noqa: F401  (fixtures)
 from virkning.estimate import MetaAnalysisWarning
 from virkning.evidence import EvidenceWarning, example_path, load_base, loads_base, synthesise
 

@@ -1,4 +1,5 @@
-"""Builders of small evidence-base files for the tests: a study is a dict, the file is YAML text."""
+"""Builders of small evidence-base files for the tests (imported by the test modules; not a conftest, so the
+top-level tests keep importing their own conftest): a study is a dict, the file is YAML text."""
 
 from __future__ import annotations
 
