@@ -3,7 +3,7 @@
 Reference: metafor 3.8-1 ``rma()`` on dat.bcg (13 BCG trials, log risk ratios; Colditz et al. 1994), stored in
 tests/reference/meta (made by its make_reference.R). The trials are entered as study records -- once with their
 standard errors, once with 95 % intervals only -- and the synthesis must reproduce metafor's REML and DL fits to
-1e-6 (the same tolerance as tests/estimate/test_meta.py; measured agreement about 1e-13). The interval path reads
+1e-6 (the same tolerance as tests/estimate/test_meta.py; measured: 5e-13). The interval path reads
 se = (high - low) / (2 z) and must equal the SE path to 1e-9.
 """
 
