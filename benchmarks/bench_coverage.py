@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from virkning.demo import seniorvikar_design
-from virkning.evaluation import evaluate
+from virkning.analyses.effect import evaluate
 from virkning.registers import load
 from virkning.synth import generate
 

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import duckdb
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "seniorvikar" / "design.yaml"
 
 
 def baseline_scan(data: Path) -> float:
@@ -44,9 +43,9 @@ def main() -> None:
     ap.add_argument("--keep", help="write the data into this folder and keep it")
     args = ap.parse_args()
 
+    from virkning.demo import example
     from virkning.design import load_design
-    from virkning.analyses.monitoring import run_monitor
-    from virkning.outputs import run_evaluation
+    from virkning.outputs import run_evaluation, run_monitor
     from virkning.registers import load
     from virkning.synth import generate
     from virkning.synth.sheets import write_monitoring_data
@@ -63,23 +62,24 @@ def main() -> None:
             write_monitoring_data(data, seed=args.seed)
             stages["registration sheet and surveys"] = time.perf_counter() - t
         base = baseline_scan(data)
-        design = load_design(EXAMPLE)
+        design_path = tmp / "design.yaml"
+        design_path.write_text(example("seniorvikar").replace("folder: data", f"folder: {data}"), encoding="utf-8")
+        design = load_design(design_path)
         t = time.perf_counter()
         regs = load(data, design.load_options())
         stages["load and validate"] = time.perf_counter() - t
         try:
             t = time.perf_counter()
-            paths = run_evaluation(EXAMPLE, tmp / "evaluation", data=data, regs=regs)
+            paths = run_evaluation(design_path, tmp / "evaluation", data=data, regs=regs)
             stages["evaluation"] = time.perf_counter() - t
             t = time.perf_counter()
-            run_monitor(design.monitoring, data, tmp / "monitoring", month="2018-12", regs=regs,
-                        language=design.language)
+            run_monitor(design_path, tmp / "monitoring", data=data, month="2018-12", regs=regs)
             stages["monitoring (one month)"] = time.perf_counter() - t
             tables = regs.report.tables
         finally:
             regs.close()
         steps = json.loads(Path(paths["manifest"]).read_text())["timings_seconds"]
-        flow = Path(paths["flow"]).read_text(encoding="utf-8").splitlines()
+        flow = (Path(paths["results"]).parent / "flow.csv").read_text(encoding="utf-8").splitlines()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

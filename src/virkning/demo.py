@@ -58,15 +58,22 @@ def _table(title: str, frame: pd.DataFrame, floats: str = "{:.3f}") -> Table:
 def _print_effects(console: Console, paths: dict, truth: dict) -> None:
     effects = pd.read_csv(paths["effects"])
     rows = []
+    hidden = False
     for name, o in truth["outcomes"].items():
-        e = effects[(effects["outcome"] == name) & (effects["month"] == len(o["att"]))]
+        # the horizon, or the last month the disclosure gate lets the report show
+        e = effects[(effects["outcome"] == name) & (effects["month"] <= len(o["att"])) & effects["att"].notna()]
         if len(e):
-            r = e.iloc[0]
-            rows.append({"outcome": name.removeprefix("exit_"), "month": int(r["month"]),
+            r = e.sort_values("month").iloc[-1]
+            m = int(r["month"])
+            hidden = hidden or m < len(o["att"])
+            rows.append({"outcome": name.removeprefix("exit_"), "month": m,
                          "part. %": f"{100 * r['treated_mean']:.1f}", "ctrl %": f"{100 * r['control_mean']:.1f}",
                          "ATT pp": f"{100 * r['att']:+.1f}", "95% CI": f"{100 * r['ci_low']:+.1f};{100 * r['ci_high']:+.1f}",
-                         "true pp": f"{100 * o['att'][-1]:+.1f}"})
+                         "true pp": f"{100 * o['att'][m - 1]:+.1f}"})
     console.print(_table("Effect at the horizon: estimate and the true effect of the synthetic programme", pd.DataFrame(rows)))
+    if hidden:
+        console.print("An earlier month is shown where the horizon's point rests on fewer than the disclosure "
+                      "threshold's exits or censorings since the last point shown (docs/disclosure.md).")
 
 
 def example(name: str = "seniorvikar") -> str:

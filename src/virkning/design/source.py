@@ -46,6 +46,11 @@ def read_yaml(text: str, source: str) -> tuple[Any, dict[Loc, int], list[DesignP
         if budget["nodes"] > MAX_NODES or len(path) > MAX_DEPTH:
             raise _TooBig(node)
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            if node.tag not in (yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+                                yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG):
+                raise DesignFileError([DesignProblem(source, node.start_mark.line + 1, display(path, None),
+                                                     f"the YAML tag {node.tag} is not allowed; write plain lists "
+                                                     "and mappings")])
             if id(node) in seen:
                 budget["aliases"] += 1
                 if budget["aliases"] > MAX_ALIASES:

@@ -129,12 +129,19 @@ class Gate:
                     b[row] -= c * self.m.cells[k]
         return index, A, b
 
-    def _range(self, c: np.ndarray, A: np.ndarray, b: np.ndarray, unknowns: list[Key]) -> tuple[float, float]:
+    def _range(self, c: np.ndarray, A: np.ndarray, b: np.ndarray, unknowns: list[Key],
+               support: list | None = None) -> tuple[float, float]:
+        """min and max of c.x over what a reader knows; `support` (a list) receives the rows the bounds rest on
+        (non-zero duals): the equations a derivation uses."""
         bounds = [self.m.bounds.get(k, (None, None) if k in self.m.signed else (0, None)) for k in unknowns]
         lo = linprog(c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
         hi = linprog(-c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
         low = lo.fun if lo.status == 0 else -np.inf
         high = -hi.fun if hi.status == 0 else np.inf
+        if support is not None:
+            for res in (lo, hi):
+                if res.status == 0 and res.eqlin is not None:
+                    support.extend(np.flatnonzero(np.abs(res.eqlin.marginals) > 1e-9).tolist())
         return low, high
 
     def _disclosed(self, low: float, high: float) -> bool:
@@ -173,8 +180,9 @@ class Gate:
                 out[f"sum of {len(unk)} hidden parts ({', '.join(sorted(map(repr, unk)))})"] = dict.fromkeys(unk, 1.0)
         return out
 
-    def _range_now(self, weights: dict[Key, float]) -> tuple[float, float]:
-        """What a reader can derive of this combination of counts now."""
+    def _range_now(self, weights: dict[Key, float], support: set | None = None) -> tuple[float, float]:
+        """What a reader can derive of this combination of counts now; `support` (a set) receives the relations the
+        derivation uses."""
         unknowns, rels = self._component(weights)
         if not set(weights) <= set(unknowns) or not rels:
             return (-np.inf, np.inf)
@@ -182,7 +190,11 @@ class Gate:
         c = np.zeros(len(unknowns))
         for k, w in weights.items():
             c[index[k]] = w
-        return self._range(c, A, b, unknowns)
+        rows: list | None = [] if support is not None else None
+        out = self._range(c, A, b, unknowns, rows)
+        if support is not None:
+            support.update(rels[r] for r in rows)
+        return out
 
     def _first_disclosure(self):
         """The first target a reader can narrow to a small count. Hiding more only widens what a reader can derive,
@@ -195,9 +207,12 @@ class Gate:
         return None
 
     def _candidates(self, weights: dict[Key, float]) -> list[tuple]:
-        """The printed counts and shares in the relations a derivation of the disclosed cells can use, smallest
-        first (least information lost)."""
+        """The printed counts and shares in the relations the derivation of the disclosed cells uses (the linear
+        programs' binding equations), else in any relation of their component; smallest first."""
+        support: set[int] = set()
+        self._range_now(weights, support)
         unknowns, rels = self._component(weights)
+        rels = sorted(support) or rels
         out: dict = {}
         for i in rels:
             r = self.m.relations[i]
@@ -227,25 +242,35 @@ class Gate:
                 del self._pending[label]
                 continue
             before = self._range_now(weights)
-            best = None
-            for order, cand in enumerate(candidates[:40]):  # the cheapest candidate that protects on its own
+            # cheap first: what each candidate would hide with it (no linear program), then test in that order
+            costed = []
+            for order, cand in enumerate(candidates[:60]):
                 saved = (set(self.hidden), set(self.dropped), dict(self.blank))
                 self._apply_candidate(cand, label)
                 cost = len(self.blank) - len(saved[2])
+                self.hidden, self.dropped, self.blank = saved
                 margin = cand[0] == "cell" and cand[1] in self.m.totals  # a total is the last thing to hide
+                costed.append(((margin, cost, order), cand))
+            costed.sort(key=lambda x: x[0])
+            best = None
+            for tried, (key, cand) in enumerate(costed):
+                if tried >= 15 and best is not None:
+                    break
+                saved = (set(self.hidden), set(self.dropped), dict(self.blank))
+                self._apply_candidate(cand, label)
                 lo, hi = self._range_now(weights)
+                self.hidden, self.dropped, self.blank = saved
                 widened = (hi - lo) - (before[1] - before[0])
                 if widened <= EPS:
-                    rank = (2, margin, cost, order)  # changes nothing a reader knows: hide something else
-                elif not self._disclosed(lo, hi):  # protects on its own: fewest numbers lost, inner cells first
-                    rank = (0, margin, cost, order)
-                else:  # widens what the reader knows: the most, for the next round to finish
-                    rank = (1, margin, -min(widened, 1e9), cost, order)
-                self.hidden, self.dropped, self.blank = saved
+                    continue  # changes nothing a reader knows
+                if not self._disclosed(lo, hi):  # protects on its own: the cheapest such
+                    best = ((0, *key), cand)
+                    break
+                rank = (1, key[0], -min(widened, 1e9), *key[1:])  # else widens what the reader knows most
                 if best is None or rank < best[0]:
                     best = (rank, cand)
-                if rank[0] == 0 and not margin and cost == 1:
-                    break
+            if best is None:
+                best = (None, costed[0][1])
             self._apply_candidate(best[1], label)
             # hiding a count can leave parts of a total whose sum is small unknown together
             touched = self._rel_of.get(best[1][1], ()) if best[1][0] == "cell" else ()

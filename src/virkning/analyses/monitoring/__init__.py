@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from virkning.analyses.base import Context, Kind, Output
-from virkning.analyses.monitoring.compute import (TOTAL, MonitoringError, month_label, month_ordinal, month_tables,
-                                                  programme_months, raw_tables, registration_summary, step_frame)
+from virkning.analyses.monitoring.compute import (TOTAL, MonitoringError, employment_rows, month_label, month_ordinal,
+                                                  month_tables, programme_months, raw_tables, registration_summary,
+                                                  step_frame)
 from virkning.analyses.monitoring.fidelity import FidelityReport, fidelity_scores
 from virkning.analyses.monitoring.publish import MonitoringResult, protect_month
 from virkning.analyses.monitoring.publish import publish as _publish_months
@@ -81,9 +82,10 @@ def monitor(config: MonitoringConfig, data_dir: str | Path | None = None, *, reg
     first = min(month_ordinal(all_months[0]), min(month_ordinal(m) for m in wanted))
     history = [month_label(m) for m in range(first, last + 1)]
     reg_table = registration_summary(registration)
+    rows = employment_rows(config, steps, regs, last) if regs is not None else None
     tables = {}
     for m in history:
-        t = month_tables(config, steps, registration, month_ordinal(m), regs)
+        t = month_tables(config, steps, registration, month_ordinal(m), regs, rows)
         t["registration"] = reg_table
         if data_dir is not None and config.surveys:
             sv = _surveys(config, data_dir, t)

@@ -149,20 +149,30 @@ def _criteria_table(config: MonitoringConfig, steps: pd.DataFrame, units: list[s
 
 # ---- register-based results -------------------------------------------------------------------------------------
 
+def employment_rows(config: MonitoringConfig, steps: pd.DataFrame, regs: "Registers", mo: int) -> pd.DataFrame:
+    """The registered citizens' employment rows every report up to month `mo` can reach (read once: the register is
+    scanned once for a whole run of monthly reports)."""
+    rr = config.register_results
+    first = int(np.nanmin(steps["mo_index"])) if len(steps) else mo
+    follow = max(mo, int(np.nanmax(steps["mo_index"])) + rr.employment_after_weeks // 4 + 2) if len(steps) else mo
+    return regs.panel().employment_rows(steps["person_id"], first, follow)
+
+
 def register_results(config: MonitoringConfig, steps: pd.DataFrame, data: pd.DataFrame, regs: "Registers",
-                     mo: int) -> dict[str, pd.DataFrame]:
+                     mo: int, rows: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Employment `employment_after_weeks` after the index (per unit and in total), and temp-agency months since the
     index by industry and by hours band, up to month `mo`."""
     rr = config.register_results
     panel = regs.panel()
     end_mo = panel.end_month()
+    if rows is None:
+        rows = employment_rows(config, steps, regs, mo)
     part = steps[steps["mo_index"] <= mo][["person_id", "unit", "index_date", "mo_index"]].copy()
     part["follow_date"] = [d + dt.timedelta(weeks=rr.employment_after_weeks) for d in part["index_date"]]
     part["follow_mo"] = [_mo(d) for d in part["follow_date"]]
     part["followed"] = part["follow_mo"] <= min(mo, end_mo)
     # the register is read once: the participants' rows in every month either result below can reach
-    mos = [*part["mo_index"], *part["follow_mo"]]
-    emp_rows = panel.employment_rows(part["person_id"], int(min(mos, default=mo)), int(max([mo, *mos])))
+    emp_rows = rows[rows["mo"] <= max(mo, int(max(part["follow_mo"], default=mo)))]
     at_follow = part[["person_id", "unit", "follow_mo"]].astype({"follow_mo": "int64"}).merge(
         emp_rows[["person_id", "mo", "employment_rate"]], left_on=["person_id", "follow_mo"],
         right_on=["person_id", "mo"], how="left")
@@ -260,7 +270,7 @@ def registration_summary(registration: Registration) -> pd.DataFrame:
 
 
 def month_tables(config: MonitoringConfig, steps: pd.DataFrame, registration: Registration, mo: int,
-                 regs: "Registers | None" = None) -> dict[str, pd.DataFrame]:
+                 regs: "Registers | None" = None, rows: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """The raw (unprotected) tables of month `mo`: funnel, criteria, and register results when registers are given."""
     if steps.empty:
         raise MonitoringError("the registration sheet holds no valid citizens; see its violations")
@@ -268,7 +278,7 @@ def month_tables(config: MonitoringConfig, steps: pd.DataFrame, registration: Re
     out = {"funnel": _funnel_table(config, steps, units, mo).drop(columns=["_prev", "_first"]),
            "criteria": _criteria_table(config, steps, units, mo)}
     if regs is not None:
-        out.update(register_results(config, steps, registration.data, regs, mo))
+        out.update(register_results(config, steps, registration.data, regs, mo, rows))
     return out
 
 
