@@ -27,13 +27,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path, PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from virkning import __version__
 from virkning.analyses import KINDS, Context, Output
 from virkning.errors import VirkningError
+
+if TYPE_CHECKING:
+    from virkning.registers import Registers
 
 DEPENDENCIES = ("numpy", "pandas", "pyarrow", "duckdb", "scipy", "statsmodels", "pydantic", "pyyaml", "typer", "rich",
                 "jinja2", "matplotlib", "pyreadstat", "openpyxl")
@@ -196,7 +199,7 @@ def manifest(command: str, design, design_path: Path, inputs: dict, logs: dict[s
 
 # ---- evaluate -----------------------------------------------------------------------------------------------------
 
-def _data_files(regs) -> list[Path]:
+def _data_files(regs: "Registers") -> list[Path]:
     """The files of the contract's tables the registers were read from."""
     from virkning.registers.readers import find_files
 
@@ -243,7 +246,7 @@ def evaluation_files(outputs: list[Output], design, language: str, synthetic: bo
 
 
 def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path | None = None,
-                   progress: Callable[[str], None] | None = None, regs=None) -> dict[str, Path]:
+                   progress: Callable[[str], None] | None = None, regs: "Registers | None" = None) -> dict[str, Path]:
     """Check the design and data, run the design's evaluation analyses, protect, and write the output folder.
 
     `regs`: registers the caller has already loaded from the data folder with the design's load options (e.g. to
@@ -333,7 +336,7 @@ def monitoring_files(outputs: list[Output], language: str, synthetic: bool) -> F
 
 
 def run_monitor(design_path: str | Path, out: str | Path, *, data: str | Path | None = None,
-                month: str | None = None, strict: bool = False, registers: bool = True, regs=None,
+                month: str | None = None, strict: bool = False, registers: bool = True, regs: "Registers | None" = None,
                 progress: Callable[[str], None] | None = None) -> dict[str, Path]:
     """Status reports of the design's monitoring section for `month` (YYYY-MM) or every month of the programme."""
     from virkning.analyses.monitoring.compute import month_label, month_ordinal

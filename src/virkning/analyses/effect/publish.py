@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,9 @@ from virkning.analyses.effect.pipeline import EffectEvaluation, Robustness
 from virkning.defaults import SMD_THRESHOLD
 from virkning.disclosure import Model, Place, SeriesPoint, protect
 from virkning.registers import calendar
+
+if TYPE_CHECKING:
+    from virkning.registers import Registers
 
 BUNDLE_VERSION = 2
 SIZE_ROWS = ("All (ESS)", "All", "Matched (ESS)", "Matched", "Unmatched", "Discarded")
@@ -394,7 +397,7 @@ def publish(result: EffectResult, threshold: int) -> list[Output]:
                    log=tuple(gate.log), title=str(result.design.get("name") or ""))]
 
 
-def data_summary(regs, end_month: int) -> dict:
+def data_summary(regs: "Registers", end_month: int) -> dict:
     """What the registers held, without person data: tables (no birth dates; event dates as months), codes missing
     from the catalogue, persons missing from persons, the end of data, the catalogue files by name."""
     rep = regs.report
