@@ -19,6 +19,8 @@ import pyarrow.parquet as pq
 from virkning.errors import VirkningError
 
 TABLES = ("persons", "benefits", "employment", "events")
+# Every table any programme writes: an earlier run's files of these names are replaced (or removed) by a new run.
+ALL_TABLES = (*TABLES, "records", "person_flags")
 STAGING = ".synth-partial"
 TRUTH = "truth.json"
 GENERATOR = "virkning.synth"
@@ -64,16 +66,16 @@ def _is_synth_truth(path: Path) -> bool:
         return False
 
 
-def finish(out: Path, staging: Path, fmt: str, truth: dict) -> dict[str, Path]:
-    """Replace an earlier run's files by the staged ones; truth.json goes last."""
-    for name in TABLES:
+def finish(out: Path, staging: Path, fmt: str, truth: dict, tables: tuple[str, ...] = TABLES) -> dict[str, Path]:
+    """Replace an earlier run's files by the staged `tables`; truth.json goes last."""
+    for name in ALL_TABLES:
         for ext in (".parquet", ".csv"):
             old = out / f"{name}{ext}"
             if old.exists():
                 old.unlink()
     (out / TRUTH).unlink(missing_ok=True)
     files = {}
-    for name in TABLES:
+    for name in tables:
         target = out / f"{name}.{fmt}"
         os.replace(staging / target.name, target)
         files[name] = target
