@@ -38,6 +38,10 @@ SCHEMAS = {
     ]),
     "events": pa.schema([("person_id", pa.string()), ("date", pa.date32()), ("event", pa.string()),
                          ("unit", pa.string())]),
+    "records": pa.schema([("person_id", pa.string()), ("unit", pa.string()), ("group", pa.string()),
+                          ("start_date", pa.date32()), ("end_date", pa.date32())]),
+    "person_flags": pa.schema([("person_id", pa.string()), ("hospital_visits", pa.int8()), ("handicap", pa.int8()),
+                               ("earlier_employer_measure", pa.int8()), ("earlier_ordinary_hours", pa.int8())]),
 }
 
 
