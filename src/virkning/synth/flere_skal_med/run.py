@@ -179,7 +179,7 @@ def run_flere_skal_med(out, persons, seed, *, start=None, end=None, fmt="parquet
         bytes={kk: v.stat().st_size for kk, v in files.items()}, seconds={"total": round(t_end - t_begin, 3)},
         programme="flere_skal_med",
         counts={"visited persons (records)": int((g < 4).sum()), "group 1": int((g == 0).sum()),
-                "comparison group": int((g == 4).sum()), "records": rw.rows},
+                "comparison group": int((g == 4).sum())},
     )
 
 
