@@ -56,8 +56,8 @@ def hazard_cdf(first: float, early: float, late: float, switch: int, horizon: in
 class FsmParams:
     formation: str = "2017-01-02"  # the programme's population is formed in this week (ISO 2017-W01)
     reference: str = "2018-01-31"  # de-duplication: the start date closest to it is preferred
-    visitation_from: str = "2017-01-02"
-    visitation_to: str = "2018-01-31"
+    # Visitation dates: periods (first day, last day, share); weekend dates move on to the Monday. The last day
+    # must not be after the reference date, so that no other record can lie closer to it on the far side.
     visitation_mix: tuple[tuple[str, str, float], ...] = (
         ("2017-01-02", "2017-03-31", 0.5), ("2017-04-01", "2017-09-30", 0.3), ("2017-10-01", "2018-01-31", 0.2))
     # person kinds: visited target group (> 5 years), unvisited target, comparison (3-5 years, activity-ready),
@@ -104,6 +104,10 @@ class FsmParams:
         the run with it (same seed)."""
         return replace(self, programme_effect=False)
 
+    @property
+    def last_visitation(self) -> str:
+        return max(m[1] for m in self.visitation_mix)
+
     def cdf(self, programme: bool, horizon: int) -> np.ndarray:
         return hazard_cdf(*(self.timing_programme if programme else self.timing_other), horizon)
 
@@ -126,5 +130,9 @@ class FsmParams:
                 problems.append(f"group {g}: need 0 <= scale_ot <= scale_vf <= 1")
         if not 0 <= self.k_ot <= self.k_vf <= 1:
             problems.append("need 0 <= k_ot <= k_vf <= 1")
+        last = max(m[1] for m in self.visitation_mix)
+        if last > self.reference or min(m[0] for m in self.visitation_mix) < self.formation:
+            problems.append(f"visitation dates must lie between the formation ({self.formation}) and the reference "
+                            f"date ({self.reference})")
         if problems:
             raise VirkningError("Flere-skal-med parameters give impossible probabilities: " + "; ".join(problems))

@@ -93,23 +93,17 @@ def repeated_ids(lo: int, counts: np.ndarray, width: int) -> pa.Array:
     return _strings(np.repeat(chars, counts, axis=0))
 
 
-_CODE_CHARS = np.array([[48 + c // 100, 48 + (c // 10) % 10, 48 + c % 10] for c in range(1000)], dtype=np.uint8)
-
-
-def code_strings(codes: np.ndarray) -> pa.Array:
-    """Three-digit codes (ints 0-999) as strings."""
-    return _strings(_CODE_CHARS[codes])
+_CODE_LABELS = pa.array([f"{i:03d}" for i in range(1000)])
 
 
 def benefits_table(code_pw: np.ndarray, yyyyww: np.ndarray, lo: int, width: int) -> pa.Table:
     """code_pw int16 [person, week] (person-major, so rows come out sorted by person, then week)."""
     nz = code_pw != 0
-    counts = nz.sum(axis=1)
-    person, week = np.nonzero(nz)
+    flat = np.flatnonzero(nz)
     return pa.table({
-        "person_id": repeated_ids(lo, counts, width),
-        "week": pa.array(yyyyww[week], type=pa.int32()),
-        "code": code_strings(code_pw[person, week]),
+        "person_id": repeated_ids(lo, nz.sum(axis=1), width),
+        "week": pa.array(yyyyww[flat % code_pw.shape[1]], type=pa.int32()),
+        "code": _CODE_LABELS.take(pa.array(code_pw.ravel()[flat])),
     })
 
 

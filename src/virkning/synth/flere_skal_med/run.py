@@ -60,9 +60,9 @@ def run_flere_skal_med(out, persons, seed, *, start=None, end=None, fmt="parquet
     if d0 > dt.date(2002, 1, 1):
         raise VirkningError(f"start {d0} is too late: benefit seniority of more than 15 years at the formation "
                             f"({p.formation}) must be visible; start on or before 2002-01-01")
-    last = month_ordinal(dt.date.fromisoformat(p.visitation_to)) + horizon
+    last = month_ordinal(dt.date.fromisoformat(p.last_visitation)) + horizon
     if month_ordinal(d1) < last:
-        raise VirkningError(f"end {d1} leaves too little follow-up: visitations run to {p.visitation_to} and the "
+        raise VirkningError(f"end {d1} leaves too little follow-up: visitations run to {p.last_visitation} and the "
                             f"horizon is {horizon} months, so the period must reach {month_label(last)}")
     check_codes()
     out = Path(out)
@@ -209,6 +209,8 @@ def _truth(p, tl, geo, pop, k, band, unit_effect, horizon, rows, extras, seed, p
     groups = {"group_1": g == 0, "programme": g < 4, "comparison": g == 4}
     g1 = g == 0
     visited = (pop.kind == TARGET) & (pop.group >= 0)
+    iso = dt.date.fromisoformat(p.formation).isocalendar()
+    week = f"{iso.year}-W{iso.week:02d}"
     seniority = {}
     for b, name in enumerate(BANDS):
         sel = visited & (pop.band == b)
@@ -224,12 +226,12 @@ def _truth(p, tl, geo, pop, k, band, unit_effect, horizon, rows, extras, seed, p
         "end": d1.isoformat(),
         "horizon": horizon,
         "programme": "flere_skal_med",
-        "formation": {"date": p.formation, "week": "2017-W01",
+        "formation": {"date": p.formation, "week": week,
                       "seniority": "unbroken run of weeks with codes of the cash-benefit families 130-139, 720-729, "
-                                   "730-739 up to and including 2017-W01; years = weeks / 52",
-                      "target_group": "a 720/730-family (activity-ready) code in 2017-W01 and more than 5 years "
+                                   f"730-739 up to and including {week}; years = weeks / 52",
+                      "target_group": f"a 720/730-family (activity-ready) code in {week} and more than 5 years "
                                       "of seniority",
-                      "comparison_group": "a 720/730-family code in 2017-W01 and 3 to 5 years of seniority; its "
+                      "comparison_group": f"a 720/730-family code in {week} and 3 to 5 years of seniority; its "
                                           "index date is the formation date"},
         "kinds": {name: int((pop.kind == i).sum()) for i, name in enumerate(KIND_NAMES)},
         "dedup_rule": {"drop": "records whose end_date is before their start_date",
