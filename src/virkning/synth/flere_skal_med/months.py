@@ -23,7 +23,7 @@ EPISODES = np.array([VP, LT, ED, OT, RJ])
 ABSORBING = np.array([FJ, RF, FP, SS])
 KINDS = np.array([VP, LT, ED, FJ, OT, RJ])
 DURATION = {VP: (1, 3), LT: (2, 6), ED: (3, 10), OT: (1, 6), RJ: (2, 12), FJ: (10_000, 10_000)}
-BACKGROUND = ((VP, 0.020), (LT, 0.006), (ED, 0.003), (OT, 0.012))  # monthly starts of episodes on benefit
+BACKGROUND = ((VP, 0.014), (LT, 0.005), (ED, 0.003), (OT, 0.009))  # monthly starts of episodes on benefit
 FOREVER = 1 << 20
 # Outcome months by state (the same definitions, applied to the registers, are in truth.py and the docs).
 IS_VF = np.zeros(12, dtype=bool)
