@@ -44,14 +44,22 @@ def synth(
     out: Path = typer.Option(..., "--out", help="Folder to write the synthetic registers to (new or from an earlier synth)."),
     persons: int = typer.Option(100_000, "--persons", min=1000, help="Number of persons in the population."),
     seed: int = typer.Option(2018, "--seed", help="Random seed; the same seed gives identical files."),
-    start: str = typer.Option("2015-01-01", "--start", help="First day of the register period."),
-    end: str = typer.Option("2019-07-31", "--end", help="Last day of the register period."),
+    start: Optional[str] = typer.Option(None, "--start", help="First day of the register period (default: the "
+                                        "programme's: 2015-01-01; flere_skal_med 2002-01-01)."),
+    end: Optional[str] = typer.Option(None, "--end", help="Last day of the register period (default: the "
+                                      "programme's: 2019-07-31; flere_skal_med 2020-06-30; frikommune 2019-12-31)."),
     fmt: str = typer.Option("parquet", "--format", help="parquet or csv."),
     population: str = typer.Option("national", "--population",
                                    help="national (all ages, seniors oversampled) or seniors (only the 50-65-year-"
-                                        "olds, invitations as in the real programme; see docs/synthetic-data.md)."),
+                                        "olds, invitations as in the real programme; see docs/synthetic-data.md). "
+                                        "Seniorvikar only."),
+    programme: str = typer.Option("seniorvikar", "--programme",
+                                  help="seniorvikar (information meetings for unemployed seniors), flere_skal_med "
+                                       "(long-term cash-benefit recipients, visitation records, trajectories and "
+                                       "LPM truths) or frikommune (an interview rule in 9 municipalities from "
+                                       "staggered dates, comparison municipalities, effects on indicators)."),
 ) -> None:
-    """Write synthetic national registers with a Seniorvikar-like programme and its true effects (truth.json)."""
+    """Write synthetic registers with a programme and its true effects (truth.json)."""
     from virkning.synth import generate
 
     if fmt not in ("parquet", "csv"):
@@ -60,7 +68,7 @@ def synth(
     try:
         with console.status("Simulating registers ...") as status:
             summary = generate(out, persons=persons, seed=seed, start=start, end=end, fmt=fmt, population=population,
-                               progress=lambda msg: status.update(msg))
+                               programme=programme, progress=lambda msg: status.update(msg))
     except VirkningError as exc:
         _fail(exc)
     info = summary.to_dict()
@@ -71,8 +79,12 @@ def synth(
     table.add_row("period", f"{info['start']} to {info['end']}")
     for name, rows in info.get("rows", {}).items():
         table.add_row(f"{name} rows", f"{rows:,}")
-    table.add_row("participants (first informationsmøde)", f"{info.get('participants', 0):,}")
-    table.add_row("  without employment in the index month", f"{info.get('participants_population', 0):,}")
+    if summary.programme == "seniorvikar":
+        table.add_row("participants (first informationsmøde)", f"{info.get('participants', 0):,}")
+        table.add_row("  without employment in the index month", f"{info.get('participants_population', 0):,}")
+    else:
+        for label, value in summary.counts.items():
+            table.add_row(label, f"{value:,}")
     table.add_row("seconds", f"{info.get('seconds', {}).get('total', 0):.1f}")
     console.print(table)
     console.print(f"True effects: {Path(out) / 'truth.json'}")

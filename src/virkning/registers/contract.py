@@ -16,6 +16,17 @@ DEFAULT_WIDE_PATTERN = "y_YYWW"
 
 
 @dataclass(frozen=True)
+class ColumnRule:
+    """A row rule, declared without SQL: `check` is one of present, date, date_or_empty, one_of (with `values`),
+    flag (0, 1 or empty; column "*" means every column but person_id) or unique."""
+
+    column: str
+    rule: str  # what the user is told
+    check: str
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class TableSpec:
     name: str
     required: tuple[str, ...]
@@ -24,6 +35,7 @@ class TableSpec:
     key: tuple[str, ...] = ()  # must be unique
     doc: str = ""
     mandatory: bool = True  # the folder must contain this table
+    rules: tuple[ColumnRule, ...] = ()  # declared row rules (the four tables above keep theirs in validate.py)
 
 
 PERSONS = TableSpec(
@@ -61,6 +73,43 @@ EVENTS = TableSpec(
 )
 
 TABLES: dict[str, TableSpec] = {t.name: t for t in (PERSONS, BENEFITS, EMPLOYMENT, EVENTS)}
+
+# Optional input tables that analyses read by name. Declared here with their rules; `registers.load` and
+# `virkning validate` do not read them yet (readers.py and validate.py know only TABLES).
+RECORD_GROUPS = ("1", "2", "3", "udskudt", "6")
+RECORDS = TableSpec(
+    "records",
+    required=("person_id", "unit", "group", "start_date"),
+    optional=("end_date",),
+    keeps_extra=True,
+    doc="case-system records: a group per person and period (e.g. visitation groups); several, overlapping or "
+        "contradictory records per person are allowed and resolved by an analysis's declared de-duplication rule",
+    mandatory=False,
+    rules=(
+        ColumnRule("person_id", "is missing", "present"),
+        ColumnRule("unit", "is missing", "present"),
+        ColumnRule("group", f"must be one of {', '.join(RECORD_GROUPS)}", "one_of", RECORD_GROUPS),
+        ColumnRule("start_date", "is missing", "present"),
+        ColumnRule("start_date", "is not a date (expected YYYY-MM-DD)", "date"),
+        ColumnRule("end_date", "is not a date (expected YYYY-MM-DD, or empty for a record still open)",
+                   "date_or_empty"),
+    ),
+)
+PERSON_FLAGS = TableSpec(
+    "person_flags",
+    required=("person_id",),
+    keeps_extra=True,
+    key=("person_id",),
+    doc="0/1 person flags the user supplies (hospital visits, handicap, earlier participation ...); every column "
+        "but person_id is a flag, usable as a covariate by its name",
+    mandatory=False,
+    rules=(
+        ColumnRule("person_id", "is missing", "present"),
+        ColumnRule("person_id", "each person may appear only once", "unique"),
+        ColumnRule("*", "must be 0 or 1 (or empty)", "flag"),
+    ),
+)
+EXTRA_TABLES: dict[str, TableSpec] = {t.name: t for t in (RECORDS, PERSON_FLAGS)}
 
 
 @dataclass(frozen=True)

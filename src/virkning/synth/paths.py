@@ -130,6 +130,8 @@ class Cohort:
     eff_job: np.ndarray  # float32 programme effect on job starts (1 = none)
     eff_temp: np.ndarray  # float32 programme shift of job starts into temp agencies (0 = none)
     eff_ret: np.ndarray  # float32 programme effect on retirement hazards (1 = none)
+    eff_act: np.ndarray  # float32 programme effect on the chance to start activation on dagpenge (1 = none)
+    eff_vr: np.ndarray  # bool: activation starts on dagpenge follow the programme's measure mix (Context)
 
     @property
     def n(self) -> int:
@@ -158,11 +160,16 @@ class Context:
     params: ModelParams
     industry_cdf: np.ndarray
     holiday: np.ndarray  # bool per week: ISO weeks 28-31 (summer holidays)
+    # A programme's mix of measures for dagpenge activation (cumulative, aligned with codes.ledig_activation),
+    # used for persons with eff_vr; None: no programme changes the mix.
+    ledig_activation_p_rule: np.ndarray | None = None
 
 
-def make_context(tl: Timeline, tables: Tables, codes: CodeBook, params: ModelParams) -> Context:
+def make_context(tl: Timeline, tables: Tables, codes: CodeBook, params: ModelParams,
+                 ledig_activation_p_rule: np.ndarray | None = None) -> Context:
     iso_week = tl.yyyyww % 100
-    return Context(tl, tables, codes, params, industry_cdf(), (iso_week >= 28) & (iso_week <= 31))
+    return Context(tl, tables, codes, params, industry_cdf(), (iso_week >= 28) & (iso_week <= 31),
+                   ledig_activation_p_rule)
 
 
 def ages_at(day: int, birth_day: np.ndarray) -> np.ndarray:
@@ -318,8 +325,13 @@ def _ledig(ctx: Context, c: Cohort, t: int, li: np.ndarray, U: Draws, code: np.n
     u5, u6, u7 = U.get(5, li), U.get(6, li), U.get(7, li)
     act = np.where((act > 0) & (u5 < p.activation_stop), 0, act)
     p_act = np.where(dur < 13, 0.012, np.where(dur < 60, 0.03, 0.02)) * np.where(c.age[li] >= 55, 0.7, 1.0)
+    p_act = p_act * c.eff_act[li]  # exactly the same numbers where the factor is 1
     start = (act == 0) & ~side & (u5 < p_act) & (dur > 0)
     pick = np.minimum(np.searchsorted(cb.ledig_activation_p, u6, side="right"), len(cb.ledig_activation) - 1)
+    vr = c.eff_vr[li]
+    if ctx.ledig_activation_p_rule is not None and vr.any():
+        alt = np.searchsorted(ctx.ledig_activation_p_rule, u6, side="right")
+        pick = np.where(vr, np.minimum(alt, len(cb.ledig_activation) - 1), pick)
     act = np.where(start, cb.ledig_activation[pick], act)
     side = np.where(side, u7 >= p.side_stop, (act == 0) & (u7 < p.side_start))
     _side_jobs(ctx, c, li[side & ~c.side[li]], U, 10, 45, p.side_temp)
@@ -411,6 +423,8 @@ def init_cohort(ctx: Context, pop: Population, lo: int, hi: int, rng: np.random.
         eff_job=np.ones(n, dtype=np.float32),
         eff_temp=np.zeros(n, dtype=np.float32),
         eff_ret=np.ones(n, dtype=np.float32),
+        eff_act=np.ones(n, dtype=np.float32),
+        eff_vr=np.zeros(n, dtype=bool),
     )
     U = Draws.draw(rng, n)
     e = np.flatnonzero(state == S.EMP)

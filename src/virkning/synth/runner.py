@@ -6,7 +6,6 @@ bounded and the files are identical for identical arguments.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,9 +25,8 @@ from virkning.synth.params import (
 )
 from virkning.synth.paths import Draws, init_cohort, make_context, step
 from virkning.synth.people import A_KASSER, draw_population
-from virkning.synth.programme import ChunkProgramme, build_schedule
-from virkning.synth.timeline import build_timeline, month_label, month_ordinal, parse_date
-from virkning.synth.truth import INDEX_RULE, OUTCOMES, POPULATION, participant_outcomes, summarise
+from virkning.synth.seniorvikar import SeniorvikarDesign
+from virkning.synth.timeline import build_timeline, month_label, parse_date
 from virkning.synth.writer import TableWriter, finish, lookup, person_ids, prepare_out
 
 POPULATIONS = {
@@ -36,6 +34,7 @@ POPULATIONS = {
     "seniors": ModelParams(population=PopulationParams(seniors_only=True),
                            programme=ProgrammeParams(invite_share=0.52)),
 }
+PROGRAMMES = ("seniorvikar", "flere_skal_med", "frikommune")
 CHUNK = 1 << 17  # persons simulated together; part of the random design, so changing it changes the data
 VERSION = 1
 
@@ -58,6 +57,8 @@ class SynthSummary:
     files: dict = field(default_factory=dict)
     bytes: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
+    programme: str = "seniorvikar"
+    counts: dict = field(default_factory=dict)  # the programme's own counts, label -> number (printed by the CLI)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -72,75 +73,107 @@ def generate(
     persons: int = 100_000,
     seed: int = 2018,
     *,
-    start: str = "2015-01-01",
-    end: str = "2019-07-31",
+    start: str | None = None,
+    end: str | None = None,
     fmt: Literal["parquet", "csv"] = "parquet",
-    horizon: int = 7,
+    horizon: int | None = None,
     population: Literal["national", "seniors"] = "national",
+    programme: Literal["seniorvikar", "flere_skal_med", "frikommune"] = "seniorvikar",
     progress: Callable[[str], None] | None = None,
 ) -> SynthSummary:
-    """Write synthetic national registers (persons, benefits, employment, events) with a Seniorvikar-like
-    programme and its true effect (truth.json) to `out`. Identical arguments give identical files.
+    """Write synthetic registers with a programme and its true effects (truth.json) to `out`. Identical arguments
+    give identical files.
 
-    `population="national"`: all ages, the senior cohorts drawn 4.5 times as often, every eligible senior in a
-    project municipality invited (small runs hold enough participants). `"seniors"`: only the senior cohorts,
-    and the job centres invite about half of their eligible seniors, as the real programme's numbers imply:
-    1,190,000 persons (the Danish 50-65-year-olds) give about 73,000 unemployed seniors and 2,600 participants."""
+    `programme="seniorvikar"` (default; period 2015-01-01 to 2019-07-31, horizon 7 months): national registers
+    (persons, benefits, employment, events) with a Seniorvikar-like programme. `population="national"`: all ages,
+    the senior cohorts drawn 4.5 times as often, every eligible senior in a project municipality invited (small
+    runs hold enough participants). `"seniors"`: only the senior cohorts, and the job centres invite about half of
+    their eligible seniors, as the real programme's numbers imply: 1,190,000 persons (the Danish 50-65-year-olds)
+    give about 73,000 unemployed seniors and 2,600 participants.
+
+    `programme="flere_skal_med"` (period 2002-01-01 to 2020-07-31, horizon 29 months): long-term cash-benefit
+    recipients and a comparison group, visitation `records` with duplicates, `person_flags`, true trajectories and
+    true linear-probability-model coefficients. `programme="frikommune"` (period 2015-01-01 to 2019-12-31, horizon
+    3 months): the weekly engine in 9 trial and 18 comparison municipalities, an interview rule starting at
+    staggered dates, `samtale` events, true effects on indicators and person outcomes. `start`, `end` and `horizon`
+    default to the programme's; `population` applies to Seniorvikar only. docs/synthetic-data.md has the details."""
+    if programme not in PROGRAMMES:
+        raise VirkningError(f"programme expected one of {', '.join(PROGRAMMES)}; got '{programme}'")
     if population not in POPULATIONS:
         raise VirkningError(f"population expected one of {', '.join(POPULATIONS)}; got '{population}'")
+    if programme != "seniorvikar" and population != "national":
+        raise VirkningError(f"population '{population}' applies to the seniorvikar programme only; leave it out for "
+                            f"{programme}")
+    if programme == "flere_skal_med":
+        from virkning.synth.flere_skal_med.run import run_flere_skal_med
+
+        return run_flere_skal_med(out, persons, seed, start=start, end=end, fmt=fmt, horizon=horizon,
+                                  progress=progress)
+    if programme == "frikommune":
+        from virkning.synth.frikommune.design import FrikommuneDesign
+
+        design = FrikommuneDesign()
+        return run(out, persons, seed, start=start, end=end, fmt=fmt, horizon=horizon, progress=progress,
+                   params=design.params, design=design)
     return run(out, persons, seed, start=start, end=end, fmt=fmt, horizon=horizon, progress=progress,
                params=POPULATIONS[population])
 
 
-def run(out, persons, seed, *, start="2015-01-01", end="2019-07-31", fmt="parquet", horizon=7, progress=None,
-        params: ModelParams | None = None, chunk: int = CHUNK) -> SynthSummary:
-    """`generate` with the model's parameters and chunk size exposed (tests switch the effect off, or use small
-    chunks; both change the data)."""
-    t_begin = time.perf_counter()
-    params = params or ModelParams()
-    say = progress or (lambda msg: None)
-    persons, seed, horizon = int(persons), int(seed), int(horizon)
+def check_arguments(persons, seed, fmt, horizon, start, end, design) -> tuple:
+    """Common argument checks; returns persons, seed, horizon, start date, end date."""
+    persons, seed = int(persons), int(seed)
+    horizon = design.default_horizon if horizon is None else int(horizon)
     if persons < 1:
         raise VirkningError(f"persons must be at least 1; got {persons}")
     if fmt not in ("parquet", "csv"):
         raise VirkningError(f"fmt must be 'parquet' or 'csv'; got '{fmt}'")
-    if not 1 <= horizon <= 24:
-        raise VirkningError(f"horizon must be 1 to 24 months; got {horizon}")
-    d0, d1 = parse_date(start, "start"), parse_date(end, "end")
-    pp = params.programme
-    if d0 > dt.date(pp.year, 1, 1):
-        raise VirkningError(f"start {d0} is after the programme began ({pp.year}-01-01); start on or before it")
-    last_index = pp.year * 12 + 11
-    if month_ordinal(d1) < last_index + horizon:
-        raise VirkningError(
-            f"end {d1} leaves too little follow-up: meetings run to December {pp.year} and the horizon is {horizon} "
-            f"months, so the period must reach {month_label(last_index + horizon)}; give a later end or a shorter "
-            "horizon"
-        )
+    lo, hi = design.horizon_range if hasattr(design, "horizon_range") else (1, 24)
+    if not lo <= horizon <= hi:
+        raise VirkningError(f"horizon must be {lo} to {hi} months; got {horizon}")
+    d0 = parse_date(design.default_period[0] if start is None else start, "start")
+    d1 = parse_date(design.default_period[1] if end is None else end, "end")
+    return persons, seed, horizon, d0, d1
+
+
+def run(out, persons, seed, *, start=None, end=None, fmt="parquet", horizon=None, progress=None,
+        params: ModelParams | None = None, chunk: int = CHUNK, design=None) -> SynthSummary:
+    """Run the weekly register engine with a programme design (default: Seniorvikar with `params`), with the
+    model's parameters and chunk size exposed (tests switch the effect off, or use small chunks; both change the
+    data).
+
+    A design supplies: `default_period`, `default_horizon`, `tables` (tables beyond persons, benefits and
+    employment), `seed_key`, `check` (the period), `geography`, `context_extras`, `prepare` (once, with its own
+    random stream), `chunk_hook` (per chunk: `before_step`, `step_twins`, `after_step` around every week),
+    `collect` (per chunk, after the simulation), `extra_tables`, `finish`, `counts` and `truth`."""
+    t_begin = time.perf_counter()
+    params = params or ModelParams()
+    design = design or SeniorvikarDesign(params)
+    say = progress or (lambda msg: None)
+    persons, seed, horizon, d0, d1 = check_arguments(persons, seed, fmt, horizon, start, end, design)
+    design.check(d0, d1, horizon)
     out = Path(out)
     staging = prepare_out(out)
 
     tl = build_timeline(d0, d1, params.burn_in_weeks)
     codes = load_codebook()
-    geo = load_geography()
-    ctx = make_context(tl, build_tables(params), codes, params)
-    root = np.random.SeedSequence([seed, VERSION])
+    geo = design.geography(load_geography())
+    ctx = make_context(tl, build_tables(params), codes, params, **design.context_extras(codes))
+    root = np.random.SeedSequence(design.seed_key(seed, VERSION))
     pop_ss, sched_ss, chunks_ss = root.spawn(3)
     pop = draw_population(persons, np.random.default_rng(pop_ss), geo, tl, params)
-    schedule = build_schedule(tl, pp, len(geo.project_codes), np.random.default_rng(sched_ss))
+    design.prepare(tl, geo, np.random.default_rng(sched_ss))
     say(f"{persons:,} persons drawn; simulating {tl.n_register_weeks} weeks (+{tl.burn} burn-in)")
     t_people = time.perf_counter() - t_begin
 
     width = max(7, len(str(persons)))
     writers = {name: TableWriter(staging, name, fmt) for name in ("persons", "benefits", "employment")}
-    events, y1s, y0s, employed_at_index = [], [], [], []
     n_chunks = -(-persons // chunk)
     chunk_seeds = chunks_ss.spawn(n_chunks)
     sim_seconds = write_seconds = 0.0
     def simulate(ci: int) -> dict:
         lo, hi = ci * chunk, min(persons, (ci + 1) * chunk)
         t0 = time.perf_counter()
-        sim = _simulate_chunk(ctx, pop, geo, schedule, lo, hi, np.random.default_rng(chunk_seeds[ci]))
+        sim = _simulate_chunk(ctx, pop, geo, design, lo, hi, np.random.default_rng(chunk_seeds[ci]))
         return sim | {"lo": lo, "hi": hi, "seconds": time.perf_counter() - t0}
 
     # The next chunk is simulated on a worker thread while this one is summarised and written: numpy and
@@ -154,37 +187,29 @@ def run(out, persons, seed, *, start="2015-01-01", end="2019-07-31", fmt="parque
                 if ci + 1 < n_chunks:
                     pending = pool.submit(simulate, ci + 1)
                 t1 = time.perf_counter()
-                lo, hi, prog = sim["lo"], sim["hi"], sim["programme"]
-                if prog.participants:
-                    persons_idx, tc, tf, ti = prog.twin_matrices(sim["code"], sim["frac"], sim["ind"])
-                    months = np.array([p.month for p in prog.participants], dtype=np.int64)
-                    y1, emp = participant_outcomes(tl, horizon, codes.retirement, months, sim["code"][:, persons_idx],
-                                                   sim["frac"][:, persons_idx], sim["ind"][:, persons_idx])
-                    y0, _ = participant_outcomes(tl, horizon, codes.retirement, months, tc, tf, ti)
-                    y1s.append(y1), y0s.append(y0), employed_at_index.append(emp)
-                for person, day, event, project in prog.events:
-                    events.append((lo + person, day, event, project))
+                lo, hi = sim["lo"], sim["hi"]
+                design.collect(tl, codes, sim, lo, hi, horizon)
                 ids = person_ids(lo, hi, width)
                 writers["persons"].write(_persons_table(pop, geo, lo, hi, ids))
                 writers["benefits"].write(_benefits_table(tl, sim["code"], ids))
                 writers["employment"].write(_employment_table(tl, sim["frac"], sim["ind"], ids))
                 sim_seconds += sim["seconds"]
                 write_seconds += time.perf_counter() - t1
-                del sim, prog
+                del sim
                 say(f"chunk {ci + 1}/{n_chunks}: persons {lo + 1:,}-{hi:,} simulated and written")
     finally:
         for w in writers.values():
             w.close()
     t3 = time.perf_counter()
-    ev = TableWriter(staging, "events", fmt)
-    ev.write(_events_table(events, width, geo.project_units))
-    ev.close()
-    rows = {name: w.rows for name, w in writers.items()} | {"events": ev.rows}
-
-    y1 = np.concatenate(y1s) if y1s else np.zeros((0, len(OUTCOMES), horizon), dtype=bool)
-    y0 = np.concatenate(y0s) if y0s else np.zeros_like(y1)
-    emp = np.concatenate(employed_at_index) if employed_at_index else np.zeros(0, dtype=bool)
-    truth = {
+    rows = {name: w.rows for name, w in writers.items()}
+    for name, table in design.extra_tables(width).items():
+        w = TableWriter(staging, name, fmt)
+        w.write(table)
+        w.close()
+        rows[name] = w.rows
+    design.finish(horizon)
+    counts = design.counts()
+    truth = design.truth({
         "generator": "virkning.synth",
         "version": VERSION,
         "seed": seed,
@@ -192,27 +217,10 @@ def run(out, persons, seed, *, start="2015-01-01", end="2019-07-31", fmt="parque
         "start": d0.isoformat(),
         "end": d1.isoformat(),
         "horizon": horizon,
-        "project_municipalities": list(geo.project_codes),
-        "projects": [{"municipality": c, "name": str(geo.table.set_index("code").loc[c, "name"]), "unit": u}
-                     for c, u in zip(geo.project_codes, geo.project_units)],
-        "meeting_weeks": schedule.iso_weeks(tl),
-        "n_participants": int(len(y1)),
-        "n_population": int((~emp).sum()),
-        "index_rule": INDEX_RULE,
-        "population": POPULATION,
-        "outcomes": summarise(y1, y0, ~emp),
-        "outcomes_all": summarise(y1, y0, np.ones(len(y1), dtype=bool)),
-        "effect": {k: v for k, v in asdict(pp).items() if k in (
-            "effect_months", "job_hazard", "temp_shift_signed", "temp_shift_other", "retirement_hazard", "signup")},
-        "sampling": {"seniors_only": params.population.seniors_only,
-                     "senior_oversampling": None if params.population.seniors_only
-                     else params.population.senior_oversampling,
-                     "senior_born": [params.population.senior_born_from, params.population.senior_born_to],
-                     "invite_share": params.programme.invite_share},
-    }
-    files = finish(out, staging, fmt, truth)
+    })
+    files = finish(out, staging, fmt, truth, ("persons", "benefits", "employment", *design.tables))
     t_end = time.perf_counter()
-    say(f"done: {len(y1):,} participants, {rows['benefits']:,} benefit weeks")
+    say(f"done: {rows['benefits']:,} benefit weeks")
     return SynthSummary(
         out=str(out),
         fmt=fmt,
@@ -222,33 +230,34 @@ def run(out, persons, seed, *, start="2015-01-01", end="2019-07-31", fmt="parque
         end=d1.isoformat(),
         weeks=tl.n_register_weeks,
         months=len(tl.months),
-        participants=int(len(y1)),
-        participants_population=int((~emp).sum()),
+        participants=counts.pop("participants"),
+        participants_population=counts.pop("participants_population"),
         rows=rows,
         files={k: str(v) for k, v in files.items()},
         bytes={k: v.stat().st_size for k, v in files.items()},
         seconds={"people": round(t_people, 3), "simulate": round(sim_seconds, 3),
                  "write": round(write_seconds + (t_end - t3), 3), "total": round(t_end - t_begin, 3)},
         # simulate and write overlap, so their sum can exceed the total
+        programme=design.name,
+        counts=counts,
     )
 
 
-def _simulate_chunk(ctx, pop, geo, schedule, lo, hi, rng) -> dict:
+def _simulate_chunk(ctx, pop, geo, design, lo, hi, rng) -> dict:
     tl = ctx.tl
     n = hi - lo
     c = init_cohort(ctx, pop, lo, hi, rng)
     code = np.empty((tl.n_weeks, n), dtype=np.int16)
     frac = np.empty((tl.n_weeks, n), dtype=np.uint8)
     ind = np.empty((tl.n_weeks, n), dtype=np.uint8)
-    project = np.where(pop.invitable[lo:hi], geo.project_of[pop.municipality[lo:hi]], -1)  # -1: never invited
-    prog = ChunkProgramme(ctx, schedule, project.astype(np.int8), pop.education[lo:hi])
+    hook = design.chunk_hook(ctx, pop, geo, lo, hi)
     for t in range(tl.n_weeks):
-        prog.before_step(t, c)
+        hook.before_step(t, c)
         U = Draws.draw(rng, n)
         old = step(ctx, c, t, U, code[t], frac[t], ind[t])
-        prog.step_twins(t, U)
-        prog.after_step(t, c, old, U, code, frac)
-    return {"code": code, "frac": frac, "ind": ind, "programme": prog}
+        hook.step_twins(t, U)
+        hook.after_step(t, c, old, U, code, frac)
+    return {"code": code, "frac": frac, "ind": ind, "hook": hook}
 
 
 def _persons_table(pop, geo, lo, hi, ids) -> pa.Table:
@@ -294,17 +303,4 @@ def _employment_table(tl, frac, ind, ids) -> pa.Table:
         "hours": pa.array(np.round(r * 160.0, 2)),
         "industry": lookup(i, INDUSTRY_CODES),
         "temp_agency": pa.array(i == TEMP_INDEX),
-    })
-
-
-def _events_table(events, width, units) -> pa.Table:
-    if not events:
-        return pa.table({"person_id": pa.array([], pa.string()), "date": pa.array([], pa.date32()),
-                         "event": pa.array([], pa.string()), "unit": pa.array([], pa.string())})
-    events.sort(key=lambda e: (e[0], e[1], e[2]))
-    return pa.table({
-        "person_id": [f"P{p + 1:0{width}d}" for p, _, _, _ in events],
-        "date": pa.array([d for _, d, _, _ in events], type=pa.int32()).cast(pa.date32()),
-        "event": [e for _, _, e, _ in events],
-        "unit": [units[u] for _, _, _, u in events],
     })

@@ -19,6 +19,8 @@ import pyarrow.parquet as pq
 from virkning.errors import VirkningError
 
 TABLES = ("persons", "benefits", "employment", "events")
+# Every table any programme writes: an earlier run's files of these names are replaced (or removed) by a new run.
+ALL_TABLES = (*TABLES, "records", "person_flags")
 STAGING = ".synth-partial"
 TRUTH = "truth.json"
 GENERATOR = "virkning.synth"
@@ -36,6 +38,10 @@ SCHEMAS = {
     ]),
     "events": pa.schema([("person_id", pa.string()), ("date", pa.date32()), ("event", pa.string()),
                          ("unit", pa.string())]),
+    "records": pa.schema([("person_id", pa.string()), ("unit", pa.string()), ("group", pa.string()),
+                          ("start_date", pa.date32()), ("end_date", pa.date32())]),
+    "person_flags": pa.schema([("person_id", pa.string()), ("hospital_visits", pa.int8()), ("handicap", pa.int8()),
+                               ("earlier_employer_measure", pa.int8()), ("earlier_ordinary_hours", pa.int8())]),
 }
 
 
@@ -64,16 +70,16 @@ def _is_synth_truth(path: Path) -> bool:
         return False
 
 
-def finish(out: Path, staging: Path, fmt: str, truth: dict) -> dict[str, Path]:
-    """Replace an earlier run's files by the staged ones; truth.json goes last."""
-    for name in TABLES:
+def finish(out: Path, staging: Path, fmt: str, truth: dict, tables: tuple[str, ...] = TABLES) -> dict[str, Path]:
+    """Replace an earlier run's files by the staged `tables`; truth.json goes last."""
+    for name in ALL_TABLES:
         for ext in (".parquet", ".csv"):
             old = out / f"{name}{ext}"
             if old.exists():
                 old.unlink()
     (out / TRUTH).unlink(missing_ok=True)
     files = {}
-    for name in TABLES:
+    for name in tables:
         target = out / f"{name}.{fmt}"
         os.replace(staging / target.name, target)
         files[name] = target
