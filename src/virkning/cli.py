@@ -1,13 +1,19 @@
 """The `virkning` command: a thin layer that parses arguments, calls the public API and prints results.
 
-Exit codes: 0 success, 1 the input or design is wrong (message says what to fix), 2 usage error.
+Exit codes: 0 success, 1 the input or design is wrong (message says what to fix), 2 usage error, 3 internal error
+(a bug: the message names a log file with the traceback), 130 interrupted (outputs are left as they were).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+import signal
 import sys
+import tempfile
 import time
+import traceback
 from pathlib import Path
 from typing import Optional
 
@@ -21,6 +27,7 @@ from virkning.errors import VirkningError
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    pretty_exceptions_enable=False,
     help="Register-based evaluation of Danish employment interventions.",
 )
 console = Console(highlight=False)
@@ -32,11 +39,16 @@ def _fail(exc: VirkningError) -> None:
     raise typer.Exit(1)
 
 
-@app.callback()
-def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
-    if version:
+def _version(value: bool) -> None:
+    if value:
         console.print(__version__)
         raise typer.Exit(0)
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    pass
 
 
 @app.command()
@@ -239,12 +251,82 @@ def portal(
         _fail(exc)
 
 
-def main() -> None:
+@app.command()
+def audit(
+    out: Path = typer.Argument(..., help="An output folder of virkning (evaluation, monitoring, ...)."),
+    threshold: int = typer.Option(5, "--threshold", min=2, max=100, help="Smallest count that may be published."),
+) -> None:
+    """Re-read every publishable file of an output folder and try to derive a count below the threshold (direct,
+    by subtraction, from shares, across tables and months); exit 1 naming the file, cells and arithmetic if one is."""
+    from virkning.disclosure.audit import audit as run_audit
+
+    if not out.is_dir():
+        _fail(VirkningError(f"{out}: not a folder; give the output folder of `virkning evaluate` or `monitor`"))
+    findings = run_audit(out, threshold)
+    for f in findings:
+        console.print(f"{f.file}: {f.cells}: {f.arithmetic}", markup=False, soft_wrap=True)
+    if findings:
+        err.print(f"[bold red]{len(findings)} finding(s):[/] counts below {threshold} can be read or derived", markup=True)
+        raise typer.Exit(1)
+    console.print(f"No count below {threshold} can be read or derived from {out}.")
+
+
+def _log_dir() -> Path:
+    return Path(os.environ.get("VIRKNING_LOG_DIR") or Path(tempfile.gettempdir()) / "virkning-logs")
+
+
+def _internal_error(exc: BaseException) -> int:
+    """A bug: the traceback goes to a log file, the screen gets one line saying where."""
+    text = "".join(traceback.format_exception(exc))
     try:
-        app()
-    except VirkningError as exc:  # pragma: no cover - commands catch their own
-        err.print(f"error: {exc}")
-        sys.exit(1)
+        folder = _log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        log = folder / f"virkning-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
+        log.write_text(f"virkning {__version__}\nargs: {sys.argv[1:]}\n\n{text}", encoding="utf-8")
+        where = f"the traceback is in {log}"
+    except OSError:
+        where = "the traceback could not be written to a log file:\n" + text
+    err.print(f"internal error: {type(exc).__name__}: {exc}\nThis is a bug in virkning, not in your input; please "
+              f"report it with the log ({where}). Outputs were left as they were.", markup=False, soft_wrap=True)
+    return 3
+
+
+def _terminated(signum, frame) -> None:
+    raise KeyboardInterrupt  # so temporary folders are removed on the way out, as on Ctrl-C
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line and return its exit code (0, 1, 2, 3 or 130; see the module's docstring)."""
+    from typer.exceptions import TyperException
+
+    previous = signal.signal(signal.SIGTERM, _terminated) if hasattr(signal, "SIGTERM") else None
+    try:
+        code = app(args=argv, prog_name="virkning", standalone_mode=False)
+        code = code if isinstance(code, int) else 0
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except TyperException as exc:  # usage errors
+        from typer import rich_utils
+
+        rich_utils.rich_format_error(exc)
+        return exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        code = 130
+    except VirkningError as exc:  # commands catch their own; this is the safety net
+        err.print(f"error: {exc}", markup=False, soft_wrap=True)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - every other exception is a bug by definition
+        return _internal_error(exc)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    if code == 130:
+        err.print("interrupted: nothing was written (an earlier output, if any, is unchanged)")
+    return code
+
+
+def main() -> None:
+    sys.exit(run())
 
 
 if __name__ == "__main__":

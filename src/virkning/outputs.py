@@ -122,8 +122,29 @@ def check_out(out: Path) -> None:
                           "write to") from None
 
 
-def write_folder(out: Path, files: Files) -> None:
-    """Write all files into a temporary folder beside `out`, then put it in place of `out` as a whole."""
+class DisclosureAuditError(RuntimeError):
+    """The independent audit derived a small count from an output the gate passed: a bug, nothing is written."""
+
+
+def audited(threshold: int) -> Callable[[Path], None]:
+    """A check for `write_folder`: the disclosure audit of the finished folder before it is put in place."""
+
+    def check(folder: Path) -> None:
+        from virkning.disclosure.audit import audit
+
+        findings = audit(folder, threshold)
+        if findings:
+            shown = "\n".join(f"  {f}" for f in findings[:20])
+            more = f"\n  ... and {len(findings) - 20} more" if len(findings) > 20 else ""
+            raise DisclosureAuditError(f"the disclosure audit derived {len(findings)} count(s) below {threshold} from "
+                                       f"the output the gate passed; nothing was written:\n{shown}{more}")
+
+    return check
+
+
+def write_folder(out: Path, files: Files, check: Callable[[Path], None] | None = None) -> None:
+    """Write all files into a temporary folder beside `out`, run `check` on it (e.g. the disclosure audit), then put
+    it in place of `out` as a whole."""
     out = Path(out)
     parent = out.parent if str(out.parent) else Path(".")
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
@@ -133,6 +154,8 @@ def write_folder(out: Path, files: Files) -> None:
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
+        if check is not None:
+            check(tmp)
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
             os.rmdir(old)
@@ -297,7 +320,8 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
     timings["total"] = time.perf_counter() - started
     logs = {o.kind + (f"/{o.folder}" if o.folder else ""): o.log for o in outputs if o.log}
     files.add("manifest.json", json_bytes(manifest("evaluate", design, design_path, inputs, logs, timings)))
-    write_folder(out, files)
+    say("disclosure audit")
+    write_folder(out, files, audited(design.disclosure_threshold))
     return {"report": out / "report.html", "results": out / "results" / "results.json",
             "manifest": out / "manifest.json", "effects": out / "results" / "effects.csv"}
 
@@ -380,7 +404,8 @@ def run_monitor(design_path: str | Path, out: str | Path, *, data: str | Path | 
     timings["total"] = time.perf_counter() - started
     logs = {f"monitoring/{o.folder}": o.log for o in outputs if o.log}
     files.add("manifest.json", json_bytes(manifest("monitor", design, design_path, inputs, logs, timings)))
-    write_folder(out, files)
+    say("disclosure audit")
+    write_folder(out, files, audited(design.disclosure_threshold))
     paths = {o.folder + "/html": out / o.page for o in outputs if o.page}
     paths["violations"] = out / "internal" / "registration_violations.csv"
     paths["manifest"] = out / "manifest.json"

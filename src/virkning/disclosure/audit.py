@@ -43,7 +43,6 @@ COUNT_COLUMNS = {"participants", "pool_persons", "pool_pairs", "n_treated", "n_c
                  "respondents", "population", "weeks"}
 PERSON_COLUMNS = {"person_id", "cpr", "pnr", "birth_date", "foedselsdato"}
 _COUNT_SPAN = re.compile(r'class="[^"]*\bcount\b[^"]*"[^>]*>\s*([0-9][0-9.,\s]*)\s*<')
-_FULL_DATE = re.compile(r"\b(19|20)\d\d-\d\d-\d\d\b")
 
 
 @dataclass(frozen=True)
@@ -425,6 +424,11 @@ def _bounds_findings(s: _System) -> list[Finding]:
         for k in coefs:
             if k in index:
                 rel_of[k].append(j)
+    totals_of = defaultdict(list)
+    for j, (_, parts, _) in enumerate(s.totals):
+        for p in parts:
+            if p in index:
+                totals_of[p].append(j)
     seen: set = set()
     for k0 in unknown:
         if k0 in seen or not rel_of.get(k0):
@@ -464,20 +468,45 @@ def _bounds_findings(s: _System) -> list[Finding]:
         def disclosed(lo, hi):
             return (lo >= 1 - EPS and hi <= s.t - 1 + EPS) or (hi <= -1 + EPS and lo >= -(s.t - 1) - EPS)
 
-        for k in comp_l:
+        # A cell is safe as soon as one solution of the relations gives it 0 or at least the threshold: a few
+        # vertices (all unknowns low, all high, random directions) clear most cells; the rest get their own LPs.
+        suspects = np.ones(len(comp_l), dtype=bool)
+        points: list = []
+        contradictory = False
+        directions = [np.ones(len(comp_l)), -np.ones(len(comp_l))]
+        rng_dirs = np.random.default_rng(len(comp_l))
+        directions += [rng_dirs.choice([-1.0, 1.0], len(comp_l)) for _ in range(4)]
+        for d in directions:
+            res = linprog(d, A_eq=A, b_eq=b, bounds=bounds, method="highs")
+            if res.status == 2:  # the printed numbers contradict each other (rounding): nothing can be bounded
+                suspects[:] = False
+                contradictory = True
+                break
+            if res.status == 0:
+                points.append(res.x)
+                v = np.abs(res.x)
+                suspects &= (v >= 1 - EPS) & (v <= s.t - 1 + EPS)
+            if not suspects.any():
+                break
+
+        for idx in np.flatnonzero(suspects):
+            k = comp_l[idx]
             c = np.zeros(len(comp_l))
-            c[ci[k]] = 1
+            c[idx] = 1
             lo, hi = rng(c)
             if disclosed(lo, hi):
                 out.append(Finding(s.where.get(k, str(k)), repr(k[:-1] if isinstance(k, tuple) else k),
                                    f"derivable from the published numbers: between {lo:.2f} and {hi:.2f}"))
-        for total, parts, what in s.totals:
+        for j in sorted({j for k in comp_l for j in totals_of.get(k, ())}):
+            total, parts, what = s.totals[j]
             hidden = [p for p in parts if p in ci]
-            if len(hidden) < 2 or total not in ci and s.values.get(total) is None:
+            if contradictory or len(hidden) < 2 or total not in ci and s.values.get(total) is None:
                 continue
             c = np.zeros(len(comp_l))
             for p in hidden:
                 c[ci[p]] = 1
+            if any(not 1 - EPS <= abs(c @ x) <= s.t - 1 + EPS for x in points):
+                continue
             lo, hi = rng(c)
             if disclosed(lo, hi):
                 out.append(Finding(what, f"{len(hidden)} hidden parts",
