@@ -12,3 +12,8 @@ SMD_THRESHOLD = 0.1
 SEED = 2018
 N_BOOT = 499
 HORIZON_MONTHS = 7
+# Upper bounds of resource options (why: in design/types.py, where they are checked).
+MAX_HORIZON = 120
+MAX_BOOT = 10_000
+MAX_RATIO = 20
+MAX_DISCLOSURE_THRESHOLD = 100

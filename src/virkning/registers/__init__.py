@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
 import pandas as pd
 
 from virkning.errors import ContractError, Problem
@@ -26,6 +27,7 @@ from virkning.registers.validate import (
     create_staging,
     missing_columns,
     run_checks,
+    summary_problems,
     summarise,
 )
 
@@ -57,13 +59,20 @@ def _open(folder: Path, options: LoadOptions, engine: Engine) -> tuple[dict, lis
                                                            f"{name}.sas7bdat or a folder {name}/ of such files)"))
             continue
         kind, files = found
-        readers.attach(engine, name, kind, files)
-        cols = readers.describe(engine, name)
+        try:
+            readers.attach(engine, name, kind, files)
+            cols = readers.describe(engine, name)
+            numeric = ()
+            if name in ("persons", "events"):
+                named = {*spec.required, *spec.optional}
+                numeric = readers.numeric_text_columns(engine, name, cols, named)
+        except ContractError as exc:
+            problems += exc.problems
+            continue
+        except duckdb.Error as exc:  # a damaged Parquet page shows only when it is read
+            problems.append(readers.read_problem(readers.files_.label(files), kind, exc))
+            continue
         layout = readers.benefits_layout(cols, options.wide_pattern) if name == "benefits" else "-"
-        numeric = ()
-        if name in ("persons", "events"):
-            named = {*spec.required, *spec.optional}
-            numeric = readers.numeric_text_columns(engine, name, cols, named)
         src = readers.Source(name, files, kind, cols, layout, numeric)
         col_problems = missing_columns(src, spec, options.wide_pattern)
         problems += col_problems
@@ -88,11 +97,17 @@ def _validate(folder: Path, options: LoadOptions, engine: Engine) -> ValidationR
         sources, problems = _open(folder, options, engine)
     except ContractError as exc:
         return ValidationReport(str(folder), tuple(exc.problems))
-    create_staging(engine, sources, options.wide_pattern)
-    problems += run_checks(engine, sources, options.wide_pattern)
-    if problems or "persons" not in sources:
+    try:
+        create_staging(engine, sources, options.wide_pattern)
+        problems += run_checks(engine, sources, options.wide_pattern)
+        if problems or "persons" not in sources:
+            return ValidationReport(str(folder), tuple(problems))
+        s = summarise(engine, sources, catalogue)
+    except duckdb.Error as exc:  # a damaged file that could be opened but not read through
+        return ValidationReport(str(folder), (readers.read_problem(str(folder), "data", exc),))
+    problems = summary_problems(engine, s, sources)
+    if problems:
         return ValidationReport(str(folder), tuple(problems))
-    s = summarise(engine, sources, catalogue)
     return ValidationReport(
         str(folder),
         (),
