@@ -93,6 +93,10 @@ class Files:
             raise ValueError(f"two outputs write {path}")
         self.files[path] = data
 
+    def hashes(self) -> dict[str, str]:
+        """sha256 of every file so far: the manifest lists them, so a reader can tell a complete folder."""
+        return {p: hashlib.sha256(d).hexdigest() for p, d in sorted(self.files.items())}
+
 
 # ---- the one writer -----------------------------------------------------------------------------------------------
 
@@ -148,7 +152,7 @@ def write_folder(out: Path, files: Files, check: Callable[[Path], None] | None =
     out = Path(out)
     parent = out.parent if str(out.parent) else Path(".")
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
-    old = None
+    old: Path | None = None
     try:
         for rel, data in sorted(files.files.items()):
             path = tmp / rel
@@ -161,11 +165,13 @@ def write_folder(out: Path, files: Files, check: Callable[[Path], None] | None =
             os.rmdir(old)
             os.replace(out, old)
         os.replace(tmp, out)
-    except OSError as exc:
-        if old is not None and not out.exists():
+    except BaseException as exc:  # an interrupt too: the earlier output goes back in place
+        if old is not None and old.exists() and not out.exists():
             os.replace(old, out)
             old = None
-        raise OutputError(f"--out {out}: writing failed ({exc.strerror or exc}); nothing was changed") from None
+        if isinstance(exc, OSError):
+            raise OutputError(f"--out {out}: writing failed ({exc.strerror or exc}); nothing was changed") from None
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         if old is not None:
@@ -319,7 +325,8 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
     timings["report"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
     logs = {o.kind + (f"/{o.folder}" if o.folder else ""): o.log for o in outputs if o.log}
-    files.add("manifest.json", json_bytes(manifest("evaluate", design, design_path, inputs, logs, timings)))
+    files.add("manifest.json", json_bytes(manifest("evaluate", design, design_path, inputs, logs, timings)
+                                          | {"files": files.hashes()}))
     say("disclosure audit")
     write_folder(out, files, audited(design.disclosure_threshold))
     return {"report": out / "report.html", "results": out / "results" / "results.json",
@@ -403,7 +410,8 @@ def run_monitor(design_path: str | Path, out: str | Path, *, data: str | Path | 
     files = monitoring_files(outputs, design.language, synthetic)
     timings["total"] = time.perf_counter() - started
     logs = {f"monitoring/{o.folder}": o.log for o in outputs if o.log}
-    files.add("manifest.json", json_bytes(manifest("monitor", design, design_path, inputs, logs, timings)))
+    files.add("manifest.json", json_bytes(manifest("monitor", design, design_path, inputs, logs, timings)
+                                          | {"files": files.hashes()}))
     say("disclosure audit")
     write_folder(out, files, audited(design.disclosure_threshold))
     paths = {o.folder + "/html": out / o.page for o in outputs if o.page}

@@ -10,6 +10,8 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
+
 from virkning import cli
 
 MINIMAL = """participants:
@@ -57,3 +59,16 @@ def assert_refused(code: int, text: str, must: tuple[str, ...], before: dict, af
     assert not left, left
 
 
+
+
+@pytest.fixture
+def base(tmp_path, small_tables) -> Path:
+    """A valid data folder (CSV) with a design next to it, and an earlier output."""
+    root = tmp_path / "case"
+    data = root / "data"
+    data.mkdir(parents=True)
+    for name, frame in small_tables.items():
+        frame.to_csv(data / f"{name}.csv", index=False)
+    (root / "design.yaml").write_text(MINIMAL + "data:\n  folder: data\n", encoding="utf-8")
+    previous_output(root / "out")
+    return root

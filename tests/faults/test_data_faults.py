@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from faultkit import assert_refused, fingerprint, run
+from faultkit import assert_refused, base, fingerprint, run  # noqa: F401 - base is a fixture
 
 
 def table(name: str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from faultkit import MINIMAL, assert_refused, fingerprint, run
+from faultkit import MINIMAL, assert_refused, base, fingerprint, run  # noqa: F401 - base is a fixture
 
 BASE = MINIMAL + "data:\n  folder: data\n"
 

@@ -115,13 +115,15 @@ def csv_headers(files: tuple[Path, ...]) -> tuple[list[str] | None, list[Problem
     return (first[1] if first and not problems else None), problems
 
 
-def parquet_schema(files: tuple[Path, ...]) -> list[Problem]:
-    """Every part must be a readable Parquet file with safe column names and the same column types."""
+def parquet_schema(files: tuple[Path, ...]) -> tuple[list[str] | None, list[Problem]]:
+    """The columns of a table's Parquet files: every part must be a readable file with safe column names and the
+    same columns of the same types."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     problems: list[Problem] = []
     types: dict[str, tuple[str, str]] = {}
+    first: tuple[str, list[str]] | None = None
 
     def name_of(path: Path) -> str:
         return part_name(path, files)
@@ -138,6 +140,12 @@ def parquet_schema(files: tuple[Path, ...]) -> list[Problem]:
                                                      "or cut short: export it again"))
             continue
         problems += check_names(name_of(path), list(schema.names))
+        if first is None:
+            first = (name_of(path), list(schema.names))
+        elif sorted(n.lower() for n in schema.names) != sorted(n.lower() for n in first[1]):
+            problems.append(Problem(name_of(path), None, f"has other columns ({', '.join(schema.names)}) than "
+                                                         f"{first[0]} ({', '.join(first[1])}); every part of a table "
+                                                         "needs the same"))
         for field in schema:
             typ = str(field.type)
             name = field.name.lower()
@@ -146,7 +154,7 @@ def parquet_schema(files: tuple[Path, ...]) -> list[Problem]:
                                                                f"{types[name][0]}; every part of a table needs the "
                                                                "same column types"))
             types.setdefault(name, (name_of(path), typ))
-    return problems
+    return (first[1] if first and not problems else None), problems
 
 
 def _family(arrow_type: str) -> str:

@@ -69,14 +69,14 @@ def attach(engine: Engine, table: str, kind: str, files: tuple[Path, ...]) -> No
     if kind == "csv":
         header, problems = files_.csv_headers(files)
     elif kind == "parquet":
-        header, problems = None, files_.parquet_schema(files)
+        header, problems = files_.parquet_schema(files)
     else:
         header, problems = None, [Problem(p.name, None, "is empty (0 bytes)") for p in files if p.stat().st_size == 0]
     if problems:
         raise ContractError(problems)
     try:
         if kind == "parquet":
-            engine.attach_parquet(raw, files)
+            engine.attach_parquet(raw, files, header)
         elif kind == "csv":
             engine.attach_csv(raw, files, header)
         else:

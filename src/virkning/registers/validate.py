@@ -23,6 +23,8 @@ from virkning.registers.readers import Source, read_problem, staging_sql
 
 MAX_RATE = 2.0  # employment rates above 1 exist (overtime); above twice full time they are errors
 MAX_HOURS = 744
+# Finite, portably: NaN compares above every number in DuckDB and Spark alike, and infinity is above 1e300.
+FINITE = "abs({0}) < 1e300"
 # A register ends where its bulk ends: rows after a gap of at least this many empty weeks (months) that hold at most
 # this share of the table are strays (a typo'd year), refused rather than allowed to move the end of the data.
 TAIL_GAP_WEEKS, TAIL_GAP_MONTHS, TAIL_SHARE = 26, 6, 0.01
@@ -56,15 +58,15 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
         ("month", "is not a month (expected YYYY-MM)", "_has_month AND mo IS NULL"),
         ("employment_rate", "is missing", "NOT _has_rate"),
         ("employment_rate", "is not a number", "_has_rate AND employment_rate IS NULL"),
-        ("employment_rate", "must be a finite number (NaN and infinity are not rates)", "NOT isfinite(employment_rate)"),
+        ("employment_rate", "must be a finite number (NaN and infinity are not rates)", f"NOT ({FINITE.format('employment_rate')})"),
         ("employment_rate", "must be >= 0", "employment_rate < 0"),
         ("employment_rate", f"must be at most {MAX_RATE:g} ({MAX_RATE:g} times full time); larger values are errors "
-                            "in the data", f"isfinite(employment_rate) AND employment_rate > {MAX_RATE}"),
+                            "in the data", f"{FINITE.format('employment_rate')} AND employment_rate > {MAX_RATE}"),
         ("month", "lies in the future", "mo > {this_month}"),
         ("hours", "is not a number", "_has_hours AND hours IS NULL"),
-        ("hours", "must be a finite number", "NOT isfinite(hours)"),
+        ("hours", "must be a finite number", f"NOT ({FINITE.format('hours')})"),
         ("hours", "must be >= 0", "hours < 0"),
-        ("hours", f"must be at most {MAX_HOURS} (the hours of a 31-day month)", f"isfinite(hours) AND hours > {MAX_HOURS}"),
+        ("hours", f"must be at most {MAX_HOURS} (the hours of a 31-day month)", f"{FINITE.format('hours')} AND hours > {MAX_HOURS}"),
         ("temp_agency", "must be true or false", "_has_temp AND temp_agency IS NULL"),
     ],
     "events": [
