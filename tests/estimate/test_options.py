@@ -110,7 +110,7 @@ def test_no_match_at_all_is_an_estimation_error(df):
 
 def test_effect_options_are_checked(df):
     m = virkning.match(df, covariates=["x", "z"])
-    with pytest.raises(DesignError, match=r"option 'se': expected one of 'cluster', 'bootstrap'; got 'robust'"):
+    with pytest.raises(DesignError, match=r"option 'se': expected one of 'cluster', 'bootstrap', 'rematch', 'satt'; got 'robust'"):
         m.effect("y", se="robust")
     with pytest.raises(DesignError, match="option 'outcomes'"):
         m.effect("nope")

@@ -36,7 +36,8 @@ import scipy.sparse
 import scipy.special
 
 from virkning.errors import DesignError, EstimationError
-from virkning.estimate.options import SEType, check_choice
+from virkning.estimate.options import EffectSE, check_choice
+from virkning.estimate.variance import satt_variance
 
 # n_control counts control rows (a person matched in two index weeks is two rows), n_control_persons the
 # distinct persons among them (values of the `cluster` column; rows when there is none).
@@ -114,6 +115,7 @@ class AnalysisSample:
     boot_cluster: np.ndarray  # codes of the resampling unit
     sets: np.ndarray | None = None  # matched set of each row (defaults to boot_cluster)
     persons: np.ndarray | None = None  # person (cluster column) or unit of each row (defaults to rows)
+    estimand: str = "ATT"  # the focal group: the treated (ATT) or the controls (ATC)
 
     @property
     def set_codes(self) -> np.ndarray:
@@ -201,12 +203,19 @@ def _bootstrap_block(Y: np.ndarray, treat: np.ndarray, w: np.ndarray, boot_clust
 
 
 def estimate_effects(data: pd.DataFrame, sample: AnalysisSample, outcomes: Sequence[str], *, se: str = "cluster",
-                     n_boot: int = 999, seed: int | None = None, level: float = 0.95) -> pd.DataFrame:
+                     n_boot: int = 999, seed: int | None = None, level: float = 0.95, draws=None) -> pd.DataFrame:
     """ATT per outcome in an analysis sample; one row per outcome with the columns in ``COLUMNS``.
 
-    Extra columns: ``se_type``, ``n_clusters`` (per clustering dimension, '/'-separated) and ``n_boot``.
+    ``se``: 'cluster' (sandwich), 'bootstrap' (fixed matched sets, groups sharing a person resampled together),
+    'rematch' (replicates of the whole matching in ``draws``, see ``virkning.estimate.rematch``; percentile
+    intervals) or 'satt' (variance around the effect on the matched focal units, ``virkning.estimate.variance``;
+    normal intervals). Extra columns: ``se_type``, ``n_clusters`` (per clustering dimension, '/'-separated) and
+    ``n_boot``.
     """
-    se = check_choice("se", se, SEType)
+    se = check_choice("se", se, EffectSE)
+    if se == "rematch" and draws is None:
+        raise DesignError("option 'draws': se='rematch' needs the replicates of "
+                          "virkning.estimate.rematch_bootstrap(result, ...).")
     if isinstance(outcomes, str):
         outcomes = [outcomes]
     outcomes = list(outcomes)
@@ -241,14 +250,25 @@ def estimate_effects(data: pd.DataFrame, sample: AnalysisSample, outcomes: Seque
         Y = Y_all[keep][:, cols]
         clusters = [c[keep] for c in sample.clusters]
         att, m1, m0, se_cl = _att_block(Y, t, w, clusters if se == "cluster" else [])
+        nb = None
         if se == "cluster":
             lo, hi, se_v = att - z * se_cl, att + z * se_cl, se_cl
             n_cl = "/".join(str(len(np.unique(c))) for c in clusters)
-            nb = None
-        else:
+        elif se == "bootstrap":
             se_v, lo, hi = _bootstrap_block(Y, t, w, sample.boot_cluster[keep], int(n_boot), rng, level)
             n_cl = str(len(np.unique(sample.boot_cluster[keep])))
             nb = int(n_boot)
+        elif se == "satt":
+            resid = np.where(t[:, None], Y - m1[None, :], Y - m0[None, :])
+            focal = t if sample.estimand == "ATT" else ~t
+            se_v = np.sqrt(np.maximum(satt_variance(resid, w, focal, sample.set_codes[keep],
+                                                    sample.person_codes[keep]), 0.0))
+            lo, hi = att - z * se_v, att + z * se_v
+            n_cl = str(len(np.unique(sample.person_codes[keep][~focal])))
+        else:
+            se_v, lo, hi = _rematch_block(draws, data, [outcomes[j] for j in cols], level)
+            n_cl = ""
+            nb = int(draws.n_boot)
         rows_kept = sample.rows[keep]
         n_t = len(np.unique(rows_kept[t & (w > 0)]))
         n_c = len(np.unique(rows_kept[~t & (w > 0)]))
@@ -257,10 +277,23 @@ def estimate_effects(data: pd.DataFrame, sample: AnalysisSample, outcomes: Seque
             rows_out[j] = {"outcome": outcomes[j], "att": att[k], "se": se_v[k], "ci_low": lo[k], "ci_high": hi[k],
                            "treated_mean": m1[k], "control_mean": m0[k], "n_treated": n_t, "n_control": n_c,
                            "n_control_persons": n_cp,
-                           "se_type": se if se == "bootstrap" else "cluster(" + "+".join(sample.cluster_names) + ")",
+                           "se_type": se if se != "cluster" else "cluster(" + "+".join(sample.cluster_names) + ")",
                            "n_clusters": n_cl, "n_boot": nb}
     return pd.DataFrame([rows_out[j] for j in range(len(outcomes))],
                         columns=[*COLUMNS, "se_type", "n_clusters", "n_boot"])
+
+
+def _rematch_block(draws, data: pd.DataFrame, outcomes: list[str], level: float):
+    """SE (SD of the replicates) and percentile interval from replicates of the whole matching."""
+    from virkning.estimate.rematch import replicate_means
+
+    Y = np.column_stack([data[o].to_numpy(dtype=np.float64, na_value=np.nan) for o in outcomes])
+    draws.check_rows(~np.isnan(Y).all(axis=1), "outcome")
+    m1, m0 = replicate_means(draws, Y)
+    reps = m1 - m0
+    alpha = (1 - level) / 2
+    return (np.nanstd(reps, axis=0, ddof=1), np.nanquantile(reps, alpha, axis=0),
+            np.nanquantile(reps, 1 - alpha, axis=0))
 
 
 def _empty_row(outcome: str, se: str) -> dict[str, object]:

@@ -138,7 +138,9 @@ def match(data: pd.DataFrame | str, treatment: str | pd.DataFrame = "treat", cov
     if discarded.all() or not (treat & ~discarded).any() or not (~treat & ~discarded).any():
         raise EstimationError(f"common support: discard={cfg.discard!r} leaves {int((treat & ~discarded).sum())} "
                               f"treated and {int((~treat & ~discarded).sum())} control units; nothing to match.")
+    fit_all = None
     if cfg.reestimate and discarded.any():
+        fit_all = fit
         kept = np.flatnonzero(~discarded)
         fit = fit_propensity(data.iloc[kept], cfg.treatment, cfg.covariates)
         dist = dist.copy()
@@ -201,7 +203,7 @@ def match(data: pd.DataFrame | str, treatment: str | pd.DataFrame = "treat", cov
         antiexact=cfg.antiexact)
     return MatchResult(config=cfg, info=info, propensity=fit, source=data, treat=treat, distance=dist,
                        weights=weights, subclass=subclass, treated_rows=out.treated, match_matrix=mm,
-                       reason=out.reason, discarded=discarded)
+                       reason=out.reason, discarded=discarded, propensity_all=fit_all)
 
 
 def _constraints(data: pd.DataFrame, cfg: MatchConfig, cov_widths: dict[str, float]) -> Constraints | None:

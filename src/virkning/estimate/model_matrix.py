@@ -292,6 +292,18 @@ class ModelMatrix:
             out += np.repeat(self.table @ b_int[self.n_numeric:], np.diff(self.bounds))
         return out
 
+    def tvec(self, v: np.ndarray) -> np.ndarray:
+        """X'v in term order, for v in internal row order (one pass over the numeric columns)."""
+        out = np.zeros(len(self.terms))
+        out[self.order[:self.n_numeric]] = self.numeric.T @ v
+        if self.table is not None:
+            sizes = np.diff(self.bounds)
+            if getattr(self, "_group_ids", None) is None:
+                self._group_ids = np.repeat(np.arange(len(sizes)), sizes)
+            sums = np.bincount(self._group_ids, weights=v, minlength=len(sizes))
+            out[self.order[self.n_numeric:]] = self.table.T @ sums
+        return out
+
     def chunks(self, size: int = 1 << 14):
         """Row ranges for chunked passes; with grouped indicators also the combinations each range touches."""
         for s in range(0, self.n, size):

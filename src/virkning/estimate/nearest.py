@@ -152,12 +152,16 @@ def _stable_argsort_codes(codes: np.ndarray) -> np.ndarray:
     return np.argsort(codes, kind="stable")
 
 
-def _sorted_layout(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray, usable: np.ndarray | None = None):
+def _sorted_layout(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray, usable: np.ndarray | None = None,
+                   perm: np.ndarray | None = None):
     """Controls sorted by (cell, distance, row); for each treated unit its insertion point among them.
 
-    ``usable`` marks the controls that may be matched (the others, e.g. discarded units, are left out)."""
+    ``usable`` marks the controls that may be matched (the others, e.g. discarded units, are left out);
+    ``perm``, if given, is an order of all units by (cell, distance) computed by the caller."""
     n_cells = int(cells.max()) + 1 if len(cells) else 0
-    if n_cells <= 20_000:
+    if perm is not None:
+        pass
+    elif n_cells <= 20_000:
         # group by cell (radix sort), then sort each cell's distances: small sorts stay in cache
         perm = _stable_argsort_codes(cells)
         bounds = np.searchsorted(cells[perm], np.arange(n_cells + 1))
@@ -204,7 +208,7 @@ def _find(ptr: dict[int, int], k: int) -> int:
 
 def nn_vector(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray, order: np.ndarray, *, ratio: int,
               replace: bool, caliper: float | None, truncate: bool = False, discarded: np.ndarray | None = None,
-              constraints: Constraints | None = None) -> NNOutput:
+              constraints: Constraints | None = None, sorted_order: np.ndarray | None = None) -> NNOutput:
     """Nearest-neighbour matching on a scalar distance (propensity score or its logit).
 
     ``treat`` marks the focal units (the treated for the ATT, the controls for the ATC); "controls" below are
@@ -213,12 +217,13 @@ def nn_vector(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray, order:
     ``constraints`` adds antiexact and covariate-caliper rules: a treated unit takes the nearest available
     control that meets them. ``truncate`` reproduces MatchIt 4.5.1 binaries compiled with GCC, whose
     nearest-neighbour search compared the integer parts of absolute distance differences (C ``abs(int)``
-    applied to a double); it is a compatibility switch for validation, not a method.
+    applied to a double); it is a compatibility switch for validation, not a method. ``sorted_order`` (all
+    units ordered by cell and distance) lets a caller that already has it skip the sort.
     """
     treat = np.asarray(treat, dtype=bool)
     treated = np.flatnonzero(treat)
     usable = None if discarded is None or not discarded.any() else ~np.asarray(discarded, dtype=bool)
-    ctrl_rows, cd, insert, lo, hi = _sorted_layout(treat, distance, cells, usable)
+    ctrl_rows, cd, insert, lo, hi = _sorted_layout(treat, distance, cells, usable, sorted_order)
     t_ins = insert[treated]
     t_lo = lo[cells[treated]]
     t_hi = hi[cells[treated]]

@@ -21,6 +21,7 @@ from virkning.errors import DesignError
 Distance = Literal["logit", "ps", "mahalanobis"]
 MOrder = Literal["largest", "smallest", "data", "random"]
 SEType = Literal["cluster", "bootstrap"]
+EffectSE = Literal["cluster", "bootstrap", "rematch", "satt"]  # for effects of a MatchResult (and the curves)
 Estimand = Literal["ATT", "ATC"]
 Discard = Literal["none", "both", "treated", "control"]
 DISTANCE_KEY = "distance"  # the key of the propensity distance in a caliper mapping (MatchIt's unnamed entry)
@@ -41,8 +42,8 @@ class PropensityWarning(UserWarning):
 
 
 def check_choice(option: str, value: object, alias: object) -> str:
-    """Return ``value`` if it is one of the ``Literal`` alias values, else raise a :class:`DesignError`."""
-    allowed = get_args(alias)
+    """Return ``value`` if it is one of the ``Literal`` alias values (or of a tuple), else raise a DesignError."""
+    allowed = alias if isinstance(alias, tuple) else get_args(alias)
     if not isinstance(value, str) or value not in allowed:
         shown = ", ".join(repr(a) for a in allowed)
         raise DesignError(f"option '{option}': expected one of {shown}; got {value!r}. Pass one of the listed values.")

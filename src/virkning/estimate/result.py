@@ -163,6 +163,7 @@ class MatchResult:
     match_matrix: np.ndarray = field(repr=False)  # control row positions per treated unit and slot, -1 = none
     reason: np.ndarray = field(repr=False)  # why a treated unit's first empty slot is empty (0 = all filled)
     discarded: np.ndarray | None = field(default=None, repr=False)  # outside the common support (discard)
+    propensity_all: PropensityFit | None = field(default=None, repr=False)  # fit on all units when re-estimated
 
     # For the ATC the focal units (``treated_rows``, the rows of ``match_matrix``) are the controls and their
     # matches are treated units; the names follow the ATT, the usual case.
@@ -314,28 +315,30 @@ class MatchResult:
             return AnalysisSample(rows=rows, treat=self.treat[rows], weights=self.weights[rows],
                                   clusters=tuple(clusters), cluster_names=tuple(names),
                                   boot_cluster=set_components(sub, persons) if cl is not None else sub,
-                                  sets=sub, persons=persons)
+                                  sets=sub, persons=persons, estimand=self.estimand)
         set_ids, positions, is_t, w = self._long()
         second = positions if person_all is None else person_all[positions]
         return AnalysisSample(rows=positions, treat=is_t, weights=w, clusters=(set_ids, second),
                               cluster_names=("subclass", "id" if cl is None else cl),
-                              boot_cluster=set_components(set_ids, second), sets=set_ids, persons=second)
+                              boot_cluster=set_components(set_ids, second), sets=set_ids, persons=second,
+                              estimand=self.estimand)
 
     def effects(self, outcomes: Sequence[str] | str, *, se: str = "cluster", n_boot: int = 999,
-                seed: int | None = None, level: float = 0.95) -> pd.DataFrame:
+                seed: int | None = None, level: float = 0.95, draws=None) -> pd.DataFrame:
         """The effect (ATT or ATC) for each outcome: columns outcome, att, se, ci_low, ci_high, treated_mean,
         control_mean, n_treated, n_control (rows), n_control_persons (plus se_type, n_clusters, n_boot,
         estimand)."""
         out = estimate_effects(self.source, self.analysis_sample(), outcomes, se=se, n_boot=n_boot, seed=seed,
-                               level=level)
+                               level=level, draws=draws)
         return out.assign(estimand=self.estimand)
 
     def effect(self, outcome: str, *, se: str = "cluster", n_boot: int = 999, seed: int | None = None,
-               level: float = 0.95) -> EffectEstimate:
+               level: float = 0.95, draws=None) -> EffectEstimate:
         """The effect (ATT or ATC) for one outcome with SE and confidence interval."""
-        row = self.effects([outcome], se=se, n_boot=n_boot, seed=seed, level=level).iloc[0]
+        row = self.effects([outcome], se=se, n_boot=n_boot, seed=seed, level=level, draws=draws).iloc[0]
         sample = self.analysis_sample()
-        names = ("groups of sets sharing a person",) if row["se_type"] == "bootstrap" else sample.cluster_names
+        names = {"bootstrap": ("groups of sets sharing a person",), "rematch": (), "satt": ("persons",)}.get(
+            str(row["se_type"]), sample.cluster_names)
         if row["se_type"] == "bootstrap" and self.config.cluster is None and not self.config.replace:
             names = ("subclass",)
         return EffectEstimate(outcome=outcome, att=float(row["att"]), se=float(row["se"]),
@@ -343,7 +346,7 @@ class MatchResult:
                               treated_mean=float(row["treated_mean"]), control_mean=float(row["control_mean"]),
                               n_treated=int(row["n_treated"]), n_control=int(row["n_control"]),
                               se_type=str(row["se_type"]), clusters=tuple(names),
-                              n_clusters=tuple(int(x) for x in str(row["n_clusters"]).split("/")),
+                              n_clusters=tuple(int(x) for x in str(row["n_clusters"]).split("/") if x),
                               level=level, n_boot=None if row["n_boot"] is None or pd.isna(row["n_boot"])
                               else int(row["n_boot"]), n_control_persons=int(row["n_control_persons"]),
                               estimand=self.estimand)
