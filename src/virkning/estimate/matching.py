@@ -58,21 +58,23 @@ def common_support(treat: np.ndarray, score: np.ndarray, option: str) -> np.ndar
     return (score < lo0) | (score > hi0)
 
 
-def match(data: pd.DataFrame | str, treatment: str | pd.DataFrame = "treat", covariates: Sequence[str] | str = (),
-          exact: Sequence[str] | str | None = None, ratio: int = 1, replace: bool = False,
-          caliper: float | Mapping[str, float] | None = None, distance: str = "logit",
+def match(data_or_formula: pd.DataFrame | str | None = None, treatment: str = "treat",
+          covariates: Sequence[str] | str = (), exact: Sequence[str] | str | None = None, ratio: int = 1,
+          replace: bool = False, caliper: float | Mapping[str, float] | None = None, distance: str = "logit",
           mahvars: Sequence[str] | str | None = None, m_order: str | None = None, seed: int | None = None,
-          cluster: str | None = None, *, estimand: str = "ATT", discard: str = "none", reestimate: bool = False,
-          std_caliper: bool | Mapping[str, bool] = True, antiexact: Sequence[str] | str | None = None,
-          compat: str = "none") -> MatchResult:
+          cluster: str | None = None, *, data: pd.DataFrame | None = None, estimand: str = "ATT",
+          discard: str = "none", reestimate: bool = False, std_caliper: bool | Mapping[str, bool] = True,
+          antiexact: Sequence[str] | str | None = None, compat: str = "none") -> MatchResult:
     """Nearest-neighbour matching of the focal group (treated for the ATT, controls for the ATC) to the other.
 
-    Call it with a data frame and column names, or as in MatchIt with a formula:
-    ``match("treat ~ age + educ", data=df, ...)``.
+    Call it with a data frame and column names, ``match(df, treatment="treat", covariates=["age", "educ"])``,
+    or as in MatchIt with a formula, ``match("treat ~ age + educ", data=df)`` (column names joined by ``+``,
+    ``.`` for all other columns, ``- name`` to leave one out; see ``virkning.estimate.formula``).
 
     Parameters
     ----------
-    data: one row per unit; its index labels identify units in ``pairs`` and ``unmatched``.
+    data_or_formula, data: the data frame (one row per unit; its index labels identify units in ``pairs`` and
+        ``unmatched``), or a formula as the first argument with the data frame as ``data=``.
     treatment: 0/1 (or boolean) column, 1 = treated.
     covariates: columns of the propensity model (distance 'logit'/'ps') or of the Mahalanobis distance
         (distance 'mahalanobis'). Categorical columns are expanded to indicators.
@@ -103,13 +105,17 @@ def match(data: pd.DataFrame | str, treatment: str | pd.DataFrame = "treat", cov
         looked up earlier matches with an index off by one; for validation only (docs/matching.md).
     """
     started = time.perf_counter()
-    if isinstance(data, str):  # formula interface: match("treat ~ x1 + x2", data=df)
-        if not isinstance(treatment, pd.DataFrame):
+    if isinstance(data_or_formula, str):  # formula interface: match("treat ~ x1 + x2", data=df)
+        if data is None:
             raise DesignError("match: with a formula as the first argument, pass the data frame as data=... "
                               "(e.g. virkning.match('treat ~ age + educ', data=df)).")
         if covariates:
             raise DesignError("match: give the covariates either in the formula or as covariates=[...], not both.")
-        data, (treatment, covariates) = treatment, split_formula(data, treatment)
+        treatment, covariates = split_formula(data_or_formula, data)
+    elif data_or_formula is not None:
+        if data is not None:
+            raise DesignError("match: pass the data frame once, as the first argument or as data=..., not both.")
+        data = data_or_formula
     cfg = make_match_config(data, treatment=treatment, covariates=covariates, exact=exact, ratio=ratio,
                             replace=replace, caliper=caliper, distance=distance, mahvars=mahvars, m_order=m_order,
                             seed=seed, cluster=cluster, compat=compat, estimand=estimand, discard=discard,
