@@ -132,6 +132,10 @@ def test_curves_and_means_from_the_replicates(matched):
     curve = km_curve(s, d["first"].to_numpy(), d["followup"].to_numpy(), 4, outcome="exit", variance="rematch",
                      draws=draws)
     assert (curve["se"] > 0).all() and "re-matching" in curve["method"].iloc[0]
+    # normal intervals around the estimate (the replicates' quantiles are not centred on it)
+    np.testing.assert_allclose(curve["ci_high"] - curve["att"], 1.959963984540054 * curve["se"], rtol=1e-12)
+    e = m.effect("y", se="rematch", draws=draws)
+    assert e.ci_high - e.att == pytest.approx(1.959963984540054 * e.se, rel=1e-12)
     # the replicate curves without censoring are replicate means of "exited by month 4"
     y4 = (~np.isnan(d["first"].to_numpy())).astype(float)
     m1, m0 = replicate_means(draws, y4[:, None])

@@ -207,8 +207,8 @@ def estimate_effects(data: pd.DataFrame, sample: AnalysisSample, outcomes: Seque
     """ATT per outcome in an analysis sample; one row per outcome with the columns in ``COLUMNS``.
 
     ``se``: 'cluster' (sandwich), 'bootstrap' (fixed matched sets, groups sharing a person resampled together),
-    'rematch' (replicates of the whole matching in ``draws``, see ``virkning.estimate.rematch``; percentile
-    intervals) or 'satt' (variance around the effect on the matched focal units, ``virkning.estimate.variance``;
+    'rematch' (replicates of the whole matching in ``draws``, see ``virkning.estimate.rematch``; normal
+    intervals around the estimate) or 'satt' (variance around the effect on the matched focal units, ``virkning.estimate.variance``;
     normal intervals). Extra columns: ``se_type``, ``n_clusters`` (per clustering dimension, '/'-separated) and
     ``n_boot``.
     """
@@ -266,7 +266,7 @@ def estimate_effects(data: pd.DataFrame, sample: AnalysisSample, outcomes: Seque
             lo, hi = att - z * se_v, att + z * se_v
             n_cl = str(len(np.unique(sample.person_codes[keep][~focal])))
         else:
-            se_v, lo, hi = _rematch_block(draws, data, [outcomes[j] for j in cols], level)
+            se_v, lo, hi = _rematch_block(draws, data, [outcomes[j] for j in cols], att, level)
             n_cl = ""
             nb = int(draws.n_boot)
         rows_kept = sample.rows[keep]
@@ -283,17 +283,17 @@ def estimate_effects(data: pd.DataFrame, sample: AnalysisSample, outcomes: Seque
                         columns=[*COLUMNS, "se_type", "n_clusters", "n_boot"])
 
 
-def _rematch_block(draws, data: pd.DataFrame, outcomes: list[str], level: float):
-    """SE (SD of the replicates) and percentile interval from replicates of the whole matching."""
+def _rematch_block(draws, data: pd.DataFrame, outcomes: list[str], att: np.ndarray, level: float):
+    """SE (SD of the replicates) and the normal interval around the estimate from replicates of the whole
+    matching (replicates match other controls, so their quantiles are not centred on the estimate)."""
     from virkning.estimate.rematch import replicate_means
 
     Y = np.column_stack([data[o].to_numpy(dtype=np.float64, na_value=np.nan) for o in outcomes])
     draws.check_rows(~np.isnan(Y).all(axis=1), "outcome")
     m1, m0 = replicate_means(draws, Y)
-    reps = m1 - m0
-    alpha = (1 - level) / 2
-    return (np.nanstd(reps, axis=0, ddof=1), np.nanquantile(reps, alpha, axis=0),
-            np.nanquantile(reps, 1 - alpha, axis=0))
+    se = np.nanstd(m1 - m0, axis=0, ddof=1)
+    z = scipy.special.ndtri(0.5 + level / 2)
+    return se, att - z * se, att + z * se
 
 
 def _empty_row(outcome: str, se: str) -> dict[str, object]:
