@@ -10,9 +10,9 @@ bootstrap over components is valid for any pattern of reuse (Davison and Hinkley
 resampling clusters). The price is a little efficiency when a chain links many sets; `component_summary`
 reports the sizes so a user can see it.
 
-The alternative, a two-way ("pigeonhole") bootstrap that resamples sets and persons independently (Owen
-2007), is conservative by construction and does not give the same point estimate in every replicate
-(a row can enter with a set but not with its person), so the components are used instead; the docs say so.
+The alternative, a two-way ("pigeonhole") bootstrap that resamples sets and persons independently and weights
+a row by the product of its set's and its person's draws (Owen 2007), is conservative by construction (it
+counts the row-level variance twice); the components are exact in this respect and simpler, so they are used.
 """
 
 from __future__ import annotations

@@ -4,12 +4,16 @@ A :class:`MatchResult` is immutable; its arrays cover every row of the input (in
 tables are computed from them on request:
 
 - ``data``: the matched units with ``subclass`` (matched set; missing with replacement, where a control can
-  be in several sets), ``weights`` (MatchIt's ATT weights) and ``distance`` - MatchIt's ``match.data()``;
-- ``matches``: one row per (matched set, unit), controls repeated when reused - MatchIt's ``get_matches()``;
+  be in several sets), ``weights`` (MatchIt's weights for the ATT or the ATC) and ``distance`` - MatchIt's
+  ``match.data()``;
+- ``matches``: one row per (matched set, unit), matches repeated when reused - MatchIt's ``get_matches()``;
 - ``pairs``: (treated id, control id, slot) for every match;
-- ``unmatched``: treated units left without (enough) controls and why;
-- ``summary()``: sample sizes as MatchIt prints them plus the balance table; ``balance``: the balance table;
-- ``effect()`` / ``effects()``: ATT with cluster-robust or bootstrap SEs (see ``virkning.estimate.effects``).
+- ``unmatched``: focal units left without (enough) matches and why (discarded units included);
+- ``summary()``: what was done, sample sizes as MatchIt prints them (with the Discarded row) and the balance
+  table; ``balance``: the balance table with SMD, variance-ratio and KS flags;
+- ``effect()`` / ``effects()``: the ATT (or ATC) with cluster-robust, bootstrap, re-matching or sample-ATT SEs
+  (see ``virkning.estimate.effects``);
+- a readable ``repr`` and ``_repr_html_`` for notebooks.
 """
 
 from __future__ import annotations
