@@ -20,7 +20,7 @@ from virkning.errors import DesignError, EstimationError
 from virkning.estimate import rematch_bootstrap
 from virkning.estimate.curves import km_curve
 from virkning.estimate.propensity import fit_propensity
-from virkning.estimate.rematch import _plan, _newton, replicate_means
+from virkning.estimate.rematch import _newton, _plan, replicate_means
 
 
 def population(seed: int, n: int = 1500) -> pd.DataFrame:
@@ -75,12 +75,13 @@ def test_one_step_refit_is_close_to_the_converged_fit(matched):
     ratios = {"one-step": [], "newton-2": []}
     for seed in range(5):
         rng = np.random.default_rng(seed)
-        f = np.bincount(rng.choice(units, len(units)), minlength=units.max() + 1)[plan.unit_codes]
+        counts = np.bincount(rng.choice(units, len(units)), minlength=units.max() + 1)
+        f_int = counts[plan.unit_codes].astype(float)  # the plan keeps rows in the model's internal order
+        f = plan.mx.to_external(f_int).astype(int)
         converged = fit_propensity(d.iloc[np.repeat(np.arange(len(d)), f)], "treat", ["x", "z", "region"])
         conv = np.array([dict(zip(converged.terms, converged.coef))[t] for t in plan.mx.names])
-        f_int = plan.mx.to_internal(f.astype(float))
         one = plan.beta_all.copy()
-        one[plan.free_all] += plan.hinv_all @ plan.mx.tvec((f_int - 1) * plan.resid_all)[plan.free_all]
+        one[plan.free_all] += plan.hinv_all @ ((counts - 1.0) @ plan.unit_scores)
         two = _newton(plan.mx, plan.y_int, f_int, plan.beta_all, plan.free_all, 2)
         change = np.abs(conv - plan.beta_all).max()
         assert change > 0.1  # the replicate moves the estimate
@@ -157,3 +158,20 @@ def test_missing_outcomes_and_bad_options_are_errors(matched):
         rematch_bootstrap(m, 1)
     with pytest.raises(DesignError, match="option 'newton_steps'"):
         rematch_bootstrap(m, 5, newton_steps=-1)
+
+
+def test_sparse_weights_equal_matchit_weights():
+    from virkning.estimate.nearest import matchit_weights
+    from virkning.estimate.rematch import _sparse_weights
+
+    rng = np.random.default_rng(0)
+    n, n1 = 60, 12
+    focal = np.sort(rng.choice(n, n1, replace=False))
+    others = np.setdiff1d(np.arange(n), focal)
+    mm = rng.choice(others, size=(n1, 3))  # with reuse, as with replacement
+    mm[rng.random((n1, 3)) < 0.3] = -1
+    mm[0] = -1  # a focal unit without matches
+    pos, w = _sparse_weights(n, focal, mm)
+    dense = np.zeros(n)
+    np.add.at(dense, pos, w)
+    np.testing.assert_allclose(dense, matchit_weights(n, focal, mm), rtol=1e-12)

@@ -39,13 +39,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import scipy.sparse
 
 from virkning.errors import DesignError, EstimationError
 from virkning.estimate.matching import common_support
 from virkning.estimate.model_matrix import ModelMatrix, codes_and_levels, exact_cells, mahalanobis_coordinates
-from virkning.estimate.nearest import Constraints, matchit_weights, nn_mahalanobis, nn_vector, processing_order
+from virkning.estimate.nearest import Constraints, nn_mahalanobis, nn_vector, processing_order
 from virkning.estimate.propensity import PropensityFit, _link_parts, _solve
 
 
@@ -90,28 +89,33 @@ class RematchDraws:
 
 @dataclass
 class _Plan:
-    """Everything a replicate needs, computed once from the original match."""
+    """Everything a replicate needs, computed once from the original match.
+
+    Rows are kept in the model matrix's internal order (``perm[i]`` is the data row of internal row i), so a
+    replicate never permutes the propensity arrays; only the matched rows are mapped back to data rows.
+    """
 
     result: object
     n: int
+    perm: np.ndarray
     treat: np.ndarray
     focal: np.ndarray
     cells: np.ndarray
     unit_codes: np.ndarray
     strata: list[np.ndarray]
+    base_order: np.ndarray  # rows by (cell, original distance): replicates start nearly sorted
     mx: ModelMatrix | None = None
     y_int: np.ndarray | None = None
     beta_all: np.ndarray | None = None
     free_all: np.ndarray | None = None
     beta_kept: np.ndarray | None = None
     free_kept: np.ndarray | None = None
+    eta_all: np.ndarray | None = None  # full-sample linear predictor, for the one-step update
+    unit_scores: np.ndarray | None = None  # per unit: sum over its rows of x_i (y_i - mu_i), free terms
+    hinv_all: np.ndarray | None = None  # inverse information matrix on the free terms
     coords: np.ndarray | None = None
     anti: np.ndarray | None = None
     cal_values: np.ndarray | None = None
-    base_order: np.ndarray | None = None  # rows by (cell, original distance): replicates start nearly sorted
-    eta_all: np.ndarray | None = None  # full-sample linear predictor (internal order), for the one-step update
-    resid_all: np.ndarray | None = None  # y - fitted probability (internal order)
-    hinv_all: np.ndarray | None = None  # inverse information matrix on the free terms
 
 
 def _coef_in(mx: ModelMatrix, fit: PropensityFit) -> tuple[np.ndarray, np.ndarray]:
@@ -125,51 +129,67 @@ def _coef_in(mx: ModelMatrix, fit: PropensityFit) -> tuple[np.ndarray, np.ndarra
     return beta, free
 
 
+def _unit_scores(mx: ModelMatrix, units: np.ndarray, n_units: int, r: np.ndarray) -> np.ndarray:
+    """Sum over each unit's rows of x_i r_i (units x terms, term order); rows in internal order."""
+    rows = np.arange(mx.n)
+    A = scipy.sparse.csr_matrix((r, (units, rows)), shape=(n_units, mx.n))
+    out = np.zeros((n_units, len(mx.names)))
+    out[:, mx.order[:mx.n_numeric]] = A @ mx.numeric
+    if mx.table is not None:
+        groups = np.repeat(np.arange(mx.table.shape[0]), np.diff(mx.bounds))
+        G = scipy.sparse.csr_matrix((r, (units, groups)), shape=(n_units, mx.table.shape[0]))
+        out[:, mx.order[mx.n_numeric:]] = G @ mx.table
+    return out
+
+
 def _plan(result, unit: str | None) -> _Plan:
     cfg = result.config
     data = result.source
     n = len(data)
-    treat = np.asarray(result.treat, dtype=bool)
-    focal = treat if cfg.estimand == "ATT" else ~treat
-    cells, _ = exact_cells(data, cfg.exact)
+    mx = ModelMatrix(data, cfg.covariates, intercept=True, drop_first=True) if result.propensity is not None \
+        else None
+    perm = mx.perm if (mx is not None and mx.perm is not None) else np.arange(n)
+    treat = np.asarray(result.treat, dtype=bool)[perm]
+    cells = exact_cells(data, cfg.exact)[0][perm]
     if unit is None:
-        codes = np.arange(n, dtype=np.int64)
+        codes = np.arange(n, dtype=np.int64)[perm]
     else:
         if unit not in data.columns:
             raise DesignError(f"option 'unit': column {unit!r} not in the data.")
         if data[unit].isna().any():
             raise DesignError(f"option 'unit': column {unit!r} has missing values; every row needs a person.")
-        codes = codes_and_levels(data[unit])[0]
-    ever = np.zeros(int(codes.max()) + 1, dtype=bool)
+        codes = codes_and_levels(data[unit])[0][perm]
+    n_units = int(codes.max()) + 1
+    ever = np.zeros(n_units, dtype=bool)
     ever[codes[treat]] = True
     present = np.zeros_like(ever)
     present[codes] = True
     strata = [np.flatnonzero(ever & present), np.flatnonzero(~ever & present)]
-    plan = _Plan(result=result, n=n, treat=treat, focal=focal, cells=cells, unit_codes=codes,
-                 strata=[s for s in strata if len(s)])
-    if result.propensity is not None:
-        mx = ModelMatrix(data, cfg.covariates, intercept=True, drop_first=True)
+    dist0 = None if result.distance is None else np.asarray(result.distance)[perm]
+    plan = _Plan(result=result, n=n, perm=perm, treat=treat, focal=treat if cfg.estimand == "ATT" else ~treat,
+                 cells=cells, unit_codes=codes, strata=[s for s in strata if len(s)],
+                 base_order=np.arange(n) if dist0 is None else np.lexsort((dist0, cells)))
+    if mx is not None:
         plan.mx = mx
         plan.y_int = mx.to_internal(data[cfg.treatment].to_numpy(dtype=np.float64))
         first = result.propensity_all if result.propensity_all is not None else result.propensity
         plan.beta_all, plan.free_all = _coef_in(mx, first)
         plan.eta_all = mx.matvec(plan.beta_all)
         mu, mu_eta = _link_parts(plan.eta_all)
-        plan.resid_all = plan.y_int - mu
         xtwx, _ = mx.cross(mu_eta * mu_eta / (mu * (1.0 - mu)))
         free = plan.free_all
         plan.hinv_all = np.linalg.pinv(xtwx[np.ix_(free, free)])
+        plan.unit_scores = _unit_scores(mx, codes, n_units, plan.y_int - mu)[:, free]
         if result.propensity_all is not None:
             plan.beta_kept, plan.free_kept = _coef_in(mx, result.propensity)
     if cfg.distance == "mahalanobis" or cfg.mahvars:
-        plan.coords = mahalanobis_coordinates(data, cfg.mahalanobis_columns, treat, keep=~result.discarded_mask)
-    if result.distance is not None:
-        plan.base_order = np.lexsort((result.distance, cells))
+        plan.coords = mahalanobis_coordinates(data, cfg.mahalanobis_columns, result.treat,
+                                              keep=~result.discarded_mask)[perm]
     if cfg.antiexact:
-        plan.anti = np.column_stack([codes_and_levels(data[c])[0] for c in cfg.antiexact])
+        plan.anti = np.column_stack([codes_and_levels(data[c])[0] for c in cfg.antiexact])[perm]
     if cfg.covariate_calipers:
         plan.cal_values = np.column_stack([data[c.variable].to_numpy(dtype=np.float64)
-                                           for c in cfg.covariate_calipers])
+                                           for c in cfg.covariate_calipers])[perm]
     return plan
 
 
@@ -191,9 +211,20 @@ def _newton(mx: ModelMatrix, y: np.ndarray, f_int: np.ndarray, beta: np.ndarray,
     return beta
 
 
-def _distance(plan: _Plan, beta: np.ndarray) -> np.ndarray:
-    eta = plan.mx.to_external(plan.mx.matvec(beta))
+def _distance(plan: _Plan, eta: np.ndarray) -> np.ndarray:
     return eta if plan.result.config.distance == "logit" else _link_parts(eta)[0]
+
+
+def _sparse_weights(n_rows: int, focal_rows: np.ndarray, mm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """MatchIt's weights (see ``nearest.matchit_weights``) as (positions, weights) of the matched positions."""
+    filled = mm >= 0
+    k = filled.sum(axis=1)
+    has = k > 0
+    r, c = np.nonzero(filled)
+    pos, inv = np.unique(mm[r, c], return_inverse=True)
+    w = np.bincount(inv, weights=1.0 / k[r])
+    w *= len(pos) / w.sum()  # other-group weights sum to the number of distinct matched units
+    return np.concatenate([focal_rows[has], pos]), np.concatenate([np.ones(int(has.sum())), w])
 
 
 def _replicate(plan: _Plan, rng: np.random.Generator, steps: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -204,47 +235,52 @@ def _replicate(plan: _Plan, rng: np.random.Generator, steps: int) -> tuple[np.nd
         draws = rng.integers(0, len(units), size=len(units))
         counts[units] += np.bincount(draws, minlength=len(units))
     f = counts[plan.unit_codes]
-    # expanded rows (a row drawn twice appears twice), in the original (cell, distance) order when there is one
-    base = plan.base_order if plan.base_order is not None else np.arange(plan.n)
-    idx = np.repeat(base, f[base])
-    drawn = f > 0
-    discarded = np.zeros(plan.n, dtype=bool)
+    discarded = None
     dist = None
     if plan.mx is not None:
-        f_int = plan.mx.to_internal(f.astype(np.float64))
         if steps == 0:
-            # one step from the full-sample fit with its information matrix: the score of the replicate is
-            # sum f_i x_i (y_i - mu_i) (the full-sample score is zero), so beta* = beta + H^-1 X'((f - 1) r)
+            # one step from the full-sample fit with its information matrix: the replicate's score is
+            # sum_i f_i x_i (y_i - mu_i) = sum_units (count - 1) * unit score (the full-sample score is zero)
             step = np.zeros_like(plan.beta_all)
-            step[plan.free_all] = plan.hinv_all @ plan.mx.tvec((f_int - 1.0) * plan.resid_all)[plan.free_all]
-            eta = plan.eta_all + plan.mx.matvec(step)
-            eta = plan.mx.to_external(eta)
-            dist = eta if cfg.distance == "logit" else _link_parts(eta)[0]
+            step[plan.free_all] = plan.hinv_all @ ((counts - 1.0) @ plan.unit_scores)
+            dist = _distance(plan, plan.eta_all + plan.mx.matvec(step))
         else:
-            beta = _newton(plan.mx, plan.y_int, f_int, plan.beta_all, plan.free_all, steps)
-            dist = _distance(plan, beta)
+            beta = _newton(plan.mx, plan.y_int, f.astype(np.float64), plan.beta_all, plan.free_all, steps)
+            dist = _distance(plan, plan.mx.matvec(beta))
         if cfg.discard != "none":
+            drawn = f > 0
+            discarded = np.zeros(plan.n, dtype=bool)
             discarded[drawn] = common_support(plan.treat[drawn], dist[drawn], cfg.discard)
             if cfg.reestimate and discarded.any():
-                kept_int = plan.mx.to_internal((f * ~discarded).astype(np.float64))
                 start = plan.beta_kept if plan.beta_kept is not None else plan.beta_all
                 free = plan.free_kept if plan.free_kept is not None else plan.free_all
-                dist = np.where(discarded, dist, _distance(plan, _newton(plan.mx, plan.y_int, kept_int, start, free,
-                                                                         max(steps, 1))))
+                beta = _newton(plan.mx, plan.y_int, (f * ~discarded).astype(np.float64), start, free, max(steps, 1))
+                dist = np.where(discarded, dist, _distance(plan, plan.mx.matvec(beta)))
+    # calipers use the SD over all drawn copies that are not discarded
+    f_kept = f if discarded is None else np.where(discarded, 0, f)
+    cal_sd = None
+    if dist is not None and cfg.caliper is not None and cfg.std_caliper:
+        m_ = np.sum(f_kept * dist) / f_kept.sum()
+        cal_sd = float(np.sqrt(np.sum(f_kept * (dist - m_) ** 2) / (f_kept.sum() - 1)))
+    # expanded rows (a row drawn twice appears twice), in the original (cell, distance) order
+    idx = np.repeat(plan.base_order, f[plan.base_order])
     focal_e = plan.focal[idx]
-    disc_e = discarded[idx]
-    if not (focal_e & ~disc_e).any() or not (~focal_e & ~disc_e).any():
+    disc_e = None if discarded is None else discarded[idx]
+    kept = focal_e if disc_e is None else focal_e & ~disc_e
+    other = ~focal_e if disc_e is None else ~focal_e & ~disc_e
+    if not kept.any() or not other.any():
         return None
     dist_e = None if dist is None else dist[idx]
     width = None
     if cfg.caliper is not None:
-        width = cfg.caliper * float(np.std(dist_e[~disc_e], ddof=1)) if cfg.std_caliper else cfg.caliper
+        width = cfg.caliper * cal_sd if cfg.std_caliper else cfg.caliper
     constraints = None
     if plan.anti is not None or plan.cal_values is not None:
         widths = None
         if plan.cal_values is not None:
             vals = plan.cal_values[idx]
-            widths = np.array([c.width * float(np.std(vals[~disc_e, j], ddof=1)) if c.standardised else c.width
+            v_kept = vals if disc_e is None else vals[~disc_e]
+            widths = np.array([c.width * float(np.std(v_kept[:, j], ddof=1)) if c.standardised else c.width
                                for j, c in enumerate(cfg.covariate_calipers)])
         constraints = Constraints(antiexact=None if plan.anti is None else plan.anti[idx],
                                   caliper_values=None if plan.cal_values is None else plan.cal_values[idx],
@@ -257,16 +293,16 @@ def _replicate(plan: _Plan, rng: np.random.Generator, steps: int) -> tuple[np.nd
     else:
         # (cell, distance) order by one stable sort of a combined key: the rows start in the original order,
         # nearly sorted, which the sort exploits; keys that differ below ~1e-11 may swap, which is immaterial
-        span = float(dist_e.max() - dist_e.min()) * 2.0 + 1.0
-        key = cells_e * span + (dist_e - dist_e.min())
+        lo = float(dist_e.min())
+        key = cells_e * (float(dist_e.max() - lo) * 2.0 + 1.0) + (dist_e - lo)
         out = nn_vector(focal_e, dist_e, cells_e, order, ratio=cfg.ratio, replace=cfg.replace, caliper=width,
                         discarded=disc_e, constraints=constraints, sorted_order=np.argsort(key, kind="stable"))
     mm = out.match_matrix
     if not (mm >= 0).any():
         return None
-    w = np.bincount(idx, weights=matchit_weights(len(idx), out.treated, mm), minlength=plan.n)
-    rows = np.flatnonzero(w > 0)
-    return rows, w[rows]
+    pos, w = _sparse_weights(len(idx), out.treated, mm)
+    rows, inv = np.unique(plan.perm[idx[pos]], return_inverse=True)  # copies of a row add up
+    return rows, np.bincount(inv, weights=w)
 
 
 def rematch_bootstrap(result, n_boot: int = 499, seed: int | None = None, *, unit: str | None = None,
