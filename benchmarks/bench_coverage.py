@@ -41,12 +41,23 @@ import pandas as pd
 from virkning.demo import seniorvikar_design
 from virkning.estimate.curves import km_curve
 from virkning.estimate.rematch import rematch_bootstrap
-from virkning.evaluation import evaluate
 from virkning.registers import load
 from virkning.registers.catalogue import canonical_state
 from virkning.synth import generate
 
+try:  # the pipeline's home after the restructuring (an evaluate with a RunCache), else the one before it
+    from virkning.analyses.effect import RunCache, evaluate
+except ImportError:
+    from virkning.evaluation import evaluate
+
+    RunCache = dict
+
 METHODS = ("sets", "components", "cluster", "satt", "rematch")
+
+
+def _panel(cache, design):
+    """The panel the evaluation kept in its cache (to read the outcomes of rows it did not read)."""
+    return cache.panels[design.end_month] if hasattr(cache, "panels") else cache[("panel", design.end_month)]
 Z = 1.959963984540054
 
 
@@ -72,14 +83,14 @@ def one(seed: int, persons: int, n_boot: int, work: Path, methods: list[str], wo
     truth = json.loads((out / "truth.json").read_text())["outcomes"]
     regs = load(out)
     design = seniorvikar_design(seed=seed, n_boot=n_boot, subgroups=())
-    cache: dict = {}
+    cache = RunCache()
     seconds: dict[str, float] = {}
     rows = []
     try:
         t = time.perf_counter()
         ev = evaluate(regs, design, cache=cache)
         seconds["evaluation"] = time.perf_counter() - t
-        panel = cache[("panel", design.end_month)]
+        panel = _panel(cache, design)
         m = ev.matching
         sample = m.analysis_sample()
         draws = None
@@ -139,7 +150,7 @@ def demo_timing(demo_data: Path | None, workers: int, n_boot: int = 499) -> None
         regs = load(folder)
         try:
             design = seniorvikar_design(n_boot=n_boot, subgroups=())
-            cache: dict = {}
+            cache = RunCache()
             t = time.perf_counter()
             ev = evaluate(regs, design, cache=cache)
             t_eval = time.perf_counter() - t
@@ -152,7 +163,7 @@ def demo_timing(demo_data: Path | None, workers: int, n_boot: int = 499) -> None
             rematch_bootstrap(m, 50, seed=1, workers=1)
             one_thread = (time.process_time() - cpu) * n_boot / 50
             t = time.perf_counter()
-            arrays = _outcome_arrays(ev, cache[("panel", design.end_month)], draws.rows_needed, design)
+            arrays = _outcome_arrays(ev, _panel(cache, design), draws.rows_needed, design)
             t_read = time.perf_counter() - t
             o = design.outcomes[0]
             first = arrays[f"first_{canonical_state(o.status)}"]
