@@ -149,8 +149,9 @@ def test_new_options_are_checked(df, kwargs, pattern):
 def test_new_option_defaults_and_resolution(df):
     with pytest.warns(IgnoredOptionWarning, match="option 'reestimate' is ignored"):
         virkning.match(df, covariates=["x", "z"], reestimate=True)
-    m = virkning.match(df.assign(c=1.0), covariates=["x", "z"], caliper={"c": 1.0, "z": 0.5},
-                       std_caliper={"z": False}, estimand="atc")
+    with pytest.warns(virkning.estimate.MatchingWarning, match="fewer treated units than controls"):
+        m = virkning.match(df.assign(c=1.0), covariates=["x", "z"], caliper={"c": 1.0, "z": 0.5},
+                           std_caliper={"z": False}, estimand="atc")
     assert m.config.estimand == "ATC" and m.config.m_order == "smallest"  # MatchIt's default order for the ATC
     assert [(c.variable, c.width, c.standardised) for c in m.config.covariate_calipers] == [("z", 0.5, False)]
     assert m.config.caliper is None and m.info.caliper_widths == (("z", 0.5),)  # a constant column is dropped
