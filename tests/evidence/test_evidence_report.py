@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -169,11 +170,13 @@ def test_english_and_the_jobeffekter_rule(reports):
         "Positive job effect", "Berg et al. (2012), Hägglund (2009), Pedersen et al. (2012)",
         "jobeffekter.dk weighting (STAR)"]
     assert {r[2] for k, r in rows.items() if k != ("Meetings with caseworkers", "Employment")} == {"Few studies"}
+    html = unescape((reports["en"] / "report.html").read_text(encoding="utf-8"))
     weights = p.tables["behind_samtaler_employment"]["rows"]
     assert weights[-1][0] == "Knowledge stock" and weights[-1][4] == "1.048"  # 1.0479 (docs/evidence.md)
-    pedersen = [r for r in weights if r[0] == "Pedersen et al. (2012)" and r[5] == "Yes"]
-    assert pedersen and all(r[3] == "1.00 × 1.00 × 1.00 × 0.50 × 1.00" for r in pedersen)
-    html = (reports["en"] / "report.html").read_text(encoding="utf-8")
+    pedersen = [r[3:] for r in weights if r[0] == "Pedersen et al. (2012)"]  # an RCT in a report: 0.5, 3 results
+    assert pedersen == [["1.00 × 1.00 × 1.00 × 0.50 × 1.00 / 3", "0.167"]] * 3
+    assert "Not counted (number of results): Hägglund (2009) (1): direction unknown; Rosholm and Svarer (2010) (3): " \
+           "design 'literature_review' is not a primary effect study" in html
     assert '<html lang="en">' in html and "knowledge stock 1.048 (positive 1.048)" in html
     assert "stærk evidens for positiv effekt" not in html.split('id="review"')[0]  # rule words in English
 

@@ -205,22 +205,27 @@ class EvidencePage(EffectSections):
         if not len(rows):
             return None
         body = []
-        for r in rows.itertuples():
+        for r in rows[rows["used"].astype(bool)].itertuples():
             ws = [getattr(r, f"w_{k}", None) for k in ("quality", "method", "geography", "publication", "combination")]
-            weights = " × ".join(self.f.number(w, 2) for w in ws) if not any(missing(w) for w in ws) else ""
+            shared = getattr(r, "results_in_study", None)
+            weights = " × ".join(self.f.number(w, 2) for w in ws) + (
+                f" / {self.f.number(shared, 0)}" if not missing(shared) and shared > 1 else "")
             body.append(Row([self.c.label(self.label(r.study)), self.c.label(str(r.finding)),
                              self.c.label(self.direction(r.direction)), Cell(weights, "num"),
-                             self.c.number(r.weight, 3) if not missing(r.weight) else Cell("", "num"),
-                             Cell(self.t["yes"] if r.used else self.t["no"], "center"),
-                             self.c.label(self.reason(r.reason))]))
+                             self.c.number(r.weight, 3)]))
         body.append(Row([self.c.label(self.t["col_stock"]), Cell(""), Cell(""), Cell(""),
-                         self.c.number(st.knowledge_stock, 3), Cell(""), Cell("")], "final"))
+                         self.c.number(st.knowledge_stock, 3)], "final"))
+        left = rows[~rows["used"].astype(bool)]
+        notes = []
+        if len(left):
+            parts = [f"{self.label(sid)} ({len(g)}): {self.reason(g['reason'].iloc[0])}"
+                     for (sid, _), g in left.groupby(["study", "reason"], sort=False)]
+            notes.append(self.t["left_out"].format("; ".join(parts)))
         cols = [self.c.col(self.t[k], "label") for k in ("col_study", "col_result", "col_direction")] + \
-            [self.c.col(self.t["col_weights"]), self.c.col(self.t["col_contribution"]),
-             self.c.col(self.t["col_used"], "center"), self.c.col(self.t["col_why"], "label")]
+            [self.c.col(self.t["col_weights"]), self.c.col(self.t["col_contribution"])]
         return Table(f"behind_{slug(st.get('core_element') or 'none')}_{slug(st.get('outcome') or 'none')}",
                      self.t["behind_caption"].format(*self.cell_title(st).split(", ", 1)), cols, body,
-                     how_to_read=self.t["behind_read_jobeffekter"])
+                     how_to_read=self.t["behind_read_jobeffekter"], notes=notes)
 
     # ---- 3 the review's own statements -------------------------------------------------------------------------
     def review(self) -> Section:

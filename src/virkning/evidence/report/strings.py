@@ -105,8 +105,11 @@ EVIDENCE_UI: dict[str, tuple[str, str]] = {
         "by /. Each evaluation counts once (publications of one trial together) in the direction its main results point. "
         "High quality: reliability at least {0} and transferability at least {1}."),
     "behind_read_jobeffekter": (
-        "Hvert resultat bidrager med produktet af de fem vægte; resultater fra samme studie deler studiets vægt.",
-        "Each result contributes the product of the five weights; results of one study share the study's weight."),
+        "Hvert resultat bidrager med produktet af de fem vægte; resultater fra samme studie deler studiets vægt "
+        "(/ antal resultater).",
+        "Each result contributes the product of the five weights; results of one study share the study's weight "
+        "(/ number of results)."),
+    "left_out": ("Tæller ikke (antal resultater): {0}.", "Not counted (number of results): {0}."),
     "no_core_note": (
         "Fund uden kerneelement indgår ikke i udsagnene pr. kerneelement: {0}.",
         "Findings without a core element do not enter the statements per core element: {0}."),
