@@ -9,7 +9,8 @@ all-or-nothing) with a manifest:
     out/manifest.json               command, base file hash, rule, language, versions, timings
 
 Columns that count studies are called `records` or `studies`, not `n`: `n` is kept for numbers of persons (a
-study's N), which is what the disclosure audit reads.
+study's N), which is what the disclosure audit reads. The folder is audited (`virkning.disclosure.audit`) before it
+is put in place, as the evaluation and monitoring folders are.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from typing import Any
 
 import pandas as pd
 
+from virkning.defaults import DISCLOSURE_THRESHOLD
 from virkning.evidence.base import load_base
 from virkning.evidence.report.data import EvidenceReportData, analyse
 from virkning.evidence.report.sections import EvidencePage
 from virkning.evidence.report.strings import EVIDENCE_UI
-from virkning.outputs import MARKER, Files, _sha256, _versions, check_out, csv_bytes, json_bytes, write_folder
+from virkning.outputs import (MARKER, Files, _sha256, _versions, audited, check_out, csv_bytes, json_bytes,
+                              write_folder)
 from virkning.report.render import check_language, render_document
 from virkning.report.strings import ui
 
@@ -115,6 +118,6 @@ def write_report(base_path: str | Path, out: str | Path, *, rule: str | None = N
                 "rule": data.grading.rule, "language": language, "versions": _versions(),
                 "timings_seconds": {k: round(v, 3) for k, v in timings.items()}}
     files.add("manifest.json", json_bytes(manifest))
-    write_folder(out, files)
+    write_folder(out, files, check=audited(DISCLOSURE_THRESHOLD))  # audited before it is put in place
     return {"report": out / "report.html", "manifest": out / "manifest.json", "statements": out / "tables" /
             "statements.csv", "json": out / "evidence.json"}
