@@ -4,7 +4,8 @@
 (the example design shipped with the package, `virkning.examples`), runs `virkning evaluate` with it into
 DIR/evaluation (report, results, figures, manifest) and `virkning monitor` for the last programme month into
 DIR/monitoring, prints the estimates next to the true effects, and adds the evaluation to seed 004's evidence base
-(`virkning evidence add`, DIR/evidence/base.yaml) with its evidence report in DIR/evidence/report. It needs nothing but the installed package.
+(`virkning evidence add`, DIR/evidence/base.yaml) with its evidence report in DIR/evidence/report. It needs nothing
+but the installed package.
 `seniorvikar_design()` is the same effect design in Python (tests check that the two agree).
 """
 
@@ -168,7 +169,7 @@ def run_evidence_demo(out: Path, console: Console | None = None, language: str =
     console.print(f"Added '{proposal.study.id}' to {base} ({len(grown.studies)} studies): {f.point:+.1f} pp at "
                   f"{f.horizon}, appraisal {proposal.study.method.status} (reliability "
                   f"{proposal.study.method.reliability.score}, transferability "
-                  f"{proposal.study.method.transferability.score})")
+                  f"{proposal.study.method.transferability.score})", soft_wrap=True)
     paths = report(base, folder / "report", language=language)
     console.print(f"Evidence report: {paths['report']}")
     return {"evidence_base": base, "evidence_report": paths["report"]}
