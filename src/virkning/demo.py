@@ -3,7 +3,9 @@
 `virkning demo --out DIR` writes DIR/data (registers, registration sheet, surveys, truth.json) and DIR/design.yaml
 (the example design shipped with the package, `virkning.examples`), runs `virkning evaluate` with it into
 DIR/evaluation (report, results, figures, manifest) and `virkning monitor` for the last programme month into
-DIR/monitoring, and prints the estimates next to the true effects. It needs nothing but the installed package.
+DIR/monitoring, prints the estimates next to the true effects, and adds the evaluation to seed 004's evidence base
+(`virkning evidence add`, DIR/evidence/base.yaml) with its evidence report in DIR/evidence/report. It needs nothing
+but the installed package.
 `seniorvikar_design()` is the same effect design in Python (tests check that the two agree).
 """
 
@@ -128,5 +130,46 @@ def run_demo(out: Path, persons: int = 1_190_000, seed: int = 2018, console: Con
     html = sorted(k for k in months if k.endswith("/html"))
     paths["monitoring"] = months[html[-1]]
     console.print(f"Status report: {paths['monitoring']} ({time.perf_counter() - t:.0f} s)")
+    paths.update(run_evidence_demo(out, console=console, language=design.language))
     console.print(f"Done in {time.perf_counter() - started:.0f} s. Open {paths['report']} in a browser.")
     return paths
+
+
+# ---- the evidence stage (docs/evidence.md) ---------------------------------------------------------------------------
+
+#: how the demo's evaluation enters the evidence base (the options of `virkning evidence add`)
+EVIDENCE_ADD = {"study_id": "seniorvikar_demo", "authors": ["Demo-kommunen"], "core_elements": ["virksomhedsrettede"],
+                "title": "Seniorvikar (demo på syntetiske data)"}
+
+
+def run_evidence_demo(out: Path, console: Console | None = None, language: str = "da") -> dict:
+    """OUT/evidence: seed 004's example evidence base (a fresh copy each run) with the demo's evaluation in
+    OUT/evaluation added by one `virkning evidence add` command, and the evidence report of the grown base in
+    OUT/evidence/report. The added study keeps its proposed appraisal: the report shows it beside the studies and
+    leaves it out of the statements until a person confirms it."""
+    import shlex
+
+    from virkning.evidence import example_path
+    from virkning.evidence.commands import add, propose, report
+
+    console = console or Console()
+    out = Path(out)
+    folder = out / "evidence"
+    folder.mkdir(parents=True, exist_ok=True)
+    base = folder / "base.yaml"
+    base.write_text(example_path("academics_2020").read_text(encoding="utf-8"), encoding="utf-8")
+    a = EVIDENCE_ADD
+    command = ["virkning", "evidence", "add", str(out / "evaluation"), "--base", str(base), "--id", a["study_id"],
+               *[x for name in a["authors"] for x in ("--authors", name)],
+               *[x for key in a["core_elements"] for x in ("--core-element", key)], "--title", a["title"], "--yes"]
+    console.print(" ".join(shlex.quote(x) for x in command), markup=False, soft_wrap=True)
+    proposal = propose(out / "evaluation", base, **a)  # what the command runs
+    grown = add(proposal)
+    f = proposal.study.findings[0]
+    console.print(f"Added '{proposal.study.id}' to {base} ({len(grown.studies)} studies): {f.point:+.1f} pp at "
+                  f"{f.horizon}, appraisal {proposal.study.method.status} (reliability "
+                  f"{proposal.study.method.reliability.score}, transferability "
+                  f"{proposal.study.method.transferability.score})", soft_wrap=True)
+    paths = report(base, folder / "report", language=language)
+    console.print(f"Evidence report: {paths['report']}")
+    return {"evidence_base": base, "evidence_report": paths["report"]}
