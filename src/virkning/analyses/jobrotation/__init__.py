@@ -68,7 +68,8 @@ def run_jobrotation(spec: JobRotationSpec, ctx: Context) -> JobRotationResult:
     outcomes, notes = None, []
     if spec.outcomes is not None and regs is not None:
         ctx.progress("substitutes' outcomes")
-        outcomes = substitute_outcomes(regs, rotations, spec.outcomes, ctx.seed)
+        outcomes = substitute_outcomes(regs, rotations, spec.outcomes, ctx.seed,
+                                       unemployed_weeks=spec.rules.min_unemployed_weeks)
         notes.append("Index: the rotation's start; status in month L + h after the start month, L = the rotation's "
                      "months; matched on the start week (risk sets) and the propensity score.")
     ranking = search_ranking(spec, ctx)

@@ -1,7 +1,8 @@
 """The substitutes' outcomes after their rotation against a matched comparison, with the effect evaluation.
 
 The substitutes are the participants (index = the rotation's start; `ParticipantRule.given`), the pool is everyone
-in `pool_state` the week before who is never a substitute, and matching is the effect evaluation's (risk sets
+in `pool_state` in each of the 13 weeks before (the rule's eligibility, asked of both groups) who is never a
+substitute, and matching is the effect evaluation's (risk sets
 exact on the start week, propensity score, nearest neighbour without replacement). A control is measured from the
 same week as its substitute and in the same calendar months: for a rotation of L months (start month to end month)
 the outcome h months after the rotation is the status in month L + h after the start month, for the substitute and
@@ -39,7 +40,9 @@ class SubstituteOutcomes:
 
 
 def substitute_outcomes(regs: "Registers", rotations: pd.DataFrame, spec: Outcomes, seed: int,
-                        n_boot: int = 0) -> SubstituteOutcomes:
+                        n_boot: int = 0, unemployed_weeks: int = 13) -> SubstituteOutcomes:
+    """Substitutes (first rotation each) against the matched pool: everyone in `pool_state` in each of the
+    `unemployed_weeks` weeks before the start week, as the rule asks of a substitute, and never a substitute."""
     rot = rotations.assign(L=[rotation_months(s, e) for s, e in zip(rotations["start"], rotations["end"])])
     rot = rot[rot["L"] <= MAX_MONTHS]
     first = rot.sort_values(["substitute", "start"], kind="stable").drop_duplicates("substitute")
@@ -49,7 +52,8 @@ def substitute_outcomes(regs: "Registers", rotations: pd.DataFrame, spec: Outcom
     design = EffectDesign(
         participants=ParticipantRule(EVENT, given=tuple((str(s), d, u or None) for s, d, u in
                                                         zip(first["substitute"], first["start"], first["unit"]))),
-        pool=PoolRule(states={-1: spec.pool_state}, exclude_municipalities=None, participants="never"),
+        pool=PoolRule(states={-k: spec.pool_state for k in range(1, unemployed_weeks + 1)},
+                      exclude_municipalities=None, participants="never"),
         covariates=tuple(spec.covariates), exact=tuple(spec.exact), outcomes=(outcome,), ratio=spec.ratio,
         caliper=spec.caliper, n_boot=max(n_boot, 1), seed=seed)
     ev = evaluate(regs, design)

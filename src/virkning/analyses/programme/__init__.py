@@ -62,7 +62,7 @@ def publish(result: ProgrammeResult, threshold: int) -> list[Output]:
     tables = {"programme_theory": result.theory, "indicators": result.indicators, "schedules": result.schedules,
               "calendar": result.calendar}
     bundle = {"kind": "programme", "title": result.title,
-              "spec": result.spec.model_dump(mode="json", by_alias=True, exclude_none=True)}
+              "spec": result.spec.model_dump(mode="json", by_alias=True, exclude_none=True, warnings=False)}
     return [Output(kind="programme", folder="programme", tables=tables, bundle=bundle, title=result.title)]
 
 
