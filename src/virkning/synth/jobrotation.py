@@ -33,6 +33,8 @@ GOALS = ["lagermedarbejder", "produktionsmedarbejder", "butiksassistent", "konto
          "maskinarbejder", "rengøringsassistent"]
 JOBCENTRES = ["Jobcenter Aarhus", "Jobcenter Randers", "Jobcenter Viborg", "Jobcenter Herning"]
 MUNICIPALITIES = ["751", "730", "791", "657"]  # Aarhus, Randers, Viborg, Herning
+MIDTJYLLAND = ("615", "657", "661", "665", "671", "706", "707", "710", "727", "730", "740", "741", "746", "751", "756",
+               "760", "766", "779", "791")  # the 19 municipalities of Region Midtjylland
 
 
 def _weeks(b: pd.DataFrame) -> np.ndarray:
@@ -43,26 +45,31 @@ def _weeks(b: pd.DataFrame) -> np.ndarray:
     return table["wk"].to_numpy(dtype=np.int64)[np.minimum(pos, len(keys) - 1)]
 
 
-def _draw(pool: np.ndarray, used: set[str], rng: np.random.Generator) -> str:
-    """A random member of the sorted pool not used before (marked used)."""
+def _draw(pool: np.ndarray, used: set[str], rng: np.random.Generator, avoid: set[str] = frozenset()) -> str:
+    """A random member of the sorted pool not used before (marked used) and not in `avoid`."""
     for _ in range(1000):  # the pools are large and the used few: drawing again is cheaper than set arithmetic
         pick = str(pool[int(rng.integers(len(pool)))])
-        if pick not in used:
+        if pick not in used and pick not in avoid:
             used.add(pick)
             return pick
     raise ValueError("no unused person left to draw; generate more persons")
 
 
-def _read_where(folder: Path, name: str, columns: list[str], column: str, values) -> pd.DataFrame:
-    """Rows of a register table whose `column` is one of `values` (Parquet filters the rows as it reads them: the
-    demo's benefits table has tens of millions of rows)."""
+def _read_where(folder: Path, name: str, columns: list[str], column: str, values, below: str | None = None
+                ) -> pd.DataFrame:
+    """Rows of a register table whose `column` is one of `values` and whose person id sorts below `below` (Parquet
+    filters as it reads, skipping whole row groups by their person ids: the demo's benefits table has tens of
+    millions of rows)."""
     values = [str(v) for v in values]
     parquet = folder / f"{name}.parquet"
     if parquet.exists():
-        frame = pd.read_parquet(parquet, columns=columns, filters=[(column, "in", values)])
+        filters = [(column, "in", values)] + ([("person_id", "<", below)] if below else [])
+        frame = pd.read_parquet(parquet, columns=columns, filters=filters)
     else:
         frame = _read(folder, name, columns)
         frame = frame[frame[column].astype(str).isin(values)]
+        if below:
+            frame = frame[frame["person_id"].astype(str) < below]
     return frame.assign(**{column: frame[column].astype(str)}).reset_index(drop=True)
 
 
@@ -74,24 +81,35 @@ def _unemployed_counts(b: pd.DataFrame, wk: np.ndarray, start: int, weeks: int =
 def write_jobrotation_data(folder: str | Path, seed: int = 1, rotations: int = 160) -> dict[str, Path]:
     folder = Path(folder)
     rng = np.random.default_rng(seed)
+    # Rotations start on the first Monday of every third month (few start weeks keep the comparison's risk sets
+    # small), and everyone involved lives in Region Midtjylland, as in KOMPETENCEmidt 2.0.
     starts = [dt.date(y, m, 1) + dt.timedelta(days=(7 - dt.date(y, m, 1).weekday()) % 7)
-              for y, m in [(2017, mm) for mm in range(3, 13)] + [(2018, mm) for mm in range(1, 7)]]
+              for y, m in [(2017, 3), (2017, 6), (2017, 9), (2017, 12), (2018, 3), (2018, 6)]]
     months = {f"{d.year}-{d.month:02d}" for d in starts}
-    ledig = _read_where(folder, "benefits", ["person_id", "week", "code"], "code", LEDIG)
-    ledig = ledig[(ledig["week"].astype(int) >= 201640)].reset_index(drop=True)
+    people = _read(folder, "persons", ["person_id", "municipality"])
+    people = people.assign(person_id=people["person_id"].astype(str), municipality=people["municipality"].astype(str))
+    ids = np.sort(people["person_id"].to_numpy())
+    # A quarter of the persons by id (the registers are sorted by person, so Parquet reads a quarter of the rows).
+    cutoff = str(ids[min(len(ids) - 1, max(40_000, len(ids) // 4))])
+    persons = set(people.loc[people["municipality"].isin(MIDTJYLLAND) & (people["person_id"] < cutoff), "person_id"])
+    ledig = _read_where(folder, "benefits", ["person_id", "week", "code"], "code", LEDIG, cutoff)
+    ledig = ledig[(ledig["week"].astype(int) >= 201640) & ledig["person_id"].isin(persons)].reset_index(drop=True)
     ledig_wk = _weeks(ledig)
-    e = _read_where(folder, "employment", ["person_id", "month", "employment_rate"], "month", sorted(months))
-    persons = set(_read(folder, "persons", ["person_id"])["person_id"].astype(str))
+    e = _read_where(folder, "employment", ["person_id", "month", "employment_rate"], "month", sorted(months), cutoff)
+    e = e[e["person_id"].isin(persons)]
     used: set[str] = set()
     rows = []
     e = e[e["month"].astype(str).isin(months) & (e["employment_rate"] > 0)]
     working_in = {m: np.sort(g.astype(str).unique()) for m, g in e.groupby("month")["person_id"]}
     counts_at = {d: _unemployed_counts(ledig, ledig_wk, calendar.date_week(d)) for d in starts}
     full_at = {d: np.sort(c.index[c == 13].astype(str)) for d, c in counts_at.items()}
+    lt = _read_where(folder, "benefits", ["person_id", "week", "code"], "code", LOENTILSKUD, cutoff)
+    lt = lt[lt["person_id"].isin(persons)]
+    subsidised = set(lt["person_id"])  # valid rows take employees without løntilskud codes
     for i in range(rotations):
         start = starts[i % len(starts)]
         sub = _draw(full_at[start], used, rng)
-        emp = _draw(working_in[f"{start.year}-{start.month:02d}"], used, rng)
+        emp = _draw(working_in[f"{start.year}-{start.month:02d}"], used, rng, avoid=subsidised)
         months = int(rng.integers(2, 12))
         end = start + pd.DateOffset(months=months) - dt.timedelta(days=1)
         rows.append({"medarbejder": emp, "vikar": sub, "virksomhed": f"F{int(rng.integers(1, 41)):03d}",
@@ -123,7 +141,6 @@ def write_jobrotation_data(folder: str | Path, seed: int = 1, rotations: int = 1
         plant(next(picks), "firm_size", virksomhed="F900")
     for _ in range(5):
         plant(next(picks), "firm_size_unknown", virksomhed="F999")
-    lt = _read_where(folder, "benefits", ["person_id", "week", "code"], "code", LOENTILSKUD)
     lt_wk = _weeks(lt)
     for r in [next(picks) for _ in range(5)]:
         start = dt.date.fromisoformat(sheet.at[r, "start"])
@@ -138,7 +155,7 @@ def write_jobrotation_data(folder: str | Path, seed: int = 1, rotations: int = 1
         for year in range(2016, 2020):
             firms.append({"firm_id": f"F{f:03d}", "year": year, "employees": max(1, size + int(rng.integers(-4, 5)))})
     firms += [{"firm_id": "F900", "year": y, "employees": 310 + y - 2016} for y in range(2016, 2020)]
-    cands = _candidates(ledig, ledig_wk, persons, used, rng)
+    cands = _candidates(ledig, ledig_wk, persons, used, rng)  # unemployed in the region, in the same id range
     paths = {"registration": folder / "jobrotation.csv", "errors": folder / "jobrotation_errors.json",
              "firms": folder / "firms.csv", "candidates": folder / "candidates.csv"}
     sheet.to_csv(paths["registration"], index=False)

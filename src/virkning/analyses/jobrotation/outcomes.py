@@ -53,7 +53,7 @@ def substitute_outcomes(regs: "Registers", rotations: pd.DataFrame, spec: Outcom
         participants=ParticipantRule(EVENT, given=tuple((str(s), d, u or None) for s, d, u in
                                                         zip(first["substitute"], first["start"], first["unit"]))),
         pool=PoolRule(states={-k: spec.pool_state for k in range(1, unemployed_weeks + 1)},
-                      exclude_municipalities=None, participants="never"),
+                      exclude_municipalities=_outside(regs, spec.municipalities), participants="never"),
         covariates=tuple(spec.covariates), exact=tuple(spec.exact), outcomes=(outcome,), ratio=spec.ratio,
         caliper=spec.caliper, n_boot=max(n_boot, 1), seed=seed)
     ev = evaluate(regs, design)
@@ -79,3 +79,11 @@ def substitute_outcomes(regs: "Registers", rotations: pd.DataFrame, spec: Outcom
     effects = monthly_effects(m2, cols, list(spec.months_after), outcome=f"{spec.status}", se="cluster")
     flow = ev.flow[["step", "participants"]].dropna().reset_index(drop=True)
     return SubstituteOutcomes(effects.reset_index(drop=True), flow, ev)
+
+
+def _outside(regs: "Registers", inside: list[str] | None) -> tuple[str, ...] | None:
+    """The municipalities of the persons table outside `inside` (the pool rule excludes; this keeps a region)."""
+    if not inside:
+        return None
+    every = regs.panel().persons()["municipality"].dropna().astype(str).unique()
+    return tuple(sorted(set(every) - {str(m) for m in inside}))

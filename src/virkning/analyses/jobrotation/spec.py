@@ -64,6 +64,7 @@ class Outcomes(Section):
     covariates: list[CovariateName] = Field(default_factory=lambda: list(DEFAULT_COVARIATES))
     exact: list[CovariateName] = Field(default_factory=lambda: ["sex"])
     ratio: Whole1 = 1
+    municipalities: list[Text] | None = None  # the comparison lives here (e.g. the project's region); default: all
     caliper: float | None = Field(default=0.2, gt=0)
 
 

@@ -79,7 +79,10 @@ def _population(ind: Indicator, inp: PlanInputs) -> pd.DataFrame | str:
         if inp.panel is None or inp.population is None:
             inp.cache[key] = "no registers were given (run with --data)"
         else:
-            inp.cache[key] = inp.population(ind.register_)
+            pop = inp.population(ind.register_)
+            if not isinstance(pop, str):  # persons the registers do not know cannot be measured
+                pop = pop[inp.panel.keys(pop["person_id"].astype(str).to_numpy()) >= 0].reset_index(drop=True)
+            inp.cache[key] = pop
     return inp.cache[key]
 
 
