@@ -92,8 +92,9 @@ def write_jobrotation_data(folder: str | Path, seed: int = 1, rotations: int = 1
     # A quarter of the persons by id (the registers are sorted by person, so Parquet reads a quarter of the rows).
     cutoff = str(ids[min(len(ids) - 1, max(40_000, len(ids) // 4))])
     persons = set(people.loc[people["municipality"].isin(MIDTJYLLAND) & (people["person_id"] < cutoff), "person_id"])
-    ledig = _read_where(folder, "benefits", ["person_id", "week", "code"], "code", LEDIG, cutoff)
-    ledig = ledig[(ledig["week"].astype(int) >= 201640) & ledig["person_id"].isin(persons)].reset_index(drop=True)
+    codes = _read_where(folder, "benefits", ["person_id", "week", "code"], "code", (*LEDIG, *LOENTILSKUD), cutoff)
+    codes = codes[codes["person_id"].isin(persons) & (codes["week"].astype(int) >= 201640)]
+    ledig = codes[codes["code"].isin(LEDIG)].reset_index(drop=True)
     ledig_wk = _weeks(ledig)
     e = _read_where(folder, "employment", ["person_id", "month", "employment_rate"], "month", sorted(months), cutoff)
     e = e[e["person_id"].isin(persons)]
@@ -103,8 +104,7 @@ def write_jobrotation_data(folder: str | Path, seed: int = 1, rotations: int = 1
     working_in = {m: np.sort(g.astype(str).unique()) for m, g in e.groupby("month")["person_id"]}
     counts_at = {d: _unemployed_counts(ledig, ledig_wk, calendar.date_week(d)) for d in starts}
     full_at = {d: np.sort(c.index[c == 13].astype(str)) for d, c in counts_at.items()}
-    lt = _read_where(folder, "benefits", ["person_id", "week", "code"], "code", LOENTILSKUD, cutoff)
-    lt = lt[lt["person_id"].isin(persons)]
+    lt = codes[codes["code"].isin(LOENTILSKUD)].reset_index(drop=True)
     subsidised = set(lt["person_id"])  # valid rows take employees without løntilskud codes
     for i in range(rotations):
         start = starts[i % len(starts)]

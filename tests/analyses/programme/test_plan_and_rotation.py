@@ -141,3 +141,48 @@ def test_substitute_search_order(world, evaluation):
     assert np.allclose(r["score"], sum(r[k] * v for k, v in w.items()) / sum(w.values()))
     assert r["reasons"].str.contains("kompetencer").all()
     assert not any("candidate" in p.name for p in (root / "eval").rglob("*.csv") if "internal" not in p.parts)
+
+
+def test_outcome_months_follow_each_rotation(world):
+    """Each matched row's status h months after its set's rotation against an independent pandas reading of the
+    Parquet files (the panel's month status: retirement code, else temp-agency work, else employment)."""
+    from virkning.analyses.jobrotation.outcomes import substitute_outcomes
+    from virkning.analyses.jobrotation.rules import read_rotations
+    from virkning.analyses.jobrotation.spec import JobRotationSpec, Outcomes
+    from virkning.registers import load
+    from virkning.registers.catalogue import load_catalogue
+
+    data = world[0]
+    spec = JobRotationSpec.model_validate({"columns": {"unit": "jobcenter"}})
+    rot = read_rotations(spec, data)
+    regs = load(data)
+    try:
+        out = substitute_outcomes(regs, rot, Outcomes(months_after=[3, 6]), seed=1)
+    finally:
+        regs.close()
+    d = out.data[out.data["matched_set"] > 0]
+    starts = dict(zip(rot["substitute"], rot["start"]))
+    set_start = {s: starts[p] for s, p, t in zip(d["matched_set"], d["person_id"], d["treat"]) if t == 1}
+    emp = pd.read_parquet(data / "employment.parquet")
+    emp = emp[emp["employment_rate"] > 0]
+    temp = set(zip(emp.loc[emp["temp_agency"], "person_id"], emp.loc[emp["temp_agency"], "month"]))
+    work = set(zip(emp["person_id"], emp["month"]))
+    cat = load_catalogue().table
+    ben = pd.read_parquet(data / "benefits.parquet")
+    ben = ben[ben["code"].isin(set(cat.loc[cat["retirement"] == 1, "code"]))]
+    thursday = [dt.date.fromisocalendar(w // 100, w % 100, 4) for w in ben["week"].astype(int)]
+    retired = set(zip(ben["person_id"], [f"{t.year}-{t.month:02d}" for t in thursday]))
+    checked = 0
+    for r in d.itertuples():
+        s = set_start[r.matched_set]
+        for h in (3, 6):
+            v = getattr(r, f"after_rotation_{h}")
+            if v != v:
+                continue
+            mo = s.year * 12 + s.month - 1 + int(r.rotation_months) + h
+            month = f"{mo // 12}-{mo % 12 + 1:02d}"
+            key = (r.person_id, month)
+            expected = key in work and key not in temp and key not in retired
+            assert v == float(expected), (r.person_id, r.treat, month)
+            checked += 1
+    assert checked > 200

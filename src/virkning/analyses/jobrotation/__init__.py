@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from virkning.analyses.base import Context, Kind
 from virkning.analyses.jobrotation.outcomes import SubstituteOutcomes, substitute_outcomes
 from virkning.analyses.jobrotation.publish import JobRotationResult, publish, render
@@ -44,8 +46,6 @@ def search_ranking(spec: JobRotationSpec, ctx: Context):
             on = dt.date(y, m + 1, 1)
         found = cands[panel.keys(cands["candidate"].to_numpy()) >= 0]
         if len(found):
-            import pandas as pd
-
             pairs = pd.DataFrame({"person_id": found["candidate"].to_numpy(),
                                   "index_week": calendar.date_week(on)})
             spell = panel.covariates(pairs, ["spell_weeks"])["spell_weeks"].to_numpy(dtype=float)
@@ -63,6 +63,13 @@ def run_jobrotation(spec: JobRotationSpec, ctx: Context) -> JobRotationResult:
         raise DesignError(f"jobrotation.rules.max_employees is set, but the firms table {spec.firms_file} is not in "
                           f"{ctx.data}; give the table (firm_id, year, employees) or remove the limit")
     regs = ctx.registers if ctx.has_registers else None
+    if regs is not None:  # one scan of the registers copies every person the rules and the search look at
+        people = [rotations["substitute"], rotations["employee"]]
+        if spec.search is not None:
+            people.append(read_candidates(ctx.data, spec.search.candidates_file)["candidate"])
+        ids = pd.unique(pd.concat(people).astype(str).to_numpy())
+        panel = regs.panel()
+        panel.include(ids[panel.keys(ids) >= 0])
     ctx.progress("job-rotation rules")
     violations = check_rules(spec, rotations, regs, firms)
     outcomes, notes = None, []

@@ -37,6 +37,7 @@ class SubstituteOutcomes:
     effects: pd.DataFrame  # month (h after the rotation), att, se, ci, means, n_treated, n_control
     flow: pd.DataFrame = field(repr=False)  # step, participants (substitutes)
     evaluation: EffectEvaluation | None = field(default=None, repr=False)
+    data: pd.DataFrame | None = field(default=None, repr=False)  # the matched data with after_rotation_<h>, L
 
 
 def substitute_outcomes(regs: "Registers", rotations: pd.DataFrame, spec: Outcomes, seed: int,
@@ -75,10 +76,10 @@ def substitute_outcomes(regs: "Registers", rotations: pd.DataFrame, spec: Outcom
                 values[rows] = data[outcome.column(k)].to_numpy(dtype=float, na_value=np.nan)[rows]
         new[col] = values
         cols.append(col)
-    m2 = dataclasses.replace(m, source=data.assign(**new))
+    m2 = dataclasses.replace(m, source=data.assign(**new, rotation_months=L, matched_set=m.subclass))
     effects = monthly_effects(m2, cols, list(spec.months_after), outcome=f"{spec.status}", se="cluster")
     flow = ev.flow[["step", "participants"]].dropna().reset_index(drop=True)
-    return SubstituteOutcomes(effects.reset_index(drop=True), flow, ev)
+    return SubstituteOutcomes(effects.reset_index(drop=True), flow, ev, m2.source)
 
 
 def _outside(regs: "Registers", inside: list[str] | None) -> tuple[str, ...] | None:
