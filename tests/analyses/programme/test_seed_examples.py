@@ -101,3 +101,29 @@ def test_interview_rules_theory(talks):
     assert "Rebild" in talks.target_group[0] and "Vesthimmerland" in talks.target_group[0]
     shares = {i.name for i in talks.indicators if i.source == "jobindsats"}
     assert shares == {"varighed", "afsluttede_sager", "sager", "tilbagevenden", "beskaeftigelse_uddannelse"}
+
+
+@pytest.mark.parametrize("name", ["mikrolaan", "samtaler"])
+def test_plan_without_data_writes_calendar_and_theory(tmp_path, name):
+    import xml.etree.ElementTree as ET
+
+    from virkning.analyses.programme.plan import run_plan
+    from virkning.disclosure.audit import audit
+
+    design = tmp_path / "design.yaml"
+    design.write_text(resources.files("virkning.examples").joinpath(name, "design.yaml").read_text(encoding="utf-8"),
+                      encoding="utf-8")
+    paths = run_plan(design, tmp_path / "out")
+    assert "status" not in paths and audit(tmp_path / "out") == []
+    spec = _spec(name)
+    svg = (tmp_path / "out" / "figures" / "programme_theory.svg").read_text(encoding="utf-8")
+    root = ET.fromstring(svg)  # well-formed XML
+    ns = "{http://www.w3.org/2000/svg}"
+    ids = {g.get("id") for g in root.iter(f"{ns}g") if "node" in g.get("class", "")}
+    assert {f"node-{a.id}" for a in [*spec.activities, *spec.mechanisms, *spec.effects]} <= ids
+    arrows = [p for p in root.iter(f"{ns}path") if p.get("marker-end")]
+    assert len(arrows) == sum(len(m.from_) for m in spec.mechanisms) + sum(len(e.from_) for e in spec.effects)
+    html = (tmp_path / "out" / "programme.html").read_text(encoding="utf-8")
+    assert spec.activities[0].label.split()[0] in html
+    ics = (tmp_path / "out" / "calendar.ics").read_bytes()
+    assert ics.count(b"BEGIN:VEVENT") == sum(1 for p in points(spec) if p.start is not None)

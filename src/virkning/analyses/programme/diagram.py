@@ -22,7 +22,7 @@ from virkning.analyses.programme.spec import ProgrammeSpec
 
 FONT = 11
 LINE = 14
-CHAR = 6.1  # average width of a character at FONT px in a sans-serif face
+CHAR = 6.4  # average width of a character at FONT px in a sans-serif face
 PAD = 7
 COL_W = 200
 GAP_X = 56

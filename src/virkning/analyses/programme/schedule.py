@@ -140,7 +140,7 @@ def ics_text(spec: ProgrammeSpec, title: str, uid_domain: str = "virkning.local"
     for p in points(spec):
         if p.start is None:
             continue
-        what = ", ".join(p.indicators)
+        what = ", ".join([*p.indicators, *next(s.what for s in spec.schedules if s.name == p.schedule)])
         uid = f"{_slug(title)}-{p.schedule}-{p.point}@{uid_domain}"
         lines += ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{stamp}",
                   f"DTSTART;VALUE=DATE:{p.start.strftime('%Y%m%d')}",

@@ -88,11 +88,13 @@ def status_sections(status: pd.DataFrame, labels: dict[str, str], as_of: str, th
         n = c.count(r["denominator"]) if measured and share and r["denominator"] == r["denominator"] else (
             Cell(DASH, "num", suppressed=True) if measured and share else Cell("", "num"))
         target = "" if missing(r["target"]) else (f.pct(r["target"], 0) if share else f.number(r["target"], 0))
-        met = {"yes": t["yes"], "no": t["no"], "not_yet": t["state_not_due"]}.get(r["met"], "")
+        met = {"yes": t["yes"], "no": t["no"], "not_yet": t["met_not_yet"]}.get(r["met"], "")
+        why = "" if missing(r["missing"]) else str(r["missing"])
+        why = t["missing_words"].get(why, why)
         point = r["point"] + (f" ({r['date']})" if r["date"] and r["date"] != r["point"] else "")
         rows.append(Row([Cell(labels.get(r["indicator"], r["indicator"]), "label"), Cell(point, "label"),
                          Cell(t[f"state_{r['state']}"], "label"), value, interval, n, Cell(target, "num"),
-                         Cell(met, "center"), Cell(r["missing"] or "", "label")]))
+                         Cell(met, "center"), Cell(why, "label")]))
     table = Table("status", t["tab_status"], head, rows, notes=[t["status_note"]])
     body = [blocks.p(t["status_lead"].format(as_of))] + blocks.table(table)
     return [Section("programme-status", t["status_title"], body)], blocks.figures

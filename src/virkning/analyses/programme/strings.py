@@ -70,6 +70,19 @@ PROGRAMME_UI = {
         "state_measured": "målt", "state_due": "forfalden", "state_not_due": "ikke forfalden",
         "yes": "ja", "no": "nej",
         "status_note": "Andele har Wilson-interval (binomial). Antal under diskretionsgrænsen vises ikke.",
+        "met_not_yet": "endnu ikke",
+        "missing_words": {
+            "not every person has reached this point yet; the value is for those who have":
+                "ikke alle har nået målepunktet endnu; værdien gælder dem, der har",
+            "no person has reached this point in the registers yet": "ingen har nået målepunktet i registrene endnu",
+            "no registers were given (run with --data)": "ingen registre (kør med --data)",
+            "no data folder was given (run with --data)": "ingen datamappe (kør med --data)",
+            "no value entered for this point": "ingen værdi indtastet for målepunktet",
+            "hidden: fewer persons than the disclosure threshold": "skjult: færre personer end diskretionsgrænsen",
+            "the population is empty": "populationen er tom",
+            "no person of the population yet": "ingen i populationen endnu",
+            "the denominator is 0": "nævneren er 0",
+        },
         "cal_title": "Kalender over målepunkter",
     },
     "en": {
@@ -139,6 +152,8 @@ PROGRAMME_UI = {
         "state_measured": "measured", "state_due": "due", "state_not_due": "not yet due",
         "yes": "yes", "no": "no",
         "status_note": "Shares have Wilson intervals (binomial). Counts below the disclosure threshold are not shown.",
+        "met_not_yet": "not yet",
+        "missing_words": {},
         "cal_title": "Calendar of measurement points",
     },
 }
