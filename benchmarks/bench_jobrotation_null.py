@@ -37,12 +37,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
     ap.add_argument("--draws", type=int, default=5)
+    ap.add_argument("--first", type=int, default=0, help="seed of the first draw")
     ap.add_argument("--substitutes", type=int, default=600)
     args = ap.parse_args()
     regs = load(args.data)
     pools = {s: eligible(regs, s) for s in STARTS}
     rows = []
-    for draw in range(args.draws):
+    for draw in range(args.first, args.first + args.draws):
         rng = np.random.default_rng(draw)
         used: set[str] = set()
         recs = []
