@@ -211,6 +211,38 @@ def monitor(
 
 
 @app.command()
+def plan(
+    design: Path = typer.Argument(..., help="Design file (YAML) with a programme section (docs/programme.md)."),
+    out: Path = typer.Option(..., "--out", help="Folder for calendar.csv, calendar.ics, programme.html and, with "
+                                                "--data, status.csv and status.html."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Data folder (registers, registration sheets, value "
+                                                             "files): adds the status of every measurement point."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date of the status (YYYY-MM-DD); default: the last "
+                                                              "day of the registers' last month."),
+) -> None:
+    """The calendar of measurement points of a programme's plan and, with --data, the status of its indicators."""
+    import datetime as dt
+
+    from virkning.analyses.programme.plan import run_plan
+
+    when = None
+    if as_of is not None:
+        try:
+            when = dt.date.fromisoformat(as_of)
+        except ValueError:
+            err.print(f"error: --as-of expected a date YYYY-MM-DD; got '{as_of}'")
+            raise typer.Exit(2)
+    try:
+        with console.status("Planning ...") as status:
+            paths = run_plan(design, out, data=data, as_of=when, progress=lambda s: status.update(f"Planning: {s} ..."))
+    except VirkningError as exc:
+        _fail(exc)
+    console.print(f"Calendar: {paths['calendar']} and {paths['ics']}; programme theory: {paths['programme']}")
+    if "status" in paths:
+        console.print(f"Status of the plan: {paths['status_html']}")
+
+
+@app.command()
 def demo(
     out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for the synthetic data and results."),
     persons: int = typer.Option(1_190_000, "--persons", min=1000,

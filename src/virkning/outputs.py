@@ -269,7 +269,8 @@ def evaluation_files(outputs: list[Output], design, language: str, synthetic: bo
                            template_dirs=template_dirs)
     files.add("report.html", html.encode("utf-8"))
     for stem, fig in sorted(figures.items()):
-        files.add(f"figures/{stem}.png", fig.png)
+        if fig.png:  # drawings made as SVG only (the programme theory) have no PNG
+            files.add(f"figures/{stem}.png", fig.png)
         files.add(f"figures/{stem}.svg", fig.svg)
     return files
 

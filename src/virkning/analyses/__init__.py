@@ -4,6 +4,8 @@ sections built from the shared report components.
 
     effect       the matched effect evaluation (seed 000): populations, propensity matching, effects by month
     monitoring   monthly status of a running programme against its success criteria, fidelity and surveys
+    programme    the programme theory (diagram, table) and its measurement plan (seeds 002, 003)
+    jobrotation  job-rotation rules, the substitutes' outcomes against a matched comparison, substitute search
 
 `KINDS` is the registry: adding an analysis is a new package here and one line below (docs/architecture.md).
 """
@@ -23,5 +25,17 @@ def _register() -> None:
 
 
 _register()
+
+
+def _register_programme() -> None:
+    from virkning.analyses import jobrotation, programme
+
+    KINDS["jobrotation"] = jobrotation.KIND
+    items = dict(KINDS)  # the programme theory opens the report: first in the registry's order
+    KINDS.clear()
+    KINDS.update({"programme": programme.KIND, **items})
+
+
+_register_programme()
 
 __all__ = ["KINDS", "Context", "Kind", "Output"]

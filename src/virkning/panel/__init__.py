@@ -403,6 +403,16 @@ class Panel:
         self.engine.put(names.ids, ids, "CAST(person_id AS VARCHAR) AS person_id")
         return self.engine.frame(queries.employment_of(names, lo, hi))
 
+    def benefit_rows(self, person_ids, codes: list[str], lo: int, hi: int) -> pd.DataFrame:
+        """Benefit weeks (person_id, wk, code) of these persons with one of `codes` in weeks lo..hi (ordinals)."""
+        if not codes:
+            return pd.DataFrame({"person_id": pd.Series(dtype=object), "wk": pd.Series(dtype="int64"),
+                                 "code": pd.Series(dtype=object)})
+        names = self.store.names
+        ids = pd.DataFrame({"person_id": pd.unique(np.asarray(person_ids, dtype=object))})
+        self.engine.put(names.ids, ids, "CAST(person_id AS VARCHAR) AS person_id")
+        return self.engine.frame(queries.benefit_weeks_of(names, codes, lo, hi))
+
 
 _NO_KEYS = np.zeros(0, dtype=np.int64)
 

@@ -111,6 +111,22 @@ PERSON_FLAGS = TableSpec(
 )
 EXTRA_TABLES: dict[str, TableSpec] = {t.name: t for t in (RECORDS, PERSON_FLAGS)}
 
+# Firms (job rotation, seed 003): the employees of a firm by year, for rules on firm size. Read by
+# `virkning.analyses.jobrotation` when a design names it.
+FIRMS = TableSpec(
+    "firms",
+    required=("firm_id", "year", "employees"),
+    key=("firm_id", "year"),
+    doc="one row per firm and year: the number of employees (e.g. from the firm's own statement or the CVR register)",
+    mandatory=False,
+    rules=(
+        ColumnRule("firm_id", "is missing", "present"),
+        ColumnRule("year", "is missing", "present"),
+        ColumnRule("employees", "is missing", "present"),
+    ),
+)
+EXTRA_TABLES[FIRMS.name] = FIRMS
+
 
 @dataclass(frozen=True)
 class LoadOptions:

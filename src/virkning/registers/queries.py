@@ -233,3 +233,12 @@ def employment_of(n: Names, lo: int, hi: int) -> str:
     return (f"SELECT e.person_id, e.mo, e.employment_rate, e.hours, e.industry, e.temp_agency FROM employment e "
             f"WHERE e.person_id IN (SELECT person_id FROM {n.ids}) AND e.mo BETWEEN {int(lo)} AND {int(hi)} "
             f"ORDER BY e.person_id, e.mo")
+
+
+# ---- job rotation (analyses/jobrotation) -----------------------------------------------------------------------
+
+def benefit_weeks_of(n: Names, codes: list[str], lo: int, hi: int) -> str:
+    """Benefit weeks (person_id, wk, code) with one of `codes` of the persons in `{n.ids}` in weeks lo..hi."""
+    return (f"SELECT b.person_id, b.wk, b.code FROM benefits b "
+            f"WHERE b.person_id IN (SELECT person_id FROM {n.ids}) AND b.code IN {in_list(sorted(codes))} "
+            f"AND b.wk BETWEEN {int(lo)} AND {int(hi)} ORDER BY b.person_id, b.wk")
