@@ -299,11 +299,15 @@ def _monitoring(s: _System, months: list[tuple[str, Path]]) -> None:
                 parts = [("funnel", u, period, step, label) for u in g["unit"] if u != TOTAL_UNIT]
                 s.total(("funnel", TOTAL_UNIT, period, step, label), parts,
                         f"{label}/funnel.csv: projects sum to '{TOTAL_UNIT}' ({period}, {step})")
-            for (unit, period), g in f.groupby(["unit", "period"], sort=False):
-                for a, b in zip(order, order[1:]):
-                    s.difference(("funnel", unit, period, a, label), ("funnel", unit, period, b, label),
-                                 ("funnel_gap", unit, period, a, b, label),
-                                 f"{label}/funnel.csv: {unit} {period}, {a} - {b}")
+            # a step whose persons the table says are all among the previous step's: the difference is who stopped
+            if "within_previous" in f.columns:
+                for i, r in f.iterrows():
+                    k = order.index(r["step"])
+                    if k > 0 and str(r["within_previous"]).lower() == "true":
+                        a, b = order[k - 1], r["step"]
+                        s.difference(("funnel", r["unit"], r["period"], a, label), ("funnel", r["unit"], r["period"], b, label),
+                                     ("funnel_gap", r["unit"], r["period"], a, b, label),
+                                     f"{label}/funnel.csv: {r['unit']} {r['period']}, {a} - {b}", signed=False)
             for i, r in f.iterrows():
                 k = order.index(r["step"])
                 if k > 0:
@@ -324,16 +328,15 @@ def _monitoring(s: _System, months: list[tuple[str, Path]]) -> None:
                 else:
                     s.cell(num, r["value"], f"{label}/criteria.csv row {i + 2}, value")
                 steps.setdefault(r["criterion"], set()).add(r["unit"])
-            # the numerators and denominators are funnel counts: a reader matches them by value where both show
-            if f is not None:
+            # the numerators and denominators are funnel counts: the table names the steps
+            if f is not None and "numerator_step" in c.columns:
                 for i, r in c.iterrows():
-                    for part in ("num", "den"):
-                        v = _num(r["numerator" if part == "num" else "denominator"])
-                        key = ("crit", r["unit"], r["period"], r["criterion"], part, label)
-                        same = [k for kk, k in cur.items() if kk[1] == r["unit"] and kk[2] == r["period"]
-                                and s.values.get(k) is not None and v is not None and abs(s.values[k] - v) < EPS]
-                        if len(same) == 1:
-                            s.relate({key: 1.0, same[0]: -1.0}, f"{label}/criteria.csv and funnel.csv: the same count")
+                    for part, col in (("num", "numerator_step"), ("den", "denominator_step")):
+                        step = r.get(col)
+                        if isinstance(step, str) and ("funnel", r["unit"], r["period"], step) in cur:
+                            s.relate({("crit", r["unit"], r["period"], r["criterion"], part, label): 1.0,
+                                      cur[("funnel", r["unit"], r["period"], step)]: -1.0},
+                                     f"{label}/criteria.csv and funnel.csv: the same count ({step})")
         for name in ("employment",):
             t = _read_csv(folder / f"{name}.csv", "unit", "persons", "employed", "share_employed")
             if t is None:

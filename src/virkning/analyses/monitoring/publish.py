@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from virkning.analyses.base import Output
-from virkning.analyses.monitoring.compute import PERIODS, TOTAL, month_ordinal, rank
+from virkning.analyses.monitoring.compute import PERIODS, TOTAL, month_ordinal, nested, rank
 from virkning.analyses.monitoring.fidelity import FidelityReport
 from virkning.analyses.monitoring.registration import Registration
 from virkning.analyses.monitoring.spec import MonitoringConfig
@@ -44,15 +44,6 @@ class MonitoringResult:
 
 
 # ---- declarations ----------------------------------------------------------------------------------------------
-
-def _nested(steps: pd.DataFrame, a: str, b: str, mo: int, period: str, unit: str | None) -> bool:
-    """Every person who passed step b (in the period) passed step a too: the difference is a group of persons."""
-    s = steps if unit is None else steps[steps["unit"] == unit]
-    ma, mb = s["mo_" + a].to_numpy(dtype=float), s["mo_" + b].to_numpy(dtype=float)
-    in_a = (ma <= mo) if period == "cumulative" else (ma == mo)
-    in_b = (mb <= mo) if period == "cumulative" else (mb == mo)
-    return not bool((in_b & ~in_a).any())
-
 
 @dataclass
 class History:
@@ -128,8 +119,9 @@ def declare(config: MonitoringConfig, steps: pd.DataFrame, mo: int, t: dict[str,
         for step in order:
             m.total(("f", TOTAL, period, step), [("f", u, period, step) for u in units])
         for unit in [*units, TOTAL]:
+            sub = steps if unit == TOTAL else steps[steps["unit"] == unit]
             for a, b in zip(order, order[1:]):
-                if _nested(steps, a, b, mo, period, None if unit == TOTAL else unit):
+                if nested(sub, a, b, mo, period):
                     m.difference(("f", unit, period, a), ("f", unit, period, b), ("left", unit, period, a, b))
     for i, r in enumerate(f.to_dict("records")):
         k = order.index(r["step"])
