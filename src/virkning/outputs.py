@@ -236,6 +236,8 @@ def evaluation_files(outputs: list[Output], design, language: str, synthetic: bo
         for name, frame in o.internal.items():
             files.add(f"internal/{name}.csv", csv_bytes(frame))
     kicker = ui(language)["report_kind"]
+    if outputs and not any(o.kind == "effect" for o in outputs):  # e.g. trajectories only: its own title
+        kicker = KINDS[outputs[0].kind].title[language == "en"]
     html = render_document(sections, title=design.name, kicker=kicker, language=language, synthetic=synthetic,
                            template_dirs=template_dirs)
     files.add("report.html", html.encode("utf-8"))

@@ -4,6 +4,7 @@ sections built from the shared report components.
 
     effect       the matched effect evaluation (seed 000): populations, propensity matching, effects by month
     monitoring   monthly status of a running programme against its success criteria, fidelity and surveys
+    trajectories outcomes without matching (seed 001): groups from records, curves by month, units, LPMs
 
 `KINDS` is the registry: adding an analysis is a new package here and one line below (docs/architecture.md).
 """
@@ -20,6 +21,10 @@ def _register() -> None:
 
     for kind in (effect.KIND, monitoring.KIND):
         KINDS[kind.key] = kind
+
+    from virkning.analyses import trajectories
+
+    KINDS[trajectories.KIND.key] = trajectories.KIND
 
 
 _register()
