@@ -113,9 +113,9 @@ def _flow(m: Model, flow: pd.DataFrame, result: TrajectoryResult) -> dict:
         for c, v in result.data.get("_codes", {}).items():
             code_keys[c] = m.latent_count(("code", c), v)
         m.total(kept, list(code_keys.values()))
-        for g in result.design.groups:
-            if g.records:
-                m.total(("group", g.name), [code_keys[c] for c in g.records if c in code_keys])
+        groups = {g.name: tuple(g.records) for g in result.design.groups if g.records}
+        _unions(m, {"_kept": tuple(code_keys), **groups},
+                lambda g: kept if g == "_kept" else ("group", g), lambda c: ("code", c), "flow")
     return code_keys
 
 
@@ -140,19 +140,45 @@ def _curves(m: Model, c: pd.DataFrame, result: TrajectoryResult, code_keys: dict
                 {"events": r["events"], "censored": r["censored"]}, f"{g} {o} {mo}"))
     for (g, o), points in series.items():
         m.add_series(f"{g} {o}", points)
-    # a records group's cells are sums of its codes' cells (so no code shows as a difference of groups)
-    for g in d.groups:
-        if not g.records:
-            continue
-        for (code, o, mo), (nv, kv) in codes.items():
-            if code not in g.records:
-                continue
-            m.latent_count(("nc", code, mo), nv)
-            m.latent_count(("kc", code, o, mo), kv)
-        for mo in range(1, d.horizon + 1):
-            m.total(("n", g.name, mo), [("nc", c, mo) for c in g.records])
-            for o in d.outcomes:
-                m.total(("k", g.name, o.name, mo), [("kc", c, o.name, mo) for c in g.records])
+    # a records group's cells are sums of its codes' cells, and what is left of a group when other groups inside it
+    # are taken away is declared too, so no code or union of codes shows as a difference of groups
+    groups = {g.name: tuple(g.records) for g in d.groups if g.records}
+    if not groups:
+        return
+    for (code, o, mo), (nv, kv) in codes.items():
+        m.latent_count(("nc", code, mo), nv)
+        m.latent_count(("kc", code, o, mo), kv)
+    for mo in range(1, d.horizon + 1):
+        _unions(m, groups, lambda g, mo=mo: ("n", g, mo), lambda c, mo=mo: ("nc", c, mo), ("n", mo))
+        for o in d.outcomes:
+            _unions(m, groups, lambda g, mo=mo, o=o: ("k", g, o.name, mo), lambda c, mo=mo, o=o: ("kc", c, o.name, mo),
+                    ("k", o.name, mo))
+
+
+def _unions(m: Model, groups: dict[str, tuple], group_key, code_key, tag) -> None:
+    """Each group is the sum of its record codes; and for a group G and any set S of disjoint groups inside it, G
+    minus S is a count (the persons of the codes left) that a reader can compute: declared as a latent part, so
+    the gate sees its size as a sum of hidden parts of one total (e.g. group 3 and udskudt = all - group 1 - 2)."""
+    from itertools import combinations
+
+    for g, codes in groups.items():
+        m.total(group_key(g), [code_key(c) for c in codes])
+        inside = [h for h, hc in groups.items() if h != g and set(hc) < set(codes)]
+        for r in range(1, min(len(inside), 6) + 1):
+            for subset in combinations(inside, r):
+                used = [c for h in subset for c in groups[h]]
+                if len(used) != len(set(used)):
+                    continue  # overlapping groups: their sum is not a count of persons
+                rest = [c for c in codes if c not in used]
+                if not rest or len(rest) == 1 and len(subset) == len(inside):
+                    continue  # nothing left, or a single code (its own cell already)
+                values = [m.cells.get(code_key(c)) for c in rest]
+                if any(v is None for v in values):
+                    continue
+                key = ("rest", tag, g, subset)
+                m.latent_count(key, sum(values))
+                m.total(group_key(g), [*(group_key(h) for h in subset), key])
+                m.total(key, [code_key(c) for c in rest])
 
 
 def _units(m: Model, t: dict, result: TrajectoryResult) -> None:
