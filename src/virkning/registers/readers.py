@@ -370,7 +370,8 @@ def extra_staging_sql(src: Source, spec: TableSpec) -> str:
         else:
             text = _text(src, c)
         cols.append(f"{text} AS {quote('_t_' + c)}")
-        cols.append(f"CASE {text} WHEN '0' THEN 0 WHEN '1' THEN 1 END AS {quote(c)}")
+        # 1.0 and 0.0 (as a CSV writer puts integers with gaps) are 1 and 0
+        cols.append(f"CASE TRY_CAST({text} AS DOUBLE) WHEN 0 THEN 0 WHEN 1 THEN 1 END AS {quote(c)}")
     if spec.keeps_extra:
         cols += [_extra(src, c) for c in src.columns if c not in named and c not in flags]
     return f"SELECT {', '.join(cols)}, _row, _file FROM raw_{spec.name}"

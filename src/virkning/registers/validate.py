@@ -348,7 +348,7 @@ def _rule_sql(rule, column: str) -> str:
         return f"{c} IS NOT NULL AND {c} NOT IN {in_list(rule.values)}"
     if rule.check == "flag":
         t = quote("_t_" + column)
-        return f"{t} IS NOT NULL AND {t} NOT IN ('0', '1')"
+        return f"{t} IS NOT NULL AND {c} IS NULL"  # a value that is not 0 or 1 (1.0 and 0.0 are)
     if rule.check == "number":
         return f"{has} AND ({c} IS NULL OR {c} < 0)"
     raise ValueError(f"unknown rule check {rule.check!r}")

@@ -42,6 +42,10 @@ class TrajectoryResult:
     lpm: dict[str, Any] = field(default_factory=dict)
     notes: tuple[dict, ...] = ()  # kind, persons (a count, or None), text (for the user; not published)
     unit_counts: pd.DataFrame | None = field(default=None, repr=False)  # per unit: persons observed at the horizon
+    # person level, never published: per group its members (pk, person_id, index_date, unit, record_group) and the
+    # bool [member, month 1..H] arrays of every outcome and `observed`
+    members: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    months: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
     internal: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     data: dict = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -396,4 +400,6 @@ def run_design(design: TrajectoryDesign, ctx: "Context") -> TrajectoryResult:
     data["_code_curves"] = code_curves(design, codes, outcomes, rows)
     return TrajectoryResult(design=design, flow=flow, groups=groups, curves=cur, units=unit_frames, seniority=sen,
                             lpm=lpm, notes=tuple(notes), internal=internal, data=data, timings=timings,
-                            unit_counts=unit_counts)
+                            unit_counts=unit_counts, members=members,
+                            months={g: {k: v[r] for k, v in outcomes.items()} for g, r in rows.items()
+                                    if not g.startswith("_")})

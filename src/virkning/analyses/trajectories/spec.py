@@ -282,8 +282,12 @@ class TrajectoryDesign:
 
 
 def _located(problems: list[tuple[tuple, str, Any]]) -> ValidationError:
+    """The problems as one pydantic error the design reader places at each key's line (the value found added)."""
+    from virkning.design.messages import show
+
     return ValidationError.from_exception_data("trajectories", [
-        InitErrorDetails(type=PydanticCustomError("design_note", "{message}", {"message": msg}), loc=loc, input=v)
+        InitErrorDetails(type=PydanticCustomError("design_note", "{message}", {
+            "message": msg if v is None else f"{msg}; got {show(v)}"}), loc=loc, input=v)
         for loc, msg, v in problems])
 
 
