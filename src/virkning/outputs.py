@@ -300,7 +300,8 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
     logs = {o.kind + (f"/{o.folder}" if o.folder else ""): o.log for o in outputs if o.log}
     files.add("manifest.json", json_bytes(manifest("evaluate", design, design_path, inputs, logs, timings)))
     write_folder(out, files)
-    return {"report": out / "report.html", "results": out / "results" / "results.json",
+    first = next((o.folder for o in outputs if o.bundle), "results")  # the first analysis's results.json
+    return {"report": out / "report.html", "results": out / first / "results.json",
             "manifest": out / "manifest.json", "effects": out / "results" / "effects.csv"}
 
 

@@ -163,12 +163,22 @@ def _curves(s: _System, folder: Path, rel: str, groups: dict, outcomes: list, ho
     recorded = {name: g["records"] for name, g in groups.items() if g.get("records") and name in set(c["group"])}
     if not recorded:
         return
+    # a group of one record code is that code: its cells stand for the code's (fewer unknowns for the programs)
+    alias = {codes[0]: name for name, codes in recorded.items() if len(codes) == 1}
+
+    def n_key(code, m):
+        return ("tn", rel, alias[code], m) if code in alias else ("tcn", rel, code, m)
+
+    def k_key(code, o, m):
+        return ("tk", rel, alias[code], o, m) if code in alias else ("tck", rel, code, o, m)
+
     for m in sorted(set(c["month"])):
-        _sums(s, [(("tn", rel, name, m), [("tcn", rel, code, m) for code in codes]) for name, codes in
-                  recorded.items()], f"{rel}/curves.csv: month {m}, groups as sums of their record codes")
+        _sums(s, [(("tn", rel, name, m), [n_key(code, m) for code in codes]) for name, codes in recorded.items()
+                  if len(codes) > 1], f"{rel}/curves.csv: month {m}, groups as sums of their record codes")
         for o in names:
-            _sums(s, [(("tk", rel, name, o, m), [("tck", rel, code, o, m) for code in codes]) for name, codes in
-                      recorded.items()], f"{rel}/curves.csv: {o} month {m}, groups as sums of their record codes")
+            _sums(s, [(("tk", rel, name, o, m), [k_key(code, o, m) for code in codes]) for name, codes in
+                      recorded.items() if len(codes) > 1],
+                  f"{rel}/curves.csv: {o} month {m}, groups as sums of their record codes")
 
 
 def _inhabitants() -> dict:

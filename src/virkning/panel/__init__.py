@@ -326,76 +326,18 @@ class Panel:
 
 
     def month_flags(self, pairs: pd.DataFrame, first: int, last: int, atoms: tuple[str, ...]) -> dict[str, np.ndarray]:
-        """Indicators for months index+first .. index+last of each pair: bool [pair, month] per atom, and
-        `observed` (False after the end of data; an unobserved month's indicators are False).
+        """Indicators for months index+first .. index+last of each pair: bool [pair, month] per atom (a state,
+        group or monthly status) and `observed`; see `panel.months.month_flags`."""
+        from virkning.panel.months import month_flags
 
-        An atom is a catalogue state or group (any week of the month has a code in it), `beskæftiget` (a positive
-        employment rate), `vikar` (a positive rate from a temp agency) or `selvforsørgende` (neither a code nor
-        employment). Two queries over the copied rows: the weeks and the employment of the months asked for."""
-        names = {}
-        for a in atoms:
-            c = canonical_state(a)
-            if c is None:
-                raise CovariateNameError(f"'{a}' is not a state, group or monthly status; expected one of "
-                                         f"{', '.join((*STATES, *GROUPS, *MONTHLY_STATUSES))}")
-            names[a] = c
-        p = self._normalise(pairs)
-        self._register(p, (first, last))
-        n, width = len(p["pk"]), last - first + 1
-        week_atoms = [c for c in dict.fromkeys(names.values()) if c not in MONTHLY_STATUSES]
-        if len(week_atoms) > 62:
-            raise CovariateNameError(f"at most 62 states or groups at once; got {len(week_atoms)}")
-        # one bit per state or group: the codes in it, from the catalogue (a code may be in several)
-        table = self.catalogue.table
-        bits = np.zeros(len(table), dtype=np.int64)
-        for i, c in enumerate(week_atoms):
-            bits |= np.isin(table["code"], self.catalogue.codes(c)).astype(np.int64) << i
-        self.engine.put(self.store.names.atoms, pd.DataFrame({"code": table["code"], "bits": bits})[bits > 0],
-                        "CAST(code AS VARCHAR) AS code, CAST(bits AS BIGINT) AS bits")
-        mo_lo, mo_hi = int(p["imo"].min()) + first, int(p["imo"].max()) + last
-        lo = int(calendar.date_weeks(calendar.month_first_days(np.array([mo_lo])))[0]) - 1
-        hi = int(calendar.date_weeks(calendar.month_first_days(np.array([mo_hi + 1])))[0]) + 1
-        codes = self.engine.arrays(queries.month_code_flags(self.store.names, first, last, lo, hi))
-        emp = self.engine.arrays(queries.month_employment(self.store.names, first, last))
-        cr, cc = codes["_pair"].astype(np.int64), codes["month"].astype(np.int64) - first
-        er, ec = emp["_pair"].astype(np.int64), emp["month"].astype(np.int64) - first
-
-        def dense(rows, cols, values) -> np.ndarray:
-            out = np.zeros((n, width), dtype=bool)
-            out[rows, cols] = values
-            return out
-
-        employed = dense(er, ec, emp["rate"] > 0)
-        out = {"observed": (p["imo"][:, None] + np.arange(first, last + 1)[None, :]) <= self.end_month()}
-        for a, c in names.items():
-            if c == "beskæftiget":
-                flag = employed
-            elif c == "vikar":
-                flag = dense(er, ec, emp["temp_rate"] > 0)
-            elif c == "selvforsørgende":
-                flag = ~employed & ~dense(cr, cc, True)
-            else:
-                flag = dense(cr, cc, (codes["bits"].astype(np.int64) >> week_atoms.index(c)) & 1 > 0)
-            out[a] = flag & out["observed"]
-        return out
+        return month_flags(self, pairs, first, last, atoms)
 
     def runs_at_least(self, pairs: pd.DataFrame, state: str, lengths: list[int]) -> np.ndarray:
-        """bool [pair, length]: the index week ends an unbroken run of at least that many weeks in `state`. Reads
-        only the weeks index-max(lengths)+1 .. index of the copied rows, and sorts nothing, which makes it cheap
-        where `spell_weeks_<state>` reads a person's whole history."""
-        canon = canonical_state(state)
-        if canon is None or canon in MONTHLY_STATUSES:
-            raise CovariateNameError(f"'{state}' is not a state or group of the DREAM code catalogue; expected one of "
-                                     f"{', '.join((*STATES, *GROUPS))}")
-        p = self._normalise(pairs)
-        self._register(p)
-        lengths = [int(x) for x in lengths]
-        lo, hi = int(p["iwk"].min()) - max(lengths) + 1, int(p["iwk"].max())
-        got = self.engine.arrays(queries.runs_at_least(self.store.names, canon, lengths, lo, hi))
-        out = np.zeros((len(p["pk"]), len(lengths)), dtype=bool)
-        for i in range(len(lengths)):
-            out[got["_pair"].astype(np.int64), i] = got[f"r{i}"] > 0
-        return out
+        """bool [pair, length]: the index week ends an unbroken run of at least that many weeks in `state`; see
+        `panel.months.runs_at_least`."""
+        from virkning.panel.months import runs_at_least
+
+        return runs_at_least(self, pairs, state, lengths)
 
     # ---- what populations and monitoring ask of the registers -------------------------------------------------
     def first_events(self, event: str, start: dt.date | None, end: dt.date | None,

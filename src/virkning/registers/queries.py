@@ -245,25 +245,28 @@ def person_flags(columns: list[str]) -> str:
     return f"SELECT person_id, {', '.join(quote(c) for c in columns)} FROM person_flags ORDER BY person_id"
 
 
-def month_code_flags(n: Names, first: int, last: int, lo: int, hi: int) -> str:
+def month_code_flags(n: Names, first: int, last: int, lo: int, hi: int, direct: bool = False) -> str:
     """Per pair and month index+first .. index+last with a coded week: the bitwise or of the week codes' atom bits
     (`{n.atoms}`: code -> bits, one bit per state or group asked for; a code in none has no row, giving 0).
     Months without a code have no row. Weeks are placed in months by their Thursday (`_weeks`); `lo`/`hi` bound
-    every pair's weeks."""
+    every pair's weeks. `direct`: from the `benefits` view joined on person_id (`{n.dpairs}`), not the copied rows."""
+    rows = (f"{n.dpairs} p JOIN benefits b ON b.person_id = p.person_id" if direct
+            else f"{n.pairs} p JOIN {n.pb} b ON b.pk = p.pk")
     return (f"SELECT p._pair, CAST(w._w_mo - p.imo AS INTEGER) AS month, coalesce(bit_or(a.bits), 0) AS bits "
-            f"FROM {n.pairs} p JOIN {n.pb} b ON b.pk = p.pk AND b.wk BETWEEN p.wlo AND p.whi "
+            f"FROM {rows} AND b.wk BETWEEN p.wlo AND p.whi "
             f"JOIN _weeks w ON w._w_wk = b.wk LEFT JOIN {n.atoms} a ON a.code = b.code "
             f"WHERE b.wk BETWEEN {int(lo)} AND {int(hi)} AND w._w_mo - p.imo BETWEEN {int(first)} AND {int(last)} "
             f"GROUP BY p._pair, w._w_mo - p.imo")
 
 
-def month_employment(n: Names, first: int, last: int) -> str:
+def month_employment(n: Names, first: int, last: int, direct: bool = False) -> str:
     """Per pair and month index+first .. index+last with employment: the employment rate and the rate at temp
-    agencies (exact sums)."""
+    agencies (exact sums); `direct` as in `month_code_flags`."""
+    rows = (f"{n.dpairs} p JOIN employment e ON e.person_id = p.person_id" if direct
+            else f"{n.pairs} p JOIN {n.pe} e ON e.pk = p.pk")
     return (f"SELECT p._pair, CAST(e.mo - p.imo AS INTEGER) AS month, {exact_sum('e.employment_rate')} AS rate, "
             f"{exact_sum('CASE WHEN e.temp_agency THEN e.employment_rate ELSE 0 END')} AS temp_rate "
-            f"FROM {n.pairs} p JOIN {n.pe} e ON e.pk = p.pk AND e.mo BETWEEN p.imo + {int(first)} AND "
-            f"p.imo + {int(last)} GROUP BY p._pair, e.mo - p.imo")
+            f"FROM {rows} AND e.mo BETWEEN p.imo + {int(first)} AND p.imo + {int(last)} GROUP BY p._pair, e.mo - p.imo")
 
 
 def runs_at_least(n: Names, state: str, lengths: list[int], lo: int, hi: int) -> str:
