@@ -265,7 +265,7 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
     kinds = [k for k in KINDS.values() if k.command == "evaluate" and k.key in design.analyses]
     if not kinds:
         raise VirkningError(f"{design_path}: the design declares no evaluation (participants, pool, covariates and "
-                            "outcomes); `virkning monitor` runs its monitoring section")
+                            "outcomes, or a trajectories section); `virkning monitor` runs its monitoring section")
     own = regs is None
     if own:
         say("validating data")

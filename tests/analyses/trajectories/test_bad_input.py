@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.analyses.trajectories.fsm_fixture import fsm_run  # noqa: F401 (the shared run)
 from virkning.analyses.base import Context
 from virkning.analyses.trajectories.compute import build_groups, run_design
 from virkning.analyses.trajectories.lpm import fit_lpm

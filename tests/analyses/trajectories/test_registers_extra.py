@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from tests.analyses.trajectories.fsm_fixture import fsm_run  # noqa: F401 (the shared run)
 from tests.conftest import write_folder
 from tests.registers.test_portable_sql import _check, recorded  # noqa: F401 (a fixture)
 from virkning.errors import CatalogueError

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from tests.analyses.trajectories.fsm_fixture import fsm_run  # noqa: F401 (the shared run)
 from virkning.analyses.trajectories.compute import curves
 from virkning.disclosure.audit import audit
 

@@ -56,8 +56,14 @@ class _Report:
         if m:
             return g.get(m.group(1), m.group(1))
         if self.en:
+            if m := re.fullmatch(r"(.+?): in (.+) in the week of (.+)", step):
+                return (f"{g.get(m.group(1), m.group(1))}: {state_label(m.group(2), 'en')} in the week of "
+                        f"{self.f.date(m.group(3))}")
+            if m := re.fullmatch(r"(.+?): (.+) to under (.+) years in (.+)", step):
+                return (f"{g.get(m.group(1), m.group(1))}: {m.group(2)} to under {m.group(3)} years on "
+                        f"{state_label(m.group(4), 'en')}")
             m = re.fullmatch(r"(.+?): (.*)", step)
-            return f"{g.get(m.group(1), m.group(1))}: {m.group(2)}" if m else step.capitalize()
+            return f"{g.get(m.group(1), m.group(1))}: {m.group(2)}" if m else step[:1].upper() + step[1:]
         fixed = {"records in the table": "Registreringer i visitationsdata",
                  "without records ending before they start": "Uden registreringer, der slutter før de starter",
                  "one record per person (the rule)": "Én registrering pr. borger (reglen)",
@@ -117,7 +123,7 @@ class _Report:
                                              self.c.col(self.t["index_period"])], rows))
         return s
 
-    def curves(self) -> tuple[Section, dict]:
+    def curves(self) -> Section:
         s = Section("traj_curves", self.t["s_traj_curves"])
         s.blocks.append(self.blocks.p(self.t["curves_intro_" + self.d["measure"]]))
         cur = self.d["curves"]
@@ -149,7 +155,7 @@ class _Report:
                 trows.append(Row(cells))
             table = Table(f"traj_curve_{o}", self.t["curve_table_caption"].format(label), cols, trows, groups_row)
             s.blocks.append({"type": "details", "summary": table.caption, "blocks": self.blocks.table(table)})
-        return s, {}
+        return s
 
     def units(self) -> Section | None:
         u = self.d.get("units")
@@ -296,9 +302,7 @@ def _order(rows: list[dict], names: list[str]) -> list[dict]:
 def trajectory_sections(bundle: dict, language: str, numbering: Numbering | None = None) -> tuple[list, dict]:
     """(sections, figures) of the trajectories analysis for the evaluation report."""
     r = _Report(bundle, language, numbering)
-    sections = [r.groups()]
-    curves, _ = r.curves()
-    sections.append(curves)
+    sections = [r.groups(), r.curves()]
     for extra in (r.units(), r.seniority(), r.lpm()):
         if extra is not None:
             sections.append(extra)

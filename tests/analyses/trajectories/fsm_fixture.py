@@ -1,5 +1,8 @@
 """One synthetic Flere-skal-med run (10,000 persons, seed 7) shared by the trajectories tests: the registers and
-truth.json, the example design, the analysis's raw result, its protected outputs and the written folder."""
+truth.json, the example design, the analysis's raw result, its protected outputs and the written folder.
+
+Not a conftest.py: the tests import helpers from the top-level conftest by that module name. Each test module
+imports the fixture; the run is made once per session (memoised here) and its registers stay open to the end."""
 
 from __future__ import annotations
 
@@ -13,8 +16,17 @@ PERSONS = 10_000
 SEED = 7
 
 
+_RUN: dict = {}
+
+
 @pytest.fixture(scope="session")
 def fsm_run(tmp_path_factory):
+    if not _RUN:
+        _RUN.update(_make(tmp_path_factory))
+    return _RUN
+
+
+def _make(tmp_path_factory) -> dict:
     from virkning.analyses import KINDS
     from virkning.analyses.base import Context
     from virkning.demo import example
@@ -37,6 +49,5 @@ def fsm_run(tmp_path_factory):
     outputs = kind.publish(result, design.disclosure_threshold)
     out = root / "evaluation"
     write_folder(out, evaluation_files(outputs, design, design.language, True))
-    yield {"data": data, "truth": json.loads((data / "truth.json").read_text(encoding="utf-8")), "design": design,
-           "regs": regs, "result": result, "outputs": outputs, "out": out, "warnings": caught, "root": Path(root)}
-    regs.close()
+    return {"data": data, "truth": json.loads((data / "truth.json").read_text(encoding="utf-8")), "design": design,
+            "regs": regs, "result": result, "outputs": outputs, "out": out, "warnings": caught, "root": Path(root)}
