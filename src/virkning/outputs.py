@@ -235,6 +235,9 @@ def evaluation_files(outputs: list[Output], design, language: str, synthetic: bo
                 template_dirs.append(kind.templates)
         for name, frame in o.internal.items():
             files.add(f"internal/{name}.csv", csv_bytes(frame))
+    if any(o.internal for o in outputs):
+        files.add("internal/README.txt", ("Not for publication: person-level rows for the job centres (records to "
+                                          "check). Keep this folder inside the organisation.\n").encode())
     kicker = ui(language)["report_kind"]
     if outputs and not any(o.kind == "effect" for o in outputs):  # e.g. trajectories only: its own title
         kicker = KINDS[outputs[0].kind].title[language == "en"]

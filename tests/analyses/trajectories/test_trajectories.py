@@ -186,6 +186,7 @@ def test_the_written_folder_passes_the_audit_and_the_raw_tables_do_not(fsm_run, 
     assert {"flow.csv", "groups.csv", "curves.csv", "units_size.csv", "units_volume.csv", "unit_distribution.csv",
             "unit_criterion.csv", "seniority.csv", "lpm.csv", "lpm_outcomes.csv", "results.json"} <= files
     assert (out / "report.html").is_file() and not list((out / "trajectories").glob("*person*"))
+    assert (out / "internal" / "records_overlaps.csv").is_file() and (out / "internal" / "README.txt").is_file()
     log = fsm_run["outputs"][0].log
     assert any("fewer events or censorings" in line for line in log)  # small steps of a curve were held back
     # the unprotected curves and criterion, written in place of the protected ones, are caught by the audit
