@@ -550,10 +550,9 @@ def audit(folder: str | Path, threshold: int = DISCLOSURE_THRESHOLD) -> list[Fin
     months = sorted((p.parent.name, p.parent) for p in files if p.name == "funnel.csv")
     if months:
         _monitoring(s, months)
-    from virkning.disclosure.audit_trajectories import trajectories  # its own module: this one is full
+    from virkning.disclosure.audit_trajectories import read_all
 
-    for results in sorted({p.parent for p in files if p.name == "curves.csv"}):
-        trajectories(s, results, str(results.relative_to(folder)))
+    read_all(s, folder, files)
     found = s.findings + _bounds_findings(s)
     unique = list(dict.fromkeys(found))
     return unique

@@ -88,6 +88,12 @@ def _design(folder: Path) -> dict:
     return doc if isinstance(doc, dict) else {}
 
 
+def read_all(s: _System, folder: Path, files: list[Path]) -> None:
+    """Every trajectories folder (one with curves.csv) of the output folder (audit.audit calls this)."""
+    for results in sorted({p.parent for p in files if p.name == "curves.csv"}):
+        trajectories(s, results, str(results.relative_to(folder)))
+
+
 def trajectories(s: _System, folder: Path, rel: str) -> None:
     doc = _design(folder)
     design = doc.get("design") or {}
