@@ -251,7 +251,8 @@ def demo(
     seed: int = typer.Option(2018, "--seed", help="Seed of the synthetic data and of the bootstrap."),
 ) -> None:
     """Synthetic registers with a Seniorvikar-like programme -> evaluation with the example design (written to OUT/design.yaml)
-    (report, results, figures) -> status report for the last programme month; estimates next to the truth."""
+    (report, results, figures) -> status report for the last programme month; estimates next to the truth. Then a
+    Flere-skal-med-like programme (trajectories without matching) in OUT/flere-skal-med."""
     from virkning.demo import run_demo
 
     try:

@@ -264,7 +264,12 @@ def evaluation_files(outputs: list[Output], design, language: str, synthetic: bo
                 template_dirs.append(kind.templates)
         for name, frame in o.internal.items():
             files.add(f"internal/{name}.csv", csv_bytes(frame))
+    if any(o.internal for o in outputs):
+        files.add("internal/README.txt", ("Not for publication: person-level rows for the job centres (records to "
+                                          "check). Keep this folder inside the organisation.\n").encode())
     kicker = ui(language)["report_kind"]
+    if outputs and not any(o.kind == "effect" for o in outputs):  # e.g. trajectories only: its own title
+        kicker = KINDS[outputs[0].kind].title[language == "en"]
     html = render_document(sections, title=design.name, kicker=kicker, language=language, synthetic=synthetic,
                            template_dirs=template_dirs)
     files.add("report.html", html.encode("utf-8"))
@@ -293,7 +298,7 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
     kinds = [k for k in KINDS.values() if k.command == "evaluate" and k.key in design.analyses]
     if not kinds:
         raise VirkningError(f"{design_path}: the design declares no evaluation (participants, pool, covariates and "
-                            "outcomes); `virkning monitor` runs its monitoring section")
+                            "outcomes, or a trajectories section); `virkning monitor` runs its monitoring section")
     own = regs is None
     if own:
         say("validating data")
@@ -330,7 +335,8 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
                                           | {"files": files.hashes()}))
     say("disclosure audit")
     write_folder(out, files, audited(design.disclosure_threshold))
-    return {"report": out / "report.html", "results": out / "results" / "results.json",
+    first = next((o.folder for o in outputs if o.bundle), "results")  # the first analysis's results.json
+    return {"report": out / "report.html", "results": out / first / "results.json",
             "manifest": out / "manifest.json", "effects": out / "results" / "effects.csv"}
 
 

@@ -6,6 +6,7 @@ sections built from the shared report components.
     monitoring   monthly status of a running programme against its success criteria, fidelity and surveys
     programme    the programme theory (diagram, table) and its measurement plan (seeds 002, 003)
     jobrotation  job-rotation rules, the substitutes' outcomes against a matched comparison, substitute search
+    trajectories outcomes without matching (seed 001): groups from records, curves by month, units, LPMs
 
 `KINDS` is the registry: adding an analysis is a new package here and one line below (docs/architecture.md).
 """
@@ -22,6 +23,10 @@ def _register() -> None:
 
     for kind in (effect.KIND, monitoring.KIND):
         KINDS[kind.key] = kind
+
+    from virkning.analyses import trajectories
+
+    KINDS[trajectories.KIND.key] = trajectories.KIND
 
 
 _register()

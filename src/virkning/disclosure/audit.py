@@ -582,6 +582,9 @@ def audit(folder: str | Path, threshold: int = DISCLOSURE_THRESHOLD) -> list[Fin
     months = sorted((p.parent.name, p.parent) for p in files if p.name == "funnel.csv")
     if months:
         _monitoring(s, months)
+    from virkning.disclosure.audit_trajectories import read_all
+
+    read_all(s, folder, files)
     found = s.findings + _bounds_findings(s)
     unique = list(dict.fromkeys(found))
     return unique

@@ -149,8 +149,12 @@ def _attach_sas(engine: Engine, raw: str, files: tuple[Path, ...]) -> None:
                 engine.put_rows(raw, chunk)
 
 
+# Columns the engine adds when it attaches a file (engine.attach_parquet/attach_csv): not the user's data.
+ENGINE_COLUMNS = ("_row", "_file", "file_row_number", "filename")
+
+
 def describe(engine: Engine, table: str) -> dict[str, tuple[str, str]]:
-    return {name.lower(): (name, typ) for name, typ in engine.columns(f"raw_{table}") if name not in ("_row", "_file")}
+    return {name.lower(): (name, typ) for name, typ in engine.columns(f"raw_{table}") if name not in ENGINE_COLUMNS}
 
 
 def wide_regex(pattern: str) -> re.Pattern:
@@ -376,3 +380,53 @@ def staging_sql(src: Source, spec: TableSpec, wide_pattern: str, relation: str |
     cols += [_extra(src, c) for c in src.columns if c not in named]
     cols.append(f"{_raw_not_null(src, 'date')} AS _has_date")
     return f"SELECT {', '.join(cols)}, _row, _file FROM raw_{t}"
+
+
+# ---- optional tables analyses read by name (contract.EXTRA_TABLES) ---------------------------------------------
+
+def _unit_expr(src: Source, name: str) -> str:
+    """A unit (municipality) code as text, zero-padded to three digits as the persons' municipality is."""
+    t = _text(src, name)
+    return f"CASE WHEN regexp_matches({t}, '^\\d{{1,2}}$') THEN lpad({t}, 3, '0') ELSE {t} END"
+
+
+def flag_columns(src: Source, spec: TableSpec) -> list[str]:
+    """The columns a `flag` rule on '*' covers: every column but the table's key (lower-case names)."""
+    return [c for c in src.columns if c not in spec.key]
+
+
+def extra_staging_sql(src: Source, spec: TableSpec) -> str:
+    """The staging view `<table>_rows` of an optional table: typed columns, `_has_<column>` (the file has a value)
+    for the named columns, `_t_<column>` (the value as text) for flag columns, `_row`, `_file`. Values that do not
+    convert become NULL here and are reported by `validate.check_extra`."""
+    cols: list[str] = []
+    named = [c for c in (*spec.required, *spec.optional) if c in src.columns]
+    dates = {r.column for r in spec.rules if r.check in ("date", "date_or_empty")}
+    numbers = {r.column for r in spec.rules if r.check == "number"}
+    flags = set(flag_columns(src, spec)) if any(r.check == "flag" and r.column == "*" for r in spec.rules) else set()
+    flags |= {r.column for r in spec.rules if r.check == "flag" and r.column != "*"}
+    for c in named:
+        if c in dates:
+            cols.append(f"{_date_expr(src, c)} AS {quote(c)}")
+        elif c in numbers:
+            cols.append(f"TRY_CAST({_text(src, c)} AS DOUBLE) AS {quote(c)}")
+        elif c == "unit":
+            cols.append(f"{_unit_expr(src, c)} AS unit")
+        elif c not in flags:
+            cols.append(f"{_text(src, c)} AS {quote(c)}")
+        cols.append(f"{_raw_not_null(src, c)} AS {quote('_has_' + c)}")
+    for c in spec.optional:  # an optional column the file lacks is there, empty
+        if c not in src.columns:
+            typ = "DATE" if c in dates else ("DOUBLE" if c in numbers else "VARCHAR")
+            cols += [f"CAST(NULL AS {typ}) AS {quote(c)}", f"false AS {quote('_has_' + c)}"]
+    for c in [c for c in src.columns if c in flags]:  # in the file's order
+        if src.type(c) == "BOOLEAN":
+            text = f"CAST(CAST({src.col(c)} AS INTEGER) AS VARCHAR)"
+        else:
+            text = _text(src, c)
+        cols.append(f"{text} AS {quote('_t_' + c)}")
+        # 1.0 and 0.0 (as a CSV writer puts integers with gaps) are 1 and 0
+        cols.append(f"CASE TRY_CAST({text} AS DOUBLE) WHEN 0 THEN 0 WHEN 1 THEN 1 END AS {quote(c)}")
+    if spec.keeps_extra:
+        cols += [_extra(src, c) for c in src.columns if c not in named and c not in flags]
+    return f"SELECT {', '.join(cols)}, _row, _file FROM raw_{spec.name}"

@@ -17,7 +17,7 @@ from virkning.errors import Problem
 from virkning.registers import calendar
 from virkning.registers.catalogue import Catalogue
 from virkning.registers.contract import EDUCATIONS, ORIGINS, SEXES, TABLES, TableSpec
-from virkning.registers.engine import Engine, in_list
+from virkning.registers.engine import Engine, in_list, quote
 from virkning.registers.readers import Source, read_problem, staging_sql
 
 
@@ -416,3 +416,77 @@ def run_checks(engine: Engine, sources: dict[str, Source], wide_pattern: str = "
         if name not in broken:
             problems += check_key(engine, src, TABLES[name])
     return problems
+
+# ---- optional tables analyses read by name (contract.EXTRA_TABLES) ---------------------------------------------
+
+def _rule_sql(rule, column: str) -> str:
+    """SQL that is true for a row of the staging view breaking a declared rule (contract.ColumnRule)."""
+    c, has = quote(column), quote("_has_" + column)
+    if rule.check == "present":
+        return f"NOT {has}"
+    if rule.check in ("date", "date_or_empty"):
+        return f"{has} AND {c} IS NULL"
+    if rule.check == "one_of":
+        return f"{c} IS NOT NULL AND {c} NOT IN {in_list(rule.values)}"
+    if rule.check == "flag":
+        t = quote("_t_" + column)
+        return f"{t} IS NOT NULL AND {c} IS NULL"  # a value that is not 0 or 1 (1.0 and 0.0 are)
+    if rule.check == "number":
+        return f"{has} AND ({c} IS NULL OR {c} < 0)"
+    raise ValueError(f"unknown rule check {rule.check!r}")
+
+
+def check_extra(engine: Engine, src: Source, spec: TableSpec) -> list[Problem]:
+    """The declared rules of an optional table, in one scan (unique keys in one more): each broken rule is a
+    Problem naming the file, the column, the first rows and the rule."""
+    from virkning.registers.readers import flag_columns
+
+    view = f"{spec.name}_rows"
+    checks: list[tuple[str, str, str]] = []  # (column, rule text, SQL)
+    for rule in spec.rules:
+        if rule.check == "unique":
+            continue
+        columns = flag_columns(src, spec) if rule.column == "*" else [rule.column]
+        for col in columns:
+            if col in src.columns:  # a required column the file lacks is reported by missing_columns
+                checks.append((col, rule.rule, _rule_sql(rule, col)))
+    problems = []
+    if checks:
+        counts = engine.one("SELECT " + ", ".join(f"count(*) FILTER (WHERE {bad})" for _, _, bad in checks)
+                            + f" FROM {view}")
+        for (col, rule, bad), n in zip(checks, counts):
+            if n:
+                shown = src.name(col) if col in src.columns else col
+                problems.append(_problem(src, shown, rule, _first_rows(engine, view, bad), n))
+    for rule in spec.rules:
+        if rule.check != "unique" or rule.column not in src.columns:
+            continue
+        c = quote(rule.column)
+        dup = f"SELECT {c} FROM {view} WHERE {c} IS NOT NULL GROUP BY {c} HAVING count(*) > 1"
+        n = engine.one(f"SELECT count(*) FROM ({dup}) d")[0]
+        if n:
+            rows = engine.rows(f"SELECT _row, _file FROM {view} WHERE {c} IN ({dup}) ORDER BY _file, _row LIMIT 5")
+            example = engine.one(f"{dup} ORDER BY {c} LIMIT 1")[0]
+            problems.append(_problem(src, src.name(rule.column), f"{rule.rule}; {n} value(s) repeat (e.g. "
+                                     f"{example})", rows, len(rows)))
+    return problems
+
+
+def summarise_extra(engine: Engine, sources: dict[str, Source], orphans: dict) -> dict[str, TableSummary]:
+    """Rows and persons of the optional tables; persons missing from `persons` are added to `orphans`."""
+    out = {}
+    for name, src in sources.items():
+        view = f"{name}_rows"
+        if "person_id" in src.columns:
+            rows, persons = engine.one(f"SELECT count(*), count(DISTINCT person_id) FROM {view}")
+            n, r = engine.one(f"SELECT count(DISTINCT person_id), count(*) FROM {view} o WHERE NOT EXISTS "
+                              f"(SELECT 1 FROM persons_rows p WHERE p.person_id = o.person_id)")
+            orphans[name] = {"persons": int(n), "rows": int(r)}
+        else:
+            rows, persons = engine.one(f"SELECT count(*) FROM {view}")[0], 0
+        lo = hi = None
+        if name == "records":
+            lo, hi = engine.one(f"SELECT min(start_date), max(start_date) FROM {view}")
+            lo, hi = (str(lo)[:7], str(hi)[:7]) if rows and lo is not None else (None, None)  # months, not dates
+        out[name] = TableSummary(name, src.label, "-", int(rows), int(persons), lo, hi)
+    return out
