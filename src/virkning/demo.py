@@ -18,6 +18,7 @@ import json
 import time
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from rich.console import Console
@@ -27,6 +28,9 @@ from virkning.analyses.effect import EffectDesign, Subgroup
 from virkning.outcomes import Outcome
 from virkning.populations import Exclusion, ParticipantRule, PoolRule
 from virkning.registers import calendar
+
+if TYPE_CHECKING:
+    from virkning.registers import Registers
 
 
 def seniorvikar_design(**overrides) -> EffectDesign:
@@ -180,7 +184,7 @@ def run_evidence_demo(out: Path, console: Console | None = None, language: str =
     return {"evidence_base": base, "evidence_report": paths["report"]}
 
 
-def run_programme_demo(out: Path, data: Path, regs, seed: int = 2018, console: Console | None = None) -> dict:
+def run_programme_demo(out: Path, data: Path, regs: Registers, seed: int = 2018, console: Console | None = None) -> dict:
     """Job rotation (seed 003) on the demo's registers: a synthetic rotation registration with planted rule breaches,
     a firms table and candidate profiles -> `virkning evaluate` with the job-rotation example (programme theory,
     rules, the substitutes against matched unemployed, the substitute search) -> `virkning plan` (calendar and the

@@ -126,9 +126,10 @@ def monitoring(s: _System, months: list[tuple[str, Path]]) -> None:
                     rules.append(key)
             s.total(("reg", "violations", "nan", "nan", label), rules, f"{label}/registration.csv: rules sum to the "
                                                                         "violations")
-        # this month against last month's report: the change is a number of persons
+        # this month against last month's report: the change is a number of persons (not for counts of one month:
+        # this month's and last month's are different groups, and their difference counts nobody)
         for base, key in cur.items():
-            if base in prev:
+            if base in prev and not (base[0] == "funnel" and base[2] == "month"):
                 if base[0] == "funnel" and base[2] == "cumulative":
                     month = cur.get(("funnel", base[1], "month", base[3]))
                     if month is not None:
