@@ -4,6 +4,7 @@ sections built from the shared report components.
 
     effect       the matched effect evaluation (seed 000): populations, propensity matching, effects by month
     monitoring   monthly status of a running programme against its success criteria, fidelity and surveys
+    did          difference-in-differences of register indicators against comparison units (seed 002)
 
 `KINDS` is the registry: adding an analysis is a new package here and one line below (docs/architecture.md).
 """
@@ -23,5 +24,14 @@ def _register() -> None:
 
 
 _register()
+
+
+def _register_did() -> None:  # difference-in-differences against comparison units (seed 002)
+    from virkning.analyses import did
+
+    KINDS[did.KIND.key] = did.KIND
+
+
+_register_did()
 
 __all__ = ["KINDS", "Context", "Kind", "Output"]
