@@ -4,6 +4,8 @@
 (the example design shipped with the package, `virkning.examples`), runs `virkning evaluate` with it into
 DIR/evaluation (report, results, figures, manifest) and `virkning monitor` for the last programme month into
 DIR/monitoring, and prints the estimates next to the true effects. It needs nothing but the installed package.
+A last stage writes DIR/frikommune/{data, design.yaml, evaluation} from the free-municipality experiment (seed
+002: register indicators and difference-in-differences; `run_frikommune_demo`).
 `seniorvikar_design()` is the same effect design in Python (tests check that the two agree).
 """
 
@@ -128,5 +130,66 @@ def run_demo(out: Path, persons: int = 1_190_000, seed: int = 2018, console: Con
     html = sorted(k for k in months if k.endswith("/html"))
     paths["monitoring"] = months[html[-1]]
     console.print(f"Status report: {paths['monitoring']} ({time.perf_counter() - t:.0f} s)")
+    paths.update(run_frikommune_demo(out / "frikommune", seed=seed, console=console))
     console.print(f"Done in {time.perf_counter() - started:.0f} s. Open {paths['report']} in a browser.")
     return paths
+
+
+# ---- the frikommune stage (seed 002): register indicators and difference-in-differences ---------------------------
+
+def _print_did(console: Console, folder: Path, truth: dict) -> None:
+    """Estimates next to the synthetic experiment's true effects (the simple ATT over post-start unit-periods)."""
+    agg = pd.read_csv(folder / "aggregates.csv")
+    twfe = pd.read_csv(folder / "twfe.csv")
+    did = pd.read_csv(folder / "did_2x2.csv", dtype={"comparison": str})
+    rows = []
+
+    def interval(lo, hi) -> str:
+        return "" if pd.isna(lo) or pd.isna(hi) else f"[{lo:+.3f}; {hi:+.3f}]"
+
+    for name, tr in [*truth["indicators"].items(), ("beskaeftigelse", truth["person_level"])]:
+        a = agg[(agg["outcome"] == name) & (agg["kind"] == "simple")]
+        w = twfe[twfe["outcome"] == name]
+        p = did[(did["outcome"] == name) & (did["comparison"] == "pooled")]
+        if not (len(a) or len(w)):
+            continue
+        row = {"outcome": name + (" (person)" if name == "beskaeftigelse" else ""), "true ATT": f"{tr['att_simple']:+.3f}"}
+        if len(a):
+            r = a.iloc[0]
+            row["CS simple [95% CI]"] = f"{r['estimate']:+.3f} {interval(r['ci_low'], r['ci_high'])}"
+        if len(w):
+            r = w.iloc[0]
+            row["TWFE [wild bootstrap CI]"] = f"{r['estimate']:+.3f} {interval(r['boot_ci_low'], r['boot_ci_high'])}"
+        if len(p):
+            r = p.iloc[0]
+            row["2x2 pooled [wild bootstrap CI]"] = (f"{r['estimate']:+.3f} "
+                                                    f"{interval(r['boot_ci_low'], r['boot_ci_high'])}")
+        rows.append(row)
+    console.print(_table("Free-municipality experiment: difference-in-differences estimates and the true effects",
+                         pd.DataFrame(rows).fillna("")))
+
+
+def run_frikommune_demo(out: Path, persons: int = 50_000, seed: int = 2018, console: Console | None = None) -> dict:
+    """Synthetic registers of the free-municipality experiment (seed 002) -> the example design
+    (`examples/frikommune`) -> `virkning evaluate` into OUT/evaluation; prints estimates next to the truths."""
+    from virkning.outputs import run_evaluation
+    from virkning.synth import generate
+
+    console = console or Console()
+    out = Path(out)
+    data = out / "data"
+    started = time.perf_counter()
+    truth_path = data / "truth.json"
+    previous = json.loads(truth_path.read_text()) if truth_path.exists() else {}
+    if (previous.get("persons"), previous.get("seed"), previous.get("programme")) != (persons, seed, "frikommune"):
+        with console.status(f"Generating the free-municipality experiment for {persons:,} persons ..."):
+            generate(data, persons=persons, seed=seed, programme="frikommune")
+    truth = json.loads(truth_path.read_text())
+    design_path = out / "design.yaml"
+    design_path.write_text(example("frikommune"), encoding="utf-8")
+    with console.status("Indicators and difference-in-differences ...") as status:
+        paths = run_evaluation(design_path, out / "evaluation", data=data,
+                               progress=lambda s: status.update(f"Frikommune: {s} ..."))
+    _print_did(console, out / "evaluation" / "did", truth)
+    console.print(f"Free-municipality report: {paths['report']} ({time.perf_counter() - started:.0f} s)")
+    return {"frikommune": paths["report"], "frikommune_results": out / "evaluation" / "did"}

@@ -37,6 +37,11 @@ PERSON_COLUMNS = {"target": "persons_target", "emp": "persons_emp", "new": "pers
                   "open": "open_spells", "first": "persons_first"}
 
 
+def municipalities_in_data(regs: "Registers") -> list[str]:
+    """The municipality codes of the persons table."""
+    return [r[0] for r in regs.engine.rows(queries.PERSON_MUNICIPALITIES)]
+
+
 def municipality_names() -> dict[str, str]:
     path = resources.files("virkning.registers").joinpath("municipalities.csv")
     t = pd.read_csv(str(path), dtype={"code": str})
@@ -164,8 +169,7 @@ def _units(regs: "Registers", req: IndicatorRequest) -> tuple[pd.DataFrame, pd.D
     """(municipality -> unit rows, one row per unit with its name and municipalities)."""
     names = municipality_names()
     if req.units is None:
-        codes = [r[0] for r in regs.engine.rows("SELECT DISTINCT municipality FROM persons ORDER BY municipality")]
-        mapping = {c: (c,) for c in codes if c is not None}
+        mapping = {c: (c,) for c in municipalities_in_data(regs)}
     else:
         mapping = {str(u): tuple(str(c) for c in cs) for u, cs in req.units.items()}
     rows, seen = [], {}
@@ -221,9 +225,11 @@ def _sums(regs: "Registers", req: IndicatorRequest, data: dict, lo: int, hi: int
     e.table(N.persons, queries.indicator_persons(N))
     e.table(N.w, queries.indicator_weeks(N))  # the one scan of the benefits table
     scans = 1
+    e.table(N.pm, queries.indicator_person_months(N))
     parts = [e.frame(queries.indicator_week_sums(N))]
     gap = req.spell_gap
-    if need_emp:
+    if need_emp or need_spells:  # spells ended to a job read employment too
+        e.table(N.tp, queries.indicator_target_persons(N))
         e.table(N.emp, queries.indicator_employment(N))
     if need_emp and "beskaeftigelsesgrad" in names:
         last_mo = calendar.week_month(data["last_wk"])
@@ -233,8 +239,6 @@ def _sums(regs: "Registers", req: IndicatorRequest, data: dict, lo: int, hi: int
     if need_spells:
         e.table(N.spells, queries.indicator_spells(N, gap))
         parts.append(e.frame(queries.indicator_new_spells(N, data["first_wk"] + gap)))
-        if not need_emp:
-            e.table(N.emp, queries.indicator_employment(N))
         parts.append(e.frame(queries.indicator_ended_spells(N, data["last_wk"] - gap, req.job_months, req.su_weeks)))
         parts.append(e.frame(queries.indicator_open_spells(N, data["last_wk"] - gap)))
     if need_events:
@@ -242,7 +246,7 @@ def _sums(regs: "Registers", req: IndicatorRequest, data: dict, lo: int, hi: int
             raise DesignError(f"{req.key('event')}: the indicators {', '.join(i for i in names if INDICATORS[i].needs_events)} "
                               f"need an events table with '{req.event}' events; the data folder has no events table")
         e.table(N.ev, queries.indicator_events(N), [req.event])
-        if e.one(f"SELECT count(*) FROM {N.ev}")[0] == 0:
+        if e.one(queries.indicator_count(N, "ev"))[0] == 0:
             found = [r[0] for r in e.rows(queries.SOME_EVENTS)]
             raise DesignError(f"{req.key('event')}: no '{req.event}' events of persons in the units; the events table "
                               f"holds {', '.join(found) or 'no events'}")
@@ -254,7 +258,7 @@ def _sums(regs: "Registers", req: IndicatorRequest, data: dict, lo: int, hi: int
         part["unit"] = part["unit"].astype(str)
         part["p"] = part["p"].astype(int)
         out = part if out is None else out.merge(part, on=["unit", "p"], how="outer")
-    for table in ("persons", "w", "emp", "spells", "ev", "units", "codes", "weeks", "months", "days", "grid"):
+    for table in ("persons", "w", "pm", "tp", "emp", "spells", "ev", "units", "codes", "weeks", "months", "days", "grid"):
         e.drop(getattr(N, table))
     return out, scans
 
@@ -305,7 +309,7 @@ def compute_indicators(regs: "Registers", request: IndicatorRequest | None = Non
     units, unit_frame = _units(regs, req)
     if units.empty:
         raise DesignError(f"{req.key('units')}: expected at least one unit")
-    present = {r[0] for r in regs.engine.rows("SELECT DISTINCT municipality FROM persons")}
+    present = set(municipalities_in_data(regs))
     empty = [u for u, g in units.groupby("unit", sort=False) if not set(g["municipality"]) & present]
     if empty:
         raise DesignError(f"{req.key('units')}: no person in the persons table lives in {', '.join(empty[:5])}; "

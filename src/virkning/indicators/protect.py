@@ -18,7 +18,8 @@ No totals over units or periods are published with the table, so every relation 
 
 The row rules are applied before the gate (`row_rules`), because they are certain and the gate would reach the
 same result only after a linear program per case (thousands of rows with a share near 100 % otherwise cost it
-seconds): a row resting on 1 .. threshold-1 persons shows only its (hidden) person count; a share, rate or mean
+seconds): a row resting on 1 .. threshold-1 persons shows nothing (the gate's primary suppression of its person
+count, and its numbers depend on that count); a share, rate or mean
 whose numerator, or the rest of whose group, is 1 .. threshold-1 shows no numerator and no value. The gate then
 checks the whole table as declared, hides what is still small or derivable, and has the last word.
 """
@@ -52,7 +53,9 @@ def declare_indicators(m: Model, frame: pd.DataFrame, table: str = "indicators")
             den = m.count(at["denominator"], (d.den, *cell), r.denominator)
             row.append(at["denominator"])
             m.share(at["value"], num, den, complement=("rest", d.num, d.den, *cell) if d.subset else None)
-        m.depends(row, [persons])
+        shown = [p for p in row if not pd.isna(getattr(r, p.column))]  # blank already: nothing to hide
+        if shown:
+            m.depends(shown, [persons])
 
 
 def row_rules(frame: pd.DataFrame, threshold: int, table: str = "indicators") -> tuple[pd.DataFrame, list[str]]:
@@ -70,11 +73,12 @@ def row_rules(frame: pd.DataFrame, threshold: int, table: str = "indicators") ->
     log = []
     for i in np.flatnonzero(few):
         log += [f"{table} row {i + 1}, {c}: the row rests on fewer persons than the threshold"
-                for c in ("numerator", "denominator", "value") if not pd.isna(f.iat[i, f.columns.get_loc(c)])]
+                for c in ("persons", "numerator", "denominator", "value") if not pd.isna(f.iat[i, f.columns.get_loc(c)])]
     for i in np.flatnonzero(part):
         log += [f"{table} row {i + 1}, {c}: the numerator or the rest of the group is fewer than the threshold"
                 for c in ("numerator", "value") if not pd.isna(f.iat[i, f.columns.get_loc(c)])]
-    f.loc[few, ["numerator", "denominator", "value"]] = np.nan
+    f["persons"] = f["persons"].astype(float)
+    f.loc[few, ["persons", "numerator", "denominator", "value"]] = np.nan
     f.loc[part, ["numerator", "value"]] = np.nan
     return f, log
 

@@ -241,6 +241,13 @@ def employment_of(n: Names, lo: int, hi: int) -> str:
 # tables put by the caller: units (municipality -> unit), codes (code -> flags), weeks (wk -> mo, p), months
 # (mo -> p, the window), days (date -> wk, p) and grid (unit x period of the window).
 
+PERSON_MUNICIPALITIES = "SELECT DISTINCT municipality FROM persons WHERE municipality IS NOT NULL ORDER BY municipality"
+
+
+def indicator_count(n: Names, table: str) -> str:
+    return f"SELECT count(*) FROM {getattr(n, table)}"
+
+
 def indicator_persons(n: Names) -> str:
     """The persons of the units, with an integer key."""
     return (f"SELECT x.person_id, CAST(row_number() OVER (ORDER BY x.person_id) AS INTEGER) AS pk, u.unit "
@@ -254,36 +261,54 @@ def indicator_weeks(n: Names) -> str:
             f"JOIN {n.persons} x ON x.person_id = b.person_id")
 
 
+def indicator_person_months(n: Names) -> str:
+    """Target weeks per person and month, with the weeks with measures (read by the week sums and the employment
+    rate instead of the weeks themselves)."""
+    return (f"SELECT pk, unit, mo, p, count(*) AS weeks, sum(act) AS act, sum(vr) AS vr, sum(vo) AS vo FROM {n.w} "
+            f"WHERE tgt = 1 GROUP BY pk, unit, mo, p")
+
+
 def indicator_week_sums(n: Names) -> str:
     """Target weeks, weeks with measures and distinct persons per unit and period of the window."""
-    return (f"SELECT w.unit, w.p, count(*) AS target_weeks, sum(w.act) AS act_weeks, sum(w.vr) AS vr_weeks, "
-            f"sum(w.vo) AS vo_weeks, count(DISTINCT w.pk) AS persons_target FROM {n.w} w "
-            f"WHERE w.tgt = 1 AND w.p IN (SELECT p FROM {n.months}) GROUP BY w.unit, w.p")
+    return (f"SELECT m.unit, m.p, CAST(sum(m.weeks) AS BIGINT) AS target_weeks, CAST(sum(m.act) AS BIGINT) AS act_weeks, "
+            f"CAST(sum(m.vr) AS BIGINT) AS vr_weeks, CAST(sum(m.vo) AS BIGINT) AS vo_weeks, "
+            f"count(DISTINCT m.pk) AS persons_target FROM {n.pm} m WHERE m.p IN (SELECT p FROM {n.months}) "
+            f"GROUP BY m.unit, m.p")
+
+
+def indicator_target_persons(n: Names) -> str:
+    """The persons with a target week (their employment is all the indicators read)."""
+    return f"SELECT x.person_id, x.pk FROM {n.persons} x WHERE x.pk IN (SELECT pk FROM {n.pm})"
 
 
 def indicator_employment(n: Names) -> str:
-    """Months with employment (rate > 0) of the units' persons: one scan of the employment table."""
-    return (f"SELECT x.pk, e.mo FROM employment e JOIN {n.persons} x ON x.person_id = e.person_id "
+    """Months with employment (rate > 0) of the persons with a target week: one scan of the employment table."""
+    return (f"SELECT x.pk, e.mo FROM employment e JOIN {n.tp} x ON x.person_id = e.person_id "
             f"WHERE e.employment_rate > 0")
 
 
 def indicator_employment_sums(n: Names, lag: int, last_mo: int) -> str:
     """Person-months m of persons with a target week in month m - lag, and those with employment in m."""
     return (f"SELECT m.unit, mm.p, count(*) AS emp_den, sum(CASE WHEN e.pk IS NULL THEN 0 ELSE 1 END) AS emp_num, "
-            f"count(DISTINCT m.pk) AS persons_emp FROM (SELECT DISTINCT pk, unit, mo + {int(lag)} AS m FROM {n.w} "
-            f"WHERE tgt = 1) m JOIN {n.months} mm ON mm.mo = m.m LEFT JOIN {n.emp} e ON e.pk = m.pk AND e.mo = m.m "
+            f"count(DISTINCT m.pk) AS persons_emp FROM (SELECT pk, unit, mo + {int(lag)} AS m FROM {n.pm}) m "
+            f"JOIN {n.months} mm ON mm.mo = m.m LEFT JOIN {n.emp} e ON e.pk = m.pk AND e.mo = m.m "
             f"WHERE m.m <= {int(last_mo)} GROUP BY m.unit, mm.p")
 
 
 def indicator_spells(n: Names, gap: int) -> str:
     """Spells: runs of target weeks, gaps of up to `gap` weeks inside; first and last week, their periods and the
-    month of the week after the spell."""
+    month of the week after the spell. Without gaps a run is an island (week minus its rank is constant in a run,
+    one window); with gaps a run starts where the distance to the previous week exceeds gap + 1."""
+    if int(gap) == 0:
+        runs = (f"b AS (SELECT pk, unit, wk, wk - row_number() OVER (PARTITION BY pk ORDER BY wk) AS sid "
+                f"FROM {n.w} WHERE tgt = 1), ")
+    else:
+        runs = (f"a AS (SELECT pk, unit, wk, CASE WHEN wk - lag(wk) OVER (PARTITION BY pk ORDER BY wk) <= "
+                f"{int(gap) + 1} THEN 0 ELSE 1 END AS new FROM {n.w} WHERE tgt = 1), "
+                f"b AS (SELECT pk, unit, wk, sum(new) OVER (PARTITION BY pk ORDER BY wk ROWS BETWEEN UNBOUNDED "
+                f"PRECEDING AND CURRENT ROW) AS sid FROM a), ")
     return (
-        f"WITH a AS (SELECT pk, unit, wk, CASE WHEN wk - lag(wk) OVER (PARTITION BY pk ORDER BY wk) <= {int(gap) + 1} "
-        f"THEN 0 ELSE 1 END AS new FROM {n.w} WHERE tgt = 1), "
-        f"b AS (SELECT pk, unit, wk, sum(new) OVER (PARTITION BY pk ORDER BY wk ROWS BETWEEN UNBOUNDED PRECEDING "
-        f"AND CURRENT ROW) AS sid FROM a), "
-        f"s AS (SELECT pk, unit, min(wk) AS s, max(wk) AS e FROM b GROUP BY pk, unit, sid) "
+        f"WITH {runs}s AS (SELECT pk, unit, min(wk) AS s, max(wk) AS e FROM b GROUP BY pk, unit, sid) "
         f"SELECT s.pk, s.unit, s.s, s.e, ws.p AS ps, we.p AS pe, wa.mo AS mo_next FROM s "
         f"JOIN {n.weeks} ws ON ws.wk = s.s JOIN {n.weeks} we ON we.wk = s.e LEFT JOIN {n.weeks} wa ON wa.wk = s.e + 1"
     )

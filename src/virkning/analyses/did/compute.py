@@ -22,6 +22,7 @@ from virkning.analyses.did.spec import SECTION, DidDesign
 from virkning.errors import DesignError
 from virkning.indicators import (IndicatorRequest, IndicatorTable, compute_indicators, period_label,
                                  protect_indicators)
+from virkning.indicators.compute import municipalities_in_data
 
 if TYPE_CHECKING:
     from virkning.registers import Registers
@@ -92,8 +93,19 @@ def coverage(raw: pd.DataFrame, protected: pd.DataFrame) -> pd.DataFrame:
     return g.reset_index()
 
 
+def _check_units(d: DidDesign, regs: "Registers") -> None:
+    """Every unit has persons in the data (a unit without persons has no indicators at all)."""
+    present = set(municipalities_in_data(regs))
+    for u, codes in d.units.items():
+        if not set(codes) & present:
+            where = d.index.get(u, f"{SECTION}.comparison") + ("" if u not in d.index else ".unit")
+            raise DesignError(f"{where}: no person in the persons table lives in {u} "
+                              f"({', '.join(codes)}); check the unit, or the data folder")
+
+
 def run_did(d: DidDesign, regs: "Registers", *, threshold: int, language: str = "da", synthetic: bool = False,
             progress=lambda message: None) -> DidResult:
+    _check_units(d, regs)
     progress("register indicators")
     table = compute_indicators(regs, _request(d, language), language=language)
     lo, hi = int(table.frame["p"].min()), int(table.frame["p"].max())

@@ -108,6 +108,21 @@ class Runner:
         post = (p(self.d.post[0]), p(self.d.post[1])) if self.d.post else (max(self.starts.values()), self.hi)
         return pre, post
 
+    def _present(self, name: str, df: pd.DataFrame, pre, post, what: str, trial: list[str]):
+        """The trial units and comparison sets with shown cells in both windows (an unbalanced panel: units
+        without any are left out of this 2x2, with a note); trial units left without comparison units go too."""
+        def has(window):
+            w = df[(df["p"] >= window[0]) & (df["p"] <= window[1])]
+            return set(w["unit"])
+        ok = has(pre) & has(post)
+        comp = {t: [u for u in self.d.comparison[t] if u in ok] for t in trial}
+        keep = [t for t in trial if t in ok and comp[t]]
+        gone = [u for u in dict.fromkeys([*trial, *(u for t in trial for u in self.d.comparison[t])]) if u not in ok]
+        if gone:
+            self.out.notes.append(f"{name}, {what}: left out (no shown cell in the pre or post window): "
+                                  f"{', '.join(self.names.get(u, u) for u in gone)}")
+        return keep, {t: comp[t] for t in keep}
+
     # ---- one outcome ----------------------------------------------------------------------------------------------
     def outcome(self, name: str, df: pd.DataFrame, level: str, seed: int) -> None:
         """All estimates of one outcome; `df` has unit, p, y (rows: unit-periods or person-months)."""
@@ -117,9 +132,10 @@ class Runner:
         lo, hi = (int(df["p"].min()), int(df["p"].max())) if len(df) else (self.lo, self.hi)
         pre, post = self.pooled_windows()
         pre, post = (max(pre[0], lo), pre[1]), (post[0], min(post[1], hi))
-        r, err = self._call(name, "2x2 pooled", did_2x2, df, "y", unit="unit", period="p",
-                            treated=list(d.trial_units), comparison={t: list(d.comparison[t]) for t in d.trial_units},
-                            pre=pre, post=post, observations=obs, by_unit=False, seed=seed, **boot)
+        trial, comp = self._present(name, df, pre, post, "2x2 pooled", list(d.trial_units))
+        r, err = (None, "no trial unit with shown cells in both windows") if not trial else self._call(
+            name, "2x2 pooled", did_2x2, df, "y", unit="unit", period="p", treated=trial, comparison=comp,
+            pre=pre, post=post, observations=obs, by_unit=False, seed=seed, **boot)
         self.out.did.append(self._did_row(name, level, "pooled", pre, post, r.pooled if r else None, err))
         # per trial unit, against its own set, pre = before its start, post = from its start: units that start
         # together share the windows, so one call per start gives their estimates (by_unit)
@@ -127,19 +143,24 @@ class Runner:
         for s in sorted(set(self.starts.values())):
             cohort = [u for u in d.trial_units if self.starts[u] == s]
             upre, upost = (lo, s - 1 - a), (s, hi)
+            cohort, comp = self._present(name, df, upre, upost, f"2x2 from {self.label(s)}", cohort)
             # one treated cluster per estimate: the report says it once, not as a note per unit
-            r, err = self._call(name, f"2x2 from {self.label(s)}", did_2x2, df, "y", unit="unit", period="p",
-                                treated=cohort, comparison={u: list(d.comparison[u]) for u in cohort}, pre=upre,
-                                post=upost, observations=obs, by_unit=True, n_boot=0, _ignore=(FewClustersWarning,))
+            r, err = (None, "no shown cells in a window") if not cohort else self._call(
+                name, f"2x2 from {self.label(s)}", did_2x2, df, "y", unit="unit", period="p", treated=cohort,
+                comparison=comp, pre=upre, post=upost, observations=obs, by_unit=True, n_boot=0,
+                _ignore=(FewClustersWarning,))
+            cohort = [u for u in d.trial_units if self.starts[u] == s]
             for u in cohort:
                 est = next((e for e in r.by_unit if e.label == str(u)), None) if r else None
                 by_unit[u] = self._did_row(name, level, u, upre, upost, est, err)
         self.out.did += [by_unit[u] for u in d.trial_units]
-        starts_a = {u: s - a for u, s in self.starts.items()}
+        present = set(df["unit"])
+        starts = {u: s for u, s in self.starts.items() if u in present}
+        starts_a = {u: s - a for u, s in starts.items()}
         t, err = self._call(name, "TWFE", twfe_did, df, "y", unit="unit", period="p", start=starts_a, seed=seed + 1,
                             **boot)
         self.out.twfe.append(self._twfe_row(name, level, t, err))
-        e, err = self._call(name, "event study", event_study, df, "y", unit="unit", period="p", start=self.starts,
+        e, err = self._call(name, "event study", event_study, df, "y", unit="unit", period="p", start=starts,
                             window=d.event_window, reference=-1 - a)
         if e is not None:
             for row in e.table.to_dict("records"):
@@ -153,12 +174,12 @@ class Runner:
                                       "df": int(pt["df"]), "df_denom": _f(pt["df_denom"]), "p_value": _f(pt["p_F"]),
                                       "note": ""})
         if level == "unit-period":
-            self._staggered(name, df, seed)
+            self._staggered(name, df, seed, starts)
 
-    def _staggered(self, name: str, df: pd.DataFrame, seed: int) -> None:
+    def _staggered(self, name: str, df: pd.DataFrame, seed: int, starts: dict) -> None:
         d = self.d
         control = "never" if d.control == "never" else "not-yet"
-        g, err = self._call(name, "Callaway-Sant'Anna", att_gt, df, "y", unit="unit", period="p", start=self.starts,
+        g, err = self._call(name, "Callaway-Sant'Anna", att_gt, df, "y", unit="unit", period="p", start=starts,
                             control=control, anticipation=d.anticipation, n_boot=d.n_boot if d.n_boot else 0,
                             seed=seed + 2)
         if g is None:

@@ -26,7 +26,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PlainValidator, ValidationError, field_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from virkning.design.types import Date, Section, Text, Whole0, Whole1, fail, none_is_empty
+from virkning.design.messages import show
+from virkning.design.types import Date, Section, Text, Whole0, Whole1, fail, none_is_empty, note
 from virkning.indicators import (DESCRIBE_DEFAULT, DID_DEFAULT, INDICATORS, TARGET_GROUPS, TargetGroup,
                                  municipality_names, period_label, period_of_month, target_group)
 from virkning.registers import calendar
@@ -89,6 +90,24 @@ def _dates(v: Any) -> tuple[dt.date, dt.date]:
     return (out[0], out[1])
 
 
+def _comparison(v: Any) -> list[str] | dict[str, list[str]]:
+    """A list of units shared by every trial unit, or {trial unit: [its comparison units]}; none may be empty."""
+    if isinstance(v, list):
+        if not v:
+            raise fail("expected at least one comparison unit")
+        return [_unit(u) for u in v]
+    if isinstance(v, dict):
+        if not v:
+            raise fail("expected a comparison set for every trial unit")
+        out = {}
+        for k, units in v.items():
+            if not isinstance(units, list) or not units:
+                raise note(f"expected a non-empty list of comparison units for the trial unit {k}; got {show(units)}")
+            out[_unit(k)] = [_unit(u) for u in units]
+        return out
+    raise fail("expected a list of comparison units, e.g. [461, 561], or per trial unit {851: [461, 561]}")
+
+
 def _boot(v: Any) -> int:
     if isinstance(v, bool) or not isinstance(v, int) or (v != 0 and v < 99):
         raise fail("expected 0 (no bootstrap) or a number of draws of at least 99")
@@ -132,7 +151,7 @@ class DidSpec(Section):
     start: Date | None = Field(None, alias="from")
     end: Date | None = Field(None, alias="to")
     trial: Annotated[list[TrialSpec], Field(min_length=1)]
-    comparison: Annotated[list[Unit], Field(min_length=1)] | dict[Unit, Annotated[list[Unit], Field(min_length=1)]]
+    comparison: Annotated[Any, PlainValidator(_comparison)]
     indicators: list[IndicatorName] = list(DID_DEFAULT)
     describe: list[IndicatorName] = list(DESCRIBE_DEFAULT)
     person_outcomes: list[PersonOutcome] = ["beskaeftigelse"]
@@ -286,10 +305,10 @@ def compile_did(section: DidSpec, root) -> DidDesign:
     else:
         for key, units in section.comparison.items():
             if key not in trial_set:
-                problems.append((("comparison", key), f"{what(key)} is not a trial unit; the keys of a mapping of "
+                problems.append((("comparison", int(key) if key.isdigit() else key), f"{what(key)} is not a trial unit; the keys of a mapping of "
                                  "comparison sets are the trial units", key))
                 continue
-            comp[key] = check_set(list(units), ("comparison", key))
+            comp[key] = check_set(list(units), ("comparison", int(key) if key.isdigit() else key))
         for u in [u for u, _ in trial if u not in comp]:
             problems.append((("comparison",), f"no comparison units for the trial unit {what(u)}; give a set for every "
                              "trial unit", section.comparison))
