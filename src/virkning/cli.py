@@ -207,7 +207,8 @@ def demo(
     seed: int = typer.Option(2018, "--seed", help="Seed of the synthetic data and of the bootstrap."),
 ) -> None:
     """Synthetic registers with a Seniorvikar-like programme -> evaluation with the example design (written to OUT/design.yaml)
-    (report, results, figures) -> status report for the last programme month; estimates next to the truth."""
+    (report, results, figures) -> status report for the last programme month; estimates next to the truth. Then the
+    free-municipality experiment (OUT/frikommune): register indicators and difference-in-differences."""
     from virkning.demo import run_demo
 
     try:

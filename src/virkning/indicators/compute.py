@@ -194,7 +194,7 @@ def _put_lookups(regs: "Registers", req: IndicatorRequest, data: dict, lo: int, 
     e = regs.engine
     k = PERIODS[req.period]
     e.put(N.units, units, "CAST(municipality AS VARCHAR) AS municipality, CAST(unit AS VARCHAR) AS unit")
-    e.put(N.codes, code_table(regs.catalogue, req.target),
+    e.put(N.codes, code_table(regs.catalogue, req.target, su="su_grad" in req.indicators),
           "CAST(code AS VARCHAR) AS code, CAST(tgt AS TINYINT) AS tgt, CAST(act AS TINYINT) AS act, "
           "CAST(vr AS TINYINT) AS vr, CAST(vo AS TINYINT) AS vo, CAST(su AS TINYINT) AS su")
     wt = calendar.week_table()
@@ -243,7 +243,8 @@ def _sums(regs: "Registers", req: IndicatorRequest, data: dict, lo: int, hi: int
         parts.append(e.frame(queries.indicator_open_spells(N, data["last_wk"] - gap)))
     if need_events:
         if "events" not in regs.tables:
-            raise DesignError(f"{req.key('event')}: the indicators {', '.join(i for i in names if INDICATORS[i].needs_events)} "
+            needing = ", ".join(i for i in names if INDICATORS[i].needs_events)
+            raise DesignError(f"{req.key('event')}: the indicators {needing} "
                               f"need an events table with '{req.event}' events; the data folder has no events table")
         e.table(N.ev, queries.indicator_events(N), [req.event])
         if e.one(queries.indicator_count(N, "ev"))[0] == 0:

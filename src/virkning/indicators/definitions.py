@@ -172,7 +172,8 @@ INDICATORS: dict[str, Indicator] = {i.name: i for i in (
        "ended_spells", "ended", ("afsluttede forløb efterfulgt af beskæftigelse", "ended spells followed by a job"),
        ("afsluttede forløb", "ended spells"),
        ("Som jobindsats' status efter afsluttet forløb, men beskæftigelse i måneden efter forløbet eller den næste",
-        "As jobindsats' status after a completed spell, but employment in the month after the spell or the next"), subset=True, needs_employment=True),
+        "As jobindsats' status after a completed spell, but employment in the month after the spell or the next"),
+       subset=True, needs_employment=True),
     _i("uafsluttede_forloeb", ("Uafsluttede forløb", "Unfinished spells"), "count", "open_spells", None, "open",
        ("forløb i gang ved periodens slutning", "spells running at the end of the period"), None,
        ("Egen definition: bestanden af forløb i gang", "Own definition: the stock of running spells")),
@@ -185,7 +186,8 @@ INDICATORS: dict[str, Indicator] = {i.name: i for i in (
        "target", ("samtaler i uger i målgruppen", "interviews in target weeks"),
        ("uger i målgruppen / 13", "weeks in the target group / 13"),
        ("Egen definition: samtaler pr. 13 uger i målgruppen (pr. fuldtidsperson og kvartal)",
-        "Own definition: interviews per 13 weeks in the target group (per full-time person and quarter)"), scale=13.0, needs_events=True),
+        "Own definition: interviews per 13 weeks in the target group (per full-time person and quarter)"),
+       scale=13.0, needs_events=True),
 )}
 
 # The seed's DiD indicators (seed 002, lines 476-480) and its descriptive list (470-472).
@@ -206,8 +208,9 @@ def measure_codes(catalogue: Catalogue, measure: str) -> list[str]:
     return sorted(t.loc[hit & (t["activation"] == 1), "code"])
 
 
-def code_table(catalogue: Catalogue, target: TargetGroup) -> pd.DataFrame:
-    """One row per code the indicators read: flags tgt, act, vr, vo (of target codes) and su."""
+def code_table(catalogue: Catalogue, target: TargetGroup, su: bool = True) -> pd.DataFrame:
+    """One row per code the indicators read: flags tgt, act, vr, vo (of target codes) and su (the SU codes, only
+    when an indicator needs them: they are many weeks of young people)."""
     tgt = set(target.resolve(catalogue))
     if not tgt:
         raise DesignError(f"target group '{target.name}': no code of the catalogue belongs to it")
@@ -215,7 +218,7 @@ def code_table(catalogue: Catalogue, target: TargetGroup) -> pd.DataFrame:
     act = {c for c in tgt if int(t.loc[c, "activation"]) == 1}
     vr = tgt & set(measure_codes(catalogue, "virksomhedsrettet"))
     vo = tgt & set(measure_codes(catalogue, "vejledning_opkvalificering"))
-    su = set(SU_CODES) - tgt
+    su = (set(SU_CODES) - tgt) if su else set()
     codes = sorted(tgt | su)
     return pd.DataFrame({"code": codes, "tgt": [int(c in tgt) for c in codes], "act": [int(c in act) for c in codes],
                          "vr": [int(c in vr) for c in codes], "vo": [int(c in vo) for c in codes],

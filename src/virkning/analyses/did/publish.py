@@ -72,7 +72,8 @@ def publish(result: DidResult, threshold: int) -> list[Output]:
     if (shown != result.protected["value"].notna().to_numpy()).any():
         raise VirkningError("internal: the published indicator table differs from the one the estimates used; "
                             "please report this")
-    bundle = {"kind": "did", "threshold": threshold, "synthetic": result.synthetic, "design": design_summary(result), "notes": list(result.notes),
+    bundle = {"kind": "did", "threshold": threshold, "synthetic": result.synthetic, "design": design_summary(result),
+              "notes": list(result.notes),
               "labels": {n: list(INDICATORS[n].label) for n in INDICATORS} | {n: list(v) for n, v in
                                                                               PERSON_OUTCOMES.items()}}
     return [Output(kind="did", folder="did", tables=protected, bundle=bundle, log=tuple(log + outcome.log))]

@@ -258,8 +258,8 @@ def compile_did(section: DidSpec, root) -> DidDesign:
     first_p = period_of_month(calendar.date_month(section.start), section.period) if section.start else None
     last_p = period_of_month(calendar.date_month(section.end), section.period) if section.end else None
     if first_p is not None and last_p is not None and last_p < first_p:
-        problems.append((("to",), f"expected a date in or after the period of 'from' ({period_label(first_p, section.period)})",
-                         section.end))
+        problems.append((("to",), "expected a date in or after the period of 'from' "
+                                  f"({period_label(first_p, section.period)})", section.end))
     trial: list[tuple[str, dt.date]] = []
     index: dict[str, str] = {}
     for i, t in enumerate(section.trial):
@@ -305,8 +305,9 @@ def compile_did(section: DidSpec, root) -> DidDesign:
     else:
         for key, units in section.comparison.items():
             if key not in trial_set:
-                problems.append((("comparison", int(key) if key.isdigit() else key), f"{what(key)} is not a trial unit; the keys of a mapping of "
-                                 "comparison sets are the trial units", key))
+                at = ("comparison", int(key) if key.isdigit() else key)
+                problems.append((at, f"{what(key)} is not a trial unit; the keys of a mapping of comparison sets are "
+                                     "the trial units", key))
                 continue
             comp[key] = check_set(list(units), ("comparison", int(key) if key.isdigit() else key))
         for u in [u for u, _ in trial if u not in comp]:
