@@ -73,6 +73,8 @@ class IndicatorRequest:
     def check(self) -> None:
         if self.period not in PERIODS:
             raise DesignError(f"{self.key('period')}: expected one of {', '.join(PERIODS)}; got {self.period!r}")
+        if not self.indicators:
+            raise DesignError(f"{self.key('indicators')}: expected at least one indicator of {', '.join(INDICATORS)}")
         bad = [i for i in self.indicators if i not in INDICATORS]
         if bad:
             raise DesignError(f"{self.key('indicators')}: expected indicators among {', '.join(INDICATORS)}; got "
