@@ -221,3 +221,19 @@ def test_the_indicators_command_writes_a_protected_folder(fk, tmp_path):
     assert audit(tmp_path / "out") == []
     manifest = json.loads(paths["manifest"].read_text(encoding="utf-8"))
     assert manifest["benefit_scans"] == 1 and manifest["request"]["period"] == "half-year"
+
+
+def test_the_cli_command(hand, tmp_path):
+    from typer.testing import CliRunner
+
+    from virkning.cli import app
+
+    regs, _ = hand
+    ok = CliRunner().invoke(app, ["indicators", str(regs.folder), "--out", str(tmp_path / "a"), "--period", "year",
+                                  "--units", "851,461", "--threshold", "3"])
+    assert ok.exit_code == 0, ok.output
+    t = pd.read_csv(tmp_path / "a" / "indicators.csv", dtype={"unit": str, "period": str})
+    assert set(t["unit"]) == {"851", "461"} and set(t["period"]) == {"2018"}
+    bad = CliRunner().invoke(app, ["indicators", str(regs.folder), "--out", str(tmp_path / "b"), "--to", "2019-06"])
+    assert bad.exit_code == 1 and "--to: 2019Q2 is outside the data" in bad.output
+    assert not (tmp_path / "b").exists()

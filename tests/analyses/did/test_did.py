@@ -264,3 +264,16 @@ def test_results_are_deterministic(fk, tmp_path):
     for name in ("did_2x2", "twfe", "aggregates", "indicators"):
         a = (fk["root"] / "out" / "did" / f"{name}.csv").read_bytes()
         assert a == (tmp_path / "out" / "did" / f"{name}.csv").read_bytes(), name
+
+
+def test_the_demo_prints_estimates_next_to_the_truths(fk):
+    import io
+
+    from rich.console import Console
+
+    from virkning.demo import _print_did
+
+    buf = io.StringIO()
+    _print_did(Console(file=buf, width=200), fk["root"] / "out" / "did", fk["truth"])
+    text = buf.getvalue()
+    assert "true (2x2)" in text and "samtaler_pr_kvartal" in text and "beskaeftigelse (person)" in text

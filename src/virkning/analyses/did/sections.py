@@ -270,11 +270,16 @@ class DidReport:
                  t["a_few"].format(len(d["trial"]), d["boot_weights"], d["n_boot"]), t["a_twfe"],
                  t["a_disclosure"].format(self.b["threshold"])]
         s.blocks.append(self.blocks.ul(items))
-        notes = self.b.get("notes") or []
+        notes = [self._labelled(n) for n in self.b.get("notes") or []]
         if notes:
             s.blocks.append(self.blocks.h3(t["notes_caption"]))
             s.blocks.append(self.blocks.ul(notes[:40], "small"))
         return s
+
+    def _labelled(self, note: str) -> str:
+        """A note starts with the outcome's key ("aktiveringsgrad, TWFE: ..."): show its label instead."""
+        key, sep, rest = note.partition(", ")
+        return f"{self.label(key)}, {rest}" if sep and key in self.b["labels"] else note
 
     def sections(self) -> list[Section]:
         return [self.design(), self.trends(), self.effects(), self.per_unit(), self.event(), self.staggered(),
