@@ -14,18 +14,22 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
 import pandas as pd
 
 from virkning.errors import ContractError, Problem
 from virkning.registers import readers
-from virkning.registers.catalogue import Catalogue, load_catalogue
-from virkning.registers.contract import TABLES, LoadOptions
+from virkning.registers.catalogue import DETAIL_COLUMNS, Catalogue, load_catalogue
+from virkning.registers.contract import EXTRA_TABLES, TABLES, LoadOptions
 from virkning.registers.engine import Engine, quote
 from virkning.registers.validate import (
     ValidationReport,
+    check_extra,
+    summarise_extra,
     create_staging,
     missing_columns,
     run_checks,
+    summary_problems,
     summarise,
 )
 
@@ -49,7 +53,7 @@ def _open(folder: Path, options: LoadOptions, engine: Engine) -> tuple[dict, lis
         raise ContractError([Problem(str(folder), None, "is not a folder; give the folder that holds persons, benefits, employment")])
     sources: dict[str, readers.Source] = {}
     problems: list[Problem] = []
-    for name, spec in TABLES.items():
+    for name, spec in {**TABLES, **EXTRA_TABLES}.items():
         found = readers.find_files(folder, name)
         if found is None:
             if spec.mandatory:
@@ -57,13 +61,20 @@ def _open(folder: Path, options: LoadOptions, engine: Engine) -> tuple[dict, lis
                                                            f"{name}.sas7bdat or a folder {name}/ of such files)"))
             continue
         kind, files = found
-        readers.attach(engine, name, kind, files)
-        cols = readers.describe(engine, name)
+        try:
+            readers.attach(engine, name, kind, files)
+            cols = readers.describe(engine, name)
+            numeric = ()
+            if name in ("persons", "events"):
+                named = {*spec.required, *spec.optional}
+                numeric = readers.numeric_text_columns(engine, name, cols, named)
+        except ContractError as exc:
+            problems += exc.problems
+            continue
+        except duckdb.Error as exc:  # a damaged Parquet page shows only when it is read
+            problems.append(readers.read_problem(readers.files_.label(files), kind, exc))
+            continue
         layout = readers.benefits_layout(cols, options.wide_pattern) if name == "benefits" else "-"
-        numeric = ()
-        if name in ("persons", "events"):
-            named = {*spec.required, *spec.optional}
-            numeric = readers.numeric_text_columns(engine, name, cols, named)
         src = readers.Source(name, files, kind, cols, layout, numeric)
         col_problems = missing_columns(src, spec, options.wide_pattern)
         problems += col_problems
@@ -88,11 +99,23 @@ def _validate(folder: Path, options: LoadOptions, engine: Engine) -> ValidationR
         sources, problems = _open(folder, options, engine)
     except ContractError as exc:
         return ValidationReport(str(folder), tuple(exc.problems))
-    create_staging(engine, sources, options.wide_pattern)
-    problems += run_checks(engine, sources, options.wide_pattern)
-    if problems or "persons" not in sources:
+    extra = {k: v for k, v in sources.items() if k in EXTRA_TABLES}
+    sources = {k: v for k, v in sources.items() if k not in EXTRA_TABLES}
+    try:
+        create_staging(engine, sources, options.wide_pattern)
+        problems += run_checks(engine, sources, options.wide_pattern)
+        for name, src in extra.items():
+            engine.view(f"{name}_rows", readers.extra_staging_sql(src, EXTRA_TABLES[name]))
+            problems += check_extra(engine, src, EXTRA_TABLES[name])
+        if problems or "persons" not in sources:
+            return ValidationReport(str(folder), tuple(problems))
+        s = summarise(engine, sources, catalogue)
+        s["tables"].update(summarise_extra(engine, extra, s["orphans"]))
+    except duckdb.Error as exc:  # a damaged file that could be opened but not read through
+        return ValidationReport(str(folder), (readers.read_problem(str(folder), "data", exc),))
+    problems = summary_problems(engine, s, {**sources, **extra})
+    if problems:
         return ValidationReport(str(folder), tuple(problems))
-    s = summarise(engine, sources, catalogue)
     return ValidationReport(
         str(folder),
         (),
@@ -168,5 +191,10 @@ def load(folder: str | Path, options: LoadOptions | None = None, **kwargs) -> Re
     if "events" in report.tables:
         event_cols = [c for c, _ in engine.columns("events_rows") if c not in ("_row", "_file", "_has_date")]
         engine.view("events", f"SELECT {', '.join(quote(c) for c in event_cols)} FROM events_rows")
-    engine.put("catalogue", catalogue.table[["code", "state", "activation", "benefit", "retirement"]])
+    for name in EXTRA_TABLES:  # optional tables: their typed columns and the data row (for located messages)
+        if name in report.tables:
+            cols = [c for c, _ in engine.columns(f"{name}_rows") if not c.startswith(("_has_", "_t_"))]
+            engine.view(name, f"SELECT {', '.join(quote(c) for c in cols)} FROM {name}_rows")
+    engine.put("catalogue", catalogue.table[["code", "state", "activation", "benefit", "retirement",
+                                             *DETAIL_COLUMNS]])
     return Registers(Path(folder), engine, catalogue, report, options, time.perf_counter() - started)

@@ -133,17 +133,25 @@ class Engine:
         return [(r[0], r[1]) for r in self._run(f"DESCRIBE {_safe_name(relation)}", select="").fetchall()]
 
     # ---- engine-specific pieces ----------------------------------------------------------------------------------
-    def attach_parquet(self, name: str, files: Sequence[Path]) -> None:
+    def attach_parquet(self, name: str, files: Sequence[Path], columns: Sequence[str]) -> None:
         """A view over Parquet files scanned in place, with `_row` (1-based row in its file) and `_file`."""
         paths = "[" + ", ".join(literal(str(p)) for p in files) + "]"
-        self.view(name, f"SELECT *, CAST(file_row_number + 1 AS BIGINT) AS _row, parse_filename(filename) AS _file "
+        cols = "".join(f"{quote(c)}, " for c in columns)
+        self.view(name, f"SELECT {cols}CAST(file_row_number + 1 AS BIGINT) AS _row, parse_filename(filename) AS _file "
                         f"FROM read_parquet({paths}, file_row_number = true, filename = true)")
 
-    def attach_csv(self, name: str, files: Sequence[Path]) -> None:
-        """A table of CSV files read as text (types are the contract's business), with `_row` and `_file`."""
+    def attach_csv(self, name: str, files: Sequence[Path], header: Sequence[str]) -> None:
+        """A table of CSV files read as text (types are the contract's business), with `_row` and `_file`.
+
+        The dialect is fixed (comma, double quotes, a header line whose names `header` gives) instead of sniffed, so
+        a ragged row or an unclosed quote is an error naming its line rather than a different guess of the format."""
         paths = "[" + ", ".join(literal(str(p)) for p in files) + "]"
-        self.table(name, f"SELECT *, CAST(row_number() OVER () AS BIGINT) AS _row, parse_filename(filename) AS _file "
-                         f"FROM read_csv({paths}, all_varchar = true, header = true, filename = true)")
+        types = "{" + ", ".join(f"{literal(c)}: 'VARCHAR'" for c in header) + "}"
+        cols = "".join(f"{quote(c)}, " for c in header)
+        self.table(name, f"SELECT {cols}CAST(row_number() OVER () AS BIGINT) AS _row, parse_filename(filename) AS _file "
+                         f"FROM read_csv({paths}, columns = {types}, header = true, auto_detect = false, "
+                         "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
+                         "filename = true)")
 
     @staticmethod
     def distinct_count(column: str, lo: int, hi: int) -> str:
