@@ -117,6 +117,7 @@ def run_did(d: DidDesign, regs: "Registers", *, threshold: int, language: str = 
     progress("difference-in-differences")
     for i, name in enumerate(d.indicators):
         f = protected.loc[protected["indicator"] == name, ["unit", "p", "value"]].rename(columns={"value": "y"})
+        f["unit"] = f["unit"].to_numpy(dtype=object)  # plain strings: pandas' Arrow strings slow every groupby
         runner.outcome(name, f.dropna(subset=["y"]), "unit-period", d.seed + 101 * i)
     for j, name in enumerate(d.person_outcomes):
         rows = person_rows(protected)
