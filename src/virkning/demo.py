@@ -99,6 +99,7 @@ def run_demo(out: Path, persons: int = 1_190_000, seed: int = 2018, console: Con
     out = Path(out)
     data = out / "data"
     started = time.perf_counter()
+    frikommune = start_frikommune_data(out / "frikommune", seed=seed)  # made while the stages below run
     truth_path = data / "truth.json"
     previous = json.loads(truth_path.read_text()) if truth_path.exists() else {}
     if (previous.get("persons"), previous.get("seed"), previous.get("sampling", {}).get("seniors_only")) != (
@@ -138,7 +139,7 @@ def run_demo(out: Path, persons: int = 1_190_000, seed: int = 2018, console: Con
         regs.close()
     paths.update(run_evidence_demo(out, console=console, language=design.language))
     paths["flere_skal_med"] = run_flere_skal_med_demo(out, seed=seed, console=console)["report"]
-    paths.update(run_frikommune_demo(out / "frikommune", seed=seed, console=console))
+    paths.update(run_frikommune_demo(out / "frikommune", seed=seed, console=console, pending=frikommune))
     console.print(f"Done in {time.perf_counter() - started:.0f} s. Open {paths['report']} in a browser.")
     return paths
 
@@ -330,21 +331,63 @@ def _print_did(console: Console, folder: Path, truth: dict) -> None:
                          "simple ATT; the pooled 2x2 against its post window)", pd.DataFrame(rows)))
 
 
-def run_frikommune_demo(out: Path, persons: int = 30_000, seed: int = 2018, console: Console | None = None) -> dict:
-    """Synthetic registers of the free-municipality experiment (seed 002) -> the example design
-    (`examples/frikommune`) -> `virkning evaluate` into OUT/evaluation; prints estimates next to the truths."""
-    from virkning.outputs import run_evaluation
+FRIKOMMUNE_PERSONS = 30_000  # the tests' data: every published interval covers its truth (docs/did-analysis.md)
+
+
+def _frikommune_ready(data: Path, persons: int, seed: int) -> bool:
+    truth_path = data / "truth.json"
+    previous = json.loads(truth_path.read_text()) if truth_path.exists() else {}
+    return (previous.get("persons"), previous.get("seed"), previous.get("programme")) == (persons, seed, "frikommune")
+
+
+def _generate_frikommune(data: Path, persons: int, seed: int) -> None:
     from virkning.synth import generate
+
+    generate(data, persons=persons, seed=seed, programme="frikommune")
+
+
+def start_frikommune_data(out: Path, persons: int = FRIKOMMUNE_PERSONS, seed: int = 2018):
+    """Generate the free-municipality registers into OUT/data in a separate process, so that `virkning demo` makes
+    them while its other stages run (the stage at the end then only evaluates). Returns a future, or None when the
+    data are there already or no process can be started (the stage then generates them itself). The child is
+    started with 'spawn': a fresh interpreter, never a fork of a process holding DuckDB's threads."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    data = Path(out) / "data"
+    if _frikommune_ready(data, persons, seed):
+        return None
+    try:
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        future = pool.submit(_generate_frikommune, data, persons, seed)
+        pool.shutdown(wait=False)
+    except (OSError, RuntimeError, NotImplementedError):
+        return None
+    return future
+
+
+def run_frikommune_demo(out: Path, persons: int = FRIKOMMUNE_PERSONS, seed: int = 2018, console: Console | None = None,
+                        pending=None) -> dict:
+    """Synthetic registers of the free-municipality experiment (seed 002) -> the example design
+    (`examples/frikommune`) -> `virkning evaluate` into OUT/evaluation; prints estimates next to the truths.
+    `pending`: the future of `start_frikommune_data` for the same OUT, persons and seed (waited for here)."""
+    from virkning.outputs import run_evaluation
 
     console = console or Console()
     out = Path(out)
     data = out / "data"
     started = time.perf_counter()
     truth_path = data / "truth.json"
-    previous = json.loads(truth_path.read_text()) if truth_path.exists() else {}
-    if (previous.get("persons"), previous.get("seed"), previous.get("programme")) != (persons, seed, "frikommune"):
+    if pending is not None:
+        with console.status("Waiting for the free-municipality registers ..."):
+            try:
+                pending.result()
+            except Exception as exc:  # noqa: BLE001 - the child's failure is reported and the data made here
+                console.print(f"The free-municipality registers could not be made in the background ({exc}); "
+                              f"making them now")
+    if not _frikommune_ready(data, persons, seed):
         with console.status(f"Generating the free-municipality experiment for {persons:,} persons ..."):
-            generate(data, persons=persons, seed=seed, programme="frikommune")
+            _generate_frikommune(data, persons, seed)
     truth = json.loads(truth_path.read_text())
     design_path = out / "design.yaml"
     design_path.write_text(example("frikommune"), encoding="utf-8")

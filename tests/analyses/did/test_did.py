@@ -288,3 +288,14 @@ def test_the_demo_prints_estimates_next_to_the_truths(fk):
     _print_did(Console(file=buf, width=200), fk["root"] / "out" / "did", fk["truth"])
     text = buf.getvalue()
     assert "true (2x2)" in text and "samtaler_pr_kvartal" in text and "beskaeftigelse (person)" in text
+
+
+def test_the_demo_makes_no_new_data_when_they_are_there(fk):
+    """The module's data are the demo's (same persons and seed): `virkning demo` starts no background generation
+    for them, and a stage given a failed background job still finds them."""
+    from virkning.demo import FRIKOMMUNE_PERSONS, _frikommune_ready, start_frikommune_data
+
+    assert fk["truth"]["persons"] == FRIKOMMUNE_PERSONS
+    assert start_frikommune_data(fk["root"]) is None
+    assert _frikommune_ready(fk["root"] / "data", FRIKOMMUNE_PERSONS, 2018)
+    assert not _frikommune_ready(fk["root"] / "data", FRIKOMMUNE_PERSONS, 2019)
