@@ -237,3 +237,35 @@ def test_the_cli_command(hand, tmp_path):
     bad = CliRunner().invoke(app, ["indicators", str(regs.folder), "--out", str(tmp_path / "b"), "--to", "2019-06"])
     assert bad.exit_code == 1 and "--to: 2019Q2 is outside the data" in bad.output
     assert not (tmp_path / "b").exists()
+
+
+def test_the_audit_reads_indicator_tables(tmp_path):
+    """The disclosure audit rebuilds an indicator table's relations: a count shown as a value, a numerator from a
+    shown value and denominator, the rest of a group from a shown numerator and denominator, a volume's weeks;
+    a table without such a cell passes, and the published folders above pass (test_protection..., the command)."""
+    from virkning.disclosure.audit import audit
+
+    head = "indicator,unit,unit_name,period,numerator,denominator,value,persons,period_weeks\n"
+    clean = ("aktiveringsgrad,851,Aalborg,2018Q1,20,40,0.5,12,\n"
+             "nye_forloeb,851,Aalborg,2018Q1,,,,,\n"
+             "fuldtidspersoner,851,Aalborg,2018Q1,,,3.0769230769230766,12,13\n")
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "indicators.csv").write_text(head + clean, encoding="utf-8")
+    assert audit(tmp_path / "ok") == []
+    leaky = ("nye_forloeb,851,Aalborg,2018Q1,,,3,9,\n"                          # a count of 3 shown as the value
+             "aktiveringsgrad,851,Aalborg,2018Q2,,40,0.05,12,\n"                # 0.05 x 40 = 2 weeks with a measure
+             "virksomhedsrettet_aktiveringsgrad,851,Aalborg,2018Q3,38,40,,12,\n"  # the rest: 40 - 38 = 2
+             "fuldtidspersoner,851,Aalborg,2018Q4,,,0.23076923076923078,9,13\n"   # 0.2308 x 13 = 3 weeks
+             "samtaler_pr_kvartal,851,Aalborg,2019Q1,,52,0.75,12,\n")            # 13 x n / 52 = 0.75: n = 3
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "indicators.csv").write_text(head + leaky, encoding="utf-8")
+    found = audit(tmp_path / "bad")
+    rows = sorted({f.cells.split(" (")[0] for f in found})
+    assert rows == [f"indicators.csv row {i}" for i in range(2, 7)], [str(f) for f in found]
+    # a quantity several indicators share is one cell: the target weeks hidden in one row, shown in another
+    shared = ("aktiveringsgrad,851,Aalborg,2018Q1,,,0.05,12,\n"
+              "vejlednings_og_opkvalificeringsgrad,851,Aalborg,2018Q1,10,40,0.25,12,\n")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "indicators.csv").write_text(head + shared, encoding="utf-8")
+    found = audit(tmp_path / "shared")
+    assert len(found) == 1 and "row 2 (aktiveringsgrad" in found[0].cells and "= 2.00" in found[0].arithmetic
