@@ -388,6 +388,14 @@ def run_monitor(design_path: str | Path, out: str | Path, *, data: str | Path | 
     design = load_design(design_path)
     if design.monitoring is None:
         raise DesignError(f"{design_path}: the design has no 'monitoring' section (docs/monitoring.md)")
+    if month is not None:
+        from virkning.analyses.monitoring.compute import MonitoringError
+        from virkning.registers import calendar
+
+        try:
+            calendar.parse_month(month)
+        except ValueError:
+            raise MonitoringError(f"--month '{month}' is not a month; write it as YYYY-MM, e.g. 2018-06") from None
     months = [month_label(month_ordinal(month))] if month else None
     check_out(out)
     folder = Path(data) if data is not None else Path(design.data_folder)
