@@ -486,6 +486,6 @@ def run_indicators(data: str | Path, out: str | Path, request=None, *, threshold
                        "log": {"indicators": list(outcome.log)}},
         "versions": _versions(),
         "timings_seconds": {"indicators": round(table.seconds, 3), "total": round(time.perf_counter() - started, 3)}}))
-    write_folder(out, files)
+    write_folder(out, files, audited(threshold))  # the audit reads indicator tables (audit_indicators.py)
     return {"indicators": out / "indicators.csv", "definitions": out / "definitions.csv",
             "manifest": out / "manifest.json"}
