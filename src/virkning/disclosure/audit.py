@@ -456,6 +456,9 @@ def audit(folder: str | Path, threshold: int = DISCLOSURE_THRESHOLD) -> list[Fin
         monitoring(s, months)
 
     read_all(s, folder, files)
+    from virkning.disclosure.audit_indicators import read_all as read_indicators
+
+    read_indicators(s, folder, files)
     found = s.findings + _bounds_findings(s)
     unique = list(dict.fromkeys(found))
     return unique
