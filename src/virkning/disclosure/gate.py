@@ -214,8 +214,10 @@ class Gate:
             r = self.m.relations[i]
             if r.kind not in ("total", "earlier total") or i in self.dropped:
                 continue
-            unk = {k: c for k, c in r.coefs.items() if self._unknown(k)}
-            if len(unk) < 2 or len({np.sign(c) for c in unk.values()}) != 1:
+            # the parts (coefficient -1; the total has +1), whether or not the total is printed: a latent total
+            # may still be derivable from elsewhere, and the linear programs decide
+            unk = {k: c for k, c in r.coefs.items() if c < 0 and self._unknown(k)}
+            if len(unk) < 2:
                 continue
             if small(sum(self.m.cells[k] for k in unk), self.t):
                 out[f"sum of {len(unk)} hidden parts ({', '.join(sorted(map(repr, unk)))})"] = dict.fromkeys(unk, 1.0)
