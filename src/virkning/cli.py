@@ -421,8 +421,19 @@ def _internal_error(exc: BaseException) -> int:
     return 3
 
 
+_signalled = False
+
+
 def _terminated(signum, frame) -> None:
+    global _signalled
+    _signalled = True
     raise KeyboardInterrupt  # so temporary folders are removed on the way out, as on Ctrl-C
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """A signal that arrived inside an engine's query comes back as the engine's own error (DuckDB: 'Query
+    interrupted'), not as KeyboardInterrupt: still an interruption, not a bug."""
+    return _signalled or type(exc).__name__ == "InterruptException" or "Query interrupted" in str(exc)
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -430,6 +441,7 @@ def run(argv: list[str] | None = None) -> int:
     from typer.exceptions import TyperException
 
     previous = signal.signal(signal.SIGTERM, _terminated) if hasattr(signal, "SIGTERM") else None
+    previous_int = signal.signal(signal.SIGINT, _terminated)
     try:
         code = app(args=argv, prog_name="virkning", standalone_mode=False)
         code = code if isinstance(code, int) else 0
@@ -446,10 +458,13 @@ def run(argv: list[str] | None = None) -> int:
         err.print(f"error: {exc}", markup=False, soft_wrap=True)
         return 1
     except Exception as exc:  # noqa: BLE001 - every other exception is a bug by definition
-        return _internal_error(exc)
+        if not _interrupted(exc):
+            return _internal_error(exc)
+        code = 130
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
     if code == 130:
         err.print("interrupted: nothing was written (an earlier output, if any, is unchanged)")
     return code
