@@ -121,3 +121,9 @@ class LoadOptions:
     memory_limit: str | None = None  # DuckDB memory limit, e.g. "4GB"; spills to a temporary folder beyond it
     threads: int | None = None
     extra: dict = field(default_factory=dict)
+    # The SQL engine (registers/engine.py): "duckdb" (embedded, the default) or "spark" (PySpark 4, `virkning[spark]`)
+    # with its master URL (default local[N]; in a running Spark session, that session) and optionally a database of
+    # the Spark catalog (`spark_catalog`) holding the tables by their contract names instead of a data folder.
+    engine: str = "duckdb"
+    master: str | None = None
+    spark_catalog: str | None = None

@@ -196,9 +196,12 @@ def participant_events(units: int, start: bool, end: bool) -> str:
         where.append("date <= ?")
     if units:
         where.append("unit IN (" + ", ".join("?" for _ in range(units)) + ")")
-    return (f"SELECT person_id, min(date) AS index_date, arg_min(unit, date) AS unit, "
-            f"bool_or(EXISTS (SELECT 1 FROM persons x WHERE x.person_id = e.person_id)) AS found "
-            f"FROM events e WHERE {' AND '.join(where)} GROUP BY person_id ORDER BY person_id")
+    # `found` by a join, not EXISTS inside the aggregate: Spark allows subqueries only in filters and joins
+    return (f"SELECT e.person_id, min(e.date) AS index_date, arg_min(e.unit, e.date) AS unit, "
+            f"bool_or(x.person_id IS NOT NULL) AS found "
+            f"FROM (SELECT * FROM events WHERE {' AND '.join(where)}) e "
+            f"LEFT JOIN (SELECT DISTINCT person_id FROM persons) x ON x.person_id = e.person_id "
+            f"GROUP BY e.person_id ORDER BY e.person_id")
 
 
 COUNT_EVENT = "SELECT count(*) FROM events WHERE event = ?"

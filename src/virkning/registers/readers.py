@@ -13,13 +13,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from virkning.errors import ContractError, Problem
 from virkning.registers import calendar
 from virkning.registers.contract import BENEFIT_SPELLS, EXTENSIONS, TABLES, TableSpec
-from virkning.registers.engine import Engine, literal, quote
+from virkning.registers.engine import Engine, ReadError, literal, quote
 
 
 @dataclass(frozen=True)
@@ -70,10 +69,12 @@ def attach(engine: Engine, table: str, kind: str, files: tuple[Path, ...]) -> No
             engine.attach_parquet(raw, files)
         elif kind == "csv":
             engine.attach_csv(raw, files)
+        elif kind == "table":  # a table of the Spark catalog
+            engine.attach_table(raw, files)
         else:
             _attach_sas(engine, raw, files)
-    except duckdb.Error as exc:
-        raise ContractError([Problem(label, None, f"cannot be read as {kind}: {str(exc).splitlines()[0]}")]) from None
+    except ReadError as exc:
+        raise ContractError([Problem(label, None, f"cannot be read as {kind}: {exc}")]) from None
 
 
 def _attach_sas(engine: Engine, raw: str, files: tuple[Path, ...]) -> None:
@@ -140,16 +141,16 @@ def install_calendar(engine: Engine) -> None:
     A hash join with a few thousand calendar rows is cheaper per row than any conversion expression, which matters
     at hundreds of millions of benefit weeks, and it is the same SQL on every engine."""
     weeks = calendar.week_table()
-    engine.put("_weeks", pd.DataFrame({"_w_yyyyww": weeks["yyyyww"], "_w_wk": weeks["wk"], "_w_mo": weeks["mo"]}),
+    engine.put_constant("_weeks", pd.DataFrame({"_w_yyyyww": weeks["yyyyww"], "_w_wk": weeks["wk"], "_w_mo": weeks["mo"]}),
                "CAST(_w_yyyyww AS INTEGER) AS _w_yyyyww, CAST(_w_wk AS INTEGER) AS _w_wk, CAST(_w_mo AS INTEGER) AS _w_mo")
     y, w = weeks["yyyyww"] // 100, weeks["yyyyww"] % 100
     forms = [y.astype(str) + "-W" + w.map("{:02d}".format), y.astype(str) + "W" + w.map("{:02d}".format),
              weeks["yyyyww"].astype(str)]
     labels = pd.DataFrame({"_l_text": pd.concat(forms, ignore_index=True),
                            "_l_wk": pd.concat([weeks["wk"]] * len(forms), ignore_index=True)})
-    engine.put("_week_labels", labels, "CAST(_l_text AS VARCHAR) AS _l_text, CAST(_l_wk AS INTEGER) AS _l_wk")
+    engine.put_constant("_week_labels", labels, "CAST(_l_text AS VARCHAR) AS _l_text, CAST(_l_wk AS INTEGER) AS _l_wk")
     mos = range(calendar.FIRST_YEAR * 12, (calendar.LAST_YEAR + 1) * 12)
-    engine.put("_months", pd.DataFrame({"_m_label": [calendar.month_label(m) for m in mos], "_m_mo": list(mos)}),
+    engine.put_constant("_months", pd.DataFrame({"_m_label": [calendar.month_label(m) for m in mos], "_m_mo": list(mos)}),
                "CAST(_m_label AS VARCHAR) AS _m_label, CAST(_m_mo AS INTEGER) AS _m_mo")
 
 
