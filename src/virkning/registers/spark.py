@@ -20,6 +20,7 @@ The same statements as on DuckDB, transpiled by `sparksql.to_spark`, run through
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -134,6 +135,7 @@ def session(master: str | None = None, memory_limit: str | None = None, threads:
         "spark.sql.autoBroadcastJoinThreshold": str(64 << 20),
     }
     if local:
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # one machine: listen on loopback only
         # Adaptive execution re-plans between stages: worth it on a cluster, a fixed cost per statement on one
         # machine, where the register layer's hundreds of small statements would pay it each time.
         settings["spark.sql.adaptive.enabled"] = "false"
@@ -148,7 +150,16 @@ def session(master: str | None = None, memory_limit: str | None = None, threads:
     builder = SparkSession.builder.master(master)
     for key, value in settings.items():
         builder = builder.config(key, value)
-    return builder.getOrCreate()
+    spark = builder.getOrCreate()
+    atexit.register(_stop, spark)  # before logging shuts down (atexit runs last-registered first)
+    return spark
+
+
+def _stop(spark) -> None:
+    try:
+        spark.stop()
+    except Exception:  # noqa: BLE001 - the JVM may be gone already
+        pass
 
 
 _DUCK_TYPES = {"string": "VARCHAR", "integer": "INTEGER", "long": "BIGINT", "short": "SMALLINT", "byte": "TINYINT",
