@@ -72,7 +72,8 @@ def synth_folder(tmp_path_factory) -> Path:
 # want the defaults). Without PySpark or Java the spark tests are skipped, unless VIRKNING_REQUIRE_SPARK=1 (CI).
 SPARK_TEST_MASTER = "local[2]"
 SPARK_TEST_CONF = {"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false", "spark.driver.memory": "3g",
-                   "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"}
+                   "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+                   "spark.sql.warehouse.dir": __import__("tempfile").mkdtemp(prefix="virkning-warehouse-")}
 
 
 @pytest.fixture(scope="session")

@@ -224,16 +224,16 @@ def check_parquet(files: Sequence) -> tuple[dict | None, bool]:
             if pa.types.is_null(a) or pa.types.is_null(b):
                 first[col] = b if pa.types.is_null(a) else a
             elif _type_kind(a) != _type_kind(b):
-                raise ContractError([Problem(label, col, f"has type {b} here but {a} in {first_name}; give every "
-                                                         "file the same column types")])
+                raise ContractError([Problem(label, col, f"has type {_type_kind(b)} here but {_type_kind(a)} in "
+                                                         f"{first_name}; give every file the same column types")])
             else:
                 first[col] = _wider(a, b)
     return first, differ
 
 
-_KINDS = (("integer", pa.types.is_integer), ("float", pa.types.is_floating), ("text", pa.types.is_string),
-          ("text", pa.types.is_large_string), ("date", pa.types.is_date), ("time", pa.types.is_timestamp),
-          ("decimal", pa.types.is_decimal), ("bool", pa.types.is_boolean))
+_KINDS = (("integer", pa.types.is_integer), ("floating point", pa.types.is_floating), ("text", pa.types.is_string),
+          ("text", pa.types.is_large_string), ("date", pa.types.is_date), ("timestamp", pa.types.is_timestamp),
+          ("decimal", pa.types.is_decimal), ("true/false", pa.types.is_boolean))
 
 
 def _type_kind(t: pa.DataType) -> str:
@@ -336,10 +336,15 @@ class DuckDBEngine(Engine):
         _, differ = check_parquet(files)
         paths = "[" + ", ".join(literal(str(p)) for p in files) + "]"
         widen = ", union_by_name = true" if differ else ""  # one type per column, widened over the files
+        scan = f"read_parquet({paths}, file_row_number = true, filename = true{widen})"
         self._translate = False
         try:
-            self.view(name, f"SELECT *, CAST(file_row_number + 1 AS BIGINT) AS _row, parse_filename(filename) AS _file "
-                            f"FROM read_parquet({paths}, file_row_number = true, filename = true{widen})")
+            # the file's own columns by name: `*` would also carry the scan's file_row_number and filename columns
+            self.view(f"{name}__scan", f"SELECT * FROM {scan}")
+            own = [c for c, _ in self.columns(f"{name}__scan") if c not in ("file_row_number", "filename")]
+            self._run(f"DROP VIEW {name}__scan", select="")
+            self.view(name, f"SELECT {', '.join(quote(c) for c in own)}, CAST(file_row_number + 1 AS BIGINT) AS _row, "
+                            f"parse_filename(filename) AS _file FROM {scan}")
         except duckdb.Error as exc:
             raise ReadError(_first_line(exc)) from None
         finally:

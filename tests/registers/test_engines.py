@@ -1,0 +1,200 @@
+"""The engine interface: DuckDB and Spark read the same folders into the same tables, refuse the same bad input with
+the same located messages, and Spark's own pieces (transpiling, catalog tables, remote-style paths, what is missing
+to start it) say what they do. Tests taking `engine` run on both engines (Spark ones carry the marker `spark`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import write_folder
+from virkning.errors import ContractError
+from virkning.registers import LoadOptions, load, validate
+from virkning.registers.engine import EngineError, open_engine
+from virkning.registers.sparksql import TranspileError, to_spark
+
+PAIRS = pd.DataFrame({"person_id": ["A", "B", "C"], "index_week": ["2018-W06"] * 3})
+COVARIATES = ["age", "sex", "extra_cov", "weeks_ledig_8w", "weeks_tilbagetrukket_4w", "employment_3m",
+              "employment_at_0", "spell_weeks", "in_sygdom_at_-2"]
+
+
+def _messages(report) -> list[str]:
+    return [str(p) for p in report.problems]
+
+
+def _load_both(folder, spark_session):
+    out = {}
+    for kind in ("duckdb", "spark"):
+        regs = load(folder, LoadOptions(engine=kind, master="local[2]" if kind == "spark" else None))
+        try:
+            panel = regs.panel()
+            out[kind] = (regs.report, panel.covariates(PAIRS, COVARIATES), panel.outcomes(PAIRS, horizon=4),
+                         regs.persons(), regs.events())
+        finally:
+            regs.close()
+    return out
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_both_engines_read_a_folder_into_identical_tables(small_tables, tmp_path, fmt, spark_session):
+    out = _load_both(write_folder(tmp_path / fmt, small_tables, fmt), spark_session)
+    (ra, *da), (rb, *db) = out["duckdb"], out["spark"]
+    for a, b in zip(da, db):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert {k: v.to_dict() for k, v in ra.tables.items()} == {k: v.to_dict() for k, v in rb.tables.items()}
+    pd.testing.assert_frame_equal(ra.codes, rb.codes)
+    pd.testing.assert_frame_equal(ra.unknown_codes, rb.unknown_codes)
+    assert ra.orphans == rb.orphans
+
+
+def test_covariates_by_hand_on_each_engine(small_tables, tmp_path, engine):
+    regs = load(write_folder(tmp_path / "d", small_tables))
+    assert regs.engine.kind == engine
+    cov = regs.panel().covariates(PAIRS, ["weeks_ledig_8w", "spell_weeks", "employment_3m", "age"])
+    regs.close()
+    # A: dagpenge 2018-W01..W05 except sickness in W04 -> 4 weeks ledig in W-8..W-1 and a spell from W05 (2 weeks
+    # at W06); B: dagpenge since 2017-W50 -> 5 + ... weeks; employment 0.5 in 2017-12 counts 3 months back from Feb.
+    assert cov["weeks_ledig_8w"].tolist() == [4, 8, 0]
+    assert cov["employment_3m"].tolist() == [0.5, 0.0, 0.0]
+    assert cov["age"].tolist() == [57, 60, 28]
+
+
+def test_a_type_mismatch_across_files_is_located_the_same_on_each_engine(small_tables, tmp_path, engine):
+    folder = write_folder(tmp_path / "d", {k: v for k, v in small_tables.items() if k != "benefits"}, "parquet")
+    parts = folder / "benefits"
+    parts.mkdir()
+    b = small_tables["benefits"]
+    b.iloc[:10].to_parquet(parts / "p1.parquet", index=False)
+    b.iloc[10:].assign(code=b["code"].iloc[10:].astype(int)).to_parquet(parts / "p2.parquet", index=False)
+    report = validate(folder)
+    assert _messages(report) == ["benefits/p2.parquet, column 'code': has type integer here but text in p1.parquet; "
+                                 "give every file the same column types"]
+
+
+def test_unreadable_and_widened_parquet_parts(small_tables, tmp_path, engine):
+    folder = write_folder(tmp_path / "d", {k: v for k, v in small_tables.items() if k != "employment"}, "parquet")
+    parts = folder / "employment"
+    parts.mkdir()
+    e = small_tables["employment"]
+    e.iloc[:2].assign(employment_rate=e["employment_rate"].iloc[:2].astype("float32")).to_parquet(parts / "a.parquet")
+    e.iloc[2:].to_parquet(parts / "b.parquet")  # float64: widened, not refused
+    report = validate(folder)
+    assert report.ok, _messages(report)
+    assert report.tables["employment"].rows == len(e)
+    (parts / "c.parquet").write_bytes(b"not a parquet file")
+    msgs = _messages(validate(folder))
+    assert len(msgs) == 1 and msgs[0].startswith("employment/c.parquet: cannot be read as parquet:")
+
+
+def test_dates_are_read_by_duckdbs_rules_on_each_engine(small_tables, tmp_path, engine):
+    persons = small_tables["persons"].copy()
+    persons["birth_date"] = ["1960/03/15", "1958", "1990-1-1 10:30"]  # '1958' is a date to Spark alone
+    report = validate(write_folder(tmp_path / "d", dict(small_tables, persons=persons)))
+    assert _messages(report) == ["persons.csv, column 'birth_date', row 2: is not a date (expected YYYY-MM-DD)"]
+
+
+def test_nanosecond_timestamps_and_numbers_as_codes(small_tables, tmp_path, engine):
+    t = dict(small_tables)
+    t["persons"] = t["persons"].assign(birth_date=pd.to_datetime(t["persons"]["birth_date"]))  # timestamp[ns]
+    t["benefits"] = t["benefits"].assign(code=t["benefits"]["code"].astype(float) + 0.0)  # SAS-style numbers
+    regs = load(write_folder(tmp_path / "d", t, "parquet"))
+    persons, codes = regs.persons(), regs.report.codes
+    regs.close()
+    assert persons["birth_date"].astype(str).tolist() == ["1960-03-15", "1958-01-08", "1990-01-01"]
+    assert codes["code"].tolist() == ["111", "130", "213", "555", "890", "999"]
+
+
+def test_a_statement_spark_cannot_run_names_the_construct():
+    with pytest.raises(TranspileError, match=r"an ASOF join has no Spark SQL equivalent \(at line 2, column 8\)"):
+        to_spark("SELECT *\nFROM a ASOF JOIN b ON a.x >= b.x")
+    with pytest.raises(TranspileError, match=r"DuckDB function parse_filename\(\).*line 1, column 8"):
+        to_spark("SELECT parse_filename(f) FROM t")
+    with pytest.raises(TranspileError, match="does not parse"):
+        to_spark("SELECT * FROM WHERE")
+    with pytest.raises(EngineError, match="one SQL statement per call"):
+        to_spark("SELECT 1; SELECT 2")
+    # DuckDB's conversions where Spark's differ
+    assert "min_by" in to_spark("SELECT arg_min(a, b) FROM t").lower()
+    assert "ROUND(TRY_CAST(c AS DOUBLE))" in to_spark("SELECT TRY_CAST(c AS INTEGER) FROM t")
+    assert "NULLS LAST" in to_spark("SELECT a FROM t ORDER BY a")
+
+
+def test_unknown_engine_and_what_spark_needs(monkeypatch):
+    with pytest.raises(EngineError, match="engine expected one of duckdb, spark; got 'oracle'"):
+        open_engine("oracle")
+    from virkning.registers import spark
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # PySpark not installed
+    with pytest.raises(EngineError, match=r"needs PySpark 4: pip install 'virkning\[spark\]'"):
+        spark.requirements()
+
+
+def test_a_missing_java_runtime_is_named(monkeypatch):
+    pytest.importorskip("pyspark")
+    from pyspark import SparkContext
+
+    from virkning.registers import spark
+
+    monkeypatch.setattr(SparkContext, "_active_spark_context", None)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setattr(spark.shutil, "which", lambda name: None)
+    with pytest.raises(EngineError, match="needs a Java runtime .*apt-get install openjdk-17-jre-headless"):
+        spark.requirements()
+    with pytest.raises(EngineError, match="Spark Connect"):
+        spark.requirements("sc://host:15002")
+
+
+@pytest.mark.spark
+def test_spark_reads_catalog_tables_and_file_uris(small_tables, tmp_path, spark_session):
+    folder = write_folder(tmp_path / "d", small_tables, "parquet")
+    spark_session.sql("CREATE DATABASE IF NOT EXISTS virkning_test")
+    for name in small_tables:
+        spark_session.read.parquet(str(folder / f"{name}.parquet")).write.mode("overwrite").saveAsTable(
+            f"virkning_test.{name}")
+    reference = load(folder)
+    expected = reference.panel().covariates(PAIRS, COVARIATES)
+    reference.close()
+    for regs in (load("unused", LoadOptions(engine="spark", spark_catalog="virkning_test")),
+                 load(f"file://{folder}", LoadOptions(engine="spark"))):
+        try:
+            pd.testing.assert_frame_equal(regs.panel().covariates(PAIRS, COVARIATES), expected)
+        finally:
+            regs.close()
+    missing = validate("unused", LoadOptions(engine="spark", spark_catalog="no_such_db"))
+    assert _messages(missing) == ["no_such_db: is not a database of the Spark catalog; give the database that holds "
+                                  "the tables persons, benefits, employment"]
+    spark_session.sql("DROP TABLE virkning_test.events")
+    spark_session.sql("DROP TABLE virkning_test.persons")
+    msgs = _messages(validate("unused", LoadOptions(engine="spark", spark_catalog="virkning_test")))
+    assert msgs == ["virkning_test: no table virkning_test.persons in the Spark catalog"]
+
+
+@pytest.mark.spark
+def test_the_spark_engine_hands_back_duckdbs_shapes(spark_session):
+    duck, spark = open_engine("duckdb"), open_engine("spark", master="local[2]")
+    try:
+        frame = pd.DataFrame({"k": np.array([3, 1, 2], dtype="int32"), "s": ["c", None, "b"],
+                              "d": [dt.date(2018, 1, 1), None, dt.date(2019, 5, 6)]})
+        sql = ("SELECT k, s, d, CAST(k AS DOUBLE) / 2 AS h, k > 1 AS b, CAST(NULL AS INTEGER) AS n "
+               "FROM f WHERE k >= ? ORDER BY k")
+        results = []
+        for e in (duck, spark):
+            e.put("f", frame)
+            results.append((e.frame(sql, [1]), e.rows(sql, [2]), e.arrays(sql, [1]), e.columns("f")))
+            e.append("f", "SELECT k + 10, s, d FROM f")
+            assert e.one("SELECT count(*), sum(k) FROM f") == (6, 42)
+        (fa, ra, aa, ca), (fb, rb, ab, cb) = results
+        pd.testing.assert_frame_equal(fa, fb, check_exact=True)
+        assert ra == rb and ca == cb == [("k", "INTEGER"), ("s", "VARCHAR"), ("d", "DATE")]
+        for col in aa:
+            np.testing.assert_array_equal(aa[col], ab[col])
+        with pytest.raises(EngineError, match="Spark could not run a statement"):
+            spark.frame("SELECT no_such_column FROM f")
+    finally:
+        duck.close()
+        spark.close()
