@@ -10,6 +10,9 @@ from virkning.errors import CovariateNameError
 from virkning.registers import load
 from virkning.registers.catalogue import STATES, load_catalogue
 
+# Every test here runs on DuckDB and on Spark (the `engine` fixture; the Spark runs carry the marker `spark`).
+pytestmark = pytest.mark.usefixtures("engine")
+
 COVS = ["age", "sex", "extra_cov", "weeks_ledig_52w", "weeks_sygdom_52w", "in_ledig_at_-1", "in_ledig_at_0",
         "spell_weeks", "employment_12m", "employment_at_0", "employment_at_1", "weeks_passiv_ledig_52w"]
 
