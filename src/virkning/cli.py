@@ -1,13 +1,19 @@
 """The `virkning` command: a thin layer that parses arguments, calls the public API and prints results.
 
-Exit codes: 0 success, 1 the input or design is wrong (message says what to fix), 2 usage error.
+Exit codes: 0 success, 1 the input or design is wrong (message says what to fix), 2 usage error, 3 internal error
+(a bug: the message names a log file with the traceback), 130 interrupted (outputs are left as they were).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+import signal
 import sys
+import tempfile
 import time
+import traceback
 from pathlib import Path
 from typing import Optional
 
@@ -21,6 +27,7 @@ from virkning.errors import VirkningError
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    pretty_exceptions_enable=False,
     help="Register-based evaluation of Danish employment interventions.",
 )
 console = Console(highlight=False)
@@ -44,11 +51,16 @@ def _fail(exc: VirkningError) -> None:
     raise typer.Exit(1)
 
 
-@app.callback()
-def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
-    if version:
+def _version(value: bool) -> None:
+    if value:
         console.print(__version__)
         raise typer.Exit(0)
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    pass
 
 
 @app.command()
@@ -222,6 +234,38 @@ def monitor(
 
 
 @app.command()
+def plan(
+    design: Path = typer.Argument(..., help="Design file (YAML) with a programme section (docs/programme.md)."),
+    out: Path = typer.Option(..., "--out", help="Folder for calendar.csv, calendar.ics, programme.html and, with "
+                                                "--data, status.csv and status.html."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Data folder (registers, registration sheets, value "
+                                                             "files): adds the status of every measurement point."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date of the status (YYYY-MM-DD); default: the last "
+                                                              "day of the registers' last month."),
+) -> None:
+    """The calendar of measurement points of a programme's plan and, with --data, the status of its indicators."""
+    import datetime as dt
+
+    from virkning.analyses.programme.plan import run_plan
+
+    when = None
+    if as_of is not None:
+        try:
+            when = dt.date.fromisoformat(as_of)
+        except ValueError:
+            err.print(f"error: --as-of expected a date YYYY-MM-DD; got '{as_of}'")
+            raise typer.Exit(2)
+    try:
+        with console.status("Planning ...") as status:
+            paths = run_plan(design, out, data=data, as_of=when, progress=lambda s: status.update(f"Planning: {s} ..."))
+    except VirkningError as exc:
+        _fail(exc)
+    console.print(f"Calendar: {paths['calendar']} and {paths['ics']}; programme theory: {paths['programme']}")
+    if "status" in paths:
+        console.print(f"Status of the plan: {paths['status_html']}")
+
+
+@app.command()
 def demo(
     out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for the synthetic data and results."),
     persons: int = typer.Option(1_190_000, "--persons", min=1000,
@@ -230,7 +274,8 @@ def demo(
     seed: int = typer.Option(2018, "--seed", help="Seed of the synthetic data and of the bootstrap."),
 ) -> None:
     """Synthetic registers with a Seniorvikar-like programme -> evaluation with the example design (written to OUT/design.yaml)
-    (report, results, figures) -> status report for the last programme month; estimates next to the truth."""
+    (report, results, figures) -> status report for the last programme month; estimates next to the truth. Then a
+    Flere-skal-med-like programme (trajectories without matching) in OUT/flere-skal-med."""
     from virkning.demo import run_demo
 
     try:
@@ -262,12 +307,178 @@ def portal(
         _fail(exc)
 
 
-def main() -> None:
+@app.command()
+def audit(
+    out: Path = typer.Argument(..., help="An output folder of virkning (evaluation, monitoring, ...)."),
+    threshold: int = typer.Option(5, "--threshold", min=2, max=100, help="Smallest count that may be published."),
+) -> None:
+    """Re-read every publishable file of an output folder and try to derive a count below the threshold (direct,
+    by subtraction, from shares, across tables and months); exit 1 naming the file, cells and arithmetic if one is."""
+    from virkning.disclosure.audit import audit as run_audit
+
+    if not out.is_dir():
+        _fail(VirkningError(f"{out}: not a folder; give the output folder of `virkning evaluate` or `monitor`"))
+    findings = run_audit(out, threshold)
+    for f in findings:
+        console.print(f"{f.file}: {f.cells}: {f.arithmetic}", markup=False, soft_wrap=True)
+    if findings:
+        err.print(f"[bold red]{len(findings)} finding(s):[/] counts below {threshold} can be read or derived", markup=True)
+        raise typer.Exit(1)
+    console.print(f"No count below {threshold} can be read or derived from {out}.")
+
+
+# ---- evidence bases (docs/evidence.md) -------------------------------------------------------------------------------
+
+evidence_app = typer.Typer(no_args_is_help=True, help="Evidence bases: check a base file, add a finished evaluation "
+                                                      "as a study, write the evidence report.")
+app.add_typer(evidence_app, name="evidence")
+
+
+@evidence_app.command("check")
+def evidence_check(
+    base: Path = typer.Argument(..., help="Evidence-base file (YAML), see docs/evidence.md."),
+    rule: Optional[str] = typer.Option(None, "--rule", help="default or jobeffekter (default: the file's)."),
+) -> None:
+    """Check an evidence-base file and list its statements; exit 1 with every problem located if it is wrong."""
+    from virkning.evidence.commands import check_base
+
     try:
-        app()
-    except VirkningError as exc:  # pragma: no cover - commands catch their own
-        err.print(f"error: {exc}")
-        sys.exit(1)
+        summary = check_base(base, rule=rule)
+    except VirkningError as exc:
+        _fail(exc)
+    for line in summary.lines():
+        console.print(line, markup=False, soft_wrap=True)
+
+
+@evidence_app.command("report")
+def evidence_report(
+    base: Path = typer.Argument(..., help="Evidence-base file (YAML)."),
+    out: Path = typer.Option(..., "--out", help="Folder for report.html, figures/, tables/ and manifest.json."),
+    rule: Optional[str] = typer.Option(None, "--rule", help="default (STAR's evidence hierarchy) or jobeffekter "
+                                                            "(STAR's weighting); default: the file's rule."),
+    language: str = typer.Option("da", "--language", help="da or en."),
+) -> None:
+    """Write the evidence report: statements with their studies and rule, appraisals, forest plots, search flow."""
+    from virkning.evidence.commands import report
+
+    try:
+        paths = report(base, out, rule=rule, language=language)
+    except VirkningError as exc:
+        _fail(exc)
+    console.print(f"Evidence report: {paths['report']}")
+    console.print(f"Statements: {paths['statements']} ; manifest: {paths['manifest']}")
+
+
+@evidence_app.command("add")
+def evidence_add(
+    evaluation: Path = typer.Argument(..., help="Output folder of a finished `virkning evaluate`."),
+    base: Path = typer.Option(..., "--base", help="Evidence-base file (YAML) to append the study to."),
+    study_id: Optional[str] = typer.Option(None, "--id", help="Study id in the base (default: design name and year)."),
+    authors: Optional[list[str]] = typer.Option(None, "--authors", help="Who made the evaluation (repeat for several), "
+                                                                       "e.g. 'Jobcenter Brøndby'."),
+    core_elements: Optional[list[str]] = typer.Option(None, "--core-element", help="Core element the evaluation "
+                                                                                   "informs (repeat for several)."),
+    title: Optional[str] = typer.Option(None, "--title", help="Title (default: the design's name)."),
+    year: Optional[int] = typer.Option(None, "--year", help="Year (default: the year of the data's last month)."),
+    outcomes: Optional[list[str]] = typer.Option(None, "--outcome", help="NAME=OUTCOME: an evaluation outcome and the "
+                                                                         "evidence outcome it measures (default: "
+                                                                         "exits to employment -> employment)."),
+    month: Optional[int] = typer.Option(None, "--month", min=1, help="Month after the start to report (default: the "
+                                                                     "last month shown)."),
+    reliability: Optional[int] = typer.Option(None, "--reliability", min=1, max=5, help="Replace the proposed "
+                                                                                       "reliability score (1-5)."),
+    transferability: Optional[int] = typer.Option(None, "--transferability", min=1, max=5,
+                                                  help="Replace the proposed transferability score (1-5)."),
+    accept: bool = typer.Option(False, "--accept-appraisal", help="Mark the appraisal confirmed, so the rules count "
+                                                                  "the study (default: proposed, for review)."),
+    appraised_by: Optional[str] = typer.Option(None, "--appraised-by", help="Who confirmed or changed the appraisal."),
+    yes: bool = typer.Option(False, "--yes", help="Append without asking (for scripts)."),
+) -> None:
+    """Add a finished evaluation to a base as a study with a proposed appraisal, after showing it and asking."""
+    from virkning.evidence.commands import add, propose
+
+    try:
+        proposal = propose(evaluation, base, study_id=study_id, authors=authors, core_elements=core_elements,
+                           title=title, year=year, outcomes=outcomes, month=month, reliability=reliability,
+                           transferability=transferability, accept=accept, appraised_by=appraised_by)
+    except VirkningError as exc:
+        _fail(exc)
+    for line in proposal.lines():
+        console.print(line, markup=False, soft_wrap=True)
+    console.print("The record to append:")
+    console.print(proposal.record, markup=False, soft_wrap=True)
+    if not yes:
+        try:
+            ok = typer.confirm(f"Append study '{proposal.study.id}' to {base}?", default=False)
+        except (typer.Abort, EOFError):
+            ok = False
+        if not ok:
+            err.print(f"Not added; {base} is unchanged.")
+            raise typer.Exit(1)
+    try:
+        grown = add(proposal)
+    except VirkningError as exc:
+        _fail(exc)
+    console.print(f"Added '{proposal.study.id}' to {base} ({len(grown.studies)} studies). "
+                  f"See it with: virkning evidence report {base} --out DIR")
+
+
+def _log_dir() -> Path:
+    return Path(os.environ.get("VIRKNING_LOG_DIR") or Path(tempfile.gettempdir()) / "virkning-logs")
+
+
+def _internal_error(exc: BaseException) -> int:
+    """A bug: the traceback goes to a log file, the screen gets one line saying where."""
+    text = "".join(traceback.format_exception(exc))
+    try:
+        folder = _log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        log = folder / f"virkning-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
+        log.write_text(f"virkning {__version__}\nargs: {sys.argv[1:]}\n\n{text}", encoding="utf-8")
+        where = f"the traceback is in {log}"
+    except OSError:
+        where = "the traceback could not be written to a log file:\n" + text
+    err.print(f"internal error: {type(exc).__name__}: {exc}\nThis is a bug in virkning, not in your input; please "
+              f"report it with the log ({where}). Outputs were left as they were.", markup=False, soft_wrap=True)
+    return 3
+
+
+def _terminated(signum, frame) -> None:
+    raise KeyboardInterrupt  # so temporary folders are removed on the way out, as on Ctrl-C
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line and return its exit code (0, 1, 2, 3 or 130; see the module's docstring)."""
+    from typer.exceptions import TyperException
+
+    previous = signal.signal(signal.SIGTERM, _terminated) if hasattr(signal, "SIGTERM") else None
+    try:
+        code = app(args=argv, prog_name="virkning", standalone_mode=False)
+        code = code if isinstance(code, int) else 0
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except TyperException as exc:  # usage errors
+        from typer import rich_utils
+
+        rich_utils.rich_format_error(exc)
+        return exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        code = 130
+    except VirkningError as exc:  # commands catch their own; this is the safety net
+        err.print(f"error: {exc}", markup=False, soft_wrap=True)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - every other exception is a bug by definition
+        return _internal_error(exc)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    if code == 130:
+        err.print("interrupted: nothing was written (an earlier output, if any, is unchanged)")
+    return code
+
+
+def main() -> None:
+    sys.exit(run())
 
 
 if __name__ == "__main__":

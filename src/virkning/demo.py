@@ -3,7 +3,11 @@
 `virkning demo --out DIR` writes DIR/data (registers, registration sheet, surveys, truth.json) and DIR/design.yaml
 (the example design shipped with the package, `virkning.examples`), runs `virkning evaluate` with it into
 DIR/evaluation (report, results, figures, manifest) and `virkning monitor` for the last programme month into
-DIR/monitoring, and prints the estimates next to the true effects. It needs nothing but the installed package.
+DIR/monitoring, prints the estimates next to the true effects, and adds the evaluation to seed 004's evidence base
+(`virkning evidence add`, DIR/evidence/base.yaml) with its evidence report in DIR/evidence/report. It needs nothing
+but the installed package.
+A last stage does the same for a Flere-skal-med-like programme (seed 001, trajectories without matching) in
+DIR/flere-skal-med/{data, design.yaml, evaluation} (`run_flere_skal_med_demo`).
 `seniorvikar_design()` is the same effect design in Python (tests check that the two agree).
 """
 
@@ -123,10 +127,158 @@ def run_demo(out: Path, persons: int = 1_190_000, seed: int = 2018, console: Con
         with console.status("Monitoring ..."):
             last = calendar.month_label(calendar.week_month(calendar.parse_week(max(truth["meeting_weeks"]))))
             months = run_monitor(design_path, out / "monitoring", data=data, month=last, regs=regs)
+        html = sorted(k for k in months if k.endswith("/html"))
+        paths["monitoring"] = months[html[-1]]
+        console.print(f"Status report: {paths['monitoring']} ({time.perf_counter() - t:.0f} s)")
+        with console.status("Job rotation and the programme's plan ..."):
+            paths.update(run_programme_demo(out, data, regs, seed=seed, console=console))
     finally:
         regs.close()
-    html = sorted(k for k in months if k.endswith("/html"))
-    paths["monitoring"] = months[html[-1]]
-    console.print(f"Status report: {paths['monitoring']} ({time.perf_counter() - t:.0f} s)")
+    paths.update(run_evidence_demo(out, console=console, language=design.language))
+    paths["flere_skal_med"] = run_flere_skal_med_demo(out, seed=seed, console=console)["report"]
     console.print(f"Done in {time.perf_counter() - started:.0f} s. Open {paths['report']} in a browser.")
     return paths
+
+
+# ---- the evidence stage (docs/evidence.md) ---------------------------------------------------------------------------
+
+#: how the demo's evaluation enters the evidence base (the options of `virkning evidence add`)
+EVIDENCE_ADD = {"study_id": "seniorvikar_demo", "authors": ["Demo-kommunen"], "core_elements": ["virksomhedsrettede"],
+                "title": "Seniorvikar (demo på syntetiske data)"}
+
+
+def run_evidence_demo(out: Path, console: Console | None = None, language: str = "da") -> dict:
+    """OUT/evidence: seed 004's example evidence base (a fresh copy each run) with the demo's evaluation in
+    OUT/evaluation added by one `virkning evidence add` command, and the evidence report of the grown base in
+    OUT/evidence/report. The added study keeps its proposed appraisal: the report shows it beside the studies and
+    leaves it out of the statements until a person confirms it."""
+    import shlex
+
+    from virkning.evidence import example_path
+    from virkning.evidence.commands import add, propose, report
+
+    console = console or Console()
+    out = Path(out)
+    folder = out / "evidence"
+    folder.mkdir(parents=True, exist_ok=True)
+    base = folder / "base.yaml"
+    base.write_text(example_path("academics_2020").read_text(encoding="utf-8"), encoding="utf-8")
+    a = EVIDENCE_ADD
+    command = ["virkning", "evidence", "add", str(out / "evaluation"), "--base", str(base), "--id", a["study_id"],
+               *[x for name in a["authors"] for x in ("--authors", name)],
+               *[x for key in a["core_elements"] for x in ("--core-element", key)], "--title", a["title"], "--yes"]
+    console.print(" ".join(shlex.quote(x) for x in command), markup=False, soft_wrap=True)
+    proposal = propose(out / "evaluation", base, **a)  # what the command runs
+    grown = add(proposal)
+    f = proposal.study.findings[0]
+    console.print(f"Added '{proposal.study.id}' to {base} ({len(grown.studies)} studies): {f.point:+.1f} pp at "
+                  f"{f.horizon}, appraisal {proposal.study.method.status} (reliability "
+                  f"{proposal.study.method.reliability.score}, transferability "
+                  f"{proposal.study.method.transferability.score})", soft_wrap=True)
+    paths = report(base, folder / "report", language=language)
+    console.print(f"Evidence report: {paths['report']}")
+    return {"evidence_base": base, "evidence_report": paths["report"]}
+
+
+def run_programme_demo(out: Path, data: Path, regs, seed: int = 2018, console: Console | None = None) -> dict:
+    """Job rotation (seed 003) on the demo's registers: a synthetic rotation registration with planted rule breaches,
+    a firms table and candidate profiles -> `virkning evaluate` with the job-rotation example (programme theory,
+    rules, the substitutes against matched unemployed, the substitute search) -> `virkning plan` (calendar and the
+    plan's status). Prints the planted breaches next to those found."""
+    from virkning.analyses.programme.plan import run_plan
+    from virkning.disclosure.audit import audit
+    from virkning.outputs import run_evaluation
+    from virkning.synth.jobrotation import write_jobrotation_data
+
+    console = console or Console()
+    t = time.perf_counter()
+    written = write_jobrotation_data(data, seed=seed)
+    design_path = out / "jobrotation.yaml"
+    design_path.write_text(example("jobrotation"), encoding="utf-8")
+    paths = run_evaluation(design_path, out / "jobrotation", data=data, regs=regs)
+    plan = run_plan(design_path, out / "plan", data=data, regs=regs)
+    planted = {(e["row"], e["rule"]) for e in json.loads(written["errors"].read_text(encoding="utf-8"))}
+    found = pd.read_csv(out / "jobrotation" / "internal" / "jobrotation_violations.csv")
+    got = set(zip(found["row"], found["rule"]))
+    findings = audit(out / "jobrotation") + audit(out / "plan")
+    console.print(f"Job rotation: {len(planted & got)} of {len(planted)} planted rule breaches found"
+                  f"{f', {len(got - planted)} more' if got - planted else ''}; report {paths['report']}; plan "
+                  f"{plan['status_html']}; audit {'clean' if not findings else findings[0]} "
+                  f"({time.perf_counter() - t:.0f} s)")
+    effects = pd.read_csv(out / "jobrotation" / "jobrotation" / "outcomes.csv")
+    console.print(_table("Substitutes in employment after the rotation against matched unemployed (true effect 0)",
+                         effects[["month", "n_treated", "treated_mean", "control_mean", "att", "ci_low", "ci_high"]]))
+    return {"jobrotation": paths["report"], "plan": plan["status_html"]}
+
+
+# ---- Flere skal med (seed 001): trajectories without matching -----------------------------------------------------
+
+def _print_flere_skal_med(console: Console, folder: Path, truth: dict) -> None:
+    """The published estimates (after the disclosure gate) next to the synthetic programme's truths."""
+    groups = pd.read_csv(folder / "groups.csv").set_index("group")["persons"]
+    names = {"gruppe_1": "group_1", "gruppe_2": "group_2", "gruppe_3": "group_3", "flere_skal_med": "programme",
+             "sammenligning": "comparison"}
+    console.print(_table("Groups: persons found by the de-duplication rule and the comparison rule, and the truth",
+                         pd.DataFrame([{"group": g, "persons": int(groups.get(g, 0)), "true": truth["groups"][k]}
+                                       for g, k in names.items()])))
+    c = pd.read_csv(folder / "curves.csv")
+    rows = []
+    for g, key in (("gruppe_1", "group_1"), ("flere_skal_med", "programme"), ("sammenligning", "comparison")):
+        t = truth["trajectories"][key]["virksomhedsforloeb"]
+        for m in (1, 6, 12, 18, 24, truth["horizon"]):
+            r = c[(c["group"] == g) & (c["outcome"] == "virksomhedsforloeb") & (c["month"] == m)]
+            if not len(r) or pd.isna(r["share"].iloc[0]):
+                continue
+            r = r.iloc[0]
+            rows.append({"group": g, "month": m, "share %": f"{100 * r['share']:.1f}",
+                         "95% CI": f"{100 * r['ci_low']:.1f};{100 * r['ci_high']:.1f}",
+                         "true %": f"{100 * t['ever'][m - 1]:.1f}", "expected %": f"{100 * t['ever_expected'][m - 1]:.1f}"})
+    console.print(_table("Share ever in virksomhedsforløb mv. by month since the index: estimate, realised truth "
+                         "and the model's expected share", pd.DataFrame(rows)))
+    lpm = pd.read_csv(folder / "lpm.csv")
+    covs = {"mand": "man", "alder_40": "age_40_plus", "indvandrer": "immigrant_or_descendant",
+            "erhvervsfaglig": "vocational_education", "hospital": "hospital_visits", "handicap": "handicap",
+            "hist_virksomhed": "earlier_employer_measure", "hist_timer": "earlier_ordinary_hours"}
+    rows = []
+    for term, name in covs.items():
+        row = {"covariate": term}
+        for o, short in (("virksomhedsforloeb", "vf"), ("ordinaere_timer", "ot")):
+            r = lpm[(lpm["outcome"] == o) & (lpm["term"] == term)]
+            est = r["estimate"].iloc[0] if len(r) else float("nan")
+            row[f"{short} pp"] = f"{est:+.1f}" + (f" ({r['se'].iloc[0]:.1f})" if len(r) else "")
+            row[f"{short} true"] = f"{100 * truth['lpm'][o]['coefficients'][name]:+.1f}"
+        rows.append(row)
+    console.print(_table("Linear probability models for group 1 (Tabel 4-4): estimate (cluster-robust SE) in "
+                         "percentage points and the true coefficient", pd.DataFrame(rows)))
+
+
+def run_flere_skal_med_demo(out: Path, persons: int = 20_000, seed: int = 2018,
+                            console: Console | None = None) -> dict:
+    """Synthetic Flere-skal-med registers (seed 001) -> `virkning evaluate` with the shipped example design
+    (trajectories without matching) into OUT/flere-skal-med/evaluation, the disclosure audit of that folder, and the
+    estimates next to the truths. Returns the paths written."""
+    from virkning.disclosure.audit import audit
+    from virkning.outputs import run_evaluation
+    from virkning.synth import generate
+
+    console = console or Console()
+    base = Path(out) / "flere-skal-med"
+    data = base / "data"
+    started = time.perf_counter()
+    truth_path = data / "truth.json"
+    previous = json.loads(truth_path.read_text()) if truth_path.exists() else {}
+    if (previous.get("persons"), previous.get("seed"), previous.get("programme")) != (persons, seed,
+                                                                                      "flere_skal_med"):
+        with console.status(f"Generating Flere-skal-med registers for {persons:,} persons ..."):
+            generate(data, persons=persons, seed=seed, programme="flere_skal_med")
+    truth = json.loads(truth_path.read_text())
+    design_path = base / "design.yaml"
+    design_path.write_text(example("flere_skal_med"), encoding="utf-8")
+    with console.status("Flere skal med: evaluating ...") as status:
+        paths = run_evaluation(design_path, base / "evaluation", data=data,
+                               progress=lambda s: status.update(f"Flere skal med: {s} ..."))
+    findings = audit(base / "evaluation")
+    console.print(f"Flere skal med: {paths['report']} ({time.perf_counter() - started:.0f} s; disclosure audit: "
+                  f"{len(findings)} finding(s))")
+    _print_flere_skal_med(console, base / "evaluation" / "trajectories", truth)
+    return {"report": paths["report"], "folder": base / "evaluation", "audit": findings}

@@ -198,3 +198,88 @@ def definition(o: Outcome, lang: str) -> str:
                 "benefit; 52 weeks are one full-time person.")
     return (f"Antal uger fra måned 1 til og med måned m (op til {h}) med en DREAM-kode, der er en offentlig "
             "ydelse; 52 uger svarer til én fuldtidsperson.")
+
+
+# ---- month outcomes: states of a month combined (analyses/trajectories) -----------------------------------------
+
+@dataclass(frozen=True)
+class MonthOutcome:
+    """An outcome that holds in a month or not, combined from the month's states: at least one of `any_of` (true
+    when empty), all of `all_of` and none of `none_of`. A name is a catalogue state or group (any week of the month
+    in it), a monthly status (`beskæftiget`: a positive employment rate; `vikar`; `selvforsørgende`) or an
+    earlier month outcome. Seed 001's "ordinære timer" is all_of [beskæftiget], none_of [fleksjob, løntilskud]."""
+
+    name: str
+    any_of: tuple[str, ...] = ()
+    all_of: tuple[str, ...] = ()
+    none_of: tuple[str, ...] = ()
+    label: str | None = None
+
+    def __post_init__(self):
+        if not self.any_of and not self.all_of:
+            raise DesignError(f"month outcome '{self.name}': give any_of or all_of (the states it consists of)")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (*self.any_of, *self.all_of, *self.none_of)
+
+
+def check_month_outcomes(outcomes) -> None:
+    """Every name is a state, group, monthly status or an earlier outcome (so definitions cannot loop)."""
+    seen: set[str] = set()
+    for o in outcomes:
+        for n in o.names:
+            if n not in seen and canonical_state(n) is None:
+                raise DesignError(f"month outcome '{o.name}': '{n}' is neither a state, group or monthly status "
+                                  f"({', '.join(EXIT_STATES)}) nor an outcome declared before it")
+        if o.name in seen:
+            raise DesignError(f"month outcome '{o.name}' is declared twice")
+        seen.add(o.name)
+
+
+def month_atoms(outcomes) -> tuple[str, ...]:
+    """The catalogue names the outcomes need from the panel (canonical spelling, first use first)."""
+    atoms, before = [], set()
+    for o in outcomes:  # a name is an earlier outcome when one is declared before (it may shadow a group)
+        atoms += [canonical_state(n) for n in o.names if n not in before]
+        before.add(o.name)
+    return tuple(dict.fromkeys(atoms))
+
+
+def month_outcome_flags(outcomes, flags: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """bool [pair, month] per outcome from the panel's indicators (`Panel.month_flags`, keyed by canonical name)."""
+    out: dict[str, np.ndarray] = {}
+
+    def get(n: str) -> np.ndarray:
+        return out[n] if n in out else flags[canonical_state(n)]
+
+    shape = flags["observed"].shape
+    for o in outcomes:
+        v = np.logical_or.reduce([get(n) for n in o.any_of]) if o.any_of else np.ones(shape, dtype=bool)
+        for n in o.all_of:
+            v = v & get(n)
+        for n in o.none_of:
+            v = v & ~get(n)
+        out[o.name] = v & flags["observed"]
+    return out
+
+
+def month_definition(o: MonthOutcome, lang: str, labels: dict[str, str] | None = None) -> str:
+    """What the outcome means, in words: 'Måneder med beskæftigelse, men ikke fleksjob eller løntilskud'; `labels`
+    names the earlier outcomes it refers to."""
+    en = lang == "en"
+    labels = labels or {}
+
+    def words(names: tuple[str, ...], conj: str) -> str:
+        w = [labels.get(n) or (state_label(n, lang) if canonical_state(n) else n) for n in names]
+        return w[0] if len(w) == 1 else ", ".join(w[:-1]) + f" {conj} " + w[-1]
+
+    parts = []
+    if o.any_of:
+        parts.append(words(o.any_of, "or" if en else "eller"))
+    if o.all_of:
+        parts.append(words(o.all_of, "and" if en else "og"))
+    text = ("Months with " if en else "Måneder med ") + (" and with " if en else " og med ").join(parts)
+    if o.none_of:
+        text += (", but not " if en else ", men ikke ") + words(o.none_of, "or" if en else "eller")
+    return text + "."

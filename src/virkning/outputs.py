@@ -95,6 +95,10 @@ class Files:
             raise ValueError(f"two outputs write {path}")
         self.files[path] = data
 
+    def hashes(self) -> dict[str, str]:
+        """sha256 of every file so far: the manifest lists them, so a reader can tell a complete folder."""
+        return {p: hashlib.sha256(d).hexdigest() for p, d in sorted(self.files.items())}
+
 
 # ---- the one writer -----------------------------------------------------------------------------------------------
 
@@ -124,27 +128,52 @@ def check_out(out: Path) -> None:
                           "write to") from None
 
 
-def write_folder(out: Path, files: Files) -> None:
-    """Write all files into a temporary folder beside `out`, then put it in place of `out` as a whole."""
+class DisclosureAuditError(RuntimeError):
+    """The independent audit derived a small count from an output the gate passed: a bug, nothing is written."""
+
+
+def audited(threshold: int) -> Callable[[Path], None]:
+    """A check for `write_folder`: the disclosure audit of the finished folder before it is put in place."""
+
+    def check(folder: Path) -> None:
+        from virkning.disclosure.audit import audit
+
+        findings = audit(folder, threshold)
+        if findings:
+            shown = "\n".join(f"  {f}" for f in findings[:20])
+            more = f"\n  ... and {len(findings) - 20} more" if len(findings) > 20 else ""
+            raise DisclosureAuditError(f"the disclosure audit derived {len(findings)} count(s) below {threshold} from "
+                                       f"the output the gate passed; nothing was written:\n{shown}{more}")
+
+    return check
+
+
+def write_folder(out: Path, files: Files, check: Callable[[Path], None] | None = None) -> None:
+    """Write all files into a temporary folder beside `out`, run `check` on it (e.g. the disclosure audit), then put
+    it in place of `out` as a whole."""
     out = Path(out)
     parent = out.parent if str(out.parent) else Path(".")
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
-    old = None
+    old: Path | None = None
     try:
         for rel, data in sorted(files.files.items()):
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
+        if check is not None:
+            check(tmp)
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
             os.rmdir(old)
             os.replace(out, old)
         os.replace(tmp, out)
-    except OSError as exc:
-        if old is not None and not out.exists():
+    except BaseException as exc:  # an interrupt too: the earlier output goes back in place
+        if old is not None and old.exists() and not out.exists():
             os.replace(old, out)
             old = None
-        raise OutputError(f"--out {out}: writing failed ({exc.strerror or exc}); nothing was changed") from None
+        if isinstance(exc, OSError):
+            raise OutputError(f"--out {out}: writing failed ({exc.strerror or exc}); nothing was changed") from None
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         if old is not None:
@@ -252,12 +281,18 @@ def evaluation_files(outputs: list[Output], design, language: str, synthetic: bo
                 template_dirs.append(kind.templates)
         for name, frame in o.internal.items():
             files.add(f"internal/{name}.csv", csv_bytes(frame))
+    if any(o.internal for o in outputs):
+        files.add("internal/README.txt", ("Not for publication: person-level rows for the job centres (records to "
+                                          "check). Keep this folder inside the organisation.\n").encode())
     kicker = ui(language)["report_kind"]
+    if outputs and not any(o.kind == "effect" for o in outputs):  # e.g. trajectories only: its own title
+        kicker = KINDS[outputs[0].kind].title[language == "en"]
     html = render_document(sections, title=design.name, kicker=kicker, language=language, synthetic=synthetic,
                            template_dirs=template_dirs)
     files.add("report.html", html.encode("utf-8"))
     for stem, fig in sorted(figures.items()):
-        files.add(f"figures/{stem}.png", fig.png)
+        if fig.png:  # drawings made as SVG only (the programme theory) have no PNG
+            files.add(f"figures/{stem}.png", fig.png)
         files.add(f"figures/{stem}.svg", fig.svg)
     return files
 
@@ -283,7 +318,7 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
     kinds = [k for k in KINDS.values() if k.command == "evaluate" and k.key in design.analyses]
     if not kinds:
         raise VirkningError(f"{design_path}: the design declares no evaluation (participants, pool, covariates and "
-                            "outcomes); `virkning monitor` runs its monitoring section")
+                            "outcomes, or a trajectories section); `virkning monitor` runs its monitoring section")
     own = regs is None
     if own:
         say("validating data")
@@ -317,9 +352,12 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
     timings["report"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
     logs = {o.kind + (f"/{o.folder}" if o.folder else ""): o.log for o in outputs if o.log}
-    files.add("manifest.json", json_bytes(manifest("evaluate", design, design_path, inputs, logs, timings)))
-    write_folder(out, files)
-    return {"report": out / "report.html", "results": out / "results" / "results.json",
+    files.add("manifest.json", json_bytes(manifest("evaluate", design, design_path, inputs, logs, timings)
+                                          | {"files": files.hashes()}))
+    say("disclosure audit")
+    write_folder(out, files, audited(design.disclosure_threshold))
+    first = next((o.folder for o in outputs if o.bundle), "results")  # the first analysis's results.json
+    return {"report": out / "report.html", "results": out / first / "results.json",
             "manifest": out / "manifest.json", "effects": out / "results" / "effects.csv"}
 
 
@@ -402,8 +440,10 @@ def run_monitor(design_path: str | Path, out: str | Path, *, data: str | Path | 
     files = monitoring_files(outputs, design.language, synthetic)
     timings["total"] = time.perf_counter() - started
     logs = {f"monitoring/{o.folder}": o.log for o in outputs if o.log}
-    files.add("manifest.json", json_bytes(manifest("monitor", design, design_path, inputs, logs, timings)))
-    write_folder(out, files)
+    files.add("manifest.json", json_bytes(manifest("monitor", design, design_path, inputs, logs, timings)
+                                          | {"files": files.hashes()}))
+    say("disclosure audit")
+    write_folder(out, files, audited(design.disclosure_threshold))
     paths = {o.folder + "/html": out / o.page for o in outputs if o.page}
     paths["violations"] = out / "internal" / "registration_violations.csv"
     paths["manifest"] = out / "manifest.json"

@@ -37,6 +37,9 @@ class ParticipantRule:
     start: dt.date | None = None
     end: dt.date | None = None
     units: tuple[str, ...] | None = None
+    # Participants given by the caller instead of events: (person_id, index date, unit) rows from a registration
+    # sheet (e.g. the substitutes of job rotations); `event` then only names them in messages.
+    given: tuple[tuple[str, dt.date, str | None], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,8 @@ def _pool_row(step: str, pool: pd.DataFrame) -> dict:
 def find_participants(regs: "Registers", rule: ParticipantRule, panel: "Panel | None" = None
                       ) -> tuple[pd.DataFrame, list[dict]]:
     """First event per person in the window. Returns participants and flow rows (registered, found in registers)."""
+    if rule.given is not None:
+        return _given_participants(rule, panel or regs.panel())
     if "events" not in regs.tables:
         raise DesignError("participants are defined by events, but the data folder has no events table")
     panel = panel or regs.panel()
@@ -136,6 +141,28 @@ def find_participants(regs: "Registers", rule: ParticipantRule, panel: "Panel | 
     flow.append(_flow_row("found in registers", ev, None))
     dates = pd.to_datetime(ev["index_date"]).dt.date
     ev["index_date"] = dates
+    ev["iwk"] = calendar.date_weeks(pd.to_datetime(ev["index_date"]))
+    ev["imo"] = calendar.date_months(pd.to_datetime(ev["index_date"]))
+    ev["index_week"] = calendar.week_labels(ev["iwk"])
+    return ev[["person_id", "index_date", "index_week", "iwk", "imo", "unit"]], flow
+
+
+def _given_participants(rule: ParticipantRule, panel: "Panel") -> tuple[pd.DataFrame, list[dict]]:
+    """Participants the caller lists (first date per person within the window), with the same flow rows."""
+    ev = pd.DataFrame(list(rule.given), columns=["person_id", "index_date", "unit"])
+    ev["person_id"] = ev["person_id"].astype(str)
+    ev["index_date"] = pd.to_datetime(ev["index_date"]).dt.date
+    if rule.start:
+        ev = ev[ev["index_date"] >= rule.start]
+    if rule.end:
+        ev = ev[ev["index_date"] <= rule.end]
+    if ev.empty:
+        raise DesignError(f"participants: none of the given {rule.event} lie in the window")
+    ev = ev.sort_values(["person_id", "index_date"], kind="stable").drop_duplicates("person_id").reset_index(drop=True)
+    flow = [{"step": f"registered ({rule.event})", "participants": int(len(ev)), "pool_persons": None,
+             "pool_pairs": None}]
+    ev = ev[panel.keys(ev["person_id"].to_numpy()) >= 0].reset_index(drop=True)
+    flow.append(_flow_row("found in registers", ev, None))
     ev["iwk"] = calendar.date_weeks(pd.to_datetime(ev["index_date"]))
     ev["imo"] = calendar.date_months(pd.to_datetime(ev["index_date"]))
     ev["index_week"] = calendar.week_labels(ev["iwk"])

@@ -193,7 +193,7 @@ def test_municipalities_none_and_null():
 def test_wrong_type():
     p = only(BASE + "matching:\n  ratio: two\n")
     assert (p.path, p.line) == ("matching.ratio", 9)
-    assert p.message == "expected a whole number of at least 1; got 'two'"
+    assert p.message == "expected a whole number of at least 1 and at most 20; got 'two'"
     p = only(BASE + "matching:\n  replace: ja\n")
     assert (p.path, p.line, p.message) == ("matching.replace", 9, "expected true or false; got 'ja'")
     p = only(BASE + "matching: 3\n")
@@ -241,13 +241,13 @@ def test_bad_state():
 
 def test_horizon_below_one():
     p = only(BASE.replace("- name: exit_beskaeftiget", "- name: x\n    horizon: 0"))
-    assert (p.path, p.line, p.message) == ("outcomes[1].horizon", 8, "expected a whole number of at least 1; got 0")
+    assert (p.path, p.line, p.message) == ("outcomes[1].horizon", 8, "expected a whole number of at least 1 and at most 120; got 0")
 
 
 def test_disclosure_threshold_below_three():
     p = only(BASE + "disclosure_threshold: 2\n")
     assert (p.path, p.line, p.message) == ("disclosure_threshold", 8,
-                                           "expected a whole number of at least 3; got 2")
+                                           "expected a whole number of at least 3 and at most 100; got 2")
 
 
 def test_syntax_error_names_the_line():

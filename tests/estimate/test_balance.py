@@ -86,3 +86,45 @@ def test_love_plot_returns_figure(matched):
     assert any(line.get_xdata()[0] == pytest.approx(0.1) for line in ax.lines)
     fig2 = love_plot(matched.balance, absolute=False, include_distance=True, threshold=0.25)
     assert len(fig2.axes[0].get_yticklabels()) == 6
+
+
+def test_variance_ratio_and_ks_thresholds_flag_terms():
+    # after weighting: x has variance ratio 4 (treated SD twice the controls'), KS small; s is shifted (KS 0.5)
+    rng = np.random.default_rng(5)
+    n = 4000
+    treat = np.r_[np.ones(n, bool), np.zeros(n, bool)]
+    x = np.r_[rng.normal(0, 2, n), rng.normal(0, 1, n)]
+    s = np.r_[rng.random(n) + 0.5, rng.random(n)]
+    b = rng.integers(0, 2, 2 * n)
+    d = pd.DataFrame({"x": x, "s": s, "b": b})
+    bt = balance_table(d, treat, np.ones(2 * n), ["x", "s", "b"])
+    t = bt.table.set_index("term")
+    assert t.loc["x", "var_ratio_after"] == pytest.approx(4.0, rel=0.1)
+    assert t.loc["s", "ecdf_max_after"] == pytest.approx(0.5, abs=0.03)
+    assert (bt.v_threshold, bt.ks_threshold) == (2.0, 0.1)  # virkning.defaults
+    assert t["vr_imbalanced"].to_dict() == {"x": True, "s": False, "b": False}  # binary terms: no ratio
+    assert t.loc["s", "ks_imbalanced"] and not t.loc["b", "ks_imbalanced"]
+    assert (bt.n_vr_imbalanced, bt.n_ks_imbalanced) == (1, int(t["ks_imbalanced"].sum()))
+    # a ratio below 1 / v_threshold is flagged the same way, and thresholds can be set
+    low = balance_table(d, ~treat, np.ones(2 * n), ["x"], v_threshold=3.0, ks_threshold=0.6).table.iloc[0]
+    assert low["var_ratio_after"] == pytest.approx(0.25, rel=0.1) and low["vr_imbalanced"]
+    assert not low["ks_imbalanced"]
+    assert not balance_table(d, treat, np.ones(2 * n), ["x"], v_threshold=5.0).table.iloc[0]["vr_imbalanced"]
+    text = str(bt)
+    assert "variance ratio outside [0.5, 2]" in text and "KS > 0.1" in text
+    assert "vr_flag" in bt._repr_html_() and "ks_flag" in text
+    with pytest.raises(virkning.errors.DesignError, match="option 'v_threshold'"):
+        balance_table(d, treat, np.ones(2 * n), ["x"], v_threshold=0.5)
+
+
+def test_atc_balance_standardises_by_the_controls(matched):
+    d = matched.source
+    m = virkning.match(d, "treat", ["x", "b", "g"], estimand="ATC", replace=True)
+    t = m.balance.table.set_index("term")
+    treat = m.treat
+    sd_c = d.loc[~treat, "x"].std(ddof=1)
+    diff = d.loc[treat, "x"].mean() - d.loc[~treat, "x"].mean()
+    assert t.loc["x", "smd_before"] == pytest.approx(diff / sd_c)
+    p = d.loc[~treat, "b"].mean()
+    assert t.loc["b", "smd_before"] == pytest.approx((d.loc[treat, "b"].mean() - p) / np.sqrt(p * (1 - p)))
+    assert m.balance.estimand == "ATC" and "SD of the controls" in str(m.balance)

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from virkning.estimate.curves import km_curve
+from virkning.errors import DesignError
+from virkning.estimate.curves import CURVE_COLUMNS, km_curve
 from virkning.estimate.effects import AnalysisSample
 
 REF = Path(__file__).parent.parent / "reference" / "km"
@@ -55,3 +56,59 @@ def test_bootstrap_is_reproducible():
     a = km_curve(*args, outcome="exit", n_boot=100, seed=5)
     b = km_curve(*args, outcome="exit", n_boot=100, seed=5)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_set_components_link_sets_through_shared_persons():
+    from virkning.estimate.resampling import component_summary, set_components
+
+    # sets 1 and 2 share person 10, sets 2 and 3 person 2; set 4 is alone; set 5 holds one person twice
+    sets = np.array([1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
+    persons = np.array([1, 10, 2, 10, 11, 11, 4, 12, 5, 5])
+    persons[4] = 2  # set 3's treated person is set 2's treated person (a participant earlier in the pool)
+    comp = set_components(sets, persons)
+    assert comp.tolist() == [0, 0, 0, 0, 0, 0, 1, 1, 2, 2]
+    assert component_summary(sets, comp) == {"sets": 5, "groups": 3, "largest": 3}
+
+
+def test_person_reuse_is_resampled_together_and_counted():
+    # pairs whose controls are few persons used in many sets: resampling sets treats their outcomes as
+    # independent; resampling groups of sets sharing a person does not, so its SE is larger
+    rng = np.random.default_rng(8)
+    n_sets = 400
+    control_person = rng.integers(0, 40, n_sets)
+    person_effect = rng.normal(0, 1.5, 40)
+    first_c = np.where(person_effect[control_person] + rng.normal(0, 0.5, n_sets) > 0.5, 2.0, np.nan)
+    first_t = np.where(rng.random(n_sets) < 0.45, 2.0, np.nan)
+    treat = np.r_[np.ones(n_sets, bool), np.zeros(n_sets, bool)]
+    sets = np.r_[np.arange(n_sets), np.arange(n_sets)]
+    persons = np.r_[1000 + np.arange(n_sets), control_person]
+    from virkning.estimate.resampling import set_components
+
+    sample = AnalysisSample(rows=np.arange(2 * n_sets), treat=treat, weights=np.ones(2 * n_sets),
+                            clusters=(sets, persons), cluster_names=("subclass", "person"),
+                            boot_cluster=set_components(sets, persons), sets=sets, persons=persons)
+    first = np.r_[first_t, first_c]
+    fu = np.full(2 * n_sets, 3.0)
+    comp = km_curve(sample, first, fu, 3, outcome="exit", n_boot=400, seed=1)
+    sets_only = km_curve(sample, first, fu, 3, outcome="exit", n_boot=400, seed=1, resample="sets")
+    two_way = km_curve(sample, first, fu, 3, outcome="exit", variance="cluster")
+    assert comp["se"].iloc[-1] > 1.5 * sets_only["se"].iloc[-1]
+    assert comp["se"].iloc[-1] == pytest.approx(two_way["se"].iloc[-1], rel=0.25)
+    assert "groups of matched sets sharing a person" in comp["method"].iloc[0]
+    assert comp["n_control"].iloc[0] == n_sets and comp["n_control_persons"].iloc[0] == len(np.unique(control_person))
+
+
+def test_curve_variance_options_are_checked():
+    d = pd.read_csv(REF / "km_data.csv")
+    s = _sample(d["treat"].to_numpy(), d["weights"].to_numpy())
+    args = (s, d["first"].to_numpy(), d["followup"].to_numpy(), 8)
+    with pytest.raises(DesignError, match="option 'variance': expected one of 'bootstrap', 'rematch', 'cluster'"):
+        km_curve(*args, outcome="exit", variance="jackknife")
+    with pytest.raises(DesignError, match="option 'draws'"):
+        km_curve(*args, outcome="exit", variance="rematch")
+    with pytest.raises(DesignError, match="option 'resample'"):
+        km_curve(*args, outcome="exit", resample="persons")
+    for v in ("cluster", "satt"):
+        out = km_curve(*args, outcome="exit", variance=v)
+        assert list(out.columns) == CURVE_COLUMNS and (out["se"] > 0).all()
+        np.testing.assert_allclose(out["ci_high"] - out["att"], 1.959963984540054 * out["se"])

@@ -110,7 +110,7 @@ def test_no_match_at_all_is_an_estimation_error(df):
 
 def test_effect_options_are_checked(df):
     m = virkning.match(df, covariates=["x", "z"])
-    with pytest.raises(DesignError, match=r"option 'se': expected one of 'cluster', 'bootstrap'; got 'robust'"):
+    with pytest.raises(DesignError, match=r"option 'se': expected one of 'cluster', 'bootstrap', 'rematch', 'satt'; got 'robust'"):
         m.effect("y", se="robust")
     with pytest.raises(DesignError, match="option 'outcomes'"):
         m.effect("nope")
@@ -120,3 +120,50 @@ def test_effect_options_are_checked(df):
         m.effects(["sex"])
     with pytest.raises(DesignError, match="option 'binary'"):
         m.balance_table(binary="cobalt")
+
+
+@pytest.mark.parametrize("kwargs,pattern", [
+    ({"estimand": "ATE"}, r"option 'estimand': nearest-neighbour matching .* 'ATT' or the 'ATC'.*'full', "
+                          r"'subclass', 'exact', 'cem', 'cardinality', 'quick'"),
+    ({"estimand": "att2"}, r"option 'estimand': expected one of 'ATT', 'ATC'; got 'att2'"),
+    ({"discard": "all"}, r"option 'discard': expected one of 'none', 'both', 'treated', 'control'; got 'all'"),
+    ({"discard": "both", "distance": "mahalanobis"}, r"option 'discard': common support .* propensity score"),
+    ({"reestimate": "yes"}, r"option 'reestimate'"),
+    ({"caliper": {"sex": 1.0}}, r"option 'caliper': calipers cannot be used with binary, categorical"),
+    ({"caliper": {"b": 1.0}}, r"option 'caliper': calipers cannot be used with binary columns; 'b'"),
+    ({"caliper": {"nope": 1.0}}, r"option 'caliper': column\(s\) 'nope' not in the data"),
+    ({"caliper": {"z": -1.0}}, r"option 'caliper': expected a positive number"),
+    ({"caliper": {1: 0.2}}, r"option 'caliper': keys must be column names"),
+    ({"caliper": {"z": 0.5}, "std_caliper": {"x": False}}, r"option 'std_caliper': expected True/False for entries"),
+    ({"caliper": 0.5, "std_caliper": "no"}, r"option 'std_caliper'"),
+    ({"distance": "mahalanobis", "caliper": {"distance": 0.2, "z": 1}}, r"option 'caliper'.*mahalanobis"),
+    ({"antiexact": ["nope"]}, r"option 'antiexact': column\(s\) 'nope'"),
+    ({"antiexact": ["treat"]}, r"option 'antiexact': the treatment column"),
+])
+def test_new_options_are_checked(df, kwargs, pattern):
+    d = df.assign(b=(df["x"] > 0).astype(int))
+    with pytest.raises(DesignError, match=pattern):
+        virkning.match(d, **{"covariates": ["x", "z"], **kwargs})
+
+
+def test_new_option_defaults_and_resolution(df):
+    with pytest.warns(IgnoredOptionWarning, match="option 'reestimate' is ignored"):
+        virkning.match(df, covariates=["x", "z"], reestimate=True)
+    with pytest.warns(virkning.estimate.MatchingWarning, match="fewer treated units than controls"):
+        m = virkning.match(df.assign(c=1.0), covariates=["x", "z"], caliper={"c": 1.0, "z": 0.5},
+                           std_caliper={"z": False}, estimand="atc")
+    assert m.config.estimand == "ATC" and m.config.m_order == "smallest"  # MatchIt's default order for the ATC
+    assert [(c.variable, c.width, c.standardised) for c in m.config.covariate_calipers] == [("z", 0.5, False)]
+    assert m.config.caliper is None and m.info.caliper_widths == (("z", 0.5),)  # a constant column is dropped
+    cal = virkning.match(df, covariates=["x", "z"], caliper={"distance": 0.25, "z": 1.0}).config
+    assert cal.caliper == 0.25 and cal.covariate_calipers[0].standardised
+    assert cal.to_dict()["covariate_calipers"] == {"z": {"width": 1.0, "standardised": True}}
+
+
+def test_discarding_everything_is_an_estimation_error(df):
+    # treated in both tails of x, controls in the middle: the score (linear in x) of every treated unit lies
+    # outside the controls' range, so the common support holds controls only
+    d = df.assign(treat=(df["x"].abs() > 1.2).astype(int))
+    with pytest.raises(EstimationError, match="common support: discard='both' leaves"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        virkning.match(d, covariates=["x"], discard="both")

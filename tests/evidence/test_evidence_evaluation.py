@@ -105,3 +105,45 @@ def test_yaml_round_trip():
                                                        for line in study_to_yaml(study).splitlines()) + "\n"
     back = loads_base(text).study("seniorvikar_demo")
     assert back == study
+
+
+def test_counts_of_a_version_2_bundle_and_sensitivity_in_words():
+    # version 2 bundles publish the matched N in sample_sizes (MatchIt's table), not under matching
+    r = copy.deepcopy(RESULTS)
+    for key in ("n_treated_matched", "n_control_matched"):
+        r["matching"].pop(key)
+    s = study_from_evaluation(r, APPRAISAL)
+    assert (s.n_treated, s.n_control, s.n) == (332, 332, 664)
+    r["sample_sizes"]["Matched"] = {"Treated": None, "Control": None}  # hidden by the gate: the flow's step
+    s = study_from_evaluation(r, APPRAISAL)
+    assert (s.n_treated, s.n_control, s.n) == (next(f["participants"] for f in r["flow"] if f["step"] == "matched"),
+                                               None, None)
+    r["sensitivity"] = [{"outcome": "exit_beskaeftiget", "gamma_critical": 1.4231, "evalue": 1.8},
+                        {"outcome": "exit_vikar", "gamma_critical": None}]
+    reason = study_from_evaluation(r, APPRAISAL).method.reliability.reason
+    assert ("sensitivity to hidden bias reported: exit_beskaeftiget: significant up to Gamma = 1.42, E-value 1.80; "
+            "exit_vikar: not significant at Gamma = 1") in reason
+    r["data"]["synthetic"] = True
+    s = study_from_evaluation(r, APPRAISAL)
+    assert s.source.endswith(", synthetic data") and s.notes.startswith("Synthetic data")
+
+
+def test_read_evaluation_folder(tmp_path):
+    from virkning.evidence.evaluation import read_evaluation
+
+    results = tmp_path / "out" / "results"
+    results.mkdir(parents=True)
+    (results / "results.json").write_text(json.dumps(RESULTS), encoding="utf-8")
+    (results / "sensitivity.csv").write_text("outcome,gamma_critical\nexit_beskaeftiget,1.25\n", encoding="utf-8")
+    got = read_evaluation(tmp_path / "out")
+    assert got["sensitivity"] == [{"outcome": "exit_beskaeftiget", "gamma_critical": 1.25}]
+    assert read_evaluation(results / "results.json")["effects"] == RESULTS["effects"]
+    (tmp_path / "out" / "manifest.json").write_text('{"kind": "virkning-output", "command": "monitor"}')
+    with pytest.raises(DesignError, match="written by `virkning monitor`"):
+        read_evaluation(tmp_path / "out")
+    (tmp_path / "out" / "manifest.json").unlink()
+    (results / "results.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(DesignError, match="not valid JSON"):
+        read_evaluation(tmp_path / "out")
+    with pytest.raises(DesignError, match="no results/results.json here"):
+        read_evaluation(tmp_path)

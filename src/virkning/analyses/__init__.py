@@ -4,6 +4,9 @@ sections built from the shared report components.
 
     effect       the matched effect evaluation (seed 000): populations, propensity matching, effects by month
     monitoring   monthly status of a running programme against its success criteria, fidelity and surveys
+    programme    the programme theory (diagram, table) and its measurement plan (seeds 002, 003)
+    jobrotation  job-rotation rules, the substitutes' outcomes against a matched comparison, substitute search
+    trajectories outcomes without matching (seed 001): groups from records, curves by month, units, LPMs
 
 `KINDS` is the registry: adding an analysis is a new package here and one line below (docs/architecture.md).
 """
@@ -21,7 +24,23 @@ def _register() -> None:
     for kind in (effect.KIND, monitoring.KIND):
         KINDS[kind.key] = kind
 
+    from virkning.analyses import trajectories
+
+    KINDS[trajectories.KIND.key] = trajectories.KIND
+
 
 _register()
+
+
+def _register_programme() -> None:
+    from virkning.analyses import jobrotation, programme
+
+    KINDS["jobrotation"] = jobrotation.KIND
+    items = dict(KINDS)  # the programme theory opens the report: first in the registry's order
+    KINDS.clear()
+    KINDS.update({"programme": programme.KIND, **items})
+
+
+_register_programme()
 
 __all__ = ["KINDS", "Context", "Kind", "Output"]

@@ -17,7 +17,7 @@ from pydantic import Field, create_model, field_validator
 
 from virkning.criteria import SuccessCriterion
 from virkning.defaults import DISCLOSURE_THRESHOLD, SEED
-from virkning.design.types import Month, Section, Text, WidePattern, Whole0, Whole3, none_is_empty
+from virkning.design.types import Month, Section, Text, Threshold, WidePattern, Whole0, Whole3, none_is_empty
 from virkning.registers.contract import DEFAULT_WIDE_PATTERN
 
 # Keys of the common part written in the wrong place: where they belong.
@@ -43,7 +43,7 @@ class CommonSpec(Section):
     language: Literal["da", "en"] = "da"
     data: DataSpec = Field(default_factory=DataSpec)
     success_criteria: list[SuccessCriterion] = []
-    disclosure_threshold: Whole3 = DISCLOSURE_THRESHOLD
+    disclosure_threshold: Threshold = DISCLOSURE_THRESHOLD
     seed: Whole0 = SEED
 
     @field_validator("success_criteria", mode="before")

@@ -17,6 +17,8 @@ from pydantic_core import PydanticCustomError
 from virkning.panel.grammar import GRAMMAR_HELP, parse_covariate
 from virkning.errors import CovariateNameError
 from virkning.registers.catalogue import GROUPS, MONTHLY_STATUSES, STATES, canonical_state
+from virkning.defaults import (MAX_BOOT, MAX_DISCLOSURE_THRESHOLD, MAX_HORIZON, MAX_RATIO,
+                               MIN_DISCLOSURE_THRESHOLD)
 from virkning.design.messages import show
 
 ALL_STATES = (*STATES, *GROUPS)
@@ -52,10 +54,12 @@ def _positive(v: Any) -> float | int:
     return v
 
 
-def _whole(minimum: int):
+def _whole(minimum: int, maximum: int | None = None, why: str = ""):
     def check(v: Any) -> int:
         if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-            raise fail(f"expected a whole number of at least {minimum}")
+            raise fail(f"expected a whole number of at least {minimum}" + (f" and at most {maximum:,}" if maximum else ""))
+        if maximum is not None and v > maximum:
+            raise fail(f"expected at most {maximum:,} ({why})")
         return v
 
     return check
@@ -208,6 +212,15 @@ Whole0 = Annotated[int, PlainValidator(_whole(0))]
 Whole1 = Annotated[int, PlainValidator(_whole(1))]
 Whole2 = Annotated[int, PlainValidator(_whole(2))]
 Whole3 = Annotated[int, PlainValidator(_whole(3))]
+# Resource options have upper bounds: a typo must not turn a run into days of work or gigabytes of memory.
+Horizon = Annotated[int, PlainValidator(_whole(1, MAX_HORIZON, "months: ten years of follow-up; longer horizons "
+                                                                 "outgrow any register extract"))]
+Replications = Annotated[int, PlainValidator(_whole(2, MAX_BOOT, "replications: 2,000 give stable 95 % intervals; "
+                                                                  "more only cost time"))]
+Ratio = Annotated[int, PlainValidator(_whole(1, MAX_RATIO, "controls per participant: beyond that the variance "
+                                                            "of the effect hardly falls (1 + 1/k)"))]
+Threshold = Annotated[int, PlainValidator(_whole(MIN_DISCLOSURE_THRESHOLD, MAX_DISCLOSURE_THRESHOLD,
+                                                 "persons: a larger threshold would hide nearly every table"))]
 
 
 def none_is_empty(v: Any) -> Any:

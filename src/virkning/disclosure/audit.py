@@ -43,7 +43,6 @@ COUNT_COLUMNS = {"participants", "pool_persons", "pool_pairs", "n_treated", "n_c
                  "respondents", "population", "weeks"}
 PERSON_COLUMNS = {"person_id", "cpr", "pnr", "birth_date", "foedselsdato"}
 _COUNT_SPAN = re.compile(r'class="[^"]*\bcount\b[^"]*"[^>]*>\s*([0-9][0-9.,\s]*)\s*<')
-_FULL_DATE = re.compile(r"\b(19|20)\d\d-\d\d-\d\d\b")
 
 
 @dataclass(frozen=True)
@@ -300,11 +299,15 @@ def _monitoring(s: _System, months: list[tuple[str, Path]]) -> None:
                 parts = [("funnel", u, period, step, label) for u in g["unit"] if u != TOTAL_UNIT]
                 s.total(("funnel", TOTAL_UNIT, period, step, label), parts,
                         f"{label}/funnel.csv: projects sum to '{TOTAL_UNIT}' ({period}, {step})")
-            for (unit, period), g in f.groupby(["unit", "period"], sort=False):
-                for a, b in zip(order, order[1:]):
-                    s.difference(("funnel", unit, period, a, label), ("funnel", unit, period, b, label),
-                                 ("funnel_gap", unit, period, a, b, label),
-                                 f"{label}/funnel.csv: {unit} {period}, {a} - {b}")
+            # a step whose persons the table says are all among the previous step's: the difference is who stopped
+            if "within_previous" in f.columns:
+                for i, r in f.iterrows():
+                    k = order.index(r["step"])
+                    if k > 0 and str(r["within_previous"]).lower() == "true":
+                        a, b = order[k - 1], r["step"]
+                        s.difference(("funnel", r["unit"], r["period"], a, label), ("funnel", r["unit"], r["period"], b, label),
+                                     ("funnel_gap", r["unit"], r["period"], a, b, label),
+                                     f"{label}/funnel.csv: {r['unit']} {r['period']}, {a} - {b}", signed=False)
             for i, r in f.iterrows():
                 k = order.index(r["step"])
                 if k > 0:
@@ -325,16 +328,15 @@ def _monitoring(s: _System, months: list[tuple[str, Path]]) -> None:
                 else:
                     s.cell(num, r["value"], f"{label}/criteria.csv row {i + 2}, value")
                 steps.setdefault(r["criterion"], set()).add(r["unit"])
-            # the numerators and denominators are funnel counts: a reader matches them by value where both show
-            if f is not None:
+            # the numerators and denominators are funnel counts: the table names the steps
+            if f is not None and "numerator_step" in c.columns:
                 for i, r in c.iterrows():
-                    for part in ("num", "den"):
-                        v = _num(r["numerator" if part == "num" else "denominator"])
-                        key = ("crit", r["unit"], r["period"], r["criterion"], part, label)
-                        same = [k for kk, k in cur.items() if kk[1] == r["unit"] and kk[2] == r["period"]
-                                and s.values.get(k) is not None and v is not None and abs(s.values[k] - v) < EPS]
-                        if len(same) == 1:
-                            s.relate({key: 1.0, same[0]: -1.0}, f"{label}/criteria.csv and funnel.csv: the same count")
+                    for part, col in (("num", "numerator_step"), ("den", "denominator_step")):
+                        step = r.get(col)
+                        if isinstance(step, str) and ("funnel", r["unit"], r["period"], step) in cur:
+                            s.relate({("crit", r["unit"], r["period"], r["criterion"], part, label): 1.0,
+                                      cur[("funnel", r["unit"], r["period"], step)]: -1.0},
+                                     f"{label}/criteria.csv and funnel.csv: the same count ({step})")
         for name in ("employment",):
             t = _read_csv(folder / f"{name}.csv", "unit", "persons", "employed", "share_employed")
             if t is None:
@@ -425,6 +427,11 @@ def _bounds_findings(s: _System) -> list[Finding]:
         for k in coefs:
             if k in index:
                 rel_of[k].append(j)
+    totals_of = defaultdict(list)
+    for j, (_, parts, _) in enumerate(s.totals):
+        for p in parts:
+            if p in index:
+                totals_of[p].append(j)
     seen: set = set()
     for k0 in unknown:
         if k0 in seen or not rel_of.get(k0):
@@ -464,20 +471,45 @@ def _bounds_findings(s: _System) -> list[Finding]:
         def disclosed(lo, hi):
             return (lo >= 1 - EPS and hi <= s.t - 1 + EPS) or (hi <= -1 + EPS and lo >= -(s.t - 1) - EPS)
 
-        for k in comp_l:
+        # A cell is safe as soon as one solution of the relations gives it 0 or at least the threshold: a few
+        # vertices (all unknowns low, all high, random directions) clear most cells; the rest get their own LPs.
+        suspects = np.ones(len(comp_l), dtype=bool)
+        points: list = []
+        contradictory = False
+        directions = [np.ones(len(comp_l)), -np.ones(len(comp_l))]
+        rng_dirs = np.random.default_rng(len(comp_l))
+        directions += [rng_dirs.choice([-1.0, 1.0], len(comp_l)) for _ in range(4)]
+        for d in directions:
+            res = linprog(d, A_eq=A, b_eq=b, bounds=bounds, method="highs")
+            if res.status == 2:  # the printed numbers contradict each other (rounding): nothing can be bounded
+                suspects[:] = False
+                contradictory = True
+                break
+            if res.status == 0:
+                points.append(res.x)
+                v = np.abs(res.x)
+                suspects &= (v >= 1 - EPS) & (v <= s.t - 1 + EPS)
+            if not suspects.any():
+                break
+
+        for idx in np.flatnonzero(suspects):
+            k = comp_l[idx]
             c = np.zeros(len(comp_l))
-            c[ci[k]] = 1
+            c[idx] = 1
             lo, hi = rng(c)
             if disclosed(lo, hi):
                 out.append(Finding(s.where.get(k, str(k)), repr(k[:-1] if isinstance(k, tuple) else k),
                                    f"derivable from the published numbers: between {lo:.2f} and {hi:.2f}"))
-        for total, parts, what in s.totals:
+        for j in sorted({j for k in comp_l for j in totals_of.get(k, ())}):
+            total, parts, what = s.totals[j]
             hidden = [p for p in parts if p in ci]
-            if len(hidden) < 2 or total not in ci and s.values.get(total) is None:
+            if contradictory or len(hidden) < 2 or total not in ci and s.values.get(total) is None:
                 continue
             c = np.zeros(len(comp_l))
             for p in hidden:
                 c[ci[p]] = 1
+            if any(not 1 - EPS <= abs(c @ x) <= s.t - 1 + EPS for x in points):
+                continue
             lo, hi = rng(c)
             if disclosed(lo, hi):
                 out.append(Finding(what, f"{len(hidden)} hidden parts",
@@ -550,6 +582,9 @@ def audit(folder: str | Path, threshold: int = DISCLOSURE_THRESHOLD) -> list[Fin
     months = sorted((p.parent.name, p.parent) for p in files if p.name == "funnel.csv")
     if months:
         _monitoring(s, months)
+    from virkning.disclosure.audit_trajectories import read_all
+
+    read_all(s, folder, files)
     found = s.findings + _bounds_findings(s)
     unique = list(dict.fromkeys(found))
     return unique

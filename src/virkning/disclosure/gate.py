@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy.optimize import linprog
 
 from virkning.defaults import DISCLOSURE_THRESHOLD
@@ -118,15 +119,20 @@ class Gate:
         return not self.known(key)
 
     def _system(self, unknowns: list[Key], rels: list[int]):
+        """The relations as A x = b over the unknown counts (sparse: a programme's history of monthly reports gives
+        thousands of unknowns, each in a few relations)."""
         index = {k: j for j, k in enumerate(unknowns)}
-        A = np.zeros((len(rels), len(unknowns)))
+        rows, cols, vals = [], [], []
         b = np.zeros(len(rels))
         for row, i in enumerate(rels):
             for k, c in self.m.relations[i].coefs.items():
                 if k in index:
-                    A[row, index[k]] += c
+                    rows.append(row)
+                    cols.append(index[k])
+                    vals.append(c)
                 else:
                     b[row] -= c * self.m.cells[k]
+        A = sparse.csr_matrix((vals, (rows, cols)), shape=(len(rels), len(unknowns)))
         return index, A, b
 
     def _range(self, c: np.ndarray, A: np.ndarray, b: np.ndarray, unknowns: list[Key],
@@ -171,7 +177,7 @@ class Gate:
         out = {}
         for i in rels:
             r = self.m.relations[i]
-            if r.kind != "total" or i in self.dropped:
+            if r.kind not in ("total", "earlier total") or i in self.dropped:
                 continue
             unk = {k: c for k, c in r.coefs.items() if self._unknown(k)}
             if len(unk) < 2 or len({np.sign(c) for c in unk.values()}) != 1:
@@ -195,6 +201,42 @@ class Gate:
         if support is not None:
             support.update(rels[r] for r in rows)
         return out
+
+    def _sweep(self) -> None:
+        """Clear at once the targets a few solutions of the relations show to be safe: a count is safe when one
+        reading of the published numbers gives it 0 or at least the threshold, and hiding more only adds readings.
+        Per component: all unknowns low, all high, and random directions."""
+        by_component: dict[tuple, list[str]] = defaultdict(list)
+        comps = {}
+        for label, weights in self._pending.items():
+            unknowns, rels = self._component(weights)
+            if not rels or not set(weights) <= set(unknowns):
+                by_component[("none",)].append(label)
+                continue
+            key = tuple(rels)
+            comps[key] = unknowns
+            by_component[key].append(label)
+        for label in by_component.pop(("none",), []):
+            del self._pending[label]
+        rng = np.random.default_rng(0)
+        for rels, labels in by_component.items():
+            unknowns = comps[rels]
+            index, A, b = self._system(unknowns, list(rels))
+            bounds = [self.m.bounds.get(k, (None, None) if k in self.m.signed else (0, None)) for k in unknowns]
+            n = len(unknowns)
+            directions = [np.ones(n), -np.ones(n)] + [rng.choice([-1.0, 1.0], n) for _ in range(2)]
+            for d in directions:
+                res = linprog(d, A_eq=A, b_eq=b, bounds=bounds, method="highs")
+                if res.status != 0:
+                    break
+                for label in list(labels):
+                    w = self._pending[label]
+                    v = sum(c * res.x[index[k]] for k, c in w.items())
+                    if not (1 - EPS <= abs(v) <= self.t - 1 + EPS):
+                        del self._pending[label]
+                        labels.remove(label)
+                if not labels:
+                    break
 
     def _first_disclosure(self):
         """The first target a reader can narrow to a small count. Hiding more only widens what a reader can derive,
@@ -231,6 +273,7 @@ class Gate:
         self._pending = {repr(k): {k: 1.0} for k in sorted(self.m.cells, key=repr)
                          if self._unknown(k) and small(self.m.cells[k], self.t)}
         self._pending.update(self._group_targets(range(len(self.m.relations))))
+        self._sweep()
         for _ in range(100_000):
             found = self._first_disclosure()
             if found is None:

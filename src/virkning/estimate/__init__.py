@@ -5,6 +5,8 @@ Works on any pandas data frame (one row per unit), not only on register panels:
 
     >>> m = virkning.match(df, treatment="treat", covariates=["age", "educ"], exact=["sex"])
     >>> m.summary(); m.balance; m.effect("re78"); m.effects(["y1", "y2"])
+    >>> draws = rematch_bootstrap(m, 499, seed=1); m.effect("re78", se="rematch", draws=draws)
+    >>> virkning.match("treat ~ age + educ", data=df, estimand="ATC", discard="both")
     >>> relative_effects(m, ["y1"]); rosenbaum_bounds(m, "y1"); covariate_benchmark(m); evalue(3.9, 1.8, 8.7)
     >>> r = lpm(df, ["y1", "y2"], ["male", "age40"], controls=["benefit"], cluster="kommune")
     >>> meta_analysis(studies, effect="yi", variance="vi", method="REML")
@@ -25,6 +27,8 @@ from virkning.estimate.did_aggregate import AggregateResult, aggregate
 from virkning.estimate.did_results import DroppedUnitsWarning, UnbalancedPanelWarning
 from virkning.estimate.did_staggered import GroupTimeResult, att_gt
 from virkning.estimate.did_twfe import EventStudyResult, TwfeResult, event_study, twfe_did
+
+from virkning.estimate.curves import CURVE_COLUMNS, km_curve, monthly_effects
 from virkning.estimate.effects import EffectEstimate, estimate_effects
 from virkning.estimate.evalue import EValue, evalue, evalue_rr
 from virkning.estimate.matching import match
@@ -34,6 +38,8 @@ from virkning.estimate.options import (FewClustersWarning, IgnoredOptionWarning,
 from virkning.estimate.propensity import PropensityFit, fit_logit, fit_propensity
 from virkning.estimate.regression import DroppedRowsWarning, SingletonClusterWarning, lpm
 from virkning.estimate.regression_result import RegressionInfo, RegressionResult
+from virkning.estimate.rematch import RematchDraws, RematchWarning, rematch_bootstrap
+from virkning.estimate.resampling import set_components
 from virkning.estimate.relative import RelativeEffect, relative_effect, relative_effects, relative_from_draws
 from virkning.estimate.result import MatchInfo, MatchResult, MatchSummary
 from virkning.estimate.sensitivity import (CovariateBenchmark, RosenbaumBounds, SensitivityNumbers,
@@ -43,19 +49,20 @@ from virkning.estimate.wild_bootstrap import WildBootstrap, wild_cluster_bootstr
 
 
 def effects(result: MatchResult, outcomes, *, se: str = "cluster", n_boot: int = 999, seed: int | None = None,
-            level: float = 0.95):
-    """ATT for many outcomes at once (e.g. months 1..H): one row per outcome, see ``MatchResult.effects``."""
-    return result.effects(outcomes, se=se, n_boot=n_boot, seed=seed, level=level)
+            level: float = 0.95, draws: RematchDraws | None = None):
+    """ATT (or ATC) for many outcomes at once (e.g. months 1..H): one row per outcome, see ``MatchResult.effects``."""
+    return result.effects(outcomes, se=se, n_boot=n_boot, seed=seed, level=level, draws=draws)
 
 
-__all__ = ["AggregateResult", "BalanceTable", "CovariateBenchmark", "DidEstimate", "DidResult",
+__all__ = ["AggregateResult", "BalanceTable", "CURVE_COLUMNS", "CovariateBenchmark", "DidEstimate", "DidResult",
            "DroppedRowsWarning", "DroppedUnitsWarning", "EValue", "EffectEstimate", "EventStudyResult",
-           "FewClustersWarning", "GroupTimeResult", "IgnoredOptionWarning", "MatchConfig", "MatchInfo",
-           "MatchResult", "MatchSummary", "MatchingWarning", "MetaAnalysisWarning", "MetaResult", "PropensityFit",
-           "PropensityWarning", "RegressionInfo", "RegressionResult", "RelativeEffect", "RosenbaumBounds",
-           "SensitivityNumbers", "SensitivityWarning", "SingletonClusterWarning", "TwfeResult",
-           "UnbalancedPanelWarning", "WildBootstrap", "aggregate", "amplify", "att_gt", "balance_table",
+           "FewClustersWarning", "GroupTimeResult", "IgnoredOptionWarning", "MatchConfig", "MatchInfo", "MatchResult",
+           "MatchSummary", "MatchingWarning", "MetaAnalysisWarning", "MetaResult", "PropensityFit",
+           "PropensityWarning", "RegressionInfo", "RegressionResult", "RelativeEffect", "RematchDraws",
+           "RematchWarning", "RosenbaumBounds", "SensitivityNumbers", "SensitivityWarning", "SingletonClusterWarning",
+           "TwfeResult", "UnbalancedPanelWarning", "WildBootstrap", "aggregate", "amplify", "att_gt", "balance_table",
            "bounds_for_sets", "covariate_benchmark", "did_2x2", "effects", "ess", "estimate_effects", "evalue",
-           "evalue_rr", "event_study", "fit_logit", "fit_propensity", "love_plot", "lpm", "match", "meta_analysis",
-           "relative_effect", "relative_effects", "relative_from_draws", "rosenbaum_bounds", "sensitivity_numbers",
-           "twfe_did", "wild_cluster_bootstrap"]
+           "evalue_rr", "event_study", "fit_logit", "fit_propensity", "km_curve", "love_plot", "lpm", "match",
+           "meta_analysis", "monthly_effects", "relative_effect", "relative_effects", "relative_from_draws",
+           "rematch_bootstrap", "rosenbaum_bounds", "sensitivity_numbers", "set_components", "twfe_did",
+           "wild_cluster_bootstrap"]

@@ -15,19 +15,26 @@ Conventions (those of MatchIt 4.5.1's ``summary(..., standardize = TRUE)`` for t
 - The eCDF statistics use weights normalised within each group; for binary variables both equal the absolute
   difference in proportions.
 - Effective sample size is Kish's (sum w)^2 / sum w^2.
+- For the ATC the SMD denominator is the controls' SD (MatchIt's ``s.d.denom = "control"``).
+
+Flags after matching follow cobalt's thresholds: |SMD| (``m.threshold``), the variance ratio outside
+[1 / v, v] (``v.threshold``, continuous terms) and the KS statistic (``ks.threshold``), with the defaults of
+``virkning.defaults``.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from virkning.defaults import KS_THRESHOLD, SMD_THRESHOLD, VR_THRESHOLD
+from virkning.errors import DesignError
 from virkning.estimate.model_matrix import design_matrix
 from virkning.estimate.options import BinaryStat, check_choice
-from virkning.defaults import SMD_THRESHOLD
 
 _SQRT_EPS = float(np.sqrt(np.finfo(float).eps))
 STATS = ("mean_treated", "mean_control", "smd", "var_ratio", "ecdf_mean", "ecdf_max")
@@ -79,23 +86,26 @@ def _wmean(x: np.ndarray, w: np.ndarray) -> float:
 
 
 def balance_stats(X: np.ndarray, treat: np.ndarray, weights: np.ndarray | None, *,
-                  binary: BinaryStat = "std") -> pd.DataFrame:
+                  binary: BinaryStat = "std", estimand: str = "ATT") -> pd.DataFrame:
     """Balance statistics per column of X for one weighting (None = unweighted full sample)."""
-    return _balance(X, np.asarray(treat, dtype=bool), [weights], binary)[0][0]
+    return _balance(X, np.asarray(treat, dtype=bool), [weights], binary, estimand)[0][0]
 
 
-def _balance(X: np.ndarray, treat: np.ndarray, weightings: list, binary: str) -> tuple[list[pd.DataFrame], np.ndarray]:
+def _balance(X: np.ndarray, treat: np.ndarray, weightings: list, binary: str,
+             estimand: str = "ATT") -> tuple[list[pd.DataFrame], np.ndarray]:
     """`balance_stats` for several weightings of the same sample, column by column: what the weightings share
     (binary flags, the SMD denominators, each column's sort order for the eCDFs) is computed once, and rows with
     zero weight, most of the pool after matching, are left out of the weighted sums they add nothing to."""
     n, q = X.shape
     i1_all, i0_all = np.flatnonzero(treat), np.flatnonzero(~treat)
     is_bin = np.array([bool(np.all((X[:, j] == 0) | (X[:, j] == 1))) for j in range(q)], dtype=bool)
-    # denominator: treated SD in the full, unweighted sample (p(1 - p) for binary columns)
+    # denominator: SD of the focal group (treated for the ATT, controls for the ATC) in the full, unweighted
+    # sample (p(1 - p) for binary columns), as MatchIt's s.d.denom
     sd_t = np.full(q, np.nan)
-    if len(i1_all) > 1:
+    i_focal = i1_all if estimand == "ATT" else i0_all
+    if len(i_focal) > 1:
         for j in range(q):
-            x1 = X[i1_all, j]
+            x1 = X[i_focal, j]
             sd_t[j] = np.sqrt(x1.mean() * (1 - x1.mean()) if is_bin[j] else _rel_var(x1, np.ones(len(x1))))
     sorted_cols: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     frames = []
@@ -138,42 +148,96 @@ def _balance(X: np.ndarray, treat: np.ndarray, weightings: list, binary: str) ->
 
 @dataclass(frozen=True)
 class BalanceTable:
-    """Balance before and after matching; ``table`` has one row per covariate term."""
+    """Balance before and after matching; ``table`` has one row per covariate term.
+
+    Flags after matching, as cobalt's thresholds: ``imbalanced`` (|SMD| > ``threshold``, cobalt's
+    ``m.threshold``), ``vr_imbalanced`` (variance ratio > ``v_threshold`` or < 1 / ``v_threshold``, continuous
+    terms only, ``v.threshold``) and ``ks_imbalanced`` (KS statistic = ``ecdf_max`` > ``ks_threshold``,
+    ``ks.threshold``). The distance row is shown but never counted.
+    """
 
     table: pd.DataFrame
     threshold: float
     binary: str
     ess: pd.DataFrame = field(repr=False)
+    v_threshold: float = VR_THRESHOLD
+    ks_threshold: float = KS_THRESHOLD
+    estimand: str = "ATT"
+
+    def _count(self, column: str) -> int:
+        t = self.table
+        return int(t.loc[t["term"] != "distance", column].sum())
 
     @property
     def n_imbalanced(self) -> int:
         """Number of terms (excluding the distance) with |SMD| above the threshold after matching."""
-        t = self.table
-        return int(t.loc[t["term"] != "distance", "imbalanced"].sum())
+        return self._count("imbalanced")
+
+    @property
+    def n_vr_imbalanced(self) -> int:
+        """Number of continuous terms whose variance ratio lies outside [1 / v_threshold, v_threshold]."""
+        return self._count("vr_imbalanced")
+
+    @property
+    def n_ks_imbalanced(self) -> int:
+        """Number of terms whose KS statistic exceeds ks_threshold after matching."""
+        return self._count("ks_imbalanced")
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
 
     def to_dict(self) -> dict[str, object]:
-        return {"threshold": self.threshold, "binary": self.binary, "n_imbalanced": self.n_imbalanced,
+        return {"threshold": self.threshold, "v_threshold": self.v_threshold, "ks_threshold": self.ks_threshold,
+                "binary": self.binary, "estimand": self.estimand, "n_imbalanced": self.n_imbalanced,
+                "n_vr_imbalanced": self.n_vr_imbalanced, "n_ks_imbalanced": self.n_ks_imbalanced,
                 "table": self.table.to_dict(orient="records"), "ess": self.ess.to_dict()}
 
+    _SHOW = ["term", "smd_before", "smd_after", "var_ratio_before", "var_ratio_after", "ecdf_max_before",
+             "ecdf_max_after", "imbalanced", "vr_imbalanced", "ks_imbalanced"]
+
+    def _shown(self) -> pd.DataFrame:
+        return self.table[self._SHOW].rename(columns={"ecdf_max_before": "ks_before", "ecdf_max_after": "ks_after",
+                                                      "imbalanced": "smd_flag", "vr_imbalanced": "vr_flag",
+                                                      "ks_imbalanced": "ks_flag"})
+
+    def headline(self) -> str:
+        return (f"After matching: {self.n_imbalanced} term(s) with |SMD| > {self.threshold:g}, "
+                f"{self.n_vr_imbalanced} with a variance ratio outside [{1 / self.v_threshold:.3g}, "
+                f"{self.v_threshold:g}], {self.n_ks_imbalanced} with KS > {self.ks_threshold:g} "
+                f"(SMD for binary terms: {self.binary}; SD of the {'treated' if self.estimand == 'ATT' else 'controls'}"
+                f" as denominator).")
+
     def __str__(self) -> str:
-        cols = ["term", "smd_before", "smd_after", "var_ratio_before", "var_ratio_after", "ecdf_max_before",
-                "ecdf_max_after", "imbalanced"]
-        body = self.table[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}")
-        return (f"{body}\n{self.n_imbalanced} term(s) with |SMD| > {self.threshold:g} after matching "
-                f"(SMD for binary terms: {self.binary}).")
+        body = self._shown().to_string(index=False, float_format=lambda v: f"{v:.4f}")
+        return f"{body}\n{self.headline()}"
+
+    def __repr__(self) -> str:
+        return f"BalanceTable({len(self.table)} terms)\n{self}"
+
+    def _repr_html_(self) -> str:
+        return (self._shown().to_html(index=False, float_format=lambda v: f"{v:.4f}", na_rep="")
+                + f"<p>{html.escape(self.headline())}</p>")
 
 
 def balance_table(data: pd.DataFrame, treat: np.ndarray, weights: np.ndarray, covariates: Sequence[str], *,
-                  distance: np.ndarray | None = None, binary: str = "std", threshold: float = SMD_THRESHOLD) -> BalanceTable:
+                  distance: np.ndarray | None = None, binary: str = "std", threshold: float = SMD_THRESHOLD,
+                  v_threshold: float = VR_THRESHOLD, ks_threshold: float = KS_THRESHOLD,
+                  estimand: str = "ATT") -> BalanceTable:
     """Balance of ``covariates`` (all levels of categorical ones) before and after weighting by ``weights``.
 
     ``weights`` covers every row of ``data`` (0 = not in the matched sample). ``distance``, if given, is
-    shown first, as MatchIt does.
+    shown first, as MatchIt does. The SMD denominator is the SD of the treated for the ATT and of the
+    controls for the ATC (MatchIt's ``s.d.denom``); the thresholds flag terms after matching (cobalt's
+    ``m.threshold``, ``v.threshold``, ``ks.threshold``).
     """
     binary = check_choice("binary", binary, BinaryStat)
+    if estimand not in ("ATT", "ATC"):
+        raise DesignError(f"option 'estimand': expected one of 'ATT', 'ATC'; got {estimand!r}.")
+    for name, value, low in (("threshold", threshold, 0.0), ("v_threshold", v_threshold, 1.0),
+                             ("ks_threshold", ks_threshold, 0.0)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(value) or value < low:
+            raise DesignError(f"option '{name}': expected a number >= {low:g}; got {value!r}.")
     treat = np.asarray(treat, dtype=bool)
     X, terms = design_matrix(data, covariates, drop_first=False, order="F")  # columns contiguous
     names = [t.name for t in terms]
@@ -186,7 +250,7 @@ def balance_table(data: pd.DataFrame, treat: np.ndarray, weights: np.ndarray, co
         names = ["distance", *names]
         variables = ["distance", *variables]
         levels = [None, *levels]
-    (before, after), is_bin = _balance(X, treat, [None, weights], binary)
+    (before, after), is_bin = _balance(X, treat, [None, weights], binary, estimand)
     table = pd.DataFrame({"term": names, "variable": variables, "level": pd.Series(levels, dtype=object),
                           "type": np.where(is_bin, "binary", "continuous")})
     for s in STATS:
@@ -194,11 +258,16 @@ def balance_table(data: pd.DataFrame, treat: np.ndarray, weights: np.ndarray, co
     for s in STATS:
         table[f"{s}_after"] = after[s].to_numpy()
     table["imbalanced"] = np.abs(table["smd_after"].to_numpy()) > threshold
+    vr = table["var_ratio_after"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["vr_imbalanced"] = np.isfinite(vr) & (np.maximum(vr, 1.0 / vr) > v_threshold)
+    table["ks_imbalanced"] = table["ecdf_max_after"].to_numpy(dtype=float) > ks_threshold
     w = np.asarray(weights, dtype=float)
     ess_table = pd.DataFrame({"Control": [ess(np.ones(int((~treat).sum()))), ess(w[~treat])],
                               "Treated": [ess(np.ones(int(treat.sum()))), ess(w[treat])]},
                              index=["All (ESS)", "Matched (ESS)"])
-    return BalanceTable(table=table, threshold=float(threshold), binary=binary, ess=ess_table)
+    return BalanceTable(table=table, threshold=float(threshold), binary=binary, ess=ess_table,
+                        v_threshold=float(v_threshold), ks_threshold=float(ks_threshold), estimand=estimand)
 
 
 def love_plot(balance: BalanceTable, *, absolute: bool = True, threshold: float | None = None,

@@ -16,7 +16,9 @@ Standard errors:
   Cafri 2020). A ``cluster`` column (for instance a person id when one person can appear as several rows)
   takes the place of the unit in the second dimension.
 - ``se="bootstrap"``: the matched sets are resampled with replacement (cluster bootstrap, Austin and Small
-  2014); the SE is the standard deviation of the bootstrap ATTs and the interval the percentile interval.
+  2014), sets that share a person (the ``cluster`` column) or, with replacement, a control unit together as one
+  resampling unit (``AnalysisSample.boot_cluster``); the SE is the standard deviation of the bootstrap ATTs and
+  the interval the percentile interval.
 
 Many outcomes are handled in one pass (the design is the same for all of them), which is what month-by-month
 effect curves need; outcomes with missing values are estimated on their own complete rows.
@@ -24,6 +26,7 @@ effect curves need; outcomes with missing values are estimated on their own comp
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,14 +36,18 @@ import scipy.sparse
 import scipy.special
 
 from virkning.errors import DesignError, EstimationError
-from virkning.estimate.options import SEType, check_choice
+from virkning.estimate.options import EffectSE, check_choice
+from virkning.estimate.variance import satt_variance
 
-COLUMNS = ["outcome", "att", "se", "ci_low", "ci_high", "treated_mean", "control_mean", "n_treated", "n_control"]
+# n_control counts control rows (a person matched in two index weeks is two rows), n_control_persons the
+# distinct persons among them (values of the `cluster` column; rows when there is none).
+COLUMNS = ["outcome", "att", "se", "ci_low", "ci_high", "treated_mean", "control_mean", "n_treated", "n_control",
+           "n_control_persons"]
 
 
 @dataclass(frozen=True)
 class EffectEstimate:
-    """ATT for one outcome with its standard error and confidence interval."""
+    """The effect (ATT, or ATC for ``estimand="ATC"``; the field keeps the name ``att``) for one outcome."""
 
     outcome: str
     att: float
@@ -56,6 +63,8 @@ class EffectEstimate:
     n_clusters: tuple[int, ...]
     level: float = 0.95
     n_boot: int | None = None
+    n_control_persons: int | None = None
+    estimand: str = "ATT"
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -63,23 +72,58 @@ class EffectEstimate:
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([self.to_dict()])
 
+    def _controls(self) -> str:
+        if self.n_control_persons is None or self.n_control_persons == self.n_control:
+            return f"{self.n_control:,} controls"
+        return f"{self.n_control:,} control rows ({self.n_control_persons:,} persons)"
+
     def __str__(self) -> str:
         pct = round(self.level * 100)
-        return (f"ATT on {self.outcome}: {self.att:.4g} (SE {self.se:.4g}, {pct}% CI {self.ci_low:.4g} to "
-                f"{self.ci_high:.4g}); treated mean {self.treated_mean:.4g}, control mean {self.control_mean:.4g}; "
-                f"{self.n_treated} treated, {self.n_control} controls; SE: {self.se_type}")
+        return (f"{self.estimand} on {self.outcome}: {self.att:.4g} (SE {self.se:.4g}, {pct}% CI {self.ci_low:.4g} "
+                f"to {self.ci_high:.4g}); treated mean {self.treated_mean:.4g}, control mean "
+                f"{self.control_mean:.4g}; {self.n_treated:,} treated, {self._controls()}; SE: {self.se_type}")
+
+    def __repr__(self) -> str:
+        return f"EffectEstimate({self})"
+
+    def _repr_html_(self) -> str:
+        pct = round(self.level * 100)
+        rows = [("Estimand", self.estimand), ("Outcome", self.outcome), ("Effect", f"{self.att:.4g}"),
+                ("SE", f"{self.se:.4g}"), (f"{pct}% CI", f"{self.ci_low:.4g} to {self.ci_high:.4g}"),
+                ("Treated mean", f"{self.treated_mean:.4g}"), ("Control mean", f"{self.control_mean:.4g}"),
+                ("Treated", f"{self.n_treated:,}"), ("Controls", self._controls().replace(" controls", "")),
+                ("SE type", self.se_type)]
+        body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+                       for k, v in rows)
+        return f"<table>{body}</table>"
 
 
 @dataclass(frozen=True)
 class AnalysisSample:
-    """Rows entering the outcome regression: which data rows, their treatment, weight and cluster codes."""
+    """Rows entering the outcome regression: which data rows, their treatment, weight and cluster codes.
+
+    ``boot_cluster`` is the resampling unit of the bootstraps: groups of matched sets that share a person (or,
+    with replacement, a control unit), so that a person's reuse across sets is resampled as one; ``sets`` are
+    the matched sets themselves and ``persons`` the person (or unit) of each row.
+    """
 
     rows: np.ndarray  # row positions in the original data (may repeat with replacement)
     treat: np.ndarray  # bool
     weights: np.ndarray
     clusters: tuple[np.ndarray, ...]  # integer codes, one array per clustering dimension
     cluster_names: tuple[str, ...]
-    boot_cluster: np.ndarray  # codes of the resampling unit (the matched set)
+    boot_cluster: np.ndarray  # codes of the resampling unit
+    sets: np.ndarray | None = None  # matched set of each row (defaults to boot_cluster)
+    persons: np.ndarray | None = None  # person (cluster column) or unit of each row (defaults to rows)
+    estimand: str = "ATT"  # the focal group: the treated (ATT) or the controls (ATC)
+
+    @property
+    def set_codes(self) -> np.ndarray:
+        return self.boot_cluster if self.sets is None else self.sets
+
+    @property
+    def person_codes(self) -> np.ndarray:
+        return self.rows if self.persons is None else self.persons
 
 
 def _codes(values: np.ndarray) -> tuple[np.ndarray, int]:
@@ -159,12 +203,19 @@ def _bootstrap_block(Y: np.ndarray, treat: np.ndarray, w: np.ndarray, boot_clust
 
 
 def estimate_effects(data: pd.DataFrame, sample: AnalysisSample, outcomes: Sequence[str], *, se: str = "cluster",
-                     n_boot: int = 999, seed: int | None = None, level: float = 0.95) -> pd.DataFrame:
+                     n_boot: int = 999, seed: int | None = None, level: float = 0.95, draws=None) -> pd.DataFrame:
     """ATT per outcome in an analysis sample; one row per outcome with the columns in ``COLUMNS``.
 
-    Extra columns: ``se_type``, ``n_clusters`` (per clustering dimension, '/'-separated) and ``n_boot``.
+    ``se``: 'cluster' (sandwich), 'bootstrap' (fixed matched sets, groups sharing a person resampled together),
+    'rematch' (replicates of the whole matching in ``draws``, see ``virkning.estimate.rematch``; normal
+    intervals around the estimate) or 'satt' (variance around the effect on the matched focal units, ``virkning.estimate.variance``;
+    normal intervals). Extra columns: ``se_type``, ``n_clusters`` (per clustering dimension, '/'-separated) and
+    ``n_boot``.
     """
-    se = check_choice("se", se, SEType)
+    se = check_choice("se", se, EffectSE)
+    if se == "rematch" and draws is None:
+        raise DesignError("option 'draws': se='rematch' needs the replicates of "
+                          "virkning.estimate.rematch_bootstrap(result, ...).")
     if isinstance(outcomes, str):
         outcomes = [outcomes]
     outcomes = list(outcomes)
@@ -199,27 +250,54 @@ def estimate_effects(data: pd.DataFrame, sample: AnalysisSample, outcomes: Seque
         Y = Y_all[keep][:, cols]
         clusters = [c[keep] for c in sample.clusters]
         att, m1, m0, se_cl = _att_block(Y, t, w, clusters if se == "cluster" else [])
+        nb = None
         if se == "cluster":
             lo, hi, se_v = att - z * se_cl, att + z * se_cl, se_cl
             n_cl = "/".join(str(len(np.unique(c))) for c in clusters)
-            nb = None
-        else:
+        elif se == "bootstrap":
             se_v, lo, hi = _bootstrap_block(Y, t, w, sample.boot_cluster[keep], int(n_boot), rng, level)
             n_cl = str(len(np.unique(sample.boot_cluster[keep])))
             nb = int(n_boot)
+        elif se == "satt":
+            resid = np.where(t[:, None], Y - m1[None, :], Y - m0[None, :])
+            focal = t if sample.estimand == "ATT" else ~t
+            se_v = np.sqrt(np.maximum(satt_variance(resid, w, focal, sample.set_codes[keep],
+                                                    sample.person_codes[keep]), 0.0))
+            lo, hi = att - z * se_v, att + z * se_v
+            n_cl = str(len(np.unique(sample.person_codes[keep][~focal])))
+        else:
+            se_v, lo, hi = _rematch_block(draws, data, [outcomes[j] for j in cols], att, level)
+            n_cl = ""
+            nb = int(draws.n_boot)
         rows_kept = sample.rows[keep]
         n_t = len(np.unique(rows_kept[t & (w > 0)]))
         n_c = len(np.unique(rows_kept[~t & (w > 0)]))
+        n_cp = len(np.unique(sample.person_codes[keep][~t & (w > 0)]))
         for k, j in enumerate(cols):
             rows_out[j] = {"outcome": outcomes[j], "att": att[k], "se": se_v[k], "ci_low": lo[k], "ci_high": hi[k],
                            "treated_mean": m1[k], "control_mean": m0[k], "n_treated": n_t, "n_control": n_c,
-                           "se_type": se if se == "bootstrap" else "cluster(" + "+".join(sample.cluster_names) + ")",
+                           "n_control_persons": n_cp,
+                           "se_type": se if se != "cluster" else "cluster(" + "+".join(sample.cluster_names) + ")",
                            "n_clusters": n_cl, "n_boot": nb}
     return pd.DataFrame([rows_out[j] for j in range(len(outcomes))],
                         columns=[*COLUMNS, "se_type", "n_clusters", "n_boot"])
 
 
+def _rematch_block(draws, data: pd.DataFrame, outcomes: list[str], att: np.ndarray, level: float):
+    """SE (SD of the replicates) and the normal interval around the estimate from replicates of the whole
+    matching (replicates match other controls, so their quantiles are not centred on the estimate)."""
+    from virkning.estimate.rematch import replicate_means
+
+    Y = np.column_stack([data[o].to_numpy(dtype=np.float64, na_value=np.nan) for o in outcomes])
+    draws.check_rows(~np.isnan(Y).all(axis=1), "outcome")
+    m1, m0 = replicate_means(draws, Y)
+    se = np.nanstd(m1 - m0, axis=0, ddof=1)
+    z = scipy.special.ndtri(0.5 + level / 2)
+    return se, att - z * se, att + z * se
+
+
 def _empty_row(outcome: str, se: str) -> dict[str, object]:
     return {"outcome": outcome, "att": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-            "treated_mean": np.nan, "control_mean": np.nan, "n_treated": 0, "n_control": 0, "se_type": se,
+            "treated_mean": np.nan, "control_mean": np.nan, "n_treated": 0, "n_control": 0, "n_control_persons": 0,
+            "se_type": se,
             "n_clusters": "0", "n_boot": None}

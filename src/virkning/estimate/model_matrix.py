@@ -292,6 +292,18 @@ class ModelMatrix:
             out += np.repeat(self.table @ b_int[self.n_numeric:], np.diff(self.bounds))
         return out
 
+    def tvec(self, v: np.ndarray) -> np.ndarray:
+        """X'v in term order, for v in internal row order (one pass over the numeric columns)."""
+        out = np.zeros(len(self.terms))
+        out[self.order[:self.n_numeric]] = self.numeric.T @ v
+        if self.table is not None:
+            sizes = np.diff(self.bounds)
+            if getattr(self, "_group_ids", None) is None:
+                self._group_ids = np.repeat(np.arange(len(sizes)), sizes)
+            sums = np.bincount(self._group_ids, weights=v, minlength=len(sizes))
+            out[self.order[self.n_numeric:]] = self.table.T @ sums
+        return out
+
     def chunks(self, size: int = 1 << 14):
         """Row ranges for chunked passes; with grouped indicators also the combinations each range touches."""
         for s in range(0, self.n, size):
@@ -364,14 +376,17 @@ class ModelMatrix:
         return self.assemble(zz, zr, S)
 
 
-def mahalanobis_coordinates(data: pd.DataFrame, columns: Sequence[str], treat: np.ndarray) -> np.ndarray:
+def mahalanobis_coordinates(data: pd.DataFrame, columns: Sequence[str], treat: np.ndarray,
+                            keep: np.ndarray | None = None) -> np.ndarray:
     """Coordinates whose Euclidean distances are Mahalanobis distances, built the way MatchIt 4.5.1 builds them.
 
     Categorical columns enter as all-level indicators divided by sqrt(2); columns without variation are
     dropped; the rest are standardised; the covariance is the pooled within-treatment-group covariance
-    (Rubin 1980); its inverse (a generalised inverse when the determinant is below 1e-8) is factored by a
-    pivoted Cholesky decomposition R, and the coordinates are X R'.
+    (Rubin 1980) of the rows in ``keep`` (those not discarded; all rows by default); its inverse (a
+    generalised inverse when the determinant is below 1e-8) is factored by a pivoted Cholesky decomposition
+    R, and the coordinates are X R'.
     """
+    rows = keep
     X, _ = design_matrix(data, columns, drop_first=False)
     cat_cols = [k for k, col in enumerate(_expanded_sources(data, columns)) if col]
     if cat_cols:
@@ -382,12 +397,13 @@ def mahalanobis_coordinates(data: pd.DataFrame, columns: Sequence[str], treat: n
         return X[:, :1].copy()
     X = X[:, keep]
     X = (X - X.mean(axis=0)) / X.std(axis=0, ddof=1)
-    centred = X.copy()
-    groups = np.unique(treat)
+    sub_treat = np.asarray(treat) if rows is None else np.asarray(treat)[rows]
+    centred = X.copy() if rows is None else X[rows]
+    groups = np.unique(sub_treat)
     for g in groups:
-        rows = treat == g
+        rows = sub_treat == g
         centred[rows] -= centred[rows].mean(axis=0)
-    n = X.shape[0]
+    n = centred.shape[0]
     cov = np.cov(centred, rowvar=False, ddof=1).reshape(X.shape[1], X.shape[1]) * (n - 1) / (n - len(groups))
     inv = None
     if np.linalg.det(cov) > 1e-8:

@@ -28,8 +28,75 @@ REASON_MATCHED = 0
 REASON_NO_CONTROLS = 1  # the exact cell contains no control at all
 REASON_USED_UP = 2  # all controls in the cell were already taken by earlier treated units
 REASON_CALIPER = 3  # available controls exist, none within the caliper
+REASON_DISCARDED = 4  # the unit is outside the common support (discard)
+REASON_CONSTRAINTS = 5  # available controls exist, none meets the antiexact rule and the covariate calipers
 REASON_LABELS = {REASON_MATCHED: "matched", REASON_NO_CONTROLS: "no control in exact cell",
-                 REASON_USED_UP: "controls in exact cell used up", REASON_CALIPER: "no control within caliper"}
+                 REASON_USED_UP: "controls in exact cell used up", REASON_CALIPER: "no control within caliper",
+                 REASON_DISCARDED: "discarded (outside common support)",
+                 REASON_CONSTRAINTS: "no control meets antiexact or covariate calipers"}
+
+
+def reason_label(code: int, estimand: str = "ATT") -> str:
+    """Why a focal unit has fewer matches than requested; for the ATC the matches are treated units."""
+    label = REASON_LABELS[int(code)]
+    return label if estimand == "ATT" else label.replace("controls", "treated units").replace("control",
+                                                                                              "treated unit")
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Rules a candidate must meet besides the distance: differ from the focal unit on every antiexact column
+    (integer codes per row) and lie within each covariate caliper (|x_focal - x_candidate| <= width).
+
+    ``truncate`` reproduces MatchIt 4.5.1 built with GCC, which compared covariate differences after
+    truncation to whole numbers, as it did the distances.
+    """
+
+    antiexact: np.ndarray | None = None  # int codes, rows x antiexact columns
+    caliper_values: np.ndarray | None = None  # float, rows x caliper covariates
+    caliper_widths: np.ndarray | None = None
+    truncate: bool = False
+
+    def ok(self, focal_row: int, rows: np.ndarray) -> np.ndarray:
+        """Which candidate ``rows`` meet every rule for the focal unit in row ``focal_row``."""
+        keep = np.ones(len(rows), dtype=bool)
+        if self.antiexact is not None:
+            keep &= np.all(self.antiexact[rows] != self.antiexact[focal_row], axis=1)
+        if self.caliper_values is not None:
+            diff = self.caliper_values[rows] - self.caliper_values[focal_row]
+            if self.truncate:
+                diff = np.trunc(diff)
+            keep &= np.all(np.abs(diff) <= self.caliper_widths, axis=1)
+        return keep
+
+    def checker(self, focal_rows: np.ndarray, candidate_rows: np.ndarray):
+        """A fast scalar test ok(i, k) for focal unit i (index into focal_rows) and candidate k (index into
+        candidate_rows), on Python lists (called once per visited candidate in the greedy loop)."""
+        anti_f = anti_c = cal_f = cal_c = None
+        if self.antiexact is not None:
+            anti_f = self.antiexact[focal_rows].tolist()
+            anti_c = self.antiexact[candidate_rows].tolist()
+        if self.caliper_values is not None:
+            cal_f = self.caliper_values[focal_rows].tolist()
+            cal_c = self.caliper_values[candidate_rows].tolist()
+            widths = self.caliper_widths.tolist()
+        trunc = self.truncate
+
+        def ok(i: int, k: int) -> bool:
+            if anti_f is not None:
+                for a, b in zip(anti_f[i], anti_c[k]):
+                    if a == b:
+                        return False
+            if cal_f is not None:
+                for a, b, w in zip(cal_f[i], cal_c[k], widths):
+                    d = a - b
+                    if trunc:
+                        d = float(int(d))
+                    if abs(d) > w:
+                        return False
+            return True
+
+        return ok
 
 
 @dataclass(frozen=True)
@@ -85,10 +152,16 @@ def _stable_argsort_codes(codes: np.ndarray) -> np.ndarray:
     return np.argsort(codes, kind="stable")
 
 
-def _sorted_layout(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray):
-    """Controls sorted by (cell, distance, row); for each treated unit its insertion point among them."""
+def _sorted_layout(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray, usable: np.ndarray | None = None,
+                   perm: np.ndarray | None = None):
+    """Controls sorted by (cell, distance, row); for each treated unit its insertion point among them.
+
+    ``usable`` marks the controls that may be matched (the others, e.g. discarded units, are left out);
+    ``perm``, if given, is an order of all units by (cell, distance) computed by the caller."""
     n_cells = int(cells.max()) + 1 if len(cells) else 0
-    if n_cells <= 20_000:
+    if perm is not None:
+        pass
+    elif n_cells <= 20_000:
         # group by cell (radix sort), then sort each cell's distances: small sorts stay in cache
         perm = _stable_argsort_codes(cells)
         bounds = np.searchsorted(cells[perm], np.arange(n_cells + 1))
@@ -100,7 +173,7 @@ def _sorted_layout(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray):
     else:
         perm = stable_argsort(distance)
         perm = perm[_stable_argsort_codes(cells[perm])]
-    is_control = ~treat[perm]
+    is_control = ~treat[perm] if usable is None else (~treat & usable)[perm]
     ctrl_rows = perm[is_control]
     # controls sorted before each unit = insertion point of a treated unit among the sorted controls
     before = np.cumsum(is_control) - is_control
@@ -134,33 +207,44 @@ def _find(ptr: dict[int, int], k: int) -> int:
 
 
 def nn_vector(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray, order: np.ndarray, *, ratio: int,
-              replace: bool, caliper: float | None, truncate: bool = False) -> NNOutput:
+              replace: bool, caliper: float | None, truncate: bool = False, discarded: np.ndarray | None = None,
+              constraints: Constraints | None = None, sorted_order: np.ndarray | None = None) -> NNOutput:
     """Nearest-neighbour matching on a scalar distance (propensity score or its logit).
 
-    ``order`` indexes the treated units (in data order) in the order they choose. ``caliper`` is in distance
-    units. ``truncate`` reproduces MatchIt 4.5.1 binaries compiled with GCC, whose nearest-neighbour search
-    compared the integer parts of absolute distance differences (C ``abs(int)`` applied to a double); it is
-    a compatibility switch for validation, not a method.
+    ``treat`` marks the focal units (the treated for the ATT, the controls for the ATC); "controls" below are
+    the others. ``order`` indexes the focal units (in data order) in the order they choose. ``caliper`` is in
+    distance units. ``discarded`` units (outside the common support) neither choose nor are chosen.
+    ``constraints`` adds antiexact and covariate-caliper rules: a treated unit takes the nearest available
+    control that meets them. ``truncate`` reproduces MatchIt 4.5.1 binaries compiled with GCC, whose
+    nearest-neighbour search compared the integer parts of absolute distance differences (C ``abs(int)``
+    applied to a double); it is a compatibility switch for validation, not a method. ``sorted_order`` (all
+    units ordered by cell and distance) lets a caller that already has it skip the sort.
     """
     treat = np.asarray(treat, dtype=bool)
     treated = np.flatnonzero(treat)
-    ctrl_rows, cd, insert, lo, hi = _sorted_layout(treat, distance, cells)
+    usable = None if discarded is None or not discarded.any() else ~np.asarray(discarded, dtype=bool)
+    ctrl_rows, cd, insert, lo, hi = _sorted_layout(treat, distance, cells, usable, sorted_order)
     t_ins = insert[treated]
     t_lo = lo[cells[treated]]
     t_hi = hi[cells[treated]]
     t_d = distance[treated].astype(np.float64)
-    if replace and not (truncate and ratio > 1):
+    skip = None if usable is None else ~usable[treated]
+    if replace and not (truncate and ratio > 1) and constraints is None:
         slots, reason = _nn_vector_replace(t_ins, t_lo, t_hi, t_d, cd, ratio, caliper, truncate)
+        if skip is not None:
+            slots[skip] = -1
+            reason[skip] = REASON_DISCARDED
     else:
         ctrl_prev = _previous_in_cell(cells)[ctrl_rows] if truncate else None
+        ok = None if constraints is None else constraints.checker(treated, ctrl_rows)
         slots, reason = _nn_vector_greedy(t_ins, t_lo, t_hi, t_d, cd, order, ratio, caliper, truncate,
-                                          ctrl_rows, ctrl_prev, replace)
+                                          ctrl_rows, ctrl_prev, replace, skip, ok)
     mm = np.where(slots >= 0, ctrl_rows[np.maximum(slots, 0)], -1) if len(ctrl_rows) else np.full_like(slots, -1)
     return NNOutput(treated=treated, match_matrix=mm, reason=reason)
 
 
 def _nn_vector_greedy(t_ins, t_lo, t_hi, t_d, cd, order, ratio, caliper, truncate, ctrl_rows=None,
-                      ctrl_prev=None, replace=False):
+                      ctrl_prev=None, replace=False, skip=None, ok=None):
     """Greedy matching without replacement (and, in MatchIt 4.5.1 compatibility mode, with replacement).
 
     The greedy result depends on the processing order (each choice removes a control for everyone after),
@@ -176,6 +260,11 @@ def _nn_vector_greedy(t_ins, t_lo, t_hi, t_d, cd, order, ratio, caliper, truncat
     are compared by their integer parts, and from the second round on a candidate is skipped when the unit
     just before it in the data (among the units of its exact cell) is one of the treated unit's earlier
     matches, instead of when it is one of them (an index off by one).
+
+    ``skip`` marks treated units that do not choose (discarded). ``ok(i, k)`` is the antiexact/covariate
+    caliper rule: from the nearest available control on each side, the search moves outward past controls
+    that fail it (they stay available for others). With replacement and ``ratio`` > 1 (outside the
+    compatibility mode) a unit's earlier matches are skipped the same way.
     """
     n1 = len(t_ins)
     slots = np.full((n1, ratio), -1, dtype=np.int64)
@@ -194,9 +283,16 @@ def _nn_vector_greedy(t_ins, t_lo, t_hi, t_d, cd, order, ratio, caliper, truncat
     rp: dict[int, int] = {}
     lp: dict[int, int] = {}
     earlier: dict[int, set[int]] = {}  # compatibility mode: data rows already matched to each treated unit
+    mine: dict[int, set[int]] = {}  # with replacement: positions already matched to each treated unit
+    own = replace and not truncate and ratio > 1
+    skip_list = skip.tolist() if skip is not None else None
+    if skip is not None:
+        reason[skip] = REASON_DISCARDED
     for r in range(ratio):
         chosen: list[int] = []
         for i in order_list:
+            if skip_list is not None and skip_list[i]:
+                continue
             p = ins[i]
             lo_i = los[i]
             hi_i = his[i]
@@ -212,17 +308,31 @@ def _nn_vector_greedy(t_ins, t_lo, t_hi, t_d, cd, order, ratio, caliper, truncat
             has_r = right < hi_i
             has_l = left >= lo_i
             if truncate and r > 0:
-                skip = earlier.get(i, ())
-                while has_r and prev_v[right] in skip:
+                prev_skip = earlier.get(i, ())
+                while has_r and prev_v[right] in prev_skip:
                     right = _find(rp, right + 1)
                     has_r = right < hi_i
-                while has_l and prev_v[left] in skip:
+                while has_l and prev_v[left] in prev_skip:
                     left = _find(lp, left - 1)
                     has_l = left >= lo_i
             if not (has_r or has_l):
                 if reason[i] == 0:
                     reason[i] = REASON_USED_UP
                 continue
+            if ok is not None or own:
+                # walk outward past controls this unit may not take (rules, or already its match)
+                taken = mine.get(i, ()) if own else ()
+                bad = earlier.get(i, ()) if (truncate and r > 0) else ()
+                while has_r and (right in taken or (bad and prev_v[right] in bad) or (ok and not ok(i, right))):
+                    right = _find(rp, right + 1)
+                    has_r = right < hi_i
+                while has_l and (left in taken or (bad and prev_v[left] in bad) or (ok and not ok(i, left))):
+                    left = _find(lp, left - 1)
+                    has_l = left >= lo_i
+                if not (has_r or has_l):
+                    if reason[i] == 0:
+                        reason[i] = REASON_CONSTRAINTS if ok is not None else REASON_USED_UP
+                    continue
             if has_r:
                 dr = cdv[right] - dt
                 if truncate:
@@ -248,6 +358,8 @@ def _nn_vector_greedy(t_ins, t_lo, t_hi, t_d, cd, order, ratio, caliper, truncat
                 lp[k] = k - 1
             if truncate and ratio > 1:
                 earlier.setdefault(i, set()).add(rows_v[k])
+            if own:
+                mine.setdefault(i, set()).add(k)
             chosen.append(i)
             chosen.append(k)
         if chosen:
@@ -296,20 +408,24 @@ def _nn_vector_replace(t_ins, t_lo, t_hi, t_d, cd, ratio, caliper, truncate):
 
 
 def nn_mahalanobis(treat: np.ndarray, coords: np.ndarray, cells: np.ndarray, order: np.ndarray, *, ratio: int,
-                   replace: bool, distance: np.ndarray | None, caliper: float | None) -> NNOutput:
+                   replace: bool, distance: np.ndarray | None, caliper: float | None,
+                   discarded: np.ndarray | None = None, constraints: Constraints | None = None) -> NNOutput:
     """Nearest neighbour on Mahalanobis coordinates, optionally within a caliper on a propensity distance.
 
-    For each treated unit (in ``order``; ``ratio`` rounds without replacement) the eligible controls are the
-    available ones in its cell (within the caliper if given); the one with the smallest Euclidean distance
-    in ``coords`` wins, ties to the first in data order. With replacement each treated unit takes its
-    ``ratio`` closest eligible controls at once (ties in data order).
+    For each focal unit (``treat``; in ``order``; ``ratio`` rounds without replacement) the eligible controls
+    are the available ones in its cell that are not discarded, meet the ``constraints`` (antiexact, covariate
+    calipers) and lie within the caliper if given; the one with the smallest Euclidean distance in ``coords``
+    wins, ties to the first in data order. With replacement each focal unit takes its ``ratio`` closest
+    eligible controls at once (ties in data order). These are the rules of MatchIt's ``nn_matchC``.
     """
     treat = np.asarray(treat, dtype=bool)
     treated = np.flatnonzero(treat)
     n1 = len(treated)
     slots = np.full((n1, ratio), -1, dtype=np.int64)
     reason = np.zeros(n1, dtype=np.int8)
-    controls = np.flatnonzero(~treat)
+    dropped = np.zeros(len(treat), dtype=bool) if discarded is None else np.asarray(discarded, dtype=bool)
+    reason[dropped[treated]] = REASON_DISCARDED
+    controls = np.flatnonzero(~treat & ~dropped)
     ccells = cells[controls]
     by_cell = np.argsort(ccells, kind="stable")  # data order within cell
     sorted_cells = ccells[by_cell]
@@ -332,6 +448,8 @@ def nn_mahalanobis(treat: np.ndarray, coords: np.ndarray, cells: np.ndarray, ord
     for r in range(rounds):
         for i in order:
             t = treated[i]
+            if dropped[t]:
+                continue
             c = cells[t]
             if len(cell_controls[c]) == 0:
                 reason[i] = reason[i] or REASON_NO_CONTROLS
@@ -355,6 +473,12 @@ def nn_mahalanobis(treat: np.ndarray, coords: np.ndarray, cells: np.ndarray, ord
                 cand = cand[~np.isin(cand, slots[i, :r])]
             if use_cal:
                 cand = cand[np.abs(distance[cand] - distance[t]) <= caliper]
+            if constraints is not None and len(cand):
+                cand = cand[constraints.ok(t, cand)]
+                if len(cand) == 0:
+                    if reason[i] == 0:
+                        reason[i] = REASON_CONSTRAINTS
+                    continue
             if len(cand) == 0:
                 if reason[i] == 0:
                     reason[i] = REASON_CALIPER

@@ -20,7 +20,7 @@ SUBGROUP_COLUMNS = ["subgroup", "level", "outcome", "att", "se", "ci_low", "ci_h
 
 
 def _set_of_rows(sample: AnalysisSample) -> np.ndarray:
-    return sample.boot_cluster
+    return sample.set_codes
 
 
 def subgroup_effects(result, by: str, outcomes: list[str], *, values: pd.Series | None = None, se: str = "cluster",
@@ -41,7 +41,8 @@ def subgroup_effects(result, by: str, outcomes: list[str], *, values: pd.Series 
         keep = level_of_row == level
         sub = AnalysisSample(rows=sample.rows[keep], treat=sample.treat[keep], weights=sample.weights[keep],
                              clusters=tuple(c[keep] for c in sample.clusters), cluster_names=sample.cluster_names,
-                             boot_cluster=sample.boot_cluster[keep])
+                             boot_cluster=sample.boot_cluster[keep], sets=sample.set_codes[keep],
+                             persons=sample.person_codes[keep], estimand=sample.estimand)
         try:
             est = estimate_effects(data, sub, outcomes, se=se, n_boot=n_boot, seed=seed)
         except EstimationError:  # a level with a single matched set has no cluster-robust SE: shown without one

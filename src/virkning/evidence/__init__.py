@@ -10,8 +10,11 @@ docs/evidence.md.
     grade(base, rule="jobeffekter").to_frame()        # STAR's jobeffekter.dk weighting instead
     search_flow(base).to_frame()                      # 198 hits -> 12 studies
     synthesise(base2, "employment", metric="employment_pp")   # REML and DL via virkning.estimate.meta_analysis
-    study = study_from_evaluation(results, {"id": "brondby2019", "authors": ["Jobcenter Brøndby"]})
-    base.with_study(study)
+    study = study_from_evaluation(read_evaluation("out/"), {"id": "brondby2019", "authors": ["Jobcenter X"]})
+    base.with_study(study); append_study("base.yaml", study)   # the file grows, its comments kept
+
+The evidence report is in :mod:`virkning.evidence.report`, the `virkning evidence` commands' logic in
+:mod:`virkning.evidence.commands`.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from virkning.evidence.append import AppendError, append_study
 from virkning.evidence.base import EvidenceBase, load_base, loads_base, study_to_yaml
 from virkning.evidence.errors import EvidenceFileError, EvidenceProblem
-from virkning.evidence.evaluation import study_from_evaluation
+from virkning.evidence.evaluation import read_evaluation, study_from_evaluation
 from virkning.evidence.flow import SearchFlow, search_flow
 from virkning.evidence.grading import DefaultRule, GradingResult, Statement, grade, make_rule
 from virkning.evidence.jobeffekter import JobeffekterRule
@@ -31,10 +35,10 @@ from virkning.evidence.synthesis import EvidenceWarning, SynthesisResult, synthe
 from virkning.evidence.vocabulary import Vocabulary
 
 __all__ = [
-    "FORMAT_VERSION", "DefaultRule", "EvidenceBase", "EvidenceFileError", "EvidenceProblem", "EvidenceWarning",
-    "Finding", "GradingResult", "JobeffekterRule", "Score", "SearchFlow", "Statement", "Study", "SynthesisResult",
-    "Vocabulary", "example_path", "grade", "load_base", "loads_base", "make_rule", "read_yaml_with_lines",
-    "search_flow", "study_from_evaluation", "study_to_yaml", "synthesise",
+    "FORMAT_VERSION", "AppendError", "DefaultRule", "EvidenceBase", "EvidenceFileError", "EvidenceProblem",
+    "EvidenceWarning", "Finding", "GradingResult", "JobeffekterRule", "Score", "SearchFlow", "Statement", "Study", "SynthesisResult",
+    "Vocabulary", "append_study", "example_path", "grade", "load_base", "loads_base", "make_rule",
+    "read_evaluation", "read_yaml_with_lines", "search_flow", "study_from_evaluation", "study_to_yaml", "synthesise",
 ]
 
 

@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -32,6 +33,9 @@ from virkning.evidence.vocabulary import METRICS
 APPRAISAL_KEYS = ("id", "title", "authors", "year", "publisher", "publication", "population", "country",
                   "geography", "intervention", "comparison", "core_elements", "core_element", "topic", "content",
                   "method", "notes", "outcomes", "month", "same_evaluation_as")
+
+SYNTHETIC_NOTE = ("Synthetic data: the evaluation ran on synthetic registers (virkning synth); it describes no real "
+                  "persons and is an example, not evidence.")
 
 #: bundle outcome status -> (evidence outcome, metric)
 DEFAULT_OUTCOMES = {"beskæftiget": ("employment", "employment_pp")}
@@ -64,15 +68,61 @@ def _proposal(results: dict[str, Any], n_treated: int | None) -> tuple[int, list
             reasons.append("fewer than 100 matched participants: minus 1")
     sens = results.get("sensitivity")
     if sens:
-        reasons.append(f"sensitivity to hidden bias reported: {_short(sens)}")
+        reasons.append(f"sensitivity to hidden bias reported: {_sensitivity_text(sens)}")
     else:
         reasons.append("no sensitivity analysis for hidden bias in the results")
     return max(1, min(5, score)), reasons
 
 
+def _measure(spec: dict[str, Any], status: str, month: int, language: Any) -> str:
+    """What the finding measures, in the design's language when the bundle names the outcome ('Afgang til
+    beskæftigelse, måned 7'), else in words from its status."""
+    label = spec.get("label")
+    if isinstance(label, str) and label:
+        return f"{label}, {'month' if language == 'en' else 'måned'} {month}"
+    return f"share who have left for '{status}' by month {month} after the start"
+
+
 def _short(x: Any) -> str:
     text = str(x)
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _sensitivity_text(sens: Any) -> str:
+    """Rosenbaum bounds as `virkning.estimate.sensitivity_numbers` gives them (one dict per outcome: outcome,
+    gamma_critical, evalue ...) in words; any other shape is quoted as it stands."""
+    rows = sens if isinstance(sens, list) else [sens] if isinstance(sens, dict) else []
+    parts = []
+    for r in rows:
+        if not isinstance(r, dict) or "gamma_critical" not in r:
+            return _short(sens)
+        g = _num(r.get("gamma_critical"))
+        part = f"{r.get('outcome', 'effect')}: " + (f"significant up to Gamma = {g:.2f}" if g is not None else
+                                                     "not significant at Gamma = 1")
+        if _num(r.get("evalue")) is not None:
+            part += f", E-value {float(r['evalue']):.2f}"
+        parts.append(part)
+    return _short("; ".join(parts)) if parts else _short(sens)
+
+
+def _count(x: Any) -> int | None:
+    """A count from a bundle (an int, or a float that is a whole number); None when hidden or absent."""
+    v = _num(x)
+    return int(v) if v is not None and v == int(v) and v > 0 else None
+
+
+def matched_counts(results: dict[str, Any]) -> tuple[int | None, int | None]:
+    """Matched participants and controls: from ``matching`` (bundle version 1), else the ``sample_sizes`` table
+    (MatchIt's 'Matched' row, version 2), else the flow's 'matched' step. None where the gate hid the number."""
+    matching = results.get("matching") or {}
+    n_t, n_c = _count(matching.get("n_treated_matched")), _count(matching.get("n_control_matched"))
+    if n_t is None or n_c is None:
+        row = (results.get("sample_sizes") or {}).get("Matched") or {}
+        n_t, n_c = n_t or _count(row.get("Treated")), n_c or _count(row.get("Control"))
+    if n_t is None:
+        step = next((r for r in results.get("flow") or [] if isinstance(r, dict) and r.get("step") == "matched"), {})
+        n_t = _count(step.get("participants"))
+    return n_t, n_c
 
 
 def study_from_evaluation(results_json: dict[str, Any], appraisal: dict[str, Any]) -> Study:
@@ -156,19 +206,18 @@ def study_from_evaluation(results_json: dict[str, Any], appraisal: dict[str, Any
             up = METRICS[metric].favourable != "lower" if metric in METRICS else True
             direction = "none" if not significant else ("positive" if (ci[0] > 0) == up else "negative")
         status = outcome_specs.get(name, {}).get("status", name)
-        n = sum(int(row[k]) for k in ("n_treated", "n_control") if isinstance(row.get(k), int)) or None
+        n = sum(_count(row.get(k)) or 0 for k in ("n_treated", "n_control")) or None
         findings.append({"id": f"{name}_m{m}", "core_element": core_element, "topic": appraisal.get("topic"),
                          "outcome": outcome, "metric": metric,
-                         "measure": f"share who have left for '{status}' by month {m} after the start "
-                                    f"({row.get('method', 'effect')})",
+                         "measure": _measure(outcome_specs.get(name, {}), status, m, design.get("language")),
                          "value": att * scale, "se": se * scale if se else None, "ci": ci, "ci_level": 0.95,
                          "n": n, "horizon": f"month {m}", "direction": direction, "significant": significant,
                          "source": f"results.json effects: outcome {name}, month {m}"})
 
-    n_t = matching.get("n_treated_matched") if isinstance(matching.get("n_treated_matched"), int) else None
-    n_c = matching.get("n_control_matched") if isinstance(matching.get("n_control_matched"), int) else None
+    n_t, n_c = matched_counts(results_json)
     score, reasons = _proposal(results_json, n_t)
     participants = design.get("participants") or {}
+    synthetic = (results_json.get("data") or {}).get("synthetic") is True
     year = appraisal.get("year")
     end = str((results_json.get("data") or {}).get("end_month") or "")
     if year is None and end[:4].isdigit():
@@ -192,8 +241,9 @@ def study_from_evaluation(results_json: dict[str, Any], appraisal: dict[str, Any
         [appraisal["authors"]], "year": year, "publisher": appraisal.get("publisher"),
         "publication": appraisal.get("publication") or {"type": "report"},
         "population": appraisal.get("population") or (
-            f"participants with the event '{participants.get('event')}' between {participants.get('start')} and "
-            f"{participants.get('end')}" if participants else None),
+            f"participants with the event '{participants.get('event')}'"
+            + (f" from {participants['start']}" if participants.get("start") else "")
+            + (f" to {participants['end']}" if participants.get("end") else "") if participants else None),
         "country": appraisal.get("country", "DK"), "geography": appraisal.get("geography"),
         "design": "quasi_experimental" if matching else "other",
         "intervention": appraisal.get("intervention") or design.get("name"),
@@ -202,8 +252,10 @@ def study_from_evaluation(results_json: dict[str, Any], appraisal: dict[str, Any
         "outcomes": sorted({o for o, _ in mapping.values()}), "core_elements": core_elements,
         "same_evaluation_as": appraisal.get("same_evaluation_as"), "origin": "own_evaluation",
         "content": appraisal.get("content") or {"purpose": f"effect evaluation of {design.get('name', 'the effort')}"},
-        "method": method, "findings": findings, "notes": appraisal.get("notes"),
-        "source": f"virkning results bundle (version {results_json.get('version', '?')})",
+        "method": method, "findings": findings,
+        "notes": appraisal.get("notes") or (SYNTHETIC_NOTE if synthetic else None),
+        "source": f"virkning results bundle (version {results_json.get('version', '?')})"
+                  + (", synthetic data" if synthetic else ""),
     }
     try:
         return Study.model_validate({k: v for k, v in data.items() if v is not None})
@@ -212,3 +264,40 @@ def study_from_evaluation(results_json: dict[str, Any], appraisal: dict[str, Any
         from virkning.evidence.source import display
         raise EvidenceFileError([EvidenceProblem("<evaluation>", None, f"study '{appraisal['id']}'", display(loc), msg)
                                  for loc, msg in _messages(exc, (), Study)]) from None
+
+
+def read_evaluation(folder: str | Path) -> dict[str, Any]:
+    """The results bundle of a finished `virkning evaluate` output folder (``results/results.json``; the file itself
+    may be given too). A sensitivity analysis for hidden bias is read from the bundle's ``sensitivity`` entry, or
+    from ``results/sensitivity.csv`` beside it when the bundle has none."""
+    import json
+
+    import pandas as pd
+
+    folder = Path(folder)
+    path = folder if folder.is_file() else folder / "results" / "results.json"
+    root = path.parent.parent
+    if not path.is_file():
+        raise DesignError(f"{folder}: no results/results.json here; give the --out folder of a finished "
+                          "`virkning evaluate`.")
+    manifest = root / "manifest.json"
+    if manifest.is_file():
+        try:
+            command = json.loads(manifest.read_text(encoding="utf-8")).get("command")
+        except ValueError:
+            command = None
+        if command not in (None, "evaluate"):
+            raise DesignError(f"{folder}: the folder was written by `virkning {command}`, not `virkning evaluate`; "
+                              "give an evaluation's output folder.")
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise DesignError(f"{path}: not valid JSON ({exc}); write the folder again with `virkning evaluate`.") from None
+    if not isinstance(results, dict) or not isinstance(results.get("effects"), list):
+        raise DesignError(f"{path}: not an evaluation's results bundle (no list 'effects').")
+    sens_csv = path.parent / "sensitivity.csv"
+    if not results.get("sensitivity") and sens_csv.is_file():
+        frame = pd.read_csv(sens_csv)
+        results["sensitivity"] = [{k: (None if pd.isna(v) else v) for k, v in r.items()}
+                                  for r in frame.to_dict(orient="records")]
+    return results

@@ -54,6 +54,7 @@ class Statement:
     studies: tuple[str, ...]
     knowledge_stock: float | None = None  # jobeffekter.dk rule only
     share: float | None = None  # share of the stock in the dominant direction (jobeffekter.dk rule only)
+    reason_da: str = ""  # the reason in Danish, for a Danish report (the rule writes both)
 
     def get(self, key: str) -> Any:
         return dict(self.cell).get(key)
@@ -61,7 +62,7 @@ class Statement:
     def to_dict(self) -> dict[str, Any]:
         out = dict(self.cell)
         out.update({k: getattr(self, k) for k in ("direction", "grade", "label_da", "label_en", "rule", "reason",
-                                                   "knowledge_stock", "share")})
+                                                   "reason_da", "knowledge_stock", "share")})
         out["studies"] = list(self.studies)
         return out
 
@@ -85,7 +86,7 @@ class GradingResult:
             d["studies"] = ", ".join(st.studies)
             rows.append(d)
         cols = [*self.by, "direction", "grade", "label_da", "label_en", "rule", "knowledge_stock", "share", "studies",
-                "reason"]
+                "reason", "reason_da"]
         return pd.DataFrame(rows, columns=cols)
 
     def statement(self, **cell: Any) -> Statement:
@@ -191,7 +192,7 @@ class DefaultRule:
         for study, fid, f in items:
             units.setdefault(base.evaluation(study.id), []).append((study, fid, f))
 
-        graded = []  # (evaluation, quality, kind, direction, label)
+        graded = []  # (evaluation, quality, kind, direction, label, directions, Danish label)
         for ev, members in units.items():
             pubs = list({s.id: s for s, _, _ in members}.values())
             usable_pubs = [s for s in pubs if appraisal_exclusion(s, self.include_proposed) is None]
@@ -214,7 +215,8 @@ class DefaultRule:
             unit_dir = next((d for d in ("positive", "negative", "none") if dirs.count(d) > len(dirs) / 2), "mixed")
             label = " + ".join(s.label() for s in pubs)
             if reason is None:
-                graded.append((ev, "high" if high else "limited", kind, unit_dir, label, set(dirs)))
+                graded.append((ev, "high" if high else "limited", kind, unit_dir, label, set(dirs),
+                               label.replace(" and ", " og ")))
             for s, fid, f in members:
                 used = reason is None and any(f is m[2] for m in primary)
                 why = reason if reason is not None else (
@@ -236,49 +238,65 @@ class DefaultRule:
         counts = {d: sum(1 for g in pool if g[3] == d) for d in ("positive", "negative", "none")}
         studies = tuple(dict.fromkeys(s.id for s, _, _ in items if any(base.evaluation(s.id) == g[0] for g in pool)))
 
-        def describe(d: str) -> str:
-            who = [g[4] for g in pool if g[3] == d]
-            name = DIRECTIONS[d].label_en if d in DIRECTIONS else d
+        def describe(d: str, k: int) -> str:
+            who = [g[6 if k else 4] for g in pool if g[3] == d]
+            name = (DIRECTIONS[d].label_en, DIRECTIONS[d].label_da)[k] if d in DIRECTIONS else ("mixed", "blandet")[k]
             return f"{name} {len(who)} ({'; '.join(who)})" if who else ""
 
-        tally = "; ".join(x for x in (describe(d) for d in ("positive", "negative", "none", "mixed")) if x)
+        tally = ["; ".join(x for x in (describe(d, k) for d in ("positive", "negative", "none", "mixed")) if x)
+                 for k in (0, 1)]
         if total == 0:
-            return self._statement(cell, None, "insufficient", "no appraised study with a known direction", ()), \
+            return self._statement(cell, None, "insufficient", (
+                "no appraised study with a known direction", "ingen vurderet undersøgelse med kendt retning"), ()), \
                 contributions
         winner = next((d for d, c in counts.items() if c > total / 2), None)
-        base_text = f"{total} {level} evaluation(s): {tally}"
+        base_text = (f"{total} {level} evaluation(s): {tally[0]}",
+                     f"{total} evaluering(er) af {'høj' if high_units else 'begrænset'} kvalitet: {tally[1]}")
         if winner is None:
             opposite = any("positive" in g[5] for g in pool) and any("negative" in g[5] for g in pool)
             grade = "conflicting" if opposite else "insufficient"
-            why = "positive and negative results, no majority" if opposite else "no majority"
-            return self._statement(cell, None, grade, f"{base_text}; {why}", studies), contributions
+            why = (("positive and negative results, no majority", "positive og negative resultater, intet flertal")
+                   if opposite else ("no majority", "intet flertal"))
+            return self._statement(cell, None, grade, (f"{base_text[0]}; {why[0]}", f"{base_text[1]}; {why[1]}"),
+                                   studies), contributions
         n_win = counts[winner]
         if high_units:
             effects = sum(1 for g in pool if g[3] == winner and g[2] == "effect study")
             reviews = sum(1 for g in pool if g[3] == winner and g[2] == "review")
+            agree = (f"{effects} high-quality effect studies agree",
+                     f"{effects} effektstudier af høj kvalitet peger samme vej")
             if effects >= self.strong_effect_studies:
-                grade, why = "strong", f"{effects} high-quality effect studies agree"
+                grade, why = "strong", agree
             elif self.review_makes_strong and reviews >= 1:
-                grade, why = "strong", f"{reviews} high-quality review(s) agree"
+                grade, why = "strong", (f"{reviews} high-quality review(s) agree",
+                                        f"{reviews} review(s) af høj kvalitet peger samme vej")
             elif effects >= self.moderate_effect_studies:
-                grade, why = "moderate", f"{effects} high-quality effect studies agree"
+                grade, why = "moderate", agree
+            elif effects:
+                grade, why = "indication", (f"{effects} high-quality effect study agrees",
+                                            f"{effects} effektstudie af høj kvalitet peger samme vej")
             else:
-                grade, why = "indication", f"{effects} high-quality effect study agrees" if effects else \
-                    "the majority rests on fewer high-quality studies than moderate evidence needs"
+                grade, why = "indication", (
+                    "the majority rests on fewer high-quality studies than moderate evidence needs",
+                    "flertallet hviler på færre studier af høj kvalitet, end moderat evidens kræver")
         elif n_win >= self.limited_for_indication:
-            grade, why = "indication", f"{n_win} studies of limited quality agree"
+            grade, why = "indication", (f"{n_win} studies of limited quality agree",
+                                        f"{n_win} studier af begrænset kvalitet peger samme vej")
         else:
-            grade, why = "insufficient", f"only {n_win} study of limited quality"
-        text = f"{base_text}; majority {winner} ({n_win} of {total}); {why}"
+            grade, why = "insufficient", (f"only {n_win} study of limited quality",
+                                          f"kun {n_win} studie af begrænset kvalitet")
+        win_da = "ingen effekt" if winner == "none" else DIRECTIONS[winner].label_da
+        text = (f"{base_text[0]}; majority {winner} ({n_win} of {total}); {why[0]}",
+                f"{base_text[1]}; flertal {win_da} ({n_win} af {total}); {why[1]}")
         return self._statement(cell, winner, grade, text, studies), contributions
 
-    def _statement(self, cell: tuple, direction: str | None, grade: str, reason: str,
+    def _statement(self, cell: tuple, direction: str | None, grade: str, reason: tuple[str, str],
                    studies: Sequence[str]) -> Statement:
         da, en = GRADE_LABELS[grade]
         if direction is not None:
             da = f"{da} for {'ingen effekt' if direction == 'none' else DIRECTIONS[direction].label_da + ' effekt'}"
             en = f"{en} of {'no effect' if direction == 'none' else DIRECTIONS[direction].label_en + ' effect'}"
-        return Statement(cell, direction, grade, da, en, self.label, reason, tuple(studies))
+        return Statement(cell, direction, grade, da, en, self.label, reason[0], tuple(studies), reason_da=reason[1])
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -193,27 +193,43 @@ class JobeffekterRule:
         stock = sum(r["weight"] for r in used)
         by_dir = {d: sum(r["weight"] for r in used if r["direction"] == d) for d in ("positive", "none", "negative")}
         studies = tuple(dict.fromkeys(r["study"] for r in used))
+        def num(x: float, decimals: int, da: bool) -> str:
+            text = f"{x:.{decimals}f}"
+            return text.replace(".", ",") if da else text
+
+        names = {"positive": "positiv", "none": "ingen effekt", "negative": "negativ"}
         tally = ", ".join(f"{d} {v:.3f}" for d, v in by_dir.items() if v > 0)
+        tally_da = ", ".join(f"{names[d]} {num(v, 3, True)}" for d, v in by_dir.items() if v > 0)
+        k = len(studies)
         text = f"knowledge stock {stock:.3f}" + (f" ({tally})" if tally else "") + \
-            f" from {len(used)} result(s) of {len(studies)} stud{'y' if len(studies) == 1 else 'ies'}"
+            f" from {len(used)} result(s) of {k} stud{'y' if k == 1 else 'ies'}"
+        text_da = f"vidensmængde {num(stock, 3, True)}" + (f" ({tally_da})" if tally_da else "") + \
+            f" fra {len(used)} resultat(er) i {k} studie{'' if k == 1 else 'r'}"
         eps = 1e-12  # the stock is a sum of products of decimals; 0.55 of it should count as 0.55
         if stock < self.min_stock - eps:
             key, direction, share = "few_studies", None, None
             text += f"; below {self.min_stock:g}: few studies"
+            text_da += f"; under {num(self.min_stock, 0 if self.min_stock == int(self.min_stock) else 2, True)}: " \
+                       "få studier"
         else:
             winner = max(by_dir, key=lambda d: by_dir[d])
             share = by_dir[winner] / stock
             if share >= self.dominance - eps:
                 key, direction = winner, winner
                 text += f"; {winner} holds {share:.1%} of the stock (at least {self.dominance:.0%})"
+                text_da += (f"; {names[winner]} rummer {num(100 * share, 1, True)} % af vidensmængden (mindst "
+                            f"{num(100 * self.dominance, 0, True)} %)")
             else:
                 key, direction = "conflicting", None
                 text += f"; no direction holds {self.dominance:.0%} of the stock (largest: {winner} {share:.1%})"
+                text_da += (f"; ingen retning rummer {num(100 * self.dominance, 0, True)} % af vidensmængden "
+                            f"(største: {names[winner]} {num(100 * share, 1, True)} %)")
         text += "; evidence level (stars) not computed"
+        text_da += "; evidensniveau (stjerner) ikke beregnet"
         da, en = CONCLUSIONS[key]
         grade = "dominant" if direction else key
         statement = Statement(cell, direction, grade, da, en, self.label, text, studies, knowledge_stock=stock,
-                              share=share)
+                              share=share, reason_da=text_da)
         return statement, rows
 
     def sources(self) -> pd.DataFrame:

@@ -314,8 +314,11 @@ class Study(_Strict):
         return [f.id if f.id is not None else f"f{i + 1}" for i, f in enumerate(self.findings)]
 
     def label(self) -> str:
-        """'Pedersen et al. (2012)', 'Rosholm and Svarer (2010)', as a forest plot or table names a study."""
-        names = [a.split(",")[0].strip() if "," in a else a.strip().split(" ")[-1] for a in self.authors]
+        """'Pedersen et al. (2012)', 'Rosholm and Svarer (2010)', as a forest plot or table names a study. A person
+        is written 'Last, First' or 'First Last'; a name of four or more words without a comma is an organisation
+        and is kept whole ('Ekspertgruppen om udredningen af den aktive beskæftigelsesindsats (2014)')."""
+        names = [a.split(",")[0].strip() if "," in a else a.strip() if len(a.split()) >= 4 else
+                 a.strip().split(" ")[-1] for a in self.authors]
         if len(names) == 1:
             who = names[0]
         elif len(names) == 2:

@@ -325,6 +325,20 @@ class Panel:
         return out
 
 
+    def month_flags(self, pairs: pd.DataFrame, first: int, last: int, atoms: tuple[str, ...]) -> dict[str, np.ndarray]:
+        """Indicators for months index+first .. index+last of each pair: bool [pair, month] per atom (a state,
+        group or monthly status) and `observed`; see `panel.months.month_flags`."""
+        from virkning.panel.months import month_flags
+
+        return month_flags(self, pairs, first, last, atoms)
+
+    def runs_at_least(self, pairs: pd.DataFrame, state: str, lengths: list[int]) -> np.ndarray:
+        """bool [pair, length]: the index week ends an unbroken run of at least that many weeks in `state`; see
+        `panel.months.runs_at_least`."""
+        from virkning.panel.months import runs_at_least
+
+        return runs_at_least(self, pairs, state, lengths)
+
     # ---- what populations and monitoring ask of the registers -------------------------------------------------
     def first_events(self, event: str, start: dt.date | None, end: dt.date | None,
                      units: tuple[str, ...] | None) -> pd.DataFrame:
@@ -402,6 +416,16 @@ class Panel:
         ids = pd.DataFrame({"person_id": pd.unique(np.asarray(person_ids, dtype=object))})
         self.engine.put(names.ids, ids, "CAST(person_id AS VARCHAR) AS person_id")
         return self.engine.frame(queries.employment_of(names, lo, hi))
+
+    def benefit_rows(self, person_ids, codes: list[str], lo: int, hi: int) -> pd.DataFrame:
+        """Benefit weeks (person_id, wk, code) of these persons with one of `codes` in weeks lo..hi (ordinals)."""
+        if not codes:
+            return pd.DataFrame({"person_id": pd.Series(dtype=object), "wk": pd.Series(dtype="int64"),
+                                 "code": pd.Series(dtype=object)})
+        names = self.store.names
+        ids = pd.DataFrame({"person_id": pd.unique(np.asarray(person_ids, dtype=object))})
+        self.engine.put(names.ids, ids, "CAST(person_id AS VARCHAR) AS person_id")
+        return self.engine.frame(queries.benefit_weeks_of(names, codes, lo, hi))
 
 
 _NO_KEYS = np.zeros(0, dtype=np.int64)

@@ -1,4 +1,4 @@
-"""Registers: read a data folder under the data contract, validate it, and hand it on as engine views.
+"""Registers: read a data folder under the data contract, validate it, and hand it on as DuckDB views.
 
     regs = virkning.registers.load("data/")      # raises ContractError if a rule is broken
     report = virkning.registers.validate("data/")  # never raises for bad data; report.ok, report.problems
@@ -15,19 +15,23 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
 import pandas as pd
 
 from virkning.errors import ContractError, Problem
 from virkning.registers import readers
-from virkning.registers.catalogue import Catalogue, load_catalogue
-from virkning.registers.contract import TABLES, LoadOptions
+from virkning.registers.catalogue import DETAIL_COLUMNS, Catalogue, load_catalogue
+from virkning.registers.contract import EXTRA_TABLES, TABLES, LoadOptions
 from virkning.registers import engine as engines
-from virkning.registers.engine import Engine, quote
+from virkning.registers.engine import Engine, ReadError, quote
 from virkning.registers.validate import (
     ValidationReport,
+    check_extra,
+    summarise_extra,
     create_staging,
     missing_columns,
     run_checks,
+    summary_problems,
     summarise,
 )
 
@@ -37,6 +41,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Registers", "load", "validate", "open_engine", "Engine", "LoadOptions", "ValidationReport",
            "load_catalogue"]
+
+
+# What an engine raises for a file it cannot read through (DuckDB's own errors; Spark's, translated by the engine).
+READ_ERRORS = (duckdb.Error, ReadError)
 
 
 def open_engine(memory_limit: str | None = None, threads: int | None = None, *, engine: str = "duckdb",
@@ -67,7 +75,7 @@ def _open(folder: Path, options: LoadOptions, engine: Engine) -> tuple[dict, lis
         raise ContractError([problem])
     sources: dict[str, readers.Source] = {}
     problems: list[Problem] = []
-    for name, spec in TABLES.items():
+    for name, spec in {**TABLES, **EXTRA_TABLES}.items():
         found = engine.locate(folder, name)
         if found is None:
             if spec.mandatory and options.spark_catalog:
@@ -78,13 +86,20 @@ def _open(folder: Path, options: LoadOptions, engine: Engine) -> tuple[dict, lis
                                                            f"{name}.sas7bdat or a folder {name}/ of such files)"))
             continue
         kind, files = found
-        readers.attach(engine, name, kind, files)
-        cols = readers.describe(engine, name)
+        try:
+            readers.attach(engine, name, kind, files)
+            cols = readers.describe(engine, name)
+            numeric = ()
+            if name in ("persons", "events"):
+                named = {*spec.required, *spec.optional}
+                numeric = readers.numeric_text_columns(engine, name, cols, named)
+        except ContractError as exc:
+            problems += exc.problems
+            continue
+        except READ_ERRORS as exc:  # a damaged Parquet page shows only when it is read
+            problems.append(readers.read_problem(readers.files_.label(files), kind, exc))
+            continue
         layout = readers.benefits_layout(cols, options.wide_pattern) if name == "benefits" else "-"
-        numeric = ()
-        if name in ("persons", "events"):
-            named = {*spec.required, *spec.optional}
-            numeric = readers.numeric_text_columns(engine, name, cols, named)
         src = readers.Source(name, files, kind, cols, layout, numeric)
         col_problems = missing_columns(src, spec, options.wide_pattern)
         problems += col_problems
@@ -109,11 +124,23 @@ def _validate(folder: Path, options: LoadOptions, engine: Engine) -> ValidationR
         sources, problems = _open(folder, options, engine)
     except ContractError as exc:
         return ValidationReport(str(folder), tuple(exc.problems))
-    create_staging(engine, sources, options.wide_pattern)
-    problems += run_checks(engine, sources, options.wide_pattern)
-    if problems or "persons" not in sources:
+    extra = {k: v for k, v in sources.items() if k in EXTRA_TABLES}
+    sources = {k: v for k, v in sources.items() if k not in EXTRA_TABLES}
+    try:
+        create_staging(engine, sources, options.wide_pattern)
+        problems += run_checks(engine, sources, options.wide_pattern)
+        for name, src in extra.items():
+            engine.view(f"{name}_rows", readers.extra_staging_sql(src, EXTRA_TABLES[name]))
+            problems += check_extra(engine, src, EXTRA_TABLES[name])
+        if problems or "persons" not in sources:
+            return ValidationReport(str(folder), tuple(problems))
+        s = summarise(engine, sources, catalogue)
+        s["tables"].update(summarise_extra(engine, extra, s["orphans"]))
+    except READ_ERRORS as exc:  # a damaged file that could be opened but not read through
+        return ValidationReport(str(folder), (readers.read_problem(str(folder), "data", exc),))
+    problems = summary_problems(engine, s, {**sources, **extra})
+    if problems:
         return ValidationReport(str(folder), tuple(problems))
-    s = summarise(engine, sources, catalogue)
     return ValidationReport(
         str(folder),
         (),
@@ -193,5 +220,10 @@ def load(folder: str | Path, options: LoadOptions | None = None, **kwargs) -> Re
     if "events" in report.tables:
         event_cols = [c for c, _ in engine.columns("events_rows") if c not in ("_row", "_file", "_has_date")]
         engine.view("events", f"SELECT {', '.join(quote(c) for c in event_cols)} FROM events_rows")
-    engine.put("catalogue", catalogue.table[["code", "state", "activation", "benefit", "retirement"]])
+    for name in EXTRA_TABLES:  # optional tables: their typed columns and the data row (for located messages)
+        if name in report.tables:
+            cols = [c for c, _ in engine.columns(f"{name}_rows") if not c.startswith(("_has_", "_t_"))]
+            engine.view(name, f"SELECT {', '.join(quote(c) for c in cols)} FROM {name}_rows")
+    engine.put("catalogue", catalogue.table[["code", "state", "activation", "benefit", "retirement",
+                                             *DETAIL_COLUMNS]])
     return Registers(_folder(folder), engine, catalogue, report, options, time.perf_counter() - started)

@@ -3,6 +3,9 @@
 The shipped table is `dream_codes.csv` (see docs/dream-codes.md for sources). A user table with the same columns
 replaces shipped rows with the same code and adds new ones, so a design can reclassify a code without editing the
 package. Everything downstream asks the catalogue, never a hard-coded code list.
+
+`dream_code_groups.csv` adds three descriptive columns per code (`DETAIL_COLUMNS`: the cash-benefit scheme, job
+readiness and the kind of active measure), read into the same table; a user table may carry them too.
 """
 
 from __future__ import annotations
@@ -17,6 +20,11 @@ import pandas as pd
 from virkning.errors import CatalogueError
 
 COLUMNS = ("code", "label", "state", "activation", "benefit", "retirement", "source")
+# Optional descriptive columns (dream_code_groups.csv; a user table may give them): empty where they do not apply.
+DETAIL_COLUMNS = ("scheme", "readiness", "measure")
+SCHEMES = ("kontanthjælp", "uddannelseshjælp", "integrationsydelse")
+READINESS = ("jobparat", "ikke jobparat")
+MEASURES = ("vejledning og opkvalificering", "ordinær uddannelse", "løntilskud", "virksomhedspraktik", "nytteindsats")
 
 # Weekly states a code can map to (values are Danish, as in the registers' own documentation).
 STATES = (
@@ -31,6 +39,15 @@ GROUPS = {
     "ydelse": "benefit = 1",
     "aktiv": "activation = 1",
     "passiv_ledig": "state = 'ledig' AND activation = 0",
+    # from the detail columns (dream_code_groups.csv): cash-benefit schemes, readiness and kinds of measures
+    "kontanthjælpslignende": "scheme <> ''",
+    "uddannelseshjælp": "scheme = 'uddannelseshjælp'",
+    "jobparat": "readiness = 'jobparat'",
+    "ikke_jobparat": "readiness = 'ikke jobparat'",
+    "virksomhedsrettet": "measure IN ('løntilskud', 'virksomhedspraktik')",
+    "løntilskud": "measure = 'løntilskud'",
+    "virksomhedspraktik": "measure = 'virksomhedspraktik'",
+    "ordinær_uddannelse": "measure = 'ordinær uddannelse'",
 }
 
 # Monthly statuses that come from employment or from the absence of codes, not from one code.
@@ -60,6 +77,14 @@ LABELS = {
     "ydelse": ("offentlig ydelse", "public benefit"),
     "aktiv": ("aktiv indsats", "active measure"),
     "passiv_ledig": ("passiv ledighed", "passive unemployment"),
+    "kontanthjælpslignende": ("kontanthjælpslignende ydelse", "cash-benefit-like benefit"),
+    "uddannelseshjælp": ("uddannelseshjælp", "education benefit"),
+    "jobparat": ("jobparat", "job-ready"),
+    "ikke_jobparat": ("ikke jobparat (aktivitetsparat)", "not job-ready (activity-ready)"),
+    "virksomhedsrettet": ("virksomhedsrettet indsats", "employer-based measure"),
+    "løntilskud": ("løntilskud", "wage subsidy"),
+    "virksomhedspraktik": ("virksomhedspraktik", "work trial"),
+    "ordinær_uddannelse": ("ordinær uddannelse", "ordinary education"),
     "beskæftiget": ("beskæftigelse", "employment"),
     "vikar": ("vikarjob", "temp-agency job"),
     "selvforsørgende": ("selvforsørgelse", "self-support"),
@@ -111,6 +136,8 @@ class Catalogue:
             mask = t["activation"] == 1
         elif name == "passiv_ledig":
             mask = (t["state"] == "ledig") & (t["activation"] == 0)
+        elif name in GROUPS:
+            mask = _detail_mask(t, name)
         else:
             raise CatalogueError(
                 f"'{selector}' is not a state or group of the DREAM code catalogue; expected one of "
@@ -125,6 +152,32 @@ class Catalogue:
         return len(self.table)
 
 
+def _detail_mask(t: pd.DataFrame, name: str) -> pd.Series:
+    """The codes of a group defined on the detail columns (the same predicates as GROUPS, read in pandas)."""
+    scheme, ready, measure = t["scheme"], t["readiness"], t["measure"]
+    return {"kontanthjælpslignende": scheme != "", "uddannelseshjælp": scheme == "uddannelseshjælp",
+            "jobparat": ready == "jobparat", "ikke_jobparat": ready == "ikke jobparat",
+            "virksomhedsrettet": measure.isin(["løntilskud", "virksomhedspraktik"]),
+            "løntilskud": measure == "løntilskud", "virksomhedspraktik": measure == "virksomhedspraktik",
+            "ordinær_uddannelse": measure == "ordinær uddannelse"}[name]
+
+
+def _details(t: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str]]:
+    """The detail columns of a table (empty text where absent) and the problems with their values."""
+    problems = []
+    allowed = {"scheme": SCHEMES, "readiness": READINESS, "measure": MEASURES}
+    for col in DETAIL_COLUMNS:
+        if col not in t.columns:
+            t[col] = ""
+            continue
+        t[col] = t[col].fillna("").str.strip()
+        bad = t.index[(t[col] != "") & ~t[col].isin(allowed[col])]
+        for i in bad[:5]:
+            problems.append(f"row {i + 1}, column '{col}': '{t.at[i, col]}' is not one of {', '.join(allowed[col])} "
+                            "(or empty)")
+    return t, problems
+
+
 def _read(path: Path | str, name: str) -> pd.DataFrame:
     try:
         t = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -133,8 +186,8 @@ def _read(path: Path | str, name: str) -> pd.DataFrame:
     missing = [c for c in COLUMNS if c not in t.columns]
     if missing:
         raise CatalogueError(f"{name}: missing column(s) {', '.join(missing)}; a catalogue needs {', '.join(COLUMNS)}")
-    t = t[list(COLUMNS)].copy()
-    problems = []
+    t = t[[c for c in (*COLUMNS, *DETAIL_COLUMNS) if c in t.columns]].copy()
+    t, problems = _details(t, name)
     for i, row in enumerate(t.itertuples(index=False), start=1):
         if not (len(row.code) == 3 and row.code.isdigit()):
             problems.append(f"row {i}, column 'code': '{row.code}' is not a 3-digit code")
@@ -160,12 +213,31 @@ def shipped_path() -> Path:
     return Path(str(resources.files("virkning.registers").joinpath("dream_codes.csv")))
 
 
+def _with_groups(base: pd.DataFrame) -> pd.DataFrame:
+    """The shipped catalogue with the detail columns of dream_code_groups.csv."""
+    path = Path(str(resources.files("virkning.registers").joinpath("dream_code_groups.csv")))
+    g = pd.read_csv(path, dtype=str, keep_default_na=False)
+    g, problems = _details(g, "dream_code_groups.csv (shipped)")
+    unknown = sorted(set(g["code"]) - set(base["code"]))
+    if problems or unknown or g["code"].duplicated().any():
+        raise CatalogueError("dream_code_groups.csv (shipped): " + "; ".join(
+            problems + ([f"codes {', '.join(unknown[:5])} are not in dream_codes.csv"] if unknown else [])
+            + (["codes must be unique"] if g["code"].duplicated().any() else [])) + ". Restore the shipped file.")
+    base = base.drop(columns=list(DETAIL_COLUMNS)).merge(g[["code", *DETAIL_COLUMNS]], on="code", how="left")
+    return base.fillna({c: "" for c in DETAIL_COLUMNS})
+
+
 def load_catalogue(override: Path | str | None = None) -> Catalogue:
-    """The shipped catalogue, with rows of `override` (same columns) replacing or adding codes."""
-    base = _read(shipped_path(), "dream_codes.csv (shipped)")
+    """The shipped catalogue, with rows of `override` (same columns) replacing or adding codes. A user row without
+    the detail columns keeps the shipped row's values for a code it replaces (empty for a new code)."""
+    base = _with_groups(_read(shipped_path(), "dream_codes.csv (shipped)"))
     sources = [str(shipped_path())]
     if override is not None:
+        raw_columns = pd.read_csv(override, dtype=str, nrows=0).columns if Path(override).is_file() else []
         extra = _read(override, str(override))
+        for col in DETAIL_COLUMNS:
+            if col not in raw_columns:  # not given: the shipped value of the code it replaces
+                extra[col] = extra["code"].map(dict(zip(base["code"], base[col]))).fillna("")
         base = pd.concat([base[~base["code"].isin(extra["code"])], extra], ignore_index=True)
         sources.append(str(override))
     base = base.sort_values("code", ignore_index=True)

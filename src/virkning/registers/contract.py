@@ -19,7 +19,7 @@ DEFAULT_WIDE_PATTERN = "y_YYWW"
 @dataclass(frozen=True)
 class ColumnRule:
     """A row rule, declared without SQL: `check` is one of present, date, date_or_empty, one_of (with `values`),
-    flag (0, 1 or empty; column "*" means every column but person_id) or unique."""
+    flag (0, 1 or empty; column "*" means every column but the table's key), unique or number (>= 0 or empty)."""
 
     column: str
     rule: str  # what the user is told
@@ -75,8 +75,8 @@ EVENTS = TableSpec(
 
 TABLES: dict[str, TableSpec] = {t.name: t for t in (PERSONS, BENEFITS, EMPLOYMENT, EVENTS)}
 
-# Optional input tables that analyses read by name. Declared here with their rules; `registers.load` and
-# `virkning validate` do not read them yet (readers.py and validate.py know only TABLES).
+# Optional input tables that analyses read by name, declared with their rules: `registers.load` and `virkning
+# validate` read them when the folder has them (readers.extra_staging_sql, validate.check_extra).
 RECORD_GROUPS = ("1", "2", "3", "udskudt", "6")
 RECORDS = TableSpec(
     "records",
@@ -110,7 +110,38 @@ PERSON_FLAGS = TableSpec(
         ColumnRule("*", "must be 0 or 1 (or empty)", "flag"),
     ),
 )
-EXTRA_TABLES: dict[str, TableSpec] = {t.name: t for t in (RECORDS, PERSON_FLAGS)}
+# Inhabitants per unit (municipality): replaces the shipped figures (registers/municipalities.csv, column
+# population) for analyses that band units by size.
+INHABITANTS = TableSpec(
+    "inhabitants",
+    required=("unit", "inhabitants"),
+    key=("unit",),
+    doc="inhabitants per unit (municipality code), e.g. Statistics Denmark's FOLK1A on a date",
+    mandatory=False,
+    rules=(
+        ColumnRule("unit", "is missing", "present"),
+        ColumnRule("unit", "each unit may appear only once", "unique"),
+        ColumnRule("inhabitants", "is missing", "present"),
+        ColumnRule("inhabitants", "must be a number of at least 0", "number"),
+    ),
+)
+EXTRA_TABLES: dict[str, TableSpec] = {t.name: t for t in (RECORDS, PERSON_FLAGS, INHABITANTS)}
+
+# Firms (job rotation, seed 003): the employees of a firm by year, for rules on firm size. Read by
+# `virkning.analyses.jobrotation` when a design names it.
+FIRMS = TableSpec(
+    "firms",
+    required=("firm_id", "year", "employees"),
+    key=("firm_id", "year"),
+    doc="one row per firm and year: the number of employees (e.g. from the firm's own statement or the CVR register)",
+    mandatory=False,
+    rules=(
+        ColumnRule("firm_id", "is missing", "present"),
+        ColumnRule("year", "is missing", "present"),
+        ColumnRule("employees", "is missing", "present"),
+    ),
+)
+EXTRA_TABLES[FIRMS.name] = FIRMS
 
 
 @dataclass(frozen=True)

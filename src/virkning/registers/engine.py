@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from virkning.errors import ContractError, Problem, VirkningError
+from virkning.errors import Problem, VirkningError
 
 ENGINES = ("duckdb", "spark")
 
@@ -44,7 +44,12 @@ class EngineError(VirkningError):
 
 
 class ReadError(EngineError):
-    """A table of the data folder cannot be read in the form its extension promises; the message says why."""
+    """A table of the data folder cannot be read in the form its extension promises; the message says why and `file`
+    names the file when the engine said which (readers.read_problem words it as a located problem)."""
+
+    def __init__(self, message: str, file: str | None = None):
+        super().__init__(message)
+        self.file = file
 
 
 def quote(name: str) -> str:
@@ -161,12 +166,15 @@ class Engine(ABC):
         return find_files(Path(folder), table)
 
     @abstractmethod
-    def attach_parquet(self, name: str, files: Sequence[Path]) -> None:
-        """A view over Parquet files scanned in place, with `_row` (1-based row in its file) and `_file`."""
+    def attach_parquet(self, name: str, files: Sequence[Path], columns: Sequence[str] | None) -> None:
+        """A view over Parquet files scanned in place, with `_row` (1-based row in its file) and `_file`; `columns`
+        are the files' own columns as `files.parquet_schema` read them from the footers (None for files that are not
+        on the local disk: the engine takes them from the files)."""
 
     @abstractmethod
-    def attach_csv(self, name: str, files: Sequence[Path]) -> None:
-        """A table of CSV files read as text (types are the contract's business), with `_row` and `_file`."""
+    def attach_csv(self, name: str, files: Sequence[Path], header: Sequence[str] | None) -> None:
+        """A table of CSV files read as text (types are the contract's business), with `_row` and `_file`; `header`
+        as `files.csv_headers` read it (None for files that are not on the local disk)."""
 
     def attach_table(self, name: str, files: Sequence) -> None:
         raise ReadError(f"the {self.kind} engine reads files, not tables of a catalog")
@@ -177,76 +185,6 @@ class Engine(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
-
-    # ---- shared checks ---------------------------------------------------------------------------------------------
-    @staticmethod
-    def parquet_schemas(files: Sequence) -> dict | None:
-        """Column name -> Arrow type of local Parquet files after `check_parquet` (None for remote files)."""
-        return check_parquet(files)[0]
-
-
-def check_parquet(files: Sequence) -> tuple[dict | None, bool]:
-    """(column name in lower case -> Arrow type, whether the files' types differ) of local Parquet files, read from
-    their footers. Every file must be readable and have the same columns, each of the same kind of type (integers of
-    any width, floating point, text, dates, times; a column that is empty in one file matches any), else
-    ContractError naming the file and column; types of one kind are widened across the files. (None, False) for
-    files that are not on the local disk.
-
-    The check runs before either engine scans a row, so a folder of parts written by different exports fails with
-    the same located message on DuckDB and Spark (each engine alone would stop at some later statement)."""
-    import pyarrow.parquet as pq
-
-    if not files or any(is_uri(str(f)) or not Path(str(f)).is_file() for f in files):
-        return None, False
-    first: dict | None = None
-    first_name = ""
-    differ = False
-    for f in files:
-        label = f.name if len(files) == 1 else f"{f.parent.name}/{f.name}"
-        try:
-            schema = pq.read_schema(str(f))
-        except (pa.ArrowException, OSError) as exc:
-            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ContractError([Problem(label, None, f"cannot be read as parquet: {msg}")]) from None
-        cols = {n.lower(): schema.field(n).type for n in schema.names}
-        if first is None:
-            first, first_name = cols, f.name
-            continue
-        for col in sorted(first.keys() | cols.keys()):
-            if col not in cols or col not in first:
-                where = f"{first_name} has it" if col in first else f"{first_name} does not"
-                raise ContractError([Problem(label, col, f"column differs between the files of the table ({where}); "
-                                                         "give every file the same columns")])
-            a, b = first[col], cols[col]
-            if a == b:
-                continue
-            differ = True
-            if pa.types.is_null(a) or pa.types.is_null(b):
-                first[col] = b if pa.types.is_null(a) else a
-            elif _type_kind(a) != _type_kind(b):
-                raise ContractError([Problem(label, col, f"has type {_type_kind(b)} here but {_type_kind(a)} in "
-                                                         f"{first_name}; give every file the same column types")])
-            else:
-                first[col] = _wider(a, b)
-    return first, differ
-
-
-_KINDS = (("integer", pa.types.is_integer), ("floating point", pa.types.is_floating), ("text", pa.types.is_string),
-          ("text", pa.types.is_large_string), ("date", pa.types.is_date), ("timestamp", pa.types.is_timestamp),
-          ("decimal", pa.types.is_decimal), ("true/false", pa.types.is_boolean))
-
-
-def _type_kind(t: pa.DataType) -> str:
-    return next((kind for kind, test in _KINDS if test(t)), str(t))
-
-
-def _wider(a: pa.DataType, b: pa.DataType) -> pa.DataType:
-    if pa.types.is_integer(a) or pa.types.is_floating(a):
-        return a if a.bit_width >= b.bit_width else b
-    if pa.types.is_decimal(a):
-        scale = max(a.scale, b.scale)
-        return pa.decimal128(min(38, max(a.precision - a.scale, b.precision - b.scale) + scale), scale)
-    return a if pa.types.is_large_string(a) or pa.types.is_timestamp(a) else b
 
 
 def arrow_frame(con: duckdb.DuckDBPyConnection, table: pa.Table) -> pd.DataFrame:
@@ -272,7 +210,6 @@ class DuckDBEngine(Engine):
         n = threads or os.environ.get("VIRKNING_THREADS")
         if n:
             self._con.execute(f"SET threads = {int(n)}")
-        self._translate = True  # off while a file is attached: `readers.attach` words those failures itself
 
     # ---- statements --------------------------------------------------------------------------------------------
     def _run(self, sql: str, params: Sequence | None = None, select: str | None = None):
@@ -280,12 +217,7 @@ class DuckDBEngine(Engine):
         if len(self._con.extract_statements(sql)) != 1:
             raise EngineError("one SQL statement per call; the text holds several")
         self._record(sql, select)
-        try:
-            return self._con.execute(sql, params) if params else self._con.execute(sql)
-        except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException) as exc:
-            if self._translate and _FILE_IN_MESSAGE.search(str(exc)):  # a data file failed while a statement ran
-                raise _read_failure(str(exc)) from None
-            raise
+        return self._con.execute(sql, params) if params else self._con.execute(sql)
 
     def arrow(self, sql: str, params: Sequence | None = None) -> pa.Table:
         return arrow_table(self._run(sql, params).to_arrow_table())
@@ -332,32 +264,14 @@ class DuckDBEngine(Engine):
         return [(r[0], r[1]) for r in self._run(f"DESCRIBE {_safe_name(relation)}", select="").fetchall()]
 
     # ---- engine-specific pieces ----------------------------------------------------------------------------------
-    def attach_parquet(self, name: str, files: Sequence[Path]) -> None:
-        _, differ = check_parquet(files)
+    def attach_parquet(self, name: str, files: Sequence[Path], columns: Sequence[str] | None) -> None:
         paths = "[" + ", ".join(literal(str(p)) for p in files) + "]"
-        widen = ", union_by_name = true" if differ else ""  # one type per column, widened over the files
-        scan = f"read_parquet({paths}, file_row_number = true, filename = true{widen})"
-        self._translate = False
-        try:
-            # the file's own columns by name: `*` would also carry the scan's file_row_number and filename columns
-            self.view(f"{name}__scan", f"SELECT * FROM {scan}")
-            own = [c for c, _ in self.columns(f"{name}__scan") if c not in ("file_row_number", "filename")]
-            self._run(f"DROP VIEW {name}__scan", select="")
-            self.view(name, f"SELECT {', '.join(quote(c) for c in own)}, CAST(file_row_number + 1 AS BIGINT) AS _row, "
-                            f"parse_filename(filename) AS _file FROM {scan}")
-        except duckdb.Error as exc:
-            raise ReadError(_first_line(exc)) from None
-        finally:
-            self._translate = True
+        cols = "".join(f"{quote(c)}, " for c in columns)  # by name: `*` would also carry the scan's own columns
+        self.view(name, f"SELECT {cols}CAST(file_row_number + 1 AS BIGINT) AS _row, parse_filename(filename) AS _file "
+                        f"FROM read_parquet({paths}, file_row_number = true, filename = true)")
 
-    def attach_csv(self, name: str, files: Sequence[Path]) -> None:
-        self._translate = False
-        try:
-            self.table(name, csv_select(files))
-        except duckdb.Error as exc:
-            raise ReadError(_first_line(exc)) from None
-        finally:
-            self._translate = True
+    def attach_csv(self, name: str, files: Sequence[Path], header: Sequence[str] | None) -> None:
+        self.table(name, csv_select(files, header))
 
     def distinct_count(self, column: str, lo: int, hi: int) -> str:
         """A bit string over the range is several times cheaper than count(DISTINCT) on hundreds of millions of
@@ -369,12 +283,19 @@ class DuckDBEngine(Engine):
         shutil.rmtree(self._spill, ignore_errors=True)
 
 
-def csv_select(files: Sequence[Path]) -> str:
-    """DuckDB's reading of CSV files as text with `_row` and `_file`; the Spark engine parses local CSV files with
-    the same statement, so delimiters, quoting, encodings and row numbers are the same on both engines."""
+def csv_select(files: Sequence[Path], header: Sequence[str] | None) -> str:
+    """CSV files read as text with `_row` and `_file`, in a fixed dialect (comma, double quotes, a header line whose
+    names `header` gives) instead of a sniffed one, so a ragged row or an unclosed quote is an error naming its line
+    rather than a different guess of the format. The Spark engine parses local CSV files with the same statement (on
+    its own DuckDB connection), so delimiters, quoting, encodings, row numbers and messages are the same on both."""
     paths = "[" + ", ".join(literal(str(p)) for p in files) + "]"
-    return (f"SELECT *, CAST(row_number() OVER () AS BIGINT) AS _row, parse_filename(filename) AS _file "
-            f"FROM read_csv({paths}, all_varchar = true, header = true, filename = true)")
+    if header is None:
+        raise EngineError("CSV files are read with the header found by registers.files.csv_headers")
+    types = "{" + ", ".join(f"{literal(c)}: 'VARCHAR'" for c in header) + "}"
+    cols = "".join(f"{quote(c)}, " for c in header)
+    return (f"SELECT {cols}CAST(row_number() OVER () AS BIGINT) AS _row, parse_filename(filename) AS _file "
+            f"FROM read_csv({paths}, columns = {types}, header = true, auto_detect = false, "
+            "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, filename = true)")
 
 
 def arrow_table(result) -> pa.Table:
@@ -388,14 +309,14 @@ def _first_line(exc: Exception) -> str:
 _FILE_IN_MESSAGE = re.compile(r"""(?:file|path)[: ]+["'`]?([^"'`\s]+)""", re.IGNORECASE)
 
 
-def _read_failure(message: str, kind: str = "") -> ContractError:
-    """A file that failed while a statement ran (unreadable, truncated, changed underneath) as a located problem:
-    the file's name and the engine's first line."""
+def _read_failure(message: str) -> ReadError:
+    """A file that failed while a statement ran (unreadable, truncated, changed underneath): the engine's first line
+    and the file's name when the message holds one."""
     m = _FILE_IN_MESSAGE.search(message)
-    where = Path(m.group(1).rstrip(".,:;")).name if m else "data folder"
+    where = Path(m.group(1).rstrip(".,:;")).name if m else None
     first = message.strip().splitlines()[0] if message.strip() else "read failure"
     first = re.sub(r"^\[[A-Z_.]+\]\s*", "", first)  # Spark's error class prefix
-    return ContractError([Problem(where, None, f"cannot be read{' as ' + kind if kind else ''}: {first[:300]}")])
+    return ReadError(first[:300], where)
 
 
 def open_engine(kind: str = "duckdb", *, memory_limit: str | None = None, threads: int | None = None,

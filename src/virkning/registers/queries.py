@@ -11,9 +11,10 @@ Callers never paste names from files here: columns of `persons` beyond the contr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from virkning.registers.catalogue import GROUPS, STATES
+from virkning.registers.catalogue import DETAIL_COLUMNS, GROUPS, STATES
 from virkning.registers.engine import in_list, quote
 
 # Month status: a retirement state wins in this order (docs/panel.md).
@@ -35,10 +36,8 @@ class Names:
 def state_predicate(state: str, alias: str = "c") -> str:
     """SQL predicate over the catalogue columns (`alias.state`, flags) for a state or group of the catalogue."""
     if state in GROUPS:
-        out = GROUPS[state]
-        for col in ("state", "activation", "benefit", "retirement"):
-            out = out.replace(col, f"{alias}.{col}")
-        return out
+        columns = "|".join(("state", "activation", "benefit", "retirement", *DETAIL_COLUMNS))
+        return re.sub(rf"\b({columns})\b(?!')", rf"{alias}.\1", GROUPS[state])
     if state not in STATES:
         raise ValueError(f"'{state}' is not a state or group of the catalogue")
     return f"{alias}.state = '{state}'"
@@ -239,3 +238,57 @@ def employment_of(n: Names, lo: int, hi: int) -> str:
     return (f"SELECT e.person_id, e.mo, e.employment_rate, e.hours, e.industry, e.temp_agency FROM employment e "
             f"WHERE e.person_id IN (SELECT person_id FROM {n.ids}) AND e.mo BETWEEN {int(lo)} AND {int(hi)} "
             f"ORDER BY e.person_id, e.mo")
+
+
+# ---- job rotation (analyses/jobrotation) -----------------------------------------------------------------------
+
+def benefit_weeks_of(n: Names, codes: list[str], lo: int, hi: int) -> str:
+    """Benefit weeks (person_id, wk, code) with one of `codes` of the persons in `{n.ids}` in weeks lo..hi."""
+    return (f"SELECT b.person_id, b.wk, b.code FROM benefits b "
+            f"WHERE b.person_id IN (SELECT person_id FROM {n.ids}) AND b.code IN {in_list(sorted(codes))} "
+            f"AND b.wk BETWEEN {int(lo)} AND {int(hi)} ORDER BY b.person_id, b.wk")
+# ---- optional tables and month flags (analyses/trajectories) ----------------------------------------------------
+
+RECORDS = 'SELECT person_id, unit, "group", start_date, end_date, _file, _row FROM records ORDER BY _file, _row'
+INHABITANTS = "SELECT unit, inhabitants FROM inhabitants ORDER BY unit"
+
+
+def person_flags(columns: list[str]) -> str:
+    """The person_flags table: person_id and the named flag columns (0, 1 or NULL)."""
+    return f"SELECT person_id, {', '.join(quote(c) for c in columns)} FROM person_flags ORDER BY person_id"
+
+
+def month_code_flags(n: Names, first: int, last: int, lo: int, hi: int, direct: bool = False) -> str:
+    """Per pair and month index+first .. index+last with a coded week: the bitwise or of the week codes' atom bits
+    (`{n.atoms}`: code -> bits, one bit per state or group asked for; a code in none has no row, giving 0).
+    Months without a code have no row. Weeks are placed in months by their Thursday (`_weeks`); `lo`/`hi` bound
+    every pair's weeks. `direct`: from the `benefits` view joined on person_id (`{n.dpairs}`), not the copied rows."""
+    rows = (f"{n.dpairs} p JOIN benefits b ON b.person_id = p.person_id" if direct
+            else f"{n.pairs} p JOIN {n.pb} b ON b.pk = p.pk")
+    return (f"SELECT p._pair, CAST(w._w_mo - p.imo AS INTEGER) AS month, coalesce(bit_or(a.bits), 0) AS bits "
+            f"FROM {rows} AND b.wk BETWEEN p.wlo AND p.whi "
+            f"JOIN _weeks w ON w._w_wk = b.wk LEFT JOIN {n.atoms} a ON a.code = b.code "
+            f"WHERE b.wk BETWEEN {int(lo)} AND {int(hi)} AND w._w_mo - p.imo BETWEEN {int(first)} AND {int(last)} "
+            f"GROUP BY p._pair, w._w_mo - p.imo")
+
+
+def month_employment(n: Names, first: int, last: int, direct: bool = False) -> str:
+    """Per pair and month index+first .. index+last with employment: the employment rate and the rate at temp
+    agencies (exact sums); `direct` as in `month_code_flags`."""
+    rows = (f"{n.dpairs} p JOIN employment e ON e.person_id = p.person_id" if direct
+            else f"{n.pairs} p JOIN {n.pe} e ON e.pk = p.pk")
+    return (f"SELECT p._pair, CAST(e.mo - p.imo AS INTEGER) AS month, {exact_sum('e.employment_rate')} AS rate, "
+            f"{exact_sum('CASE WHEN e.temp_agency THEN e.employment_rate ELSE 0 END')} AS temp_rate "
+            f"FROM {rows} AND e.mo BETWEEN p.imo + {int(first)} AND p.imo + {int(last)} GROUP BY p._pair, e.mo - p.imo")
+
+
+def runs_at_least(n: Names, state: str, lengths: list[int], lo: int, hi: int) -> str:
+    """Per pair with a week in `state` in weeks index-max(lengths)+1 .. index: for each length L, 1 if the pair's
+    index week ends an unbroken run of at least L weeks in the state (the L weeks up to it are all in it; a
+    person has one code a week, so that is a count). `lo`/`hi` bound every pair's weeks (a filter the scan can use)."""
+    top = max(lengths)
+    flags = ", ".join(f"CAST(count(*) FILTER (WHERE p.iwk - b.wk < {int(L)}) = {int(L)} AS TINYINT) AS r{i}"
+                      for i, L in enumerate(lengths))
+    return (f"SELECT p._pair, {flags} FROM {n.pairs} p JOIN {n.pb} b ON b.pk = p.pk "
+            f"AND b.wk BETWEEN p.iwk - {int(top) - 1} AND p.iwk JOIN catalogue c ON c.code = b.code "
+            f"WHERE b.wk BETWEEN {int(lo)} AND {int(hi)} AND {state_predicate(state)} GROUP BY p._pair")

@@ -13,10 +13,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from virkning.errors import ContractError, Problem
 from virkning.registers import calendar
+from virkning.registers import files as files_
 from virkning.registers.contract import BENEFIT_SPELLS, EXTENSIONS, TABLES, TableSpec
 from virkning.registers.engine import Engine, ReadError, literal, quote
 
@@ -61,20 +63,80 @@ def find_files(folder: Path, table: str) -> tuple[str, tuple[Path, ...]] | None:
 
 
 def attach(engine: Engine, table: str, kind: str, files: tuple[Path, ...]) -> None:
-    """Create `raw_<table>`: the file(s) as they are, plus `_row` and `_file`."""
+    """Create `raw_<table>`: the file(s) as they are, plus `_row` and `_file`; refuse files that cannot be tables."""
     raw = f"raw_{table}"
-    label = files[0].name if len(files) == 1 else f"{files[0].parent.name}/"
+    label = files_.label(files)
+    if kind == "table" or not all(isinstance(f, Path) for f in files):
+        # a catalog table or files on HDFS/S3/ABFS (Spark only): no preflight of bytes and footers; the engine reads
+        # the header or schema itself, and the checks of names and rows below still apply (docs/scale.md)
+        header, problems = None, []
+    elif kind == "csv":
+        header, problems = files_.csv_headers(files)
+    elif kind == "parquet":
+        header, problems = files_.parquet_schema(files)
+    else:
+        header, problems = None, [Problem(p.name, None, "is empty (0 bytes)") for p in files if p.stat().st_size == 0]
+    if problems:
+        raise ContractError(problems)
     try:
         if kind == "parquet":
-            engine.attach_parquet(raw, files)
+            engine.attach_parquet(raw, files, header)
         elif kind == "csv":
-            engine.attach_csv(raw, files)
+            engine.attach_csv(raw, files, header)
         elif kind == "table":  # a table of the Spark catalog
             engine.attach_table(raw, files)
         else:
             _attach_sas(engine, raw, files)
-    except ReadError as exc:
-        raise ContractError([Problem(label, None, f"cannot be read as {kind}: {exc}")]) from None
+    except (duckdb.Error, ReadError) as exc:
+        raise ContractError([read_problem(label, kind, exc)]) from None
+    except Exception as exc:  # noqa: BLE001 - the SAS reader raises its own types for damaged files
+        if kind != "sas7bdat":
+            raise
+        raise ContractError([Problem(label, None, f"cannot be read as SAS7BDAT ({exc}); it may be damaged")]) from None
+    names = [n for n, _ in engine.columns(raw) if n not in ("_row", "_file")]
+    problems = files_.check_names(label, names)
+    if not problems and not engine.one(f"SELECT count(*) > 0 FROM {raw}")[0]:
+        problems = [Problem(label, None, "has a header but no rows; an empty table would silently change every "
+                                         "result: export it again")]
+    if problems:
+        raise ContractError(problems)
+
+
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_CSV_FILE = re.compile(r"file = (\S+)")
+_COLUMNS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def read_problem(label: str, kind: str, exc: Exception) -> Problem:
+    """An engine's reading error as a problem naming the file and line, with the likely cause."""
+    text = str(exc)
+    line = _CSV_LINE.search(text)
+    file = _CSV_FILE.search(text)
+    where = Path(file.group(1)).name if file else label
+    if isinstance(exc, ReadError) and exc.file:  # Spark names the file in its own words
+        where = exc.file
+    if kind == "csv" and line:
+        n = int(line.group(1))
+        rows = [max(n - 1, 1)]
+        cols = _COLUMNS.search(text)
+        if cols:
+            return Problem(where, None, f"line {n} has {'more' if int(cols.group(2)) > int(cols.group(1)) else 'fewer'} "
+                                        f"fields than the header's {cols.group(1)}: a stray comma, or a value with a "
+                                        "comma that is not in double quotes", rows=rows)
+        if "unterminated quote" in text:
+            return Problem(where, None, f"line {n} opens a double quote (\") that is never closed", rows=rows)
+        if "unicode" in text.lower() or "utf-8" in text.lower():
+            return Problem(where, None, f"line {n} is not UTF-8 (Latin-1/Windows-1252 letters?); save the file as "
+                                        "UTF-8 (in Excel: 'CSV UTF-8')", rows=rows)
+        return Problem(where, None, f"line {n} cannot be read as CSV: {_first_reason(text)}", rows=rows)
+    return Problem(where, None, f"cannot be read through (the {kind} reader says: {_first_reason(text)}); the file "
+                                "may be damaged: export it again")
+
+
+def _first_reason(text: str) -> str:
+    lines = [s.strip() for s in text.splitlines() if s.strip() and not s.startswith(("Original Line", "Possible"))]
+    reason = lines[1] if len(lines) > 1 and lines[0].startswith("Invalid Input Error: CSV Error") else lines[0]
+    return reason.removeprefix("Invalid Input Error: ").removeprefix("IO Error: ")[:200]
 
 
 def _attach_sas(engine: Engine, raw: str, files: tuple[Path, ...]) -> None:
@@ -95,8 +157,12 @@ def _attach_sas(engine: Engine, raw: str, files: tuple[Path, ...]) -> None:
                 engine.put_rows(raw, chunk)
 
 
+# Columns the engine adds when it attaches a file (engine.attach_parquet/attach_csv): not the user's data.
+ENGINE_COLUMNS = ("_row", "_file", "file_row_number", "filename")
+
+
 def describe(engine: Engine, table: str) -> dict[str, tuple[str, str]]:
-    return {name.lower(): (name, typ) for name, typ in engine.columns(f"raw_{table}") if name not in ("_row", "_file")}
+    return {name.lower(): (name, typ) for name, typ in engine.columns(f"raw_{table}") if name not in ENGINE_COLUMNS}
 
 
 def wide_regex(pattern: str) -> re.Pattern:
@@ -322,3 +388,53 @@ def staging_sql(src: Source, spec: TableSpec, wide_pattern: str, relation: str |
     cols += [_extra(src, c) for c in src.columns if c not in named]
     cols.append(f"{_raw_not_null(src, 'date')} AS _has_date")
     return f"SELECT {', '.join(cols)}, _row, _file FROM raw_{t}"
+
+
+# ---- optional tables analyses read by name (contract.EXTRA_TABLES) ---------------------------------------------
+
+def _unit_expr(src: Source, name: str) -> str:
+    """A unit (municipality) code as text, zero-padded to three digits as the persons' municipality is."""
+    t = _text(src, name)
+    return f"CASE WHEN regexp_matches({t}, '^\\d{{1,2}}$') THEN lpad({t}, 3, '0') ELSE {t} END"
+
+
+def flag_columns(src: Source, spec: TableSpec) -> list[str]:
+    """The columns a `flag` rule on '*' covers: every column but the table's key (lower-case names)."""
+    return [c for c in src.columns if c not in spec.key]
+
+
+def extra_staging_sql(src: Source, spec: TableSpec) -> str:
+    """The staging view `<table>_rows` of an optional table: typed columns, `_has_<column>` (the file has a value)
+    for the named columns, `_t_<column>` (the value as text) for flag columns, `_row`, `_file`. Values that do not
+    convert become NULL here and are reported by `validate.check_extra`."""
+    cols: list[str] = []
+    named = [c for c in (*spec.required, *spec.optional) if c in src.columns]
+    dates = {r.column for r in spec.rules if r.check in ("date", "date_or_empty")}
+    numbers = {r.column for r in spec.rules if r.check == "number"}
+    flags = set(flag_columns(src, spec)) if any(r.check == "flag" and r.column == "*" for r in spec.rules) else set()
+    flags |= {r.column for r in spec.rules if r.check == "flag" and r.column != "*"}
+    for c in named:
+        if c in dates:
+            cols.append(f"{_date_expr(src, c)} AS {quote(c)}")
+        elif c in numbers:
+            cols.append(f"TRY_CAST({_text(src, c)} AS DOUBLE) AS {quote(c)}")
+        elif c == "unit":
+            cols.append(f"{_unit_expr(src, c)} AS unit")
+        elif c not in flags:
+            cols.append(f"{_text(src, c)} AS {quote(c)}")
+        cols.append(f"{_raw_not_null(src, c)} AS {quote('_has_' + c)}")
+    for c in spec.optional:  # an optional column the file lacks is there, empty
+        if c not in src.columns:
+            typ = "DATE" if c in dates else ("DOUBLE" if c in numbers else "VARCHAR")
+            cols += [f"CAST(NULL AS {typ}) AS {quote(c)}", f"false AS {quote('_has_' + c)}"]
+    for c in [c for c in src.columns if c in flags]:  # in the file's order
+        if src.type(c) == "BOOLEAN":
+            text = f"CAST(CAST({src.col(c)} AS INTEGER) AS VARCHAR)"
+        else:
+            text = _text(src, c)
+        cols.append(f"{text} AS {quote('_t_' + c)}")
+        # 1.0 and 0.0 (as a CSV writer puts integers with gaps) are 1 and 0
+        cols.append(f"CASE TRY_CAST({text} AS DOUBLE) WHEN 0 THEN 0 WHEN 1 THEN 1 END AS {quote(c)}")
+    if spec.keeps_extra:
+        cols += [_extra(src, c) for c in src.columns if c not in named and c not in flags]
+    return f"SELECT {', '.join(cols)}, _row, _file FROM raw_{spec.name}"

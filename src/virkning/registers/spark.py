@@ -41,7 +41,6 @@ from virkning.registers.engine import (
     _safe_name,
     arrow_frame,
     arrow_table,
-    check_parquet,
     csv_select,
     is_uri,
 )
@@ -397,35 +396,32 @@ class SparkEngine(Engine):
             raise ContractError([Problem(str(folder), None, f"table '{table}' is given more than once; keep one")])
         return found[0] if found else None
 
-    def attach_parquet(self, name: str, files: Sequence) -> None:
+    def attach_parquet(self, name: str, files: Sequence, columns: Sequence[str] | None) -> None:
         from pyspark.sql import functions as F
 
-        schema, differ = check_parquet(files)
-        schema = schema or {}
+        schema, differ = _footer_schema(files) if columns is not None else ({}, False)
         nanos = [c for c, t in schema.items() if pa.types.is_timestamp(t) and t.unit == "ns"]
         try:
             if nanos:  # Spark keeps microseconds; read nanoseconds as numbers and convert them
                 self._s.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
             reader = self._s.read
-            if differ:  # one type per column, widened over the files (as DuckDB's union_by_name)
+            if differ:  # one type per column, widened over the parts (int32 and int64, float and double)
                 reader = reader.schema(", ".join(f"`{c}` {_spark_ddl(t, c in nanos)}" for c, t in schema.items()))
             df = reader.parquet(*[str(f) for f in files])
+            own = columns if columns is not None else df.columns
             cols = [F.expr(f"CAST(timestamp_micros(div(`{c}`, 1000)) AS TIMESTAMP_NTZ)").alias(c)
-                    if c.lower() in nanos else F.col(f"`{c}`") for c in df.columns]
+                    if c in nanos else F.col(f"`{c}`") for c in own]
             df = df.select(*cols, (F.col("_metadata.row_index") + 1).cast("bigint").alias("_row"),
                            F.col("_metadata.file_name").alias("_file"))
             df.createOrReplaceTempView(_safe_name(name))
         except Exception as exc:
-            raise ReadError(_first(exc)) from None
+            raise _read_failure(_first(exc)) from None
 
-    def attach_csv(self, name: str, files: Sequence) -> None:
-        if all(not is_uri(str(f)) for f in files):
-            select = csv_select(files)
+    def attach_csv(self, name: str, files: Sequence, header: Sequence[str] | None) -> None:
+        if header is not None:  # local files: DuckDB's errors go to readers.read_problem as on the DuckDB engine
+            select = csv_select(files, header)
             self._record(select, None)
-            try:
-                table = arrow_table(self._duck.sql(select).to_arrow_table())
-            except duckdb.Error as exc:
-                raise ReadError(_first(exc)) from None
+            table = arrow_table(self._duck.sql(select).to_arrow_table())
             self._s.createDataFrame(_spark_arrow(table)).createOrReplaceTempView(f"{name}__csv")
             self._keep(_safe_name(name), self._s.table(f"{name}__csv"))
             return
@@ -507,6 +503,36 @@ class SparkEngine(Engine):
             return TranspileError(f"a function has no Spark equivalent ({message}): {' '.join(sql.split())[:160]}")
         what = f"{condition}: " if condition and condition not in message else ""
         return EngineError(f"Spark could not run a statement ({what}{message}): {' '.join(sql.split())[:200]}")
+
+
+def _footer_schema(files: Sequence) -> tuple[dict, bool]:
+    """(column -> Arrow type widened over the parts, whether the parts' types differ) from the Parquet footers;
+    `files.parquet_schema` has already refused parts whose types are of different kinds."""
+    import pyarrow.parquet as pq
+
+    first: dict = {}
+    differ = False
+    for f in files:
+        schema = pq.read_schema(str(f))
+        for n in schema.names:
+            t = schema.field(n).type
+            if n not in first or first[n] == t:
+                first.setdefault(n, t)
+                continue
+            differ = True
+            a = first[n]
+            if pa.types.is_null(a) or pa.types.is_null(t):
+                first[n] = t if pa.types.is_null(a) else a
+            elif (pa.types.is_integer(a) or pa.types.is_floating(a)) and type(a) is type(t):
+                first[n] = a if a.bit_width >= t.bit_width else t
+            elif pa.types.is_floating(a) or pa.types.is_floating(t):
+                first[n] = pa.float64()
+            elif pa.types.is_decimal(a) and pa.types.is_decimal(t):
+                scale = max(a.scale, t.scale)
+                first[n] = pa.decimal128(min(38, max(a.precision - a.scale, t.precision - t.scale) + scale), scale)
+            elif pa.types.is_large_string(t) or pa.types.is_timestamp(t):
+                first[n] = t
+    return first, differ
 
 
 def _first(exc: Exception) -> str:

@@ -10,23 +10,33 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib import resources
 
+import duckdb
 import pandas as pd
 
 from virkning.errors import Problem
 from virkning.registers import calendar
 from virkning.registers.catalogue import Catalogue
 from virkning.registers.contract import EDUCATIONS, ORIGINS, SEXES, TABLES, TableSpec
-from virkning.registers.engine import Engine, in_list
-from virkning.registers.readers import Source, staging_sql
+from virkning.registers.engine import Engine, ReadError, in_list, quote
+from virkning.registers.readers import Source, read_problem, staging_sql
 
 
-# (column, rule shown to the user, SQL that is true for a row breaking it)
+MAX_RATE = 2.0  # employment rates above 1 exist (overtime); above twice full time they are errors
+MAX_HOURS = 744
+# Finite, portably: NaN compares above every number in DuckDB and Spark alike, and infinity is above 1e300.
+FINITE = "abs({0}) < 1e300"
+# A register ends where its bulk ends: rows after a gap of at least this many empty weeks (months) that hold at most
+# this share of the table are strays (a typo'd year), refused rather than allowed to move the end of the data.
+TAIL_GAP_WEEKS, TAIL_GAP_MONTHS, TAIL_SHARE = 26, 6, 0.01
+
+# (column, rule shown to the user, SQL that is true for a row breaking it; {this_week} and {this_month} are today's)
 ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
     "persons": [
         ("person_id", "is missing", "person_id IS NULL"),
         ("birth_date", "is missing", "NOT _has_birth_date"),
         ("birth_date", "is not a date (expected YYYY-MM-DD)", "_has_birth_date AND birth_date IS NULL"),
         ("birth_date", "lies in the future", "birth_date > current_date"),
+        ("birth_date", "lies before 1900", "birth_date < DATE '1900-01-01'"),
         ("sex", f"must be one of {', '.join(SEXES)}", f"sex IS NULL OR sex NOT IN {in_list(SEXES)}"),
         ("municipality", "must be a 3-digit municipality code",
          r"municipality IS NULL OR NOT regexp_matches(municipality, '^\d{3}$')"),
@@ -40,6 +50,7 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
         ("week", "is not an ISO week (expected YYYY-Www or YYYYWW; week 53 exists only in 53-week years; "
                  "a spell's from_week must not be after its to_week)", "_has_week AND wk IS NULL"),
         ("code", "must be a 3-digit DREAM code", r"code IS NULL OR NOT regexp_matches(code, '^\d{3}$')"),
+        ("week", "lies in the future", "wk > {this_week}"),
     ],
     "employment": [
         ("person_id", "is missing", "person_id IS NULL"),
@@ -47,15 +58,22 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
         ("month", "is not a month (expected YYYY-MM)", "_has_month AND mo IS NULL"),
         ("employment_rate", "is missing", "NOT _has_rate"),
         ("employment_rate", "is not a number", "_has_rate AND employment_rate IS NULL"),
+        ("employment_rate", "must be a finite number (NaN and infinity are not rates)", f"NOT ({FINITE.format('employment_rate')})"),
         ("employment_rate", "must be >= 0", "employment_rate < 0"),
+        ("employment_rate", f"must be at most {MAX_RATE:g} ({MAX_RATE:g} times full time); larger values are errors "
+                            "in the data", f"{FINITE.format('employment_rate')} AND employment_rate > {MAX_RATE}"),
+        ("month", "lies in the future", "mo > {this_month}"),
         ("hours", "is not a number", "_has_hours AND hours IS NULL"),
+        ("hours", "must be a finite number", f"NOT ({FINITE.format('hours')})"),
         ("hours", "must be >= 0", "hours < 0"),
+        ("hours", f"must be at most {MAX_HOURS} (the hours of a 31-day month)", f"{FINITE.format('hours')} AND hours > {MAX_HOURS}"),
         ("temp_agency", "must be true or false", "_has_temp AND temp_agency IS NULL"),
     ],
     "events": [
         ("person_id", "is missing", "person_id IS NULL"),
         ("date", "is missing", "NOT _has_date"),
         ("date", "is not a date (expected YYYY-MM-DD)", "_has_date AND date IS NULL"),
+        ("date", "lies in the future", "date > current_date"),
         ("event", "is missing", "event IS NULL"),
     ],
 }
@@ -130,9 +148,18 @@ def _problem(src: Source, column: str, rule: str, rows: list[tuple[int, str]], c
     return Problem(file, column, rule, [r for r, _ in rows], n_rows=count)
 
 
+def rules_of(table: str) -> list[tuple[str, str, str]]:
+    """The table's row rules with today's week and month filled in."""
+    import datetime as dt
+
+    today = dt.date.today()
+    now = {"this_week": calendar.date_week(today), "this_month": calendar.date_month(today)}
+    return [(c, rule, bad.format(**now) if "{this_" in bad else bad) for c, rule, bad in ROW_RULES[table]]
+
+
 def check_rows(engine: Engine, src: Source, spec: TableSpec, wide_pattern: str = "") -> list[Problem]:
     view = f"{spec.name}_rows"
-    rules = ROW_RULES[spec.name]
+    rules = rules_of(spec.name)
     if spec.name == "benefits" and src.layout == "long":
         counts = _benefit_rule_counts(engine, src, spec, wide_pattern)
     else:
@@ -166,7 +193,7 @@ def _benefit_rule_counts(engine: Engine, src: Source, spec: TableSpec, wide_patt
     )
     staged = staging_sql(src, spec, wide_pattern, relation="_values_benefits", carry=", _n, _n_blank_id")
     sums = []
-    for column, _, bad in ROW_RULES["benefits"]:
+    for column, _, bad in rules_of("benefits"):
         sums.append("sum(_n_blank_id)" if column == "person_id" else f"sum(_n) FILTER (WHERE {bad})")
     engine.view("_values_benefits_staged", staged)
     counts = engine.one(f"SELECT {', '.join(sums)} FROM _values_benefits_staged")
@@ -324,12 +351,142 @@ def create_staging(engine: Engine, sources: dict[str, Source], wide_pattern: str
         engine.view(f"{name}_rows", staging_sql(src, TABLES[name], wide_pattern))
 
 
-def run_checks(engine: Engine, sources: dict[str, Source], wide_pattern: str = "") -> list[Problem]:
-    problems: list[Problem] = []
-    for name, src in sources.items():
-        problems += check_rows(engine, src, TABLES[name], wide_pattern)
-    # Keys are checked only where values parsed, so one bad week is not also reported as a duplicate.
-    for name, src in sources.items():
-        problems += check_key(engine, src, TABLES[name])
+def stray_tail(counts: list[tuple[int, int]], gap: int, share: float = TAIL_SHARE) -> int | None:
+    """The last period of a table's bulk when rows after it are strays (after a gap of `gap` empty periods and at
+    most `share` of all rows), else None. `counts`: (period, rows) in ascending order."""
+    total = sum(n for _, n in counts)
+    after = total
+    for (p0, n0), (p1, _) in zip(counts, counts[1:]):
+        after -= n0  # rows after p0
+        if p1 - p0 > gap and after <= share * total:
+            return p0  # the earliest such gap: every stray beyond it is reported
+    return None
+
+
+def check_tail(engine: Engine, src: Source, table: str) -> list[Problem]:
+    """Rows far after the end of the bulk of a table (e.g. a week typed as 2025 in data that end in 2019)."""
+    if table == "benefits":
+        long = src.layout == "long"
+        values, weight = ("_values_benefits_staged", "sum(_n)") if long else ("benefits_rows", "count(*)")
+        counts = engine.rows(f"SELECT wk, CAST({weight} AS BIGINT) FROM {values} WHERE wk IS NOT NULL GROUP BY wk ORDER BY wk")
+        cut, col, label, gap = stray_tail(counts, TAIL_GAP_WEEKS), "wk", calendar.week_label, f"{TAIL_GAP_WEEKS} weeks"
+        shown = "week"
+    elif table == "employment":
+        counts = engine.rows("SELECT mo, count(*) FROM employment_rows WHERE mo IS NOT NULL GROUP BY mo ORDER BY mo")
+        cut, col, label, gap = stray_tail(counts, TAIL_GAP_MONTHS), "mo", calendar.month_label, f"{TAIL_GAP_MONTHS} months"
+        shown = "month"
+    else:
+        return []
+    if cut is None:
+        return []
+    view = f"{table}_rows"
+    n = engine.one(f"SELECT count(*) FROM {view} WHERE {col} > {int(cut)}")[0]
+    rule = (f"lies after the end of the data ({label(cut)}): the table's rows stop there and only {n} row(s) follow "
+            f"after more than {gap} without any; correct the date, or remove the row(s)")
+    return [_problem(src, shown, rule, _first_rows(engine, view, f"{col} > {int(cut)}"), n)]
+
+
+def summary_problems(engine: Engine, summary: dict, sources: dict[str, Source]) -> list[Problem]:
+    """What only the whole folder shows: a register none of whose persons is in `persons`."""
+    problems = []
+    for name, o in summary.get("orphans", {}).items():
+        rows = summary["tables"][name].rows
+        if rows and o["rows"] == rows:
+            trimmed = engine.one(f"SELECT count(*) FROM (SELECT DISTINCT person_id FROM {name}_rows LIMIT 1000) o "
+                                 "WHERE EXISTS (SELECT 1 FROM persons_rows p WHERE trim(p.person_id) = trim(o.person_id))")[0]
+            hint = ("; the ids differ only by spaces: remove the padding" if trimmed else
+                    "; are the ids written the same way in both files (leading zeros, a prefix, another key)?")
+            problems.append(Problem(sources[name].label, "person_id", f"none of the {o['persons']:,} persons in this "
+                                    f"table is in persons{hint}"))
     return problems
 
+
+def run_checks(engine: Engine, sources: dict[str, Source], wide_pattern: str = "") -> list[Problem]:
+    problems: list[Problem] = []
+    broken = set()
+    for name, src in sources.items():
+        try:
+            found = check_rows(engine, src, TABLES[name], wide_pattern)
+            problems += found or check_tail(engine, src, name)
+        except (duckdb.Error, ReadError) as exc:  # a damaged file shows only when it is read through
+            problems.append(read_problem(src.label, src.kind, exc))
+            broken.add(name)
+    # Keys are checked only where values parsed, so one bad week is not also reported as a duplicate.
+    for name, src in sources.items():
+        if name not in broken:
+            problems += check_key(engine, src, TABLES[name])
+    return problems
+
+# ---- optional tables analyses read by name (contract.EXTRA_TABLES) ---------------------------------------------
+
+def _rule_sql(rule, column: str) -> str:
+    """SQL that is true for a row of the staging view breaking a declared rule (contract.ColumnRule)."""
+    c, has = quote(column), quote("_has_" + column)
+    if rule.check == "present":
+        return f"NOT {has}"
+    if rule.check in ("date", "date_or_empty"):
+        return f"{has} AND {c} IS NULL"
+    if rule.check == "one_of":
+        return f"{c} IS NOT NULL AND {c} NOT IN {in_list(rule.values)}"
+    if rule.check == "flag":
+        t = quote("_t_" + column)
+        return f"{t} IS NOT NULL AND {c} IS NULL"  # a value that is not 0 or 1 (1.0 and 0.0 are)
+    if rule.check == "number":
+        return f"{has} AND ({c} IS NULL OR {c} < 0)"
+    raise ValueError(f"unknown rule check {rule.check!r}")
+
+
+def check_extra(engine: Engine, src: Source, spec: TableSpec) -> list[Problem]:
+    """The declared rules of an optional table, in one scan (unique keys in one more): each broken rule is a
+    Problem naming the file, the column, the first rows and the rule."""
+    from virkning.registers.readers import flag_columns
+
+    view = f"{spec.name}_rows"
+    checks: list[tuple[str, str, str]] = []  # (column, rule text, SQL)
+    for rule in spec.rules:
+        if rule.check == "unique":
+            continue
+        columns = flag_columns(src, spec) if rule.column == "*" else [rule.column]
+        for col in columns:
+            if col in src.columns:  # a required column the file lacks is reported by missing_columns
+                checks.append((col, rule.rule, _rule_sql(rule, col)))
+    problems = []
+    if checks:
+        counts = engine.one("SELECT " + ", ".join(f"count(*) FILTER (WHERE {bad})" for _, _, bad in checks)
+                            + f" FROM {view}")
+        for (col, rule, bad), n in zip(checks, counts):
+            if n:
+                shown = src.name(col) if col in src.columns else col
+                problems.append(_problem(src, shown, rule, _first_rows(engine, view, bad), n))
+    for rule in spec.rules:
+        if rule.check != "unique" or rule.column not in src.columns:
+            continue
+        c = quote(rule.column)
+        dup = f"SELECT {c} FROM {view} WHERE {c} IS NOT NULL GROUP BY {c} HAVING count(*) > 1"
+        n = engine.one(f"SELECT count(*) FROM ({dup}) d")[0]
+        if n:
+            rows = engine.rows(f"SELECT _row, _file FROM {view} WHERE {c} IN ({dup}) ORDER BY _file, _row LIMIT 5")
+            example = engine.one(f"{dup} ORDER BY {c} LIMIT 1")[0]
+            problems.append(_problem(src, src.name(rule.column), f"{rule.rule}; {n} value(s) repeat (e.g. "
+                                     f"{example})", rows, len(rows)))
+    return problems
+
+
+def summarise_extra(engine: Engine, sources: dict[str, Source], orphans: dict) -> dict[str, TableSummary]:
+    """Rows and persons of the optional tables; persons missing from `persons` are added to `orphans`."""
+    out = {}
+    for name, src in sources.items():
+        view = f"{name}_rows"
+        if "person_id" in src.columns:
+            rows, persons = engine.one(f"SELECT count(*), count(DISTINCT person_id) FROM {view}")
+            n, r = engine.one(f"SELECT count(DISTINCT person_id), count(*) FROM {view} o WHERE NOT EXISTS "
+                              f"(SELECT 1 FROM persons_rows p WHERE p.person_id = o.person_id)")
+            orphans[name] = {"persons": int(n), "rows": int(r)}
+        else:
+            rows, persons = engine.one(f"SELECT count(*) FROM {view}")[0], 0
+        lo = hi = None
+        if name == "records":
+            lo, hi = engine.one(f"SELECT min(start_date), max(start_date) FROM {view}")
+            lo, hi = (str(lo)[:7], str(hi)[:7]) if rows and lo is not None else (None, None)  # months, not dates
+        out[name] = TableSummary(name, src.label, "-", int(rows), int(persons), lo, hi)
+    return out

@@ -232,7 +232,7 @@ def _effects(m: Model, frame: pd.DataFrame, counts: pd.DataFrame, outcomes: dict
             if not len(g):
                 continue
             matched = size_key.get((size_col, "Matched"))
-            points, cumulative, no_censoring, n_key = [], 0.0, True, None
+            points, cumulative, no_censoring, n_key, exits_before = [], 0.0, True, None, 0.0
             for cr in g.to_dict("records"):
                 i = index.get((name, int(cr["month"])))
                 if i is None:
@@ -256,8 +256,13 @@ def _effects(m: Model, frame: pd.DataFrame, counts: pd.DataFrame, outcomes: dict
                     k = m.latent_count(("in_status", name, group, int(cr["month"])), cr["in_status"])
                     m.share(Place("effects", i, mean_col), k, risk_key,
                             complement=("not_in_status", name, group, int(cr["month"])))
+                # The persons at risk are counted at the start of the month, the exits in it: two published points'
+                # at-risk counts differ by the exits of the months before the later one and the censorings up to it.
+                left = exits_before + float(cr["censored"] or 0)
+                exits_before = float(cr["events"] or 0)
                 points.append(SeriesPoint((Place("effects", i, mean_col), Place("effects", i, risk_col)),
-                                          {"events": cr["events"], "censored": cr["censored"]}, f"{name} {cr['month']}"))
+                                          {"events": cr["events"], "censored": cr["censored"], "left the risk set": left},
+                                          f"{name} {cr['month']}"))
             m.add_series(f"{name} ({group})", points)
         for (o, mm), i in index.items():
             if o == name:

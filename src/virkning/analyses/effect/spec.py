@@ -13,7 +13,7 @@ from pydantic import Field, StrictBool, ValidationInfo, field_validator
 from virkning.analyses.effect.pipeline import EffectDesign, Subgroup
 from virkning.defaults import HORIZON_MONTHS, N_BOOT
 from virkning.design.types import (AgeRange, CovariateName, Date, Edges, Municipalities, Number, Op, PoolState,
-                                   PositiveNumber, Section, Text, WeekOffset, Whole1, Whole2, fail,
+                                   PositiveNumber, Section, Text, WeekOffset, Whole1, Whole2, fail, Horizon, Ratio, Replications,
                                    none_is_empty, note)
 from virkning.outcomes import DEFAULT_STATUS, EXIT_STATES, KINDS, MONTH_STATES, Outcome
 from virkning.populations import Exclusion, ParticipantRule, PoolRule
@@ -53,7 +53,7 @@ class ExclusionSpec(Section):
 
 class MatchingSpec(Section):
     exact: list[CovariateName] = []
-    ratio: Whole1 = 1
+    ratio: Ratio = 1
     replace: StrictBool = False
     caliper: PositiveNumber | None = None
     distance: Literal["logit", "ps", "mahalanobis"] = "logit"
@@ -68,7 +68,7 @@ class OutcomeSpec(Section):
     name: Text
     kind: Literal["first_exit", "status_share", "benefit_weeks"] = "first_exit"
     status: Text | None = None
-    horizon: Whole1 = HORIZON_MONTHS
+    horizon: Horizon = HORIZON_MONTHS
 
     @field_validator("status")
     @classmethod
@@ -112,7 +112,7 @@ class EffectSpec(Section):
     outcomes: Annotated[list[OutcomeSpec], Field(min_length=1)]
     censoring: Literal["km", "full_followup"] = "km"
     se: Literal["cluster", "bootstrap"] = "cluster"
-    n_boot: Whole2 = N_BOOT
+    n_boot: Replications = N_BOOT
     subgroups: list[SubgroupSpec] = []
     robustness: dict[Text, Any] = {}  # each variant is checked against the design it changes (design.compile)
 

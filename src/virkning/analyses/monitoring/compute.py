@@ -100,7 +100,18 @@ def _count(steps: pd.DataFrame, step: str, mo: int, period: str) -> int:
     return int((m == mo).sum())
 
 
+def nested(sub: pd.DataFrame, a: str, b: str, mo: int, period: str) -> bool:
+    """Every person counted in step b (in the period) is counted in step a too: the difference is a group of
+    persons (those who stopped after a)."""
+    ma, mb = sub["mo_" + a].to_numpy(dtype=float), sub["mo_" + b].to_numpy(dtype=float)
+    in_a = (ma <= mo) if period == "cumulative" else (ma == mo)
+    in_b = (mb <= mo) if period == "cumulative" else (mb == mo)
+    return not bool((in_b & ~in_a).any())
+
+
 def _funnel_table(config: MonitoringConfig, steps: pd.DataFrame, units: list[str], mo: int) -> pd.DataFrame:
+    """Persons per step, unit and period; `within_previous` says whether the step's persons are all among the
+    previous step's (then share_of_previous is a share of that group, and the difference is who stopped)."""
     rows = []
     for unit in [*units, TOTAL]:
         sub = steps if unit == TOTAL else steps[steps["unit"] == unit]
@@ -108,10 +119,12 @@ def _funnel_table(config: MonitoringConfig, steps: pd.DataFrame, units: list[str
             first = prev = None
             for i, step in enumerate(config.funnel):
                 n = _count(sub, step.name, mo, period)
+                within = nested(sub, config.funnel[i - 1].name, step.name, mo, period) if i else None
                 rows.append({"unit": unit, "period": period, "step": step.name, "label": step.label or step.name,
                              "order": i + 1, "persons": n,
                              "share_of_previous": (n / prev) if prev else None,
                              "share_of_first": (n / first) if first else None,
+                             "within_previous": within,
                              "_prev": prev, "_first": first})
                 if i == 0:
                     first = n
@@ -140,11 +153,13 @@ def _criteria_table(config: MonitoringConfig, steps: pd.DataFrame, units: list[s
                     tmin, tmax = c.target_min, c.target_max
                 ach = value / tmin if (value is not None and tmin) else None
                 rows.append({"unit": unit, "period": period, "criterion": c.name, "label": c.label or c.name,
-                             "kind": c.kind, "numerator": num, "denominator": den, "value": value,
+                             "kind": c.kind, "numerator_step": c.numerator, "denominator_step": c.denominator,
+                             "numerator": num, "denominator": den, "value": value,
                              "target_min": tmin, "target_max": tmax, "achievement": ach,
                              "met": (value >= tmin) if (value is not None and tmin is not None) else None})
-    return pd.DataFrame(rows, columns=["unit", "period", "criterion", "label", "kind", "numerator", "denominator",
-                                       "value", "target_min", "target_max", "achievement", "met"])
+    return pd.DataFrame(rows, columns=["unit", "period", "criterion", "label", "kind", "numerator_step",
+                                       "denominator_step", "numerator", "denominator", "value", "target_min",
+                                       "target_max", "achievement", "met"])
 
 
 # ---- register-based results -------------------------------------------------------------------------------------

@@ -1,16 +1,18 @@
 """What monitoring publishes, month by month, through the one disclosure gate.
 
 The status reports of a programme are a series: each month's report repeats last month's numbers plus what happened
-since. A count hidden in one report must not come back as the difference of two others, so the months are
-protected in order, from the programme's first month, and each month's model holds last month's counts as counts
-already published (shown or withheld), linked to this month's by the month's increment (for the funnel the "in the
-month" column is that increment). Within a month: projects add up to the total, a step of the funnel is the next
+since. A count hidden in one report must not come back as the difference of two others, in that month or any
+later one, so the months are protected in order, from the programme's first month, and each month's model holds
+everything the earlier reports published (`History`: their counts, shown or withheld, and the relations between
+them), linked to this month's by the month's increment (for the funnel the "in the month" column is that
+increment). The earlier reports' withheld small counts stay targets: this month may not pin them down either. Within a month: projects add up to the total, a step of the funnel is the next
 step plus those who left (where every person of the next step passed the step before), criteria are shares of
 funnel steps (the same counts, one key), survey respondents are a share of the registered population.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from virkning.analyses.base import Output
-from virkning.analyses.monitoring.compute import PERIODS, TOTAL, month_ordinal, rank
+from virkning.analyses.monitoring.compute import PERIODS, TOTAL, month_ordinal, nested, rank
 from virkning.analyses.monitoring.fidelity import FidelityReport
 from virkning.analyses.monitoring.registration import Registration
 from virkning.analyses.monitoring.spec import MonitoringConfig
@@ -43,17 +45,70 @@ class MonitoringResult:
 
 # ---- declarations ----------------------------------------------------------------------------------------------
 
-def _nested(steps: pd.DataFrame, a: str, b: str, mo: int, period: str, unit: str | None) -> bool:
-    """Every person who passed step b (in the period) passed step a too: the difference is a group of persons."""
-    s = steps if unit is None else steps[steps["unit"] == unit]
-    ma, mb = s["mo_" + a].to_numpy(dtype=float), s["mo_" + b].to_numpy(dtype=float)
-    in_a = (ma <= mo) if period == "cumulative" else (ma == mo)
-    in_b = (mb <= mo) if period == "cumulative" else (mb == mo)
-    return not bool((in_b & ~in_a).any())
+@dataclass
+class History:
+    """What the earlier status reports of a programme published: every count (shown or withheld) under a key
+    ("@", month, key), the relations between them that a reader knows, and which are signed changes."""
+
+    cells: dict = field(default_factory=dict)  # key -> (value, shown)
+    relations: list = field(default_factory=list)  # (coefficient dict over history keys, kind)
+    signed: set = field(default_factory=set)
+    last: str | None = None  # the month the links go to
+
+    def add(self, month: str, model: Model, gate: Gate) -> None:
+        """Take in a month just protected: its counts as published and its relations a reader still knows."""
+        def ns(k):
+            return k if isinstance(k, tuple) and k[:1] == ("@",) else ("@", month, k)
+
+        for k, v in model.cells.items():
+            if ns(k) == k:
+                continue  # an earlier month's, already in
+            printed = gate.known(k) and not all(p in gate.blank for p in model.places.get(k, []))
+            self.cells[ns(k)] = (v, printed)
+            if k in model.signed:
+                self.signed.add(ns(k))
+        for i, r in enumerate(model.relations):
+            if i in gate.dropped or r.kind.startswith("earlier"):
+                continue
+            coefs = {ns(k): c for k, c in r.coefs.items()}
+            if any(not self.cells[k][1] for k in coefs):  # only relations with something withheld inform a reader
+                self.relations.append((coefs, "earlier total" if r.kind == "total" else "earlier share"))
+        self.last = month
+        self._prune()
+
+    def _prune(self) -> None:
+        """Keep only what can still inform a reader about a withheld count: a relation with one unknown fixes it
+        (the month's gate made sure it is not small), so it becomes a constant; a relation whose unknown change
+        (signed, in no other relation) can take any value says nothing; cells no relation reaches go."""
+        changed = True
+        while changed:
+            changed = False
+            uses: dict = defaultdict(int)
+            for coefs, _ in self.relations:
+                for k in coefs:
+                    uses[k] += 1
+            kept = []
+            for coefs, kind in self.relations:
+                unknown = [k for k in coefs if not self.cells[k][1]]
+                if not unknown:
+                    changed = True
+                    continue
+                if len(unknown) == 1 and kind != "earlier share":
+                    k = unknown[0]
+                    self.cells[k] = (self.cells[k][0], True)
+                    changed = True
+                    continue
+                if any(k in self.signed and uses[k] == 1 for k in unknown):
+                    changed = True
+                    continue
+                kept.append((coefs, kind))
+            self.relations = kept
+        used = {k for r, _ in self.relations for k in r}
+        self.cells = {k: v for k, v in self.cells.items() if k in used}
 
 
 def declare(config: MonitoringConfig, steps: pd.DataFrame, mo: int, t: dict[str, pd.DataFrame],
-            previous: dict | None) -> Model:
+            previous: History | None) -> Model:
     m = Model()
     f = t["funnel"]
     order = [s.name for s in config.funnel]
@@ -64,8 +119,9 @@ def declare(config: MonitoringConfig, steps: pd.DataFrame, mo: int, t: dict[str,
         for step in order:
             m.total(("f", TOTAL, period, step), [("f", u, period, step) for u in units])
         for unit in [*units, TOTAL]:
+            sub = steps if unit == TOTAL else steps[steps["unit"] == unit]
             for a, b in zip(order, order[1:]):
-                if _nested(steps, a, b, mo, period, None if unit == TOTAL else unit):
+                if nested(sub, a, b, mo, period):
                     m.difference(("f", unit, period, a), ("f", unit, period, b), ("left", unit, period, a, b))
     for i, r in enumerate(f.to_dict("records")):
         k = order.index(r["step"])
@@ -143,12 +199,21 @@ def _surveys(m: Model, s: pd.DataFrame, config: MonitoringConfig) -> None:
         m.total(("sv", survey, wave, TOTAL, "respondents"), [("sv", survey, wave, u, "respondents") for u in units])
 
 
-def _link(m: Model, previous: dict, order: list[str]) -> None:
-    """Last month's counts, as published (shown or withheld), and how this month's follow from them."""
-    for key, (value, shown, bounds) in previous.items():
-        prev = ("prev", key)
-        m.published_before(prev, value, shown, bounds)
-        if key not in m.cells:
+def _link(m: Model, history: History, order: list[str]) -> None:
+    """The earlier reports as published, and how this month's counts follow from last month's."""
+    from virkning.disclosure.model import Relation
+
+    for key, (value, shown) in history.cells.items():
+        m.published_before(key, value, shown)
+        if key in history.signed:
+            m.signed.add(key)
+    for coefs, kind in history.relations:
+        m.relations.append(Relation(dict(coefs), kind=kind))
+    for key in list(m.cells):
+        if isinstance(key, tuple) and key[:1] == ("@",):
+            continue
+        prev = ("@", history.last, key)
+        if prev not in history.cells:
             continue
         if key[0] == "f" and key[2] == "cumulative":
             month = ("f", key[1], "month", key[3])
@@ -156,38 +221,25 @@ def _link(m: Model, previous: dict, order: list[str]) -> None:
                 m.total(key, [prev, month])
                 continue
         gap = ("since_last_month", key)
-        m.latent_count(gap, m.cells[key] - value, signed=True)
+        m.latent_count(gap, m.cells[key] - history.cells[prev][0], signed=True)
         m.total(key, [prev, gap])
 
 
 # ---- publication -----------------------------------------------------------------------------------------------
 
-def _state(model: Model, gate: Gate) -> dict:
-    """This month's counts as the next month sees them: value, whether a reader knows it (printed, or derivable
-    exactly from what was printed), and otherwise the range a reader can derive."""
-    keys = [k for k in model.places if k[0] != "prev"]
-    ranges = gate.ranges(keys)
-    out = {}
-    for key in keys:
-        lo, hi = ranges[key]
-        value = model.cells[key]
-        exact = abs(hi - lo) < 1e-6
-        printed = key not in gate.hidden and not any(p in gate.blank for p in model.places[key])
-        out[key] = (value, printed or exact, None if (printed or exact) else (lo, hi))
-    return out
-
-
-def protect_month(result: MonitoringResult, month: str, threshold: int, previous: dict | None
-                  ) -> tuple[dict[str, pd.DataFrame], Any, dict]:
-    """The month's tables through the gate, the gate's outcome, and the state the next month builds on."""
+def protect_month(result: MonitoringResult, month: str, threshold: int, history: History | None
+                  ) -> tuple[dict[str, pd.DataFrame], Any, History]:
+    """The month's tables through the gate, the gate's outcome, and the history the next month builds on."""
     mo = month_ordinal(month)
     raw = result.tables[month]
-    model = declare(result.config, result.steps, mo, raw, previous)
+    model = declare(result.config, result.steps, mo, raw, history)
     gate = Gate(model, threshold)
     protected, outcome = apply(raw, gate)
     units = sorted(set(raw["funnel"]["unit"]) - {TOTAL})
     protected["ranking"] = rank(protected["criteria"], units)
-    return protected, outcome, _state(model, gate)
+    history = history if history is not None else History()
+    history.add(month, model, gate)
+    return protected, outcome, history
 
 
 def publish(result: MonitoringResult, threshold: int, fidelity: FidelityReport | None = None) -> list[Output]:

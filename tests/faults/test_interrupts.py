@@ -1,0 +1,111 @@
+"""An interrupt at any point leaves the earlier output as it was or the complete new one, never a mix, and no
+temporary folders behind: at every step of the writer (in process), and with real signals to a running command."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from faultkit import fingerprint, previous_output
+from virkning import outputs
+from virkning.outputs import Files, write_folder
+
+
+def new_files() -> Files:
+    files = Files()
+    for i in range(6):
+        files.add(f"results/table{i}.csv", f"a,b\n{i},{i}\n".encode())
+    files.add("report.html", b"<html>new</html>")
+    files.add("manifest.json", json.dumps({"kind": "virkning-output", "files": files.hashes()}).encode())
+    return files
+
+
+def complete(out: Path) -> bool:
+    """The folder is a whole output: its manifest lists every file with its hash, and nothing else is there."""
+    m = json.loads((out / "manifest.json").read_text())
+    listed = m.get("files", {})
+    present = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()} - {"manifest.json"}
+    return set(listed) == present and all(
+        hashlib.sha256((out / p).read_bytes()).hexdigest() == h for p, h in listed.items())
+
+
+def leftovers(parent: Path) -> list[str]:
+    return [p.name for p in parent.iterdir() if ".tmp-" in p.name or ".old-" in p.name]
+
+
+class Stop(KeyboardInterrupt):
+    pass
+
+
+@pytest.mark.parametrize("step", range(12))
+def test_interrupt_at_every_step_of_the_writer(tmp_path, monkeypatch, step):
+    out = previous_output(tmp_path / "out")
+    before = fingerprint(out)
+    calls = {"n": 0}
+
+    def tick():
+        calls["n"] += 1
+        if calls["n"] == step + 1:
+            raise Stop
+
+    real_write, real_replace = Path.write_bytes, os.replace
+    monkeypatch.setattr(Path, "write_bytes", lambda self, data: (tick(), real_write(self, data))[1])
+    monkeypatch.setattr(outputs.os, "replace", lambda a, b: (tick(), real_replace(a, b))[1])
+    try:
+        write_folder(out, new_files())
+        finished = True
+    except Stop:
+        finished = False
+    monkeypatch.undo()
+    assert not leftovers(tmp_path)
+    if finished:
+        assert complete(out)
+    else:
+        assert out.is_dir() and (fingerprint(out) == before or complete(out))
+
+
+def test_a_failing_check_changes_nothing(tmp_path):
+    out = previous_output(tmp_path / "out")
+    before = fingerprint(out)
+
+    def check(folder):
+        raise outputs.DisclosureAuditError("found something")
+
+    with pytest.raises(outputs.DisclosureAuditError):
+        write_folder(out, new_files(), check)
+    assert fingerprint(out) == before and not leftovers(tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("delay", [1.0, 4.0, 9.0])
+def test_signal_to_a_running_evaluation(synth_folder, tmp_path, sig, delay):
+    root = tmp_path / "case"
+    root.mkdir()
+    (root / "design.yaml").write_text(
+        "participants:\n  event: informationsmøde\npool:\n  states: {-1: ledig, 0: ledig}\n"
+        "covariates: [age, sex, weeks_ledig_52w]\noutcomes:\n  - name: exit_beskaeftiget\n"
+        f"n_boot: 99\ndata:\n  folder: {synth_folder}\n", encoding="utf-8")
+    out = previous_output(root / "out")
+    before = fingerprint(out)
+    env = dict(os.environ, VIRKNING_LOG_DIR=str(tmp_path / "logs"))
+    proc = subprocess.Popen([sys.executable, "-m", "virkning.cli", "evaluate", str(root / "design.yaml"), "--out",
+                             str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    time.sleep(delay)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode in (0, 130), err.decode()
+    assert b"Traceback" not in err
+    assert not leftovers(root)
+    if proc.returncode == 130:
+        assert fingerprint(out) == before or complete(out)
+    else:
+        assert complete(out)
