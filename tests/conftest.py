@@ -22,6 +22,10 @@ def folder_fingerprint(folder: Path) -> dict[str, str]:
 @pytest.fixture
 def small_tables() -> dict[str, pd.DataFrame]:
     """Three persons with hand-checkable histories (weeks are ISO weeks of 2018)."""
+    return small_tables_data()
+
+
+def small_tables_data() -> dict[str, pd.DataFrame]:
     persons = pd.DataFrame(
         {
             "person_id": ["A", "B", "C"],
@@ -101,3 +105,26 @@ def engine(request, monkeypatch) -> str:
         monkeypatch.setenv("VIRKNING_ENGINE", "spark")
         monkeypatch.setenv("VIRKNING_SPARK_MASTER", SPARK_TEST_MASTER)
     return request.param
+
+
+@pytest.fixture(scope="session")
+def small_registers(tmp_path_factory):
+    """`get(engine)`: the `small_tables` folder (CSV) loaded once per engine for the whole session, for tests that
+    only read it (on Spark a load costs seconds of job overhead, whatever the size)."""
+    from virkning.registers import LoadOptions, load
+
+    folder = write_folder(tmp_path_factory.mktemp("small") / "d", small_tables_data())
+    opened = {}
+
+    def get(engine: str):
+        if engine not in opened:
+            if engine == "spark":
+                # the session is started by the caller's `spark_session` fixture (which skips without Java)
+                opened[engine] = load(folder, LoadOptions(engine="spark", master=SPARK_TEST_MASTER))
+            else:
+                opened[engine] = load(folder, LoadOptions(engine=engine))
+        return opened[engine]
+
+    yield get
+    for regs in opened.values():
+        regs.close()
