@@ -26,10 +26,11 @@ def _messages(report) -> list[str]:
     return [str(p) for p in report.problems]
 
 
-def _results(regs):
-    panel = regs.panel()
-    return (regs.report, panel.covariates(PAIRS, COVARIATES), panel.outcomes(PAIRS, horizon=4), regs.persons(),
-            regs.events())
+def _results(regs, panel: bool = True):
+    if not panel:  # the panel over Parquet is compared in tests/test_panel.py (random registers as Parquet)
+        return regs.report, regs.persons(), regs.events(), regs.engine.frame("SELECT * FROM employment ORDER BY 1, 2")
+    p = regs.panel()
+    return regs.report, p.covariates(PAIRS, COVARIATES), p.outcomes(PAIRS, horizon=4), regs.persons(), regs.events()
 
 
 def _load_both(folder, spark_session):
@@ -37,7 +38,7 @@ def _load_both(folder, spark_session):
     for kind in ("duckdb", "spark"):
         regs = load(folder, LoadOptions(engine=kind, master="local[2]" if kind == "spark" else None))
         try:
-            out[kind] = _results(regs)
+            out[kind] = _results(regs, panel=False)
         finally:
             regs.close()
     return out
@@ -58,7 +59,7 @@ def test_both_engines_read_a_folder_into_identical_tables(small_tables, tmp_path
     (ra, *da), (rb, *db) = out["duckdb"], out["spark"]
     for a, b in zip(da, db):
         pd.testing.assert_frame_equal(a, b, check_exact=True)
-    persons = db[2]
+    persons = db[2] if fmt == "csv" else db[0]
     assert persons["birth_date"].astype(str).tolist() == ["1960-03-15", "1958-01-08", "1990-01-01"]
     assert rb.codes["code"].tolist() == ["111", "130", "213", "555", "890", "999"]
     assert {k: v.to_dict() for k, v in ra.tables.items()} == {k: v.to_dict() for k, v in rb.tables.items()}
@@ -138,27 +139,35 @@ def test_a_missing_java_runtime_is_named(monkeypatch):
 
 @pytest.mark.spark
 def test_spark_reads_catalog_tables_and_file_uris(small_tables, tmp_path, spark_session):
+    """The engine's pieces for tables of a catalog and folders with a scheme, without a whole load (a load's rules are
+    the same SQL as for files; a Spark load costs seconds)."""
+    from virkning.registers import readers
+
     folder = write_folder(tmp_path / "d", small_tables, "parquet")
     spark_session.sql("CREATE DATABASE IF NOT EXISTS virkning_test")
-    for name in small_tables:  # external tables over the files: a catalog without a copy (and without a write job)
+    for name in ("persons", "benefits"):  # external tables over the files: a catalog without a copy
         spark_session.sql(f"CREATE TABLE IF NOT EXISTS virkning_test.{name} USING parquet "
                           f"LOCATION '{folder / (name + '.parquet')}'")
-    reference = load(folder)
-    expected = reference.panel().covariates(PAIRS, COVARIATES)
-    reference.close()
-    regs = load("unused", LoadOptions(engine="spark", spark_catalog="virkning_test"))
+    catalog = open_engine("spark", master="local[2]", catalog="virkning_test")
+    files = open_engine("spark", master="local[2]")
     try:
-        pd.testing.assert_frame_equal(regs.panel().covariates(PAIRS, COVARIATES), expected)
+        assert catalog.problem_with("unused") is None
+        kind, tables = catalog.locate("unused", "persons")
+        assert kind == "table" and catalog.locate("unused", "employment") is None
+        readers.attach(catalog, "persons", kind, tables)
+        got = catalog.frame("SELECT person_id, sex, _row, _file FROM raw_persons ORDER BY person_id")
+        assert got["person_id"].tolist() == ["A", "B", "C"] and got["_row"].tolist() == [1, 2, 3]
+        assert got["_file"].tolist() == ["persons.parquet"] * 3
+        # a location with a scheme is listed through Hadoop's file system (as hdfs://, s3a://, abfss:// would be)
+        kind, parts = files.locate(f"file://{folder}", "benefits")
+        assert kind == "parquet" and [f.name for f in parts] == ["benefits.parquet"]
+        readers.attach(files, "benefits", kind, parts)  # no local preflight: the columns come from Spark
+        assert files.one("SELECT count(*), max(_row) FROM raw_benefits") == (len(small_tables["benefits"]),) * 2
+        assert files.locate(f"file://{folder}", "records") is None
+        assert files.problem_with(f"file://{folder}/nothing").rule.startswith("is not a folder")
     finally:
-        regs.close()
-    bare = open_engine("spark", master="local[2]")
-    try:  # a location with a scheme is listed through Hadoop's file system (as hdfs://, s3a://, abfss:// would be)
-        kind, files = bare.locate(f"file://{folder}", "benefits")
-        assert kind == "parquet" and [f.name for f in files] == ["benefits.parquet"]
-        assert bare.locate(f"file://{folder}", "records") is None
-        assert bare.problem_with(f"file://{folder}/nothing").rule.startswith("is not a folder")
-    finally:
-        bare.close()
+        catalog.close()
+        files.close()
     missing = validate("unused", LoadOptions(engine="spark", spark_catalog="no_such_db"))
     assert _messages(missing) == ["no_such_db: is not a database of the Spark catalog; give the database that holds "
                                   "the tables persons, benefits, employment"]

@@ -21,6 +21,7 @@ The same statements as on DuckDB, transpiled by `sparksql.to_spark`, run through
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import shutil
 import tempfile
@@ -150,6 +151,8 @@ def session(master: str | None = None, memory_limit: str | None = None, threads:
     for key, value in settings.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
+    # py4j says goodbye at INFO from a destructor, after logging has shut down: a traceback on every exit otherwise
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     atexit.register(_stop, spark)  # before logging shuts down (atexit runs last-registered first)
     return spark
 
