@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from virkning.cli import app
-from virkning.disclosure.legacy import scan
+from virkning.disclosure.audit import audit
 
 EXAMPLES = Path(__file__).parent.parent / "src" / "virkning" / "examples"
 runner = CliRunner()
@@ -44,7 +44,7 @@ def test_all_outputs_are_written(evaluated, synth_folder):
 
 
 def test_no_output_shows_fewer_than_five_persons(evaluated):
-    assert scan(evaluated, 5) == []
+    assert audit(evaluated, 5) == []
     manifest = json.loads((evaluated / "manifest.json").read_text())
     assert manifest["disclosure"]["threshold"] == 5
 
@@ -59,7 +59,7 @@ def test_minimal_design_and_same_inputs_same_results(synth_folder, tmp_path):
     for path in sorted((tmp_path / "a" / "results").iterdir()):
         assert (tmp_path / "b" / "results" / path.name).read_bytes() == path.read_bytes(), path.name
     assert (tmp_path / "b" / "report.html").read_bytes() == (tmp_path / "a" / "report.html").read_bytes()
-    assert scan(tmp_path / "a", 5) == []
+    assert audit(tmp_path / "a", 5) == []
 
 
 def test_invalid_design_fails_clearly(synth_folder, tmp_path):

@@ -275,7 +275,8 @@ def demo(
 ) -> None:
     """Synthetic registers with a Seniorvikar-like programme -> evaluation with the example design (written to OUT/design.yaml)
     (report, results, figures) -> status report for the last programme month; estimates next to the truth. Then a
-    Flere-skal-med-like programme (trajectories without matching) in OUT/flere-skal-med."""
+    Flere-skal-med-like programme (trajectories without matching) in OUT/flere-skal-med, and the free-municipality
+    experiment (OUT/frikommune): register indicators and difference-in-differences."""
     from virkning.demo import run_demo
 
     try:
@@ -475,6 +476,51 @@ def run(argv: list[str] | None = None) -> int:
     if code == 130:
         err.print("interrupted: nothing was written (an earlier output, if any, is unchanged)")
     return code
+
+
+# ---- register indicators (docs/indicators.md) ------------------------------------------------------------------------
+
+@app.command()
+def indicators(
+    data: Path = typer.Argument(..., help="Data folder (persons, benefits, employment; events for interviews)."),
+    out: Path = typer.Option(..., "--out", help="Folder for indicators.csv, definitions.csv and manifest.json."),
+    period: str = typer.Option("quarter", "--period", help="month, quarter, half-year or year."),
+    target: str = typer.Option("forsikrede_ledige", "--target", help="Target group: forsikrede_ledige, "
+                               "kontant_og_uddannelseshjaelp, sygedagpenge or alle_ydelser."),
+    names: Optional[str] = typer.Option(None, "--indicators", help="Comma-separated indicators (default: all; "
+                                        "see docs/indicators.md)."),
+    units: Optional[str] = typer.Option(None, "--units", help="Comma-separated municipality codes (default: "
+                                        "every municipality in the persons table)."),
+    first: Optional[str] = typer.Option(None, "--from", help="First month YYYY-MM (its period is the first)."),
+    last: Optional[str] = typer.Option(None, "--to", help="Last month YYYY-MM (its period is the last)."),
+    event: str = typer.Option("samtale", "--event", help="Event of the interview indicators."),
+    lag: int = typer.Option(3, "--employment-lag", help="Months from a target month to the employment month."),
+    threshold: int = typer.Option(5, "--threshold", min=3, help="Disclosure threshold (persons)."),
+    language: str = typer.Option("da", "--language", help="da or en (words of definitions.csv)."),
+) -> None:
+    """Register indicators per unit and period (seed 002) through the disclosure gate."""
+    from virkning.indicators import IndicatorRequest, target_group
+    from virkning.outputs import run_indicators
+
+    started = time.perf_counter()
+    try:
+        kw = {}
+        if names:
+            kw["indicators"] = tuple(x.strip() for x in names.split(",") if x.strip())
+        if units:
+            kw["units"] = {c.strip(): (c.strip(),) for c in units.split(",") if c.strip()}
+        req = IndicatorRequest(target=target_group(target), period=period, first=first, last=last, event=event,
+                               employment_lag=lag, where={"period": "--period", "indicators": "--indicators",
+                                                          "units": "--units", "first": "--from", "last": "--to",
+                                                          "event": "--event", "employment_lag": "--employment-lag"},
+                               **kw)
+        with console.status("Indicators ...") as status:
+            paths = run_indicators(data, out, req, threshold=threshold, language=language, explicit=bool(names),
+                                   progress=lambda s: status.update(f"Indicators: {s} ..."))
+    except VirkningError as exc:
+        _fail(exc)
+    console.print(f"Indicators: {paths['indicators']} ; definitions: {paths['definitions']}")
+    console.print(f"Done in {time.perf_counter() - started:.0f} s.")
 
 
 def main() -> None:

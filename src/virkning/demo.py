@@ -8,6 +8,8 @@ DIR/monitoring, prints the estimates next to the true effects, and adds the eval
 but the installed package.
 A last stage does the same for a Flere-skal-med-like programme (seed 001, trajectories without matching) in
 DIR/flere-skal-med/{data, design.yaml, evaluation} (`run_flere_skal_med_demo`).
+A further stage writes DIR/frikommune/{data, design.yaml, evaluation} from the free-municipality experiment
+(seed 002: register indicators and difference-in-differences; `run_frikommune_demo`).
 `seniorvikar_design()` is the same effect design in Python (tests check that the two agree).
 """
 
@@ -18,6 +20,7 @@ import json
 import time
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from rich.console import Console
@@ -27,6 +30,9 @@ from virkning.analyses.effect import EffectDesign, Subgroup
 from virkning.outcomes import Outcome
 from virkning.populations import Exclusion, ParticipantRule, PoolRule
 from virkning.registers import calendar
+
+if TYPE_CHECKING:
+    from virkning.registers import Registers
 
 
 def seniorvikar_design(**overrides) -> EffectDesign:
@@ -97,6 +103,7 @@ def run_demo(out: Path, persons: int = 1_190_000, seed: int = 2018, console: Con
     out = Path(out)
     data = out / "data"
     started = time.perf_counter()
+    frikommune = start_frikommune_data(out / "frikommune", seed=seed)  # made while the stages below run
     truth_path = data / "truth.json"
     previous = json.loads(truth_path.read_text()) if truth_path.exists() else {}
     if (previous.get("persons"), previous.get("seed"), previous.get("sampling", {}).get("seniors_only")) != (
@@ -136,6 +143,7 @@ def run_demo(out: Path, persons: int = 1_190_000, seed: int = 2018, console: Con
         regs.close()
     paths.update(run_evidence_demo(out, console=console, language=design.language))
     paths["flere_skal_med"] = run_flere_skal_med_demo(out, seed=seed, console=console)["report"]
+    paths.update(run_frikommune_demo(out / "frikommune", seed=seed, console=console, pending=frikommune))
     console.print(f"Done in {time.perf_counter() - started:.0f} s. Open {paths['report']} in a browser.")
     return paths
 
@@ -180,7 +188,7 @@ def run_evidence_demo(out: Path, console: Console | None = None, language: str =
     return {"evidence_base": base, "evidence_report": paths["report"]}
 
 
-def run_programme_demo(out: Path, data: Path, regs, seed: int = 2018, console: Console | None = None) -> dict:
+def run_programme_demo(out: Path, data: Path, regs: Registers, seed: int = 2018, console: Console | None = None) -> dict:
     """Job rotation (seed 003) on the demo's registers: a synthetic rotation registration with planted rule breaches,
     a firms table and candidate profiles -> `virkning evaluate` with the job-rotation example (programme theory,
     rules, the substitutes against matched unemployed, the substitute search) -> `virkning plan` (calendar and the
@@ -282,3 +290,114 @@ def run_flere_skal_med_demo(out: Path, persons: int = 20_000, seed: int = 2018,
                   f"{len(findings)} finding(s))")
     _print_flere_skal_med(console, base / "evaluation" / "trajectories", truth)
     return {"report": paths["report"], "folder": base / "evaluation", "audit": findings}
+
+
+
+# ---- the frikommune stage (seed 002): register indicators and difference-in-differences ---------------------------
+
+def _print_did(console: Console, folder: Path, truth: dict) -> None:
+    """Estimates next to the synthetic experiment's true effects: the simple ATT (every post-start unit-period) for
+    CS and TWFE, and for the pooled 2x2 its own estimand, the trial units' mean effect over its post window."""
+    agg = pd.read_csv(folder / "aggregates.csv")
+    twfe = pd.read_csv(folder / "twfe.csv")
+    did = pd.read_csv(folder / "did_2x2.csv", dtype={"comparison": str})
+    periods = truth["periods"]
+    rows = []
+
+    def cell(est, lo, hi) -> str:
+        return f"{est:+.3f}" + ("" if pd.isna(lo) or pd.isna(hi) else f" [{lo:+.3f}; {hi:+.3f}]")
+
+    for name, tr in [*truth["indicators"].items(), ("beskaeftigelse", truth["person_level"])]:
+        a = agg[(agg["outcome"] == name) & (agg["kind"] == "simple")]
+        w = twfe[twfe["outcome"] == name]
+        p = did[(did["outcome"] == name) & (did["comparison"] == "pooled")]
+        if not (len(a) or len(w)):
+            continue
+        row = {"outcome": name + (" (person)" if name == "beskaeftigelse" else ""), "true": f"{tr['att_simple']:+.3f}",
+               "CS (95% CI)": "", "TWFE (wild bootstrap CI)": "", "2x2 (wild bootstrap CI)": "", "true (2x2)": ""}
+        if len(a):
+            r = a.iloc[0]
+            row["CS (95% CI)"] = cell(r["estimate"], r["ci_low"], r["ci_high"])
+        if len(w):
+            r = w.iloc[0]
+            row["TWFE (wild bootstrap CI)"] = cell(r["estimate"], r["boot_ci_low"], r["boot_ci_high"])
+        if len(p):
+            r = p.iloc[0]
+            row["2x2 (wild bootstrap CI)"] = cell(r["estimate"], r["boot_ci_low"], r["boot_ci_high"])
+            if "att_unit" in tr and isinstance(r["post"], str):
+                first, last = r["post"].split("-")
+                post = range(periods.index(first), periods.index(last) + 1)
+                # a unit-period without persons in the target group has no truth (None) and no published cell
+                cells = [c for u in tr["att_unit"] for q in post if (c := tr["att_unit"][u][q]) is not None]
+                row["true (2x2)"] = f"{sum(cells) / len(cells):+.3f}" if cells else ""
+        rows.append(row)
+    console.print(_table("Free-municipality experiment: estimates and the true effects (CS and TWFE against the "
+                         "simple ATT; the pooled 2x2 against its post window)", pd.DataFrame(rows)))
+
+
+FRIKOMMUNE_PERSONS = 30_000  # the tests' data: every published interval covers its truth (docs/did-analysis.md)
+
+
+def _frikommune_ready(data: Path, persons: int, seed: int) -> bool:
+    truth_path = data / "truth.json"
+    previous = json.loads(truth_path.read_text()) if truth_path.exists() else {}
+    return (previous.get("persons"), previous.get("seed"), previous.get("programme")) == (persons, seed, "frikommune")
+
+
+def _generate_frikommune(data: Path, persons: int, seed: int) -> None:
+    from virkning.synth import generate
+
+    generate(data, persons=persons, seed=seed, programme="frikommune")
+
+
+def start_frikommune_data(out: Path, persons: int = FRIKOMMUNE_PERSONS, seed: int = 2018):
+    """Generate the free-municipality registers into OUT/data in a separate process, so that `virkning demo` makes
+    them while its other stages run (the stage at the end then only evaluates). Returns a future, or None when the
+    data are there already or no process can be started (the stage then generates them itself). The child is
+    started with 'spawn': a fresh interpreter, never a fork of a process holding DuckDB's threads."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    data = Path(out) / "data"
+    if _frikommune_ready(data, persons, seed):
+        return None
+    try:
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        future = pool.submit(_generate_frikommune, data, persons, seed)
+        pool.shutdown(wait=False)
+    except (OSError, RuntimeError, NotImplementedError):
+        return None
+    return future
+
+
+def run_frikommune_demo(out: Path, persons: int = FRIKOMMUNE_PERSONS, seed: int = 2018, console: Console | None = None,
+                        pending=None) -> dict:
+    """Synthetic registers of the free-municipality experiment (seed 002) -> the example design
+    (`examples/frikommune`) -> `virkning evaluate` into OUT/evaluation; prints estimates next to the truths.
+    `pending`: the future of `start_frikommune_data` for the same OUT, persons and seed (waited for here)."""
+    from virkning.outputs import run_evaluation
+
+    console = console or Console()
+    out = Path(out)
+    data = out / "data"
+    started = time.perf_counter()
+    truth_path = data / "truth.json"
+    if pending is not None:
+        with console.status("Waiting for the free-municipality registers ..."):
+            try:
+                pending.result()
+            except Exception as exc:  # noqa: BLE001 - the child's failure is reported and the data made here
+                console.print(f"The free-municipality registers could not be made in the background ({exc}); "
+                              f"making them now")
+    if not _frikommune_ready(data, persons, seed):
+        with console.status(f"Generating the free-municipality experiment for {persons:,} persons ..."):
+            _generate_frikommune(data, persons, seed)
+    truth = json.loads(truth_path.read_text())
+    design_path = out / "design.yaml"
+    design_path.write_text(example("frikommune"), encoding="utf-8")
+    with console.status("Indicators and difference-in-differences ...") as status:
+        paths = run_evaluation(design_path, out / "evaluation", data=data,
+                               progress=lambda s: status.update(f"Frikommune: {s} ..."))
+    _print_did(console, out / "evaluation" / "did", truth)
+    console.print(f"Free-municipality report: {paths['report']} ({time.perf_counter() - started:.0f} s)")
+    return {"frikommune": paths["report"], "frikommune_results": out / "evaluation" / "did"}

@@ -411,6 +411,14 @@ def run_monitor(design_path: str | Path, out: str | Path, *, data: str | Path | 
     design = load_design(design_path)
     if design.monitoring is None:
         raise DesignError(f"{design_path}: the design has no 'monitoring' section (docs/monitoring.md)")
+    if month is not None:
+        from virkning.analyses.monitoring.compute import MonitoringError
+        from virkning.registers import calendar
+
+        try:
+            calendar.parse_month(month)
+        except ValueError:
+            raise MonitoringError(f"--month '{month}' is not a month; write it as YYYY-MM, e.g. 2018-06") from None
     months = [month_label(month_ordinal(month))] if month else None
     check_out(out)
     folder = Path(data) if data is not None else Path(design.data_folder)
@@ -448,3 +456,59 @@ def run_monitor(design_path: str | Path, out: str | Path, *, data: str | Path | 
     paths["violations"] = out / "internal" / "registration_violations.csv"
     paths["manifest"] = out / "manifest.json"
     return paths
+
+
+# ---- indicators ---------------------------------------------------------------------------------------------------
+
+def run_indicators(data: str | Path, out: str | Path, request=None, *, threshold: int | None = None,
+                   language: str = "da", explicit: bool = False,
+                   progress: Callable[[str], None] | None = None) -> dict[str, Path]:
+    """Register indicators per unit and period (`virkning.indicators`) through the disclosure gate into `out`:
+    indicators.csv (protected), definitions.csv and manifest.json. Indicators that need events the data do not
+    hold are left out (with a note in the manifest) unless they were asked for by name (`explicit`)."""
+    from dataclasses import replace
+
+    from virkning.defaults import DISCLOSURE_THRESHOLD
+    from virkning.indicators import INDICATORS, IndicatorRequest, compute_indicators, protect_indicators
+    from virkning.registers import load
+
+    say = progress or (lambda msg: None)
+    started = time.perf_counter()
+    out, data = Path(out), Path(data)
+    threshold = DISCLOSURE_THRESHOLD if threshold is None else threshold
+    req = request or IndicatorRequest()
+    check_out(out)
+    say("validating data")
+    regs = load(data)
+    notes: list[str] = []
+    try:
+        events = set(regs.report.events["event"]) if len(regs.report.events) else set()
+        if req.event not in events and not explicit:
+            dropped = [i for i in req.indicators if INDICATORS[i].needs_events]
+            if dropped:
+                notes.append(f"left out (no '{req.event}' events in the data): {', '.join(dropped)}")
+                req = replace(req, indicators=tuple(i for i in req.indicators if i not in dropped))
+        say("indicators")
+        table = compute_indicators(regs, req, language=language)
+        inputs = _inputs(_data_files(regs), data)
+    finally:
+        regs.close()
+    say("disclosure control")
+    protected, outcome = protect_indicators(table.frame, threshold)
+    files = Files()
+    files.add("indicators.csv", csv_bytes(protected.drop(columns=["p"])))
+    files.add("definitions.csv", csv_bytes(table.definitions))
+    files.add("manifest.json", json_bytes({
+        "kind": MARKER, "command": "indicators", "inputs": inputs,
+        "request": {"target_group": req.target.name, "period": req.period, "indicators": list(req.indicators),
+                    "first_period": table.periods[0], "last_period": table.periods[-1],
+                    "units": len(table.units), "employment_lag": req.employment_lag, "event": req.event,
+                    "spell_gap": req.spell_gap, "su_weeks": req.su_weeks},
+        "notes": notes, "benefit_scans": table.benefit_scans,
+        "disclosure": {"threshold": threshold, "cells_hidden": {"indicators": sum(1 for x in outcome.log if ": " in x)},
+                       "log": {"indicators": list(outcome.log)}},
+        "versions": _versions(),
+        "timings_seconds": {"indicators": round(table.seconds, 3), "total": round(time.perf_counter() - started, 3)}}))
+    write_folder(out, files, audited(threshold))  # the audit reads indicator tables (audit_indicators.py)
+    return {"indicators": out / "indicators.csv", "definitions": out / "definitions.csv",
+            "manifest": out / "manifest.json"}

@@ -4,6 +4,7 @@ sections built from the shared report components.
 
     effect       the matched effect evaluation (seed 000): populations, propensity matching, effects by month
     monitoring   monthly status of a running programme against its success criteria, fidelity and surveys
+    did          difference-in-differences of register indicators against comparison units (seed 002)
     programme    the programme theory (diagram, table) and its measurement plan (seeds 002, 003)
     jobrotation  job-rotation rules, the substitutes' outcomes against a matched comparison, substitute search
     trajectories outcomes without matching (seed 001): groups from records, curves by month, units, LPMs
@@ -30,6 +31,15 @@ def _register() -> None:
 
 
 _register()
+
+
+def _register_did() -> None:  # difference-in-differences against comparison units (seed 002)
+    from virkning.analyses import did
+
+    KINDS[did.KIND.key] = did.KIND
+
+
+_register_did()
 
 
 def _register_programme() -> None:

@@ -54,6 +54,10 @@ class Outcome:
     known: dict = None  # unknown counts -> (lowest, highest) a reader can derive (see Gate.ranges)
 
 
+class _Inconsistent(Exception):
+    """A linear program over the declared relations has no solution: a bug in an analysis's declaration."""
+
+
 class Gate:
     def __init__(self, model: Model, threshold: int = DISCLOSURE_THRESHOLD):
         if threshold < 1:
@@ -64,6 +68,10 @@ class Gate:
         self.dropped: set[int] = set()  # relations of hidden shares
         self.blank: dict[Place, str] = {}
         self.log: list[str] = []
+        # Components and their systems of equations, valid while `hidden` and `dropped` do not change: a month's
+        # gate asks for the same component hundreds of times between two suppressions.
+        self._memo: dict = {}
+        self._inconsistent_logged = False
         self._place_key = {p: k for k, ps in model.places.items() for p in ps}
 
     # ---- state ---------------------------------------------------------------------------------------------------
@@ -76,6 +84,7 @@ class Gate:
         if key in self.hidden or key in self.m.fixed:
             return
         self.hidden.add(key)
+        self._memo = {}
         for p in self.m.places.get(key, []):
             self.blank.setdefault(p, why)
         for i, r in enumerate(self.m.relations):  # a share of a hidden count is hidden
@@ -84,6 +93,7 @@ class Gate:
 
     def drop(self, i: int, why: str) -> None:
         self.dropped.add(i)
+        self._memo = {}
         for place in self.m.relations[i].places:
             self.blank.setdefault(place, why)
 
@@ -112,6 +122,7 @@ class Gate:
                         key = self._place_key.get(p)
                         if key is not None and key not in self.m.fixed:
                             self.hidden.add(key)
+                            self._memo = {}
                     continue
                 acc.clear()
 
@@ -121,6 +132,10 @@ class Gate:
     def _system(self, unknowns: list[Key], rels: list[int]):
         """The relations as A x = b over the unknown counts (sparse: a programme's history of monthly reports gives
         thousands of unknowns, each in a few relations)."""
+        memo = self._memo.setdefault("system", {})
+        key = (len(unknowns), tuple(rels))
+        if key in memo:
+            return memo[key]
         index = {k: j for j, k in enumerate(unknowns)}
         rows, cols, vals = [], [], []
         b = np.zeros(len(rels))
@@ -133,16 +148,21 @@ class Gate:
                 else:
                     b[row] -= c * self.m.cells[k]
         A = sparse.csr_matrix((vals, (rows, cols)), shape=(len(rels), len(unknowns)))
+        memo[key] = (index, A, b)
         return index, A, b
 
     def _range(self, c: np.ndarray, A: np.ndarray, b: np.ndarray, unknowns: list[Key],
-               support: list | None = None) -> tuple[float, float]:
+               support: list | None = None, decide: bool = False) -> tuple[float, float]:
         """min and max of c.x over what a reader knows; `support` (a list) receives the rows the bounds rest on
         (non-zero duals): the equations a derivation uses."""
         bounds = [self.m.bounds.get(k, (None, None) if k in self.m.signed else (0, None)) for k in unknowns]
         lo = linprog(c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
-        hi = linprog(-c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
+        if lo.status == 2:  # the declared relations contradict the counts: assume the worst, never "safe"
+            raise _Inconsistent()
         low = lo.fun if lo.status == 0 else -np.inf
+        if decide and (low < -(self.t - 1) - EPS or -1 + EPS < low < 1 - EPS):
+            return low, np.inf  # no maximum makes it a disclosure (a reading of 0 exists): half the programs
+        hi = linprog(-c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
         high = -hi.fun if hi.status == 0 else np.inf
         if support is not None:
             for res in (lo, hi):
@@ -157,9 +177,24 @@ class Gate:
     def _component(self, start) -> tuple[list[Key], list[int]]:
         """The unknown counts linked to `start` by active relations, and those relations (a breadth-first walk: a
         derivation can only use the relations of the component its count is in)."""
-        seen = {k for k in start if self._unknown(k)}
-        queue = list(seen)
-        rels: set[int] = set()
+        comp = self._memo.setdefault("comp", {})
+        parts: list[tuple[list[Key], list[int]]] = []
+        for k in start:
+            if not self._unknown(k):
+                continue
+            if k not in comp:
+                seen, rels = self._walk(k)
+                found = (sorted(seen, key=repr), sorted(rels))
+                for k2 in seen:  # every unknown of a component has the same component
+                    comp[k2] = found
+            if all(comp[k] is not p for p in parts):
+                parts.append(comp[k])
+        if len(parts) == 1:
+            return parts[0]
+        return (sorted({k for p in parts for k in p[0]}, key=repr), sorted({i for p in parts for i in p[1]}))
+
+    def _walk(self, k0) -> tuple[set, set[int]]:
+        seen, queue, rels = {k0}, [k0], set()
         while queue:
             k = queue.pop()
             for i in self._rel_of.get(k, ()):
@@ -170,7 +205,7 @@ class Gate:
                     if k2 not in seen and self._unknown(k2):
                         seen.add(k2)
                         queue.append(k2)
-        return sorted(seen, key=repr), sorted(rels)
+        return seen, rels
 
     def _group_targets(self, rels) -> dict[str, dict[Key, float]]:
         """Unknown parts of one total whose sum is small: their sum may not be derivable either."""
@@ -179,14 +214,17 @@ class Gate:
             r = self.m.relations[i]
             if r.kind not in ("total", "earlier total") or i in self.dropped:
                 continue
-            unk = {k: c for k, c in r.coefs.items() if self._unknown(k)}
-            if len(unk) < 2 or len({np.sign(c) for c in unk.values()}) != 1:
+            # the parts (coefficient -1; the total has +1), whether or not the total is printed: a latent total
+            # may still be derivable from elsewhere, and the linear programs decide
+            unk = {k: c for k, c in r.coefs.items() if c < 0 and self._unknown(k)}
+            if len(unk) < 2:
                 continue
             if small(sum(self.m.cells[k] for k in unk), self.t):
                 out[f"sum of {len(unk)} hidden parts ({', '.join(sorted(map(repr, unk)))})"] = dict.fromkeys(unk, 1.0)
         return out
 
-    def _range_now(self, weights: dict[Key, float], support: set | None = None) -> tuple[float, float]:
+    def _range_now(self, weights: dict[Key, float], support: set | None = None,
+                   decide: bool = False) -> tuple[float, float]:
         """What a reader can derive of this combination of counts now; `support` (a set) receives the relations the
         derivation uses."""
         unknowns, rels = self._component(weights)
@@ -197,7 +235,15 @@ class Gate:
         for k, w in weights.items():
             c[index[k]] = w
         rows: list | None = [] if support is not None else None
-        out = self._range(c, A, b, unknowns, rows)
+        try:
+            out = self._range(c, A, b, unknowns, rows, decide)
+        except _Inconsistent:
+            v = sum(w * self.m.cells[k] for k, w in weights.items())
+            if not self._inconsistent_logged:
+                self._inconsistent_logged = True
+                self.log.append("the relations declared for this output contradict its counts; counts in them are "
+                                "treated as derivable")
+            return (v, v)
         if support is not None:
             support.update(rels[r] for r in rows)
         return out
@@ -243,7 +289,7 @@ class Gate:
         so a target found safe stays safe and is not checked again."""
         for label in list(self._pending):
             weights = self._pending[label]
-            if self._disclosed(*self._range_now(weights)):
+            if self._disclosed(*self._range_now(weights, decide=True)):
                 return label, weights
             del self._pending[label]
         return None
@@ -288,10 +334,10 @@ class Gate:
             # cheap first: what each candidate would hide with it (no linear program), then test in that order
             costed = []
             for order, cand in enumerate(candidates[:60]):
-                saved = (set(self.hidden), set(self.dropped), dict(self.blank))
+                saved = (set(self.hidden), set(self.dropped), dict(self.blank), self._memo)
                 self._apply_candidate(cand, label)
                 cost = len(self.blank) - len(saved[2])
-                self.hidden, self.dropped, self.blank = saved
+                self.hidden, self.dropped, self.blank, self._memo = saved
                 margin = cand[0] == "cell" and cand[1] in self.m.totals  # a total is the last thing to hide
                 costed.append(((margin, cost, order), cand))
             costed.sort(key=lambda x: x[0])
@@ -299,10 +345,10 @@ class Gate:
             for tried, (key, cand) in enumerate(costed):
                 if tried >= 15 and best is not None:
                     break
-                saved = (set(self.hidden), set(self.dropped), dict(self.blank))
+                saved = (set(self.hidden), set(self.dropped), dict(self.blank), self._memo)
                 self._apply_candidate(cand, label)
                 lo, hi = self._range_now(weights)
-                self.hidden, self.dropped, self.blank = saved
+                self.hidden, self.dropped, self.blank, self._memo = saved
                 widened = (hi - lo) - (before[1] - before[0])
                 if widened <= EPS:
                     continue  # changes nothing a reader knows

@@ -127,7 +127,9 @@ class Model:
     def difference(self, larger: Key, smaller: Key, gap: Key) -> None:
         """larger = smaller + gap, declaring the gap as a latent count (persons removed by a step, a month's
         increment of a cumulative count)."""
-        if larger in self.cells and smaller in self.cells:
+        # a smaller count above the larger one says the groups are not nested (e.g. all respondents of a survey
+        # against the population registered so far): then the gap is no group of persons and no relation holds
+        if larger in self.cells and smaller in self.cells and self.cells[larger] >= self.cells[smaller]:
             self.latent_count(gap, self.cells[larger] - self.cells[smaller])
             self.total(larger, [smaller, gap])
 

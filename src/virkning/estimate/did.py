@@ -137,20 +137,29 @@ def _comparison_sets(comparison: object, treated: list[object], units: np.ndarra
     return union, sets
 
 
-def _estimate(label: str, outcome: str, frame: pd.DataFrame, treated: list[object], comparison: list[object],
-              level: float, n_boot: int, boot_weights: str, seed: int | None) -> DidEstimate:
-    """One 2x2 on unit x window cells (columns: u, cl, post, w, wy, n)."""
-    sub = frame[frame["u"].isin(set(treated) | set(comparison))]
-    cells = sub.groupby(["u", "post"], sort=True, observed=True).agg(
+def _unit_window_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sums per unit x window (columns u, post, w, wy, n, cl), sorted by unit and window: every 2x2 of a call is a
+    function of these, so they are summed once (pandas' per-call overhead, not the rows, dominated)."""
+    return frame.groupby(["u", "post"], sort=True, observed=True).agg(
         w=("w", "sum"), wy=("wy", "sum"), n=("n", "sum"), cl=("cl", "first")).reset_index()
-    cells["treated"] = cells["u"].isin(set(treated)).astype(float)
-    cells["mean"] = cells["wy"] / cells["w"]
-    t, p = cells["treated"].to_numpy(), cells["post"].to_numpy(dtype=float)
-    X = np.column_stack([np.ones(len(cells)), t, p, t * p])
-    cl_codes = pd.factorize(cells["cl"])[0]
-    w = cells["w"].to_numpy(dtype=float)
-    y = cells["mean"].to_numpy(dtype=float)
-    n_obs = int(cells["n"].sum())
+
+
+def _estimate(label: str, outcome: str, all_cells: pd.DataFrame, treated: list[object], comparison: list[object],
+              level: float, n_boot: int, boot_weights: str, seed: int | None) -> DidEstimate:
+    """One 2x2 on the unit x window cells of the units in `treated` and `comparison` (`_unit_window_cells`)."""
+    members, trial = set(treated) | set(comparison), set(treated)
+    units = all_cells["u"].to_numpy()
+    keep = np.fromiter((u in members for u in units), bool, len(units))
+    u = units[keep]
+    t = np.fromiter((x in trial for x in u), float, len(u))
+    p = all_cells["post"].to_numpy(dtype=float)[keep]
+    w = all_cells["w"].to_numpy(dtype=float)[keep]
+    wy = all_cells["wy"].to_numpy(dtype=float)[keep]
+    n = all_cells["n"].to_numpy()[keep]
+    y = wy / w
+    X = np.column_stack([np.ones(len(u)), t, p, t * p])
+    cl_codes = pd.factorize(all_cells["cl"].to_numpy()[keep])[0]
+    n_obs = int(n.sum())
     fit = fit_cluster(y, X, cl_codes, weights=w, n_obs=n_obs, names=["intercept", "treated", "post", "treated:post"])
     se, pv, lo, hi = fit.t_test(3, level)
     boot = None
@@ -159,13 +168,14 @@ def _estimate(label: str, outcome: str, frame: pd.DataFrame, treated: list[objec
         boot = wild_cluster_bootstrap(sw * y, sw * X[:, 3], cl_codes, dense_residual_maker(X[:, :3] * sw[:, None]),
                                       n_obs=n_obs, n_params=4, n_boot=n_boot, weights=boot_weights, seed=seed,
                                       level=level)
-    table = cells.assign(group=np.where(t == 1, "treated", "comparison"), window=np.where(p == 1, "post", "pre"))
-    summary = table.groupby(["group", "window"], sort=False).agg(w=("w", "sum"), wy=("wy", "sum"), n_obs=("n", "sum"),
-                                                                 n_units=("u", "nunique")).reset_index()
-    summary["mean"] = summary["wy"] / summary["w"]
-    order = {("treated", "pre"): 0, ("treated", "post"): 1, ("comparison", "pre"): 2, ("comparison", "post"): 3}
-    summary = summary.assign(_o=[order[(g, wd)] for g, wd in zip(summary["group"], summary["window"])]) \
-        .sort_values("_o")[["group", "window", "mean", "n_obs", "n_units"]].reset_index(drop=True)
+    rows = []
+    for group, tv in (("treated", 1.0), ("comparison", 0.0)):
+        for window, pv_ in (("pre", 0.0), ("post", 1.0)):
+            m = (t == tv) & (p == pv_)
+            if m.any():
+                rows.append({"group": group, "window": window, "mean": wy[m].sum() / w[m].sum(),
+                             "n_obs": int(n[m].sum()), "n_units": len(set(u[m]))})
+    summary = pd.DataFrame(rows, columns=["group", "window", "mean", "n_obs", "n_units"])
     return DidEstimate(label=label, outcome=outcome, estimate=float(fit.coef[3]), se=se, p_value=pv, ci_low=lo,
                        ci_high=hi, cells=summary, n_treated_units=len(treated), n_comparison_units=len(comparison),
                        n_clusters=fit.n_clusters, n_obs=n_obs, level=level, bootstrap=boot)
@@ -238,7 +248,8 @@ def did_2x2(data: pd.DataFrame, outcome: str, *, unit: str, period: str, treated
     if no_post:
         raise DesignError(f"option 'post': expected rows with an outcome in the post window {post_w} for every "
                           f"unit; got none for {no_post[:5]!r}. Widen the window or drop these units.")
-    pooled = _estimate("pooled", outcome, frame, treated_l, union, level, n_boot, boot_weights, seed)
+    cells = _unit_window_cells(frame)
+    pooled = _estimate("pooled", outcome, cells, treated_l, union, level, n_boot, boot_weights, seed)
     warn_few_treated(int(frame.loc[frame["u"].isin(set(treated_l)), "cl"].nunique()), n_boot)
     per_unit: list[DidEstimate] = []
     if by_unit:
@@ -246,7 +257,7 @@ def did_2x2(data: pd.DataFrame, outcome: str, *, unit: str, period: str, treated
                       "SE (and the wild bootstrap) rests on a single treated cluster and is unreliable; read "
                       "them as descriptive contrasts (docs/did.md).", FewClustersWarning, stacklevel=2)
         for k, t in enumerate(treated_l):
-            per_unit.append(_estimate(str(t), outcome, frame, [t], sets[t], level, n_boot, boot_weights,
+            per_unit.append(_estimate(str(t), outcome, cells, [t], sets[t], level, n_boot, boot_weights,
                                       None if seed is None else seed + k + 1))
     return DidResult(outcome=outcome, pre=pre_w, post=post_w, observations=observations, pooled=pooled,
                      by_unit=tuple(per_unit))

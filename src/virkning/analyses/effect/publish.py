@@ -315,8 +315,11 @@ def _robustness(m: Model, frame: pd.DataFrame, counts: pd.DataFrame, outcomes: d
                 _equal(m, n, n_keys.get(group))
             g = c[c["group"] == group]
             events, censored = float(g["events"].sum()), float(g["censored"].sum())
+            # the persons still without the event are a group too: the mean times n shows them when none is censored
+            remaining = max(float(r[n_col] or 0) - events - censored, 0.0)
             m.add_series(f"robustness {variant} {name} ({group})",
-                         [SeriesPoint((Place("robustness", i, mean_col),), {"events": events, "censored": censored})])
+                         [SeriesPoint((Place("robustness", i, mean_col),),
+                                      {"events": events, "censored": censored, "remaining": remaining})])
         m.depends([Place("robustness", i, e) for e in ESTIMATES],
                   [Place("robustness", i, "treated_mean"), Place("robustness", i, "control_mean")])
         j = eff_index.get((name, month))

@@ -20,6 +20,7 @@ from virkning.analyses.base import Context, Kind, Output
 from virkning.analyses.monitoring.compute import (TOTAL, MonitoringError, employment_rows, month_label, month_ordinal,
                                                   month_tables, programme_months, raw_tables, registration_summary,
                                                   step_frame)
+from virkning.analyses.monitoring import inputs
 from virkning.analyses.monitoring.fidelity import FidelityReport, fidelity_scores
 from virkning.analyses.monitoring.publish import MonitoringResult, protect_month
 from virkning.analyses.monitoring.publish import publish as _publish_months
@@ -64,6 +65,23 @@ def _surveys(config: MonitoringConfig, data_dir: Path, tables: dict) -> pd.DataF
     return pd.concat(frames, ignore_index=True)
 
 
+FOLLOW_UP_MONTHS = 12
+
+
+def _funnel_columns_present(config: MonitoringConfig, registration: Registration) -> None:
+    """A funnel step whose column is missing from the sheet would count nobody: refuse instead of publishing zeros."""
+    v = registration.violations
+    if not len(v):
+        return
+    missing = set(v.loc[v["rule"] == "column missing from the header row", "column"])
+    for step in config.funnel:
+        for col in (step.column, step.date_column):
+            if col is not None and col in missing:
+                raise MonitoringError(f"{registration.source}: sheet '{registration.sheet}' has no column '{col}', "
+                                      f"which funnel step '{step.name}' counts; add the column (row 1) or change "
+                                      "the design's funnel")
+
+
 def monitor(config: MonitoringConfig, data_dir: str | Path | None = None, *, registration: Registration | None = None,
             regs: "Registers | None" = None, months: list[str] | None = None, strict: bool = False) -> MonitoringResult:
     """The raw monthly tables of the months asked for (default every month of the programme) and of every month
@@ -73,11 +91,19 @@ def monitor(config: MonitoringConfig, data_dir: str | Path | None = None, *, reg
         if data_dir is None:
             raise MonitoringError("give the registration sheet or the data folder that holds it")
         registration = read_registration(_resolve(data_dir, config.registration_file), config, strict=strict)
+    _funnel_columns_present(config, registration)
     steps = step_frame(config, registration.data)
     if steps.empty:
-        raise MonitoringError("the registration sheet holds no valid citizens; see its violations")
+        what = "has no rows" if registration.rows_read == 0 else "holds no valid citizens; see its violations"
+        raise MonitoringError(f"{registration.source}: sheet '{registration.sheet}' {what}")
     all_months = programme_months(config, registration)
     wanted = [month_label(month_ordinal(m)) for m in months] if months else all_months
+    lo, hi = month_ordinal(all_months[0]), month_ordinal(all_months[-1]) + FOLLOW_UP_MONTHS
+    for m in wanted:
+        if not lo <= month_ordinal(m) <= hi:
+            raise MonitoringError(f"--month {m}: outside the programme, which runs {all_months[0]} to "
+                                  f"{all_months[-1]} (status reports go up to {FOLLOW_UP_MONTHS} months past its end, "
+                                  "while register outcomes mature)")
     last = max(month_ordinal(m) for m in wanted)
     first = min(month_ordinal(all_months[0]), min(month_ordinal(m) for m in wanted))
     history = [month_label(m) for m in range(first, last + 1)]
@@ -95,19 +121,35 @@ def monitor(config: MonitoringConfig, data_dir: str | Path | None = None, *, reg
     fid = None
     if config.fidelity is not None and data_dir is not None:
         cfg = config.fidelity
-        survey = pd.read_csv(_resolve(data_dir, cfg.file), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        survey = inputs.read_csv(_resolve(data_dir, cfg.file), "staff survey", MonitoringError)
         sizes = None
         if cfg.sizes_file:
-            sf = pd.read_csv(_resolve(data_dir, cfg.sizes_file))
-            col = "population" if "population" in sf.columns else sf.columns[-1]
-            sizes = dict(zip(sf["unit"].astype(str), sf[col]))
+            sizes = _numbers(inputs.read_csv(_resolve(data_dir, cfg.sizes_file), "file of unit sizes",
+                                             MonitoringError), _resolve(data_dir, cfg.sizes_file), "unit")
         outcome = None
         if cfg.outcome_file:
-            of = pd.read_csv(_resolve(data_dir, cfg.outcome_file))
-            outcome = dict(zip(of.iloc[:, 0].astype(str), of.iloc[:, 1]))
+            outcome = _numbers(inputs.read_csv(_resolve(data_dir, cfg.outcome_file), "outcome file", MonitoringError),
+                               _resolve(data_dir, cfg.outcome_file), None)
         fid = (survey, sizes, outcome)
     return MonitoringResult(config=config, registration=registration, steps=steps, history=tuple(history),
                             months=tuple(wanted), tables=tables, fidelity_input=fid, labels=_labels(config))
+
+
+def _numbers(frame: pd.DataFrame, path, key: str | None) -> dict[str, float]:
+    """unit -> number from a two-column file (unit sizes: `unit` and `population` or the last column)."""
+    if key is not None and key not in frame.columns:
+        raise MonitoringError(f"{path}: no column '{key}' (the file has: {', '.join(frame.columns)})")
+    if len(frame.columns) < 2:
+        raise MonitoringError(f"{path}: needs a unit column and a number column; it has {', '.join(frame.columns)}")
+    col = "population" if key is not None and "population" in frame.columns else frame.columns[-1 if key else 1]
+    units = frame[key] if key is not None else frame.iloc[:, 0]
+    values = pd.to_numeric(frame[col].str.strip(), errors="coerce")
+    bad = values.isna() | (values < 0)
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0]) + 2
+        raise MonitoringError(f"{path}: column {col}, line {row}: '{frame[col].iloc[row - 2]}' is not a number of "
+                              "0 or more")
+    return dict(zip(units.astype(str).str.strip(), values))
 
 
 def _fidelity(result: MonitoringResult, criteria: pd.DataFrame | None, threshold: int) -> FidelityReport | None:

@@ -54,17 +54,24 @@ class History:
     relations: list = field(default_factory=list)  # (coefficient dict over history keys, kind)
     signed: set = field(default_factory=set)
     last: str | None = None  # the month the links go to
+    # every count of the last month, pruned or not: this month's counts follow from them (a cumulative count minus
+    # last month's printed one is this month's increment, even when no withheld count links them)
+    last_cells: dict = field(default_factory=dict)
 
     def add(self, month: str, model: Model, gate: Gate) -> None:
         """Take in a month just protected: its counts as published and its relations a reader still knows."""
         def ns(k):
             return k if isinstance(k, tuple) and k[:1] == ("@",) else ("@", month, k)
 
+        earlier, self.last_cells = self.last_cells, {}
         for k, v in model.cells.items():
-            if ns(k) == k:
-                continue  # an earlier month's, already in
+            if ns(k) == k:  # an earlier month's: in already, or back from the last month's counts
+                if k not in self.cells:
+                    self.cells[k] = earlier.get(k, (v, k in model.fixed))
+                continue
             printed = gate.known(k) and not all(p in gate.blank for p in model.places.get(k, []))
             self.cells[ns(k)] = (v, printed)
+            self.last_cells[ns(k)] = (v, printed)
             if k in model.signed:
                 self.signed.add(ns(k))
         for i, r in enumerate(model.relations):
@@ -214,14 +221,18 @@ def _link(m: Model, history: History, order: list[str]) -> None:
             continue
         prev = ("@", history.last, key)
         if prev not in history.cells:
-            continue
+            if prev not in history.last_cells:
+                continue
+            m.published_before(prev, *history.last_cells[prev])
         if key[0] == "f" and key[2] == "cumulative":
             month = ("f", key[1], "month", key[3])
             if month in m.cells:  # this month's count is the increment, printed in the month table
                 m.total(key, [prev, month])
                 continue
+        if key[0] == "f" and key[2] == "month":
+            continue  # this month's group and last month's are different persons: their difference counts nobody
         gap = ("since_last_month", key)
-        m.latent_count(gap, m.cells[key] - history.cells[prev][0], signed=True)
+        m.latent_count(gap, m.cells[key] - m.cells[prev], signed=True)
         m.total(key, [prev, gap])
 
 

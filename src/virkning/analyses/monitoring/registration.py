@@ -73,6 +73,9 @@ def _blank(v) -> bool:
         return False
 
 
+DATE_RANGE = (dt.date(1990, 1, 1), dt.date(2060, 12, 31))
+
+
 def parse_date(v) -> dt.date | None:
     """A cell -> date; None if it is not a date. Excel dates arrive as datetime, text in several Danish forms."""
     if isinstance(v, pd.Timestamp):
@@ -96,7 +99,11 @@ def _parse_cell(col: Column, v, guide: RegistrationGuide):
     """(value, rule broken or None)."""
     if col.type == "date":
         d = parse_date(v)
-        return (d, None) if d is not None else (None, "not a date (expected YYYY-MM-DD or DD-MM-YYYY)")
+        if d is None:
+            return None, "not a date (expected YYYY-MM-DD or DD-MM-YYYY)"
+        if not DATE_RANGE[0] <= d <= DATE_RANGE[1]:  # a fixed window keeps the check independent of the run's date
+            return None, f"implausible date (outside {DATE_RANGE[0]:%Y} to {DATE_RANGE[1]:%Y}; a typo in the year?)"
+        return d, None
     if col.type == "bool":
         s = str(v).strip().lower()
         if isinstance(v, bool):
@@ -130,21 +137,15 @@ def _parse_cell(col: Column, v, guide: RegistrationGuide):
 
 def read_sheet(path: str | Path, sheet: str) -> tuple[pd.DataFrame, str]:
     """The raw sheet (every cell as read, header in row 1) and the sheet name used in messages."""
+    from virkning.analyses.monitoring import inputs
+
     path = Path(path)
-    if not path.exists():
-        raise RegistrationError(f"{path}: the registration file does not exist")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        try:
-            frame = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl")
-        except ValueError as exc:
-            import openpyxl
-
-            names = openpyxl.load_workbook(path, read_only=True).sheetnames
-            raise RegistrationError(f"{path}: no sheet '{sheet}' (the workbook has: {', '.join(names)})") from exc
+        frame = inputs.read_workbook(path, sheet, "registration sheet", RegistrationError)
         name = sheet
     elif suffix == ".csv":
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python", encoding="utf-8-sig")
+        frame = inputs.read_csv(path, "registration sheet", RegistrationError)
         name = path.name
     else:
         raise RegistrationError(f"{path}: a registration sheet must be .xlsx or .csv")

@@ -188,6 +188,9 @@ class Survey(_Strict):
     items: dict[str, str]  # column -> statement
     agree: list[str] = Field(default_factory=lambda: ["enig", "helt enig"])
     missing: list[str] = Field(default_factory=lambda: ["ved ikke", ""])
+    # every answer must be one of these, `agree` or `missing` (compared without case); anything else is refused
+    answers: list[str] = Field(default_factory=lambda: ["helt uenig", "uenig", "hverken enig eller uenig", "enig",
+                                                        "helt enig"])
     population_step: str | None = None  # funnel step whose cumulative count is the registered population
 
 

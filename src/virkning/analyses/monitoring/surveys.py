@@ -36,8 +36,16 @@ def survey_table(frame: pd.DataFrame, survey: Survey, population: dict | pd.Seri
     waves = list(dict.fromkeys(wave_of))
     # answers classified once; each cell below only counts them under its wave and unit mask
     valid, agrees = {}, {}
+    scale = agree | missing | {a.strip().lower() for a in survey.answers}
     for item in survey.items:
         answers = f[item].fillna("").astype(str).str.strip().str.lower()
+        odd = ~answers.isin(scale).to_numpy()
+        if odd.any():
+            rows = (odd.nonzero()[0][:5] + 1).tolist()  # data rows (the header is line 1)
+            raise SurveyError(f"survey '{survey.name}' ({survey.file}): column {item}, row {rows[0]} (line "
+                              f"{rows[0] + 1}): '{f[item].iloc[rows[0] - 1]}' is not an answer of the scale "
+                              f"({', '.join(sorted(scale - {''}))}); {int(odd.sum())} such row(s), first rows "
+                              f"{', '.join(map(str, rows))}. Declare other answers under the survey's `answers`.")
         valid[item] = ~answers.isin(missing).to_numpy()
         agrees[item] = valid[item] & answers.isin(agree).to_numpy()
     unit_of = f[survey.unit_column]
@@ -60,9 +68,10 @@ def survey_table(frame: pd.DataFrame, survey: Survey, population: dict | pd.Seri
 def read_survey(path, survey: Survey) -> pd.DataFrame:
     from pathlib import Path
 
+    from virkning.analyses.monitoring import inputs
+
     p = Path(path)
-    if not p.exists():
-        raise SurveyError(f"survey '{survey.name}': file {p} does not exist")
+    what = f"file of survey '{survey.name}'"
     if p.suffix.lower() in (".xlsx", ".xlsm"):
-        return pd.read_excel(p, dtype=str).fillna("")
-    return pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        return inputs.read_workbook(p, 0, what, SurveyError).astype(str).replace({"nan": "", "None": ""})
+    return inputs.read_csv(p, what, SurveyError)
