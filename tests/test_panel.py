@@ -10,15 +10,17 @@ from virkning.errors import CovariateNameError
 from virkning.registers import load
 from virkning.registers.catalogue import STATES, load_catalogue
 
+# Every test here runs on DuckDB and on Spark (the `engine` fixture; the Spark runs carry the marker `spark`).
+pytestmark = pytest.mark.usefixtures("engine")
+
 COVS = ["age", "sex", "extra_cov", "weeks_ledig_52w", "weeks_sygdom_52w", "in_ledig_at_-1", "in_ledig_at_0",
         "spell_weeks", "employment_12m", "employment_at_0", "employment_at_1", "weeks_passiv_ledig_52w"]
 
 
 @pytest.fixture
-def regs(tmp_path, small_tables):
-    r = load(write_folder(tmp_path / "d", small_tables))
-    yield r
-    r.close()
+def regs(engine, small_registers):
+    """`small_tables` loaded once per engine for the session (these tests only read them)."""
+    return small_registers(engine)
 
 
 def test_covariates_by_hand(regs):
@@ -114,10 +116,28 @@ def _random_registers(rng, n=250):
     return {"persons": persons, "benefits": benefits, "employment": employment}
 
 
-def test_agrees_with_independent_pandas(tmp_path):
+@pytest.fixture(scope="module")
+def random_folder(tmp_path_factory):
+    """Random registers (seed 7) as Parquet, and `get(engine)`: them loaded once per engine for the module."""
+    tables = _random_registers(np.random.default_rng(7))
+    folder = write_folder(tmp_path_factory.mktemp("random") / "r", tables, fmt="parquet")
+    opened = {}
+
+    def get(engine):
+        if engine not in opened:
+            opened[engine] = load(folder)  # the engine the `engine` fixture chose
+        return opened[engine]
+
+    yield tables, folder, get
+    for regs in opened.values():
+        regs.close()
+
+
+def test_agrees_with_independent_pandas(random_folder, engine):
     rng = np.random.default_rng(7)
-    tables = _random_registers(rng)
-    regs = load(write_folder(tmp_path / "r", tables, fmt="parquet"))
+    _random_registers(rng)  # the fixture's draws: the pairs below are drawn from the same state as before
+    tables, _, loaded = random_folder
+    regs = loaded(engine)
     panel = regs.panel()
     pids = rng.choice(tables["persons"]["person_id"], 300)
     iwks = rng.choice([y * 100 + w for y in (2017, 2018) for w in range(1, 41)], 300)
@@ -144,15 +164,13 @@ def test_agrees_with_independent_pandas(tmp_path):
         assert col.where(col.notna(), None).tolist() == want_m, m
     statuses = set(out[[f"status_{m}" for m in range(1, 7)]].stack())
     assert {"ledig", "beskæftiget", "vikar", "selvforsørgende", "ukendt", "død"} <= statuses
-    regs.close()
 
 
-def test_memoised_covariates_equal_a_fresh_computation(tmp_path):
+def test_memoised_covariates_equal_a_fresh_computation(random_folder, engine):
     # A second call with overlapping pairs reads the memo for the pairs it has seen and computes the rest; the
     # values must be those a fresh load computes, in the caller's order, whatever mix of seen and new pairs.
     rng = np.random.default_rng(11)
-    tables = _random_registers(rng)
-    folder = write_folder(tmp_path / "r", tables, fmt="parquet")
+    tables, folder, loaded = random_folder
     names = ["age", "sex", "weeks_ledig_52w", "spell_weeks", "employment_12m", "employment_at_0"]
     ids = tables["persons"]["person_id"]
     first = pd.DataFrame({"person_id": rng.choice(ids, 200), "index_week": rng.choice(range(201710, 201740), 200)})
@@ -160,14 +178,13 @@ def test_memoised_covariates_equal_a_fresh_computation(tmp_path):
                         pd.DataFrame({"person_id": rng.choice(ids, 120),
                                       "index_week": rng.choice(range(201801, 201830), 120)})], ignore_index=True)
     second = second.sample(frac=1.0, random_state=2).reset_index(drop=True)
-    regs = load(folder)
+    regs = loaded(engine)  # memos of the other test's pairs may be there too: a mix the memo must also get right
     panel = regs.panel()
     panel.covariates(first, names[:4])
     got = panel.covariates(second, names)
     assert len(regs.store.memo["age"][0]) > len(first.drop_duplicates()) - 1  # the memo is shared
     again = panel.covariates(second, names[::-1])  # all memoised now
-    regs.close()
-    fresh = load(folder)
+    fresh = load(folder, engine="duckdb")  # on Spark also a check against the other engine, without a second load
     want = fresh.panel().covariates(second, names)
     fresh.close()
     for name in names:

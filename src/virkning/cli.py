@@ -34,6 +34,18 @@ console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 
+ENGINE_HELP = ("SQL engine: duckdb (embedded, the default) or spark (needs PySpark 4, the extra 'spark', and Java "
+               "17 or 21); overrides the design's data.engine. docs/scale.md.")
+MASTER_HELP = "Spark master URL (local[4], spark://host:7077, yarn, k8s://...); default local[N] with every core."
+
+
+def _engine(engine: Optional[str]) -> Optional[str]:
+    if engine is not None and engine not in ("duckdb", "spark"):
+        err.print(f"error: --engine expected one of duckdb, spark; got '{engine}'")
+        raise typer.Exit(2)
+    return engine
+
+
 def _fail(exc: VirkningError) -> None:
     err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
     raise typer.Exit(1)
@@ -104,10 +116,13 @@ def synth(
 
 @app.command()
 def validate(
-    data: Path = typer.Option(..., "--data", help="Data folder with persons, benefits, employment (and events)."),
+    data: str = typer.Option(..., "--data", help="Data folder with persons, benefits, employment (and events); with "
+                                               "--engine spark also hdfs://, s3a:// or abfss:// locations."),
     catalogue: Optional[Path] = typer.Option(None, "--catalogue", help="CSV of DREAM codes that overrides/extends the shipped catalogue."),
     wide_pattern: str = typer.Option("y_YYWW", "--wide-pattern", help="Column names of DREAM's wide layout (YYYY or YY, and WW)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
+    master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
 ) -> None:
     """Check a data folder against the data contract and summarise it. Exit 1 if any rule is broken."""
     from virkning.registers import LoadOptions
@@ -115,7 +130,8 @@ def validate(
 
     started = time.perf_counter()
     try:
-        report = run(data, LoadOptions(wide_pattern=wide_pattern, catalogue=str(catalogue) if catalogue else None))
+        report = run(data, LoadOptions(wide_pattern=wide_pattern, catalogue=str(catalogue) if catalogue else None,
+                                       engine=_engine(engine) or "duckdb", master=master))
     except VirkningError as exc:
         _fail(exc)
     if as_json:
@@ -168,8 +184,11 @@ def _print_report(report) -> None:
 @app.command()
 def evaluate(
     design: Path = typer.Argument(..., help="Design file (YAML), see docs/design-file.md."),
-    data: Optional[Path] = typer.Option(None, "--data", help="Data folder (default: the design's data.folder)."),
+    data: Optional[str] = typer.Option(None, "--data", help="Data folder (default: the design's data.folder); with "
+                                                           "--engine spark also hdfs://, s3a:// or abfss:// locations."),
     out: Path = typer.Option(..., "--out", help="Folder for report.html, results/, figures/ and manifest.json."),
+    engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
+    master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
 ) -> None:
     """Run the evaluation a design file declares and write the report, results, figures and manifest."""
     from virkning.outputs import run_evaluation
@@ -177,7 +196,8 @@ def evaluate(
     started = time.perf_counter()
     try:
         with console.status("Evaluating ...") as status:
-            paths = run_evaluation(design, out, data=data, progress=lambda s: status.update(f"Evaluating: {s} ..."))
+            paths = run_evaluation(design, out, data=data, progress=lambda s: status.update(f"Evaluating: {s} ..."),
+                                   engine=_engine(engine), master=master)
     except VirkningError as exc:
         _fail(exc)
     console.print(f"Report: {paths['report']}")
@@ -193,6 +213,8 @@ def monitor(
     month: Optional[str] = typer.Option(None, "--month", help="One month (YYYY-MM); default every month of the programme."),
     strict: bool = typer.Option(False, "--strict", help="Refuse the registration sheet if any row breaks the guide."),
     registers: bool = typer.Option(True, "--registers/--no-registers", help="Add register-based results (employment after 13 weeks, temp jobs)."),
+    engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
+    master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
 ) -> None:
     """Monthly status against the success criteria, fidelity and surveys, from the registration sheet and registers."""
     from virkning.outputs import run_monitor
@@ -201,7 +223,8 @@ def monitor(
     try:
         with console.status("Monitoring ...") as status:
             paths = run_monitor(design, out, data=data, month=month, strict=strict, registers=registers,
-                                progress=lambda s: status.update(f"Monitoring: {s} ..."))
+                                progress=lambda s: status.update(f"Monitoring: {s} ..."), engine=_engine(engine),
+                                master=master)
     except VirkningError as exc:
         _fail(exc)
     reports = sorted(k for k in paths if k.endswith("/html"))

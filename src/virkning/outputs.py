@@ -15,6 +15,8 @@ timings.
 
 from __future__ import annotations
 
+import dataclasses
+
 import hashlib
 import io
 import json
@@ -228,6 +230,21 @@ def manifest(command: str, design, design_path: Path, inputs: dict, logs: dict[s
 
 # ---- evaluate -----------------------------------------------------------------------------------------------------
 
+def _data_folder(folder) -> Path | str:
+    """A local data folder as a Path; an hdfs://, s3a://, abfss:// ... location (Spark engine) as written."""
+    from virkning.registers.engine import is_uri
+
+    return str(folder) if is_uri(str(folder)) else Path(folder)
+
+
+def _load_options(design, engine: str | None, master: str | None):
+    """The design's load options with the command line's engine and master, if given."""
+    options = design.load_options()
+    if engine is None and master is None:
+        return options
+    return dataclasses.replace(options, engine=engine or options.engine, master=master or options.master)
+
+
 def _data_files(regs: "Registers") -> list[Path]:
     """The files of the contract's tables the registers were read from."""
     from virkning.registers.readers import find_files
@@ -281,11 +298,13 @@ def evaluation_files(outputs: list[Output], design, language: str, synthetic: bo
 
 
 def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path | None = None,
-                   progress: Callable[[str], None] | None = None, regs: "Registers | None" = None) -> dict[str, Path]:
+                   progress: Callable[[str], None] | None = None, regs: "Registers | None" = None,
+                   engine: str | None = None, master: str | None = None) -> dict[str, Path]:
     """Check the design and data, run the design's evaluation analyses, protect, and write the output folder.
 
     `regs`: registers the caller has already loaded from the data folder with the design's load options (e.g. to
-    monitor from the same load afterwards); the caller closes them."""
+    monitor from the same load afterwards); the caller closes them. `engine`/`master` override the design's
+    `data: {engine, master}` (duckdb or spark; docs/scale.md)."""
     from virkning.design import load_design
     from virkning.registers import load
 
@@ -294,7 +313,8 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
     design_path, out = Path(design_path), Path(out)
     design = load_design(design_path)
     check_out(out)
-    folder = Path(data) if data is not None else Path(design.data_folder)
+    folder = _data_folder(data if data is not None else design.data_folder)
+    options = _load_options(design, engine, master)
     kinds = [k for k in KINDS.values() if k.command == "evaluate" and k.key in design.analyses]
     if not kinds:
         raise VirkningError(f"{design_path}: the design declares no evaluation (participants, pool, covariates and "
@@ -302,8 +322,9 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
     own = regs is None
     if own:
         say("validating data")
-        regs = load(folder, design.load_options())
-    elif Path(regs.folder).resolve() != folder.resolve() or regs.options != design.load_options():
+        regs = load(folder, options)
+    elif str(regs.folder) != str(folder) and Path(regs.folder).resolve() != Path(folder).resolve() \
+            or regs.options != options:
         raise VirkningError(f"the registers given were loaded from {regs.folder} with other options than the design "
                             f"asks for ({folder}); load them with design.load_options()")
     timings = {"load_and_validate": regs.load_seconds}
@@ -320,8 +341,8 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
             timings[f"{kind.key}_publish"] = time.perf_counter() - t
             for k, v in getattr(getattr(result, "evaluation", None), "timings", {}).items():
                 timings[f"{kind.key}_{k}"] = v
-        synthetic = (folder / "truth.json").is_file()
-        inputs = _inputs(_data_files(regs), folder)
+        synthetic = isinstance(folder, Path) and (folder / "truth.json").is_file()
+        inputs = _inputs(_data_files(regs), folder) if isinstance(folder, Path) else {}
     finally:
         if own:
             regs.close()
@@ -375,8 +396,10 @@ def monitoring_files(outputs: list[Output], language: str, synthetic: bool) -> F
 
 def run_monitor(design_path: str | Path, out: str | Path, *, data: str | Path | None = None,
                 month: str | None = None, strict: bool = False, registers: bool = True, regs: "Registers | None" = None,
-                progress: Callable[[str], None] | None = None) -> dict[str, Path]:
-    """Status reports of the design's monitoring section for `month` (YYYY-MM) or every month of the programme."""
+                progress: Callable[[str], None] | None = None, engine: str | None = None,
+                master: str | None = None) -> dict[str, Path]:
+    """Status reports of the design's monitoring section for `month` (YYYY-MM) or every month of the programme;
+    `engine`/`master` as for `run_evaluation`."""
     from virkning.analyses.monitoring.compute import month_label, month_ordinal
     from virkning.design import load_design
     from virkning.errors import DesignError
@@ -402,7 +425,7 @@ def run_monitor(design_path: str | Path, out: str | Path, *, data: str | Path | 
     own = regs is None and registers
     if own:
         say("validating data")
-        regs = load(folder, design.load_options())
+        regs = load(folder, _load_options(design, engine, master))
     timings: dict[str, float] = {}
     try:
         ctx = Context(data=folder, threshold=design.disclosure_threshold, language=design.language, seed=design.seed,

@@ -20,6 +20,7 @@ from virkning.design.schema import CommonSpec, flat_keys, root_model, section_ke
 from virkning.design.source import read_yaml
 from virkning.registers.catalogue import COLUMNS as CATALOGUE_COLUMNS
 from virkning.registers.contract import LoadOptions
+from virkning.registers.engine import is_uri
 
 EFFECT = "effect"
 
@@ -104,7 +105,7 @@ class Design:
 
     name: str
     language: str
-    data_folder: Path
+    data_folder: Path | str  # str: an hdfs://, s3a://, abfss:// ... location read by the Spark engine
     catalogue: Path | None
     end_month: str | None
     wide_pattern: str
@@ -131,8 +132,10 @@ class Design:
 
     def load_options(self) -> LoadOptions:
         """How to read the data folder: the design's weekly column pattern and catalogue override."""
+        data = self.spec.data
         return LoadOptions(wide_pattern=self.wide_pattern,
-                           catalogue=str(self.catalogue) if self.catalogue is not None else None)
+                           catalogue=str(self.catalogue) if self.catalogue is not None else None,
+                           engine=data.engine, master=data.master, spark_catalog=data.spark_catalog)
 
     def to_dict(self) -> dict:
         """The design as JSON-ready data: the effect evaluation's fields (as `dataclasses.asdict` gives them, states
@@ -144,7 +147,7 @@ class Design:
             "source": Path(self.source).name,
             "data": {"folder": Path(self.spec.data.folder).name, "catalogue": (
                 Path(self.spec.data.catalogue).name if self.spec.data.catalogue else None),
-                "end_month": self.end_month, "wide_pattern": self.wide_pattern},
+                "end_month": self.end_month, "wide_pattern": self.wide_pattern, "engine": self.spec.data.engine},
         }
         effect = self.effect_design()
         if effect is not None:
@@ -214,7 +217,7 @@ def parse_design(text: str, source: str = "design.yaml") -> Design:
     return Design(
         name=spec.name or _default_name(source),
         language=spec.language,
-        data_folder=_resolve(base, spec.data.folder),
+        data_folder=spec.data.folder if is_uri(spec.data.folder) else _resolve(base, spec.data.folder),
         catalogue=_resolve(base, spec.data.catalogue) if spec.data.catalogue is not None else None,
         end_month=spec.data.end_month,
         wide_pattern=spec.data.wide_pattern,

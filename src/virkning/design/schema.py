@@ -31,6 +31,11 @@ class DataSpec(Section):
     catalogue: Text | None = None
     end_month: Month | None = None
     wide_pattern: WidePattern = DEFAULT_WIDE_PATTERN
+    # The SQL engine (docs/scale.md): duckdb (embedded, the default) or spark (PySpark 4: `virkning[spark]`), its
+    # master URL (default local[N], or the running session's), and a Spark catalog database holding the tables.
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    master: Text | None = None
+    spark_catalog: Text | None = None
 
 
 class CommonSpec(Section):

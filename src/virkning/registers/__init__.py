@@ -4,8 +4,9 @@
     report = virkning.registers.validate("data/")  # never raises for bad data; report.ok, report.problems
     panel = regs.panel()                            # states, covariates, outcomes (virkning.panel)
 
-The data folder is only read. SQL runs on an `Engine` (DuckDB in memory, spilling to a private temporary folder);
-every statement is built in this package (`readers`, `validate`, `queries`).
+The data folder is only read. SQL runs on an `Engine` (DuckDB in memory, spilling to a private temporary folder; or
+Apache Spark with `LoadOptions(engine="spark", master=...)`); every statement is built in this package (`readers`,
+`validate`, `queries`) in one dialect.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from virkning.errors import ContractError, Problem
 from virkning.registers import readers
 from virkning.registers.catalogue import DETAIL_COLUMNS, Catalogue, load_catalogue
 from virkning.registers.contract import EXTRA_TABLES, TABLES, LoadOptions
-from virkning.registers.engine import Engine, quote
+from virkning.registers import engine as engines
+from virkning.registers.engine import Engine, ReadError, quote
 from virkning.registers.validate import (
     ValidationReport,
     check_extra,
@@ -41,22 +43,45 @@ __all__ = ["Registers", "load", "validate", "open_engine", "Engine", "LoadOption
            "load_catalogue"]
 
 
-def open_engine(memory_limit: str | None = None, threads: int | None = None) -> Engine:
-    """An engine with the calendar lookups the register SQL joins."""
-    engine = Engine(memory_limit, threads)
-    readers.install_calendar(engine)
-    return engine
+# What an engine raises for a file it cannot read through (DuckDB's own errors; Spark's, translated by the engine).
+READ_ERRORS = (duckdb.Error, ReadError)
+
+
+def open_engine(memory_limit: str | None = None, threads: int | None = None, *, engine: str = "duckdb",
+                master: str | None = None, catalog: str | None = None) -> Engine:
+    """An engine (duckdb or spark) with the calendar lookups the register SQL joins."""
+    opened = engines.open_engine(engine, memory_limit=memory_limit, threads=threads, master=master, catalog=catalog)
+    try:
+        readers.install_calendar(opened)
+    except BaseException:
+        opened.close()
+        raise
+    return opened
+
+
+def _engine_for(options: LoadOptions) -> Engine:
+    return open_engine(options.memory_limit, options.threads, engine=options.engine, master=options.master,
+                       catalog=options.spark_catalog)
+
+
+def _folder(folder) -> Path | str:
+    """A local folder as a Path; an hdfs://, s3a://, abfss:// ... location as it is written."""
+    return str(folder) if engines.is_uri(str(folder)) else Path(folder)
 
 
 def _open(folder: Path, options: LoadOptions, engine: Engine) -> tuple[dict, list[Problem]]:
-    if not folder.is_dir():
-        raise ContractError([Problem(str(folder), None, "is not a folder; give the folder that holds persons, benefits, employment")])
+    problem = engine.problem_with(folder)
+    if problem is not None:
+        raise ContractError([problem])
     sources: dict[str, readers.Source] = {}
     problems: list[Problem] = []
     for name, spec in {**TABLES, **EXTRA_TABLES}.items():
-        found = readers.find_files(folder, name)
+        found = engine.locate(folder, name)
         if found is None:
-            if spec.mandatory:
+            if spec.mandatory and options.spark_catalog:
+                db = options.spark_catalog
+                problems.append(Problem(db, None, f"no table {db}.{name} in the Spark catalog"))
+            elif spec.mandatory:
                 problems.append(Problem(str(folder), None, f"no '{name}' table (expected {name}.parquet, {name}.csv, "
                                                            f"{name}.sas7bdat or a folder {name}/ of such files)"))
             continue
@@ -71,7 +96,7 @@ def _open(folder: Path, options: LoadOptions, engine: Engine) -> tuple[dict, lis
         except ContractError as exc:
             problems += exc.problems
             continue
-        except duckdb.Error as exc:  # a damaged Parquet page shows only when it is read
+        except READ_ERRORS as exc:  # a damaged Parquet page shows only when it is read
             problems.append(readers.read_problem(readers.files_.label(files), kind, exc))
             continue
         layout = readers.benefits_layout(cols, options.wide_pattern) if name == "benefits" else "-"
@@ -86,9 +111,9 @@ def _open(folder: Path, options: LoadOptions, engine: Engine) -> tuple[dict, lis
 def validate(folder: str | Path, options: LoadOptions | None = None) -> ValidationReport:
     """Check a data folder against the contract and summarise it. Bad data gives a report with problems."""
     options = options or LoadOptions()
-    engine = open_engine(options.memory_limit, options.threads)
+    engine = _engine_for(options)
     try:
-        return _validate(Path(folder), options, engine)
+        return _validate(_folder(folder), options, engine)
     finally:
         engine.close()
 
@@ -111,7 +136,7 @@ def _validate(folder: Path, options: LoadOptions, engine: Engine) -> ValidationR
             return ValidationReport(str(folder), tuple(problems))
         s = summarise(engine, sources, catalogue)
         s["tables"].update(summarise_extra(engine, extra, s["orphans"]))
-    except duckdb.Error as exc:  # a damaged file that could be opened but not read through
+    except READ_ERRORS as exc:  # a damaged file that could be opened but not read through
         return ValidationReport(str(folder), (readers.read_problem(str(folder), "data", exc),))
     problems = summary_problems(engine, s, {**sources, **extra})
     if problems:
@@ -177,8 +202,12 @@ def load(folder: str | Path, options: LoadOptions | None = None, **kwargs) -> Re
     """Validate and open a data folder; raises ContractError listing every broken rule."""
     started = time.perf_counter()
     options = options or LoadOptions(**kwargs)
-    engine = open_engine(options.memory_limit, options.threads)
-    report = _validate(Path(folder), options, engine)
+    engine = _engine_for(options)
+    try:
+        report = _validate(_folder(folder), options, engine)
+    except BaseException:
+        engine.close()
+        raise
     if not report.ok:
         engine.close()
         raise ContractError(report.problems)
@@ -197,4 +226,4 @@ def load(folder: str | Path, options: LoadOptions | None = None, **kwargs) -> Re
             engine.view(name, f"SELECT {', '.join(quote(c) for c in cols)} FROM {name}_rows")
     engine.put("catalogue", catalogue.table[["code", "state", "activation", "benefit", "retirement",
                                              *DETAIL_COLUMNS]])
-    return Registers(Path(folder), engine, catalogue, report, options, time.perf_counter() - started)
+    return Registers(_folder(folder), engine, catalogue, report, options, time.perf_counter() - started)

@@ -6,6 +6,7 @@ docs/data-contract.md is the user-facing version of the same facts.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 ORIGINS = ("dansk", "indvandrer", "efterkommer")
@@ -152,3 +153,10 @@ class LoadOptions:
     memory_limit: str | None = None  # DuckDB memory limit, e.g. "4GB"; spills to a temporary folder beyond it
     threads: int | None = None
     extra: dict = field(default_factory=dict)
+    # The SQL engine (registers/engine.py): "duckdb" (embedded, the default) or "spark" (PySpark 4, `virkning[spark]`)
+    # with its master URL (default local[N]; in a running Spark session, that session) and optionally a database of
+    # the Spark catalog (`spark_catalog`) holding the tables by their contract names instead of a data folder.
+    # VIRKNING_ENGINE and VIRKNING_SPARK_MASTER set the defaults for a whole process (a cluster job, the test suite).
+    engine: str = field(default_factory=lambda: os.environ.get("VIRKNING_ENGINE", "duckdb"))
+    master: str | None = field(default_factory=lambda: os.environ.get("VIRKNING_SPARK_MASTER") or None)
+    spark_catalog: str | None = None

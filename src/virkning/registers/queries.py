@@ -149,7 +149,7 @@ def months(n: Names, first: int, last: int, end: int) -> str:
             GROUP BY _pair, month, state),
         modal AS (
             SELECT _pair, month, arg_min(state, -n * 100 + CASE state {order_case} ELSE 99 END) AS modal_state
-            FROM per_state GROUP BY _pair, month),
+            FROM per_state WHERE state IS NOT NULL GROUP BY _pair, month),
         flags AS (
             SELECT _pair, month, count(*) AS coded_weeks, sum(benefit) AS benefit_weeks, max(retirement) AS s_retire,
                    max(CASE WHEN state IS NULL THEN 1 ELSE 0 END) AS s_unknown, {flags}
@@ -195,9 +195,15 @@ def participant_events(units: int, start: bool, end: bool) -> str:
         where.append("date <= ?")
     if units:
         where.append("unit IN (" + ", ".join("?" for _ in range(units)) + ")")
-    return (f"SELECT person_id, min(date) AS index_date, arg_min(unit, date) AS unit, "
-            f"bool_or(EXISTS (SELECT 1 FROM persons x WHERE x.person_id = e.person_id)) AS found "
-            f"FROM events e WHERE {' AND '.join(where)} GROUP BY person_id ORDER BY person_id")
+    # The unit is that of the first event with a unit (the smallest unit if several fall on that day), spelt out
+    # rather than arg_min, which skips missing values on DuckDB but not on Spark and breaks ties either way; `found`
+    # by a join, not EXISTS inside the aggregate, which Spark allows only in filters and joins.
+    return (f"SELECT e.person_id, min(e.date) AS index_date, min(CASE WHEN e.date = e._unit_date THEN e.unit END) AS unit, "
+            f"bool_or(x.person_id IS NOT NULL) AS found "
+            f"FROM (SELECT person_id, date, unit, min(CASE WHEN unit IS NOT NULL THEN date END) "
+            f"OVER (PARTITION BY person_id) AS _unit_date FROM events WHERE {' AND '.join(where)}) e "
+            f"LEFT JOIN (SELECT DISTINCT person_id FROM persons) x ON x.person_id = e.person_id "
+            f"GROUP BY e.person_id ORDER BY e.person_id")
 
 
 COUNT_EVENT = "SELECT count(*) FROM events WHERE event = ?"

@@ -20,7 +20,7 @@ from virkning.errors import ContractError, Problem
 from virkning.registers import calendar
 from virkning.registers import files as files_
 from virkning.registers.contract import BENEFIT_SPELLS, EXTENSIONS, TABLES, TableSpec
-from virkning.registers.engine import Engine, literal, quote
+from virkning.registers.engine import Engine, ReadError, literal, quote
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,11 @@ def attach(engine: Engine, table: str, kind: str, files: tuple[Path, ...]) -> No
     """Create `raw_<table>`: the file(s) as they are, plus `_row` and `_file`; refuse files that cannot be tables."""
     raw = f"raw_{table}"
     label = files_.label(files)
-    if kind == "csv":
+    if kind == "table" or not all(isinstance(f, Path) for f in files):
+        # a catalog table or files on HDFS/S3/ABFS (Spark only): no preflight of bytes and footers; the engine reads
+        # the header or schema itself, and the checks of names and rows below still apply (docs/scale.md)
+        header, problems = None, []
+    elif kind == "csv":
         header, problems = files_.csv_headers(files)
     elif kind == "parquet":
         header, problems = files_.parquet_schema(files)
@@ -79,9 +83,11 @@ def attach(engine: Engine, table: str, kind: str, files: tuple[Path, ...]) -> No
             engine.attach_parquet(raw, files, header)
         elif kind == "csv":
             engine.attach_csv(raw, files, header)
+        elif kind == "table":  # a table of the Spark catalog
+            engine.attach_table(raw, files)
         else:
             _attach_sas(engine, raw, files)
-    except duckdb.Error as exc:
+    except (duckdb.Error, ReadError) as exc:
         raise ContractError([read_problem(label, kind, exc)]) from None
     except Exception as exc:  # noqa: BLE001 - the SAS reader raises its own types for damaged files
         if kind != "sas7bdat":
@@ -107,6 +113,8 @@ def read_problem(label: str, kind: str, exc: Exception) -> Problem:
     line = _CSV_LINE.search(text)
     file = _CSV_FILE.search(text)
     where = Path(file.group(1)).name if file else label
+    if isinstance(exc, ReadError) and exc.file:  # Spark names the file in its own words
+        where = exc.file
     if kind == "csv" and line:
         n = int(line.group(1))
         rows = [max(n - 1, 1)]
@@ -199,16 +207,16 @@ def install_calendar(engine: Engine) -> None:
     A hash join with a few thousand calendar rows is cheaper per row than any conversion expression, which matters
     at hundreds of millions of benefit weeks, and it is the same SQL on every engine."""
     weeks = calendar.week_table()
-    engine.put("_weeks", pd.DataFrame({"_w_yyyyww": weeks["yyyyww"], "_w_wk": weeks["wk"], "_w_mo": weeks["mo"]}),
+    engine.put_constant("_weeks", pd.DataFrame({"_w_yyyyww": weeks["yyyyww"], "_w_wk": weeks["wk"], "_w_mo": weeks["mo"]}),
                "CAST(_w_yyyyww AS INTEGER) AS _w_yyyyww, CAST(_w_wk AS INTEGER) AS _w_wk, CAST(_w_mo AS INTEGER) AS _w_mo")
     y, w = weeks["yyyyww"] // 100, weeks["yyyyww"] % 100
     forms = [y.astype(str) + "-W" + w.map("{:02d}".format), y.astype(str) + "W" + w.map("{:02d}".format),
              weeks["yyyyww"].astype(str)]
     labels = pd.DataFrame({"_l_text": pd.concat(forms, ignore_index=True),
                            "_l_wk": pd.concat([weeks["wk"]] * len(forms), ignore_index=True)})
-    engine.put("_week_labels", labels, "CAST(_l_text AS VARCHAR) AS _l_text, CAST(_l_wk AS INTEGER) AS _l_wk")
+    engine.put_constant("_week_labels", labels, "CAST(_l_text AS VARCHAR) AS _l_text, CAST(_l_wk AS INTEGER) AS _l_wk")
     mos = range(calendar.FIRST_YEAR * 12, (calendar.LAST_YEAR + 1) * 12)
-    engine.put("_months", pd.DataFrame({"_m_label": [calendar.month_label(m) for m in mos], "_m_mo": list(mos)}),
+    engine.put_constant("_months", pd.DataFrame({"_m_label": [calendar.month_label(m) for m in mos], "_m_mo": list(mos)}),
                "CAST(_m_label AS VARCHAR) AS _m_label, CAST(_m_mo AS INTEGER) AS _m_mo")
 
 

@@ -17,7 +17,7 @@ from virkning.errors import Problem
 from virkning.registers import calendar
 from virkning.registers.catalogue import Catalogue
 from virkning.registers.contract import EDUCATIONS, ORIGINS, SEXES, TABLES, TableSpec
-from virkning.registers.engine import Engine, in_list, quote
+from virkning.registers.engine import Engine, ReadError, in_list, quote
 from virkning.registers.readers import Source, read_problem, staging_sql
 
 
@@ -408,7 +408,7 @@ def run_checks(engine: Engine, sources: dict[str, Source], wide_pattern: str = "
         try:
             found = check_rows(engine, src, TABLES[name], wide_pattern)
             problems += found or check_tail(engine, src, name)
-        except duckdb.Error as exc:  # a damaged file shows only when it is read through
+        except (duckdb.Error, ReadError) as exc:  # a damaged file shows only when it is read through
             problems.append(read_problem(src.label, src.kind, exc))
             broken.add(name)
     # Keys are checked only where values parsed, so one bad week is not also reported as a duplicate.
