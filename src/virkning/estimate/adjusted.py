@@ -12,8 +12,8 @@ Matching"): weighted least squares with the matching weights of
 
 so the coefficient of ``treat`` is the g-computation estimate of the ATT (ATC: centred at the controls), the
 average over the focal group of the difference between the two groups' fitted outcome models. Categorical
-covariates enter as indicator columns (first level dropped), columns constant in the sample are dropped, and
-aliased columns are handled by the pseudo-inverse. Standard errors are cluster-robust on the matched sets and,
+covariates enter as indicator columns (first level dropped); columns constant in the sample and columns the
+earlier ones span (aliased, as R's lm reports NA) are dropped. Standard errors are cluster-robust on the matched sets and,
 when the match has a ``cluster`` column (persons), two-way on sets and persons (statsmodels' two-way cluster
 covariance, with its small-sample correction); treating the centring means as fixed, as marginaleffects' average
 comparisons with a cluster covariance do. Rows with a missing outcome are left out (complete cases, as in
@@ -56,6 +56,29 @@ def covariate_matrix(frame: pd.DataFrame, covariates: Sequence[str]) -> pd.DataF
     return X[keep]
 
 
+def _independent(D: np.ndarray, w: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """The columns of D in order, less each column that the kept ones already span in the weighted inner product
+    (a level present in one group only makes its interaction aliased). Dropping aliased columns rather than
+    leaving them to a pseudo-inverse keeps the treatment coefficient the g-computation estimate, as R's lm does
+    with its NA coefficients."""
+    sw = np.sqrt(w)[:, None]
+    A = D * sw
+    Q = np.zeros((len(D), 0))
+    keep = []
+    for j in range(A.shape[1]):
+        x = A[:, j]
+        r = x - Q @ (Q.T @ x)
+        r = r - Q @ (Q.T @ r)  # twice: Gram-Schmidt loses orthogonality otherwise
+        norm = np.linalg.norm(r)
+        if norm > tol * max(np.linalg.norm(x), 1.0):
+            Q = np.column_stack([Q, r / norm])
+            keep.append(j)
+    if 1 not in keep:
+        raise EstimationError("adjusted effects: the treatment is collinear with the covariates in the matched "
+                              "sample; no adjusted effect can be estimated")
+    return D[:, keep]
+
+
 def adjusted_effects(result: MatchResult, outcomes: Sequence[str] | str, covariates: Sequence[str] | None = None, *,
                      level: float = 0.95) -> pd.DataFrame:
     """Regression-adjusted effect per outcome on the matched sample (columns ``ADJUSTED_COLUMNS``); `covariates`
@@ -90,10 +113,11 @@ def adjusted_effects(result: MatchResult, outcomes: Sequence[str] | str, covaria
         X = X[:, varying]
         Xc = X - (w[f] @ X[f]) / w[f].sum()
         tt = t.astype(float)
-        design = np.column_stack([np.ones(len(tt)), tt, Xc, tt[:, None] * Xc])
+        design = _independent(np.column_stack([np.ones(len(tt)), tt, Xc, tt[:, None] * Xc]), w)
         groups = clusters[keep]
         try:
-            fit = sm.WLS(y[keep], design, weights=w).fit(cov_type="cluster", cov_kwds={"groups": groups})
+            with np.errstate(invalid="ignore"):  # a two-way variance can be negative for a term other than treat
+                fit = sm.WLS(y[keep], design, weights=w).fit(cov_type="cluster", cov_kwds={"groups": groups})
         except (ValueError, np.linalg.LinAlgError) as e:
             raise EstimationError(f"adjusted effects for '{o}': the regression could not be fitted ({e})") from e
         att, se = float(fit.params[1]), float(fit.bse[1])
