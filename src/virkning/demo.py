@@ -44,6 +44,8 @@ def seniorvikar_design(**overrides) -> EffectDesign:
         subgroups=(Subgroup("age band", "age", (50, 55, 60, 66)), Subgroup("sex", "sex"),
                    Subgroup("education", "education")),
         n_boot=499,
+        discard="both",  # as the shipped design.yaml (issue 18): common support, covariate-adjusted effects
+        adjust="regression",
     )
     base.update(overrides)
     return EffectDesign(**base)

@@ -287,10 +287,14 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
     t = time.perf_counter()
     adjusted = extras.adjusted(design, m) if design.adjust == "regression" else pd.DataFrame(
         columns=extras.ADJUSTED_COLUMNS)
+    timings["adjusted"] = time.perf_counter() - t
+    t = time.perf_counter()
     sens, gamma = (extras.sensitivity(design, m, effects) if design.sensitivity
                    else (pd.DataFrame(columns=extras.SENSITIVITY_COLUMNS), pd.DataFrame(columns=extras.GAMMA_COLUMNS)))
+    timings["sensitivity"] = time.perf_counter() - t
+    t = time.perf_counter()
     ps = extras.ps_bins(m)
-    timings["adjusted, sensitivity"] = time.perf_counter() - t
+    timings["score distribution"] = time.perf_counter() - t
 
     t = time.perf_counter()
     sub_rows, tests = [], []
@@ -384,7 +388,10 @@ def robustness(regs: "Registers", design: EffectDesign, variants: dict[str, dict
     for i, (name, changes) in enumerate([("main", {}), *variants.items()]):
         if progress and i:
             progress(f"variant {i} of {len(variants)}: {name}")
-        ev = main if i == 0 else evaluate(regs, dataclasses.replace(design, **changes), progress=progress, cache=cache)
+        # a variant's table row needs its effects only: no adjusted effects or sensitivity numbers (time)
+        ev = main if i == 0 else evaluate(regs, dataclasses.replace(design, **{**changes, "adjust": "none",
+                                                                              "sensitivity": False}),
+                                          progress=progress, cache=cache)
         for o in design.outcomes:
             e = ev.effects[(ev.effects["outcome"] == o.name) & (ev.effects["month"] == o.horizon)]
             if len(e):

@@ -338,9 +338,10 @@ def ps_distribution(bins: pd.DataFrame, threshold: int) -> list[dict]:
         if ok(start, end):
             cuts.append((start, end))
             start = end
-    if start < len(lows):  # a small remainder joins the last bin (or all bins form one)
-        first = cuts.pop()[0] if cuts else 0
-        cuts.append((first, len(lows)))
+    if start < len(lows):  # a small remainder joins the bins before it until the merged bin is safe
+        while cuts and not ok(start, len(lows)):
+            start = cuts.pop()[0]
+        cuts.append((start, len(lows)))
     out = []
     for (s, g), x in series.items():
         total = x.sum()
