@@ -70,7 +70,6 @@ EXTRA_UI: dict[str, tuple[str, str]] = {
     "strongest": ("Stærkeste kovariat (OR)", "Strongest covariate (OR)"),
     "evalue": ("E-værdi", "E-value"),
     "evalue_ci": ("E-værdi, KI", "E-value, CI"),
-    "no_sensitivity": ("Der er ikke regnet på følsomhed for skjult selektion.", "No sensitivity analysis was run."),
     "shared_note": (
         "Nogle kontrolpersoner indgår i flere matchede sæt (i forskellige uger); grænserne behandler sættene som "
         "uafhængige.",

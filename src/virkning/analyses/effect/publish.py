@@ -395,6 +395,10 @@ def _robustness(m: Model, frame: pd.DataFrame, counts: pd.DataFrame, outcomes: d
                 _equal(m, n, n_keys.get(group))
             g = c[c["group"] == group]
             events, censored = float(g["events"].sum()), float(g["censored"].sum())
+            kind = (outcomes.get(name) or {}).get("kind", "first_exit")
+            if kind == "first_exit" and censored == 0:  # the curve is the plain share: exits and the rest follow
+                k = m.latent_count(("rob_exited", variant, name, group), events)
+                m.share(Place("robustness", i, mean_col), k, n, complement=("rob_not_exited", variant, name, group))
             m.add_series(f"robustness {variant} {name} ({group})",
                          [SeriesPoint((Place("robustness", i, mean_col),), {"events": events, "censored": censored})])
         m.depends([Place("robustness", i, e) for e in ESTIMATES],

@@ -175,7 +175,6 @@ class Report:
         s = Section("sensitivity", self.t["s_sensitivity"])
         table = self.extras.sensitivity_table(self.tables.outcome_title)
         if table is None:
-            s.blocks.append(self.p(self.t["no_sensitivity"]))
             return s
         s.blocks.append(self.p(self.t["sensitivity_intro"]))
         s.blocks.append({"type": "ul", "items": self.sensitivity_sentences()})
@@ -228,8 +227,10 @@ class Report:
 
     # ---- document ----------------------------------------------------------------------------------------------
     def sections(self) -> list[Section]:
+        # the sensitivity section when the bundle has its numbers (bundles written before it render as they did)
+        sens = [self.sensitivity()] if self.d.b.get("sensitivity") else []
         return [self.summary(), self.flow(), self.population(), self.balance(), self.curves(), self.effects_table(),
-                self.subgroups(), self.robustness(), self.sensitivity(), self.method()]
+                self.subgroups(), self.robustness(), *sens, self.method()]
 
 
 def effect_sections(bundle: dict, language: str, numbering: Numbering | None = None) -> tuple[list[Section], dict]:
