@@ -244,6 +244,32 @@ class Extras(Cells):
         columns = [self.col("Gamma")] + [self.col(title(o)) for o in outcomes]
         return Table("gamma", self.t["gamma_caption"], columns, body, how_to_read=self.t["gamma_read"])
 
+    # ---- balance beyond the means ----------------------------------------------------------------------------------
+    def balance_flags_sentence(self) -> Markup | None:
+        """Continuous covariates whose variance ratio or KS statistic after matching passes cobalt's thresholds
+        (v.threshold, ks.threshold; virkning.defaults), from the balance table's flags."""
+        from virkning.defaults import KS_THRESHOLD, VR_THRESHOLD
+
+        rows = [r for r in self.d.b.get("balance") or [] if r.get("term") != "distance"]
+        if not rows or not any("vr_imbalanced" in r for r in rows):
+            return None
+        def names(flag: str) -> list[str]:
+            return sorted({labels.lower_first(labels.variable(str(r["variable"]), self.d.lang)) for r in rows
+                           if r.get(flag) is True})
+
+        vr, ks = names("vr_imbalanced"), names("ks_imbalanced")
+        f = self.f
+        vr_t = f"{f.number(1 / VR_THRESHOLD, 1)}-{f.number(VR_THRESHOLD, 1)}"
+        if self.da:
+            text = (f"Ud over gennemsnittene: efter matching har {f.join(vr) if vr else 'ingen kontinuert kovariat'} "
+                    f"en variansratio uden for {vr_t}, og {f.join(ks) if ks else 'ingen kovariat'} en "
+                    f"Kolmogorov-Smirnov-afstand over {f.number(KS_THRESHOLD, 2)} (cobalts tærskler).")
+        else:
+            text = (f"Beyond the means: after matching {f.join(vr) if vr else 'no continuous covariate'} has a "
+                    f"variance ratio outside {vr_t}, and {f.join(ks) if ks else 'no covariate'} a Kolmogorov-Smirnov "
+                    f"distance above {f.number(KS_THRESHOLD, 2)} (cobalt's thresholds).")
+        return Markup(escape(text))
+
     # ---- propensity score ----------------------------------------------------------------------------------------
     def ps_panels(self) -> list[dict]:
         rows = self.d.b.get("ps_distribution") or []

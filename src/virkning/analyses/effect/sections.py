@@ -109,6 +109,9 @@ class Report:
         sentence = self.prose.balance_sentence()
         if sentence:
             s.blocks.append(self.p(sentence))
+        flags = self.extras.balance_flags_sentence()
+        if flags:
+            s.blocks.append(self.p(flags))
         s.blocks += self.table_block(self.tables.balance())
         detail = self.tables.balance_detail()
         if detail is not None:
