@@ -24,8 +24,15 @@ def synth(synth_folder):
 
 
 @pytest.fixture(scope="module")
-def result(synth):
-    return evaluate(synth[0], seniorvikar_design())
+def cache():
+    from virkning.analyses.effect import RunCache
+
+    return RunCache()
+
+
+@pytest.fixture(scope="module")
+def result(synth, cache):
+    return evaluate(synth[0], seniorvikar_design(), cache=cache)
 
 
 def test_every_month_within_three_se_of_truth(synth, result):
@@ -200,3 +207,17 @@ def test_ps_bins_merge_a_small_tail_into_enough_neighbours():
     # the tail [0, 1] joins [10] and then needs nothing more; the first bin of zeros stays apart
     assert dist[dist["sample"] == "Matched"]["high"].tolist()[:2] == [1.0, 3.0]
     assert dist["high"].max() == 6.0
+
+
+def test_rematch_bootstrap_runs_through_the_pipeline(synth, result, cache):
+    """se: rematch: every outcome's SE from replicates that re-estimate the score and match again; same estimates,
+    outcomes read for the rows the replicates matched, and the SEs of the same order as the fixed-sets bootstrap."""
+    ev = evaluate(synth[0], seniorvikar_design(se="rematch", n_boot=30, adjust="none", sensitivity=False),
+                  cache=cache)
+    e, base = ev.effects, result.effects
+    assert np.allclose(e["att"], base["att"]) and np.allclose(e["risk_ratio"], base["risk_ratio"], equal_nan=True)
+    assert e["method"].str.contains("re-matching").all()
+    ratio = e["se"] / base["se"]
+    assert ((ratio > 0.5) & (ratio < 2)).all()
+    assert np.allclose(e["ci_high"] - e["att"], 1.959964 * e["se"], rtol=1e-5)  # normal intervals
+    assert ev.adjusted.empty and ev.sensitivity.empty and "rematch" in ev.timings
