@@ -267,9 +267,7 @@ def test_truth_matches_the_registers(data, participants):
     horizon = t["horizon"]
     retirement = {"621", "622", "783", "997", "998", "999"}
     part = participants[["person_id", "date"]].copy()
-    # the index month is that of the meeting week's Thursday (the analysis's rule for participants and pool)
-    thursday = part["date"] - pd.to_timedelta(part["date"].dt.day_of_week, unit="D") + pd.Timedelta(days=3)
-    part["index"] = thursday.dt.year * 12 + thursday.dt.month - 1
+    part["index"] = part["date"].dt.year * 12 + part["date"].dt.month - 1
     emp = e.assign(mo=e["month"].str[:4].astype(int) * 12 + e["month"].str[5:].astype(int) - 1)
     bb = b[b["person_id"].isin(part["person_id"]) & b["code"].isin(retirement)].copy()
     bb["month"] = _week_month(bb["week"])

@@ -15,6 +15,7 @@ started; the twins give Y(0) for the truth.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,7 +23,7 @@ import numpy as np
 from virkning.synth.codes import S
 from virkning.synth.params import ProgrammeParams
 from virkning.synth.paths import Cohort, Context, Draws, step
-from virkning.synth.timeline import Timeline
+from virkning.synth.timeline import Timeline, month_ordinal
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Participant:
     week: int
     day: int
     project: int
-    month: int  # the index month: month ordinal of the meeting week's Thursday (the analysis's rule, docs/panel.md)
+    month: int  # month ordinal of the meeting date (the index month)
     signup: bool
     start: int  # first week of the effect
     end: int  # first week after the effect
@@ -163,9 +164,7 @@ class ChunkProgramme:
         pp = self.ctx.params.programme
         tl = self.ctx.tl
         project = int(self.project[person])
-        # the index month as the analysis defines it for participants and controls alike: the month of the meeting
-        # week's Thursday, not the meeting date's calendar month (issue 18)
-        month = int(tl.week_month[t])
+        month = month_ordinal(dt.date(1970, 1, 1) + dt.timedelta(days=d))
         after = np.flatnonzero((tl.week_month >= month + 1) & (np.arange(tl.n_weeks) > t))
         start = int(after[0]) if len(after) else tl.n_weeks
         beyond = np.flatnonzero(tl.week_month > month + pp.effect_months)
