@@ -142,7 +142,7 @@ class Extras(Cells):
                              self.diff(r.get("att_unadjusted"), share), self.diff(r.get("att"), share),
                              self.interval(r.get("ci_low"), r.get("ci_high"), share), self.diff(r.get("se"), share),
                              self.significant(r.get("ci_low"), r.get("ci_high"))]))
-        columns = [self.col(t["outcome"] if "outcome" in t else "", "label"), self.col(t["month"]),
+        columns = [self.col(t["outcome"], "label"), self.col(t["month"]),
                    self.col(t["unadjusted"]), self.col(t["adjusted"]), self.col(t["ci95_short"]), self.col(t["se"]),
                    self.col(t["significant"], "center")]
         return Table("adjusted", t["adjusted_caption"], columns, body, how_to_read=t["adjusted_read"],
