@@ -70,3 +70,33 @@ def test_invalid_design_fails_clearly(synth_folder, tmp_path):
     assert res.exit_code == 1
     assert "pool.states" in res.output and "line 4" in res.output and "hazard" in res.output
     assert not (tmp_path / "out").exists()
+
+
+def test_common_support_relative_and_adjusted_effects_and_sensitivity_are_published(evaluated):
+    """Issue 18 in the shipped design's output: discard in the flow and the sample sizes, risk ratios and both
+    control counts in effects.csv, adjusted effects, sensitivity tables, and the report's parts (the audit above
+    covers them all)."""
+    import pandas as pd
+
+    res = evaluated / "results"
+    flow = pd.read_csv(res / "flow.csv").set_index("step")
+    assert "common support of the propensity score (discard: both)" in flow.index
+    sizes = pd.read_csv(res / "sample_sizes.csv").set_index("sample")
+    # the candidates' counts (the participants' may be hidden: a few discarded participants are a small count)
+    assert sizes.loc["All", "Control"] == sizes.loc[["Matched", "Unmatched", "Discarded"], "Control"].sum()
+    assert sizes.loc["Discarded", "Control"] > 0
+    effects = pd.read_csv(res / "effects.csv")
+    assert {"n_control", "n_control_persons", "risk_ratio", "rr_ci_low", "rr_ci_high", "relative_change"} <= set(
+        effects.columns)
+    shown = effects.dropna(subset=["n_control_persons"])
+    assert len(shown) and (shown["n_control_persons"] <= shown["n_control"]).all()
+    assert set(pd.read_csv(res / "adjusted.csv")["outcome"]) == set(effects["outcome"])
+    sens = pd.read_csv(res / "sensitivity.csv")
+    assert set(sens["test"]) == {"binary"} and len(pd.read_csv(res / "sensitivity_gamma.csv")) == 12 * len(sens)
+    bundle = json.loads((res / "results.json").read_text())
+    assert bundle["ps_distribution"] and bundle["adjusted"] and bundle["sensitivity"]
+    page = (evaluated / "report.html").read_text()
+    for words in ("Følsomhed for skjult selektion", "Gamma", "E-værdi", "risikoforhold", "Effekter justeret for",
+                  "Propensity-scorens fordeling", "fælles støtte", "Fravalgt"):
+        assert words in page, words
+    assert (evaluated / "figures" / "ps_distribution.svg").is_file()

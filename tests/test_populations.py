@@ -59,3 +59,27 @@ def test_not_yet_participant_can_be_control_before_own_index(regs):
 def test_unknown_event_is_explained(regs):
     with pytest.raises(DesignError, match="no event is called 'infomøde'.*informationsmøde"):
         build_populations(regs, ParticipantRule("infomøde"), POOL)
+
+
+def test_participants_and_pool_share_the_index_month_rule(tmp_path):
+    """Issue 18, item 6: a meeting on Monday 30 April 2018 lies in ISO week 18, whose Thursday is 3 May. The
+    participant's index month is May, as it is for the candidates of that week, so the employment_at_0 exclusion
+    and the outcome windows look at the same month for both (the participant's April job no longer excludes it;
+    the candidate's May job still does)."""
+    persons = pd.DataFrame({"person_id": ["P1", "P2", "P3"], "birth_date": ["1960-01-01"] * 3, "sex": ["M", "K", "M"],
+                            "municipality": ["101", "851", "851"]})
+    benefits = pd.DataFrame([(p, f"2018-W{w:02d}", "111") for p in ("P1", "P2", "P3") for w in (16, 17, 18)],
+                            columns=["person_id", "week", "code"])
+    employment = pd.DataFrame({"person_id": ["P1", "P3"], "month": ["2018-04", "2018-05"], "employment_rate": [1.0, 0.5]})
+    events = pd.DataFrame({"person_id": ["P1"], "date": ["2018-04-30"], "event": ["informationsmøde"],
+                           "unit": ["Projekt A"]})
+    r = load(write_folder(tmp_path / "d", {"persons": persons, "benefits": benefits, "employment": employment,
+                                           "events": events}))
+    try:
+        pops = build_populations(r, PART, POOL, [Exclusion("employed in index month", "employment_at_0", ">", 0)])
+    finally:
+        r.close()
+    pairs = pops.pairs()
+    assert pairs[["person_id", "index_week", "index_month", "treat"]].values.tolist() == [
+        ["P1", "2018-W18", "2018-05", 1], ["P2", "2018-W18", "2018-05", 0]]
+    assert pops.participants.loc[0, "index_date"] == dt.date(2018, 4, 30)  # the date (age) is still the meeting's

@@ -50,6 +50,8 @@ def seniorvikar_design(**overrides) -> EffectDesign:
         subgroups=(Subgroup("age band", "age", (50, 55, 60, 66)), Subgroup("sex", "sex"),
                    Subgroup("education", "education")),
         n_boot=499,
+        discard="both",  # as the shipped design.yaml (issue 18): common support, covariate-adjusted effects
+        adjust="regression",
     )
     base.update(overrides)
     return EffectDesign(**base)
@@ -79,7 +81,8 @@ def _print_effects(console: Console, paths: dict, truth: dict) -> None:
             rows.append({"outcome": name.removeprefix("exit_"), "month": m,
                          "part. %": f"{100 * r['treated_mean']:.1f}", "ctrl %": f"{100 * r['control_mean']:.1f}",
                          "ATT pp": f"{100 * r['att']:+.1f}", "95% CI": f"{100 * r['ci_low']:+.1f};{100 * r['ci_high']:+.1f}",
-                         "true pp": f"{100 * o['att'][m - 1]:+.1f}"})
+                         "true pp": f"{100 * o['att'][m - 1]:+.1f}",
+                         "RR": "" if pd.isna(r.get("risk_ratio")) else f"{r['risk_ratio']:.2f}"})
     console.print(_table("Effect at the horizon: estimate and the true effect of the synthetic programme", pd.DataFrame(rows)))
     if hidden:
         console.print("An earlier month is shown where the horizon's point rests on fewer than the disclosure "

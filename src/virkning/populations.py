@@ -142,7 +142,7 @@ def find_participants(regs: "Registers", rule: ParticipantRule, panel: "Panel | 
     dates = pd.to_datetime(ev["index_date"]).dt.date
     ev["index_date"] = dates
     ev["iwk"] = calendar.date_weeks(pd.to_datetime(ev["index_date"]))
-    ev["imo"] = calendar.date_months(pd.to_datetime(ev["index_date"]))
+    ev["imo"] = calendar.week_months(ev["iwk"])  # one rule with the pool: the month of the index week's Thursday
     ev["index_week"] = calendar.week_labels(ev["iwk"])
     return ev[["person_id", "index_date", "index_week", "iwk", "imo", "unit"]], flow
 
@@ -164,7 +164,7 @@ def _given_participants(rule: ParticipantRule, panel: "Panel") -> tuple[pd.DataF
     ev = ev[panel.keys(ev["person_id"].to_numpy()) >= 0].reset_index(drop=True)
     flow.append(_flow_row("found in registers", ev, None))
     ev["iwk"] = calendar.date_weeks(pd.to_datetime(ev["index_date"]))
-    ev["imo"] = calendar.date_months(pd.to_datetime(ev["index_date"]))
+    ev["imo"] = calendar.week_months(ev["iwk"])  # one rule with the pool: the month of the index week's Thursday
     ev["index_week"] = calendar.week_labels(ev["iwk"])
     return ev[["person_id", "index_date", "index_week", "iwk", "imo", "unit"]], flow
 

@@ -400,3 +400,22 @@ def test_yaml_anchors_work_and_a_self_referring_alias_is_refused():
     assert d.effect_design().exact == ("age", "sex")
     found = problems(BASE + "subgroups: &s [*s]\n")
     assert any(p.line == 8 and "refers to the list or mapping that contains it" in p.message for p in found)
+
+
+def test_issue_18_keys_are_checked_with_clear_messages():
+    d = design("matching:\n  discard: both\nadjust: regression\nse: rematch\nsensitivity: false\n")
+    e = d.effect_design()
+    assert (e.discard, e.adjust, e.se, e.sensitivity) == ("both", "regression", "rematch", False)
+    assert design().effect_design().discard == "none" and design().effect_design().sensitivity is True
+    p = only(BASE + "matching:\n  discard: outside\n")
+    assert (p.path, p.message) == ("matching.discard", "expected one of none, both, treated, control; got 'outside'")
+    p = only(BASE + "adjust: dr\n")
+    assert (p.path, p.message) == ("adjust", "expected one of none, regression; got 'dr'")
+    p = only(BASE + "se: sandwich\n")
+    assert p.path == "se" and p.message == "expected one of cluster, bootstrap, rematch; got 'sandwich'"
+    p = only(BASE + "sensitivity: yes please\n")
+    assert p.path == "sensitivity"
+    p = only(BASE + "discard: both\n")
+    assert p.path == "discard" and p.message.startswith("unknown key 'discard' (it belongs under matching)")
+    with pytest.raises(DesignError, match="discard expected one of none, both, treated, control; got 'all'"):
+        seniorvikar_design(discard="all")

@@ -175,3 +175,19 @@ def test_sparse_weights_equal_matchit_weights():
     dense = np.zeros(n)
     np.add.at(dense, pos, w)
     np.testing.assert_allclose(dense, matchit_weights(n, focal, mm), rtol=1e-12)
+
+
+def test_draws_name_the_treatment_of_data_rows_not_of_the_internal_order(matched):
+    """Regression (found wiring se: rematch into the evaluation): with a categorical covariate the model matrix
+    keeps rows in another order; draws.treat must follow the data rows, as the weights' columns do. Otherwise
+    most participants count as controls and the SEs come out 3-4 times too large."""
+    d, m = matched
+    draws = rematch_bootstrap(m, 25, seed=5)
+    assert _plan(m, "person").perm is not None and not (np.diff(_plan(m, "person").perm) > 0).all()
+    np.testing.assert_array_equal(draws.treat, d["treat"].to_numpy() == 1)
+    W = draws.weights.toarray()
+    t = draws.treat
+    # persons (two rows each) are resampled, so a replicate holds about as many participant rows as the data
+    assert np.all(np.abs(W[:, t].sum(axis=1) / t.sum() - 1) < 0.25)
+    t_means, c_means = replicate_means(draws, d[["y"]].to_numpy())
+    assert abs(t_means.mean() - d.loc[d["treat"] == 1, "y"].mean()) < 3 * t_means.std(ddof=1)

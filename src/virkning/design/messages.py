@@ -134,8 +134,8 @@ def keys_of(model: type[BaseModel]) -> list[str]:
 
 # Keys written in the wrong place or under another name: where they belong.
 MOVED = {"exact": "matching", "ratio": "matching", "replace": "matching", "caliper": "matching",
-         "distance": "matching", "catalogue": "data", "end_month": "data", "wide_pattern": "data", "folder": "data",
-         "engine": "data", "master": "data", "spark_catalog": "data",
+         "distance": "matching", "discard": "matching", "catalogue": "data", "end_month": "data",
+         "wide_pattern": "data", "folder": "data", "engine": "data", "master": "data", "spark_catalog": "data",
          "event": "participants", "units": "participants", "age": "pool", "states": "pool",
          "horizon": "each outcome in outcomes"}
 SYNONYMS = {"start": "from", "end": "to", "fra": "from", "til": "to"}

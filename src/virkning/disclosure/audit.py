@@ -38,8 +38,8 @@ from virkning.defaults import DISCLOSURE_THRESHOLD
 
 EPS = 1e-6
 TOTAL_UNIT = "I alt"
-COUNT_COLUMNS = {"participants", "pool_persons", "pool_pairs", "n_treated", "n_control", "at_risk_treated",
-                 "at_risk_control", "persons", "employed", "numerator", "denominator", "months", "rows", "n", "agree",
+COUNT_COLUMNS = {"participants", "pool_persons", "pool_pairs", "n_treated", "n_control", "n_control_persons",
+                 "at_risk_treated", "at_risk_control", "persons", "employed", "numerator", "denominator", "months", "rows", "n", "agree",
                  "respondents", "population", "weeks"}
 # counts of projects, clusters, studies or model terms: not persons, so no threshold applies
 NOT_PERSONS = {"n_units", "n_projects", "n_clusters", "n_studies", "n_items", "n_parameters", "n_estimates"}
@@ -172,9 +172,12 @@ def _evaluation(s: _System, folder: Path, rel: str) -> None:
     units = _read_csv(folder / "participants_by_unit.csv", "unit", "participants")
     sizes = _read_csv(folder / "sample_sizes.csv", "sample", "Control", "Treated")
     keys = _flow(s, flow, f"{rel}/flow.csv") if flow is not None else {}
-    final = [k for (col, step, i), k in keys.items() if col == "participants" and step != "matched"]
+    # the participants and pool before matching: the last step that is neither the match nor the common-support
+    # discard (the sample sizes' All counts the discarded units)
+    before = {k: v for k, v in keys.items() if k[1] != "matched" and not str(k[1]).startswith("common support")}
+    final = [k for (col, step, i), k in before.items() if col == "participants"]
     matched = {col: k for (col, step, i), k in keys.items() if step == "matched"}
-    pool = [k for (col, step, i), k in keys.items() if col == "pool_pairs" and step != "matched"]
+    pool = [k for (col, step, i), k in before.items() if col == "pool_pairs"]
     if units is not None and final:
         parts = []
         for i, r in units.iterrows():

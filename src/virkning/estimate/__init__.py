@@ -7,7 +7,7 @@ Works on any pandas data frame (one row per unit), not only on register panels:
     >>> m.summary(); m.balance; m.effect("re78"); m.effects(["y1", "y2"])
     >>> draws = rematch_bootstrap(m, 499, seed=1); m.effect("re78", se="rematch", draws=draws)
     >>> virkning.match("treat ~ age + educ", data=df, estimand="ATC", discard="both")
-    >>> relative_effects(m, ["y1"]); rosenbaum_bounds(m, "y1"); covariate_benchmark(m); evalue(3.9, 1.8, 8.7)
+    >>> relative_effects(m, ["y1"]); adjusted_effects(m, ["y1"]); rosenbaum_bounds(m, "y1"); covariate_benchmark(m); evalue(3.9, 1.8, 8.7)
     >>> r = lpm(df, ["y1", "y2"], ["male", "age40"], controls=["benefit"], cluster="kommune")
     >>> meta_analysis(studies, effect="yi", variance="vi", method="REML")
 
@@ -21,6 +21,7 @@ Difference-in-differences on any long unit x period (x person) frame (docs/did.m
     >>> gt.aggregate("dynamic")
 """
 
+from virkning.estimate.adjusted import adjusted_effects
 from virkning.estimate.balance import BalanceTable, balance_table, ess, love_plot
 from virkning.estimate.did import DidEstimate, DidResult, did_2x2
 from virkning.estimate.did_aggregate import AggregateResult, aggregate
@@ -40,7 +41,8 @@ from virkning.estimate.regression import DroppedRowsWarning, SingletonClusterWar
 from virkning.estimate.regression_result import RegressionInfo, RegressionResult
 from virkning.estimate.rematch import RematchDraws, RematchWarning, rematch_bootstrap
 from virkning.estimate.resampling import set_components
-from virkning.estimate.relative import RelativeEffect, relative_effect, relative_effects, relative_from_draws
+from virkning.estimate.relative import (RelativeEffect, km_relative, relative_effect, relative_effects,
+                                        relative_from_draws)
 from virkning.estimate.result import MatchInfo, MatchResult, MatchSummary
 from virkning.estimate.sensitivity import (CovariateBenchmark, RosenbaumBounds, SensitivityNumbers,
                                            SensitivityWarning, amplify, bounds_for_sets, covariate_benchmark,
@@ -60,9 +62,9 @@ __all__ = ["AggregateResult", "BalanceTable", "CURVE_COLUMNS", "CovariateBenchma
            "MatchSummary", "MatchingWarning", "MetaAnalysisWarning", "MetaResult", "PropensityFit",
            "PropensityWarning", "RegressionInfo", "RegressionResult", "RelativeEffect", "RematchDraws",
            "RematchWarning", "RosenbaumBounds", "SensitivityNumbers", "SensitivityWarning", "SingletonClusterWarning",
-           "TwfeResult", "UnbalancedPanelWarning", "WildBootstrap", "aggregate", "amplify", "att_gt", "balance_table",
+           "TwfeResult", "UnbalancedPanelWarning", "WildBootstrap", "adjusted_effects", "aggregate", "amplify", "att_gt", "balance_table",
            "bounds_for_sets", "covariate_benchmark", "did_2x2", "effects", "ess", "estimate_effects", "evalue",
-           "evalue_rr", "event_study", "fit_logit", "fit_propensity", "km_curve", "love_plot", "lpm", "match",
+           "evalue_rr", "event_study", "fit_logit", "fit_propensity", "km_curve", "km_relative", "love_plot", "lpm", "match",
            "meta_analysis", "monthly_effects", "relative_effect", "relative_effects", "relative_from_draws",
            "rematch_bootstrap", "rosenbaum_bounds", "sensitivity_numbers", "set_components", "twfe_did",
            "wild_cluster_bootstrap"]

@@ -352,7 +352,8 @@ def rematch_bootstrap(result, n_boot: int = 499, seed: int | None = None, *, uni
     vals = np.concatenate([r[1] for r in ok])
     reps_idx = np.repeat(np.arange(len(ok)), [len(r[0]) for r in ok])
     weights = scipy.sparse.csr_matrix((vals, (reps_idx, rows)), shape=(len(ok), plan.n))
-    treat = plan.treat.copy()
+    # in data-row order, as the weights' columns (plan.treat is in the model matrix's internal order)
+    treat = np.asarray(result.treat, dtype=bool).copy()
     treat.setflags(write=False)
     return RematchDraws(weights=weights, treat=treat, n_boot=len(ok), seed=seed,
                         unit="rows" if unit is None else unit, newton_steps=int(newton_steps),

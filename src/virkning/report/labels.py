@@ -163,6 +163,9 @@ _STEPS = [
     (r"pool: (.+) level\(s\) without participants dropped \((.+)\)", "Grupper af {0} uden deltagere fjernet ({1})",
      "Levels of {0} without participants dropped ({1})"),
     (r"matched", "Matchet", "Matched"),
+    (r"common support of the propensity score \(discard: (\w+)\)",
+     "Inden for propensity-scorens fælles støtte (discard: {0})", "Within the common support of the propensity score "
+     "(discard: {0})"),
 ]
 
 _EXCLUDED = re.compile(r"excluded: (.+) \((\S+) (>=|<=|==|!=|>|<) (\S+)\)")

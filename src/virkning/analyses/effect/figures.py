@@ -225,3 +225,36 @@ def forest_figure(panels: list[dict], labels: list[tuple[str, bool]], fmt: Forma
     return fig
 
 
+
+
+# ---- propensity-score distribution ------------------------------------------------------------------------------
+def ps_figure(panels: list[dict], fmt: Formatter, t: dict, xlabel: str) -> Figure:
+    """Mirrored histograms of the matching distance (cobalt's bal.plot with mirror = TRUE): one panel per sample
+    (all, matched), participants' densities upwards and controls' downwards. `panels`: title, treated and control
+    as lists of (low, high, share); bins may be of unequal width (merged), so bars show share / width."""
+    fig = Figure(figsize=(8.2, 3.4))
+    axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
+    top = 0.0
+    for ax, p in zip(axes, panels):
+        for bars, sign, color in ((p["treated"], 1, PARTICIPANTS), (p["control"], -1, CONTROLS)):
+            for low, high, share in bars:
+                if share is None or high <= low:
+                    continue
+                h = share / (high - low)
+                top = max(top, h)
+                ax.bar(low, sign * h, width=high - low, align="edge", color=color, alpha=0.75, lw=0.3,
+                       edgecolor="white")
+        ax.axhline(0, color="#555555", lw=0.8)
+        ax.set_title(p["title"], fontsize=9.5)
+        ax.set_xlabel(xlabel, fontsize=8.5)
+        ax.grid(axis="y", color=GRID, lw=0.5)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, 1)))
+    lim = top * 1.1 or 1.0
+    axes[0].set_ylim(-lim, lim)
+    axes[0].yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(abs(v), 2)))
+    axes[0].set_ylabel(t["ps_share"] + " / " + t["ps_width"], fontsize=8.5)
+    handles = [Line2D([], [], color=PARTICIPANTS, lw=6, label=t["participants"]),
+               Line2D([], [], color=CONTROLS, lw=6, label=t["controls"])]
+    fig.legend(handles=handles, loc="upper center", ncols=2, fontsize=8.5, frameon=False)
+    fig.subplots_adjust(top=0.8, bottom=0.17, left=0.09, right=0.98, wspace=0.08)
+    return fig

@@ -22,7 +22,8 @@ import pandas as pd
 from virkning import outcomes as oc
 from virkning.defaults import N_BOOT, SEED
 from virkning.errors import DesignError
-from virkning.estimate import match
+from virkning.analyses.effect import extras
+from virkning.estimate import match, rematch_bootstrap
 from virkning.estimate.curves import CURVE_COLUMNS, _event_matrices, km_curve, monthly_effects
 from virkning.estimate.subgroups import bands, subgroup_effects
 from virkning.outcomes import Outcome
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     from virkning.registers import Registers
 
 MISSING_LEVEL = "(mangler)"
+# The effects table: the curves' columns (n_control counts control rows, i.e. person-weeks; n_control_persons the
+# distinct persons among them) and the relative effect next to every risk difference.
+EFFECT_COLUMNS = [*CURVE_COLUMNS, *extras.RELATIVE_COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -56,8 +60,11 @@ class EffectDesign:
     replace: bool = False
     caliper: float | None = None
     distance: str = "logit"
+    discard: Literal["none", "both", "treated", "control"] = "none"
     censoring: Literal["km", "full_followup"] = "km"
-    se: Literal["cluster", "bootstrap"] = "cluster"
+    se: Literal["cluster", "bootstrap", "rematch"] = "cluster"
+    adjust: Literal["none", "regression"] = "none"
+    sensitivity: bool = True
     n_boot: int = N_BOOT
     subgroups: tuple[Subgroup, ...] = ()
     seed: int = SEED
@@ -68,6 +75,11 @@ class EffectDesign:
             raise DesignError(f"censoring expected one of km, full_followup; got '{self.censoring}'")
         if not self.outcomes:
             raise DesignError("a design needs at least one outcome")
+        for name, value, allowed in (("discard", self.discard, ("none", "both", "treated", "control")),
+                                     ("se", self.se, ("cluster", "bootstrap", "rematch")),
+                                     ("adjust", self.adjust, ("none", "regression"))):
+            if value not in allowed:
+                raise DesignError(f"{name} expected one of {', '.join(allowed)}; got '{value}'")
 
     @property
     def horizon(self) -> int:
@@ -87,6 +99,10 @@ class EffectEvaluation:
     heterogeneity: pd.DataFrame = field(repr=False)
     counts: pd.DataFrame = field(repr=False)  # persons at risk, exits and censorings by outcome, month and group
     timings: dict = field(default_factory=dict)
+    adjusted: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # extras.ADJUSTED_COLUMNS
+    sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # extras.SENSITIVITY_COLUMNS
+    gamma: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # p-value bounds over Gamma
+    ps_bins: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # internal: persons per score bin
 
     @property
     def flow(self) -> pd.DataFrame:
@@ -217,17 +233,32 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
     t = time.perf_counter()
     m = match(data, treatment="treat", covariates=list(design.covariates), exact=["index_week", *design.exact],
               ratio=design.ratio, replace=design.replace, caliper=design.caliper, distance=design.distance,
-              cluster="person_id")
+              cluster="person_id", discard=design.discard)
     timings["matching"] = time.perf_counter() - t
+    if design.discard != "none":  # outside the common support of the score: a flow row of its own
+        kept = ~m.discarded_mask
+        kept_c = data.loc[kept & (data["treat"].to_numpy() == 0)]
+        pops = pops.with_step(f"common support of the propensity score (discard: {design.discard})",
+                              int((kept & (data["treat"].to_numpy() == 1)).sum()),
+                              int(kept_c["person_id"].nunique()), int(len(kept_c)))
     matched_t = int(m.info.n_treated_matched)
     matched_c = data.loc[(m.weights > 0) & (data["treat"].to_numpy() == 0)]
     pops = pops.with_step("matched", matched_t, int(matched_c["person_id"].nunique()), int(len(matched_c)))
 
     # Outcomes are read for the matched persons only: no estimate uses those of unmatched candidates, and a risk
     # set holds a hundred times more candidates than matches.
+    draws = None
+    if design.se == "rematch":  # replicates of the whole matching; outcomes are then read for their rows too
+        say("re-matching bootstrap")
+        t = time.perf_counter()
+        draws = rematch_bootstrap(m, design.n_boot, seed=design.seed)
+        timings["rematch"] = time.perf_counter() - t
+
     say("outcomes")
     t = time.perf_counter()
     used = np.flatnonzero(m.weights > 0)
+    if draws is not None:
+        used = np.union1d(used, draws.rows_needed)
     Y = panel.outcomes(keys.iloc[used].reset_index(drop=True), design.horizon, exits=oc.exit_states(design.outcomes))
     Y = Y.drop(columns=["person_id", "index_week"]).set_axis(used)
     data = oc.derive(design.outcomes, pd.concat([data, Y.reindex(range(len(data)))], axis=1))
@@ -241,14 +272,29 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
     for o in design.outcomes:
         if o.kind == "first_exit":
             first = data[oc.first_column(o.state)].to_numpy(dtype=float, na_value=np.nan)
-            curves.append(km_curve(sample, first, data["followup"].to_numpy(float), o.horizon, outcome=o.name,
-                                   n_boot=design.n_boot, seed=design.seed))
+            c = km_curve(sample, first, data["followup"].to_numpy(float), o.horizon, outcome=o.name,
+                         n_boot=design.n_boot, seed=design.seed,
+                         variance="rematch" if draws is not None else "bootstrap", draws=draws)
         else:
-            curves.append(monthly_effects(m, [o.column(mm) for mm in o.months], o.months, outcome=o.name,
-                                          se=design.se, n_boot=design.n_boot, seed=design.seed))
-    effects = pd.concat(curves, ignore_index=True)[CURVE_COLUMNS]
+            c = monthly_effects(m, [o.column(mm) for mm in o.months], o.months, outcome=o.name,
+                                se=design.se, n_boot=design.n_boot, seed=design.seed, draws=draws)
+        rel = extras.relative_columns(o, data, m, sample)
+        curves.append(c[CURVE_COLUMNS].merge(rel, on="month", how="left"))
+    effects = pd.concat(curves, ignore_index=True)[EFFECT_COLUMNS]
     counts = curve_counts(design.outcomes, data, sample)
     timings["effects"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    adjusted = extras.adjusted(design, m) if design.adjust == "regression" else pd.DataFrame(
+        columns=extras.ADJUSTED_COLUMNS)
+    timings["adjusted"] = time.perf_counter() - t
+    t = time.perf_counter()
+    sens, gamma = (extras.sensitivity(design, m, effects) if design.sensitivity
+                   else (pd.DataFrame(columns=extras.SENSITIVITY_COLUMNS), pd.DataFrame(columns=extras.GAMMA_COLUMNS)))
+    timings["sensitivity"] = time.perf_counter() - t
+    t = time.perf_counter()
+    ps = extras.ps_bins(m)
+    timings["score distribution"] = time.perf_counter() - t
 
     t = time.perf_counter()
     sub_rows, tests = [], []
@@ -268,7 +314,8 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
     heterogeneity = pd.concat(tests, ignore_index=True) if tests else pd.DataFrame()
     timings["subgroups"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
-    return EffectEvaluation(design, pops, m, data, effects, subgroups, heterogeneity, counts, timings)
+    return EffectEvaluation(design, pops, m, data, effects, subgroups, heterogeneity, counts, timings, adjusted,
+                            sens, gamma, ps)
 
 
 COUNT_COLUMNS = ["outcome", "month", "group", "n", "at_risk", "events", "censored", "in_status"]
@@ -341,7 +388,10 @@ def robustness(regs: "Registers", design: EffectDesign, variants: dict[str, dict
     for i, (name, changes) in enumerate([("main", {}), *variants.items()]):
         if progress and i:
             progress(f"variant {i} of {len(variants)}: {name}")
-        ev = main if i == 0 else evaluate(regs, dataclasses.replace(design, **changes), progress=progress, cache=cache)
+        # a variant's table row needs its effects only: no adjusted effects or sensitivity numbers (time)
+        ev = main if i == 0 else evaluate(regs, dataclasses.replace(design, **{**changes, "adjust": "none",
+                                                                              "sensitivity": False}),
+                                          progress=progress, cache=cache)
         for o in design.outcomes:
             e = ev.effects[(ev.effects["outcome"] == o.name) & (ev.effects["month"] == o.horizon)]
             if len(e):

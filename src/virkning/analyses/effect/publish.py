@@ -36,6 +36,10 @@ SIZE_ROWS = ("All (ESS)", "All", "Matched (ESS)", "Matched", "Unmatched", "Disca
 GROUPS = (("treated", "Treated", "treated_mean", "at_risk_treated", "n_treated"),
           ("control", "Control", "control_mean", "at_risk_control", "n_control"))
 ESTIMATES = ("att", "se", "ci_low", "ci_high")
+RELATIVE = ("risk_ratio", "rr_ci_low", "rr_ci_high", "relative_change", "rc_ci_low", "rc_ci_high")
+SENSITIVITY = ("p_value", "gamma_critical", "risk_ratio", "evalue", "evalue_ci", "exceeds_strongest",
+               "delta_at_strongest")
+DISCARD_STEP = "common support"  # the flow row of the units discarded outside the common support
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,9 @@ def tables(result: EffectResult) -> dict[str, pd.DataFrame]:
         "subgroups": subgroups.reset_index(drop=True),
         "heterogeneity": ev.heterogeneity.reset_index(drop=True),
         "robustness": (result.robustness.table if result.robustness is not None else pd.DataFrame()).reset_index(drop=True),
+        "adjusted": ev.adjusted.reset_index(drop=True),
+        "sensitivity": ev.sensitivity.reset_index(drop=True),
+        "sensitivity_gamma": ev.gamma.reset_index(drop=True),
         "propensity": m.propensity.summary().reset_index() if m.propensity is not None else pd.DataFrame(),
         "unknown_codes": pd.DataFrame(result.data.get("unknown_codes") or [], columns=["code", "weeks", "persons"]),
         "orphans": pd.DataFrame([{"table": k, **v} for k, v in (result.data.get("orphans") or {}).items()],
@@ -118,6 +125,8 @@ def declare(result: EffectResult, t: dict[str, pd.DataFrame]) -> Model:
                  "var_ratio_after", "ecdf_mean_after", "ecdf_max_after", "imbalanced"])
     outcomes = {o["name"]: o for o in result.design.get("outcomes") or []}
     n_keys = _effects(m, t["effects"], ev.counts, outcomes, size_key)
+    _persons(m, t["effects"], t["flow"], outcomes)
+    _extras(m, t)
     _subgroups(m, t["subgroups"], t["heterogeneity"], outcomes, n_keys)
     if result.robustness is not None:
         _robustness(m, t["robustness"], result.robustness.counts, outcomes, n_keys, t["effects"])
@@ -171,7 +180,7 @@ def _flow(m: Model, flow: pd.DataFrame, size_key: dict) -> Any:
                 m.difference(prev, key, ("flow", col, "removed", i))
             prev = key
             step = str(r.get("step", ""))
-            if col == "participants" and step != "matched":
+            if col == "participants" and step != "matched" and not step.startswith(DISCARD_STEP):
                 final = key
             if step == "matched":
                 _equal(m, key, size_key.get({"participants": ("Treated", "Matched"),
@@ -179,7 +188,8 @@ def _flow(m: Model, flow: pd.DataFrame, size_key: dict) -> Any:
     if final is not None:
         _equal(m, final, size_key.get(("Treated", "All")))
     pool_before = [("flow", "pool_pairs", i) for i, r in enumerate(flow.to_dict("records"))
-                   if _num(r.get("pool_pairs")) is not None and r.get("step") != "matched"]
+                   if _num(r.get("pool_pairs")) is not None and r.get("step") != "matched"
+                   and not str(r.get("step", "")).startswith(DISCARD_STEP)]
     if pool_before:
         _equal(m, pool_before[-1], size_key.get(("Control", "All")))
     return final
@@ -271,6 +281,76 @@ def _effects(m: Model, frame: pd.DataFrame, counts: pd.DataFrame, outcomes: dict
     return n_keys
 
 
+def _persons(m: Model, frame: pd.DataFrame, flow: pd.DataFrame, outcomes: dict) -> None:
+    """n_control_persons: the distinct persons among the control rows (n_control counts rows, person-weeks), a
+    count of persons; for first exits everyone matched, i.e. the matched step's pool persons in the flow."""
+    if "n_control_persons" not in frame.columns:
+        return
+    steps = [i for i, r in enumerate(flow.to_dict("records")) if r.get("step") == "matched"]
+    matched = ("flow", "pool_persons", steps[-1]) if steps else None
+    for i, r in enumerate(frame.to_dict("records")):
+        key = m.count(Place("effects", i, "n_control_persons"), ("n_persons", r["outcome"], int(r["month"])),
+                      r["n_control_persons"])
+        if (outcomes.get(r["outcome"]) or {}).get("kind", "first_exit") == "first_exit" and matched is not None:
+            _equal(m, key, matched)
+
+
+def _extras(m: Model, t: dict[str, pd.DataFrame]) -> None:
+    """Risk ratios, adjusted effects and sensitivity numbers are computed from the same rows as the effect they sit
+    next to: hidden when its group means are."""
+    eff = t["effects"]
+    index = {(r["outcome"], int(r["month"])): i for i, r in enumerate(eff.to_dict("records"))}
+    means = lambda i: [Place("effects", i, "treated_mean"), Place("effects", i, "control_mean")]  # noqa: E731
+    for i in range(len(eff)):
+        m.depends([Place("effects", i, c) for c in RELATIVE if c in eff.columns], means(i))
+    for name, cols in (("adjusted", (*ESTIMATES, "att_unadjusted")), ("sensitivity", SENSITIVITY)):
+        for j, r in enumerate(t[name].to_dict("records")):
+            i = index.get((r["outcome"], int(r["month"])))
+            if i is not None:
+                m.depends([Place(name, j, c) for c in cols if c in t[name].columns], means(i))
+    rows = {(r["outcome"], int(r["month"])): j for j, r in enumerate(t["sensitivity"].to_dict("records"))}
+    for j, r in enumerate(t["sensitivity_gamma"].to_dict("records")):
+        k = rows.get((r["outcome"], int(r["month"])))
+        if k is not None:
+            m.depends([Place("sensitivity_gamma", j, c) for c in ("p_upper", "p_lower")],
+                      [Place("sensitivity", k, "p_value")])
+
+
+def ps_distribution(bins: pd.DataFrame, threshold: int) -> list[dict]:
+    """The matching distance's distribution for the report's figure: shares per bin of participants and controls,
+    all and matched. Adjacent bins are merged until every published bin holds 0 or at least `threshold` persons in
+    each of the four groups and in the two differences a reader can form (all minus matched), so no share times a
+    published group size reveals a small count. Counts themselves are not published."""
+    if bins is None or not len(bins):
+        return []
+    series = {(s, g): f.sort_values("bin")["n"].to_numpy(dtype=float)
+              for (s, g), f in bins.groupby(["sample", "group"], sort=False)}
+    edges = bins[bins["sample"] == "All"].drop_duplicates("bin").sort_values("bin")
+    lows, highs = edges["low"].to_numpy(float), edges["high"].to_numpy(float)
+    checks = list(series.values()) + [series[("All", g)] - series[("Matched", g)] for g in ("Treated", "Control")
+                                      if ("All", g) in series and ("Matched", g) in series]
+
+    def ok(a: int, b: int) -> bool:
+        return all((x[a:b].sum() == 0) or (x[a:b].sum() >= threshold) for x in checks)
+
+    cuts, start = [], 0
+    for end in range(1, len(lows) + 1):
+        if ok(start, end):
+            cuts.append((start, end))
+            start = end
+    if start < len(lows):  # a small remainder joins the bins before it until the merged bin is safe
+        while cuts and not ok(start, len(lows)):
+            start = cuts.pop()[0]
+        cuts.append((start, len(lows)))
+    out = []
+    for (s, g), x in series.items():
+        total = x.sum()
+        for a, b in cuts:
+            out.append({"sample": s, "group": g, "low": float(lows[a]), "high": float(highs[b - 1]),
+                        "share": float(x[a:b].sum() / total) if total else None})
+    return out
+
+
 def _subgroups(m: Model, frame: pd.DataFrame, tests: pd.DataFrame, outcomes: dict, n_keys: dict) -> None:
     if not len(frame):
         return
@@ -317,6 +397,10 @@ def _robustness(m: Model, frame: pd.DataFrame, counts: pd.DataFrame, outcomes: d
             events, censored = float(g["events"].sum()), float(g["censored"].sum())
             # the persons still without the event are a group too: the mean times n shows them when none is censored
             remaining = max(float(r[n_col] or 0) - events - censored, 0.0)
+            kind = (outcomes.get(name) or {}).get("kind", "first_exit")
+            if kind == "first_exit" and censored == 0:  # the curve is the plain share: exits and the rest follow
+                k = m.latent_count(("rob_exited", variant, name, group), events)
+                m.share(Place("robustness", i, mean_col), k, n, complement=("rob_not_exited", variant, name, group))
             m.add_series(f"robustness {variant} {name} ({group})",
                          [SeriesPoint((Place("robustness", i, mean_col),),
                                       {"events": events, "censored": censored, "remaining": remaining})])
@@ -388,12 +472,16 @@ def _bundle(result: EffectResult, p: dict[str, pd.DataFrame], threshold: int, su
         "subgroups": records(p["subgroups"]),
         "heterogeneity": records(p["heterogeneity"]),
         "robustness": records(p["robustness"]),
+        "adjusted": records(p["adjusted"]),
+        "sensitivity": records(p["sensitivity"]),
+        "sensitivity_gamma": records(p["sensitivity_gamma"]),
+        "ps_distribution": ps_distribution(ev.ps_bins, threshold),
         "disclosure": {"threshold": threshold, "suppressed": suppressed},
     }
 
 
 RESULT_TABLES = ("flow", "population_comparison", "balance", "effects", "subgroups", "heterogeneity", "robustness",
-                 "participants_by_unit", "sample_sizes")
+                 "participants_by_unit", "sample_sizes", "adjusted", "sensitivity", "sensitivity_gamma")
 
 
 def publish(result: EffectResult, threshold: int) -> list[Output]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from virkning.analyses.effect import figures
 from virkning.analyses.effect.bundle import ReportData
+from virkning.analyses.effect.extras_report import EXTRA_UI, Extras
 from virkning.analyses.effect.prose import Prose
 from virkning.analyses.effect.strings import EFFECT_UI
 from virkning.analyses.effect.tables import Builder
@@ -20,6 +21,8 @@ from virkning.report import labels
 from virkning.report.components import Blocks, Numbering, Section
 from virkning.report.figures import render_figure
 from virkning.report.formatting import Formatter
+from markupsafe import Markup
+
 from virkning.report.strings import ui
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -30,8 +33,9 @@ class Report:
         self.d = ReportData(bundle, language)
         self.lang = language
         self.f = Formatter(language)
-        self.t = ui(language, EFFECT_UI)
+        self.t = ui(language, {**EFFECT_UI, **EXTRA_UI})
         self.tables = Builder(self.d, self.f, self.t)
+        self.extras = Extras(self.d, self.f, self.t)
         self.prose = Prose(self.d, self.f, self.t)
         self.b = Blocks(self.t, numbering or Numbering(), self.d.threshold,
                         self.t["source_synthetic"] if self.d.synthetic else self.t["source"])
@@ -62,14 +66,21 @@ class Report:
         s.blocks.append(self.p(lead))
         s.blocks.append({"type": "ul", "items": self.prose.facts()})
         s.blocks.append({"type": "h3", "text": "Resultater" if self.lang == "da" else "Results"})
-        s.blocks.append({"type": "ul", "cls": "results", "items": [self.prose.outcome_sentence(o) for o in self.d.outcomes()]})
+        s.blocks.append({"type": "ul", "cls": "results", "items": [self.outcome_sentence(o) for o in self.d.outcomes()]})
         extra = [x for x in (self.prose.balance_sentence(), self.prose.subgroup_sentence(),
-                             self.prose.robustness_sentence()) if x]
+                             self.prose.robustness_sentence(), *self.sensitivity_sentences()[:1]) if x]
         for x in extra:
             s.blocks.append(self.p(x))
         if self.prose.suppressed:
             s.blocks.append({"type": "note", "text": self.t["suppressed_note"].format(self.d.threshold)})
         return s
+
+    def outcome_sentence(self, o: dict, *, title: bool = True) -> Markup:
+        """The outcome's sentence with its relative effect (risk ratio) after it."""
+        return self.prose.outcome_sentence(o, title=title) + self.extras.relative_sentence(o)
+
+    def sensitivity_sentences(self) -> list[Markup]:
+        return [x for x in (self.extras.sensitivity_sentence(o) for o in self.d.outcomes()) if x]
 
     def flow(self) -> Section:
         s = Section("flow", self.t["s_flow"])
@@ -98,11 +109,25 @@ class Report:
         sentence = self.prose.balance_sentence()
         if sentence:
             s.blocks.append(self.p(sentence))
+        flags = self.extras.balance_flags_sentence()
+        if flags:
+            s.blocks.append(self.p(flags))
         s.blocks += self.table_block(self.tables.balance())
         detail = self.tables.balance_detail()
         if detail is not None:
             s.blocks.append({"type": "details", "summary": detail.caption, "blocks": self.table_block(detail)})
         s.blocks += self.table_block(self.tables.sizes())
+        discard = self.d.design.get("discard") or "none"
+        if discard != "none":
+            s.blocks.append({"type": "note", "text": self.t["discard_note"].format(f"discard: {discard}")})
+        panels = self.extras.ps_panels()
+        if panels:
+            distance = self.d.design.get("distance") or "logit"
+            xlabel = self.t["ps_logit"] if distance == "logit" else self.t["ps_scale"]
+            saved = render_figure(figures.ps_figure, "ps_distribution", panels, self.f, self.t,
+                                  f"Propensity score ({xlabel})")
+            s.blocks.append(self.figure_block(saved, self.t["ps_caption"],
+                                              [self.t["ps_note"].format(xlabel, self.d.threshold)]))
         rows = self.tables.love_rows()
         if rows:
             saved = render_figure(figures.love_plot, "love_plot", rows, self.d.smd_threshold,
@@ -122,7 +147,7 @@ class Report:
                 continue
             title = o["title"]
             s.blocks.append({"type": "h3", "text": title})
-            s.blocks.append(self.p(self.prose.outcome_sentence(o, title=False)))
+            s.blocks.append(self.p(self.outcome_sentence(o, title=False)))
             share = o["share"]
             t = dict(self.t, months_after=self.t["months_after"].format(self.prose.event()))
             saved = render_figure(figures.effect_figure, f"effect_{labels.slug(o['name'])}",
@@ -142,6 +167,24 @@ class Report:
         s = Section("effects", self.t["s_effects_table"])
         for o in self.d.outcomes():
             s.blocks += self.table_block(self.tables.effects(o))
+        adjusted = self.extras.adjusted(self.tables.outcome_title)
+        if adjusted is not None:
+            s.blocks.append({"type": "h3", "text": self.t["adjusted_heading"]})
+            s.blocks.append(self.p(self.t["adjusted_intro"]))
+            s.blocks += self.table_block(adjusted)
+        return s
+
+    def sensitivity(self) -> Section:
+        s = Section("sensitivity", self.t["s_sensitivity"])
+        table = self.extras.sensitivity_table(self.tables.outcome_title)
+        if table is None:
+            return s
+        s.blocks.append(self.p(self.t["sensitivity_intro"]))
+        s.blocks.append({"type": "ul", "items": self.sensitivity_sentences()})
+        s.blocks += self.table_block(table)
+        gamma = self.extras.gamma_table(self.tables.outcome_title)
+        if gamma is not None:
+            s.blocks.append({"type": "details", "summary": gamma.caption, "blocks": self.table_block(gamma)})
         return s
 
     def subgroups(self) -> Section:
@@ -187,8 +230,10 @@ class Report:
 
     # ---- document ----------------------------------------------------------------------------------------------
     def sections(self) -> list[Section]:
+        # the sensitivity section when the bundle has its numbers (bundles written before it render as they did)
+        sens = [self.sensitivity()] if self.d.b.get("sensitivity") else []
         return [self.summary(), self.flow(), self.population(), self.balance(), self.curves(), self.effects_table(),
-                self.subgroups(), self.robustness(), self.method()]
+                self.subgroups(), self.robustness(), *sens, self.method()]
 
 
 def effect_sections(bundle: dict, language: str, numbering: Numbering | None = None) -> tuple[list[Section], dict]:

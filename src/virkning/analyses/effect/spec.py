@@ -57,6 +57,7 @@ class MatchingSpec(Section):
     replace: StrictBool = False
     caliper: PositiveNumber | None = None
     distance: Literal["logit", "ps", "mahalanobis"] = "logit"
+    discard: Literal["none", "both", "treated", "control"] = "none"
 
     @field_validator("exact", mode="before")
     @classmethod
@@ -111,8 +112,10 @@ class EffectSpec(Section):
     matching: MatchingSpec = Field(default_factory=MatchingSpec)
     outcomes: Annotated[list[OutcomeSpec], Field(min_length=1)]
     censoring: Literal["km", "full_followup"] = "km"
-    se: Literal["cluster", "bootstrap"] = "cluster"
+    se: Literal["cluster", "bootstrap", "rematch"] = "cluster"
     n_boot: Replications = N_BOOT
+    adjust: Literal["none", "regression"] = "none"
+    sensitivity: StrictBool = True
     subgroups: list[SubgroupSpec] = []
     robustness: dict[Text, Any] = {}  # each variant is checked against the design it changes (design.compile)
 
@@ -129,7 +132,7 @@ class EffectSpec(Section):
 
 # Keys a robustness variant may change; the three sections merge key by key, everything else is replaced.
 VARIANT_KEYS = ("participants", "pool", "exclusions", "covariates", "matching", "censoring", "se", "n_boot",
-                "subgroups", "seed")
+                "subgroups", "seed", "adjust", "sensitivity")
 VARIANT_SECTIONS = ("participants", "pool", "matching")
 
 HINTS = {
@@ -142,7 +145,7 @@ HINTS = {
 }
 # Keys written in the wrong place: where they belong.
 MOVED = {"exact": "matching", "ratio": "matching", "replace": "matching", "caliper": "matching",
-         "distance": "matching", "event": "participants", "units": "participants", "age": "pool", "states": "pool",
+         "distance": "matching", "discard": "matching", "event": "participants", "units": "participants", "age": "pool", "states": "pool",
          "horizon": "each outcome in outcomes"}
 
 
@@ -162,8 +165,11 @@ def compile_effect(spec: EffectSpec, *, seed: int, end_month: str | None) -> Eff
         replace=spec.matching.replace,
         caliper=spec.matching.caliper,
         distance=spec.matching.distance,
+        discard=spec.matching.discard,
         censoring=spec.censoring,
         se=spec.se,
+        adjust=spec.adjust,
+        sensitivity=spec.sensitivity,
         n_boot=spec.n_boot,
         subgroups=tuple(Subgroup(s.name, s.covariate, s.edges) for s in spec.subgroups),
         seed=seed,

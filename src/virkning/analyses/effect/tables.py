@@ -237,6 +237,15 @@ class Builder(Cells):
         t = self.t
         share = o["share"]
         body = []
+        has_ratio = share and any("risk_ratio" in r for r in self.d.effects(o["name"]))
+
+        def ratio(r: dict) -> list[Cell]:
+            if not has_ratio:
+                return []
+            lo, hi = r.get("rr_ci_low"), r.get("rr_ci_high")
+            return [self.number(r.get("risk_ratio"), 2),
+                    self.num(self.f.interval(lo, hi, 1.0, 2), lo if lo is None else hi)]
+
         for r in self.d.effects(o["name"]):
             body.append(Row([
                 Cell(str(int(r["month"])), "num"),
@@ -245,7 +254,7 @@ class Builder(Cells):
                 self.diff(r.get("se"), share), self.significant(r.get("ci_low"), r.get("ci_high")),
                 self.count(r.get("at_risk_treated")), self.count(r.get("at_risk_control")),
                 self.count(r.get("n_treated")), self.count(r.get("n_control")),
-            ]))
+            ] + ratio(r)))
         columns = [self.col(t["month"]), self.col(t["participants"]), self.col(t["controls"]), self.col(t["difference"]),
                    self.col(t["ci95_short"]), self.col(t["se"]), self.col(t["significant"], "center"),
                    self.col(t["participants"]), self.col(t["controls_short"]), self.col(t["participants"]),
@@ -253,8 +262,13 @@ class Builder(Cells):
         groups = [Cell("", ""), Cell(t["share_axis"] if share else t["weeks_axis"], "center", 2),
                   Cell(t["diff_axis"] if share else t["diff_weeks_axis"], "center", 4),
                   Cell(t["at_risk"], "center", 2), Cell(t["count_row"], "center", 2)]
+        read = t["effects_read"]
+        if has_ratio:
+            columns += [self.col(t["risk_ratio"]), self.col(t["ci95_short"])]
+            groups.append(Cell(t["relative"], "center", 2))
+            read += t["rr_read"]
         return Table(f"effects_{labels.slug(o['name'])}", self.outcome_title(o), columns, body,
-                     groups=groups, how_to_read=t["effects_read"], notes=[t["significance_note"]])
+                     groups=groups, how_to_read=read, notes=[t["significance_note"]])
 
     # ---- subgroups -----------------------------------------------------------------------------------------------------
     def subgroups(self) -> tuple[Table | None, dict]:
