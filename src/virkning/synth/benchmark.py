@@ -65,10 +65,11 @@ UNITS = ("101", "147", "151", "153", "155", "157", "159", "161", "163", "165", "
 
 
 def benchmark_registers(folder: str | Path, seed: int = 7, persons_per_unit: int = 300, first: str = "2018-W01",
-                        weeks: int = 104, intercept: float = 0.02, slope: float = 0.25) -> dict:
+                        weeks: int = 104, intercept: float = 0.02, slope: float = 0.25,
+                        sizes: dict[str, int] | None = None) -> dict:
     """persons/benefits/employment CSVs in `folder` for the 12 units of `UNITS`: unit u has a covariate x_u
     (uniform 0..0.3) and each person a weekly probability intercept + slope * x_u of a dagpenge week (code 111),
-    with a seasonal term of +-10 %; staffing.csv and covariates.csv next to it. Returns the truth (also in
+    with a seasonal term of +-10 % (`sizes`: persons of some units instead); staffing.csv and covariates.csv next to it. Returns the truth (also in
     truth.json)."""
     rng = np.random.default_rng(seed)
     folder = Path(folder)
@@ -81,11 +82,12 @@ def benchmark_registers(folder: str | Path, seed: int = 7, persons_per_unit: int
     pid, mun, rows_p, rows_w = [], [], [], []
     k = 0
     for u, pu in zip(UNITS, prob):
-        ids = np.arange(k, k + persons_per_unit)
-        k += persons_per_unit
+        size = (sizes or {}).get(u, persons_per_unit)
+        ids = np.arange(k, k + size)
+        k += size
         pid += [f"P{i:06d}" for i in ids]
-        mun += [u] * persons_per_unit
-        hit = rng.random((persons_per_unit, weeks)) < pu * season[None, :]
+        mun += [u] * size
+        hit = rng.random((size, weeks)) < pu * season[None, :]
         r, c = np.nonzero(hit)
         rows_p.append(ids[r])
         rows_w.append(wks[c])
