@@ -144,6 +144,7 @@ def run_demo(out: Path, persons: int = 1_190_000, seed: int = 2018, console: Con
     paths.update(run_evidence_demo(out, console=console, language=design.language))
     paths["flere_skal_med"] = run_flere_skal_med_demo(out, seed=seed, console=console)["report"]
     paths.update(run_frikommune_demo(out / "frikommune", seed=seed, console=console, pending=frikommune))
+    paths.update(run_benchmark_demo(out / "frikommune", console=console, seed=seed))  # seed 004: benchmarking
     console.print(f"Done in {time.perf_counter() - started:.0f} s. Open {paths['report']} in a browser.")
     return paths
 
@@ -401,3 +402,32 @@ def run_frikommune_demo(out: Path, persons: int = FRIKOMMUNE_PERSONS, seed: int 
     _print_did(console, out / "evaluation" / "did", truth)
     console.print(f"Free-municipality report: {paths['report']} ({time.perf_counter() - started:.0f} s)")
     return {"frikommune": paths["report"], "frikommune_results": out / "evaluation" / "did"}
+
+
+# ---- the benchmark stage (seed 004): job centres compared on the free-municipality registers -------------------
+
+def run_benchmark_demo(out: Path, console: Console | None = None, seed: int = 2018) -> dict:
+    """Benchmarking of the municipalities of the free-municipality registers in OUT/data (made by the frikommune
+    stage): synthetic staffing and structural covariates next to the example design `examples/benchmark`, then
+    `virkning evaluate` into OUT/benchmark. About 2-3 s."""
+    from virkning.outputs import run_evaluation
+    from virkning.synth.benchmark import write_benchmark_inputs
+
+    console = console or Console()
+    out = Path(out)
+    started = time.perf_counter()
+    write_benchmark_inputs(out / "data", out, seed=seed)
+    design_path = out / "benchmark.yaml"
+    design_path.write_text(example("benchmark"), encoding="utf-8")
+    with console.status("Benchmarking the job centres ..."):
+        paths = run_evaluation(design_path, out / "benchmark", data=out / "data")
+    folder = out / "benchmark" / "benchmark" / "forsikrede_ledige"
+    score = pd.read_csv(folder / "scoreboard.csv", dtype={"unit": str})
+    changes = pd.read_csv(folder / "changes.csv")
+    month = json.loads((folder / "results.json").read_text(encoding="utf-8"))["design"]["month"]
+    rate = lambda v: f"{100 * v:.2f} %"  # noqa: E731
+    first, last = score.iloc[0], score.dropna(subset=["rank"]).iloc[-1]
+    console.print(f"Benchmark {month}: best {first['unit_name']} {rate(first['rate'])}, last {last['unit_name']} "
+                  f"{rate(last['rate'])}; " + ", ".join(f"{r.label} {rate(r.rate)}" for r in changes.itertuples()))
+    console.print(f"Benchmark report: {paths['report']} ({time.perf_counter() - started:.1f} s)")
+    return {"benchmark": paths["report"]}

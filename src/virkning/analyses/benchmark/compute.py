@@ -20,7 +20,8 @@ import pandas as pd
 from virkning.analyses.benchmark.expected import ExpectedFit, expected_levels
 from virkning.analyses.benchmark.spec import SECTION, BenchmarkDesign
 from virkning.errors import DesignError, EstimationError
-from virkning.indicators import TARGET_GROUPS, IndicatorRequest, IndicatorTable, compute_indicators, protect_indicators
+from virkning.indicators import (TARGET_GROUPS, IndicatorRequest, IndicatorTable, compute_indicators,
+                                 municipality_names, protect_indicators)
 from virkning.registers import queries
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class GroupResult:
     previous: str | None
     year_before: str | None
     fit: ExpectedFit | None
+    country: bool = False
     notes: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
@@ -268,7 +270,9 @@ def run_group(regs: "Registers", design: BenchmarkDesign, group: str, threshold:
     previous = t.periods[i - 1] if i >= 1 else None
     year_before = t.periods[i - 12] if i >= 12 else None
     notes = [] if year_before else ["no_year_before"]
-    all_label = "country" if design.units is None else "all_units"
+    # "the whole country" only when every municipality is a unit of its own; otherwise "all units"
+    country = design.units is None and set(municipality_names()) <= set(units)
+    all_label = "country" if country else "all_units"
     series = _series(levels, design, all_label)
     ref = levels[levels["month"] == month].set_index("unit")
     score = ref.reset_index()[["unit", "unit_name", "fuldtidspersoner", "labour_force", "rate", "change_month_pp",
@@ -302,7 +306,8 @@ def run_group(regs: "Registers", design: BenchmarkDesign, group: str, threshold:
         tables["expected"] = expected
         tables["model"] = fit.terms.assign(n_units=fit.n, r2=fit.r2, sigma=fit.sigma)
     return GroupResult(group=group, indicators=t, protected=protected, tables=tables, month=month, previous=previous,
-                       year_before=year_before, fit=fit, notes=tuple(notes)), source
+                       year_before=year_before, fit=fit, country=country,
+                       notes=tuple(notes)), source
 
 
 def run_benchmark(design: BenchmarkDesign, regs: "Registers", *, threshold: int, base: Path,

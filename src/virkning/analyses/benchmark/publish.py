@@ -41,7 +41,7 @@ def design_summary(result: BenchmarkResult, g: GroupResult) -> dict:
             "months": list(t.periods), "month": g.month, "previous": g.previous, "year_before": g.year_before,
             "leave_out_newest": d.leave_out, "month_declared": d.month is not None, "best": d.best,
             "comparison_group": list(d.comparison), "comparison_name": d.comparison_name,
-            "all_units_are_country": d.units is None, "labour_force": result.labour_force_source,
+            "all_units_are_country": g.country, "labour_force": result.labour_force_source,
             "staffing": d.staffing, "covariates": d.covariates, "model": list(d.model), "level": d.level,
             "data": t.data, "benefit_scans": t.benefit_scans,
             "fit": ({"n_units": g.fit.n, "df_resid": g.fit.df_resid, "r2": g.fit.r2, "sigma": g.fit.sigma}

@@ -62,7 +62,7 @@ def benchmark_sections(output, language: str, numbering: Numbering | None = None
     # small multiples
     units = list(zip(s["unit"], s["unit_name"]))
     saved = render_figure(figures.small_multiples, f"benchmark_{d['group']}", tab["levels"], tab["series"], units,
-                          d["months"], {"unit": t["unit"], **names}, f)
+                          d["months"], {"unit": t["unit"], "axis": t["rate"] + " (%)", **names}, f)
     out.append(blocks.figure(saved, t["fig_caption"] + f" ({label})", []))
 
     if "caseload" in tab:
