@@ -249,3 +249,38 @@ def test_compile_checks_keys():
 
     d = compile_benchmark(BenchmarkSpec(include=[851, 461], comparison_group=[461], units={"X": [101]}), None)
     assert d.units == {"851": ("851",), "461": ("461",)} and d.leave_out == 1 and d.best == 10
+
+
+def test_pooled_rate_reproduces_the_seeds_table_5_1_totals():
+    """Seed 004 table 5.1 (lines 676-683): the 'AC i alt' rate of a city is the pooled rate of its a-kasser (full-time
+    persons over the labour force), not the mean of their rates. Each a-kasse's labour force is what its printed
+    rate implies (within the rounding of the rate to 0.1 pct.); the pooled rate of all units then lies in the
+    interval that rounding allows, and contains the printed total, for every city and the whole country, while the
+    plain mean of the rates does not."""
+    from virkning.analyses.benchmark.compute import _series
+    from virkning.analyses.benchmark.spec import BenchmarkDesign
+
+    table = {  # city: [(full-time persons, rate in pct.) for Akademikernes, JKS, MA, CA], (total, total rate)
+        "København": ([(3825, 5.9), (1011, 10.8), (1826, 8.8), (892, 5.4)], (7554, 6.8)),
+        "Aarhus": ([(1474, 5.1), (249, 10.1), (1068, 10.2), (453, 4.7)], (3244, 6.3)),
+        "Frederiksberg": ([(452, 4.1), (144, 9.2), (226, 7.4), (147, 4.1)], (969, 5.0)),
+        "Odense": ([(593, 4.9), (77, 7.8), (337, 8.6), (230, 6.9)], (1237, 6.1)),
+        "Aalborg": ([(674, 4.6), (59, 9.7), (333, 9.5), (184, 6.0)], (1250, 5.7)),
+        "Hele landet": ([(11386, 4.2), (2228, 8.9), (5581, 7.6), (3170, 4.8)], (22365, 5.2)),
+    }
+    design = BenchmarkDesign(groups=("x",), units=None, first=None, last=None, month=None, leave_out=0, best=10,
+                             comparison=(), comparison_name="", labour_force=None, staffing=None, covariates=None,
+                             model=(), level=0.95)
+    for city, (rows, (total, pct)) in table.items():
+        assert sum(r[0] for r in rows) == total
+        bounds = []
+        for shift in (-0.05, 0.05):  # the labour force implied by the rate rounded down and up
+            lf = [ftp / ((rate + shift) / 100) for ftp, rate in rows]
+            levels = pd.DataFrame({"unit": list("abcd"), "month": "2020-04", "p": 0,
+                                   "fuldtidspersoner": [r[0] for r in rows], "labour_force": lf})
+            levels["rate"] = levels["fuldtidspersoner"] / levels["labour_force"]
+            s = _series(levels, design, "all").set_index("series")
+            bounds.append(100 * s.loc["all", "rate"])
+        assert bounds[0] - 0.05 <= pct <= bounds[1] + 0.05, (city, bounds, pct)
+        mean = np.mean([r[1] for r in rows])
+        assert abs(mean - pct) > 0.5, city  # the mean of the rates is not the published total
