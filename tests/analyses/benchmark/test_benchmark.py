@@ -284,3 +284,19 @@ def test_pooled_rate_reproduces_the_seeds_table_5_1_totals():
         assert bounds[0] - 0.05 <= pct <= bounds[1] + 0.05, (city, bounds, pct)
         mean = np.mean([r[1] for r in rows])
         assert abs(mean - pct) > 0.5, city  # the mean of the rates is not the published total
+
+
+def test_one_scan_of_the_benefits_table_per_group_and_portable_sql(regs_root):
+    from tests.registers.test_portable_sql import _check
+
+    regs, root = regs_root
+    d = _design(root, "benchmark: {}\n")
+    regs.engine.statements = []
+    try:
+        run_benchmark(d, regs, threshold=5, base=root)
+        sent = list(regs.engine.statements)
+    finally:
+        regs.engine.statements = None
+    assert sum("FROM benefits" in s for s in sent) == 1
+    assert any("count(*) AS n FROM persons" in s for s in sent)  # the default base of the rate
+    _check(sent)
