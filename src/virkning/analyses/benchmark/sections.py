@@ -4,8 +4,6 @@ expected against actual."""
 
 from __future__ import annotations
 
-import pandas as pd
-
 from virkning.analyses.benchmark import figures
 from virkning.analyses.benchmark.strings import BENCH_UI
 from virkning.report.components import Blocks, Cells, Numbering, Row, Section, Table
@@ -90,4 +88,4 @@ def benchmark_sections(output, language: str, numbering: Numbering | None = None
     return [Section(f"benchmark_{d['group']}", t["s_bench"].format(label), out)], blocks.figures
 
 
-__all__ = ["benchmark_sections", "pd"]
+__all__ = ["benchmark_sections"]
