@@ -300,3 +300,24 @@ def test_one_scan_of_the_benefits_table_per_group_and_portable_sql(regs_root):
     assert sum("FROM benefits" in s for s in sent) == 1
     assert any("count(*) AS n FROM persons" in s for s in sent)  # the default base of the rate
     _check(sent)
+
+
+def test_the_audit_reads_what_the_benchmark_tables_reveal(bench, tmp_path):
+    """A small labour force, or a caseload that reveals a hidden person count, is found by the audit (the tests above
+    show it finds nothing in the published folder)."""
+    out = tmp_path / "out"
+    shutil.copytree(bench["root"] / "out", out)
+    folder = out / "benchmark" / "forsikrede_ledige"
+    u = pd.read_csv(folder / "units.csv", dtype={"unit": str})
+    u.loc[0, "labour_force"] = 3
+    u.to_csv(folder / "units.csv", index=False)
+    ind = pd.read_csv(folder / "indicators.csv", dtype={"unit": str})
+    c = pd.read_csv(folder / "caseload.csv", dtype={"unit": str})
+    row = ind[(ind["unit"] == c.loc[0, "unit"]) & (ind["period"] == c.loc[0, "month"])].index[0]
+    ind.loc[row, ["persons", "numerator", "value"]] = np.nan  # as if hidden: the caseload still tells it
+    ind.to_csv(folder / "indicators.csv", index=False)
+    c.loc[0, "citizens_per_caseworker"] = 3 / c.loc[0, "caseworkers"]
+    c.to_csv(folder / "caseload.csv", index=False)
+    found = [str(f) for f in audit(out)]
+    assert any("units.csv row 2, labour_force" in f for f in found)
+    assert any("caseload.csv row 2, citizens_per_caseworker" in f for f in found)
