@@ -28,7 +28,7 @@ def benchmark_sections(output, language: str, numbering: Numbering | None = None
     label = d["target_group"]["label"][i]
     month = d["month"]
     when = t["declared_month"] if d["month_declared"] else t["left_out"].format(d["leave_out_newest"])
-    lead = t["bench_lead"].format(label.lower(), t["lf_" + d["labour_force"]], month, when)
+    lead = t["bench_lead"].format(label[:1].lower() + label[1:], t["lf_" + d["labour_force"]], month, when)
     out = [blocks.p(lead)]
     out += [blocks.note(t[n]) for n in b.get("notes", []) if n in t]
 
