@@ -147,6 +147,8 @@ def run_demo(out: Path, persons: int = 1_190_000, seed: int = 2018, console: Con
     paths.update(run_evidence_demo(out, console=console, language=design.language))
     paths["flere_skal_med"] = run_flere_skal_med_demo(out, seed=seed, console=console)["report"]
     paths.update(run_frikommune_demo(out / "frikommune", seed=seed, console=console, pending=frikommune))
+    paths.update(run_benchmark_demo(out / "frikommune", console=console, seed=seed))  # seed 004: benchmarking
+    paths.update(run_business_case_demo(out, console=console, seed=seed, language=design.language))  # seeds 002, 004
     console.print(f"Done in {time.perf_counter() - started:.0f} s. Open {paths['report']} in a browser.")
     return paths
 
@@ -404,3 +406,70 @@ def run_frikommune_demo(out: Path, persons: int = FRIKOMMUNE_PERSONS, seed: int 
     _print_did(console, out / "evaluation" / "did", truth)
     console.print(f"Free-municipality report: {paths['report']} ({time.perf_counter() - started:.0f} s)")
     return {"frikommune": paths["report"], "frikommune_results": out / "evaluation" / "did"}
+
+
+# ---- the benchmark stage (seed 004): job centres compared on the free-municipality registers -------------------
+
+def run_benchmark_demo(out: Path, console: Console | None = None, seed: int = 2018) -> dict:
+    """Benchmarking of the municipalities of the free-municipality registers in OUT/data (made by the frikommune
+    stage): synthetic staffing and structural covariates next to the example design `examples/benchmark`, then
+    `virkning evaluate` into OUT/benchmark. About 2-3 s."""
+    from virkning.outputs import run_evaluation
+    from virkning.synth.benchmark import write_benchmark_inputs
+
+    console = console or Console()
+    out = Path(out)
+    started = time.perf_counter()
+    write_benchmark_inputs(out / "data", out, seed=seed)
+    design_path = out / "benchmark.yaml"
+    design_path.write_text(example("benchmark"), encoding="utf-8")
+    with console.status("Benchmarking the job centres ..."):
+        paths = run_evaluation(design_path, out / "benchmark", data=out / "data")
+    folder = out / "benchmark" / "benchmark" / "forsikrede_ledige"
+    score = pd.read_csv(folder / "scoreboard.csv", dtype={"unit": str})
+    changes = pd.read_csv(folder / "changes.csv")
+    month = json.loads((folder / "results.json").read_text(encoding="utf-8"))["design"]["month"]
+    rate = lambda v: f"{100 * v:.2f} %"  # noqa: E731
+    first, last = score.iloc[0], score.dropna(subset=["rank"]).iloc[-1]
+    console.print(f"Benchmark {month}: best {first['unit_name']} {rate(first['rate'])}, last {last['unit_name']} "
+                  f"{rate(last['rate'])}; " + ", ".join(f"{r.label} {rate(r.rate)}" for r in changes.itertuples()))
+    console.print(f"Benchmark report: {paths['report']} ({time.perf_counter() - started:.1f} s)")
+    return {"benchmark": paths["report"]}
+
+
+# ---- the business-case stage (seeds 002, 004): savings of a synthetic trial with a known effect -----------------
+
+def run_business_case_demo(out: Path, console: Console | None = None, seed: int = 2018,
+                           language: str = "da") -> dict:
+    """A synthetic trial (1,000 participants, a true saving of 3 benefit weeks each in the year after the start) ->
+    its estimate with bootstrap draws -> a business case at the maximum dagpenge rate, DKK 10,000 per participant,
+    2020-2021, discounted at the Finance Ministry's rate -> OUT/business-case/{report.html, business_case.csv}.
+    Prints whether the case's interval of savings covers the savings of the true effect."""
+    from virkning.economics import Costs, Effect, business_case
+    from virkning.outputs import csv_bytes
+    from virkning.report.business_case import business_case_section
+    from virkning.report.render import render_document
+    from virkning.synth.business_case import simulate_trial
+
+    console = console or Console()
+    started = time.perf_counter()
+    trial = simulate_trial(n=1000, seed=seed)
+    cohorts = {2020: trial.n_participants}
+    costs = Costs.per_participant(10_000, cohorts)
+    case = business_case(Effect.per_participant(trial.weeks_saved, cohorts, se=trial.se, draws=trial.draws),
+                         "dagpenge_max", costs, horizon=(2020, 2021))
+    truth = business_case(Effect.per_participant(trial.true_weeks_saved, cohorts, se=0.0), "dagpenge_max", costs,
+                          horizon=(2020, 2021))
+    folder = Path(out) / "business-case"
+    folder.mkdir(parents=True, exist_ok=True)
+    html = render_document([business_case_section(case, language)], title="Business case (syntetisk forsøg)",
+                           kicker="Business case", language=language, synthetic=True)
+    (folder / "report.html").write_text(html, encoding="utf-8")
+    (folder / "business_case.csv").write_bytes(csv_bytes(case.to_frame()))
+    lo, hi = case.boot_savings_ci or case.savings_ci
+    covered = lo <= truth.gross_savings <= hi
+    console.print(f"Business case: savings DKK {case.gross_savings / 1e6:.2f} m [{lo / 1e6:.2f}; {hi / 1e6:.2f}] "
+                  f"(truth {truth.gross_savings / 1e6:.2f} m, {'covered' if covered else 'NOT covered'}), costs DKK "
+                  f"{case.costs / 1e6:.2f} m, P(pays) {case.boot_p_pays if case.boot_p_pays is not None else case.p_pays:.2f}"
+                  f" ({time.perf_counter() - started:.1f} s)")
+    return {"business_case": folder / "report.html", "business_case_covered": covered}

@@ -54,3 +54,12 @@ def _register_programme() -> None:
 _register_programme()
 
 __all__ = ["KINDS", "Context", "Kind", "Output"]
+
+
+def _register_benchmark() -> None:  # benchmarking of job centres (seed 004)
+    from virkning.analyses import benchmark
+
+    KINDS[benchmark.KIND.key] = benchmark.KIND
+
+
+_register_benchmark()

@@ -462,6 +462,9 @@ def audit(folder: str | Path, threshold: int = DISCLOSURE_THRESHOLD) -> list[Fin
     from virkning.disclosure.audit_indicators import read_all as read_indicators
 
     read_indicators(s, folder, files)
+    from virkning.disclosure.audit_benchmark import read_all as read_benchmark
+
+    read_benchmark(s, folder, files)
     found = s.findings + _bounds_findings(s)
     unique = list(dict.fromkeys(found))
     return unique

@@ -428,3 +428,10 @@ def runs_at_least(n: Names, state: str, lengths: list[int], lo: int, hi: int) ->
     return (f"SELECT p._pair, {flags} FROM {n.pairs} p JOIN {n.pb} b ON b.pk = p.pk "
             f"AND b.wk BETWEEN p.iwk - {int(top) - 1} AND p.iwk JOIN catalogue c ON c.code = b.code "
             f"WHERE b.wk BETWEEN {int(lo)} AND {int(hi)} AND {state_predicate(state)} GROUP BY p._pair")
+
+
+# ---- benchmarking (analyses/benchmark) --------------------------------------------------------------------------
+
+# the persons of the data per municipality: the default denominator of a benchmark rate when no labour force is given
+PERSONS_PER_MUNICIPALITY = ("SELECT municipality, count(*) AS n FROM persons WHERE municipality IS NOT NULL "
+                            "GROUP BY municipality ORDER BY municipality")
