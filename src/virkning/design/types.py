@@ -233,3 +233,23 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# ---- units of the register analyses (indicators, did, benchmark) ----
+
+def unit_name(v: Any) -> str:
+    if isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 999:
+        return str(v)
+    if isinstance(v, str) and v.strip():
+        return v.strip()
+    raise fail("expected a unit: a three-digit municipality code (e.g. 851) or a name declared under units")
+
+
+def municipality_code(v: Any) -> str:
+    if isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 999:
+        return str(v)
+    if isinstance(v, str) and re.fullmatch(r"\d{3}", v.strip()):
+        return v.strip()
+    raise fail("expected a three-digit municipality code, e.g. 851")
+
+
+Unit = Annotated[str, PlainValidator(unit_name)]
+Code = Annotated[str, PlainValidator(municipality_code)]

@@ -20,33 +20,16 @@ its key (docs/benchmarking.md).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, PlainValidator, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from virkning.design.types import Month, Section, Text, Whole0, Whole1, fail
+from virkning.design.types import Code, Month, Section, Text, Unit, Whole0, Whole1, fail
 from virkning.indicators import TARGET_GROUPS, municipality_names
 
 SECTION = "benchmark"
-
-
-def _unit(v: Any) -> str:
-    if isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 999:
-        return str(v)
-    if isinstance(v, str) and v.strip():
-        return v.strip()
-    raise fail("expected a unit: a three-digit municipality code (e.g. 851) or a name declared under units")
-
-
-def _code(v: Any) -> str:
-    if isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 999:
-        return str(v)
-    if isinstance(v, str) and re.fullmatch(r"\d{3}", v.strip()):
-        return v.strip()
-    raise fail("expected a three-digit municipality code, e.g. 851")
 
 
 def _level(v: Any) -> float:
@@ -55,8 +38,6 @@ def _level(v: Any) -> float:
     raise fail("expected a confidence level between 0.5 and 1, e.g. 0.95")
 
 
-Unit = Annotated[str, PlainValidator(_unit)]
-Code = Annotated[str, PlainValidator(_code)]
 Level = Annotated[float, PlainValidator(_level)]
 
 

@@ -27,7 +27,8 @@ from pydantic import Field, PlainValidator, ValidationError, field_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from virkning.design.messages import show
-from virkning.design.types import Date, Section, Text, Whole0, Whole1, fail, none_is_empty, note
+from virkning.design.types import (Code, Date, Section, Text, Unit, Whole0, Whole1, fail, none_is_empty, note,
+                                   unit_name)
 from virkning.indicators import (DESCRIBE_DEFAULT, DID_DEFAULT, INDICATORS, TARGET_GROUPS, TargetGroup,
                                  municipality_names, period_label, period_of_month, target_group)
 from virkning.registers import calendar
@@ -35,22 +36,6 @@ from virkning.registers.catalogue import GROUPS, STATES, canonical_state
 
 SECTION = "difference_in_differences"
 PERSON_OUTCOMES = {"beskaeftigelse": ("Beskæftigelse (personniveau)", "Employment (person level)")}
-
-
-def _unit(v: Any) -> str:
-    if isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 999:
-        return str(v)
-    if isinstance(v, str) and v.strip():
-        return v.strip()
-    raise fail("expected a unit: a three-digit municipality code (e.g. 851) or a name declared under units")
-
-
-def _code(v: Any) -> str:
-    if isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 999:
-        return str(v)
-    if isinstance(v, str) and re.fullmatch(r"\d{3}", v.strip()):
-        return v.strip()
-    raise fail("expected a three-digit municipality code, e.g. 851")
 
 
 def _indicator(v: Any) -> str:
@@ -95,7 +80,7 @@ def _comparison(v: Any) -> list[str] | dict[str, list[str]]:
     if isinstance(v, list):
         if not v:
             raise fail("expected at least one comparison unit")
-        return [_unit(u) for u in v]
+        return [unit_name(u) for u in v]
     if isinstance(v, dict):
         if not v:
             raise fail("expected a comparison set for every trial unit")
@@ -103,7 +88,7 @@ def _comparison(v: Any) -> list[str] | dict[str, list[str]]:
         for k, units in v.items():
             if not isinstance(units, list) or not units:
                 raise note(f"expected a non-empty list of comparison units for the trial unit {k}; got {show(units)}")
-            out[_unit(k)] = [_unit(u) for u in units]
+            out[unit_name(k)] = [unit_name(u) for u in units]
         return out
     raise fail("expected a list of comparison units, e.g. [461, 561], or per trial unit {851: [461, 561]}")
 
@@ -114,8 +99,6 @@ def _boot(v: Any) -> int:
     return v
 
 
-Unit = Annotated[str, PlainValidator(_unit)]
-Code = Annotated[str, PlainValidator(_code)]
 IndicatorName = Annotated[str, PlainValidator(_indicator)]
 PersonOutcome = Annotated[str, PlainValidator(_person_outcome)]
 EventWindow = Annotated[tuple[int, int], PlainValidator(_window)]
