@@ -88,6 +88,9 @@ def test_hand_checked_numbers(hand):
     assert (end_q2["numerator"], end_q2["denominator"]) == (1, 2)  # A's second spell, followed by SU in week 22
     assert f.loc[("afsluttede_forloeb_til_job", "851", "2018Q2"), "numerator"] == 1  # A employed in June
     assert f.loc[("uafsluttede_forloeb", "851", "2018Q1"), "value"] == 1  # A's first spell runs into April
+    # completed spells with a seen start, Q2 851: A 2-14 (13 weeks) and A 16-20 (5); B's (from week 1) is left out
+    d = f.loc[("varighed_afsluttede_forloeb", "851", "2018Q2")]
+    assert (d["numerator"], d["denominator"], d["value"]) == (18, 2, 9.0)
     assert f.loc[("uafsluttede_forloeb", "461", "2018Q4"), "value"] == 1  # C runs to the end of the data
     # interviews: A week 3 (1 week after its start in week 2); E week 31 (1 week after week 30); A week 17 (1)
     w = f.loc[("uger_til_foerste_samtale", "851", "2018Q1")]

@@ -124,6 +124,10 @@ def indicators(persons, benefits, employment, events, *, target, act, vr, vo, su
     put("afsluttede_forloeb_til_job", g4["job"].sum(), g4.size(), g4["person_id"].nunique(),
         g4["job"].sum() / g4.size())
     put("su_grad", g4["su"].sum(), g4.size(), g4["person_id"].nunique(), g4["su"].sum() / g4.size())
+    known = ended[ended["s"] > first_wk + gap].assign(weeks=lambda f: f["e"] - f["s"] + 1)
+    g5 = known.groupby(["u", "pe"])
+    put("varighed_afsluttede_forloeb", g5["weeks"].sum(), g5.size(), g5["person_id"].nunique(),
+        g5["weeks"].sum() / g5.size())
     # open at the end of p for p = ps .. pe - 1 (to the last period when the spell runs to the end of the data)
     until = np.where(spells["e"] >= last_wk - gap, hi, spells["pe"] - 1)
     spans = spells.assign(first=spells["ps"].clip(lower=lo), last=np.minimum(until, hi))

@@ -32,9 +32,10 @@ if TYPE_CHECKING:
 
 N = Names("ind_")
 QUANTITY_COLUMNS = ("target_weeks", "act_weeks", "vr_weeks", "vo_weeks", "emp_den", "emp_num", "new_spells",
-                    "ended_spells", "ended_job", "ended_su", "open_spells", "events", "first_weeks", "first_count")
+                    "ended_spells", "ended_job", "ended_su", "open_spells", "events", "first_weeks", "first_count",
+                    "ended_known", "ended_weeks")
 PERSON_COLUMNS = {"target": "persons_target", "emp": "persons_emp", "new": "persons_new", "ended": "persons_ended",
-                  "open": "open_spells", "first": "persons_first"}
+                  "open": "open_spells", "first": "persons_first", "ended_known": "persons_ended_known"}
 
 
 def municipalities_in_data(regs: "Registers") -> list[str]:
@@ -221,7 +222,8 @@ def _sums(regs: "Registers", req: IndicatorRequest, data: dict, lo: int, hi: int
     e = regs.engine
     names = set(req.indicators)
     need_emp = any(INDICATORS[i].needs_employment for i in names)
-    need_spells = any(INDICATORS[i].num in ("new_spells", "ended_job", "ended_su", "open_spells", "first_weeks")
+    need_spells = any(INDICATORS[i].num in ("new_spells", "ended_job", "ended_su", "open_spells", "first_weeks",
+                                            "ended_weeks")
                       for i in names)
     need_events = any(INDICATORS[i].needs_events for i in names)
     e.table(N.persons, queries.indicator_persons(N))
@@ -241,7 +243,8 @@ def _sums(regs: "Registers", req: IndicatorRequest, data: dict, lo: int, hi: int
     if need_spells:
         e.table(N.spells, queries.indicator_spells(N, gap))
         parts.append(e.frame(queries.indicator_new_spells(N, data["first_wk"] + gap)))
-        parts.append(e.frame(queries.indicator_ended_spells(N, data["last_wk"] - gap, req.job_months, req.su_weeks)))
+        parts.append(e.frame(queries.indicator_ended_spells(N, data["last_wk"] - gap, req.job_months, req.su_weeks,
+                                                            data["first_wk"] + gap)))
         parts.append(e.frame(queries.indicator_open_spells(N, data["last_wk"] - gap)))
     if need_events:
         if "events" not in regs.tables:

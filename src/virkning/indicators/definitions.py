@@ -18,6 +18,8 @@ year) for a declared target group (e.g. insured unemployed people, LAB § 2, nr.
     events         events (e.g. `samtale`) dated in the period, in a target week of the person
     first_weeks    sum over spells of the weeks from the spell's first week to its first event, by the event's period
     first_count    number of such first events (spells that start after the first data week)
+    ended_known    ended spells whose start is seen (they start after the first data week + spell_gap)
+    ended_weeks    their weeks from first to last (gaps inside included): the length of a completed spell
 
 A spell is a run of target weeks; gaps of up to `spell_gap` weeks (default 0) do not break it. jobindsats.dk
 counted a spell ("forløb") as consecutive days with benefit or activation, a new one starting after at least one
@@ -174,6 +176,13 @@ INDICATORS: dict[str, Indicator] = {i.name: i for i in (
        ("Som jobindsats' status efter afsluttet forløb, men beskæftigelse i måneden efter forløbet eller den næste",
         "As jobindsats' status after a completed spell, but employment in the month after the spell or the next"),
        subset=True, needs_employment=True),
+    _i("varighed_afsluttede_forloeb", ("Varighed af afsluttede forløb", "Length of completed spells"), "mean",
+       "ended_weeks", "ended_known", "ended_known", ("uger i afsluttede forløb", "weeks in completed spells"),
+       ("afsluttede forløb med kendt start", "completed spells with a known start"),
+       ("Som jobindsats' varighed af afsluttede kontaktforløb (seed 004, tabel 5.2), i uger; et gennemsnit over "
+        "forløbene, dvs. vægtet med antallet af forløb i hver gruppe (a-kasse) af målgruppen",
+        "As jobindsats' length of completed contact spells (seed 004, table 5.2), in weeks; a mean over the spells, "
+        "so weighted by the number of spells in each group (unemployment fund) of the target group")),
     _i("uafsluttede_forloeb", ("Uafsluttede forløb", "Unfinished spells"), "count", "open_spells", None, "open",
        ("forløb i gang ved periodens slutning", "spells running at the end of the period"), None,
        ("Egen definition: bestanden af forløb i gang", "Own definition: the stock of running spells")),

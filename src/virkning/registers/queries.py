@@ -325,12 +325,17 @@ def indicator_new_spells(n: Names, first_wk: int) -> str:
             f"WHERE s.s > {int(first_wk)} AND s.ps IN (SELECT p FROM {n.months}) GROUP BY s.unit, s.ps")
 
 
-def indicator_ended_spells(n: Names, last_wk: int, job_months: int, su_weeks: int) -> str:
+def indicator_ended_spells(n: Names, last_wk: int, job_months: int, su_weeks: int, first_wk: int) -> str:
     """Spells ending in a period of the window (not those that may go on after the data), and of these the ones
     followed by employment in the month of the week after the spell (or the next `job_months` months) and by an SU
-    week within `su_weeks` weeks."""
+    week within `su_weeks` weeks; of those whose start is seen (after `first_wk`), their number, persons and weeks
+    from first to last week (a completed spell's length)."""
+    known = f"s.s > {int(first_wk)}"
     return (
         f"SELECT s.unit, s.pe AS p, count(*) AS ended_spells, count(DISTINCT s.pk) AS persons_ended, "
+        f"sum(CASE WHEN {known} THEN 1 ELSE 0 END) AS ended_known, "
+        f"count(DISTINCT CASE WHEN {known} THEN s.pk END) AS persons_ended_known, "
+        f"sum(CASE WHEN {known} THEN s.e - s.s + 1 ELSE 0 END) AS ended_weeks, "
         f"sum(CASE WHEN j.pk IS NULL THEN 0 ELSE 1 END) AS ended_job, "
         f"sum(CASE WHEN u.pk IS NULL THEN 0 ELSE 1 END) AS ended_su FROM {n.spells} s "
         f"LEFT JOIN (SELECT DISTINCT sp.pk, sp.e FROM {n.spells} sp JOIN {n.emp} e ON e.pk = sp.pk "
