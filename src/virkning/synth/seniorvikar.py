@@ -63,7 +63,9 @@ class SeniorvikarDesign:
         prog = sim["hook"]
         if prog.participants:
             persons_idx, tc, tf, ti = prog.twin_matrices(sim["code"], sim["frac"], sim["ind"])
-            months = np.array([p.month for p in prog.participants], dtype=np.int64)
+            # the analysis's index month: the month of the meeting week's Thursday (docs/panel.md), for participants
+            # and pool alike; the effect itself starts after the meeting date's month (programme.py)
+            months = np.array([tl.week_month[p.week] for p in prog.participants], dtype=np.int64)
             y1, emp = participant_outcomes(tl, horizon, codes.retirement, months, sim["code"][:, persons_idx],
                                            sim["frac"][:, persons_idx], sim["ind"][:, persons_idx])
             y0, _ = participant_outcomes(tl, horizon, codes.retirement, months, tc, tf, ti)
