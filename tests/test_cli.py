@@ -39,3 +39,19 @@ def test_validate_missing_folder(tmp_path):
 def test_usage_error_exit_2():
     assert runner.invoke(app, ["validate"]).exit_code == 2
     assert runner.invoke(app, ["synth", "--out", "x", "--format", "xlsx"]).exit_code == 2
+
+
+def test_progress_is_timestamped_lines_when_not_a_terminal(tmp_path):
+    """A batch job (output not a terminal) sees where the run is: one timestamped line per step on stderr, and the
+    results alone on stdout."""
+    import re
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "virkning.cli", "synth", "--out", str(tmp_path / "s"), "--persons",
+                           "2000"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) >= 3 and all(re.match(r"^\d\d:\d\d:\d\d \S", line) for line in lines), proc.stderr
+    assert lines[0].endswith("Simulating registers ...") and "done" in lines[-1]
+    assert not re.search(r"^\d\d:\d\d:\d\d ", proc.stdout, flags=re.M)

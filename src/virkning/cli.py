@@ -34,6 +34,30 @@ console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 
+class _Lines:
+    """Progress for batch jobs and logs (output not a terminal): one timestamped line on stderr per new step."""
+
+    def __init__(self, text: str):
+        self.last = None
+        self.update(text)
+
+    def update(self, text: str) -> None:
+        if text != self.last:
+            self.last = text
+            err.print(f"{dt.datetime.now():%H:%M:%S} {text}", markup=False, soft_wrap=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+def _status(text: str):
+    """A spinner on a terminal; timestamped lines otherwise, so a batch job's log shows where the run is."""
+    return console.status(text) if console.is_terminal else _Lines(text)
+
+
 ENGINE_HELP = ("SQL engine: duckdb (embedded, the default) or spark (needs PySpark 4, the extra 'spark', and Java "
                "17 or 21); overrides the design's data.engine. docs/scale.md.")
 MASTER_HELP = "Spark master URL (local[4], spark://host:7077, yarn, k8s://...); default local[N] with every core."
@@ -90,7 +114,7 @@ def synth(
         err.print(f"error: --format expected one of parquet, csv; got '{fmt}'")
         raise typer.Exit(2)
     try:
-        with console.status("Simulating registers ...") as status:
+        with _status("Simulating registers ...") as status:
             summary = generate(out, persons=persons, seed=seed, start=start, end=end, fmt=fmt, population=population,
                                programme=programme, progress=lambda msg: status.update(msg))
     except VirkningError as exc:
@@ -195,7 +219,7 @@ def evaluate(
 
     started = time.perf_counter()
     try:
-        with console.status("Evaluating ...") as status:
+        with _status("Evaluating ...") as status:
             paths = run_evaluation(design, out, data=data, progress=lambda s: status.update(f"Evaluating: {s} ..."),
                                    engine=_engine(engine), master=master)
     except VirkningError as exc:
@@ -221,7 +245,7 @@ def monitor(
 
     started = time.perf_counter()
     try:
-        with console.status("Monitoring ...") as status:
+        with _status("Monitoring ...") as status:
             paths = run_monitor(design, out, data=data, month=month, strict=strict, registers=registers,
                                 progress=lambda s: status.update(f"Monitoring: {s} ..."), engine=_engine(engine),
                                 master=master)
@@ -256,7 +280,7 @@ def plan(
             err.print(f"error: --as-of expected a date YYYY-MM-DD; got '{as_of}'")
             raise typer.Exit(2)
     try:
-        with console.status("Planning ...") as status:
+        with _status("Planning ...") as status:
             paths = run_plan(design, out, data=data, as_of=when, progress=lambda s: status.update(f"Planning: {s} ..."))
     except VirkningError as exc:
         _fail(exc)
@@ -529,7 +553,7 @@ def indicators(
                                                           "units": "--units", "first": "--from", "last": "--to",
                                                           "event": "--event", "employment_lag": "--employment-lag"},
                                **kw)
-        with console.status("Indicators ...") as status:
+        with _status("Indicators ...") as status:
             paths = run_indicators(data, out, req, threshold=threshold, language=language, explicit=bool(names),
                                    progress=lambda s: status.update(f"Indicators: {s} ..."))
     except VirkningError as exc:
