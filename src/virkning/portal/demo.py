@@ -63,15 +63,14 @@ def demo_design(home: Path) -> Path:
 
 def synthetic_cprs(data: Path, ids: list[str]) -> dict[str, str]:
     """A made-up, stable CPR number per synthetic person: birth date (DDMMYY) + four digits from its number."""
-    import duckdb
+    from virkning.registers.readers import find_files
 
-    source = next(p for p in (data / "persons.parquet", data / "persons.csv") if p.exists())
-    reader = "read_parquet" if source.suffix == ".parquet" else "read_csv_auto"
-    con = duckdb.connect()
-    con.register("ids", pd.DataFrame({"person_id": ids}))
-    births = dict(con.execute(f"SELECT p.person_id, CAST(p.birth_date AS DATE) FROM {reader}('{source.as_posix()}') "
-                              "p JOIN ids USING (person_id)").fetchall())
-    con.close()
+    kind, files = find_files(data, "persons")  # the synthetic persons table: Parquet or CSV, one file or parts
+    columns = ["person_id", "birth_date"]
+    persons = pd.concat([pd.read_parquet(f, columns=columns) if kind == "parquet" else
+                         pd.read_csv(f, usecols=columns, dtype=str) for f in files], ignore_index=True)
+    persons = persons[persons["person_id"].astype(str).isin(set(ids))]
+    births = dict(zip(persons["person_id"].astype(str), pd.to_datetime(persons["birth_date"]).dt.date))
     out, used = {}, set()
     for pid in ids:
         b = births.get(pid)

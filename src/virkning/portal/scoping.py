@@ -4,8 +4,8 @@ A `Scope` says which units a user may read and write. Models holding person data
 queryset refuses to run: every query starts with `Model.objects.scoped(scope)`, so a view that forgets the filter
 fails with `UnscopedQuery` instead of showing another unit's citizens. Writes check the scope in `save()`.
 
-On PostgreSQL the same scope is also handed to the database (`set_config('virkning.read_units', ...)`) at the start
-of every request, and row-level security policies (migration 0002) filter the rows again: raw SQL or a bug in this
+On PostgreSQL the same scope is also handed to the database (session settings, registers/portal_sql.py) at the
+start of every request, and row-level security policies (migration 0002) filter the rows again: raw SQL or a bug in this
 module still cannot cross units. Aggregation for the status pages reads a whole programme inside `aggregation()`,
 which opens exactly that programme to the database for the duration and returns only what the caller computes.
 """
@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, models
+
+from virkning.registers import portal_sql
 
 ALL = None  # read_units/status_units: every unit
 
@@ -137,8 +139,7 @@ def apply_db_scope(scope: Scope, conn=None) -> None:
         return
     read = _ids(scope.read_units) if scope.person_data else ""
     with conn.cursor() as cur:
-        cur.execute("SELECT set_config('virkning.read_units', %s, false), set_config('virkning.write_units', %s, "
-                    "false), set_config('virkning.aggregate', '', false)", [read, _ids(scope.write_units)])
+        cur.execute(portal_sql.SET_SCOPE, [read, _ids(scope.write_units)])
 
 
 @contextmanager
@@ -146,13 +147,13 @@ def aggregation(programme_id: int):
     """Open one programme's rows to the database for an aggregate computation, then close them again."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            cur.execute("SELECT set_config('virkning.aggregate', %s, false)", [str(int(programme_id))])
+            cur.execute(portal_sql.SET_AGGREGATE, [str(int(programme_id))])
     try:
         yield
     finally:
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
-                cur.execute("SELECT set_config('virkning.aggregate', '', false)")
+                cur.execute(portal_sql.CLEAR_AGGREGATE)
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from virkning.portal import cpr as cprmod
 from virkning.portal.models import AuditEvent, LoginAttempt, Registration, RegistrationVersion, TotpDevice
 from virkning.portal.scoping import Scope, UnscopedQuery, scope_for, system_scope
 from virkning.portal.tests.conftest import CPR_A, CPR_B, PASSWORD, login, row
+from virkning.registers import portal_sql
 
 pytestmark = pytest.mark.django_db
 
@@ -180,7 +181,7 @@ def test_cpr_is_hashed_encrypted_and_masked(world, as_user):
     assert CPR_A[0] not in reg.cpr_encrypted and cprmod.decrypt(reg.cpr_encrypted) == CPR_A[0]
     assert reg.cpr_masked == "010355-****"
     with connection.cursor() as cur:  # nothing in any column of the table holds the number
-        cur.execute("SELECT * FROM portal_registration")
+        cur.execute(portal_sql.ALL_REGISTRATIONS)
         cells = " ".join(str(v) for r in cur.fetchall() for v in r)
     assert not any(c in cells for c in CPR_A + CPR_B)
     assert cprmod.redact("cpr 010355-1234 og 0103551234, ikke 12345678901") == \
