@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Iterable
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PlainValidator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from virkning.panel.grammar import GRAMMAR_HELP, parse_covariate
 from virkning.errors import CovariateNameError
@@ -34,6 +35,13 @@ def fail(expected: str) -> PydanticCustomError:
 def note(message: str) -> PydanticCustomError:
     """A check failed; the message is complete as it is."""
     return PydanticCustomError("design_note", "{message}", {"message": message})
+
+
+def notes_error(title: str, problems: Iterable[tuple[tuple, str, Any]]) -> ValidationError:
+    """Rules across keys, found all at once: one pydantic error whose notes the design reader places at each key's
+    line (problems: location, complete message, value found)."""
+    return ValidationError.from_exception_data(title, [InitErrorDetails(type=note(msg), loc=loc, input=value)
+                                                       for loc, msg, value in problems])
 
 
 def _text(v: Any) -> str:

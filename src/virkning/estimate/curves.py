@@ -111,6 +111,16 @@ def _rematch_reps(draws, first: np.ndarray, followup: np.ndarray, horizon: int) 
     return out[0] - out[1]
 
 
+def km_arms(sample: AnalysisSample, first, followup, horizon: int):
+    """The sample's event and risk matrices, treatment, weights, and each arm's weighted Kaplan-Meier curve with its
+    rows' influence values ((F1, psi1) treated, (F0, psi0) control): what the curves and the risk ratios rest on."""
+    f = np.asarray(first, dtype=float)[sample.rows]
+    fu = np.asarray(followup, dtype=float)[sample.rows]
+    t, w = sample.treat, sample.weights
+    event, risk = _event_matrices(f, fu, horizon)
+    return event, risk, t, w, km_influence(event[t], risk[t], w[t]), km_influence(event[~t], risk[~t], w[~t])
+
+
 def km_curve(sample: AnalysisSample, first: np.ndarray, followup: np.ndarray, horizon: int, *, outcome: str,
              n_boot: int = 499, seed: int | None = None, level: float = 0.95, variance: str = "bootstrap",
              resample: str = "components", draws=None) -> pd.DataFrame:
@@ -130,12 +140,7 @@ def km_curve(sample: AnalysisSample, first: np.ndarray, followup: np.ndarray, ho
     if variance == "rematch" and draws is None:
         raise DesignError("option 'draws': variance='rematch' needs the replicates of "
                           "virkning.estimate.rematch_bootstrap(result, ...).")
-    f = np.asarray(first, dtype=float)[sample.rows]
-    fu = np.asarray(followup, dtype=float)[sample.rows]
-    t, w = sample.treat, sample.weights
-    event, risk = _event_matrices(f, fu, horizon)
-    f1, psi1 = km_influence(event[t], risk[t], w[t])
-    f0, psi0 = km_influence(event[~t], risk[~t], w[~t])
+    event, risk, t, w, (f1, psi1), (f0, psi0) = km_arms(sample, first, followup, horizon)
     att = f1 - f0
     z = scipy.special.ndtri(0.5 + level / 2)
     alpha = (1 - level) / 2

@@ -275,17 +275,12 @@ def km_relative(sample: AnalysisSample, first, followup, horizon: int, *, level:
     ``variance="cluster"``. With everyone followed to month m this is ``log_ratio_se`` on the exit indicator
     without its (n-1)/(n-2) factor (tested). The interval is exp(log RR -+ z se), so it never crosses 0.
     """
-    from virkning.estimate.curves import _event_matrices  # curves imports effects; keep the import local
-    from virkning.estimate.variance import cluster_variance, km_influence
+    from virkning.estimate.curves import km_arms  # curves imports effects; keep the import local
+    from virkning.estimate.variance import cluster_variance
 
     if not (0 < level < 1):
         raise DesignError(f"option 'level': expected a confidence level between 0 and 1; got {level!r}.")
-    f = np.asarray(first, dtype=float)[sample.rows]
-    fu = np.asarray(followup, dtype=float)[sample.rows]
-    t, w = sample.treat, sample.weights
-    event, risk = _event_matrices(f, fu, horizon)
-    f1, psi1 = km_influence(event[t], risk[t], w[t])
-    f0, psi0 = km_influence(event[~t], risk[~t], w[~t])
+    _, _, t, w, (f1, psi1), (f0, psi0) = km_arms(sample, first, followup, horizon)
     contrib = np.zeros((len(w), horizon))
     with np.errstate(invalid="ignore", divide="ignore"):
         contrib[t] = w[t, None] * psi1 / np.where(f1 > 0, f1, np.nan)[None, :]

@@ -23,10 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PlainValidator, ValidationError
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import Field, PlainValidator
 
-from virkning.design.types import Code, Month, Section, Text, Unit, Whole0, Whole1, fail
+from virkning.design.types import Code, Month, Section, Text, Unit, Whole0, Whole1, fail, notes_error
 from virkning.indicators import TARGET_GROUPS, municipality_names
 
 SECTION = "benchmark"
@@ -87,12 +86,6 @@ class BenchmarkDesign:
     level: float
 
 
-def _error(problems: list[tuple[tuple, str, Any]]) -> ValidationError:
-    return ValidationError.from_exception_data("BenchmarkSpec", [
-        InitErrorDetails(type=PydanticCustomError("design_note", "{message}", {"message": msg}), loc=loc, input=value)
-        for loc, msg, value in problems])
-
-
 def compile_benchmark(section: BenchmarkSpec, root) -> BenchmarkDesign:
     """The checked section as a `BenchmarkDesign`; rules across keys are reported at the key they concern."""
     problems: list[tuple[tuple, str, Any]] = []
@@ -132,7 +125,7 @@ def compile_benchmark(section: BenchmarkSpec, root) -> BenchmarkDesign:
     if len(set(section.model)) != len(section.model):
         problems.append((("model",), "a covariate is listed twice", list(section.model)))
     if problems:
-        raise _error(problems)
+        raise notes_error("BenchmarkSpec", problems)
     if include:
         units = {u: groups.get(u, (u,)) for u in include}
     elif groups:  # declared job centres plus every other municipality is decided by the data: only the groups here

@@ -23,12 +23,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PlainValidator, ValidationError, field_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import Field, PlainValidator, field_validator
 
 from virkning.design.messages import show
 from virkning.design.types import (Code, Date, Section, Text, Unit, Whole0, Whole1, fail, none_is_empty, note,
-                                   unit_name)
+                                   notes_error, unit_name)
 from virkning.indicators import (DESCRIBE_DEFAULT, DID_DEFAULT, INDICATORS, TARGET_GROUPS, TargetGroup,
                                  municipality_names, period_label, period_of_month, target_group)
 from virkning.registers import calendar
@@ -210,12 +209,6 @@ class DidDesign:
         return tuple(names)
 
 
-def _error(problems: list[tuple[tuple, str, Any]]) -> ValidationError:
-    return ValidationError.from_exception_data("DidSpec", [
-        InitErrorDetails(type=PydanticCustomError("design_note", "{message}", {"message": msg}), loc=loc, input=value)
-        for loc, msg, value in problems])
-
-
 def compile_did(section: DidSpec, root) -> DidDesign:
     """The checked section as a `DidDesign`; rules across keys are reported at the key they concern (all at once)."""
     problems: list[tuple[tuple, str, Any]] = []
@@ -319,7 +312,7 @@ def compile_did(section: DidSpec, root) -> DidDesign:
     if section.employment_lag > 24:
         problems.append((("employment_lag",), "expected at most 24 months", section.employment_lag))
     if problems:
-        raise _error(problems)
+        raise notes_error("DidSpec", problems)
     target = (target_group(section.target_group) if isinstance(section.target_group, str) else
               TargetGroup(section.target_group.name or "målgruppe", (section.target_group.name or "målgruppe",) * 2,
                           tuple(section.target_group.states), tuple(section.target_group.codes)))

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import ValidationError
-from pydantic_core import InitErrorDetails, PydanticCustomError
-
 from virkning.analyses.programme.schedule import iso_monday, schedule_points
 from virkning.analyses.programme.spec import ProgrammeSpec
+from virkning.design.types import notes_error
 
 Loc = tuple
 
@@ -163,9 +161,7 @@ def problems(spec: ProgrammeSpec) -> list[tuple[Loc, str]]:
 
 def raise_problems(found: list[tuple[Loc, str]], title: str = "programme") -> None:
     if found:
-        raise ValidationError.from_exception_data(title, [
-            InitErrorDetails(type=PydanticCustomError("design_note", "{message}", {"message": msg}), loc=loc, input=None)
-            for loc, msg in found])
+        raise notes_error(title, [(loc, msg, None) for loc, msg in found])
 
 
 def today() -> dt.date:  # one place for the clock: the plan's default date when no data folder gives one

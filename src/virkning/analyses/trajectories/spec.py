@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, ValidationInfo, field_validator, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+from pydantic_core import ValidationError
 
-from virkning.design.types import (CovariateName, Date, Edges, PoolState, PositiveNumber, Section, Text, Whole1,
+from virkning.design.types import (CovariateName, notes_error, Date, Edges, PoolState, PositiveNumber, Section, Text, Whole1,
                                    Whole2, fail, none_is_empty)
 from virkning.errors import DesignError
 from virkning.estimate.trajectories import MEASURES
@@ -285,10 +285,8 @@ def _located(problems: list[tuple[tuple, str, Any]]) -> ValidationError:
     """The problems as one pydantic error the design reader places at each key's line (the value found added)."""
     from virkning.design.messages import show
 
-    return ValidationError.from_exception_data("trajectories", [
-        InitErrorDetails(type=PydanticCustomError("design_note", "{message}", {
-            "message": msg if v is None else f"{msg}; got {show(v)}"}), loc=loc, input=v)
-        for loc, msg, v in problems])
+    return notes_error("trajectories", [(loc, msg if v is None else f"{msg}; got {show(v)}", v)
+                                        for loc, msg, v in problems])
 
 
 def _binary(c: CovariateSpec) -> Binary:
