@@ -68,9 +68,6 @@ class Gate:
         self.dropped: set[int] = set()  # relations of hidden shares
         self.blank: dict[Place, str] = {}
         self.log: list[str] = []
-        # Components and their systems of equations, valid while `hidden` and `dropped` do not change: a month's
-        # gate asks for the same component hundreds of times between two suppressions.
-        self._memo: dict = {}
         self._inconsistent_logged = False
         self._place_key = {p: k for k, ps in model.places.items() for p in ps}
 
@@ -84,7 +81,6 @@ class Gate:
         if key in self.hidden or key in self.m.fixed:
             return
         self.hidden.add(key)
-        self._memo = {}
         for p in self.m.places.get(key, []):
             self.blank.setdefault(p, why)
         for i, r in enumerate(self.m.relations):  # a share of a hidden count is hidden
@@ -93,7 +89,6 @@ class Gate:
 
     def drop(self, i: int, why: str) -> None:
         self.dropped.add(i)
-        self._memo = {}
         for place in self.m.relations[i].places:
             self.blank.setdefault(place, why)
 
@@ -122,7 +117,6 @@ class Gate:
                         key = self._place_key.get(p)
                         if key is not None and key not in self.m.fixed:
                             self.hidden.add(key)
-                            self._memo = {}
                     continue
                 acc.clear()
 
@@ -132,10 +126,6 @@ class Gate:
     def _system(self, unknowns: list[Key], rels: list[int]):
         """The relations as A x = b over the unknown counts (sparse: a programme's history of monthly reports gives
         thousands of unknowns, each in a few relations)."""
-        memo = self._memo.setdefault("system", {})
-        key = (len(unknowns), tuple(rels))
-        if key in memo:
-            return memo[key]
         index = {k: j for j, k in enumerate(unknowns)}
         rows, cols, vals = [], [], []
         b = np.zeros(len(rels))
@@ -148,11 +138,10 @@ class Gate:
                 else:
                     b[row] -= c * self.m.cells[k]
         A = sparse.csr_matrix((vals, (rows, cols)), shape=(len(rels), len(unknowns)))
-        memo[key] = (index, A, b)
         return index, A, b
 
     def _range(self, c: np.ndarray, A: np.ndarray, b: np.ndarray, unknowns: list[Key],
-               support: list | None = None, decide: bool = False) -> tuple[float, float]:
+               support: list | None = None) -> tuple[float, float]:
         """min and max of c.x over what a reader knows; `support` (a list) receives the rows the bounds rest on
         (non-zero duals): the equations a derivation uses."""
         bounds = [self.m.bounds.get(k, (None, None) if k in self.m.signed else (0, None)) for k in unknowns]
@@ -160,8 +149,6 @@ class Gate:
         if lo.status == 2:  # the declared relations contradict the counts: assume the worst, never "safe"
             raise _Inconsistent()
         low = lo.fun if lo.status == 0 else -np.inf
-        if decide and (low < -(self.t - 1) - EPS or -1 + EPS < low < 1 - EPS):
-            return low, np.inf  # no maximum makes it a disclosure (a reading of 0 exists): half the programs
         hi = linprog(-c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
         high = -hi.fun if hi.status == 0 else np.inf
         if support is not None:
@@ -177,24 +164,9 @@ class Gate:
     def _component(self, start) -> tuple[list[Key], list[int]]:
         """The unknown counts linked to `start` by active relations, and those relations (a breadth-first walk: a
         derivation can only use the relations of the component its count is in)."""
-        comp = self._memo.setdefault("comp", {})
-        parts: list[tuple[list[Key], list[int]]] = []
-        for k in start:
-            if not self._unknown(k):
-                continue
-            if k not in comp:
-                seen, rels = self._walk(k)
-                found = (sorted(seen, key=repr), sorted(rels))
-                for k2 in seen:  # every unknown of a component has the same component
-                    comp[k2] = found
-            if all(comp[k] is not p for p in parts):
-                parts.append(comp[k])
-        if len(parts) == 1:
-            return parts[0]
-        return (sorted({k for p in parts for k in p[0]}, key=repr), sorted({i for p in parts for i in p[1]}))
-
-    def _walk(self, k0) -> tuple[set, set[int]]:
-        seen, queue, rels = {k0}, [k0], set()
+        seen = {k for k in start if self._unknown(k)}
+        queue = list(seen)
+        rels: set[int] = set()
         while queue:
             k = queue.pop()
             for i in self._rel_of.get(k, ()):
@@ -205,7 +177,7 @@ class Gate:
                     if k2 not in seen and self._unknown(k2):
                         seen.add(k2)
                         queue.append(k2)
-        return seen, rels
+        return sorted(seen, key=repr), sorted(rels)
 
     def _group_targets(self, rels) -> dict[str, dict[Key, float]]:
         """Unknown parts of one total whose sum is small: their sum may not be derivable either."""
@@ -223,8 +195,7 @@ class Gate:
                 out[f"sum of {len(unk)} hidden parts ({', '.join(sorted(map(repr, unk)))})"] = dict.fromkeys(unk, 1.0)
         return out
 
-    def _range_now(self, weights: dict[Key, float], support: set | None = None,
-                   decide: bool = False) -> tuple[float, float]:
+    def _range_now(self, weights: dict[Key, float], support: set | None = None) -> tuple[float, float]:
         """What a reader can derive of this combination of counts now; `support` (a set) receives the relations the
         derivation uses."""
         unknowns, rels = self._component(weights)
@@ -236,7 +207,7 @@ class Gate:
             c[index[k]] = w
         rows: list | None = [] if support is not None else None
         try:
-            out = self._range(c, A, b, unknowns, rows, decide)
+            out = self._range(c, A, b, unknowns, rows)
         except _Inconsistent:
             v = sum(w * self.m.cells[k] for k, w in weights.items())
             if not self._inconsistent_logged:
@@ -289,7 +260,7 @@ class Gate:
         so a target found safe stays safe and is not checked again."""
         for label in list(self._pending):
             weights = self._pending[label]
-            if self._disclosed(*self._range_now(weights, decide=True)):
+            if self._disclosed(*self._range_now(weights)):
                 return label, weights
             del self._pending[label]
         return None
@@ -334,10 +305,10 @@ class Gate:
             # cheap first: what each candidate would hide with it (no linear program), then test in that order
             costed = []
             for order, cand in enumerate(candidates[:60]):
-                saved = (set(self.hidden), set(self.dropped), dict(self.blank), self._memo)
+                saved = (set(self.hidden), set(self.dropped), dict(self.blank))
                 self._apply_candidate(cand, label)
                 cost = len(self.blank) - len(saved[2])
-                self.hidden, self.dropped, self.blank, self._memo = saved
+                self.hidden, self.dropped, self.blank = saved
                 margin = cand[0] == "cell" and cand[1] in self.m.totals  # a total is the last thing to hide
                 costed.append(((margin, cost, order), cand))
             costed.sort(key=lambda x: x[0])
@@ -345,10 +316,10 @@ class Gate:
             for tried, (key, cand) in enumerate(costed):
                 if tried >= 15 and best is not None:
                     break
-                saved = (set(self.hidden), set(self.dropped), dict(self.blank), self._memo)
+                saved = (set(self.hidden), set(self.dropped), dict(self.blank))
                 self._apply_candidate(cand, label)
                 lo, hi = self._range_now(weights)
-                self.hidden, self.dropped, self.blank, self._memo = saved
+                self.hidden, self.dropped, self.blank = saved
                 widened = (hi - lo) - (before[1] - before[0])
                 if widened <= EPS:
                     continue  # changes nothing a reader knows
