@@ -167,6 +167,7 @@ def run_evidence_demo(out: Path, console: Console | None = None, language: str =
     leaves it out of the statements until a person confirms it."""
     import shlex
 
+    from virkning.errors import DesignError
     from virkning.evidence import example_path
     from virkning.evidence.commands import add, propose, report
 
@@ -181,13 +182,17 @@ def run_evidence_demo(out: Path, console: Console | None = None, language: str =
                *[x for name in a["authors"] for x in ("--authors", name)],
                *[x for key in a["core_elements"] for x in ("--core-element", key)], "--title", a["title"], "--yes"]
     console.print(" ".join(shlex.quote(x) for x in command), markup=False, soft_wrap=True)
-    proposal = propose(out / "evaluation", base, **a)  # what the command runs
-    grown = add(proposal)
-    f = proposal.study.findings[0]
-    console.print(f"Added '{proposal.study.id}' to {base} ({len(grown.studies)} studies): {f.point:+.1f} pp at "
-                  f"{f.horizon}, appraisal {proposal.study.method.status} (reliability "
-                  f"{proposal.study.method.reliability.score}, transferability "
-                  f"{proposal.study.method.transferability.score})", soft_wrap=True)
+    try:
+        proposal = propose(out / "evaluation", base, **a)  # what the command runs
+    except DesignError as exc:  # a small sample: the gate withheld every effect, so there is nothing to add
+        console.print(f"Not added: {exc} The evidence report shows the base as it was.", markup=False, soft_wrap=True)
+    else:
+        grown = add(proposal)
+        f = proposal.study.findings[0]
+        console.print(f"Added '{proposal.study.id}' to {base} ({len(grown.studies)} studies): {f.point:+.1f} pp at "
+                      f"{f.horizon}, appraisal {proposal.study.method.status} (reliability "
+                      f"{proposal.study.method.reliability.score}, transferability "
+                      f"{proposal.study.method.transferability.score})", soft_wrap=True)
     paths = report(base, folder / "report", language=language)
     console.print(f"Evidence report: {paths['report']}")
     return {"evidence_base": base, "evidence_report": paths["report"]}
