@@ -487,6 +487,8 @@ def run(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit code (0, 1, 2, 3 or 130; see the module's docstring)."""
     from typer.exceptions import TyperException
 
+    global _signalled
+    _signalled = False  # a run in the same process (a notebook, the tests) starts without an earlier signal
     previous = signal.signal(signal.SIGTERM, _terminated) if hasattr(signal, "SIGTERM") else None
     previous_int = signal.signal(signal.SIGINT, _terminated)
     try:
