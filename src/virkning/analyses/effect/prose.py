@@ -317,6 +317,12 @@ class Prose:
                 variants.append({"name": name, "changes": _flatten(changes) if isinstance(changes, dict) else
                                  [json.dumps(changes, ensure_ascii=False)]})
         caliper = design.get("caliper")
+        cov_calipers = []
+        if isinstance(caliper, dict):  # MatchIt's named form: the distance's entry and covariate calipers
+            cov_calipers = [{"label": labels.lower_first(labels.variable(k, lang)), "width": f.number(v, 2)}
+                            for k, v in caliper.items() if k != "distance"]
+            caliper = caliper.get("distance")
+        antiexact = [labels.lower_first(labels.variable(x, lang)) for x in design.get("antiexact") or []]
         idx = d.b.get("index_period") or {}
         return {
             "name": d.name,
@@ -342,6 +348,9 @@ class Prose:
             "replace": bool(m.get("replace", design.get("replace", False))),
             "caliper": None if caliper is None else f.number(caliper, 2),
             "caliper_width": None if m.get("caliper_width") is None else f.number(m.get("caliper_width"), 3),
+            "std_caliper": design.get("std_caliper", True) is not False,
+            "covariate_calipers": cov_calipers,
+            "antiexact": antiexact,
             "distance": m.get("distance", design.get("distance", "logit")),
             "method_name": m.get("method", "nearest"),
             "m_order": m.get("m_order"),
