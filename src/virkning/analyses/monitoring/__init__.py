@@ -50,17 +50,23 @@ def _labels(config: MonitoringConfig) -> dict[str, str]:
     return labels
 
 
-def _surveys(config: MonitoringConfig, data_dir: Path, tables: dict) -> pd.DataFrame | None:
-    """All configured citizen surveys in one raw table; the population is the step's cumulative count that month."""
+def survey_population(steps: pd.DataFrame, step: str) -> dict[str, int]:
+    """Per project, the citizens the registration sheet has at the survey's population step, whatever the month.
+    A survey file carries no dates: it holds the answers of everyone asked so far, so its response rate is a share of
+    everyone registered at the step so far (not of those registered by the report month, which would set later
+    months' answers against an earlier, smaller group and give response rates above 100 %)."""
+    passed = steps[steps[step] == 1]
+    units = sorted(steps["unit"].unique())
+    return {u: int((passed["unit"] == u).sum()) for u in units}
+
+
+def _surveys(config: MonitoringConfig, data_dir: Path, steps: pd.DataFrame) -> pd.DataFrame | None:
+    """All configured citizen surveys in one raw table (the same in every month's report: the file is undated)."""
     if not config.surveys:
         return None
     frames = []
-    f = tables["funnel"]
     for s in config.surveys:
-        pop = None
-        if s.population_step:
-            g = f[(f["period"] == "cumulative") & (f["step"] == s.population_step) & (f["unit"] != TOTAL)]
-            pop = dict(zip(g["unit"], g["persons"]))
+        pop = survey_population(steps, s.population_step) if s.population_step else None
         frames.append(survey_table(read_survey(_resolve(data_dir, s.file), s), s, pop))
     return pd.concat(frames, ignore_index=True)
 
@@ -110,13 +116,12 @@ def monitor(config: MonitoringConfig, data_dir: str | Path | None = None, *, reg
     reg_table = registration_summary(registration)
     rows = employment_rows(config, steps, regs, last) if regs is not None else None
     tables = {}
+    sv = _surveys(config, data_dir, steps) if (data_dir is not None and config.surveys) else None
     for m in history:
         t = month_tables(config, steps, registration, month_ordinal(m), regs, rows)
         t["registration"] = reg_table
-        if data_dir is not None and config.surveys:
-            sv = _surveys(config, data_dir, t)
-            if sv is not None:
-                t["surveys"] = sv
+        if sv is not None:
+            t["surveys"] = sv
         tables[m] = t
     fid = None
     if config.fidelity is not None and data_dir is not None:
