@@ -22,7 +22,7 @@ from virkning.analyses.monitoring.compute import (TOTAL, MonitoringError, employ
                                                   step_frame)
 from virkning.analyses.monitoring import inputs
 from virkning.analyses.monitoring.fidelity import FidelityReport, fidelity_scores
-from virkning.analyses.monitoring.publish import MonitoringResult, protect_month
+from virkning.analyses.monitoring.publish import MonitoringResult, page_info, protect_month
 from virkning.analyses.monitoring.publish import publish as _publish_months
 from virkning.analyses.monitoring.registration import (Registration, RegistrationError, check_registration,
                                                        read_registration)
@@ -44,9 +44,12 @@ def _resolve(data_dir: Path, name: str) -> Path:
 
 
 def _labels(config: MonitoringConfig) -> dict[str, str]:
-    labels = {s.name: (s.label or s.name) for s in config.funnel}
-    labels.update({c.name: (c.label or c.name) for c in config.success_criteria})
-    labels.update({s.name: (s.label or s.name) for s in config.surveys})
+    """Headings for the design's keys: their labels, or the key made readable (no snake_case in a heading)."""
+    from virkning.analyses.monitoring.strings import humanize
+
+    labels = {s.name: (s.label or humanize(s.name)) for s in config.funnel}
+    labels.update({c.name: (c.label or humanize(c.name)) for c in config.success_criteria})
+    labels.update({s.name: (s.label or humanize(s.name)) for s in config.surveys})
     return labels
 
 
@@ -136,8 +139,10 @@ def monitor(config: MonitoringConfig, data_dir: str | Path | None = None, *, reg
             outcome = _numbers(inputs.read_csv(_resolve(data_dir, cfg.outcome_file), "outcome file", MonitoringError),
                                _resolve(data_dir, cfg.outcome_file), None)
         fid = (survey, sizes, outcome)
+    register_end = month_label(int(regs.panel().end_month())) if regs is not None else None
     return MonitoringResult(config=config, registration=registration, steps=steps, history=tuple(history),
-                            months=tuple(wanted), tables=tables, fidelity_input=fid, labels=_labels(config))
+                            months=tuple(wanted), tables=tables, fidelity_input=fid, labels=_labels(config),
+                            register_end=register_end)
 
 
 def _numbers(frame: pd.DataFrame, path, key: str | None) -> dict[str, float]:
@@ -200,6 +205,7 @@ class StatusReport:
     labels: dict = field(default_factory=dict, repr=False)
     log: tuple[str, ...] = ()
     fidelity: FidelityReport | None = field(default=None, repr=False)
+    info: dict = field(default_factory=dict, repr=False)  # sources, months, column labels, version and date
 
     @property
     def funnel(self) -> pd.DataFrame:
@@ -226,7 +232,7 @@ class StatusReport:
 
     def bundle(self) -> dict:
         return {"kind": "monitoring", "programme": self.programme, "month": self.month, "threshold": self.threshold,
-                "labels": self.labels, "tables": self.tables, "fidelity": self.fidelity}
+                "labels": self.labels, "tables": self.tables, "fidelity": self.fidelity, "info": self.info}
 
 
 def monthly_status(config: MonitoringConfig, sheet: Registration | pd.DataFrame, regs: "Registers | None" = None,
@@ -242,8 +248,9 @@ def monthly_status(config: MonitoringConfig, sheet: Registration | pd.DataFrame,
     for m in result.history:
         protected, outcome, previous = protect_month(result, m, config.disclosure_threshold, previous)
     units = sorted(set(protected["funnel"]["unit"]) - {TOTAL})
+    info = page_info(config, result.steps, month, result.register_end, registration.source)
     return StatusReport(config.programme, month, units, protected, config.disclosure_threshold, result.labels,
-                        tuple(outcome.log))
+                        tuple(outcome.log), info=info)
 
 
 def render_status_html(report: StatusReport, language: str = "da", synthetic: bool = False) -> tuple[str, dict]:

@@ -297,6 +297,9 @@ def registration_summary(registration: Registration) -> pd.DataFrame:
             {"item": "rows_kept", "column": None, "rule": None, "rows": int(len(registration.data))},
             {"item": "violations", "column": None, "rule": None, "rows": int(len(v))}]
     if len(v):
+        from virkning.analyses.monitoring.strings import general_rule
+
+        v = v.assign(rule=[general_rule(r) for r in v["rule"]])  # a row's own details stay in the job centres' list
         for r in v.groupby(["column", "rule"]).size().reset_index(name="rows").to_dict("records"):
             rows.append({"item": "rule", **r})
     return pd.DataFrame(rows, columns=["item", "column", "rule", "rows"])

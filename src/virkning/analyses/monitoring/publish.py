@@ -41,6 +41,42 @@ class MonitoringResult:
     tables: dict = field(default_factory=dict, repr=False)  # month -> {table: raw frame}
     fidelity_input: Any = field(default=None, repr=False)  # (survey frame, sizes) or None
     labels: dict = field(default_factory=dict)
+    register_end: str | None = None  # the employment register's last month (YYYY-MM), None without registers
+
+
+def produced_on() -> str:
+    """The date a report states it was produced: SOURCE_DATE_EPOCH when set (the reproducible-builds convention, so a
+    rerun can give the same bytes), else today."""
+    import datetime as dt
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    day = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date() if epoch else dt.date.today()
+    return day.isoformat()
+
+
+def page_info(config: MonitoringConfig, steps: pd.DataFrame, month: str, register_end: str | None = None,
+              source: str = "") -> dict:
+    """What a status page says of itself beyond its tables: its sources and their months, the labels of the sheet's
+    columns, the survey populations, the version and date. No counts (those go through the gate)."""
+    from pathlib import Path
+
+    from virkning import __version__
+    from virkning.analyses.monitoring.compute import month_label
+
+    g = config.registration
+    index = g.index_column if g.layout == "per_citizen" else g.index_event
+    cols = {c.name: c.label for c in g.columns if c.label} if g.layout == "per_citizen" else {}
+    first = steps["mo_index"].dropna()
+    first = month_label(int(first.min())) if len(first) else month
+    return {"registration_file": Path(source).name if source else config.registration_file,
+            "first_month": first, "month": month, "register_end": register_end,
+            "surveys": [s.file for s in config.surveys],
+            "staff_survey": config.fidelity.file if config.fidelity is not None else None,
+            "index_column": index, "index_label": cols.get(index) or index,
+            "person_column": g.person_column, "unit_column": g.unit_column, "column_labels": cols,
+            "survey_steps": {s.name: s.population_step for s in config.surveys},
+            "version": __version__, "date": produced_on()}
 
 
 # ---- declarations ----------------------------------------------------------------------------------------------
@@ -278,7 +314,9 @@ def publish(result: MonitoringResult, threshold: int, fidelity: FidelityReport |
         if month not in result.months:
             continue
         bundle = {"kind": "monitoring", "programme": result.config.programme, "month": month, "threshold": threshold,
-                  "labels": result.labels, "tables": {k: v for k, v in protected.items()}}
+                  "labels": result.labels, "tables": {k: v for k, v in protected.items()},
+                  "info": page_info(result.config, result.steps, month, result.register_end,
+                                    result.registration.source)}
         outputs.append(Output(kind="monitoring", folder=month, tables=protected, bundle=bundle, log=tuple(outcome.log),
                               page=f"{month}/status_{month}.html", title=result.config.programme))
     if fidelity is not None:
