@@ -238,7 +238,7 @@ class StatusPage:
         weeks = int(e["weeks_after"].iloc[0]) if len(e) else 13
         end = self.info.get("register_end")
         index = self.column(self.info.get("index_column", ""))
-        read = self.t["mon_employment_read"].format(weeks, index.lower() if index else "",
+        read = self.t["mon_employment_read"].format(weeks, index,
                                                     self.month(), self.f.month(end) if end else "–")
         body = [Row([self.c.label(x["unit"]), self.c.count(x["persons"]), self.c.count(x["employed"]),
                      self.c.pct(x["share_employed"], 0)], "final" if x["unit"] == TOTAL else "")

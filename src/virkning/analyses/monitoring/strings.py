@@ -67,17 +67,18 @@ MONITORING_UI: dict[str, tuple[str, str]] = {
     "mon_registers": ("Registerbaserede resultater", "Register-based results"),
     "mon_employment": ("Beskæftigelse {0} uger efter indeksdatoen", "Employment {0} weeks after the index date"),
     "mon_employment_read": ("Hvem tælles: alle borgere i registreringsarket, også dem, der ikke deltog i "
-                            "informationsmødet, regnet fra deres indeksdato ({1}). Hvornår: i kalendermåneden {0} uger "
+                            "informationsmødet, regnet fra deres indeksdato (kolonnen '{1}' i registreringsarket). "
+                            "Hvornår: i kalendermåneden {0} uger "
                             "efter indeksdatoen. En borger er 'fulgt', når den måned er slut senest i rapportens måned "
                             "({2}) og ligger i beskæftigelsesregistret (til og med {3}). Derfor er der færre fulgte "
                             "end indkaldte: de senest indkaldte kan endnu ikke følges {0} uger frem. I beskæftigelse: "
-                            "lønmodtagerbeskæftigelse i den måned. Andel: i procent af de fulgte.",
+                            "registreret med beskæftigelse i den måned. Andel: i procent af de fulgte.",
                             "Who is counted: every citizen in the registration sheet, also those who did not attend the "
-                            "information meeting, from their index date ({1}). When: in the calendar month {0} weeks "
+                            "information meeting, from their index date (the column '{1}' of the registration sheet). When: in the calendar month {0} weeks "
                             "after the index date. A citizen is 'followed' once that month has ended by the report's "
                             "month ({2}) and lies in the employment register (up to {3}). Hence fewer are followed than "
-                            "invited: the most recently invited cannot yet be followed {0} weeks on. Employed: in paid "
-                            "employment in that month. Share: per cent of those followed."),
+                            "invited: the most recently invited cannot yet be followed {0} weeks on. Employed: registered "
+                            "as employed in that month. Share: per cent of those followed."),
     "mon_followed": ("Fulgt {0} uger", "Followed {0} weeks"),
     "mon_employed": ("I beskæftigelse", "Employed"),
     "mon_share": ("Andel", "Share"),
