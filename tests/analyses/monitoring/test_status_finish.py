@@ -246,3 +246,23 @@ def test_registration_summary_groups_rules_without_row_details():
     assert list(rules["rule"]) == ["must be within 13 weeks after 'moededato'"]
     assert list(rules["rows"]) == [2]
     assert np.isfinite(rules["rows"]).all()
+
+
+def test_employment_table_says_who_is_followed(page):
+    from virkning.analyses.monitoring.section import status_sections
+    from virkning.report.render import render_document
+
+    r, _, _ = page
+    tables = dict(r.tables)
+    tables["employment"] = pd.DataFrame({"unit": ["A", "B", "I alt"], "weeks_after": 13, "persons": [6, 5, 11],
+                                         "employed": [3, 2, 5], "share_employed": [0.5, 0.4, 5 / 11]})
+    for name in ("temp_industry", "temp_hours"):
+        tables[name] = pd.DataFrame({"level": ["I alt"], "months": [0], "persons": [0], "share_of_months": [None]})
+    bundle = {**r.bundle(), "tables": tables, "info": {**r.info, "register_end": "2019-07"}}
+    sections, _ = status_sections(bundle, "da", synthetic=True)
+    plain = _text(render_document(sections, title="x", kicker="y", language="da", synthetic=True, toc=False))
+    assert "Fulgt 13 uger" in plain
+    assert "også dem, der ikke deltog" in plain and "kolonnen 'Indkaldt'" in plain
+    assert "senest i rapportens måned (marts 2018)" in plain and "(til og med juli 2019)" in plain
+    assert "færre fulgte end indkaldte" in plain
+    assert "beskæftigelsesregistret (månedlig beskæftigelse til og med juli 2019)" in plain
