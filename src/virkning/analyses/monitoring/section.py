@@ -210,8 +210,15 @@ class StatusPage:
                        self.c.col(self.t["mon_target"]), self.c.col(self.t["mon_achievement"]),
                        self.c.col(self.t["mon_met"], "center")]
             title = self.label(name)
+            if kind == "share":
+                r0 = g.iloc[0]
+                read = self.t["mon_criterion_share_read"].format(self.label(r0["numerator_step"]),
+                                                                 self.label(r0["denominator_step"]), self.month())
+            else:
+                read = self.t["mon_criterion_count_read"].format(self.label(g.iloc[0]["numerator_step"]), self.month())
             s.blocks.append(self.blocks.h3(title))
-            s.blocks += self.blocks.table(Table(f"criterion_{len(s.blocks)}", title, columns, body))
+            s.blocks += self.blocks.table(Table(f"criterion_{len(s.blocks)}", self.t["mon_criterion_caption"].format(
+                title, self.month()), columns, body, how_to_read=read))
             values = [(r["unit"], r["value"]) for r in g.to_dict("records") if r["unit"] != TOTAL or kind == "share"]
             target = g["target_min"].iloc[0] if kind == "share" else g[g["unit"] != TOTAL]["target_min"].max()
             saved = render_figure(_bars, f"criterion_{slug(name)}", values,
