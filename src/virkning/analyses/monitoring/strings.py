@@ -58,10 +58,10 @@ MONITORING_UI: dict[str, tuple[str, str]] = {
     "mon_met": ("Nået", "Met"),
     "mon_criterion_caption": ("{0}: status til og med {1}", "{0}: status up to {1}"),
     "mon_criterion_share_read": ("Opnået: personer med trinnet '{0}' i procent af personer med trinnet '{1}', alle til "
-                                 "og med {2} (Antal ud af Ud af). Målopfyldelse: den opnåede andel i procent af målet; "
+                                 "og med {2} (kolonnerne Antal og Ud af). Målopfyldelse: den opnåede andel i procent af målet; "
                                  "den kan overstige 100 %, når målet er nået.",
                                  "Achieved: persons with the step '{0}' as a per cent of persons with the step '{1}', "
-                                 "all up to {2} (Number out of Out of). Achievement: the share as a per cent of the "
+                                 "all up to {2} (the columns Number and Out of). Achievement: the share as a per cent of the "
                                  "target; it passes 100 % once the target is met."),
     "mon_criterion_count_read": ("Opnået: antal personer med trinnet '{0}' til og med {1}. Målopfyldelse: antallet i "
                                  "procent af målets nedre grænse (for I alt: målet gange antal projekter); den kan "
