@@ -264,7 +264,8 @@ def render_status_html(report: StatusReport, language: str = "da", synthetic: bo
     t = ui(language, MONITORING_UI)
     sections, figures = status_sections(report.bundle(), language, fidelity=report.fidelity, synthetic=synthetic)
     lead = t["mon_lead"].format(Formatter(language).month(report.month), report.threshold)
-    html = render_document(sections, title=report.programme, kicker=f"{t['mon_kind']} {Formatter(language).month(report.month)}", language=language,
+    kicker = f"{t['mon_kind']} {Formatter(language).month(report.month)}"
+    html = render_document(sections, title=report.programme, kicker=kicker, language=language,
                            synthetic=synthetic, lead=lead, toc=False)
     return html, figures
 
