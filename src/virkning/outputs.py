@@ -384,8 +384,9 @@ def monitoring_files(outputs: list[Output], language: str, synthetic: bool) -> F
             sections, figures = kind.render(o, language, None, synthetic=synthetic)
             month = o.bundle["month"]
             lead = t["mon_lead"].format(Formatter(language).month(month), o.bundle["threshold"])
-            html = render_document(sections, title=o.title, kicker=f"{t['mon_kind']} {month}", language=language,
-                                   synthetic=synthetic, lead=lead, toc=False)
+            kicker = f"{t['mon_kind']} {Formatter(language).month(month)}"
+            html = render_document(sections, title=o.title, kicker=kicker, language=language, synthetic=synthetic,
+                                   lead=lead, toc=False)
             files.add(o.page, html.encode("utf-8"))
             for stem, fig in sorted(figures.items()):
                 files.add(f"{o.folder}/figures/{stem}.png", fig.png)
