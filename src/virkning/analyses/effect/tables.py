@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from virkning.analyses.effect.bundle import ReportData
+from virkning.analyses.effect.layout import Layout, natural
 from virkning.report import labels
 from virkning.report.components import Cell, Cells, Row, Table
 from virkning.report.formatting import DASH, Formatter, missing
@@ -101,7 +102,9 @@ class Builder(Cells):
         return max(vals) if vals else None
 
     def population(self) -> Table | None:
-        rows = [r for r in self.d.b.get("population_comparison") or [] if r.get("term") != "distance"]
+        if self.d.b.get("characteristics"):  # seed 000's layout, persons and person-weeks
+            return Layout(self).population()
+        rows = natural([r for r in self.d.b.get("population_comparison") or [] if r.get("term") != "distance"])
         if not rows:
             return None
         t = self.t
@@ -138,8 +141,11 @@ class Builder(Cells):
                 self._cov_value(r, "mean_treated_after"), self._cov_value(r, "mean_control_after"), smd_after,
                 Cell(self.t["flagged"], "center flag") if flagged else Cell("", "center")]
 
+    def matched(self) -> Table | None:
+        return Layout(self).matched()
+
     def balance(self) -> Table | None:
-        rows = self.d.b.get("balance") or []
+        rows = natural(self.d.b.get("balance") or [])
         if not rows:
             return None
         t = self.t
