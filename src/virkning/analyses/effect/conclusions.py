@@ -23,10 +23,10 @@ CONCLUSIONS_UI: dict[str, tuple[str, str]] = {
     "s_assumptions": ("Forudsætninger og begrænsninger", "Assumptions and limitations"),
 }
 
-# Rosenbaum's Gamma in words (a reader's scale, after Rosenbaum 2002, ch. 4: studies in the literature that were
-# robust to Gamma of 2 or more are considered insensitive; below 1.2 a small hidden difference explains the effect)
+# Rosenbaum's Gamma in words: a reading scale chosen for this report (docs/report.md), not a convention of the
+# literature; the number is always given beside the word
 _GAMMA_WORDS = ((2.0, ("meget robust", "very robust")), (1.5, ("robust", "robust")),
-                (1.2, ("moderat robust", "moderately robust")), (0.0, ("følsom", "sensitive")))
+                (1.25, ("moderat robust", "moderately robust")), (0.0, ("følsom", "sensitive")))
 
 
 def _sig(r: dict) -> int | None:
@@ -100,40 +100,47 @@ class Conclusions:
                      f"public benefits than the control group ({f.number(tm, 1)} against {f.number(cm, 1)} weeks).")
 
     def robustness(self) -> str | None:
-        """How robust the significant effects are: Gamma in words, E-value, the robustness variants."""
+        """How robust the significant effects are: Gamma in words, and how many robustness results agree."""
         f, da = self.f, self.da
         outcomes = {o["name"]: o for o in self.d.outcomes()}
         parts = []
         for r in self.d.b.get("sensitivity") or []:
             o = outcomes.get(r.get("outcome"))
-            final = self.d.final(r.get("outcome")) or {}
-            if o is None or not _sig(final) or missing(r.get("gamma_critical")):
+            if o is None or not _sig(self.d.final(r.get("outcome")) or {}) or missing(r.get("gamma_critical")):
                 continue
             g = float(r["gamma_critical"])
             word = next(w for lim, w in _GAMMA_WORDS if g >= lim)[0 if da else 1]
-            gs = "over 1.000.000" if da and g >= 1e6 else ("over 1,000,000" if g >= 1e6 else f.number(g, 1))
+            gs = ("over 1.000.000" if da else "over 1,000,000") if g >= 1e6 else f.number(g, 1)
             parts.append((labels.lower_first(o["title"]), word, gs))
         out = []
         if parts:
             if da:
-                items = [f"{t} er {w} (en umålt forskel, fx i motivation, skulle gøre deltagelse {gs} gange så "
-                         "sandsynlig for at fjerne effekten)" for t, w, gs in parts]
-                out.append("Effekten på " + f.join(items) + ".")
+                words = f.join([f"effekten på {t} {w}" for t, w, _ in parts])
+                out.append(f"Over for umålte forskelle mellem grupperne er {words}: en umålt forskel, fx i "
+                           "motivation, skulle gøre deltagelse " + " henholdsvis ".join(g for *_, g in parts)
+                           + " gange så sandsynlig for at fjerne " + ("den" if len(parts) == 1 else "dem") + ".")
             else:
-                items = [f"{t} is {w} (an unmeasured difference, e.g. in motivation, would have to make "
-                         f"participation {gs} times as likely to remove the effect)" for t, w, gs in parts]
-                out.append("The effect on " + f.join(items) + ".")
+                words = f.join([f"the effect on {t} is {w}" for t, w, _ in parts])
+                out.append(f"Against unmeasured differences between the groups, {words}: an unmeasured difference, "
+                           "e.g. in motivation, would have to make participation " + " and ".join(g for *_, g in parts)
+                           + " times as likely" + (" respectively" if len(parts) > 1 else "") + " to remove "
+                           + ("it." if len(parts) == 1 else "them."))
         rows = self.d.b.get("robustness") or []
         main = {r.get("outcome"): _sig(r) for r in rows if r.get("variant") == "main"}
         pairs = [(_sig(r), main.get(r.get("outcome"))) for r in rows if r.get("variant") != "main"]
         pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
         if pairs:
             same, n = sum(a == b for a, b in pairs), len(pairs)
-            variants = len({r.get("variant") for r in rows if r.get("variant") != "main"})
-            out.append(f"I {variants} alternative analyser med andre valg af afgrænsning og kovariater giver {same} af "
-                       f"{n} resultater samme konklusion som hovedanalysen." if da else
-                       f"In {variants} alternative analyses with other choices of selection and covariates, {same} "
-                       f"of {n} results lead to the same conclusion as the main analysis.")
+            if da:
+                verdict = ("alle" if same == n else f"{same} af {n}")
+                out.append(f"Med andre valg af afgrænsning og kovariater (robusthedsanalyserne) giver {verdict} "
+                           "resultater samme konklusion som hovedanalysen" + (
+                               "." if same >= 0.75 * n else "; konklusionen afhænger altså af nogle af valgene."))
+            else:
+                verdict = ("all" if same == n else f"{same} of {n}")
+                out.append(f"With other choices of selection and covariates (the robustness analyses), {verdict} "
+                           "results lead to the same conclusion as the main analysis" + (
+                               "." if same >= 0.75 * n else "; the conclusion thus depends on some of the choices."))
         return " ".join(out) or None
 
     def criteria(self) -> str | None:
@@ -149,7 +156,8 @@ class Conclusions:
                 "effect evaluation does not judge whether they were met.")
 
     def sentences(self) -> list[Markup]:
-        """3-5 sentences: the significant effects one by one, the rest together, robustness, success criteria."""
+        """3-5 paragraphs: the significant effects one by one, the rest together, robustness, success criteria
+        (the synthetic-data banner and the limitations say where the data come from)."""
         heads = [self.headline(o) for o in self.d.outcomes()]
         out = [s for sig, s in heads if sig]
         rest = [s for sig, s in heads if not sig]
@@ -160,9 +168,6 @@ class Conclusions:
         for extra in (self.robustness(), self.criteria()):
             if extra:
                 out.append(extra)
-        if self.d.synthetic:
-            out.append("Tallene bygger på syntetiske data og beskriver ikke virkelige personer." if self.da else
-                       "The numbers come from synthetic data and describe no real persons.")
         return [Markup(escape(s)) for s in out]
 
     # ---- assumptions and limitations -----------------------------------------------------------------------------
