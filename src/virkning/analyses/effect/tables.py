@@ -228,6 +228,8 @@ class Builder(Cells):
             "All": ("Alle", "All"), "All (ESS)": ("Alle (ESS)", "All (ESS)"), "Matched": ("Matchet", "Matched"),
             "Matched (ESS)": ("Matchet (ESS)", "Matched (ESS)"), "Unmatched": ("Ikke matchet", "Unmatched"),
             "Discarded": ("Fravalgt (uden for fælles støtte)", "Discarded (outside common support)"),
+            "All (persons)": ("Alle, forskellige personer", "All, distinct persons"),
+            "Matched (persons)": ("Matchet, forskellige personer", "Matched, distinct persons"),
         }
         body = []
         for row, cells in sizes.items():
