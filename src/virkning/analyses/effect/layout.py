@@ -30,11 +30,13 @@ LAYOUT_UI: dict[str, tuple[str, str]] = {
         "Andele i procent, alder og antal uger/måneder som gennemsnit. SMD er forskellen i gennemsnit målt i "
         "standardafvigelser; en SMD over 0,1 (numerisk) regnes som en mærkbar forskel. Den berettigede population "
         "tælles i personer og i person-uger: en person kan opfylde betingelserne i flere af deltagernes uger, og "
-        "andele og gennemsnit for populationen er opgjort over person-ugerne, som matchingen bruger dem.",
+        "andele og gennemsnit for populationen er opgjort over person-ugerne, som matchingen bruger dem. Alderen "
+        "er opgjort på indeksdatoen i hele år.",
         "Shares in per cent; age and numbers of weeks/months as means. SMD is the difference in means in standard "
         "deviations; an SMD above 0.1 (in absolute value) is a noticeable difference. The eligible population is "
         "counted in persons and in person-weeks: a person can meet the conditions in several of the participants' "
-        "weeks, and its shares and means are taken over the person-weeks, as the matching uses them."),
+        "weeks, and its shares and means are taken over the person-weeks, as the matching uses them. Age is "
+        "measured at the index date, in completed years."),
 }
 
 GROUP_LEVELS = {("origin_group", "dansk"): ("Dansk", "Danish"), ("origin_group", "ikke-dansk"): ("Ikke-dansk", "Not Danish")}
