@@ -41,7 +41,8 @@ def test_headline_in_plain_words_with_the_relative_effect(sample):
     assert "For afgang til beskæftigelse er der ingen sikker forskel" in text
     assert "For afgang til tilbagetrækning er der ingen sikker forskel" in text
     en = " ".join(conclusions(sample, "en"))
-    assert "from 8.7% in a comparable control group to 14.8% among the participants: 6.0 percentage points or 69% more" in en
+    assert ("from 8.7% in a comparable control group to 14.8% among the participants: 6.0 percentage points or 69% "
+            "more") in en
     assert not re.search(r"\b(og|af|deltagerne|måneder)\b", en)
     assert 3 <= len(conclusions(sample)) <= 5
 

@@ -63,7 +63,8 @@ def test_shares_match_a_direct_count(matched):
         assert row["mean_control_after"] == pytest.approx(((d.loc[is_c, col] == level) * wc).sum() / wc.sum(),
                                                           abs=1e-12)
     age = t[t["variable"] == "age"].iloc[0]
-    assert age["type"] == "continuous" and age["mean_treated_before"] == pytest.approx(d.loc[d.treat == 1, "age"].mean())
+    assert age["type"] == "continuous"
+    assert age["mean_treated_before"] == pytest.approx(d.loc[d.treat == 1, "age"].mean())
     # the same numbers as the balance table where the levels are the same
     bal = matched.balance.to_frame().set_index("term")
     assert t.set_index("term").loc["sex[K]", "smd_after"] == pytest.approx(bal.loc["sex[K]", "smd_after"])

@@ -39,7 +39,8 @@ LAYOUT_UI: dict[str, tuple[str, str]] = {
         "measured at the index date, in completed years."),
 }
 
-GROUP_LEVELS = {("origin_group", "dansk"): ("Dansk", "Danish"), ("origin_group", "ikke-dansk"): ("Ikke-dansk", "Not Danish")}
+GROUP_LEVELS = {("origin_group", "dansk"): ("Dansk", "Danish"),
+                ("origin_group", "ikke-dansk"): ("Ikke-dansk", "Not Danish")}
 SEED_VARIABLES = {"sex": "sex", "age_band": "age", "age": "age", "origin_group": "origin", "education": "education"}
 # education from the shortest to the longest (as characteristics.EDUCATION_ORDER; older bundles sort by it too)
 EDUCATION_ORDER = ("grundskole", "gymnasial", "erhvervsfaglig", "KVU", "MVU", "LVU", "ukendt", "(mangler)")
