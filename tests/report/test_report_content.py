@@ -88,7 +88,8 @@ def test_assumptions_and_limitations(sample):
     rep = Conclusions(ReportData(b, "da"), Formatter("da"))
     text = " ".join(str(x) for x in rep.assumptions())
     for words in ("Selektion på observerbare kendetegn", "uger med sygedagpenge, seneste 156 uger",
-                  "Jobcentrenes udvælgelse", "screene", "Skjult selektion: der er ikke beregnet en følsomhedsanalyse",
+                  "Jobcentrenes udvælgelse", "screene", "Robusthedsanalyserne gentager evalueringen",
+                  "Skjult selektion: der er ikke beregnet en følsomhedsanalyse",
                   "Kaplan-Meier", "Udeladt af begge grupper er personer i beskæftigelse i indeksmåneden"):
         assert words in text, words
     assert "Syntetiske data" not in text

@@ -195,8 +195,12 @@ class Conclusions:
                        "qualifications, trade or motivation, before inviting them. Where the screening rests on what "
                        "the registers do not show, part of the difference may come from it rather than from the "
                        "programme.")
-        sens = self.robustness_words()
-        out.append(sens)
+        if any(r.get("variant") != "main" for r in d.b.get("robustness") or []):
+            out[-1] += (" Robusthedsanalyserne gentager evalueringen under andre valg, fx med andre afgrænsninger af "
+                        "deltagerne; se afsnittet om robusthed." if da else " The robustness analyses repeat the "
+                        "evaluation under other choices, e.g. other selections of participants; see the section on "
+                        "robustness.")
+        out.append(self.robustness_words())
         censoring = design.get("censoring", "km")
         if da:
             out.append("Opfølgning og censurering: " + (
