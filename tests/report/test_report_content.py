@@ -141,6 +141,7 @@ def test_seed_000_tables_with_persons_and_person_weeks(sample):
              "Lang videregående (LVU)", "Ukendt", "Område (RAR)"]
     assert labels[2:2 + len(order)] == order
     assert labels.count("Herkomst") == 1 and "Indvandrer" not in labels  # the other covariates follow once
+    assert _texts(rep.tables.balance())[0][:3] == ["Antal (puljen i person-uger)", "332", "17.156"]
     matched = _texts(rep.tables.matched())
     assert matched[0] == ["Antal", "332", "332", ""] and matched[1] == ["Antal personer", "332", "329", ""]
     # without the characteristics (an older bundle) education is still in its natural order

@@ -15,6 +15,8 @@ from virkning.report.components import Cell, Row, Table
 LAYOUT_UI: dict[str, tuple[str, str]] = {
     "persons_row": ("Antal personer", "Number of persons"),
     "person_weeks_row": ("Antal person-uger", "Number of person-weeks"),
+    # the balance table's count row: the pool before matching is counted in person-weeks there
+    "count_row_weeks": ("Antal (puljen i person-uger)", "Number (the pool in person-weeks)"),
     "age_mean": ("Gennemsnit (år)", "Mean (years)"),
     "age_bands": ("Alder", "Age"),
     "education_level": ("Uddannelsesniveau", "Level of education"),

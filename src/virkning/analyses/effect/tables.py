@@ -161,7 +161,7 @@ class Builder(Cells):
 
         body = []
         if self.d.b.get("sample_sizes"):
-            body.append(Row([self.label(t["count_row"]), self.count(self.d.size("All", "Treated")),
+            body.append(Row([self.label(t["count_row_weeks"]), self.count(self.d.size("All", "Treated")),
                              self.count(self.d.size("All", "Control")), Cell("", "num"),
                              self.count(self.d.size("Matched", "Treated")), self.count(self.d.size("Matched", "Control")),
                              Cell("", "num"), Cell("", "center")], "countrow"))
