@@ -15,6 +15,10 @@ from virkning.report.components import Cell, Row, Table
 LAYOUT_UI: dict[str, tuple[str, str]] = {
     "persons_row": ("Antal personer", "Number of persons"),
     "person_weeks_row": ("Antal person-uger", "Number of person-weeks"),
+    "sizes_persons_note": ("Rækkerne med forskellige personer tæller hver person én gang, også når personen er "
+                           "mulig kontrolperson i flere uger.",
+                           "The rows of distinct persons count each person once, also when the person is a "
+                           "potential control in several weeks."),
     # the balance table's count row: the pool before matching is counted in person-weeks there
     "count_row_weeks": ("Antal (puljen i person-uger)", "Number (the pool in person-weeks)"),
     "age_mean": ("Gennemsnit (år)", "Mean (years)"),

@@ -47,9 +47,9 @@ EFFECT_UI: dict[str, tuple[str, str]] = {
     "sizes_caption": ("Stikprøvestørrelser", "Sample sizes"),
     "sizes_read": (
         "ESS: effektiv stikprøvestørrelse, antallet af uvægtede personer, der giver samme præcision som de vægtede. "
-        "Puljen tælles i person-uger, undtagen i rækkerne med forskellige personer.",
+        "Puljen tælles i person-uger.",
         "ESS: effective sample size, the number of unweighted persons giving the same precision as the weighted "
-        "ones. The pool is counted in person-weeks, except in the rows of distinct persons."),
+        "ones. The pool is counted in person-weeks."),
     "love_caption": ("Love plot: standardiserede forskelle før og efter matching",
                      "Love plot: standardised differences before and after matching"),
     "love_note": (

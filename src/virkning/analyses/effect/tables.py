@@ -238,7 +238,8 @@ class Builder(Cells):
                              self.count((cells or {}).get("Control"))]))
         return Table("sizes", self.t["sizes_caption"],
                      [self.col("", "label"), self.col(self.t["participants"]), self.col(self.t["pool"])], body,
-                     how_to_read=self.t["sizes_read"])
+                     how_to_read=self.t["sizes_read"],
+                     notes=[self.t["sizes_persons_note"]] if "All (persons)" in sizes else [])
 
     # ---- effects -------------------------------------------------------------------------------------------------------
     def effects(self, o: dict) -> Table:
