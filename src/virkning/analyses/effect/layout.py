@@ -9,6 +9,9 @@ to the longest; the population table goes on with the other covariates. Everythi
 
 from __future__ import annotations
 
+import re
+
+from virkning.registers import calendar
 from virkning.report import labels
 from virkning.report.components import Cell, Row, Table
 
@@ -50,6 +53,15 @@ GROUP_LEVELS = {("origin_group", "dansk"): ("Dansk", "Danish"),
 SEED_VARIABLES = {"sex": "sex", "age_band": "age", "age": "age", "origin_group": "origin", "education": "education"}
 # education from the shortest to the longest (as characteristics.EDUCATION_ORDER; older bundles sort by it too)
 EDUCATION_ORDER = ("grundskole", "gymnasial", "erhvervsfaglig", "KVU", "MVU", "LVU", "ukendt", "(mangler)")
+
+
+def as_month(label) -> str | None:
+    """A week label ('2015-W01') as its month label ('2015-01'), so that a period is told in one unit; ISO weeks
+    belong to the month holding their Thursday. Month labels and anything else are returned as given."""
+    text = None if label is None else str(label)
+    if text and re.fullmatch(r"\d{4}-W\d{2}", text):
+        return calendar.month_label(calendar.week_month(calendar.parse_week(text)))
+    return text
 
 
 def natural(rows: list[dict]) -> list[dict]:

@@ -8,15 +8,14 @@ is escaped.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import PurePath
 
 from markupsafe import Markup, escape
 
-from virkning.registers import calendar
 from virkning.report import labels
 from virkning.report.formatting import DASH, Formatter, missing
 from virkning.analyses.effect.bundle import ReportData
+from virkning.analyses.effect.layout import as_month
 
 
 def _flatten(changes: dict, prefix: str = "") -> list[str]:
@@ -29,14 +28,6 @@ def _flatten(changes: dict, prefix: str = "") -> list[str]:
         else:
             out.append(f"{path} = {json.dumps(value, ensure_ascii=False)}")
     return out
-
-
-def _as_month(label) -> str | None:
-    """A week label ('2015-W01') as its month label ('2015-01'); month labels and anything else as given."""
-    text = None if label is None else str(label)
-    if text and re.fullmatch(r"\d{4}-W\d{2}", text):
-        return calendar.month_label(calendar.week_month(calendar.parse_week(text)))
-    return text
 
 
 def upper_first(text: str) -> str:
@@ -192,11 +183,11 @@ class Prose:
         for name in ("benefits", "employment"):
             tab = tables.get(name) or {}
             if tab.get("first") and tab.get("last"):
-                firsts.append(_as_month(tab["first"]))
-                lasts.append(_as_month(tab["last"]))
+                firsts.append(as_month(tab["first"]))
+                lasts.append(as_month(tab["last"]))
         if not firsts:
             return None
-        return self.f.period(firsts[0]), self.f.period(_as_month(self.d.data.get("end_month")) or lasts[0])
+        return self.f.period(firsts[0]), self.f.period(as_month(self.d.data.get("end_month")) or lasts[0])
 
     def balance_sentence(self) -> Markup | None:
         s = self.d.b.get("balance_summary") or {}

@@ -35,13 +35,14 @@ class Report:
         self.d = ReportData(bundle, language)
         self.lang = language
         self.f = Formatter(language)
-        self.t = ui(language, {**EFFECT_UI, **EXTRA_UI, **CONCLUSIONS_UI, **LAYOUT_UI})
+        self.t = ui(language, {**EFFECT_UI, **EXTRA_UI})
         self.tables = Builder(self.d, self.f, self.t)
         self.extras = Extras(self.d, self.f, self.t)
         self.prose = Prose(self.d, self.f, self.t)
-        self.conclusions = Conclusions(self.d, self.f)
         self.b = Blocks(self.t, numbering or Numbering(), self.d.threshold,
                         self.t["source_synthetic"] if self.d.synthetic else self.t["source"])
+        self.t.update({k: v[language == "en"] for k, v in {**CONCLUSIONS_UI, **LAYOUT_UI}.items()})
+        self.conclusions = Conclusions(self.d, self.f)
 
     # ---- blocks ----------------------------------------------------------------------------------------------------
     def table_block(self, table, *, source: bool = True) -> list[dict]:
@@ -245,19 +246,25 @@ class Report:
 
     # ---- document ----------------------------------------------------------------------------------------------
     def sections(self) -> list[Section]:
-        # in reading order, so tables and figures are numbered as they appear; the sensitivity section when the
-        # bundle has its numbers (bundles written before it render as they did)
-        out = [self.main_conclusions(), self.summary(), self.flow(), self.population(), self.balance(),
-               self.curves(), self.effects_table(), self.subgroups(), self.robustness()]
+        # the sensitivity section when the bundle has its numbers (bundles written before it render as they did)
+        # built in reading order, so tables and figures are numbered as they appear
+        out = [self.summary(), self.flow(), self.population(), self.balance(), self.curves(), self.effects_table(),
+               self.subgroups(), self.robustness()]
         if self.d.b.get("sensitivity"):
             out.append(self.sensitivity())
-        return out + [self.assumptions(), self.method()]
+        return [*out, self.method()]
+
+    def document(self) -> list[Section]:
+        """The sections with the main conclusions first and the assumptions and limitations before the method
+        appendix (neither has a numbered table or figure, so the numbering stays in reading order)."""
+        body = self.sections()
+        return [self.main_conclusions(), *body[:-1], self.assumptions(), body[-1]]
 
 
 def effect_sections(bundle: dict, language: str, numbering: Numbering | None = None) -> tuple[list[Section], dict]:
     """The report sections of an effect evaluation and the figures they show (stem -> SavedFigure)."""
     report = Report(bundle, language, numbering)
-    return report.sections(), report.b.figures
+    return report.document(), report.b.figures
 
 
 def report_html(bundle: dict, language: str | None = None) -> tuple[str, dict]:
