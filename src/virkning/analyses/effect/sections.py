@@ -66,6 +66,12 @@ class Report:
         s.blocks.append({"type": "ul", "items": self.conclusions.assumptions()})
         return s
 
+    def document(self) -> list[Section]:
+        """The sections with the main conclusions first and the assumptions and limitations before the method
+        appendix (neither has a numbered table or figure, so the numbering stays in reading order)."""
+        body = self.sections()
+        return [self.main_conclusions(), *body[:-1], self.assumptions(), body[-1]]
+
     def summary(self) -> Section:
         s = Section("summary", self.t["s_summary"])
         name = self.d.name or self.t["report_kind"]
@@ -253,12 +259,6 @@ class Report:
         if self.d.b.get("sensitivity"):
             out.append(self.sensitivity())
         return [*out, self.method()]
-
-    def document(self) -> list[Section]:
-        """The sections with the main conclusions first and the assumptions and limitations before the method
-        appendix (neither has a numbered table or figure, so the numbering stays in reading order)."""
-        body = self.sections()
-        return [self.main_conclusions(), *body[:-1], self.assumptions(), body[-1]]
 
 
 def effect_sections(bundle: dict, language: str, numbering: Numbering | None = None) -> tuple[list[Section], dict]:
