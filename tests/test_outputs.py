@@ -126,4 +126,3 @@ def test_common_support_relative_and_adjusted_effects_and_sensitivity_are_publis
                   "Propensity-scorens fordeling", "fælles støtte", "Fravalgt"):
         assert words in page, words
     assert (evaluated / "figures" / "ps_distribution.svg").is_file()
-
