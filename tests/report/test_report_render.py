@@ -16,12 +16,12 @@ SAMPLE = Path(__file__).parent.parent / "data" / "sample_results.json"
 PROTECTED = Path(__file__).parent.parent / "data" / "sample_results_protected.json"
 OUTCOMES = ("exit_beskaeftiget", "exit_vikar", "exit_tilbagetrukket")
 HEADINGS = {
-    "da": ["Sammenfatning", "Population og afgrænsning", "Deltagere sammenlignet med hele den berettigede population",
+    "da": ["Overordnede konklusioner", "Sammenfatning", "Population og afgrænsning", "Deltagere sammenlignet med hele den berettigede population",
            "Balance før og efter matching", "Effekter måned for måned", "Tabel over effekter pr. måned",
-           "Effekter i undergrupper", "Robusthed", "Metodebilag"],
-    "en": ["Summary", "Population and selection", "Participants compared with the whole eligible population",
+           "Effekter i undergrupper", "Robusthed", "Forudsætninger og begrænsninger", "Metodebilag"],
+    "en": ["Main conclusions", "Summary", "Population and selection", "Participants compared with the whole eligible population",
            "Balance before and after matching", "Effects month by month", "Table of effects by month",
-           "Effects in subgroups", "Robustness", "Method appendix"],
+           "Effects in subgroups", "Robustness", "Assumptions and limitations", "Method appendix"],
 }
 
 
@@ -73,7 +73,7 @@ def test_sections_in_order(rendered):
         page = html(rendered, lang)
         h2 = re.findall(r"<h2><span class=\"sec-no\">(\d+)\.</span> ([^<]+)</h2>", page)
         assert [title for _, title in h2] == headings
-        assert [int(n) for n, _ in h2] == list(range(1, 10))
+        assert [int(n) for n, _ in h2] == list(range(1, 12))
 
 
 def test_summary_in_danish_words(rendered):

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from virkning.report import labels
 from virkning.report.formatting import DASH, Formatter, missing
 from virkning.analyses.effect.bundle import ReportData
+from virkning.analyses.effect.layout import as_month
 
 
 def _flatten(changes: dict, prefix: str = "") -> list[str]:
@@ -157,7 +158,7 @@ class Prose:
             if period:
                 parts.append(f"registerdata fra {period[0]} til {period[1]}")
             if idx.get("first"):
-                parts.append(f"første {self.event()} mellem {f.date(idx['first'])} og {f.date(idx.get('last'))}")
+                parts.append(f"første {self.event()} mellem {f.period(idx['first'])} og {f.period(idx.get('last'))}")
             if horizon:
                 parts.append(f"opfølgning i op til {f.months(horizon)}")
         else:
@@ -166,7 +167,7 @@ class Prose:
             if period:
                 parts.append(f"register data from {period[0]} to {period[1]}")
             if idx.get("first"):
-                parts.append(f"first {self.event()} between {f.date(idx['first'])} and {f.date(idx.get('last'))}")
+                parts.append(f"first {self.event()} between {f.period(idx['first'])} and {f.period(idx.get('last'))}")
             if horizon:
                 parts.append(f"follow-up of up to {f.months(horizon)}")
         if parts:
@@ -175,17 +176,18 @@ class Prose:
         return out
 
     def data_period(self) -> tuple[str, str] | None:
+        """The registers' period in one unit, months ('januar 2015' to 'juli 2019'): the benefits table's weeks
+        become the month of their Thursday (ISO weeks belong to the month holding their Thursday)."""
         tables = (self.d.data.get("tables") or {})
         firsts, lasts = [], []
         for name in ("benefits", "employment"):
             tab = tables.get(name) or {}
             if tab.get("first") and tab.get("last"):
-                firsts.append(str(tab["first"]))
-                lasts.append(str(tab["last"]))
+                firsts.append(as_month(tab["first"]))
+                lasts.append(as_month(tab["last"]))
         if not firsts:
             return None
-        # weeks (2015-W01) and months (2015-01) compare correctly as text within a year; use the benefits table
-        return self.f.period(firsts[0]), self.f.period(self.d.data.get("end_month") or lasts[0])
+        return self.f.period(firsts[0]), self.f.period(as_month(self.d.data.get("end_month")) or lasts[0])
 
     def balance_sentence(self) -> Markup | None:
         s = self.d.b.get("balance_summary") or {}
@@ -331,8 +333,8 @@ class Prose:
             "start": f.date(p.get("start")) if p.get("start") else None,
             "end": f.date(p.get("end")) if p.get("end") else None,
             "units": p.get("units"),
-            "index_first": f.date(idx["first"]) if idx.get("first") else None,
-            "index_last": f.date(idx["last"]) if idx.get("last") else None,
+            "index_first": f.period(idx["first"]) if idx.get("first") else None,
+            "index_last": f.period(idx["last"]) if idx.get("last") else None,
             "age": pool.get("age"),
             "age_date": f.date(pool.get("age_date")) if pool.get("age_date") else None,
             "states": states,

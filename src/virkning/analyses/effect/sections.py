@@ -13,6 +13,8 @@ from pathlib import Path
 
 from virkning.analyses.effect import figures
 from virkning.analyses.effect.bundle import ReportData
+from virkning.analyses.effect.conclusions import CONCLUSIONS_UI, Conclusions
+from virkning.analyses.effect.layout import LAYOUT_UI
 from virkning.analyses.effect.extras_report import EXTRA_UI, Extras
 from virkning.analyses.effect.prose import Prose
 from virkning.analyses.effect.strings import EFFECT_UI
@@ -39,6 +41,8 @@ class Report:
         self.prose = Prose(self.d, self.f, self.t)
         self.b = Blocks(self.t, numbering or Numbering(), self.d.threshold,
                         self.t["source_synthetic"] if self.d.synthetic else self.t["source"])
+        self.t.update({k: v[language == "en"] for k, v in {**CONCLUSIONS_UI, **LAYOUT_UI}.items()})
+        self.conclusions = Conclusions(self.d, self.f)
 
     # ---- blocks ----------------------------------------------------------------------------------------------------
     def table_block(self, table, *, source: bool = True) -> list[dict]:
@@ -51,6 +55,23 @@ class Report:
         return self.b.p(html)
 
     # ---- sections --------------------------------------------------------------------------------------------------
+    def main_conclusions(self) -> Section:
+        s = Section("conclusions", self.t["s_conclusions"])
+        for sentence in self.conclusions.sentences():
+            s.blocks.append(self.p(sentence))
+        return s
+
+    def assumptions(self) -> Section:
+        s = Section("assumptions", self.t["s_assumptions"])
+        s.blocks.append({"type": "ul", "items": self.conclusions.assumptions()})
+        return s
+
+    def document(self) -> list[Section]:
+        """The sections with the main conclusions first and the assumptions and limitations before the method
+        appendix (neither has a numbered table or figure, so the numbering stays in reading order)."""
+        body = self.sections()
+        return [self.main_conclusions(), *body[:-1], self.assumptions(), body[-1]]
+
     def summary(self) -> Section:
         s = Section("summary", self.t["s_summary"])
         name = self.d.name or self.t["report_kind"]
@@ -112,6 +133,7 @@ class Report:
         flags = self.extras.balance_flags_sentence()
         if flags:
             s.blocks.append(self.p(flags))
+        s.blocks += self.table_block(self.tables.matched())
         s.blocks += self.table_block(self.tables.balance())
         detail = self.tables.balance_detail()
         if detail is not None:
@@ -231,15 +253,18 @@ class Report:
     # ---- document ----------------------------------------------------------------------------------------------
     def sections(self) -> list[Section]:
         # the sensitivity section when the bundle has its numbers (bundles written before it render as they did)
-        sens = [self.sensitivity()] if self.d.b.get("sensitivity") else []
-        return [self.summary(), self.flow(), self.population(), self.balance(), self.curves(), self.effects_table(),
-                self.subgroups(), self.robustness(), *sens, self.method()]
+        # built in reading order, so tables and figures are numbered as they appear
+        out = [self.summary(), self.flow(), self.population(), self.balance(), self.curves(), self.effects_table(),
+               self.subgroups(), self.robustness()]
+        if self.d.b.get("sensitivity"):
+            out.append(self.sensitivity())
+        return [*out, self.method()]
 
 
 def effect_sections(bundle: dict, language: str, numbering: Numbering | None = None) -> tuple[list[Section], dict]:
     """The report sections of an effect evaluation and the figures they show (stem -> SavedFigure)."""
     report = Report(bundle, language, numbering)
-    return report.sections(), report.b.figures
+    return report.document(), report.b.figures
 
 
 def report_html(bundle: dict, language: str | None = None) -> tuple[str, dict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from virkning.analyses.effect.bundle import ReportData
+from virkning.analyses.effect.layout import Layout, natural
 from virkning.report import labels
 from virkning.report.components import Cell, Cells, Row, Table
 from virkning.report.formatting import DASH, Formatter, missing
@@ -101,7 +102,9 @@ class Builder(Cells):
         return max(vals) if vals else None
 
     def population(self) -> Table | None:
-        rows = [r for r in self.d.b.get("population_comparison") or [] if r.get("term") != "distance"]
+        if self.d.b.get("characteristics"):  # seed 000's layout, persons and person-weeks
+            return Layout(self).population()
+        rows = natural([r for r in self.d.b.get("population_comparison") or [] if r.get("term") != "distance"])
         if not rows:
             return None
         t = self.t
@@ -138,8 +141,11 @@ class Builder(Cells):
                 self._cov_value(r, "mean_treated_after"), self._cov_value(r, "mean_control_after"), smd_after,
                 Cell(self.t["flagged"], "center flag") if flagged else Cell("", "center")]
 
+    def matched(self) -> Table | None:
+        return Layout(self).matched()
+
     def balance(self) -> Table | None:
-        rows = self.d.b.get("balance") or []
+        rows = natural(self.d.b.get("balance") or [])
         if not rows:
             return None
         t = self.t
@@ -155,7 +161,7 @@ class Builder(Cells):
 
         body = []
         if self.d.b.get("sample_sizes"):
-            body.append(Row([self.label(t["count_row"]), self.count(self.d.size("All", "Treated")),
+            body.append(Row([self.label(t["count_row_weeks"]), self.count(self.d.size("All", "Treated")),
                              self.count(self.d.size("All", "Control")), Cell("", "num"),
                              self.count(self.d.size("Matched", "Treated")), self.count(self.d.size("Matched", "Control")),
                              Cell("", "num"), Cell("", "center")], "countrow"))
@@ -222,6 +228,8 @@ class Builder(Cells):
             "All": ("Alle", "All"), "All (ESS)": ("Alle (ESS)", "All (ESS)"), "Matched": ("Matchet", "Matched"),
             "Matched (ESS)": ("Matchet (ESS)", "Matched (ESS)"), "Unmatched": ("Ikke matchet", "Unmatched"),
             "Discarded": ("Fravalgt (uden for fælles støtte)", "Discarded (outside common support)"),
+            "All (persons)": ("Alle, forskellige personer", "All, distinct persons"),
+            "Matched (persons)": ("Matchet, forskellige personer", "Matched, distinct persons"),
         }
         body = []
         for row, cells in sizes.items():
@@ -230,7 +238,8 @@ class Builder(Cells):
                              self.count((cells or {}).get("Control"))]))
         return Table("sizes", self.t["sizes_caption"],
                      [self.col("", "label"), self.col(self.t["participants"]), self.col(self.t["pool"])], body,
-                     how_to_read=self.t["sizes_read"])
+                     how_to_read=self.t["sizes_read"],
+                     notes=[self.t["sizes_persons_note"]] if "All (persons)" in sizes else [])
 
     # ---- effects -------------------------------------------------------------------------------------------------------
     def effects(self, o: dict) -> Table:
