@@ -119,7 +119,7 @@ class Report:
         s.blocks += self.table_block(self.tables.sizes())
         discard = self.d.design.get("discard") or "none"
         if discard != "none":
-            s.blocks.append({"type": "note", "text": self.t["discard_note"].format(f"discard: {discard}")})
+            s.blocks.append({"type": "note", "text": self.t["discard_note"].format(labels.discard(discard, self.lang))})
         panels = self.extras.ps_panels()
         if panels:
             distance = self.d.design.get("distance") or "logit"
@@ -231,9 +231,12 @@ class Report:
     # ---- document ----------------------------------------------------------------------------------------------
     def sections(self) -> list[Section]:
         # the sensitivity section when the bundle has its numbers (bundles written before it render as they did)
-        sens = [self.sensitivity()] if self.d.b.get("sensitivity") else []
-        return [self.summary(), self.flow(), self.population(), self.balance(), self.curves(), self.effects_table(),
-                self.subgroups(), self.robustness(), *sens, self.method()]
+        # built in reading order, so tables and figures are numbered as they appear
+        out = [self.summary(), self.flow(), self.population(), self.balance(), self.curves(), self.effects_table(),
+               self.subgroups(), self.robustness()]
+        if self.d.b.get("sensitivity"):
+            out.append(self.sensitivity())
+        return [*out, self.method()]
 
 
 def effect_sections(bundle: dict, language: str, numbering: Numbering | None = None) -> tuple[list[Section], dict]:

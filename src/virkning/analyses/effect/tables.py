@@ -219,8 +219,8 @@ class Builder(Cells):
         if not sizes:
             return None
         names = {
-            "All": ("Alle", "All"), "All (ESS)": ("Alle (ESS)", "All (ESS)"), "Matched": ("Matchet", "Matched"),
-            "Matched (ESS)": ("Matchet (ESS)", "Matched (ESS)"), "Unmatched": ("Ikke matchet", "Unmatched"),
+            "All": ("Alle", "All"), "All (ESS)": ("Alle (effektiv stikprøvestørrelse)", "All (ESS)"), "Matched": ("Matchet", "Matched"),
+            "Matched (ESS)": ("Matchet (effektiv stikprøvestørrelse)", "Matched (ESS)"), "Unmatched": ("Ikke matchet", "Unmatched"),
             "Discarded": ("Fravalgt (uden for fælles støtte)", "Discarded (outside common support)"),
         }
         body = []
@@ -294,7 +294,7 @@ class Builder(Cells):
             header = [Cell(labels.subgroup(sg, self.lang), "label group"), Cell("", ""), Cell("", "")]
             for o, key in outs:
                 p = pvals.get((key, sg))
-                header.append(Cell(t["p_short"].format(self.f.pvalue(p)) if p is not None else "", "num pval", 2))
+                header.append(Cell(self.f.p(p) if p is not None else "", "num pval", 2))
             body.append(Row(header, "group"))
             fig_labels.append((labels.subgroup(sg, self.lang), True))
             keys.append((sg, None))
@@ -330,7 +330,7 @@ class Builder(Cells):
                 if lv is None:
                     points.append(None)
                     p = pvals.get((key, sg))
-                    notes_.append(t["p_short"].format(self.f.pvalue(p)) if p is not None else "")
+                    notes_.append(self.f.p(p) if p is not None else "")
                     continue
                 r = index.get((key, sg, lv)) or {}
                 points.append((r.get("att"), r.get("ci_low"), r.get("ci_high")) if r else None)
