@@ -354,4 +354,5 @@ class Prose:
             "smd_threshold": f.number(d.smd_threshold, 1),
             "version": d.b.get("version"),
             "synthetic": d.synthetic,
+            "design_language": design.get("language") or "da",
         }

@@ -365,8 +365,11 @@ class Builder(Cells):
             o = outcomes.get(r.get("outcome"), {"name": r.get("outcome"), "kind": "first_exit"})
             share = o["share"]
             name = t["main_variant"] if variant == "main" else str(variant)
+            first = self.label(name if variant != last else "")
+            if variant not in ("main", last) and (self.d.design.get("language") or "da") != self.lang:
+                first.lang = self.d.design.get("language") or "da"  # the design's own name, in its language
             body.append(Row([
-                self.label(name if variant != last else ""),
+                first,
                 self.label(self.outcome_title(o)),
                 Cell(str(r.get("month", "")), "num"),
                 self.value(r.get("treated_mean"), share), self.value(r.get("control_mean"), share),
