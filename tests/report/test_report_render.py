@@ -107,7 +107,7 @@ def test_danish_and_english_number_formats(rendered):
 def test_balance_flags_and_love_plot(rendered):
     page = html(rendered, "da")
     assert page.count('<td class="center flag">Over grænsen</td>') == 4  # balance_summary.n_imbalanced
-    assert 'id="fig-love_plot"' in page and "Love plot" in page
+    assert 'id="fig-love_plot"' in page and "Love-plot" in page
 
 
 def test_counts_carry_the_count_class(rendered):
@@ -160,7 +160,7 @@ def test_threshold_and_language_from_design(bundle, tmp_path):
     page = render_report(b, tmp_path).read_text(encoding="utf-8")
     assert '<html lang="en">' in page and "Method appendix" in page
     assert "– Not shown: fewer than 10 persons." in page
-    assert "controls aged 55-65: <code>pool.age = [55, 65]</code>" in page
+    assert "controls aged 55-65: Pool, age: 55-65." in page  # in words, never the raw `pool.age = [55, 65]`
     with pytest.raises(ValueError, match="language"):
         render_report(b, tmp_path, language="de")
 

@@ -52,7 +52,7 @@ def test_flow_and_matching_are_consistent(synth, result):
     # the recorded registers do not change); the analysis takes the month of the index week's Thursday for
     # participants and pool alike (docs/panel.md), which differs for meetings early or late in a month whose week
     # spans two months: a few per cent of the participants at most
-    kept = flow.loc["excluded: employed in the index month (employment_at_0 > 0)", "participants"]
+    kept = flow.loc["excluded: beskæftiget i indeksmåneden (employment_at_0 > 0)", "participants"]
     assert abs(kept - truth["n_population"]) <= 0.03 * truth["n_participants"]
     assert flow.loc["matched", "participants"] == result.matching.info.n_treated_matched
     assert result.effects.groupby("outcome")["n_treated"].first().eq(flow.loc["matched", "participants"]).all()

@@ -7,7 +7,6 @@ is escaped.
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePath
 
 from markupsafe import Markup, escape
@@ -16,18 +15,6 @@ from virkning.report import labels
 from virkning.report.formatting import DASH, Formatter, missing
 from virkning.analyses.effect.bundle import ReportData
 from virkning.analyses.effect.layout import as_month
-
-
-def _flatten(changes: dict, prefix: str = "") -> list[str]:
-    """{'pool': {'age': [55, 65]}} -> ['pool.age = [55, 65]']: a robustness variant's changes to the design."""
-    out = []
-    for key, value in changes.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            out += _flatten(value, path + ".")
-        else:
-            out.append(f"{path} = {json.dumps(value, ensure_ascii=False)}")
-    return out
 
 
 def upper_first(text: str) -> str:
@@ -219,7 +206,7 @@ class Prose:
                 o = names.get(h.get("outcome"), {"name": h.get("outcome")})
                 title = labels.lower_first(o["title"])
                 group = labels.lower_first(labels.subgroup(h.get("subgroup"), self.lang))
-                by_group.setdefault(group, []).append(f"{title}, p {'' if self.f.pvalue(p).startswith('<') else '= '}{self.f.pvalue(p)}")
+                by_group.setdefault(group, []).append(f"{title}, {self.f.p(p)}")
         hits = [f"{g} ({'; '.join(items)})" for g, items in by_group.items()]
         if self.da:
             if not hits:
@@ -304,8 +291,9 @@ class Prose:
             if edges:
                 bands = ", ".join(f"{f.number(a, 0)}-{f.number(b - 1, 0)}" for a, b in zip(edges[:-1], edges[1:]))
             subgroups.append({"name": labels.subgroup(s.get("name"), lang), "covariate": s.get("covariate"),
-                              "covariate_label": labels.variable(s.get("covariate") or "", lang), "bands": bands})
-        methods = list(dict.fromkeys(r.get("method") for r in d.b.get("effects") or [] if r.get("method")))
+                              "covariate_label": labels.lower_first(labels.variable(s.get("covariate") or "", lang)), "bands": bands})
+        methods = list(dict.fromkeys(labels.method(r.get("method"), lang) for r in d.b.get("effects") or []
+                                     if r.get("method")))
         tables = []
         for name, tab in (d.data.get("tables") or {}).items():
             tables.append({"name": name, "first": f.period(tab.get("first")) if tab.get("first") else "",
@@ -316,8 +304,7 @@ class Prose:
         rob = design.get("robustness")
         if isinstance(rob, dict):
             for name, changes in rob.items():
-                variants.append({"name": name, "changes": _flatten(changes) if isinstance(changes, dict) else
-                                 [json.dumps(changes, ensure_ascii=False)]})
+                variants.append({"name": name, "changes": labels.design_changes(changes, lang)})
         caliper = design.get("caliper")
         cov_calipers = []
         if isinstance(caliper, dict):  # MatchIt's named form: the distance's entry and covariate calipers
@@ -378,4 +365,5 @@ class Prose:
             "smd_threshold": f.number(d.smd_threshold, 1),
             "version": d.b.get("version"),
             "synthetic": d.synthetic,
+            "design_language": design.get("language") or "da",
         }

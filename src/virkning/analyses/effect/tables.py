@@ -225,8 +225,8 @@ class Builder(Cells):
         if not sizes:
             return None
         names = {
-            "All": ("Alle", "All"), "All (ESS)": ("Alle (ESS)", "All (ESS)"), "Matched": ("Matchet", "Matched"),
-            "Matched (ESS)": ("Matchet (ESS)", "Matched (ESS)"), "Unmatched": ("Ikke matchet", "Unmatched"),
+            "All": ("Alle", "All"), "All (ESS)": ("Alle (effektiv stikprøvestørrelse)", "All (ESS)"), "Matched": ("Matchet", "Matched"),
+            "Matched (ESS)": ("Matchet (effektiv stikprøvestørrelse)", "Matched (ESS)"), "Unmatched": ("Ikke matchet", "Unmatched"),
             "Discarded": ("Fravalgt (uden for fælles støtte)", "Discarded (outside common support)"),
             "All (persons)": ("Alle, forskellige personer", "All, distinct persons"),
             "Matched (persons)": ("Matchet, forskellige personer", "Matched, distinct persons"),
@@ -303,7 +303,7 @@ class Builder(Cells):
             header = [Cell(labels.subgroup(sg, self.lang), "label group"), Cell("", ""), Cell("", "")]
             for o, key in outs:
                 p = pvals.get((key, sg))
-                header.append(Cell(t["p_short"].format(self.f.pvalue(p)) if p is not None else "", "num pval", 2))
+                header.append(Cell(self.f.p(p) if p is not None else "", "num pval", 2))
             body.append(Row(header, "group"))
             fig_labels.append((labels.subgroup(sg, self.lang), True))
             keys.append((sg, None))
@@ -339,7 +339,7 @@ class Builder(Cells):
                 if lv is None:
                     points.append(None)
                     p = pvals.get((key, sg))
-                    notes_.append(t["p_short"].format(self.f.pvalue(p)) if p is not None else "")
+                    notes_.append(self.f.p(p) if p is not None else "")
                     continue
                 r = index.get((key, sg, lv)) or {}
                 points.append((r.get("att"), r.get("ci_low"), r.get("ci_high")) if r else None)
@@ -374,8 +374,11 @@ class Builder(Cells):
             o = outcomes.get(r.get("outcome"), {"name": r.get("outcome"), "kind": "first_exit"})
             share = o["share"]
             name = t["main_variant"] if variant == "main" else str(variant)
+            first = self.label(name if variant != last else "")
+            if variant not in ("main", last) and (self.d.design.get("language") or "da") != self.lang:
+                first.lang = self.d.design.get("language") or "da"  # the design's own name, in its language
             body.append(Row([
-                self.label(name if variant != last else ""),
+                first,
                 self.label(self.outcome_title(o)),
                 Cell(str(r.get("month", "")), "num"),
                 self.value(r.get("treated_mean"), share), self.value(r.get("control_mean"), share),
