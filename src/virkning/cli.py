@@ -205,6 +205,22 @@ def _print_report(report) -> None:
         console.print("Events: " + ", ".join(f"{r.event} {r.rows:,}" for r in report.events.itertuples()))
 
 
+# ---- output formats (docs/outputs.md) ----
+CSV_DIALECT_HELP = ("Also write every table as <name>.excel-da.csv for Danish Excel (';', decimal comma, UTF-8 with "
+                    "BOM): excel-da; standard writes the CSVs only (default: the design's outputs.csv_dialect).")
+WORKBOOK_HELP = ("Write tables.xlsx, every published table on a sheet of its own (default: on, or the design's "
+                 "outputs.workbook).")
+
+
+def _dialect(value: str | None) -> str | None:
+    from virkning.spreadsheets import DIALECTS
+
+    if value is not None and value not in DIALECTS:
+        err.print(f"error: --csv-dialect expected one of {', '.join(DIALECTS)}; got '{value}'")
+        raise typer.Exit(2)
+    return value
+
+
 @app.command()
 def evaluate(
     design: Path = typer.Argument(..., help="Design file (YAML), see docs/design-file.md."),
@@ -213,6 +229,8 @@ def evaluate(
     out: Path = typer.Option(..., "--out", help="Folder for report.html, results/, figures/ and manifest.json."),
     engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
+    csv_dialect: Optional[str] = typer.Option(None, "--csv-dialect", help=CSV_DIALECT_HELP),
+    workbook: Optional[bool] = typer.Option(None, "--workbook/--no-workbook", help=WORKBOOK_HELP),
 ) -> None:
     """Run the evaluation a design file declares and write the report, results, figures and manifest."""
     from virkning.outputs import run_evaluation
@@ -221,7 +239,8 @@ def evaluate(
     try:
         with _status("Evaluating ...") as status:
             paths = run_evaluation(design, out, data=data, progress=lambda s: status.update(f"Evaluating: {s} ..."),
-                                   engine=_engine(engine), master=master)
+                                   engine=_engine(engine), master=master, csv_dialect=_dialect(csv_dialect),
+                                   workbook=workbook)
     except VirkningError as exc:
         _fail(exc)
     console.print(f"Report: {paths['report']}")
@@ -239,6 +258,8 @@ def monitor(
     registers: bool = typer.Option(True, "--registers/--no-registers", help="Add register-based results (employment after 13 weeks, temp jobs)."),
     engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
+    csv_dialect: Optional[str] = typer.Option(None, "--csv-dialect", help=CSV_DIALECT_HELP),
+    workbook: Optional[bool] = typer.Option(None, "--workbook/--no-workbook", help=WORKBOOK_HELP),
 ) -> None:
     """Monthly status against the success criteria, fidelity and surveys, from the registration sheet and registers."""
     from virkning.outputs import run_monitor
@@ -248,7 +269,7 @@ def monitor(
         with _status("Monitoring ...") as status:
             paths = run_monitor(design, out, data=data, month=month, strict=strict, registers=registers,
                                 progress=lambda s: status.update(f"Monitoring: {s} ..."), engine=_engine(engine),
-                                master=master)
+                                master=master, csv_dialect=_dialect(csv_dialect), workbook=workbook)
     except VirkningError as exc:
         _fail(exc)
     reports = sorted(k for k in paths if k.endswith("/html"))

@@ -228,6 +228,23 @@ def manifest(command: str, design, design_path: Path, inputs: dict, logs: dict[s
     }
 
 
+# ---- spreadsheets -------------------------------------------------------------------------------------------------
+
+def spreadsheets(files: Files, design, what: str, synthetic: bool, csv_dialect: str | None,
+                 workbook: bool | None) -> None:
+    """The workbook of every published table and, on request, CSVs in Danish Excel's dialect (`spreadsheets.py`);
+    the arguments override the design's `outputs` section."""
+    from virkning.spreadsheet_labels import TEXT
+    from virkning.spreadsheets import add_spreadsheets
+
+    chosen = getattr(design.spec, "outputs", None)
+    dialect = csv_dialect or (chosen.csv_dialect if chosen is not None else "standard")
+    book = workbook if workbook is not None else (chosen.workbook if chosen is not None else True)
+    add_spreadsheets(files, title=TEXT[what][design.language == "en"], design_name=design.name,
+                     threshold=design.disclosure_threshold, language=design.language, csv_dialect=dialect,
+                     workbook=book, synthetic=synthetic)
+
+
 # ---- evaluate -----------------------------------------------------------------------------------------------------
 
 def _data_folder(folder) -> Path | str:
@@ -299,12 +316,14 @@ def evaluation_files(outputs: list[Output], design, language: str, synthetic: bo
 
 def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path | None = None,
                    progress: Callable[[str], None] | None = None, regs: "Registers | None" = None,
-                   engine: str | None = None, master: str | None = None) -> dict[str, Path]:
+                   engine: str | None = None, master: str | None = None, csv_dialect: str | None = None,
+                   workbook: bool | None = None) -> dict[str, Path]:
     """Check the design and data, run the design's evaluation analyses, protect, and write the output folder.
 
     `regs`: registers the caller has already loaded from the data folder with the design's load options (e.g. to
     monitor from the same load afterwards); the caller closes them. `engine`/`master` override the design's
-    `data: {engine, master}` (duckdb or spark; docs/scale.md)."""
+    `data: {engine, master}` (duckdb or spark; docs/scale.md); `csv_dialect`/`workbook` the design's
+    `outputs: {csv_dialect, workbook}` (docs/outputs.md)."""
     from virkning.design import load_design
     from virkning.registers import load
 
@@ -349,6 +368,7 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
     say("report")
     t = time.perf_counter()
     files = evaluation_files(outputs, design, design.language, synthetic)
+    spreadsheets(files, design, "evaluation", synthetic, csv_dialect, workbook)
     timings["report"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
     logs = {o.kind + (f"/{o.folder}" if o.folder else ""): o.log for o in outputs if o.log}
@@ -397,9 +417,10 @@ def monitoring_files(outputs: list[Output], language: str, synthetic: bool) -> F
 def run_monitor(design_path: str | Path, out: str | Path, *, data: str | Path | None = None,
                 month: str | None = None, strict: bool = False, registers: bool = True, regs: "Registers | None" = None,
                 progress: Callable[[str], None] | None = None, engine: str | None = None,
-                master: str | None = None) -> dict[str, Path]:
+                master: str | None = None, csv_dialect: str | None = None,
+                workbook: bool | None = None) -> dict[str, Path]:
     """Status reports of the design's monitoring section for `month` (YYYY-MM) or every month of the programme;
-    `engine`/`master` as for `run_evaluation`."""
+    `engine`/`master`/`csv_dialect`/`workbook` as for `run_evaluation`."""
     from virkning.analyses.monitoring.compute import month_label, month_ordinal
     from virkning.design import load_design
     from virkning.errors import DesignError
@@ -446,6 +467,7 @@ def run_monitor(design_path: str | Path, out: str | Path, *, data: str | Path | 
             regs.close()
     synthetic = (folder / "truth.json").is_file()
     files = monitoring_files(outputs, design.language, synthetic)
+    spreadsheets(files, design, "monitoring", synthetic, csv_dialect, workbook)
     timings["total"] = time.perf_counter() - started
     logs = {f"monitoring/{o.folder}": o.log for o in outputs if o.log}
     files.add("manifest.json", json_bytes(manifest("monitor", design, design_path, inputs, logs, timings)
