@@ -206,10 +206,11 @@ def _print_report(report) -> None:
 
 
 # ---- output formats (docs/outputs.md) ----
-CSV_DIALECT_HELP = ("Also write every table as <name>.excel-da.csv for Danish Excel (';', decimal comma, UTF-8 with "
-                    "BOM): excel-da; standard writes the CSVs only (default: the design's outputs.csv_dialect).")
-WORKBOOK_HELP = ("Write tables.xlsx, every published table on a sheet of its own (default: on, or the design's "
-                 "outputs.workbook).")
+CSV_DIALECT_HELP = ("standard or excel-da. excel-da also writes each table as <name>.excel-da.csv beside its CSV, "
+                    "for Danish Excel (';', decimal comma, UTF-8 with BOM). Default: the design's "
+                    "outputs.csv_dialect, else standard. docs/outputs.md.")
+WORKBOOK_HELP = ("tables.xlsx: every published table on a sheet of its own, Danish or English headers (default: "
+                 "written, unless the design says outputs.workbook: false).")
 
 
 def _dialect(value: str | None) -> str | None:
@@ -226,7 +227,8 @@ def evaluate(
     design: Path = typer.Argument(..., help="Design file (YAML), see docs/design-file.md."),
     data: Optional[str] = typer.Option(None, "--data", help="Data folder (default: the design's data.folder); with "
                                                            "--engine spark also hdfs://, s3a:// or abfss:// locations."),
-    out: Path = typer.Option(..., "--out", help="Folder for report.html, results/, figures/ and manifest.json."),
+    out: Path = typer.Option(..., "--out", help="Folder for report.html, results/, figures/, tables.xlsx and "
+                                                "manifest.json."),
     engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
     csv_dialect: Optional[str] = typer.Option(None, "--csv-dialect", help=CSV_DIALECT_HELP),
@@ -252,7 +254,7 @@ def evaluate(
 def monitor(
     design: Path = typer.Argument(..., help="Design file (YAML) with a monitoring section."),
     data: Optional[Path] = typer.Option(None, "--data", help="Data folder with the registration sheet, surveys and registers."),
-    out: Path = typer.Option(..., "--out", help="Folder for the status reports (one folder per month)."),
+    out: Path = typer.Option(..., "--out", help="Folder for the status reports (one folder per month) and tables.xlsx."),
     month: Optional[str] = typer.Option(None, "--month", help="One month (YYYY-MM); default every month of the programme."),
     strict: bool = typer.Option(False, "--strict", help="Refuse the registration sheet if any row breaks the guide."),
     registers: bool = typer.Option(True, "--registers/--no-registers", help="Add register-based results (employment after 13 weeks, temp jobs)."),

@@ -1,16 +1,19 @@
 """Run the analyses a design file declares and write what they publish: one writer for every output folder.
 
     virkning evaluate  ->  out/report.html, out/results/*.csv, out/results/results.json, out/figures/*.png|svg,
-                           out/manifest.json
-    virkning monitor   ->  out/<YYYY-MM>/status_<YYYY-MM>.html and its tables, out/fidelity/*.csv, out/manifest.json,
-                           out/internal/registration_violations.csv (person-level: for the job centres, not for
-                           publication)
+                           out/tables.xlsx, out/manifest.json
+    virkning monitor   ->  out/<YYYY-MM>/status_<YYYY-MM>.html and its tables, out/fidelity/*.csv, out/tables.xlsx,
+                           out/manifest.json, out/internal/registration_violations.csv (person-level: for the job
+                           centres, not for publication)
+
+tables.xlsx holds every published CSV on a sheet; `csv_dialect="excel-da"` adds `<name>.excel-da.csv` beside each
+(`spreadsheets.py`, docs/outputs.md).
 
 Everything published has passed the one disclosure gate (each analysis's `publish`). Writing is all-or-nothing:
 the whole folder is computed in memory, written into a temporary folder beside `--out` and renamed into place; an
 existing `--out` is replaced as a whole, and only if it is empty or an earlier virkning output. Nothing is written
 when the input or design is refused. The same inputs and seed give identical files, except the manifest's
-timings.
+timings (and tables.xlsx's date, the day of the run unless SOURCE_DATE_EPOCH is set).
 """
 
 from __future__ import annotations
