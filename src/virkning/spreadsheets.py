@@ -214,6 +214,9 @@ def workbook_bytes(tables: Sequence[tuple[str, bytes]], about: About) -> bytes:
             c.alignment = Alignment(wrap_text=True, vertical="top")
         for r in rows:
             ws.append([typed(v, k) for v, k in zip(r, kinds)])
+            for c in ws[ws.max_row]:
+                if c.data_type == "f":  # text such as '=x' (a unit's name) stays text, never a formula
+                    c.data_type = "s"
         for j, kind in enumerate(kinds, start=1):
             fmt = COUNT_FORMAT if kind == "int" else NUMBER_FORMAT if kind == "float" else None
             if fmt:

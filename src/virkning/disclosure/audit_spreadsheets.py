@@ -43,8 +43,17 @@ def _same(cell, field: str, decimal: str = ".") -> bool:
     return str(cell) == field
 
 
+def _blank(row) -> bool:
+    return all(v is None or v == "" for v in row)
+
+
 def _compare(s: _System, rel: str, what: str, rows, fields: list[list[str]], decimal: str = ".") -> None:
     rows = [list(r) for r in rows]
+    while rows and _blank(rows[-1]):  # a table without columns has an empty line, a sheet nothing
+        rows.pop()
+    fields = list(fields)
+    while fields and _blank(fields[-1]):
+        fields.pop()
     if len(rows) != len(fields):
         s.findings.append(Finding(rel, what, f"has {len(rows) - 1} rows; the CSV has {len(fields) - 1}"))
         return
