@@ -23,6 +23,7 @@ from rich.table import Table
 
 from virkning import __version__
 from virkning.errors import VirkningError
+from virkning.spreadsheets import CSV_DIALECT_HELP, DIALECTS, WORKBOOK_HELP
 
 app = typer.Typer(
     add_completion=False,
@@ -205,17 +206,7 @@ def _print_report(report) -> None:
         console.print("Events: " + ", ".join(f"{r.event} {r.rows:,}" for r in report.events.itertuples()))
 
 
-# ---- output formats (docs/outputs.md) ----
-CSV_DIALECT_HELP = ("standard or excel-da. excel-da also writes each table as <name>.excel-da.csv beside its CSV, "
-                    "for Danish Excel (';', decimal comma, UTF-8 with BOM). Default: the design's "
-                    "outputs.csv_dialect, else standard. docs/outputs.md.")
-WORKBOOK_HELP = ("tables.xlsx: every published table on a sheet of its own, Danish or English headers (default: "
-                 "written, unless the design says outputs.workbook: false).")
-
-
 def _dialect(value: str | None) -> str | None:
-    from virkning.spreadsheets import DIALECTS
-
     if value is not None and value not in DIALECTS:
         err.print(f"error: --csv-dialect expected one of {', '.join(DIALECTS)}; got '{value}'")
         raise typer.Exit(2)

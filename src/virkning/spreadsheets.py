@@ -42,6 +42,11 @@ _INT = re.compile(r"-?(0|[1-9]\d*)")
 _NUMBER = re.compile(r"-?((0|[1-9]\d*)(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 COUNT_FORMAT, NUMBER_FORMAT = "#,##0", "#,##0.000"
+CSV_DIALECT_HELP = ("standard or excel-da. excel-da also writes each table as <name>.excel-da.csv beside its CSV, "
+                    "for Danish Excel (';', decimal comma, UTF-8 with BOM). Default: the design's "
+                    "outputs.csv_dialect, else standard. docs/outputs.md.")
+WORKBOOK_HELP = ("tables.xlsx: every published table on a sheet of its own, Danish or English headers (default: "
+                 "written, unless the design says outputs.workbook: false).")
 
 
 def count_column(name: str) -> bool:
@@ -164,6 +169,7 @@ def workbook_bytes(tables: Sequence[tuple[str, bytes]], about: About) -> bytes:
     index = wb.active
     index.title = INDEX_SHEET[lang]
     names = sheet_names([p for p, _ in tables], index.title)
+    parsed = [read_fields(data) for _, data in tables]
 
     index.append([about.title])
     index["A1"].font = Font(bold=True, size=14)
@@ -186,8 +192,7 @@ def workbook_bytes(tables: Sequence[tuple[str, bytes]], about: About) -> bytes:
     start = index.max_row  # the audit reads the sheet -> file list below this row
     index.cell(start, 6, INDEX_HEADER[0]).font = Font(color="808080")  # machine-readable keys of the two columns
     index.cell(start, 7, INDEX_HEADER[1]).font = Font(color="808080")
-    for (path, data), name in zip(tables, names):
-        header_row, rows = read_fields(data)
+    for (path, _), name, (_, rows) in zip(tables, names, parsed):
         index.append([name, path, table_title(path, lang), len(rows)])
     index.append([])
     index.append([words["columns"], None, None, None])
@@ -195,8 +200,8 @@ def workbook_bytes(tables: Sequence[tuple[str, bytes]], about: About) -> bytes:
     index.append([words["sheet"], words["header"], words["csv_column"]])
     for c in index[index.max_row]:
         c.font = bold
-    for (path, data), name in zip(tables, names):
-        for col in read_fields(data)[0]:
+    for name, (head, _) in zip(names, parsed):
+        for col in head:
             index.append([name, header(col, lang), col])
     index.column_dimensions["A"].width = 28
     index.column_dimensions["B"].width = 60
@@ -204,9 +209,8 @@ def workbook_bytes(tables: Sequence[tuple[str, bytes]], about: About) -> bytes:
     for row in index.iter_rows(min_row=3, max_row=2 + len(facts)):
         row[1].alignment = Alignment(wrap_text=True, vertical="top")
 
-    for (path, data), name in zip(tables, names):
+    for name, (head, rows) in zip(names, parsed):
         ws = wb.create_sheet(name)
-        head, rows = read_fields(data)
         kinds = [column_kind(h, (r[i] for r in rows)) for i, h in enumerate(head)]
         ws.append([header(h, lang) for h in head])
         for c in ws[1]:
