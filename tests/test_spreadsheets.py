@@ -26,7 +26,7 @@ EFFECTS = pd.DataFrame({
     "significant": [True, False, None],
 })
 FLOW = pd.DataFrame({"step": ["registered (event in window)", "matched"], "participants": [114, 78],
-                     "municipality": ["0851", "0101"], "week": ["2018-W05", "2018-W06"], "note": ["=1+1", ""]})
+                     "municipality": ["0851", "0101"], "week": ["2018-W05", "2018-W06"], "remark": ["=1+1", ""]})
 
 
 def small_files() -> Files:
@@ -64,7 +64,7 @@ def test_workbook_holds_every_table_with_the_csv_values_and_danish_headers():
     assert rows[2][3] == 1e-05 and rows[1][6] is True and rows[2][6] is False
     assert ws.cell(2, 5).number_format == "#,##0" and ws.cell(2, 3).number_format == "#,##0.000"
     flow = list(wb["flow"].iter_rows(values_only=True))
-    assert flow[0] == ("Trin", "Deltagere (personer)", "Kommune", "Uge", "note")  # unknown: the CSV's key
+    assert flow[0] == ("Trin", "Deltagere (personer)", "Kommune", "Uge", "remark")  # unknown: the CSV's key
     assert flow[1] == ("registered (event in window)", 114, "0851", "2018-W05", "=1+1")  # codes stay text
     assert wb["flow"]["E2"].data_type == "s"  # text, never a formula
     about = [r for r in wb[INDEX_SHEET["da"]].iter_rows(values_only=True)]
