@@ -4,8 +4,9 @@
 
 The audit knows nothing of the analyses' declarations to the gate. It reads the files as a reader would (CSV, JSON,
 HTML and SVG text; workbooks and Danish-dialect CSVs must equal their CSVs cell for cell, audit_spreadsheets.py;
-`internal/` is not published and is skipped, except that it must be the only place with person-level data), rebuilds the relations a reader can see between the numbers from the tables' own layout, and
-tries the attacks of docs/disclosure.md:
+`internal/` is not published and is skipped, except that it must be the only place with person-level data),
+rebuilds the relations a reader can see between the numbers from the tables' own layout, and tries the attacks of
+docs/disclosure.md:
 
 1. a printed count of 1 .. threshold-1 persons (CSV count columns, JSON records, HTML and SVG elements of class
    `count`);
