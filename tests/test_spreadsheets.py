@@ -152,7 +152,8 @@ def published_months(months=("2018-01", "2018-02", "2018-03"), persons=240, seed
         invited = dt.date(2018, 1, 1) + dt.timedelta(days=int(rng.integers(0, 85)))
         met = invited + dt.timedelta(days=int(rng.integers(3, 20)))
         attended, signed = rng.random() < 0.8, rng.random() < 0.6
-        rows.append({"person_id": f"C{i:05d}", "projekt": f"P{rng.integers(3)}", "indkaldelsesdato": invited.isoformat(),
+        rows.append({"person_id": f"C{i:05d}", "projekt": f"P{rng.integers(3)}",
+                     "indkaldelsesdato": invited.isoformat(),
                      "deltaget": "ja" if attended else "nej", "moededato": met.isoformat() if attended else "",
                      "matchsamtale": "", "opskrevet": ("ja" if signed else "nej") if attended else "",
                      "opskrivningsdato": (met + dt.timedelta(days=10)).isoformat() if attended and signed else "",

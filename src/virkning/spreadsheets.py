@@ -5,15 +5,15 @@
 Both are renderings of the CSV files already in `files` (the tables the disclosure gate passed), made from the CSV
 text itself rather than from the data frames, so they cannot show a number the CSVs do not: every cell is the CSV
 field read back (empty stays empty: withheld or not applicable, as in the CSVs; whole-number literals become
-integers, decimal literals floats at Excel's precision of 15 significant digits, True/False booleans, anything else text). The disclosure audit
-checks that claim independently (`disclosure/audit_spreadsheets.py`: each sheet and each Danish CSV must equal its
-CSV cell for cell).
+integers, decimal literals floats at Excel's precision of 15 significant digits, True/False booleans, anything
+else text). The disclosure audit checks that claim independently (`disclosure/audit_spreadsheets.py`: each sheet
+and each Danish CSV must equal its CSV cell for cell).
 
 - `tables.xlsx` (the workbook, written by default): a first sheet saying what the workbook is, then one sheet per
-  published CSV in file order, headers in the design's language. Numbers are stored unrounded and shown rounded by a
-  number format (counts `#,##0`, other numbers three decimals), so what Excel computes with is the published
-  number to Excel's 15 significant digits. The bytes are deterministic: openpyxl stamps the save time into docProps/core.xml and each zip entry;
-  both are replaced by the workbook's date (see `run_date`).
+  published CSV in file order, headers in the design's language. Numbers are stored as published (to Excel's 15
+  significant digits) and shown rounded by a number format (counts `#,##0`, other numbers three decimals), so
+  Excel computes with the published numbers. The bytes are deterministic: openpyxl stamps the save time into
+  docProps/core.xml and each zip entry; both are replaced by the workbook's date (see `run_date`).
 - `<name>.excel-da.csv` beside each `<name>.csv` (on request: design `outputs: {csv_dialect: excel-da}` or
   `--csv-dialect excel-da`): `;` between fields, decimal comma, UTF-8 with a byte-order mark and CRLF line ends, which
   Danish Excel opens by double-click with the columns split and the numbers as numbers. The standard CSVs stay as
