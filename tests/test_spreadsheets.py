@@ -187,6 +187,14 @@ def test_design_key_and_cli_flag_are_checked(tmp_path):
     d = parse_design(minimal + "outputs:\n  csv_dialect: excel-da\n  workbook: false\n")
     assert d.spec.outputs.csv_dialect == "excel-da" and d.spec.outputs.workbook is False
     assert parse_design(minimal).spec.outputs.workbook is True
+    from virkning.outputs import spreadsheets  # the writer's step: the design's choice, the command line's override
+
+    files = small_files()
+    spreadsheets(files, d, "evaluation", False, None, None)
+    assert WORKBOOK not in files.files and "results/flow.excel-da.csv" in files.files
+    files = small_files()
+    spreadsheets(files, d, "evaluation", False, "standard", True)
+    assert WORKBOOK in files.files and "results/flow.excel-da.csv" not in files.files
     with pytest.raises(DesignFileError, match="outputs.csv_dialect.*expected one of"):
         parse_design(minimal + "outputs:\n  csv_dialect: excel\n")
     res = CliRunner().invoke(app, ["evaluate", str(tmp_path / "none.yaml"), "--out", str(tmp_path / "o"),
