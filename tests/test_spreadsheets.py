@@ -201,3 +201,34 @@ def test_design_key_and_cli_flag_are_checked(tmp_path):
                                    "--csv-dialect", "semicolon"])
     assert res.exit_code == 2 and "expected one of standard, excel-da" in res.output
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow  # two LibreOffice starts: about 8 s on a busy 2-core machine
+def test_libreoffice_reads_the_workbook_and_the_danish_csv_as_the_csvs(tmp_path):
+    """An independent spreadsheet program as the reader: LibreOffice (Debian libreoffice-calc-nogui) exports every
+    sheet of the workbook, and imports the Danish CSV under the Danish locale (1030); numbers equal the CSV's to
+    15 significant digits, text and empty cells as they are."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    files = small_files()
+    add_spreadsheets(files, **ABOUT, csv_dialect="excel-da")
+    (tmp_path / WORKBOOK).write_bytes(files.files[WORKBOOK])
+    (tmp_path / "flow.excel-da.csv").write_bytes(files.files["results/flow.excel-da.csv"])
+    run = dict(cwd=tmp_path, capture_output=True, timeout=120, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    subprocess.run([soffice, "--headless", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,false,false,-1", WORKBOOK],
+                   check=True, **run)
+    subprocess.run([soffice, "--headless", "--infilter=CSV:59,34,76,1,,1030", "--convert-to", "xlsx",
+                    "flow.excel-da.csv"], check=True, **run)
+    for stem, frame in (("effects", EFFECTS), ("flow", FLOW)):
+        back = pd.read_csv(tmp_path / f"tables-{stem}.csv", dtype={"Kommune": str})
+        want = pd.read_csv(io.BytesIO(csv_bytes(frame)), dtype={"municipality": str})
+        back.columns = want.columns
+        pd.testing.assert_frame_equal(back, want, check_dtype=False, rtol=1e-14)
+    flow = pd.read_excel(tmp_path / "flow.excel-da.xlsx", dtype={"municipality": str})
+    assert flow["participants"].tolist() == [114, 78] and flow["week"].tolist() == ["2018-W05", "2018-W06"]
