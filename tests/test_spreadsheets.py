@@ -14,7 +14,7 @@ from virkning.cli import app
 from virkning.disclosure.audit import audit
 from virkning.outputs import Files, audited, csv_bytes, write_folder
 from virkning.spreadsheets import (EXCEL_DA_SUFFIX, INDEX_SHEET, WORKBOOK, About, add_spreadsheets, excel_da_bytes,
-                                   sheet_names, workbook_bytes)
+                                   run_date, sheet_names, workbook_bytes)
 
 EFFECTS = pd.DataFrame({
     "outcome": ["exit_beskaeftiget"] * 3,
@@ -92,8 +92,7 @@ def test_workbook_bytes_are_identical_for_the_same_inputs(monkeypatch):
     add_spreadsheets(b, **ABOUT)
     assert a.files[WORKBOOK] == b.files[WORKBOOK]
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1546300800")  # 2019-01-01: another day gives the same bytes with it
-    book = workbook_bytes([("results/flow.csv", csv_bytes(FLOW))], About(**ABOUT, date=__import__(
-        "virkning.spreadsheets").spreadsheets.run_date(), version="0"))
+    book = workbook_bytes([("results/flow.csv", csv_bytes(FLOW))], About(**ABOUT, date=run_date(), version="0"))
     with zipfile.ZipFile(io.BytesIO(book)) as z:
         assert {i.date_time for i in z.infolist()} == {(2019, 1, 1, 0, 0, 0)}
         core = z.read("docProps/core.xml").decode()
