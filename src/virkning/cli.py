@@ -23,6 +23,7 @@ from rich.table import Table
 
 from virkning import __version__
 from virkning.errors import VirkningError
+from virkning.spreadsheets import CSV_DIALECT_HELP, DIALECTS, WORKBOOK_HELP
 
 app = typer.Typer(
     add_completion=False,
@@ -205,14 +206,24 @@ def _print_report(report) -> None:
         console.print("Events: " + ", ".join(f"{r.event} {r.rows:,}" for r in report.events.itertuples()))
 
 
+def _dialect(value: str | None) -> str | None:
+    if value is not None and value not in DIALECTS:
+        err.print(f"error: --csv-dialect expected one of {', '.join(DIALECTS)}; got '{value}'")
+        raise typer.Exit(2)
+    return value
+
+
 @app.command()
 def evaluate(
     design: Path = typer.Argument(..., help="Design file (YAML), see docs/design-file.md."),
     data: Optional[str] = typer.Option(None, "--data", help="Data folder (default: the design's data.folder); with "
                                                            "--engine spark also hdfs://, s3a:// or abfss:// locations."),
-    out: Path = typer.Option(..., "--out", help="Folder for report.html, results/, figures/ and manifest.json."),
+    out: Path = typer.Option(..., "--out", help="Folder for report.html, results/, figures/, tables.xlsx and "
+                                                "manifest.json."),
     engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
+    csv_dialect: Optional[str] = typer.Option(None, "--csv-dialect", help=CSV_DIALECT_HELP),
+    workbook: Optional[bool] = typer.Option(None, "--workbook/--no-workbook", help=WORKBOOK_HELP),
 ) -> None:
     """Run the evaluation a design file declares and write the report, results, figures and manifest."""
     from virkning.outputs import run_evaluation
@@ -221,7 +232,8 @@ def evaluate(
     try:
         with _status("Evaluating ...") as status:
             paths = run_evaluation(design, out, data=data, progress=lambda s: status.update(f"Evaluating: {s} ..."),
-                                   engine=_engine(engine), master=master)
+                                   engine=_engine(engine), master=master, csv_dialect=_dialect(csv_dialect),
+                                   workbook=workbook)
     except VirkningError as exc:
         _fail(exc)
     console.print(f"Report: {paths['report']}")
@@ -233,12 +245,14 @@ def evaluate(
 def monitor(
     design: Path = typer.Argument(..., help="Design file (YAML) with a monitoring section."),
     data: Optional[Path] = typer.Option(None, "--data", help="Data folder with the registration sheet, surveys and registers."),
-    out: Path = typer.Option(..., "--out", help="Folder for the status reports (one folder per month)."),
+    out: Path = typer.Option(..., "--out", help="Folder for the status reports (one folder per month) and tables.xlsx."),
     month: Optional[str] = typer.Option(None, "--month", help="One month (YYYY-MM); default every month of the programme."),
     strict: bool = typer.Option(False, "--strict", help="Refuse the registration sheet if any row breaks the guide."),
     registers: bool = typer.Option(True, "--registers/--no-registers", help="Add register-based results (employment after 13 weeks, temp jobs)."),
     engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
+    csv_dialect: Optional[str] = typer.Option(None, "--csv-dialect", help=CSV_DIALECT_HELP),
+    workbook: Optional[bool] = typer.Option(None, "--workbook/--no-workbook", help=WORKBOOK_HELP),
 ) -> None:
     """Monthly status against the success criteria, fidelity and surveys, from the registration sheet and registers."""
     from virkning.outputs import run_monitor
@@ -248,7 +262,7 @@ def monitor(
         with _status("Monitoring ...") as status:
             paths = run_monitor(design, out, data=data, month=month, strict=strict, registers=registers,
                                 progress=lambda s: status.update(f"Monitoring: {s} ..."), engine=_engine(engine),
-                                master=master)
+                                master=master, csv_dialect=_dialect(csv_dialect), workbook=workbook)
     except VirkningError as exc:
         _fail(exc)
     reports = sorted(k for k in paths if k.endswith("/html"))

@@ -1,6 +1,6 @@
 """The design file's schema: the keys every design has, composed with the sections of the registered analyses.
 
-    name, language, data, success_criteria, disclosure_threshold, seed     (this module)
+    name, language, data, success_criteria, disclosure_threshold, seed, outputs    (this module)
     participants, pool, exclusions, covariates, matching, outcomes, ...    (the effect evaluation: keys at the root)
     monitoring: ...                                                        (an analysis with a section of its own)
 
@@ -34,6 +34,15 @@ class DataSpec(Section):
     spark_catalog: Text | None = None
 
 
+class OutputsSpec(Section):
+    """Formats of the published tables besides the standard CSVs (docs/outputs.md): the Excel workbook
+    `tables.xlsx` (written unless `workbook: false`) and, with `csv_dialect: excel-da`, a copy of every CSV in
+    Danish Excel's dialect (`;`, decimal comma, UTF-8 with BOM). `--csv-dialect` and `--no-workbook` override."""
+
+    workbook: bool = True
+    csv_dialect: Literal["standard", "excel-da"] = "standard"
+
+
 class CommonSpec(Section):
     name: Text | None = None
     language: Literal["da", "en"] = "da"
@@ -41,6 +50,7 @@ class CommonSpec(Section):
     success_criteria: list[SuccessCriterion] = []
     disclosure_threshold: Threshold = DISCLOSURE_THRESHOLD
     seed: Whole0 = SEED
+    outputs: OutputsSpec = Field(default_factory=OutputsSpec)
 
     @field_validator("success_criteria", mode="before")
     @classmethod
