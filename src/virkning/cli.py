@@ -70,6 +70,37 @@ def _engine(engine: Optional[str]) -> Optional[str]:
     return engine
 
 
+# ---- the analyst's formats (registers/formats.py): the same four options on validate, evaluate and monitor ----
+ENCODING_OPT = typer.Option(None, "--encoding", help="Text encoding of CSV (and SAS) files: utf-8 (the default), "
+                                                     "cp1252, latin-1, another codec name, or auto (UTF-8 if the file "
+                                                     "is, else cp1252); overrides the design's data.encoding.")
+DELIMITER_OPT = typer.Option(None, "--delimiter", help="CSV column separator: ',' ';' tab '|' (or comma, semicolon, "
+                                                       "tab, pipe); default ',' (';' with --decimal ',').")
+DECIMAL_OPT = typer.Option(None, "--decimal", help="Decimal mark of numbers in CSV files: '.' or ',' (or point, "
+                                                   "comma).")
+COLUMN_OPT = typer.Option(None, "--column", metavar="NAME=name", help="Rename a column of the files to the contract's name: "
+                                                 "NAME_IN_FILE=contract_name (PNR=person_id), or TABLE.NAME=... for "
+                                                 "one table (benefits.UGE=week); repeatable, added to the design's "
+                                                 "data.columns.")
+
+
+def _formats(encoding: Optional[str], delimiter: Optional[str], decimal: Optional[str],
+             column: Optional[list[str]]) -> dict:
+    """The format options as LoadOptions fields (only those given), checked here: a wrong value is a usage error."""
+    from virkning.registers import formats
+
+    try:
+        out = {"encoding": formats.check_encoding(encoding) if encoding else None,
+               "delimiter": formats.check_delimiter(delimiter) if delimiter else None,
+               "decimal": formats.check_decimal(decimal) if decimal else None,
+               "columns": tuple(formats.parse_column(c) for c in column or ())}
+    except ValueError as exc:
+        text = str(exc)
+        err.print(f"error: {text if text.startswith('--') else '--' + text}", markup=False, soft_wrap=True)
+        raise typer.Exit(2)
+    return {k: v for k, v in out.items() if v not in (None, ())}
+
+
 def _fail(exc: VirkningError) -> None:
     err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
     raise typer.Exit(1)
@@ -147,15 +178,20 @@ def validate(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
+    encoding: Optional[str] = ENCODING_OPT,
+    delimiter: Optional[str] = DELIMITER_OPT,
+    decimal: Optional[str] = DECIMAL_OPT,
+    column: Optional[list[str]] = COLUMN_OPT,
 ) -> None:
     """Check a data folder against the data contract and summarise it. Exit 1 if any rule is broken."""
     from virkning.registers import LoadOptions
     from virkning.registers import validate as run
 
     started = time.perf_counter()
+    fmt = _formats(encoding, delimiter, decimal, column)
     try:
         report = run(data, LoadOptions(wide_pattern=wide_pattern, catalogue=str(catalogue) if catalogue else None,
-                                       engine=_engine(engine) or "duckdb", master=master))
+                                       engine=_engine(engine) or "duckdb", master=master, **fmt))
     except VirkningError as exc:
         _fail(exc)
     if as_json:
@@ -213,13 +249,19 @@ def evaluate(
     out: Path = typer.Option(..., "--out", help="Folder for report.html, results/, figures/ and manifest.json."),
     engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
+    encoding: Optional[str] = ENCODING_OPT,
+    delimiter: Optional[str] = DELIMITER_OPT,
+    decimal: Optional[str] = DECIMAL_OPT,
+    column: Optional[list[str]] = COLUMN_OPT,
 ) -> None:
     """Run the evaluation a design file declares and write the report, results, figures and manifest."""
     from virkning.outputs import run_evaluation
+    from virkning.registers.formats import overriding
 
     started = time.perf_counter()
+    fmt = _formats(encoding, delimiter, decimal, column)
     try:
-        with _status("Evaluating ...") as status:
+        with overriding(**fmt), _status("Evaluating ...") as status:
             paths = run_evaluation(design, out, data=data, progress=lambda s: status.update(f"Evaluating: {s} ..."),
                                    engine=_engine(engine), master=master)
     except VirkningError as exc:
@@ -239,13 +281,19 @@ def monitor(
     registers: bool = typer.Option(True, "--registers/--no-registers", help="Add register-based results (employment after 13 weeks, temp jobs)."),
     engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
+    encoding: Optional[str] = ENCODING_OPT,
+    delimiter: Optional[str] = DELIMITER_OPT,
+    decimal: Optional[str] = DECIMAL_OPT,
+    column: Optional[list[str]] = COLUMN_OPT,
 ) -> None:
     """Monthly status against the success criteria, fidelity and surveys, from the registration sheet and registers."""
     from virkning.outputs import run_monitor
+    from virkning.registers.formats import overriding
 
     started = time.perf_counter()
+    fmt = _formats(encoding, delimiter, decimal, column)
     try:
-        with _status("Monitoring ...") as status:
+        with overriding(**fmt), _status("Monitoring ...") as status:
             paths = run_monitor(design, out, data=data, month=month, strict=strict, registers=registers,
                                 progress=lambda s: status.update(f"Monitoring: {s} ..."), engine=_engine(engine),
                                 master=master)

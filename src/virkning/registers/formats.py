@@ -55,17 +55,24 @@ def check_encoding(value: str) -> str:
                          f"got '{value}'") from None
 
 
+# Words for the marks, as YAML needs quotes around a bare , or ; (`decimal: comma` reads better than `decimal: ","`).
+_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|", "point": ".", "period": ".",
+          "dot": "."}
+
+
 def check_delimiter(value: str) -> str:
-    text = {"tab": "\t", "\\t": "\t"}.get(str(value), str(value))
+    text = _WORDS.get(str(value).strip().lower(), str(value))
     if text not in DELIMITERS:
-        raise ValueError(f"delimiter expected one of ',', ';', tab, '|'; got '{value}'")
+        raise ValueError(f"delimiter expected one of ',', ';', tab, '|' (or comma, semicolon, tab, pipe); "
+                         f"got '{value}'")
     return text
 
 
 def check_decimal(value: str) -> str:
-    if str(value) not in DECIMALS:
-        raise ValueError(f"decimal expected one of '.', ','; got '{value}'")
-    return str(value)
+    text = _WORDS.get(str(value).strip().lower(), str(value))
+    if text not in DECIMALS:
+        raise ValueError(f"decimal expected one of '.', ',' (or point, comma); got '{value}'")
+    return text
 
 
 def parse_column(text: str) -> tuple[str, str, str]:
