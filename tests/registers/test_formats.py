@@ -343,6 +343,10 @@ def test_damaged_workbook_and_stata_file(tmp_path, small_tables):
     (folder / "persons.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     msgs = _messages(folder)
     assert any(m.startswith("persons.xlsx") and "cannot be read as Excel" in m for m in msgs), msgs
+    persons = small_tables["persons"].rename(columns={"region": ""})  # a column without a name in the header
+    persons.to_excel(folder / "persons.xlsx", index=False)
+    msgs = _messages(folder)
+    assert any(m.startswith("persons.xlsx") and "column 8" in m and "no name" in m for m in msgs), msgs
     (folder / "persons.xlsx").unlink()
     (folder / "persons.dta").write_bytes(b"\x75\x02\x01\x00garbage")
     msgs = _messages(folder)

@@ -283,10 +283,12 @@ def normalise(frame: pd.DataFrame, formats: dict[str, str] | None = None) -> pd.
         elif pd.api.types.is_datetime64_any_dtype(col):
             out[name] = col
         elif col.dtype == object or pd.api.types.is_string_dtype(col):
-            kinds = {type(x) for x in col.dropna()}
-            if kinds and kinds <= {dt.date}:
-                out[name] = pd.to_datetime(col)
-            elif kinds and kinds <= {dt.datetime, pd.Timestamp}:
+            # infer_dtype looks at the cells in C: a column of text (the common case, millions of ids) is kept as
+            # it is; only dates and mixed cells are converted cell by cell
+            kind = pd.api.types.infer_dtype(col, skipna=True)
+            if kind in ("string", "empty"):
+                out[name] = col
+            elif kind in ("date", "datetime", "datetime64"):
                 out[name] = pd.to_datetime(col)
             else:
                 out[name] = pd.Series([_plain(x) for x in col], index=col.index, dtype=object).astype("string")
@@ -299,7 +301,12 @@ def _chunks(kind: str, path: Path, encoding: str) -> Iterator[tuple[pd.DataFrame
     """(frame, display formats by column) in chunks of at most _CHUNK_ROWS rows."""
     if kind == "xlsx":
         # openpyxl through pandas: the first sheet, its first row the header; dates come as dates
-        frame = pd.read_excel(path, sheet_name=0, engine="openpyxl")
+        # and only empty cells are missing (as in CSV, a cell 'NA' is the text NA)
+        frame = pd.read_excel(path, sheet_name=0, engine="openpyxl", keep_default_na=False, na_values=[""])
+        blank = [i for i, c in enumerate(frame.columns, start=1) if str(c).startswith("Unnamed: ")]
+        if blank:
+            raise ContractError([Problem(path.name, f"column {blank[0]}", "has no name in the first row of the "
+                                                                          "sheet; every column needs a name")])
         yield frame, {}
         return
     import pyreadstat
