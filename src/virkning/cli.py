@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from virkning import __version__
+from virkning.cli_formats import with_format_options
 from virkning.errors import VirkningError
 
 app = typer.Typer(
@@ -68,37 +69,6 @@ def _engine(engine: Optional[str]) -> Optional[str]:
         err.print(f"error: --engine expected one of duckdb, spark; got '{engine}'")
         raise typer.Exit(2)
     return engine
-
-
-# ---- the analyst's formats (registers/formats.py): the same four options on validate, evaluate and monitor ----
-ENCODING_OPT = typer.Option(None, "--encoding", help="Text encoding of CSV (and SAS) files: utf-8 (the default), "
-                                                     "cp1252, latin-1, another codec name, or auto (UTF-8 if the file "
-                                                     "is, else cp1252); overrides the design's data.encoding.")
-DELIMITER_OPT = typer.Option(None, "--delimiter", help="CSV column separator: ',' ';' tab '|' (or comma, semicolon, "
-                                                       "tab, pipe); default ',' (';' with --decimal ',').")
-DECIMAL_OPT = typer.Option(None, "--decimal", help="Decimal mark of numbers in CSV files: '.' or ',' (or point, "
-                                                   "comma).")
-COLUMN_OPT = typer.Option(None, "--column", metavar="NAME=name", help="Rename a column of the files to the contract's name: "
-                                                 "NAME_IN_FILE=contract_name (PNR=person_id), or TABLE.NAME=... for "
-                                                 "one table (benefits.UGE=week); repeatable, added to the design's "
-                                                 "data.columns.")
-
-
-def _formats(encoding: Optional[str], delimiter: Optional[str], decimal: Optional[str],
-             column: Optional[list[str]]) -> dict:
-    """The format options as LoadOptions fields (only those given), checked here: a wrong value is a usage error."""
-    from virkning.registers import formats
-
-    try:
-        out = {"encoding": formats.check_encoding(encoding) if encoding else None,
-               "delimiter": formats.check_delimiter(delimiter) if delimiter else None,
-               "decimal": formats.check_decimal(decimal) if decimal else None,
-               "columns": tuple(formats.parse_column(c) for c in column or ())}
-    except ValueError as exc:
-        text = str(exc)
-        err.print(f"error: {text if text.startswith('--') else '--' + text}", markup=False, soft_wrap=True)
-        raise typer.Exit(2)
-    return {k: v for k, v in out.items() if v not in (None, ())}
 
 
 def _fail(exc: VirkningError) -> None:
@@ -170,6 +140,7 @@ def synth(
 
 
 @app.command()
+@with_format_options  # --encoding, --delimiter, --decimal, --column (registers/formats.py)
 def validate(
     data: str = typer.Option(..., "--data", help="Data folder with persons, benefits, employment (and events); with "
                                                "--engine spark also hdfs://, s3a:// or abfss:// locations."),
@@ -178,20 +149,16 @@ def validate(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
-    encoding: Optional[str] = ENCODING_OPT,
-    delimiter: Optional[str] = DELIMITER_OPT,
-    decimal: Optional[str] = DECIMAL_OPT,
-    column: Optional[list[str]] = COLUMN_OPT,
 ) -> None:
     """Check a data folder against the data contract and summarise it. Exit 1 if any rule is broken."""
-    from virkning.registers import LoadOptions
+    from virkning.registers import LoadOptions, formats
     from virkning.registers import validate as run
 
     started = time.perf_counter()
-    fmt = _formats(encoding, delimiter, decimal, column)
     try:
-        report = run(data, LoadOptions(wide_pattern=wide_pattern, catalogue=str(catalogue) if catalogue else None,
-                                       engine=_engine(engine) or "duckdb", master=master, **fmt))
+        report = run(data, formats.apply_overrides(LoadOptions(
+            wide_pattern=wide_pattern, catalogue=str(catalogue) if catalogue else None,
+            engine=_engine(engine) or "duckdb", master=master)))
     except VirkningError as exc:
         _fail(exc)
     if as_json:
@@ -242,6 +209,7 @@ def _print_report(report) -> None:
 
 
 @app.command()
+@with_format_options
 def evaluate(
     design: Path = typer.Argument(..., help="Design file (YAML), see docs/design-file.md."),
     data: Optional[str] = typer.Option(None, "--data", help="Data folder (default: the design's data.folder); with "
@@ -249,19 +217,13 @@ def evaluate(
     out: Path = typer.Option(..., "--out", help="Folder for report.html, results/, figures/ and manifest.json."),
     engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
-    encoding: Optional[str] = ENCODING_OPT,
-    delimiter: Optional[str] = DELIMITER_OPT,
-    decimal: Optional[str] = DECIMAL_OPT,
-    column: Optional[list[str]] = COLUMN_OPT,
 ) -> None:
     """Run the evaluation a design file declares and write the report, results, figures and manifest."""
     from virkning.outputs import run_evaluation
-    from virkning.registers.formats import overriding
 
     started = time.perf_counter()
-    fmt = _formats(encoding, delimiter, decimal, column)
     try:
-        with overriding(**fmt), _status("Evaluating ...") as status:
+        with _status("Evaluating ...") as status:
             paths = run_evaluation(design, out, data=data, progress=lambda s: status.update(f"Evaluating: {s} ..."),
                                    engine=_engine(engine), master=master)
     except VirkningError as exc:
@@ -272,6 +234,7 @@ def evaluate(
 
 
 @app.command()
+@with_format_options
 def monitor(
     design: Path = typer.Argument(..., help="Design file (YAML) with a monitoring section."),
     data: Optional[Path] = typer.Option(None, "--data", help="Data folder with the registration sheet, surveys and registers."),
@@ -281,19 +244,13 @@ def monitor(
     registers: bool = typer.Option(True, "--registers/--no-registers", help="Add register-based results (employment after 13 weeks, temp jobs)."),
     engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
-    encoding: Optional[str] = ENCODING_OPT,
-    delimiter: Optional[str] = DELIMITER_OPT,
-    decimal: Optional[str] = DECIMAL_OPT,
-    column: Optional[list[str]] = COLUMN_OPT,
 ) -> None:
     """Monthly status against the success criteria, fidelity and surveys, from the registration sheet and registers."""
     from virkning.outputs import run_monitor
-    from virkning.registers.formats import overriding
 
     started = time.perf_counter()
-    fmt = _formats(encoding, delimiter, decimal, column)
     try:
-        with overriding(**fmt), _status("Monitoring ...") as status:
+        with _status("Monitoring ...") as status:
             paths = run_monitor(design, out, data=data, month=month, strict=strict, registers=registers,
                                 progress=lambda s: status.update(f"Monitoring: {s} ..."), engine=_engine(engine),
                                 master=master)

@@ -248,6 +248,25 @@ def test_stata_dates_months_and_double_codes(tmp_path, small_tables):
         regs.close()
 
 
+def test_danish_csv_on_each_engine(tmp_path, small_tables, engine):
+    """Windows-1252, semicolons, decimal commas and renamed columns read as the UTF-8 CSV folder does, on DuckDB and on
+    Spark (which parses local CSV with the same statement, from the re-encoded copy)."""
+    utf8 = _contract_folder(tmp_path / "utf8", small_tables)
+    dk = tmp_path / "dk"
+    dk.mkdir()
+    for name, frame in small_tables.items():
+        frame.rename(columns={"person_id": "PNR"}).to_csv(dk / f"{name}.csv", sep=";", decimal=",", index=False,
+                                                            encoding="cp1252")
+    a = load(utf8, LoadOptions(engine="duckdb"))  # the reference; the engine under test reads the Danish files
+    b = load(dk, LoadOptions(encoding="cp1252", decimal=",", columns=(("", "PNR", "person_id"),)))
+    try:
+        for name, frame in _views(a).items():
+            pd.testing.assert_frame_equal(_views(b)[name], frame, check_exact=True, obj=name)
+    finally:
+        a.close()
+        b.close()
+
+
 def test_excel_every_table(tmp_path, small_tables):
     """Every table as a workbook (text weeks, booleans, numbers, Excel dates) reads as the Parquet folder does."""
     parquet = tmp_path / "parquet"
