@@ -9,6 +9,7 @@ Excel, pandas for CSV), once per module on a small synthetic folder (the program
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -198,6 +199,9 @@ def test_cli_evaluate_with_format_options(small, tmp_path):
     assert res.exit_code == 0, res.output
     for name, frame in reference["published"].items():
         assert (out / f"{name}.csv").read_bytes() == csv_bytes(frame), name
+    data = json.loads((out / "results" / "results.json").read_text())["design"]["data"]
+    assert (data["encoding"], data["decimal"]) == ("cp1252", ",")  # how the files were read, on record
+    assert data["columns"] == [["", "PNR", "person_id"], ["benefits", "UGE", "week"]]
 
 
 # ---- types of the statistical packages ---------------------------------------------------------------------------

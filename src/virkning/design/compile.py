@@ -154,6 +154,12 @@ class Design:
                 Path(self.spec.data.catalogue).name if self.spec.data.catalogue else None),
                 "end_month": self.end_month, "wide_pattern": self.wide_pattern, "engine": self.spec.data.engine},
         }
+        # how the files were read, when not as UTF-8 CSV under the contract's names (with the command line's options)
+        options = self.load_options()
+        read = {"encoding": options.encoding, "delimiter": options.delimiter, "decimal": options.decimal}
+        out["data"].update({k: v for k, v in read.items() if v not in ("utf-8", None, ".")})
+        if options.columns:
+            out["data"]["columns"] = [list(c) for c in options.columns]
         effect = self.effect_design()
         if effect is not None:
             out.update(plain(dataclasses.asdict(effect)))
