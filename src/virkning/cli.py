@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from virkning import __version__
+from virkning.cli_formats import with_format_options
 from virkning.errors import VirkningError
 from virkning.spreadsheets import CSV_DIALECT_HELP, DIALECTS, WORKBOOK_HELP
 
@@ -140,6 +141,7 @@ def synth(
 
 
 @app.command()
+@with_format_options  # --encoding, --delimiter, --decimal, --column (registers/formats.py)
 def validate(
     data: str = typer.Option(..., "--data", help="Data folder with persons, benefits, employment (and events); with "
                                                "--engine spark also hdfs://, s3a:// or abfss:// locations."),
@@ -150,13 +152,14 @@ def validate(
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
 ) -> None:
     """Check a data folder against the data contract and summarise it. Exit 1 if any rule is broken."""
-    from virkning.registers import LoadOptions
+    from virkning.registers import LoadOptions, formats
     from virkning.registers import validate as run
 
     started = time.perf_counter()
     try:
-        report = run(data, LoadOptions(wide_pattern=wide_pattern, catalogue=str(catalogue) if catalogue else None,
-                                       engine=_engine(engine) or "duckdb", master=master))
+        report = run(data, formats.apply_overrides(LoadOptions(
+            wide_pattern=wide_pattern, catalogue=str(catalogue) if catalogue else None,
+            engine=_engine(engine) or "duckdb", master=master)))
     except VirkningError as exc:
         _fail(exc)
     if as_json:
@@ -214,6 +217,7 @@ def _dialect(value: str | None) -> str | None:
 
 
 @app.command()
+@with_format_options
 def evaluate(
     design: Path = typer.Argument(..., help="Design file (YAML), see docs/design-file.md."),
     data: Optional[str] = typer.Option(None, "--data", help="Data folder (default: the design's data.folder); with "
@@ -242,6 +246,7 @@ def evaluate(
 
 
 @app.command()
+@with_format_options
 def monitor(
     design: Path = typer.Argument(..., help="Design file (YAML) with a monitoring section."),
     data: Optional[Path] = typer.Option(None, "--data", help="Data folder with the registration sheet, surveys and registers."),
