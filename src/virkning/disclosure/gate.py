@@ -16,8 +16,9 @@
    model's costs: what withholding loses; a share costs what its counts cost), then inner cells to totals, then
    the fewest numbers hidden with it, then the smallest; a dearer number is only tried when no cheaper one changes
    what a reader knows. A count printed in several places (declared equal: a = b) is one number: it is withheld
-   everywhere at once, else the copy left standing gives it back. It repeats until nothing is disclosed. This is the linear attack model of statistical offices' audits (tau-ARGUS); a count hidden
-   only by a relation that needs integer reasoning to solve is not searched for.
+   everywhere at once, else the copy left standing gives it back. It repeats until nothing is disclosed. This is
+   the linear attack model of statistical offices' audits (tau-ARGUS); a count hidden only by a relation that
+   needs integer reasoning to solve is not searched for.
 5. Dependents: numbers computed from hidden ones (differences, intervals, SMDs, achievements) are hidden.
 
 scipy's HiGHS solves the linear programs; each is a connected component of unknown counts (a table's cells
@@ -375,7 +376,8 @@ class Gate:
                 best = (None, costed[0][1])
             self._apply_candidate(best[1], label)
             # hiding a count can leave parts of a total whose sum is small unknown together
-            touched = [i for k in self._same(best[1][1]) for i in self._rel_of.get(k, ())] if best[1][0] == "cell" else ()
+            same = self._same(best[1][1]) if best[1][0] == "cell" else ()
+            touched = [i for k in same for i in self._rel_of.get(k, ())]
             for name, w in self._group_targets(touched).items():
                 self._pending.setdefault(name, w)
 

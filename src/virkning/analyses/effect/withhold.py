@@ -29,7 +29,8 @@ def declare(m: Model, t: dict[str, pd.DataFrame]) -> None:
     _pool_steps(m, t["flow"])
     places = {p: k for k, ps in m.places.items() for p in ps}
     sizes = t["sample_sizes"]
-    rows = {("sample_sizes", i) for i, s in enumerate(sizes.get("sample", pd.Series(dtype=object))) if s in MATCHED_SIZES}
+    samples = sizes.get("sample", pd.Series(dtype=object))
+    rows = {("sample_sizes", i) for i, s in enumerate(samples) if s in MATCHED_SIZES}
     flow = t["flow"]
     rows |= {("flow", i) for i, s in enumerate(flow.get("step", pd.Series(dtype=object))) if s == "matched"}
     for place, key in places.items():
