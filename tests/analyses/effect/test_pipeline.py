@@ -100,12 +100,17 @@ def test_robustness_variants_run_the_same_way(synth, result):
 
     units = tuple(sorted(result.populations.participants["unit"].unique())[:7])
     d = seniorvikar_design(outcomes=(Outcome("exit_vikar", "first_exit", "vikar", 7),))
+    said = []
     _, rob = robustness(synth[0], d, {
         "first seven projects": {"participants": d.participants.__class__(d.participants.event, d.participants.start,
                                                                           d.participants.end, units)},
         "no spell length": {"covariates": tuple(c for c in d.covariates if c != "spell_weeks")},
         "pool aged 55-65": {"pool": PoolRule(age=(55, 65), states={-1: "ledig", 0: "ledig"})},
-    })
+    }, progress=said.append)
+    # progress names the variant in every step of its run (issue 19: "variant 2 of 4: ...")
+    assert "variant 2 of 3: no spell length: matching" in said
+    assert [s for s in said if s.startswith("variant 3 of 3: pool aged 55-65: effects: bootstrap of outcome 1 of 1 "
+                                            "(exit_vikar)")][-1].endswith("199 of 199 replicates")
     table = rob.table
     assert table["variant"].tolist() == ["main", "first seven projects", "no spell length", "pool aged 55-65"]
     main = result.effect_at("exit_vikar", 7)
