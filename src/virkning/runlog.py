@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections import Counter
+from types import TracebackType
 from typing import Any
 
 from rich.console import Console
@@ -64,8 +65,9 @@ class WarningLog:
         warnings.showwarning = self._show
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._catcher.__exit__(*exc)
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._catcher.__exit__(exc_type, exc, tb)
 
     def summary(self) -> list[str]:
         """'N warning(s) in this run:' and one line per distinct warning, most frequent first; [] without warnings."""
