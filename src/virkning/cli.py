@@ -15,7 +15,7 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Any, Literal, Optional, cast
 
 import typer
 from rich.console import Console
@@ -480,7 +480,8 @@ def _run(argv: list[str] | None) -> int:
     except TyperException as exc:  # usage errors
         from typer import rich_utils
 
-        rich_utils.rich_format_error(exc)
+        # what typer raises here is its vendored ClickException (a TyperException), which it types privately
+        rich_utils.rich_format_error(cast(Any, exc))
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
         code = 130
@@ -527,7 +528,7 @@ def indicators(
 
     started = time.perf_counter()
     try:
-        kw = {}
+        kw: dict[str, Any] = {}
         if names:
             kw["indicators"] = tuple(x.strip() for x in names.split(",") if x.strip())
         if units:
