@@ -42,8 +42,8 @@ def seniorvikar_design(**overrides) -> EffectDesign:
         pool=PoolRule(age=(50, 65), age_date=dt.date(2019, 1, 1), states={-1: "ledig", 0: "ledig"},
                       exclude_municipalities="participants"),
         exclusions=(Exclusion("employed in the index month", "employment_at_0", ">", 0),),
-        covariates=("age", "origin", "education", "weeks_ledig_156w", "weeks_passiv_ledig_52w", "weeks_sygdom_156w",
-                    "employment_36m", "spell_weeks"),  # sex, region and a-kasse: exact (not in the score)
+        covariates=("age", "education", "weeks_ledig_156w", "weeks_passiv_ledig_52w", "weeks_sygdom_156w",
+                    "employment_36m", "spell_weeks"),  # sex, region, origin and a-kasse: exact (not in the score)
         exact=("sex", "region", "origin_group", "a_kasse"),  # seed 000's Bilag 3 (origin: dansk / ikke-dansk)
         outcomes=(Outcome("exit_beskaeftiget", "first_exit", "beskæftiget", 7),
                   Outcome("exit_vikar", "first_exit", "vikar", 7),
