@@ -41,6 +41,15 @@ def test_covariates_by_hand(regs):
     assert list(got.columns) == COVS
 
 
+def test_origin_group_joins_immigrants_and_descendants(regs):
+    # seed 000's tables and exact matching use origin as dansk / ikke-dansk; by hand from small_tables_data
+    pairs = pd.DataFrame({"person_id": ["A", "B", "C"], "index_week": ["2018-W10", "2018-W05", "2018-W05"]})
+    got = regs.panel().covariates(pairs, ["origin", "origin_group", "age"]).set_index("person_id")
+    assert got["origin"].tolist() == ["dansk", "indvandrer", "dansk"]
+    assert got["origin_group"].tolist() == ["dansk", "ikke-dansk", "dansk"]
+    assert got["age"].tolist() == [57, 60, 28]
+
+
 def test_month_status_and_outcomes_by_hand(regs):
     panel = regs.panel(end_month="2018-05")
     pairs = pd.DataFrame({"person_id": ["A", "A", "B", "C", "C"],

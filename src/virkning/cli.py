@@ -15,13 +15,13 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
-from typing import Optional
+from typing import Any, Literal, Optional, cast
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from virkning import __version__
+from virkning import __version__, runlog
 from virkning.cli_formats import with_format_options
 from virkning.errors import VirkningError
 from virkning.spreadsheets import CSV_DIALECT_HELP, DIALECTS, WORKBOOK_HELP
@@ -36,40 +36,14 @@ console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 
-class _Lines:
-    """Progress for batch jobs and logs (output not a terminal): one timestamped line on stderr per new step."""
-
-    def __init__(self, text: str):
-        self.last = None
-        self.update(text)
-
-    def update(self, text: str) -> None:
-        if text != self.last:
-            self.last = text
-            err.print(f"{dt.datetime.now():%H:%M:%S} {text}", markup=False, soft_wrap=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-
 def _status(text: str):
-    """A spinner on a terminal; timestamped lines otherwise, so a batch job's log shows where the run is."""
-    return console.status(text) if console.is_terminal else _Lines(text)
+    """A spinner on a terminal; timestamped lines on stderr otherwise (virkning.runlog)."""
+    return runlog.status(console, err, text)
 
 
 ENGINE_HELP = ("SQL engine: duckdb (embedded, the default) or spark (needs PySpark 4, the extra 'spark', and Java "
                "17 or 21); overrides the design's data.engine. docs/scale.md.")
 MASTER_HELP = "Spark master URL (local[4], spark://host:7077, yarn, k8s://...); default local[N] with every core."
-
-
-def _engine(engine: Optional[str]) -> Optional[str]:
-    if engine is not None and engine not in ("duckdb", "spark"):
-        err.print(f"error: --engine expected one of duckdb, spark; got '{engine}'")
-        raise typer.Exit(2)
-    return engine
 
 
 def _fail(exc: VirkningError) -> None:
@@ -98,12 +72,12 @@ def synth(
                                         "programme's: 2015-01-01; flere_skal_med 2002-01-01)."),
     end: Optional[str] = typer.Option(None, "--end", help="Last day of the register period (default: the "
                                       "programme's: 2019-07-31; flere_skal_med 2020-06-30; frikommune 2019-12-31)."),
-    fmt: str = typer.Option("parquet", "--format", help="parquet or csv."),
-    population: str = typer.Option("national", "--population",
+    fmt: Literal["parquet", "csv"] = typer.Option("parquet", "--format", help="File format of the tables."),
+    population: Literal["national", "seniors"] = typer.Option("national", "--population",
                                    help="national (all ages, seniors oversampled) or seniors (only the 50-65-year-"
                                         "olds, invitations as in the real programme; see docs/synthetic-data.md). "
                                         "Seniorvikar only."),
-    programme: str = typer.Option("seniorvikar", "--programme",
+    programme: Literal["seniorvikar", "flere_skal_med", "frikommune"] = typer.Option("seniorvikar", "--programme",
                                   help="seniorvikar (information meetings for unemployed seniors), flere_skal_med "
                                        "(long-term cash-benefit recipients, visitation records, trajectories and "
                                        "LPM truths) or frikommune (an interview rule in 9 municipalities from "
@@ -112,9 +86,6 @@ def synth(
     """Write synthetic registers with a programme and its true effects (truth.json)."""
     from virkning.synth import generate
 
-    if fmt not in ("parquet", "csv"):
-        err.print(f"error: --format expected one of parquet, csv; got '{fmt}'")
-        raise typer.Exit(2)
     try:
         with _status("Simulating registers ...") as status:
             summary = generate(out, persons=persons, seed=seed, start=start, end=end, fmt=fmt, population=population,
@@ -148,7 +119,7 @@ def validate(
     catalogue: Optional[Path] = typer.Option(None, "--catalogue", help="CSV of DREAM codes that overrides/extends the shipped catalogue."),
     wide_pattern: str = typer.Option("y_YYWW", "--wide-pattern", help="Column names of DREAM's wide layout (YYYY or YY, and WW)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
-    engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
+    engine: Optional[Literal["duckdb", "spark"]] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
 ) -> None:
     """Check a data folder against the data contract and summarise it. Exit 1 if any rule is broken."""
@@ -159,7 +130,7 @@ def validate(
     try:
         report = run(data, formats.apply_overrides(LoadOptions(
             wide_pattern=wide_pattern, catalogue=str(catalogue) if catalogue else None,
-            engine=_engine(engine) or "duckdb", master=master)))
+            engine=engine or "duckdb", master=master)))
     except VirkningError as exc:
         _fail(exc)
     if as_json:
@@ -224,7 +195,7 @@ def evaluate(
                                                            "--engine spark also hdfs://, s3a:// or abfss:// locations."),
     out: Path = typer.Option(..., "--out", help="Folder for report.html, results/, figures/, tables.xlsx and "
                                                 "manifest.json."),
-    engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
+    engine: Optional[Literal["duckdb", "spark"]] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
     csv_dialect: Optional[str] = typer.Option(None, "--csv-dialect", help=CSV_DIALECT_HELP),
     workbook: Optional[bool] = typer.Option(None, "--workbook/--no-workbook", help=WORKBOOK_HELP),
@@ -236,7 +207,7 @@ def evaluate(
     try:
         with _status("Evaluating ...") as status:
             paths = run_evaluation(design, out, data=data, progress=lambda s: status.update(f"Evaluating: {s} ..."),
-                                   engine=_engine(engine), master=master, csv_dialect=_dialect(csv_dialect),
+                                   engine=engine, master=master, csv_dialect=_dialect(csv_dialect),
                                    workbook=workbook)
     except VirkningError as exc:
         _fail(exc)
@@ -254,7 +225,7 @@ def monitor(
     month: Optional[str] = typer.Option(None, "--month", help="One month (YYYY-MM); default every month of the programme."),
     strict: bool = typer.Option(False, "--strict", help="Refuse the registration sheet if any row breaks the guide."),
     registers: bool = typer.Option(True, "--registers/--no-registers", help="Add register-based results (employment after 13 weeks, temp jobs)."),
-    engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
+    engine: Optional[Literal["duckdb", "spark"]] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
     csv_dialect: Optional[str] = typer.Option(None, "--csv-dialect", help=CSV_DIALECT_HELP),
     workbook: Optional[bool] = typer.Option(None, "--workbook/--no-workbook", help=WORKBOOK_HELP),
@@ -266,7 +237,7 @@ def monitor(
     try:
         with _status("Monitoring ...") as status:
             paths = run_monitor(design, out, data=data, month=month, strict=strict, registers=registers,
-                                progress=lambda s: status.update(f"Monitoring: {s} ..."), engine=_engine(engine),
+                                progress=lambda s: status.update(f"Monitoring: {s} ..."), engine=engine,
                                 master=master, csv_dialect=_dialect(csv_dialect), workbook=workbook)
     except VirkningError as exc:
         _fail(exc)
@@ -381,7 +352,8 @@ app.add_typer(evidence_app, name="evidence")
 @evidence_app.command("check")
 def evidence_check(
     base: Path = typer.Argument(..., help="Evidence-base file (YAML), see docs/evidence.md."),
-    rule: Optional[str] = typer.Option(None, "--rule", help="default or jobeffekter (default: the file's)."),
+    rule: Optional[Literal["default", "jobeffekter"]] = typer.Option(None, "--rule",
+                                                                     help="Grading rule (default: the file's)."),
 ) -> None:
     """Check an evidence-base file and list its statements; exit 1 with every problem located if it is wrong."""
     from virkning.evidence.commands import check_base
@@ -398,9 +370,10 @@ def evidence_check(
 def evidence_report(
     base: Path = typer.Argument(..., help="Evidence-base file (YAML)."),
     out: Path = typer.Option(..., "--out", help="Folder for report.html, figures/, tables/ and manifest.json."),
-    rule: Optional[str] = typer.Option(None, "--rule", help="default (STAR's evidence hierarchy) or jobeffekter "
-                                                            "(STAR's weighting); default: the file's rule."),
-    language: str = typer.Option("da", "--language", help="da or en."),
+    rule: Optional[Literal["default", "jobeffekter"]] = typer.Option(
+        None, "--rule", help="default (STAR's evidence hierarchy) or jobeffekter (STAR's weighting); default: the "
+                             "file's rule."),
+    language: Literal["da", "en"] = typer.Option("da", "--language", help="Language of the report."),
 ) -> None:
     """Write the evidence report: statements with their studies and rule, appraisals, forest plots, search flow."""
     from virkning.evidence.commands import report
@@ -503,7 +476,15 @@ def _interrupted(exc: BaseException) -> bool:
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Run the command line and return its exit code (0, 1, 2, 3 or 130; see the module's docstring)."""
+    """Run the command line and return its exit code (0, 1, 2, 3 or 130; see the module's docstring). Warnings are
+    shown as they arise and summarised at the end (virkning.runlog.WarningLog)."""
+    with runlog.WarningLog(err) as log:
+        code = _run(argv)
+    log.print_summary()
+    return code
+
+
+def _run(argv: list[str] | None) -> int:
     from typer.exceptions import TyperException
 
     global _signalled
@@ -518,7 +499,8 @@ def run(argv: list[str] | None = None) -> int:
     except TyperException as exc:  # usage errors
         from typer import rich_utils
 
-        rich_utils.rich_format_error(exc)
+        # what typer raises here is its vendored ClickException (a TyperException), which it types privately
+        rich_utils.rich_format_error(cast(Any, exc))
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
         code = 130
@@ -544,9 +526,10 @@ def run(argv: list[str] | None = None) -> int:
 def indicators(
     data: Path = typer.Argument(..., help="Data folder (persons, benefits, employment; events for interviews)."),
     out: Path = typer.Option(..., "--out", help="Folder for indicators.csv, definitions.csv and manifest.json."),
-    period: str = typer.Option("quarter", "--period", help="month, quarter, half-year or year."),
-    target: str = typer.Option("forsikrede_ledige", "--target", help="Target group: forsikrede_ledige, "
-                               "kontant_og_uddannelseshjaelp, sygedagpenge or alle_ydelser."),
+    period: Literal["month", "quarter", "half-year", "year"] = typer.Option("quarter", "--period",
+                                                                             help="Length of a period."),
+    target: Literal["forsikrede_ledige", "kontant_og_uddannelseshjaelp", "sygedagpenge", "alle_ydelser"] = \
+        typer.Option("forsikrede_ledige", "--target", help="Target group (docs/indicators.md)."),
     names: Optional[str] = typer.Option(None, "--indicators", help="Comma-separated indicators (default: all; "
                                         "see docs/indicators.md)."),
     units: Optional[str] = typer.Option(None, "--units", help="Comma-separated municipality codes (default: "
@@ -556,7 +539,7 @@ def indicators(
     event: str = typer.Option("samtale", "--event", help="Event of the interview indicators."),
     lag: int = typer.Option(3, "--employment-lag", help="Months from a target month to the employment month."),
     threshold: int = typer.Option(5, "--threshold", min=3, help="Disclosure threshold (persons)."),
-    language: str = typer.Option("da", "--language", help="da or en (words of definitions.csv)."),
+    language: Literal["da", "en"] = typer.Option("da", "--language", help="Words of definitions.csv."),
 ) -> None:
     """Register indicators per unit and period (seed 002) through the disclosure gate."""
     from virkning.indicators import IndicatorRequest, target_group
@@ -564,7 +547,7 @@ def indicators(
 
     started = time.perf_counter()
     try:
-        kw = {}
+        kw: dict[str, Any] = {}
         if names:
             kw["indicators"] = tuple(x.strip() for x in names.split(",") if x.strip())
         if units:

@@ -39,18 +39,19 @@ def seniorvikar_design(**overrides) -> EffectDesign:
     """The effect design of the Seniorvikar evaluation (seed 000, Bilag 3), on the package's covariate grammar."""
     base = dict(
         participants=ParticipantRule("informationsmøde", dt.date(2018, 1, 1), dt.date(2018, 12, 31)),
-        pool=PoolRule(age=(50, 65), states={-1: "ledig", 0: "ledig"}, exclude_municipalities="participants"),
+        pool=PoolRule(age=(50, 65), age_date=dt.date(2019, 1, 1), states={-1: "ledig", 0: "ledig"},
+                      exclude_municipalities="participants"),
         exclusions=(Exclusion("beskæftiget i indeksmåneden", "employment_at_0", ">", 0),),
-        covariates=("age", "sex", "origin", "education", "region", "weeks_ledig_156w", "weeks_passiv_ledig_52w",
-                    "weeks_sygdom_156w", "employment_36m", "spell_weeks"),
-        exact=("sex", "region"),
+        covariates=("age", "education", "weeks_ledig_156w", "weeks_passiv_ledig_52w", "weeks_sygdom_156w",
+                    "employment_36m", "spell_weeks"),  # sex, region, origin and a-kasse: exact (not in the score)
+        exact=("sex", "region", "origin_group", "a_kasse"),  # seed 000's Bilag 3 (origin: dansk / ikke-dansk)
         outcomes=(Outcome("exit_beskaeftiget", "first_exit", "beskæftiget", 7),
                   Outcome("exit_vikar", "first_exit", "vikar", 7),
                   Outcome("exit_tilbagetrukket", "first_exit", "tilbagetrukket", 7)),
-        subgroups=(Subgroup("age band", "age", (50, 55, 60, 66)), Subgroup("sex", "sex"),
-                   Subgroup("education", "education")),
+        subgroups=(Subgroup("age band", "age", (49, 55, 60, 66)), Subgroup("sex", "sex"),
+                   Subgroup("education", "education"), Subgroup("region", "region")),
         n_boot=499,
-        discard="both",  # as the shipped design.yaml (issue 18): common support, covariate-adjusted effects
+        discard="control",  # as the shipped design.yaml: common support for controls, every participant kept
         adjust="regression",
     )
     base.update(overrides)

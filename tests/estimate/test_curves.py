@@ -112,3 +112,22 @@ def test_curve_variance_options_are_checked():
         out = km_curve(*args, outcome="exit", variance=v)
         assert list(out.columns) == CURVE_COLUMNS and (out["se"] > 0).all()
         np.testing.assert_allclose(out["ci_high"] - out["att"], 1.959963984540054 * out["se"])
+
+
+def test_bootstrap_progress_is_coarse_and_changes_no_number():
+    from virkning.estimate.curves import _bootstrap, _event_matrices
+
+    d = pd.read_csv(REF / "km_data.csv")
+    args = (_sample(d["treat"].to_numpy(), d["weights"].to_numpy()), d["first"].to_numpy(), d["followup"].to_numpy(), 8)
+    said = []
+    a = km_curve(*args, outcome="exit", n_boot=95, seed=5, progress=lambda done, n: said.append((done, n)))
+    # about every 10 %: batches of ceil(95 / 10) = 10 replicates, the last one short
+    assert said == [(k, 95) for k in (10, 20, 30, 40, 50, 60, 70, 80, 90, 95)]
+    pd.testing.assert_frame_equal(a, km_curve(*args, outcome="exit", n_boot=95, seed=5))
+    # the replicates do not depend on the batch size: 10 replicates drawn one at a time (batches of 1) are the
+    # first 10 of 100 drawn in batches of 10
+    s = args[0]
+    event, risk = _event_matrices(d["first"].to_numpy(), d["followup"].to_numpy(dtype=float), 8)
+    one = _bootstrap(s.boot_cluster, event, risk, s.treat, s.weights, 10, np.random.default_rng(7))
+    ten = _bootstrap(s.boot_cluster, event, risk, s.treat, s.weights, 100, np.random.default_rng(7))
+    np.testing.assert_array_equal(one, ten[:10])

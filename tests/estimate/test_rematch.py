@@ -53,6 +53,10 @@ def test_seeded_and_independent_of_threads(matched):
     assert (a.weights != b.weights).nnz == 0
     assert (a.weights != c.weights).nnz > 0
     assert a.n_boot == 20 and a.unit == "person" and "20 replicates" in repr(a)
+    # progress about every 10 % (here every 2 replicates), in order also with threads; the draws are unchanged
+    said = []
+    p = rematch_bootstrap(m, 20, seed=3, workers=2, progress=lambda done, n: said.append((done, n)))
+    assert said == [(k, 20) for k in range(2, 21, 2)] and (p.weights != a.weights).nnz == 0
 
 
 def test_replicates_keep_and_match_every_participant(matched):

@@ -107,8 +107,9 @@ def test_check_bad_files_exit_1_with_located_errors(tmp_path, case):
 def test_check_missing_file_and_bad_rule(tmp_path):
     res = runner.invoke(app, ["evidence", "check", str(tmp_path / "nope.yaml")])
     assert res.exit_code == 1 and "file not found" in res.output
-    res = runner.invoke(app, ["evidence", "check", str(example_path()), "--rule", "majority"])
-    assert res.exit_code == 1 and "expected one of default, jobeffekter; got 'majority'" in res.output
+    # a value outside the option's choices is a usage error (exit 2), and --help lists the choices (issue 19)
+    res = runner.invoke(app, ["evidence", "check", str(example_path()), "--rule", "majority"], env={"COLUMNS": "300"})
+    assert res.exit_code == 2 and "'majority' is not one of 'default', 'jobeffekter'" in res.output
 
 
 # ---- report --------------------------------------------------------------------------------------------------------
@@ -122,10 +123,11 @@ def test_report_command(tmp_path):
     statements = pd.read_csv(out / "tables" / "statements.csv")
     assert set(statements["rule"]) == {"jobeffekter.dk weighting (STAR)"}
     assert audit(out) == []
-    for bad, msg in ((["--language", "de"], "expected one of da, en; got 'de'"),
-                     (["--rule", "vote"], "expected one of default, jobeffekter; got 'vote'")):
-        res = runner.invoke(app, ["evidence", "report", str(example_path()), "--out", str(tmp_path / "x"), *bad])
-        assert res.exit_code == 1 and msg in res.output and not (tmp_path / "x").exists()
+    for bad, msg in ((["--language", "de"], "'de' is not one of 'da', 'en'"),
+                     (["--rule", "vote"], "'vote' is not one of 'default', 'jobeffekter'")):
+        res = runner.invoke(app, ["evidence", "report", str(example_path()), "--out", str(tmp_path / "x"), *bad],
+                            env={"COLUMNS": "300"})
+        assert res.exit_code == 2 and msg in res.output and not (tmp_path / "x").exists()
     other = tmp_path / "other"
     other.mkdir()
     (other / "notes.txt").write_text("mine")

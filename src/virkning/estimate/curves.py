@@ -32,7 +32,7 @@ participants, which is what a synthetic truth computed from the participants' ow
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -75,8 +75,11 @@ def _km(event_w: np.ndarray, risk_w: np.ndarray) -> np.ndarray:
     return 1.0 - np.cumprod(1.0 - hazard, axis=-1)
 
 
-def _bootstrap(codes: np.ndarray, event, risk, t, w, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """Replicate curve differences from resampling the groups in ``codes`` (vectorised over replicates)."""
+def _bootstrap(codes: np.ndarray, event, risk, t, w, n_boot: int, rng: np.random.Generator,
+               progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """Replicate curve differences from resampling the groups in ``codes`` (vectorised over replicates, in batches
+    of at most a tenth of them so that `progress(done, n_boot)` is called about every 10 %; the draws come from
+    the generator in the same order whatever the batch size, so the replicates do not depend on it)."""
     uniq, inverse = np.unique(codes, return_inverse=True)
     g = len(uniq)
     sums = {}
@@ -85,7 +88,7 @@ def _bootstrap(codes: np.ndarray, event, risk, t, w, n_boot: int, rng: np.random
         sums[name] = (_group_sums(inverse, g, event * wm[:, None]), _group_sums(inverse, g, risk * wm[:, None]))
     reps = np.empty((n_boot, event.shape[1]))
     done = 0
-    batch = max(1, min(n_boot, 2_000_000 // max(g, 1)))
+    batch = max(1, min(-(-n_boot // 10), 2_000_000 // max(g, 1)))
     while done < n_boot:
         b = min(batch, n_boot - done)
         draws = rng.integers(0, g, size=(b, g))
@@ -93,6 +96,8 @@ def _bootstrap(codes: np.ndarray, event, risk, t, w, n_boot: int, rng: np.random
         reps[done:done + b] = (_km(counts @ sums["t"][0], counts @ sums["t"][1])
                                - _km(counts @ sums["c"][0], counts @ sums["c"][1]))
         done += b
+        if progress is not None:
+            progress(done, n_boot)
     return reps
 
 
@@ -123,13 +128,15 @@ def km_arms(sample: AnalysisSample, first, followup, horizon: int):
 
 def km_curve(sample: AnalysisSample, first: np.ndarray, followup: np.ndarray, horizon: int, *, outcome: str,
              n_boot: int = 499, seed: int | None = None, level: float = 0.95, variance: str = "bootstrap",
-             resample: str = "components", draws=None) -> pd.DataFrame:
+             resample: str = "components", draws=None,
+             progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """Effect on the cumulative exit share for months 1..horizon, Kaplan-Meier within group (CURVE_COLUMNS).
 
     `first` is the first exit month (NaN if none observed) and `followup` the months observed, both per data row;
     `sample` gives the rows, treatment, matching weights, matched sets and persons (MatchResult.analysis_sample()).
     `variance` and `resample` choose the standard error (module docstring); `draws` are the replicates of
-    `virkning.estimate.rematch_bootstrap` for variance="rematch".
+    `virkning.estimate.rematch_bootstrap` for variance="rematch". `progress(done, n_boot)` is told how far the
+    bootstrap is, about every 10 %.
     """
     variance = check_choice("variance", variance, VARIANCES)
     resample = check_choice("resample", resample, RESAMPLE)
@@ -147,7 +154,7 @@ def km_curve(sample: AnalysisSample, first: np.ndarray, followup: np.ndarray, ho
     if variance in ("bootstrap", "rematch"):
         if variance == "bootstrap":
             codes = sample.boot_cluster if resample == "components" else sample.set_codes
-            reps = _bootstrap(codes, event, risk, t, w, int(n_boot), np.random.default_rng(seed))
+            reps = _bootstrap(codes, event, risk, t, w, int(n_boot), np.random.default_rng(seed), progress)
             groups = len(np.unique(codes))
             method = (f"Kaplan-Meier, cluster bootstrap over {groups} groups of matched sets sharing a person"
                       if resample == "components" else "Kaplan-Meier, cluster bootstrap over matched sets")

@@ -35,7 +35,9 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -306,7 +308,8 @@ def _replicate(plan: _Plan, rng: np.random.Generator, steps: int) -> tuple[np.nd
 
 
 def rematch_bootstrap(result, n_boot: int = 499, seed: int | None = None, *, unit: str | None = None,
-                      newton_steps: int | None = None, workers: int = 1) -> RematchDraws:
+                      newton_steps: int | None = None, workers: int = 1,
+                      progress: Callable[[int, int], None] | None = None) -> RematchDraws:
     """Bootstrap replicates of the whole matching of ``result`` (a MatchResult): see the module docstring.
 
     unit: the resampling unit, a column such as a person id (default: the match's ``cluster`` column, else
@@ -316,6 +319,7 @@ def rematch_bootstrap(result, n_boot: int = 499, seed: int | None = None, *, uni
         with the replicate's own weights. Default: 0 from 100,000 rows (where its O(1/n) error is negligible and
         the time matters), else 2.
     workers: threads to run replicates in (numpy's sorting and products release the interpreter lock).
+    progress: called as progress(done, n_boot) about every 10 % of the replicates.
     """
     started = time.perf_counter()
     if isinstance(n_boot, (bool, np.bool_)) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
@@ -336,11 +340,13 @@ def rematch_bootstrap(result, n_boot: int = 499, seed: int | None = None, *, uni
             warnings.simplefilter("ignore")
             return _replicate(plan, streams[b], int(newton_steps))
 
-    if workers == 1:
-        reps = [run(b) for b in range(n_boot)]
-    else:
-        with ThreadPoolExecutor(max_workers=int(workers)) as pool:
-            reps = list(pool.map(run, range(n_boot)))
+    step = -(-int(n_boot) // 10)
+    reps = []
+    with ThreadPoolExecutor(max_workers=int(workers)) if workers > 1 else nullcontext() as pool:
+        for b, rep in enumerate(pool.map(run, range(n_boot)) if pool else map(run, range(n_boot)), 1):
+            reps.append(rep)
+            if progress is not None and (b % step == 0 or b == n_boot):
+                progress(b, int(n_boot))
     ok = [r for r in reps if r is not None]
     failed = len(reps) - len(ok)
     if len(ok) < 2:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from virkning.errors import CovariateNameError
-from virkning.panel.grammar import GRAMMAR_HELP, STATIC, Covariate, parse_covariate
+from virkning.panel.grammar import GRAMMAR_HELP, ORIGIN_GROUPS, STATIC, Covariate, parse_covariate
 from virkning.panel.store import StatePairs, Store
 from virkning.registers import calendar, queries
 from virkning.registers.catalogue import GROUPS, MONTHLY_STATUSES, STATES, canonical_state
@@ -209,14 +209,19 @@ class Panel:
         return out.sort_values("_pair", ignore_index=True)
 
     def _static(self, specs: list[Covariate], idate: np.ndarray) -> pd.DataFrame:
-        """Columns of persons; `age` in completed years at each pair's index date (`idate`, in pair order)."""
-        columns = [s.name for s in specs if s.name != "age"]
-        want_age = len(columns) < len(specs)
-        read = list(dict.fromkeys([*columns, *(["birth_date"] if want_age else [])]))
+        """Columns of persons; `age` in completed years at each pair's index date (`idate`, in pair order);
+        `origin_group` from `origin` (grammar.ORIGIN_GROUPS)."""
+        derived = {"age": "birth_date", "origin_group": "origin"}
+        columns = [s.name for s in specs if s.name not in derived]
+        wanted = {s.name for s in specs} & set(derived)
+        read = list(dict.fromkeys([*columns, *(derived[d] for d in sorted(wanted))]))
         out = self.engine.frame(queries.static_columns(self.store.names, read))
-        if want_age:
+        if "age" in wanted:
             at = np.asarray(idate, dtype="datetime64[D]")[out["_pair"].to_numpy()]
             out["age"] = calendar.completed_years(out["birth_date"].to_numpy().astype("datetime64[D]"), at)
+        if "origin_group" in wanted:
+            group = out["origin"].astype(object).map(ORIGIN_GROUPS)
+            out["origin_group"] = group.astype(object).where(group.notna(), None)
         return out[["_pair", *[s.name for s in specs]]]
 
     def _weekly(self, specs: list[Covariate]) -> pd.DataFrame:

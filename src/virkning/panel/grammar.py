@@ -1,6 +1,7 @@
 """The covariate grammar: names that say what to compute from the registers at an index week.
 
     age, sex, origin, education, a_kasse, region, municipality or another persons column
+    origin_group             origin in two groups: dansk / ikke-dansk (immigrants and descendants together)
     weeks_<state>_<n>w       weeks in a state or group in the n weeks before the index week
     employment_<n>m          sum of monthly employment rates in the n months before the index month
     employment_at_<k>        employment rate in month index+k
@@ -18,9 +19,13 @@ from dataclasses import dataclass
 from virkning.errors import CovariateNameError
 from virkning.registers.catalogue import GROUPS, MONTHLY_STATUSES, STATES, canonical_state
 
-STATIC = ("age", "sex", "origin", "education", "a_kasse", "region", "municipality")
+STATIC = ("age", "sex", "origin", "origin_group", "education", "a_kasse", "region", "municipality")
+# origin_group: Statistics Denmark's origin in the two groups seed 000's tables and matching use (Tabel 1 and 3,
+# Bilag 3: "Herkomst: Dansk / Ikke-dansk"); descendants are few among seniors, so three groups leave exact-matching
+# cells without controls.
+ORIGIN_GROUPS = {"dansk": "dansk", "indvandrer": "ikke-dansk", "efterkommer": "ikke-dansk"}
 GRAMMAR_HELP = (
-    "age, sex, origin, education, a_kasse, region, municipality or another persons column; "
+    "age, sex, origin, origin_group, education, a_kasse, region, municipality or another persons column; "
     "weeks_<state>_<n>w; employment_<n>m; employment_at_<k>; spell_weeks or spell_weeks_<state>; in_<state>_at_<k> "
     f"(state: one of {', '.join((*STATES, *GROUPS))})"
 )

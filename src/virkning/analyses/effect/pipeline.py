@@ -268,7 +268,8 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
     if design.se == "rematch":  # replicates of the whole matching; outcomes are then read for their rows too
         say("re-matching bootstrap")
         t = time.perf_counter()
-        draws = rematch_bootstrap(m, design.n_boot, seed=design.seed)
+        draws = rematch_bootstrap(m, design.n_boot, seed=design.seed,
+                                  progress=lambda done, n: say(f"re-matching bootstrap: {done} of {n} replicates"))
         timings["rematch"] = time.perf_counter() - t
 
     say("outcomes")
@@ -286,12 +287,15 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
     t = time.perf_counter()
     sample = m.analysis_sample()
     curves = []
-    for o in design.outcomes:
+    for k, o in enumerate(design.outcomes, 1):
         if o.kind == "first_exit":
             first = data[oc.first_column(o.state)].to_numpy(dtype=float, na_value=np.nan)
             c = km_curve(sample, first, data["followup"].to_numpy(float), o.horizon, outcome=o.name,
                          n_boot=design.n_boot, seed=design.seed,
-                         variance="rematch" if draws is not None else "bootstrap", draws=draws)
+                         variance="rematch" if draws is not None else "bootstrap", draws=draws,
+                         progress=lambda done, n, k=k, o=o: say(f"effects: bootstrap of outcome {k} of "
+                                                                f"{len(design.outcomes)} ({o.name}): {done} of {n} "
+                                                                f"replicates"))
         else:
             c = monthly_effects(m, [o.column(mm) for mm in o.months], o.months, outcome=o.name,
                                 se=design.se, n_boot=design.n_boot, seed=design.seed, draws=draws)
@@ -403,12 +407,13 @@ def robustness(regs: "Registers", design: EffectDesign, variants: dict[str, dict
     main = main or evaluate(regs, design, progress=progress, cache=cache)
     rows, counts = [], []
     for i, (name, changes) in enumerate([("main", {}), *variants.items()]):
-        if progress and i:
-            progress(f"variant {i} of {len(variants)}: {name}")
+        # each step of a variant names the variant: "variant 2 of 4: kun opskrevne: matching"
+        say = None if progress is None else (
+            lambda s, head=f"variant {i} of {len(variants)}: {name}": progress(f"{head}: {s}"))
         # a variant's table row needs its effects only: no adjusted effects or sensitivity numbers (time)
         ev = main if i == 0 else evaluate(regs, dataclasses.replace(design, **{**changes, "adjust": "none",
                                                                               "sensitivity": False}),
-                                          progress=progress, cache=cache)
+                                          progress=say, cache=cache)
         for o in design.outcomes:
             e = ev.effects[(ev.effects["outcome"] == o.name) & (ev.effects["month"] == o.horizon)]
             if len(e):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from virkning.evidence.flow import STAGE_LABELS
 from virkning.evidence.report import figures
 from virkning.evidence.report.data import EffectPanel
@@ -11,11 +13,36 @@ from virkning.report.figures import render_figure
 from virkning.report.formatting import missing
 from virkning.report.labels import slug
 
+if TYPE_CHECKING:
+    from virkning.evidence.model import Study
+    from virkning.evidence.report.data import EvidenceReportData
+    from virkning.report.components import Blocks, Cells
+    from virkning.report.formatting import Formatter
+
 UNITS = {"weeks": ("uger", "weeks"), "days": ("dage", "days")}
 
 
 class EffectSections:
     """Sections 6 (effects) and 7 (search flow); mixed into EvidencePage, whose words, cells and blocks they use."""
+
+    # set by EvidencePage.__init__ (declared here for the type checker)
+    d: EvidenceReportData
+    base: Any  # the evidence base of `d`
+    k: int
+    f: Formatter
+    t: dict[str, str]
+    c: Cells
+    blocks: Blocks
+
+    # defined by EvidencePage
+    def label(self, study: Study | str) -> str:
+        raise NotImplementedError
+
+    def vocab(self, kind: str, key: Any) -> str:
+        raise NotImplementedError
+
+    def direction(self, d: Any) -> str:
+        raise NotImplementedError
 
     # ---- 6 effects -------------------------------------------------------------------------------------------
     def effects(self) -> Section:
