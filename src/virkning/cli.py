@@ -213,6 +213,8 @@ def evaluate(
     out: Path = typer.Option(..., "--out", help="Folder for report.html, results/, figures/ and manifest.json."),
     engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
+    pdf: bool = typer.Option(False, "--pdf", help="Also write report.pdf: the report printed to A4 with a cover, "
+                                                  "page numbers and tags (WeasyPrint; docs/report.md)."),
 ) -> None:
     """Run the evaluation a design file declares and write the report, results, figures and manifest."""
     from virkning.outputs import run_evaluation
@@ -221,10 +223,10 @@ def evaluate(
     try:
         with _status("Evaluating ...") as status:
             paths = run_evaluation(design, out, data=data, progress=lambda s: status.update(f"Evaluating: {s} ..."),
-                                   engine=_engine(engine), master=master)
+                                   engine=_engine(engine), master=master, pdf=pdf)
     except VirkningError as exc:
         _fail(exc)
-    console.print(f"Report: {paths['report']}")
+    console.print(f"Report: {paths['report']}" + (f" and {paths['pdf']}" if pdf else ""))
     console.print(f"Results: {paths['results'].parent} ; manifest: {paths['manifest']}")
     console.print(f"Done in {time.perf_counter() - started:.0f} s.")
 
@@ -239,6 +241,7 @@ def monitor(
     registers: bool = typer.Option(True, "--registers/--no-registers", help="Add register-based results (employment after 13 weeks, temp jobs)."),
     engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
+    pdf: bool = typer.Option(False, "--pdf", help="Also write each status page as PDF (status_<YYYY-MM>.pdf)."),
 ) -> None:
     """Monthly status against the success criteria, fidelity and surveys, from the registration sheet and registers."""
     from virkning.outputs import run_monitor
@@ -248,7 +251,7 @@ def monitor(
         with _status("Monitoring ...") as status:
             paths = run_monitor(design, out, data=data, month=month, strict=strict, registers=registers,
                                 progress=lambda s: status.update(f"Monitoring: {s} ..."), engine=_engine(engine),
-                                master=master)
+                                master=master, pdf=pdf)
     except VirkningError as exc:
         _fail(exc)
     reports = sorted(k for k in paths if k.endswith("/html"))
