@@ -1,0 +1,153 @@
+"""The report as PDF (virkning.report.pdf), rendered from the frozen protected sample: pages, fonts, text, tables
+that fit the page, contiguous numbering, the cover, tags and language, determinism."""
+
+import datetime as dt
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("weasyprint")  # a pinned dependency; the import fails only where Pango is missing
+from pypdf import PdfReader  # noqa: E402
+
+from virkning import __version__  # noqa: E402
+from virkning.analyses.effect.sections import report_html  # noqa: E402
+from virkning.report import pdf  # noqa: E402
+
+PROTECTED = Path(__file__).parent.parent / "data" / "sample_results_protected.json"
+# the sample's PDF takes about 8 s of CPU to lay out, write and read back (once for the module): marker `slow`
+slow = pytest.mark.slow
+A4_WIDTH_PT = 595.28
+
+
+@pytest.fixture(scope="module")
+def sample():
+    """(screen HTML, cover, laid-out document, PDF bytes, reader) of the sample's Danish report."""
+    bundle = json.loads(PROTECTED.read_text(encoding="utf-8"))
+    html, _ = report_html(bundle, "da")
+    cover = pdf.Cover(language="da", version=__version__, design_hash=pdf.design_digest(bundle["design"]),
+                      date=pdf.report_date([bundle["data"]["end_month"]]))
+    document = pdf.render(html, cover)
+    data = document.write_pdf(pdf_variant=pdf.PDF_VARIANT)
+    return html, cover, document, data, PdfReader(io.BytesIO(data))
+
+
+@pytest.fixture(scope="module")
+def texts(sample):
+    return [re.sub(r"\s+", " ", page.extract_text()) for page in sample[4].pages]
+
+
+@slow
+def test_a4_pages_in_a_sane_number(sample):
+    reader = sample[4]
+    assert 10 <= len(reader.pages) <= 30, len(reader.pages)  # 17 with WeasyPrint 70 and the DejaVu fonts
+    for page in reader.pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert sorted([width, height]) == pytest.approx([A4_WIDTH_PT, 841.89], abs=0.5)
+
+
+@slow
+def test_every_font_is_embedded(sample):
+    reader = sample[4]
+    seen = set()
+    for page in reader.pages:
+        fonts = page["/Resources"].get_object().get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            descriptor_of = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = descriptor_of["/FontDescriptor"].get_object()
+            assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), font["/BaseFont"]
+            seen.add(str(font["/BaseFont"]).split("+")[-1])
+    assert "DejaVu-Sans" in seen and "DejaVu-Sans-Bold" in seen, seen
+
+
+@slow
+def test_text_is_extractable(texts):
+    text = " ".join(texts)
+    assert "Sammenfatning" in text and "Metodebilag" in text
+    assert "17.156" in text  # a count of Tabel 3, as the screen page shows it
+    assert "kontrolgruppen, en forskel på 6,0 procentpoint" in text
+
+
+@slow
+def test_every_table_fits_its_page(sample):
+    document = sample[2]
+    assert pdf.table_overflows(document) == []
+    assert sample[0].count("<table") == 14  # the sample's 13 numbered tables and the method appendix's covariates
+
+
+def test_the_overflow_check_finds_a_table_wider_than_the_page():
+    cells = "".join(f"<td>{'x' * 30}{i}</td>" for i in range(12))
+    html = (f'<!DOCTYPE html><html lang="da"><head><style></style></head><body><header class="doc"><h1>T</h1>'
+            f'</header><main><table class="data"><caption>Bred</caption><tr>{cells}</tr></table></main></body></html>')
+    found = pdf.table_overflows(pdf.render(html, pdf.Cover(language="da", version="0", design_hash="0" * 64)))
+    assert found and found[0][1] == "Bred" and found[0][2] > found[0][3]
+
+
+@slow
+def test_table_and_figure_numbers_are_contiguous(sample, texts):
+    """Tabel 5 sits in a collapsed <details> on screen; the PDF prints it, so the numbers run 1..13 without a gap."""
+    text = " ".join(texts)
+    tables = sorted({int(n) for n in re.findall(r"Tabel (\d+)\.", text)})
+    figures = sorted({int(n) for n in re.findall(r"Figur (\d+)\.", text)})
+    assert tables == list(range(1, 14)) and figures == list(range(1, 7))
+    assert "<details>" in sample[0]  # the screen page keeps its collapsed section
+
+
+@slow
+def test_cover_holds_title_date_version_and_design_hash(sample, texts):
+    cover = texts[0]
+    assert "Seniorvikar (syntetiske data)" in cover and "Effektevaluering".upper() in cover.upper()
+    assert f"virkning-version {__version__}" in cover
+    assert sample[1].design_hash in cover.replace(" ", "") and len(sample[1].design_hash) == 64
+    assert "Dato 31. juli 2019" in cover  # the last day of the registers' last month, not today
+    assert "Rapporten bygger på syntetiske data" in cover
+    assert re.search(r"Sammenfatning \.*\s*2\b", cover)  # the contents with page numbers
+
+
+@slow
+def test_pages_are_numbered_side_x_af_y(texts):
+    n = len(texts)
+    for i, text in enumerate(texts, start=1):
+        assert f"Side {i} af {n}" in text, i
+
+
+@slow
+def test_tagged_pdf_with_language_and_title(sample):
+    reader = sample[4]
+    root = reader.trailer["/Root"].get_object()
+    assert root["/MarkInfo"]["/Marked"] is True or root["/MarkInfo"]["/Marked"] == True  # noqa: E712
+    assert "/StructTreeRoot" in root and root["/Lang"] == "da"
+    assert reader.metadata.title == "Seniorvikar (syntetiske data) – Effektevaluering"
+    assert "pdfuaid" in reader.xmp_metadata.stream.get_data().decode("utf-8")  # the PDF/UA-1 claim
+    assert reader.metadata.creation_date.date() == dt.date(2019, 7, 31)
+
+
+def _small(cover):
+    page = ('<!DOCTYPE html><html lang="en"><head><title>T</title><style></style></head><body><header class="doc">'
+            '<h1>T</h1></header><main><h2>One</h2><details><summary>More</summary><p>Hidden on screen</p></details>'
+            '</main></body></html>')
+    return pdf.report_pdf(page, cover)
+
+
+def test_same_inputs_same_bytes_and_the_date_from_the_inputs(monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    cover = pdf.Cover(language="en", version="9.9", design_hash="ab" * 32, date=pdf.report_date(["2019-02", "2018-12"]))
+    assert cover.date == dt.date(2019, 2, 28)
+    first, second = _small(cover), _small(cover)
+    assert first == second
+    reader = PdfReader(io.BytesIO(first))
+    text = reader.pages[1].extract_text()
+    assert "Hidden on screen" in text and "Page 2 of 2" in text  # details printed open; English page numbers
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert pdf.report_date(["2019-02"]) == dt.date(2023, 11, 14)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(pdf.PdfError, match="SOURCE_DATE_EPOCH expected whole seconds"):
+        pdf.report_date([])
+
+
+def test_unknown_language_is_refused():
+    with pytest.raises(pdf.PdfError, match="expected one of da, en; got 'de'"):
+        pdf.pdf_html("<html></html>", pdf.Cover(language="de", version="0", design_hash=""))
