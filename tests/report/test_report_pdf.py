@@ -78,12 +78,39 @@ def test_every_table_fits_its_page(sample):
     assert sample[0].count("<table") == 14  # the sample's 13 numbered tables and the method appendix's covariates
 
 
-def test_the_overflow_check_finds_a_table_wider_than_the_page():
-    cells = "".join(f"<td>{'x' * 30}{i}</td>" for i in range(12))
-    html = (f'<!DOCTYPE html><html lang="da"><head><style></style></head><body><header class="doc"><h1>T</h1>'
-            f'</header><main><table class="data"><caption>Bred</caption><tr>{cells}</tr></table></main></body></html>')
-    found = pdf.table_overflows(pdf.render(html, pdf.Cover(language="da", version="0", design_hash="0" * 64)))
-    assert found and found[0][1] == "Bred" and found[0][2] > found[0][3]
+def _table_page(cells: int, chars: int) -> str:
+    """A page with the report's style sheet and one table of `cells` columns of `chars` unbreakable characters."""
+    from virkning.report.render import TEMPLATES
+
+    css = (TEMPLATES / "style.css").read_text(encoding="utf-8")
+    row = "".join(f'<td class="num">{"8" * chars}{i}</td>' for i in range(cells))
+    return (f'<!DOCTYPE html><html lang="da"><head><title>T</title><style>{css}</style></head><body>'
+            f'<header class="doc"><h1>T</h1></header><main><div class="table-wrap" id="tab-x"><table class="data">'
+            f'<caption>Bred</caption><tr>{row}</tr></table></div></main></body></html>')
+
+
+COVER = pdf.Cover(language="da", version="0", design_hash="0" * 64)
+
+
+def test_a_table_too_wide_for_portrait_gets_a_landscape_page():
+    document = pdf.render(_table_page(cells=9, chars=12), COVER)  # about 900 px: portrait has 690, landscape 1020
+    assert pdf.table_overflows(document) == []
+    sizes = [(round(p.width), round(p.height)) for p in document.pages]
+    assert sizes[0][0] < sizes[0][1] and sizes[-1][0] > sizes[-1][1], sizes  # portrait cover, landscape table
+
+
+def test_the_overflow_check_finds_a_table_wider_than_a_landscape_page():
+    found = pdf.table_overflows(pdf.render(_table_page(cells=12, chars=24), COVER))
+    assert len(found) == 1 and found[0].caption == "Bred" and found[0].wrap_id == "tab-x"
+    assert found[0].width > found[0].room
+
+
+def test_long_tables_may_run_over_pages_short_ones_stay_whole():
+    rows = lambda n: "".join("<tr><td>1</td></tr>" for _ in range(n))  # noqa: E731
+    page = (f'<header class="doc"></header><div class="table-wrap" id="tab-a"><table>{rows(30)}</table></div>'
+            f'<div class="table-wrap" id="tab-b"><table>{rows(5)}</table></div>')
+    out = pdf.pdf_html(page, COVER)
+    assert '<div class="table-wrap long" id="tab-a">' in out and '<div class="table-wrap" id="tab-b">' in out
 
 
 @slow

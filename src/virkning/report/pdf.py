@@ -100,6 +100,8 @@ def _page_css(language: str) -> str:
   @bottom-left {{ content: string(doctitle); font: 7.5pt "DejaVu Sans", sans-serif; color: #555b63; }}
 }}
 @page cover {{ @bottom-left {{ content: none; }} }}
+@page wide {{ size: A4 landscape; margin: 14mm 16mm 16mm; }}
+.table-wrap.long {{ break-inside: auto; }}
 header.doc {{ page: cover; border-bottom: none; padding-top: 30mm; }}
 header.doc h1 {{ font-size: 24pt; string-set: doctitle content(); }}
 header.doc .kicker {{ font-size: 11pt; }}
@@ -132,7 +134,7 @@ def pdf_html(html: str, cover: Cover) -> str:
     the creation date in the metadata. The screen page itself is left as it is."""
     if cover.language not in WORDS:
         raise PdfError(f"report language expected one of {', '.join(WORDS)}; got '{cover.language}'")
-    out = re.sub(r"<details(?=[\s>])(?![^>]*\bopen\b)", "<details open", html)
+    out = _long_tables(re.sub(r"<details(?=[\s>])(?![^>]*\bopen\b)", "<details open", html))
     out = out.replace("</header>", _cover_html(cover) + "</header>", 1)
     meta = [f'<meta name="generator" content="virkning {escape(cover.version)}">']
     if cover.date is not None:
@@ -152,9 +154,54 @@ def _weasyprint():
     return weasyprint
 
 
+#: a table with more rows than this may run over pages (its header repeats); shorter ones are kept on one page
+LONG_TABLE_ROWS = 25
+
+
+@dataclass(frozen=True)
+class Overflow:
+    """A table wider than its page's content area (CSS px): where it is and by how much."""
+
+    page: int
+    caption: str
+    width: float
+    room: float
+    wrap_id: str | None  # the id of its `div.table-wrap` (tab-<key>), if it has one
+
+
+def _long_tables(html: str) -> str:
+    """`long` on the table-wraps of tables with many rows: the print stylesheet keeps the others on one page."""
+
+    def mark(m: re.Match) -> str:
+        rows = m.group(0).count("<tr")
+        return m.group(0).replace('class="table-wrap"', 'class="table-wrap long"', 1) if rows > LONG_TABLE_ROWS \
+            else m.group(0)
+
+    return re.sub(r'<div class="table-wrap"[^>]*>.*?</table>', mark, html, flags=re.S)
+
+
+def _layout(page: str):
+    return _weasyprint().HTML(string=page).render(pdf_variant=PDF_VARIANT)
+
+
 def render(html: str, cover: Cover):
-    """WeasyPrint's laid-out document (pages and boxes) of the report: for tests and page checks."""
-    return _weasyprint().HTML(string=pdf_html(html, cover)).render(pdf_variant=PDF_VARIANT)
+    """WeasyPrint's laid-out document (pages and boxes) of the report. A table that does not fit a portrait page
+    gets a landscape page (one layout more, only when a table is too wide); `table_overflows` of the result lists
+    any table that still does not fit."""
+    page = pdf_html(html, cover)
+    document = _layout(page)
+    wide = {o.wrap_id for o in table_overflows(document) if o.wrap_id}
+    if wide:
+        # a section that opens with a wide table turns as a whole, so its heading stays with the table
+        for section, first in re.findall(r'<section id="([^"]+)">\s*<h2[^>]*>(?:(?!</h2>).)*</h2>\s*<div class="table-wrap[^"]*" '
+                                         r'id="([^"]+)"', page, flags=re.S):
+            if first in wide:
+                wide.add(section)
+        rules = ", ".join(f"#{w}" for w in sorted(wide))
+        # the other sections named too: WeasyPrint keeps an unnamed (auto) section after a wide one on its page
+        page = page.replace("</style>", f"main > section {{ page: portrait; }}\n{rules} {{ page: wide; }}\n</style>", 1)
+        document = _layout(page)
+    return document
 
 
 def report_pdf(html: str, cover: Cover) -> bytes:
@@ -162,26 +209,28 @@ def report_pdf(html: str, cover: Cover) -> bytes:
     return render(html, cover).write_pdf(pdf_variant=PDF_VARIANT)
 
 
-def table_overflows(document) -> list[tuple[int, str, float, float]]:
-    """Tables wider than their page's content area: (page number, caption start, table width, room) in CSS px.
-    Empty when every table fits."""
+def table_overflows(document) -> list[Overflow]:
+    """Tables wider than their page's content area; empty when every table fits."""
     from weasyprint.formatting_structure import boxes
 
     found = []
     for number, page in enumerate(document.pages, start=1):
         root = page._page_box
         right_edge = root.margin_width() - root.margin_right - root.padding_right - root.border_right_width
-        stack = [(root, None)]
+        stack = [(root, None, None)]
         while stack:
-            box, parent = stack.pop()
+            box, parent, wrap = stack.pop()
+            element = getattr(box, "element", None)
+            if element is not None and element.tag == "div" and "table-wrap" in (element.get("class") or ""):
+                wrap = element.get("id")
             if isinstance(box, boxes.TableBox):
                 if box.position_x + box.margin_width() > right_edge + 0.5:
                     caption = " ".join(_texts(c) for c in getattr(parent, "children", ())
                                        if isinstance(c, boxes.TableCaptionBox))
-                    found.append((number, caption[:60], round(box.margin_width(), 1),
-                                  round(right_edge - box.position_x, 1)))
+                    found.append(Overflow(number, re.sub(r"\s+", " ", caption).strip()[:60],
+                                          round(box.margin_width(), 1), round(right_edge - box.position_x, 1), wrap))
                 continue
-            stack.extend((child, box) for child in getattr(box, "children", ()))
+            stack.extend((child, box, wrap) for child in getattr(box, "children", ()))
     return found
 
 
