@@ -30,7 +30,7 @@ def sample():
     cover = pdf.Cover(language="da", version=__version__, design_hash=pdf.design_digest(bundle["design"]),
                       date=pdf.report_date([bundle["data"]["end_month"]]))
     document = pdf.render(html, cover)
-    data = document.write_pdf(pdf_variant=pdf.PDF_VARIANT)
+    data = pdf.write(document)
     return html, cover, document, data, PdfReader(io.BytesIO(data))
 
 
@@ -150,6 +150,7 @@ def test_tagged_pdf_with_language_and_title(sample):
     assert reader.metadata.title == "Seniorvikar (syntetiske data) – Effektevaluering"
     assert "pdfuaid" in reader.xmp_metadata.stream.get_data().decode("utf-8")  # the PDF/UA-1 claim
     assert reader.metadata.creation_date.date() == dt.date(2019, 7, 31)
+    assert len(reader.trailer["/ID"]) == 2  # the file identifier (an MD5 of the content)
 
 
 def _small(cover):

@@ -24,13 +24,15 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import escape
 
 from virkning.errors import VirkningError
 
 #: PDF/UA-1 makes WeasyPrint tag the structure (headings, tables with header cells, figures, lists) and write the
 #: language and title the standard asks for; it implies pdf_tags=True
 PDF_VARIANT = "pdf/ua-1"
+#: a table with more rows than this may run over pages (its header repeats); shorter ones are kept on one page
+LONG_TABLE_ROWS = 25
 
 WORDS = {
     "da": {"page": ("Side ", " af "), "date": "Dato", "version": "virkning-version", "design": "Design (SHA-256)",
@@ -140,7 +142,7 @@ def pdf_html(html: str, cover: Cover) -> str:
     if cover.date is not None:
         meta.append(f'<meta name="dcterms.created" content="{cover.date.isoformat()}">')
     out = out.replace("</style>", _page_css(cover.language) + "</style>\n" + "\n".join(meta), 1)
-    return str(Markup(out))
+    return out
 
 
 def _weasyprint():
@@ -152,10 +154,6 @@ def _weasyprint():
     except ImportError:
         raise PdfError("the PDF needs WeasyPrint: pip install weasyprint") from None
     return weasyprint
-
-
-#: a table with more rows than this may run over pages (its header repeats); shorter ones are kept on one page
-LONG_TABLE_ROWS = 25
 
 
 @dataclass(frozen=True)
@@ -193,20 +191,24 @@ def render(html: str, cover: Cover):
     wide = {o.wrap_id for o in table_overflows(document) if o.wrap_id}
     if wide:
         # a section that opens with a wide table turns as a whole, so its heading stays with the table
-        for section, first in re.findall(r'<section id="([^"]+)">\s*<h2[^>]*>(?:(?!</h2>).)*</h2>\s*<div class="table-wrap[^"]*" '
-                                         r'id="([^"]+)"', page, flags=re.S):
-            if first in wide:
-                wide.add(section)
+        opening = r'<section id="([^"]+)">\s*<h2[^>]*>(?:(?!</h2>).)*</h2>\s*<div class="table-wrap[^"]*" id="([^"]+)"'
+        wide |= {section for section, first in re.findall(opening, page, flags=re.S) if first in wide}
         rules = ", ".join(f"#{w}" for w in sorted(wide))
         # the other sections named too: WeasyPrint keeps an unnamed (auto) section after a wide one on its page
-        page = page.replace("</style>", f"main > section {{ page: portrait; }}\n{rules} {{ page: wide; }}\n</style>", 1)
+        page = page.replace("</style>", f"main > section {{ page: portrait; }}\n{rules} {{ page: wide; }}\n</style>",
+                            1)
         document = _layout(page)
     return document
 
 
+def write(document) -> bytes:
+    """The PDF bytes of a laid-out report: PDF/UA-1, with a file identifier that is an MD5 of the content."""
+    return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=True)
+
+
 def report_pdf(html: str, cover: Cover) -> bytes:
     """The PDF bytes of a report page (a tagged PDF/UA-1 file)."""
-    return render(html, cover).write_pdf(pdf_variant=PDF_VARIANT)
+    return write(render(html, cover))
 
 
 def table_overflows(document) -> list[Overflow]:
