@@ -5,6 +5,7 @@ import datetime as dt
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,31 @@ def test_same_inputs_same_bytes_and_the_date_from_the_inputs(monkeypatch):
 def test_unknown_language_is_refused():
     with pytest.raises(pdf.PdfError, match="expected one of da, en; got 'de'"):
         pdf.pdf_html("<html></html>", pdf.Cover(language="de", version="0", design_hash=""))
+
+
+@slow
+def test_monitor_writes_each_status_page_as_pdf(synth_folder, tmp_path):
+    """`virkning monitor --pdf`: status_<month>.pdf beside the status page, dated by the month, in the manifest."""
+    from typer.testing import CliRunner
+
+    from virkning.cli import app
+    from virkning.demo import example
+    from virkning.synth.sheets import write_monitoring_data
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for p in synth_folder.iterdir():
+        if p.is_file():
+            shutil.copy(p, data / p.name)
+    write_monitoring_data(data, seed=3)
+    design = tmp_path / "design.yaml"
+    design.write_text(example("seniorvikar"), encoding="utf-8")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["monitor", str(design), "--data", str(data), "--out", str(out), "--no-registers",
+                                   "--month", "2018-02", "--pdf"])
+    assert res.exit_code == 0, res.output
+    reader = PdfReader(out / "2018-02" / "status_2018-02.pdf")
+    cover = reader.pages[0].extract_text()
+    assert "Dato 28. februar 2018" in re.sub(r"\s+", " ", cover) and f"virkning-version {__version__}" in cover
+    assert reader.trailer["/Root"]["/Lang"] == "da" and len(reader.pages) >= 2
+    assert "2018-02/status_2018-02.pdf" in json.loads((out / "manifest.json").read_text())["files"]
