@@ -208,3 +208,16 @@ def test_monitor_writes_each_status_page_as_pdf(synth_folder, tmp_path):
     assert "Dato 28. februar 2018" in re.sub(r"\s+", " ", cover) and f"virkning-version {__version__}" in cover
     assert reader.trailer["/Root"]["/Lang"] == "da" and len(reader.pages) >= 2
     assert "2018-02/status_2018-02.pdf" in json.loads((out / "manifest.json").read_text())["files"]
+
+
+def test_the_design_names_the_organisation_on_the_cover(tmp_path):
+    from virkning.demo import example
+    from virkning.design import load_design
+
+    path = tmp_path / "design.yaml"
+    path.write_text("organisation: Demo-kommunen\n" + example("minimal"), encoding="utf-8")
+    design = load_design(path)
+    assert design.organisation == "Demo-kommunen"
+    page = pdf.pdf_html("<header class=\"doc\"></header><style></style>",
+                        pdf.Cover(language="da", version="0", design_hash="0", organisation=design.organisation))
+    assert "<dt>Organisation</dt><dd>Demo-kommunen</dd>" in page

@@ -45,6 +45,7 @@ class CommonSpec(Section):
     success_criteria: list[SuccessCriterion] = []
     disclosure_threshold: Threshold = DISCLOSURE_THRESHOLD
     seed: Whole0 = SEED
+    organisation: Text | None = None  # on the cover of report.pdf (docs/report.md)
 
     @field_validator("success_criteria", mode="before")
     @classmethod

@@ -42,6 +42,8 @@ WORDS = {
 }
 MONTHS_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
              "november", "december")
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
 
 
 class PdfError(VirkningError):
@@ -64,9 +66,10 @@ class Cover:
 
 
 def format_date(day: dt.date, language: str) -> str:
+    """'31. juli 2019' / '31 July 2019' (month names spelled out here: strftime's follow the machine's locale)."""
     if language == "da":
         return f"{day.day}. {MONTHS_DA[day.month - 1]} {day.year}"
-    return f"{day.day} {day.strftime('%B')} {day.year}"
+    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
 
 
 def report_date(end_months: Iterable[str | None]) -> dt.date | None:
