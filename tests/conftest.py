@@ -1,8 +1,14 @@
 import hashlib
+import os
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+
+# The validation cache (registers/vcache.py) of this test session: a fresh folder, never the user's ~/.cache.
+os.environ.setdefault("VIRKNING_CACHE_DIR", tempfile.mkdtemp(prefix="virkning-test-cache-"))
 
 
 def write_folder(folder: Path, tables: dict[str, pd.DataFrame], fmt: str = "csv") -> Path:

@@ -49,6 +49,32 @@ def test_no_output_shows_fewer_than_five_persons(evaluated):
     assert manifest["disclosure"]["threshold"] == 5
 
 
+def test_report_leads_with_conclusions_and_counts_persons(evaluated):
+    """Issue 19 (content): main conclusions first, limitations before the appendix, seed 000's characteristics
+    table published, and the eligible population counted in persons beside person-weeks (the audit above covers
+    the new table)."""
+    import pandas as pd
+
+    res = evaluated / "results"
+    flow = pd.read_csv(res / "flow.csv")
+    sizes = pd.read_csv(res / "sample_sizes.csv").set_index("sample")
+    # persons: the flow's pool persons at the last step before the common support and the match
+    before = flow[~flow["step"].str.startswith(("common support", "matched")) & flow["pool_persons"].notna()]
+    assert sizes.loc["All (persons)", "Control"] == before["pool_persons"].iloc[-1]
+    assert sizes.loc["All (persons)", "Control"] < sizes.loc["All", "Control"]  # fewer persons than person-weeks
+    chars = pd.read_csv(res / "characteristics.csv")
+    assert list(dict.fromkeys(chars["variable"])) == ["sex", "age_band", "age", "origin_group", "education"]
+    assert chars[chars["variable"] == "age_band"]["level"].tolist() == ["50-54", "55-59", "60-65"]
+    page = (evaluated / "report.html").read_text()
+    h2 = page.index("Overordnede konklusioner"), page.index("Sammenfatning"), page.index(
+        "Forudsætninger og begrænsninger"), page.index("Metodebilag</h2>")
+    assert list(h2) == sorted(h2)
+    for words in ("Antal personer", "Antal person-uger", "60-65 år", "Ikke-dansk", "Uddannelsesniveau",
+                  "Deltagere og kontrolgruppe efter matching", "Jobcentrenes udvælgelse", "Syntetiske data"):
+        assert words in page, words
+    assert "Registerdata fra januar 2015 til juli 2019" in page  # the summary's period in months
+
+
 def test_minimal_design_and_same_inputs_same_results(synth_folder, tmp_path):
     design = tmp_path / "design.yaml"
     shutil.copy(EXAMPLES / "minimal" / "design.yaml", design)

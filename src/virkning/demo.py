@@ -40,7 +40,7 @@ def seniorvikar_design(**overrides) -> EffectDesign:
     base = dict(
         participants=ParticipantRule("informationsmøde", dt.date(2018, 1, 1), dt.date(2018, 12, 31)),
         pool=PoolRule(age=(50, 65), states={-1: "ledig", 0: "ledig"}, exclude_municipalities="participants"),
-        exclusions=(Exclusion("employed in the index month", "employment_at_0", ">", 0),),
+        exclusions=(Exclusion("beskæftiget i indeksmåneden", "employment_at_0", ">", 0),),
         covariates=("age", "sex", "origin", "education", "region", "weeks_ledig_156w", "weeks_passiv_ledig_52w",
                     "weeks_sygdom_156w", "employment_36m", "spell_weeks"),
         exact=("sex", "region"),

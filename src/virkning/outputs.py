@@ -36,6 +36,7 @@ import pandas as pd
 from virkning import __version__
 from virkning.analyses import KINDS, Context, Output
 from virkning.errors import VirkningError
+from virkning.registers.vcache import file_hash
 
 if TYPE_CHECKING:
     from virkning.registers import Registers
@@ -209,7 +210,8 @@ def _inputs(files: list[Path], folder: Path) -> dict[str, dict]:
                 rel = str(p.relative_to(folder))
             except ValueError:
                 rel = p.name
-            out[rel] = {"sha256": _sha256(p), "bytes": p.stat().st_size}
+            # the hash the validation cache remembers for the file (registers/vcache.py): no second read of a register
+            out[rel] = {"sha256": file_hash(p), "bytes": p.stat().st_size}
     return out
 
 
@@ -399,8 +401,9 @@ def monitoring_files(outputs: list[Output], language: str, synthetic: bool) -> F
             sections, figures = kind.render(o, language, None, synthetic=synthetic)
             month = o.bundle["month"]
             lead = t["mon_lead"].format(Formatter(language).month(month), o.bundle["threshold"])
-            html = render_document(sections, title=o.title, kicker=f"{t['mon_kind']} {month}", language=language,
-                                   synthetic=synthetic, lead=lead, toc=False)
+            kicker = f"{t['mon_kind']} {Formatter(language).month(month)}"
+            html = render_document(sections, title=o.title, kicker=kicker, language=language, synthetic=synthetic,
+                                   lead=lead, toc=False)
             files.add(o.page, html.encode("utf-8"))
             for stem, fig in sorted(figures.items()):
                 files.add(f"{o.folder}/figures/{stem}.png", fig.png)

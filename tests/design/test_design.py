@@ -419,3 +419,19 @@ def test_issue_18_keys_are_checked_with_clear_messages():
     assert p.path == "discard" and p.message.startswith("unknown key 'discard' (it belongs under matching)")
     with pytest.raises(DesignError, match="discard expected one of none, both, treated, control; got 'all'"):
         seniorvikar_design(discard="all")
+
+
+def test_covariate_calipers_and_antiexact_are_design_keys():
+    d = design("matching:\n  caliper: {distance: 0.2, age: 3}\n  std_caliper: false\n  antiexact: [region]\n")
+    e = d.effect_design()
+    assert (e.caliper, e.std_caliper, e.antiexact) == ((("distance", 0.2), ("age", 3.0)), False, ("region",))
+    assert e.caliper_covariates == ("age",)
+    assert design("matching:\n  caliper: 0.1\n").effect_design().caliper == 0.1
+    p = only(BASE + "matching:\n  caliper: {}\n")
+    assert p.path == "matching.caliper" and "at least one entry" in p.message
+    p = only(BASE + "matching:\n  caliper: {age: -1}\n")
+    assert p.path == "matching.caliper" and p.message.startswith("expected a width greater than 0 for 'age'")
+    p = only(BASE + "matching:\n  caliper: wide\n")
+    assert p.message.startswith("expected a number greater than 0, or a mapping")
+    p = only(BASE + "antiexact: [region]\n")
+    assert p.path == "antiexact" and "(it belongs under matching)" in p.message

@@ -16,12 +16,12 @@ SAMPLE = Path(__file__).parent.parent / "data" / "sample_results.json"
 PROTECTED = Path(__file__).parent.parent / "data" / "sample_results_protected.json"
 OUTCOMES = ("exit_beskaeftiget", "exit_vikar", "exit_tilbagetrukket")
 HEADINGS = {
-    "da": ["Sammenfatning", "Population og afgrænsning", "Deltagere sammenlignet med hele den berettigede population",
+    "da": ["Overordnede konklusioner", "Sammenfatning", "Population og afgrænsning", "Deltagere sammenlignet med hele den berettigede population",
            "Balance før og efter matching", "Effekter måned for måned", "Tabel over effekter pr. måned",
-           "Effekter i undergrupper", "Robusthed", "Metodebilag"],
-    "en": ["Summary", "Population and selection", "Participants compared with the whole eligible population",
+           "Effekter i undergrupper", "Robusthed", "Forudsætninger og begrænsninger", "Metodebilag"],
+    "en": ["Main conclusions", "Summary", "Population and selection", "Participants compared with the whole eligible population",
            "Balance before and after matching", "Effects month by month", "Table of effects by month",
-           "Effects in subgroups", "Robustness", "Method appendix"],
+           "Effects in subgroups", "Robustness", "Assumptions and limitations", "Method appendix"],
 }
 
 
@@ -73,7 +73,7 @@ def test_sections_in_order(rendered):
         page = html(rendered, lang)
         h2 = re.findall(r"<h2><span class=\"sec-no\">(\d+)\.</span> ([^<]+)</h2>", page)
         assert [title for _, title in h2] == headings
-        assert [int(n) for n, _ in h2] == list(range(1, 10))
+        assert [int(n) for n, _ in h2] == list(range(1, 12))
 
 
 def test_summary_in_danish_words(rendered):
@@ -107,7 +107,7 @@ def test_danish_and_english_number_formats(rendered):
 def test_balance_flags_and_love_plot(rendered):
     page = html(rendered, "da")
     assert page.count('<td class="center flag">Over grænsen</td>') == 4  # balance_summary.n_imbalanced
-    assert 'id="fig-love_plot"' in page and "Love plot" in page
+    assert 'id="fig-love_plot"' in page and "Love-plot" in page
 
 
 def test_counts_carry_the_count_class(rendered):
@@ -160,7 +160,7 @@ def test_threshold_and_language_from_design(bundle, tmp_path):
     page = render_report(b, tmp_path).read_text(encoding="utf-8")
     assert '<html lang="en">' in page and "Method appendix" in page
     assert "– Not shown: fewer than 10 persons." in page
-    assert "controls aged 55-65: <code>pool.age = [55, 65]</code>" in page
+    assert "controls aged 55-65: Pool, age: 55-65." in page  # in words, never the raw `pool.age = [55, 65]`
     with pytest.raises(ValueError, match="language"):
         render_report(b, tmp_path, language="de")
 

@@ -134,7 +134,7 @@ def keys_of(model: type[BaseModel]) -> list[str]:
 
 # Keys written in the wrong place or under another name: where they belong.
 MOVED = {"exact": "matching", "ratio": "matching", "replace": "matching", "caliper": "matching",
-         "distance": "matching", "discard": "matching", "catalogue": "data", "end_month": "data",
+         "std_caliper": "matching", "antiexact": "matching", "distance": "matching", "discard": "matching", "catalogue": "data", "end_month": "data",
          "wide_pattern": "data", "folder": "data", "engine": "data", "master": "data", "spark_catalog": "data",
          "event": "participants", "units": "participants", "age": "pool", "states": "pool",
          "horizon": "each outcome in outcomes"}

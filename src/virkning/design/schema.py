@@ -20,10 +20,6 @@ from virkning.defaults import DISCLOSURE_THRESHOLD, SEED
 from virkning.design.types import Month, Section, Text, Threshold, WidePattern, Whole0, Whole3, none_is_empty
 from virkning.registers.contract import DEFAULT_WIDE_PATTERN
 
-# Keys of the common part written in the wrong place: where they belong.
-MOVED = {"catalogue": "data", "end_month": "data", "wide_pattern": "data", "folder": "data"}
-
-
 class DataSpec(Section):
     """Where the registers are; relative paths are read from the design file's folder."""
 

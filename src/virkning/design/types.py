@@ -205,6 +205,27 @@ def _target(v: Any) -> float | int | tuple[float | int, float | int]:
 Text = Annotated[str, PlainValidator(_text)]
 Number = Annotated[float, PlainValidator(_number)]
 PositiveNumber = Annotated[float, PlainValidator(_positive)]
+
+
+def _caliper(v: Any) -> float | dict[str, float]:
+    """A caliper: a number (the distance's), or MatchIt's named form {distance: 0.2, age: 5}."""
+    if not isinstance(v, dict):
+        try:
+            return _positive(v)
+        except Exception:
+            raise fail("expected a number greater than 0, or a mapping such as {distance: 0.2, age: 5}") from None
+    if not v:
+        raise fail("expected a number or a mapping with at least one entry, e.g. {distance: 0.2, age: 5}")
+    out: dict[str, float] = {}
+    for k, width in v.items():
+        name = k if k == "distance" else _covariate(k)
+        if isinstance(width, bool) or not isinstance(width, (int, float)) or not math.isfinite(width) or width <= 0:
+            raise fail(f"expected a width greater than 0 for '{k}'")
+        out[name] = float(width)
+    return out
+
+
+Caliper = Annotated[Any, PlainValidator(_caliper)]
 Date = Annotated[dt.date, PlainValidator(_date)]
 Month = Annotated[str, PlainValidator(_month)]
 WidePattern = Annotated[str, PlainValidator(_wide_pattern)]

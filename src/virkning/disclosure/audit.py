@@ -207,11 +207,19 @@ def _evaluation(s: _System, folder: Path, rel: str) -> None:
     groups = {("mean_participants", "Treated", "All"), ("mean_eligible_pool", "Control", "All"),
               ("mean_treated_before", "Treated", "All"), ("mean_control_before", "Control", "All"),
               ("mean_treated_after", "Treated", "Matched"), ("mean_control_after", "Control", "Matched")}
-    for table in ("population_comparison", "balance"):
+    for table in ("population_comparison", "balance", "characteristics"):
         f = _read_csv(folder / f"{table}.csv", "type", "variable", "level", "term")
         if f is None:
             continue
         for col, group, sample in groups:
+            # a row joining levels of another variable (column `parts`, "origin:indvandrer|origin:efterkommer")
+            # counts their persons together
+            for i, r in f.iterrows():
+                if "parts" in f.columns and isinstance(r.get("parts"), str) and r["parts"]:
+                    parts = [tuple(p.split(":", 1)) for p in r["parts"].split("|") if ":" in p]
+                    s.total((rel, "level", r["variable"], str(r.get("level")), group, sample),
+                            [(rel, "level", v, lv, group, sample) for v, lv in parts],
+                            f"{rel}/{table}.csv row {i + 2}: {r['level']} joins {r['parts']}")
             if col not in f.columns or (sample, group) not in size_key:
                 continue
             den = size_key[(sample, group)]

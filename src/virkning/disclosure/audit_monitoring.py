@@ -15,13 +15,19 @@ def monitoring(s: _System, months: list[tuple[str, Path]]) -> None:
         f = _read_csv(folder / "funnel.csv", "order", "step", "unit", "period", "persons")
         if f is not None:
             order = list(dict.fromkeys(f.sort_values("order", key=lambda x: x.astype(float))["step"]))
+
+            def fk(unit, period, step):
+                # period `cohort` follows the month's new citizens: its first step is the month's first-step count
+                per = "month" if (period == "cohort" and step == order[0]) else period
+                return ("funnel", unit, per, step, label)
+
             for i, r in f.iterrows():
-                key = ("funnel", r["unit"], r["period"], r["step"], label)
+                key = fk(r["unit"], r["period"], r["step"])
                 s.cell(key, r["persons"], f"{label}/funnel.csv row {i + 2}")
                 cur[("funnel", r["unit"], r["period"], r["step"])] = key
             for (period, step), g in f.groupby(["period", "step"], sort=False):
-                parts = [("funnel", u, period, step, label) for u in g["unit"] if u != TOTAL_UNIT]
-                s.total(("funnel", TOTAL_UNIT, period, step, label), parts,
+                parts = [fk(u, period, step) for u in g["unit"] if u != TOTAL_UNIT]
+                s.total(fk(TOTAL_UNIT, period, step), parts,
                         f"{label}/funnel.csv: projects sum to '{TOTAL_UNIT}' ({period}, {step})")
             # a step whose persons the table says are all among the previous step's: the difference is who stopped
             if "within_previous" in f.columns:
@@ -29,15 +35,15 @@ def monitoring(s: _System, months: list[tuple[str, Path]]) -> None:
                     k = order.index(r["step"])
                     if k > 0 and str(r["within_previous"]).lower() == "true":
                         a, b = order[k - 1], r["step"]
-                        s.difference(("funnel", r["unit"], r["period"], a, label), ("funnel", r["unit"], r["period"], b, label),
+                        s.difference(fk(r["unit"], r["period"], a), fk(r["unit"], r["period"], b),
                                      ("funnel_gap", r["unit"], r["period"], a, b, label),
                                      f"{label}/funnel.csv: {r['unit']} {r['period']}, {a} - {b}", signed=False)
             for i, r in f.iterrows():
                 k = order.index(r["step"])
                 if k > 0:
                     for col, base in (("share_of_previous", order[k - 1]), ("share_of_first", order[0])):
-                        s.share(r.get(col), ("funnel", r["unit"], r["period"], r["step"], label),
-                                ("funnel", r["unit"], r["period"], base, label), f"{label}/funnel.csv row {i + 2}, {col}")
+                        s.share(r.get(col), fk(r["unit"], r["period"], r["step"]), fk(r["unit"], r["period"], base),
+                                f"{label}/funnel.csv row {i + 2}, {col}")
         c = _read_csv(folder / "criteria.csv", "unit", "period", "criterion", "kind", "numerator", "denominator",
                       "value")
         if c is not None:
@@ -129,7 +135,7 @@ def monitoring(s: _System, months: list[tuple[str, Path]]) -> None:
         # this month against last month's report: the change is a number of persons (not for counts of one month:
         # this month's and last month's are different groups, and their difference counts nobody)
         for base, key in cur.items():
-            if base in prev and not (base[0] == "funnel" and base[2] == "month"):
+            if base in prev and not (base[0] == "funnel" and base[2] in ("month", "cohort")):
                 if base[0] == "funnel" and base[2] == "cumulative":
                     month = cur.get(("funnel", base[1], "month", base[3]))
                     if month is not None:

@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from virkning.errors import ContractError, Problem
-from virkning.registers import readers
+from virkning.registers import readers, vcache
 from virkning.registers.catalogue import DETAIL_COLUMNS, Catalogue, load_catalogue
 from virkning.registers.contract import EXTRA_TABLES, TABLES, LoadOptions
 from virkning.registers import engine as engines
@@ -113,12 +113,14 @@ def validate(folder: str | Path, options: LoadOptions | None = None) -> Validati
     options = options or LoadOptions()
     engine = _engine_for(options)
     try:
-        return _validate(_folder(folder), options, engine)
+        return _validate(_folder(folder), options, engine, reuse=False)
     finally:
         engine.close()
 
 
-def _validate(folder: Path, options: LoadOptions, engine: Engine) -> ValidationReport:
+def _validate(folder: Path, options: LoadOptions, engine: Engine, reuse: bool = True) -> ValidationReport:
+    """The report of a folder; `reuse`: take a stored report of the same contents (an explicit `validate` checks
+    again and stores what it found)."""
     catalogue = load_catalogue(options.catalogue)
     try:
         sources, problems = _open(folder, options, engine)
@@ -126,6 +128,17 @@ def _validate(folder: Path, options: LoadOptions, engine: Engine) -> ValidationR
         return ValidationReport(str(folder), tuple(exc.problems))
     extra = {k: v for k, v in sources.items() if k in EXTRA_TABLES}
     sources = {k: v for k, v in sources.items() if k not in EXTRA_TABLES}
+    # a folder that passed with the same file contents, catalogue and options: its stored report (registers/vcache.py)
+    cache_key = None
+    if not problems and "persons" in sources and all(isinstance(f, Path) for s in (*sources.values(),
+                                                                                   *extra.values()) for f in s.files):
+        cache_key = vcache.key([f for s in (*sources.values(), *extra.values()) for f in s.files], options)
+        cached = vcache.read(cache_key, str(folder)) if reuse else None
+        if cached is not None:
+            create_staging(engine, sources, options.wide_pattern)
+            for name, src in extra.items():
+                engine.view(f"{name}_rows", readers.extra_staging_sql(src, EXTRA_TABLES[name]))
+            return cached
     try:
         create_staging(engine, sources, options.wide_pattern)
         problems += run_checks(engine, sources, options.wide_pattern)
@@ -141,7 +154,7 @@ def _validate(folder: Path, options: LoadOptions, engine: Engine) -> ValidationR
     problems = summary_problems(engine, s, {**sources, **extra})
     if problems:
         return ValidationReport(str(folder), tuple(problems))
-    return ValidationReport(
+    report = ValidationReport(
         str(folder),
         (),
         tables=s["tables"],
@@ -151,6 +164,8 @@ def _validate(folder: Path, options: LoadOptions, engine: Engine) -> ValidationR
         unknown_municipalities=s.get("unknown_municipalities", pd.DataFrame()),
         events=s.get("events", pd.DataFrame()),
     )
+    vcache.write(cache_key, report)
+    return report
 
 
 class Registers:

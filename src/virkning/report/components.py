@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from virkning.report.figures import SavedFigure
 from virkning.report.formatting import DASH, Formatter, missing
@@ -22,6 +22,7 @@ class Cell:
     cls: str = ""
     colspan: int = 1
     suppressed: bool = False
+    lang: str = ""  # a passage in another language than the page's (e.g. a design's own names), for screen readers
 
 
 @dataclass
@@ -131,10 +132,16 @@ class Blocks:
         return [{"type": "table", "number": self.n.next_table(), "table": table, "notes": notes,
                  "source": self.source if source else ""}]
 
-    def figure(self, saved: SavedFigure, caption: str, notes: list[str], *, alt: str = "") -> dict:
+    def figure(self, saved: SavedFigure, caption: str, notes: list[str], *, alt: str = "",
+               data: Table | None = None) -> dict:
+        """A numbered figure. `alt` says in words what the figure shows (the SVG's accessible name, WCAG 1.1.1);
+        `data` is a table of the figure's numbers (values already published in the page's tables), shown folded
+        under the figure for readers who cannot see it. Its counts keep the class `count` like any table's."""
         self.figures[saved.stem] = saved
-        return {"type": "figure", "number": self.n.next_figure(), "caption": caption, "svg": Markup(saved.inline),
-                "stem": saved.stem, "notes": notes, "source": self.source, "alt": alt or caption}
+        alt = alt or caption
+        svg = saved.inline.replace('role="img"', f'role="img" aria-label="{escape(alt)}"', 1)
+        return {"type": "figure", "number": self.n.next_figure(), "caption": caption, "svg": Markup(svg),
+                "stem": saved.stem, "notes": notes, "source": self.source, "alt": alt, "data": data}
 
     @staticmethod
     def p(html) -> dict:

@@ -26,6 +26,7 @@ from virkning.report.formatting import Formatter, missing  # noqa: E402
 
 PARTICIPANTS = "#0b5394"  # dark blue
 CONTROLS = "#d46a00"  # orange (distinguishable in grey scale and for red-green colour blindness)
+CONTROLS_TEXT = "#a65300"  # the orange darkened for text: 5.4:1 on white (WCAG AA asks 4.5:1; lines need 3:1)
 BAND = "#9fc5e8"
 GRID = "#d9d9d9"
 TEXT = "#222222"

@@ -89,6 +89,13 @@ class Formatter:
             return "< " + self.number(0.001, 3)
         return self.number(p, 3)
 
+    def p(self, p) -> str:
+        """A p-value with its relation: 'p = 0,059', 'p < 0,001' (never 'p = < 0,001'); None -> '–'."""
+        if missing(p):
+            return DASH
+        text = self.pvalue(p)
+        return "p " + text if text.startswith("<") else "p = " + text
+
     def smd(self, x) -> str:
         return self.number(x, 2)
 

@@ -69,6 +69,7 @@ _UI: dict[str, tuple[str, str]] = {
     # figures
     "figure": ("Figur", "Figure"),
     "table": ("Tabel", "Table"),
+    "figure_data": ("Tallene bag figur", "The numbers behind figure"),
     "share_axis": ("Andel af gruppen (%)", "Share of the group (%)"),
     "weeks_axis": ("Uger (gennemsnit)", "Weeks (mean)"),
     "diff_axis": ("Forskel (procentpoint)", "Difference (percentage points)"),

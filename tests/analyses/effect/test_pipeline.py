@@ -52,7 +52,7 @@ def test_flow_and_matching_are_consistent(synth, result):
     # the recorded registers do not change); the analysis takes the month of the index week's Thursday for
     # participants and pool alike (docs/panel.md), which differs for meetings early or late in a month whose week
     # spans two months: a few per cent of the participants at most
-    kept = flow.loc["excluded: employed in the index month (employment_at_0 > 0)", "participants"]
+    kept = flow.loc["excluded: beskæftiget i indeksmåneden (employment_at_0 > 0)", "participants"]
     assert abs(kept - truth["n_population"]) <= 0.03 * truth["n_participants"]
     assert flow.loc["matched", "participants"] == result.matching.info.n_treated_matched
     assert result.effects.groupby("outcome")["n_treated"].first().eq(flow.loc["matched", "participants"]).all()
@@ -226,3 +226,20 @@ def test_rematch_bootstrap_runs_through_the_pipeline(synth, result, cache):
     assert ((ratio > 0.5) & (ratio < 2)).all()
     assert np.allclose(e["ci_high"] - e["att"], 1.959964 * e["se"], rtol=1e-5)  # normal intervals
     assert ev.adjusted.empty and ev.sensitivity.empty and "rematch" in ev.timings
+
+
+def test_covariate_caliper_and_antiexact_hold_in_every_pair(synth, cache):
+    """Design keys passed through to the matcher: every pair differs in origin (anti-exact) and is within two years
+    of age (a caliper in the covariate's own units), and the report's method text says so."""
+    import dataclasses
+
+    design = dataclasses.replace(seniorvikar_design(), caliper={"distance": 0.5, "age": 2.0}, std_caliper=False,
+                                 antiexact=("origin",), subgroups=(), sensitivity=False)
+    assert design.caliper == (("distance", 0.5), ("age", 2.0))
+    ev = evaluate(synth[0], design, cache=cache)
+    d, pairs = ev.data, ev.matching.pairs
+    assert len(pairs) > 50
+    t, c = d.loc[pairs["treated"]], d.loc[pairs["control"]]
+    assert (t["origin"].to_numpy() != c["origin"].to_numpy()).all()
+    assert (np.abs(t["age"].to_numpy(float) - c["age"].to_numpy(float)) <= 2.0).all()
+    assert ev.matching.info.antiexact == ("origin",) and dict(ev.matching.info.caliper_widths) == {"age": 2.0}

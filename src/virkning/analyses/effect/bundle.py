@@ -69,11 +69,14 @@ class ReportData:
 
     def _words(self, o: dict) -> dict:
         """The outcome with its words: from the bundle, or from the outcomes module for an older bundle."""
-        if "label" in o:
+        # the bundle's words are in the design's language; a report in the other language writes them anew
+        if "label" in o and self.lang == (self.design.get("language") or "da"):
             return {**o, "title": o["label"]}
         try:
             oc = Outcome(o["name"], o.get("kind", "first_exit"), o.get("status"), int(o.get("horizon") or 1))
         except (VirkningError, TypeError, ValueError):
+            if "label" in o:
+                return {**o, "title": o["label"]}
             return {**o, "title": str(o.get("name", "")), "label": str(o.get("name", "")), "phrase": "",
                     "definition": "", "share": o.get("kind", "first_exit") != "benefit_weeks"}
         known = bool(o.get("status")) or oc.kind != "first_exit"

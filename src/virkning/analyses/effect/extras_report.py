@@ -58,7 +58,7 @@ EXTRA_UI: dict[str, tuple[str, str]] = {
     "sensitivity_read": (
         "p: ensidet p-værdi uden skjult selektion (Gamma = 1). Gamma: den største Gamma, hvor effekten stadig er "
         "signifikant på 5 %-niveauet. E-værdi: for risikoforholdet og for den nærmeste konfidensgrænse. Stærkeste "
-        "kovariat: den målte kovariat med den største odds ratio for deltagelse i propensity-modellen.",
+        "kovariat: den målte kovariat med den største oddsratio for deltagelse i propensity-modellen.",
         "p: one-sided p-value without hidden bias (Gamma = 1). Gamma: the largest Gamma at which the effect stays "
         "significant at the 5% level. E-value: of the risk ratio and of the confidence limit closer to 1. "
         "Strongest covariate: the measured covariate with the largest odds ratio of participation in the "
@@ -183,15 +183,15 @@ class Extras(Cells):
                     "insignificant at the 5% level (Gamma = " + gs + ").")
         ora = r.get("strongest_odds_ratio")
         if not missing(ora) and r.get("strongest_covariate") is not None:
-            cov = labels.variable(str(r["strongest_covariate"]), self.d.lang).lower()
-            contrast = r.get("strongest_contrast") or ""
+            cov = labels.lower_first(labels.variable(str(r["strongest_covariate"]), self.d.lang))
+            contrast = labels.contrast(str(r["strongest_covariate"]), r.get("strongest_contrast"), self.d.lang)
             if self.da:
                 text += (f" Den stærkeste målte kovariat, {cov} ({contrast}), ændrer odds for deltagelse med en "
                          f"faktor {f.number(ora, 2)}")
                 text += (", så en umålt faktor af samme styrke kan ikke forklare effekten væk." if r.get(
                     "exceeds_strongest") else ", så en umålt faktor af samme styrke kunne forklare effekten væk, "
                     "hvis den hang stærkt nok sammen med udfaldet" + (
-                        f" (odds ratio {f.number(r['delta_at_strongest'], 2)})." if not missing(
+                        f" (oddsratio {f.number(r['delta_at_strongest'], 2)})." if not missing(
                             r.get("delta_at_strongest")) else "."))
             else:
                 text += (f" The strongest measured covariate, {cov} ({contrast}), changes the odds of participation "

@@ -15,7 +15,8 @@ from matplotlib.patches import FancyBboxPatch
 from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import blended_transform_factory
 
-from virkning.report.figures import (BAND, CONTROLS, FLAG, GRID, PARTICIPANTS, TEXT, Counter, _nan, _ticks)
+from virkning.report.figures import (BAND, CONTROLS, CONTROLS_TEXT, FLAG, GRID, PARTICIPANTS, TEXT, Counter, _nan,
+                                     _ticks)
 from virkning.report.formatting import DASH, Formatter, missing
 
 
@@ -39,7 +40,7 @@ def flow_figure(steps: list[dict], fmt: Formatter, t: dict) -> Figure:
     ax.text(cols["p"][0], 0.55, t["participants"], ha="center", va="center", fontsize=11, fontweight="bold",
             color=PARTICIPANTS)
     ax.text(cols["c"][0], 0.55, t["pool_long"], ha="center", va="center", fontsize=11, fontweight="bold",
-            color=CONTROLS)
+            color=CONTROLS_TEXT)
     char_w = 0.075  # approximate width of one 10-pt character in axis units (1 unit = 1 inch)
 
     def number_line(cx: float, y: float, value, unit: str) -> None:
@@ -161,7 +162,7 @@ def effect_figure(rows: list[dict], *, share: bool, origin: bool, fmt: Formatter
     lab = blended_transform_factory(ax3.transAxes, ax3.transAxes)
     ax3.text(-0.02, 1.0, t["at_risk"], transform=lab, ha="right", va="top", fontsize=8.5, fontweight="bold")
     for y, key, name, colour in ((0.55, "at_risk_treated", t["participants"], PARTICIPANTS),
-                                 (0.12, "at_risk_control", t["controls"], CONTROLS)):
+                                 (0.12, "at_risk_control", t["controls"], CONTROLS_TEXT)):
         ax3.text(-0.02, y, name, transform=lab, ha="right", va="center", fontsize=8.5, color=colour)
         for r in rows:
             text = fmt.count(r.get(key))

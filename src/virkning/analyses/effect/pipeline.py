@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Literal
 
@@ -58,7 +59,11 @@ class EffectDesign:
     exclusions: tuple[Exclusion, ...] = ()
     ratio: int = 1
     replace: bool = False
-    caliper: float | None = None
+    # the distance's caliper, or (name, width) pairs in the way of MatchIt's named caliper vector ("distance" for
+    # the propensity distance, covariate names for covariate calipers)
+    caliper: float | tuple[tuple[str, float], ...] | None = None
+    std_caliper: bool = True
+    antiexact: tuple[str, ...] = ()
     distance: str = "logit"
     discard: Literal["none", "both", "treated", "control"] = "none"
     censoring: Literal["km", "full_followup"] = "km"
@@ -71,6 +76,8 @@ class EffectDesign:
     end_month: str | None = None
 
     def __post_init__(self):
+        if isinstance(self.caliper, Mapping):  # the API's dict form, kept as hashable pairs
+            object.__setattr__(self, "caliper", tuple((str(k), float(v)) for k, v in self.caliper.items()))
         if self.censoring not in ("km", "full_followup"):
             raise DesignError(f"censoring expected one of km, full_followup; got '{self.censoring}'")
         if not self.outcomes:
@@ -84,6 +91,13 @@ class EffectDesign:
     @property
     def horizon(self) -> int:
         return max(o.horizon for o in self.outcomes)
+
+    @property
+    def caliper_covariates(self) -> tuple[str, ...]:
+        """The covariates with a caliper of their own (read beside the matching covariates)."""
+        if isinstance(self.caliper, tuple):
+            return tuple(name for name, _ in self.caliper if name != "distance")
+        return ()
 
 
 @dataclass(frozen=True)
@@ -198,7 +212,8 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
     say("covariates")
     t = time.perf_counter()
     sub_covs = [s.covariate for s in design.subgroups]
-    names = list(dict.fromkeys([*design.covariates, *design.exact, *sub_covs]))
+    names = list(dict.fromkeys([*design.covariates, *design.exact, *sub_covs, *design.antiexact,
+                                *design.caliper_covariates]))
     # Runs with the same populations and exact variables (robustness variants changing covariates or options)
     # share the candidates in exact cells and every covariate column already read for them.
     cells_key = (pop_key, tuple(design.exact))
@@ -232,7 +247,9 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
     say("matching")
     t = time.perf_counter()
     m = match(data, treatment="treat", covariates=list(design.covariates), exact=["index_week", *design.exact],
-              ratio=design.ratio, replace=design.replace, caliper=design.caliper, distance=design.distance,
+              ratio=design.ratio, replace=design.replace,
+              caliper=dict(design.caliper) if isinstance(design.caliper, tuple) else design.caliper,
+              std_caliper=design.std_caliper, antiexact=list(design.antiexact) or None, distance=design.distance,
               cluster="person_id", discard=design.discard)
     timings["matching"] = time.perf_counter() - t
     if design.discard != "none":  # outside the common support of the score: a flow row of its own

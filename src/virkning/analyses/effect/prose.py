@@ -7,7 +7,6 @@ is escaped.
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePath
 
 from markupsafe import Markup, escape
@@ -15,18 +14,7 @@ from markupsafe import Markup, escape
 from virkning.report import labels
 from virkning.report.formatting import DASH, Formatter, missing
 from virkning.analyses.effect.bundle import ReportData
-
-
-def _flatten(changes: dict, prefix: str = "") -> list[str]:
-    """{'pool': {'age': [55, 65]}} -> ['pool.age = [55, 65]']: a robustness variant's changes to the design."""
-    out = []
-    for key, value in changes.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            out += _flatten(value, path + ".")
-        else:
-            out.append(f"{path} = {json.dumps(value, ensure_ascii=False)}")
-    return out
+from virkning.analyses.effect.layout import as_month
 
 
 def upper_first(text: str) -> str:
@@ -157,7 +145,7 @@ class Prose:
             if period:
                 parts.append(f"registerdata fra {period[0]} til {period[1]}")
             if idx.get("first"):
-                parts.append(f"første {self.event()} mellem {f.date(idx['first'])} og {f.date(idx.get('last'))}")
+                parts.append(f"første {self.event()} mellem {f.period(idx['first'])} og {f.period(idx.get('last'))}")
             if horizon:
                 parts.append(f"opfølgning i op til {f.months(horizon)}")
         else:
@@ -166,7 +154,7 @@ class Prose:
             if period:
                 parts.append(f"register data from {period[0]} to {period[1]}")
             if idx.get("first"):
-                parts.append(f"first {self.event()} between {f.date(idx['first'])} and {f.date(idx.get('last'))}")
+                parts.append(f"first {self.event()} between {f.period(idx['first'])} and {f.period(idx.get('last'))}")
             if horizon:
                 parts.append(f"follow-up of up to {f.months(horizon)}")
         if parts:
@@ -175,17 +163,18 @@ class Prose:
         return out
 
     def data_period(self) -> tuple[str, str] | None:
+        """The registers' period in one unit, months ('januar 2015' to 'juli 2019'): the benefits table's weeks
+        become the month of their Thursday (ISO weeks belong to the month holding their Thursday)."""
         tables = (self.d.data.get("tables") or {})
         firsts, lasts = [], []
         for name in ("benefits", "employment"):
             tab = tables.get(name) or {}
             if tab.get("first") and tab.get("last"):
-                firsts.append(str(tab["first"]))
-                lasts.append(str(tab["last"]))
+                firsts.append(as_month(tab["first"]))
+                lasts.append(as_month(tab["last"]))
         if not firsts:
             return None
-        # weeks (2015-W01) and months (2015-01) compare correctly as text within a year; use the benefits table
-        return self.f.period(firsts[0]), self.f.period(self.d.data.get("end_month") or lasts[0])
+        return self.f.period(firsts[0]), self.f.period(as_month(self.d.data.get("end_month")) or lasts[0])
 
     def balance_sentence(self) -> Markup | None:
         s = self.d.b.get("balance_summary") or {}
@@ -217,7 +206,7 @@ class Prose:
                 o = names.get(h.get("outcome"), {"name": h.get("outcome")})
                 title = labels.lower_first(o["title"])
                 group = labels.lower_first(labels.subgroup(h.get("subgroup"), self.lang))
-                by_group.setdefault(group, []).append(f"{title}, p {'' if self.f.pvalue(p).startswith('<') else '= '}{self.f.pvalue(p)}")
+                by_group.setdefault(group, []).append(f"{title}, {self.f.p(p)}")
         hits = [f"{g} ({'; '.join(items)})" for g, items in by_group.items()]
         if self.da:
             if not hits:
@@ -302,8 +291,9 @@ class Prose:
             if edges:
                 bands = ", ".join(f"{f.number(a, 0)}-{f.number(b - 1, 0)}" for a, b in zip(edges[:-1], edges[1:]))
             subgroups.append({"name": labels.subgroup(s.get("name"), lang), "covariate": s.get("covariate"),
-                              "covariate_label": labels.variable(s.get("covariate") or "", lang), "bands": bands})
-        methods = list(dict.fromkeys(r.get("method") for r in d.b.get("effects") or [] if r.get("method")))
+                              "covariate_label": labels.lower_first(labels.variable(s.get("covariate") or "", lang)), "bands": bands})
+        methods = list(dict.fromkeys(labels.method(r.get("method"), lang) for r in d.b.get("effects") or []
+                                     if r.get("method")))
         tables = []
         for name, tab in (d.data.get("tables") or {}).items():
             tables.append({"name": name, "first": f.period(tab.get("first")) if tab.get("first") else "",
@@ -314,9 +304,14 @@ class Prose:
         rob = design.get("robustness")
         if isinstance(rob, dict):
             for name, changes in rob.items():
-                variants.append({"name": name, "changes": _flatten(changes) if isinstance(changes, dict) else
-                                 [json.dumps(changes, ensure_ascii=False)]})
+                variants.append({"name": name, "changes": labels.design_changes(changes, lang)})
         caliper = design.get("caliper")
+        cov_calipers = []
+        if isinstance(caliper, dict):  # MatchIt's named form: the distance's entry and covariate calipers
+            cov_calipers = [{"label": labels.lower_first(labels.variable(k, lang)), "width": f.number(v, 2)}
+                            for k, v in caliper.items() if k != "distance"]
+            caliper = caliper.get("distance")
+        antiexact = [labels.lower_first(labels.variable(x, lang)) for x in design.get("antiexact") or []]
         idx = d.b.get("index_period") or {}
         return {
             "name": d.name,
@@ -325,8 +320,8 @@ class Prose:
             "start": f.date(p.get("start")) if p.get("start") else None,
             "end": f.date(p.get("end")) if p.get("end") else None,
             "units": p.get("units"),
-            "index_first": f.date(idx["first"]) if idx.get("first") else None,
-            "index_last": f.date(idx["last"]) if idx.get("last") else None,
+            "index_first": f.period(idx["first"]) if idx.get("first") else None,
+            "index_last": f.period(idx["last"]) if idx.get("last") else None,
             "age": pool.get("age"),
             "age_date": f.date(pool.get("age_date")) if pool.get("age_date") else None,
             "states": states,
@@ -342,6 +337,9 @@ class Prose:
             "replace": bool(m.get("replace", design.get("replace", False))),
             "caliper": None if caliper is None else f.number(caliper, 2),
             "caliper_width": None if m.get("caliper_width") is None else f.number(m.get("caliper_width"), 3),
+            "std_caliper": design.get("std_caliper", True) is not False,
+            "covariate_calipers": cov_calipers,
+            "antiexact": antiexact,
             "distance": m.get("distance", design.get("distance", "logit")),
             "method_name": m.get("method", "nearest"),
             "m_order": m.get("m_order"),
@@ -367,4 +365,5 @@ class Prose:
             "smd_threshold": f.number(d.smd_threshold, 1),
             "version": d.b.get("version"),
             "synthetic": d.synthetic,
+            "design_language": design.get("language") or "da",
         }

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from virkning.analyses.base import Output
+from virkning.analyses.effect import characteristics as chars
 from virkning.analyses.effect.pipeline import EffectEvaluation, Robustness
 from virkning.defaults import SMD_THRESHOLD
 from virkning.disclosure import Model, Place, SeriesPoint, protect
@@ -69,6 +70,7 @@ def tables(result: EffectResult) -> dict[str, pd.DataFrame]:
     sizes = m.sample_sizes()
     sizes = pd.DataFrame({"sample": list(sizes.index), "Control": sizes["Control"].to_numpy(),
                           "Treated": sizes["Treated"].to_numpy()})
+    sizes = pd.concat([sizes, chars.persons_rows(m)], ignore_index=True)  # persons beside person-weeks
     participants = ev.populations.participants
     by_unit = (participants.groupby("unit").size().rename("participants").reset_index() if len(participants)
                else pd.DataFrame(columns=["unit", "participants"]))
@@ -82,6 +84,7 @@ def tables(result: EffectResult) -> dict[str, pd.DataFrame]:
         "participants_by_unit": by_unit,
         "sample_sizes": sizes,
         "population_comparison": comparison.reset_index(drop=True),
+        "characteristics": chars.characteristics(m, result.design),
         "balance": bframe,
         "effects": ev.effects.reset_index(drop=True),
         "subgroups": subgroups.reset_index(drop=True),
@@ -128,6 +131,7 @@ def declare(result: EffectResult, t: dict[str, pd.DataFrame]) -> Model:
     _persons(m, t["effects"], t["flow"], outcomes)
     _extras(m, t)
     _subgroups(m, t["subgroups"], t["heterogeneity"], outcomes, n_keys)
+    chars.declare(m, t["characteristics"], size_key, t["flow"], t["subgroups"], _covariates, DISCARD_STEP)
     if result.robustness is not None:
         _robustness(m, t["robustness"], result.robustness.counts, outcomes, n_keys, t["effects"])
     for name in ("unknown_codes", "orphans"):
@@ -462,6 +466,7 @@ def _bundle(result: EffectResult, p: dict[str, pd.DataFrame], threshold: int, su
         "participants_by_unit": records(p["participants_by_unit"]),
         "index_period": index_period,
         "population_comparison": records(p["population_comparison"]),
+        "characteristics": records(p["characteristics"]),
         "balance": records(p["balance"]),
         "balance_summary": {"n_terms": int(len(p["balance"]) - int((p["balance"]["term"] == "distance").sum())),
                             "n_imbalanced": int(bal.n_imbalanced), "threshold": SMD_THRESHOLD},
@@ -480,8 +485,8 @@ def _bundle(result: EffectResult, p: dict[str, pd.DataFrame], threshold: int, su
     }
 
 
-RESULT_TABLES = ("flow", "population_comparison", "balance", "effects", "subgroups", "heterogeneity", "robustness",
-                 "participants_by_unit", "sample_sizes", "adjusted", "sensitivity", "sensitivity_gamma")
+RESULT_TABLES = ("flow", "population_comparison", "characteristics", "balance", "effects", "subgroups", "heterogeneity",
+                 "robustness", "participants_by_unit", "sample_sizes", "adjusted", "sensitivity", "sensitivity_gamma")
 
 
 def publish(result: EffectResult, threshold: int) -> list[Output]:

@@ -13,7 +13,10 @@ from pathlib import Path
 
 from virkning.analyses.effect import figures
 from virkning.analyses.effect.bundle import ReportData
+from virkning.analyses.effect.conclusions import CONCLUSIONS_UI, Conclusions
+from virkning.analyses.effect.layout import LAYOUT_UI
 from virkning.analyses.effect.extras_report import EXTRA_UI, Extras
+from virkning.analyses.effect.figure_data import FIGURE_UI, FigureData
 from virkning.analyses.effect.prose import Prose
 from virkning.analyses.effect.strings import EFFECT_UI
 from virkning.analyses.effect.tables import Builder
@@ -33,24 +36,44 @@ class Report:
         self.d = ReportData(bundle, language)
         self.lang = language
         self.f = Formatter(language)
-        self.t = ui(language, {**EFFECT_UI, **EXTRA_UI})
+        self.t = ui(language, {**EFFECT_UI, **EXTRA_UI, **FIGURE_UI})
         self.tables = Builder(self.d, self.f, self.t)
         self.extras = Extras(self.d, self.f, self.t)
         self.prose = Prose(self.d, self.f, self.t)
+        self.fig_data = FigureData(self.f, self.t)
         self.b = Blocks(self.t, numbering or Numbering(), self.d.threshold,
                         self.t["source_synthetic"] if self.d.synthetic else self.t["source"])
+        self.t.update({k: v[language == "en"] for k, v in {**CONCLUSIONS_UI, **LAYOUT_UI}.items()})
+        self.conclusions = Conclusions(self.d, self.f)
 
     # ---- blocks ----------------------------------------------------------------------------------------------------
     def table_block(self, table, *, source: bool = True) -> list[dict]:
         return self.b.table(table, source=source)
 
-    def figure_block(self, saved, caption: str, notes: list[str], *, alt: str = "") -> dict:
-        return self.b.figure(saved, caption, notes, alt=alt)
+    def figure_block(self, saved, caption: str, notes: list[str], *, alt: str = "", data=None) -> dict:
+        return self.b.figure(saved, caption, notes, alt=alt, data=data)
 
     def p(self, html) -> dict:
         return self.b.p(html)
 
     # ---- sections --------------------------------------------------------------------------------------------------
+    def main_conclusions(self) -> Section:
+        s = Section("conclusions", self.t["s_conclusions"])
+        for sentence in self.conclusions.sentences():
+            s.blocks.append(self.p(sentence))
+        return s
+
+    def assumptions(self) -> Section:
+        s = Section("assumptions", self.t["s_assumptions"])
+        s.blocks.append({"type": "ul", "items": self.conclusions.assumptions()})
+        return s
+
+    def document(self) -> list[Section]:
+        """The sections with the main conclusions first and the assumptions and limitations before the method
+        appendix (neither has a numbered table or figure, so the numbering stays in reading order)."""
+        body = self.sections()
+        return [self.main_conclusions(), *body[:-1], self.assumptions(), body[-1]]
+
     def summary(self) -> Section:
         s = Section("summary", self.t["s_summary"])
         name = self.d.name or self.t["report_kind"]
@@ -92,7 +115,8 @@ class Report:
             if any((st["show_participants"] and st["participants"] is None)
                    or (st["show_pool"] and (st["pool_persons"] is None or st["pool_pairs"] is None)) for st in steps):
                 notes.append(self.t["suppressed_note"].format(self.d.threshold))
-            s.blocks.append(self.figure_block(saved, self.t["flow_caption"], notes))
+            s.blocks.append(self.figure_block(saved, self.t["flow_caption"], notes,
+                                              alt=self.fig_data.flow_alt(steps)))
             s.blocks += self.table_block(self.tables.flow())
         s.blocks += self.table_block(self.tables.units())
         return s
@@ -112,6 +136,7 @@ class Report:
         flags = self.extras.balance_flags_sentence()
         if flags:
             s.blocks.append(self.p(flags))
+        s.blocks += self.table_block(self.tables.matched())
         s.blocks += self.table_block(self.tables.balance())
         detail = self.tables.balance_detail()
         if detail is not None:
@@ -119,7 +144,7 @@ class Report:
         s.blocks += self.table_block(self.tables.sizes())
         discard = self.d.design.get("discard") or "none"
         if discard != "none":
-            s.blocks.append({"type": "note", "text": self.t["discard_note"].format(f"discard: {discard}")})
+            s.blocks.append({"type": "note", "text": self.t["discard_note"].format(labels.discard(discard, self.lang))})
         panels = self.extras.ps_panels()
         if panels:
             distance = self.d.design.get("distance") or "logit"
@@ -127,7 +152,8 @@ class Report:
             saved = render_figure(figures.ps_figure, "ps_distribution", panels, self.f, self.t,
                                   f"Propensity score ({xlabel})")
             s.blocks.append(self.figure_block(saved, self.t["ps_caption"],
-                                              [self.t["ps_note"].format(xlabel, self.d.threshold)]))
+                                              [self.t["ps_note"].format(xlabel, self.d.threshold)],
+                                              alt=self.fig_data.ps_alt(xlabel), data=self.fig_data.ps_table(panels)))
         rows = self.tables.love_rows()
         if rows:
             saved = render_figure(figures.love_plot, "love_plot", rows, self.d.smd_threshold,
@@ -135,7 +161,9 @@ class Report:
             notes = [self.t["love_note"]]
             if any(r["before"] is None or r["after"] is None for r in rows):
                 notes.append(self.t["suppressed_points"].format(self.d.threshold))
-            s.blocks.append(self.figure_block(saved, self.t["love_caption"], notes))
+            s.blocks.append(self.figure_block(saved, self.t["love_caption"], notes,
+                                              alt=self.fig_data.love_alt(rows, self.d.smd_threshold),
+                                              data=self.fig_data.love_table(rows)))
         return s
 
     def curves(self) -> Section:
@@ -160,7 +188,8 @@ class Report:
                 notes.append(self.t["suppressed_points"].format(self.d.threshold) + " "
                              + self.t["suppressed_note"].format(self.d.threshold))
             caption = self.t["curve_caption"].format(title, self.prose.event())
-            s.blocks.append(self.figure_block(saved, caption, notes))
+            s.blocks.append(self.figure_block(saved, caption, notes, alt=self.fig_data.curve_alt(title, rows, share),
+                                              data=self.fig_data.curve_table(title, rows, share)))
         return s
 
     def effects_table(self) -> Section:
@@ -203,7 +232,8 @@ class Report:
         if any(pt is None or any(v is None for v in pt) for p in forest["panels"]
                for pt, (_, header) in zip(p["points"], forest["labels"]) if not header):
             notes.append(self.t["suppressed_points"].format(self.d.threshold))
-        s.blocks.append(self.figure_block(saved, self.t["forest_caption"], notes))
+        s.blocks.append(self.figure_block(saved, self.t["forest_caption"], notes,
+                                          alt=self.fig_data.forest_alt(forest)))
         s.blocks += self.table_block(table)
         return s
 
@@ -231,15 +261,18 @@ class Report:
     # ---- document ----------------------------------------------------------------------------------------------
     def sections(self) -> list[Section]:
         # the sensitivity section when the bundle has its numbers (bundles written before it render as they did)
-        sens = [self.sensitivity()] if self.d.b.get("sensitivity") else []
-        return [self.summary(), self.flow(), self.population(), self.balance(), self.curves(), self.effects_table(),
-                self.subgroups(), self.robustness(), *sens, self.method()]
+        # built in reading order, so tables and figures are numbered as they appear
+        out = [self.summary(), self.flow(), self.population(), self.balance(), self.curves(), self.effects_table(),
+               self.subgroups(), self.robustness()]
+        if self.d.b.get("sensitivity"):
+            out.append(self.sensitivity())
+        return [*out, self.method()]
 
 
 def effect_sections(bundle: dict, language: str, numbering: Numbering | None = None) -> tuple[list[Section], dict]:
     """The report sections of an effect evaluation and the figures they show (stem -> SavedFigure)."""
     report = Report(bundle, language, numbering)
-    return report.sections(), report.b.figures
+    return report.document(), report.b.figures
 
 
 def report_html(bundle: dict, language: str | None = None) -> tuple[str, dict]:

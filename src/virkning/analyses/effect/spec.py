@@ -12,7 +12,7 @@ from pydantic import Field, StrictBool, ValidationInfo, field_validator
 
 from virkning.analyses.effect.pipeline import EffectDesign, Subgroup
 from virkning.defaults import HORIZON_MONTHS, N_BOOT
-from virkning.design.types import (AgeRange, CovariateName, Date, Edges, Municipalities, Number, Op, PoolState,
+from virkning.design.types import (AgeRange, Caliper, CovariateName, Date, Edges, Municipalities, Number, Op, PoolState,
                                    PositiveNumber, Section, Text, WeekOffset, Whole1, Whole2, fail, Horizon, Ratio, Replications,
                                    none_is_empty, note)
 from virkning.outcomes import DEFAULT_STATUS, EXIT_STATES, KINDS, MONTH_STATES, Outcome
@@ -55,14 +55,19 @@ class MatchingSpec(Section):
     exact: list[CovariateName] = []
     ratio: Ratio = 1
     replace: StrictBool = False
-    caliper: PositiveNumber | None = None
+    # a number (the distance's caliper) or MatchIt's named form {distance: 0.2, age: 5}: widths in standard
+    # deviations unless std_caliper is false
+    caliper: Caliper | None = None
+    std_caliper: StrictBool = True
+    antiexact: list[CovariateName] = []
     distance: Literal["logit", "ps", "mahalanobis"] = "logit"
     discard: Literal["none", "both", "treated", "control"] = "none"
 
-    @field_validator("exact", mode="before")
+    @field_validator("exact", "antiexact", mode="before")
     @classmethod
     def _null_is_empty(cls, v):
         return none_is_empty(v)
+
 
 
 class OutcomeSpec(Section):
@@ -143,10 +148,6 @@ HINTS = {
     "event": "the event that makes a person a participant, e.g. informationsmøde",
     "states": "week offset: state, e.g. {-1: ledig, 0: ledig}",
 }
-# Keys written in the wrong place: where they belong.
-MOVED = {"exact": "matching", "ratio": "matching", "replace": "matching", "caliper": "matching",
-         "distance": "matching", "discard": "matching", "event": "participants", "units": "participants", "age": "pool", "states": "pool",
-         "horizon": "each outcome in outcomes"}
 
 
 def compile_effect(spec: EffectSpec, *, seed: int, end_month: str | None) -> EffectDesign:
@@ -163,7 +164,10 @@ def compile_effect(spec: EffectSpec, *, seed: int, end_month: str | None) -> Eff
         exclusions=tuple(Exclusion(e.name, e.covariate, e.op, e.value) for e in spec.exclusions),
         ratio=spec.matching.ratio,
         replace=spec.matching.replace,
-        caliper=spec.matching.caliper,
+        caliper=(tuple(spec.matching.caliper.items()) if isinstance(spec.matching.caliper, dict)
+                 else spec.matching.caliper),
+        std_caliper=spec.matching.std_caliper,
+        antiexact=tuple(spec.matching.antiexact),
         distance=spec.matching.distance,
         discard=spec.matching.discard,
         censoring=spec.censoring,

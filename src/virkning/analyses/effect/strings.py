@@ -46,11 +46,11 @@ EFFECT_UI: dict[str, tuple[str, str]] = {
     "balance_detail": ("Alle niveauer af variable med mange niveauer", "All levels of variables with many levels"),
     "sizes_caption": ("Stikprøvestørrelser", "Sample sizes"),
     "sizes_read": (
-        "ESS: effektiv stikprøvestørrelse, antallet af uvægtede personer, der giver samme præcision som de vægtede. "
+        "Effektiv stikprøvestørrelse: antallet af uvægtede personer, der giver samme præcision som de vægtede. "
         "Puljen tælles i person-uger.",
         "ESS: effective sample size, the number of unweighted persons giving the same precision as the weighted "
         "ones. The pool is counted in person-weeks."),
-    "love_caption": ("Love plot: standardiserede forskelle før og efter matching",
+    "love_caption": ("Standardiserede forskelle før og efter matching (Love-plot)",
                      "Love plot: standardised differences before and after matching"),
     "love_note": (
         "Hver række er en kovariat (for kategoriske variable: hvert niveau). Åbne cirkler: før matching; fyldte: "
@@ -81,7 +81,7 @@ EFFECT_UI: dict[str, tuple[str, str]] = {
         "deltagers gruppe. Testen for ens effekt (chi-i-anden) spørger, om effekten er den samme i alle grupper.",
         "The effect at the end of follow-up by subgroup. A matched control belongs to its participant's group. The "
         "test of equal effects (chi-square) asks whether the effect is the same in all groups."),
-    "forest_caption": ("Effekter i undergrupper (forest plot)", "Effects in subgroups (forest plot)"),
+    "forest_caption": ("Effekter i undergrupper (forest-plot)", "Effects in subgroups (forest plot)"),
     "forest_note": (
         "Firkant: forskel mellem deltagere og kontrolgruppe; vandret streg: 95 %-konfidensinterval. Lodret stiplet "
         "linje: effekten for alle. p-værdien ved hver undergruppe tester, om effekten er ens i dens grupper.",

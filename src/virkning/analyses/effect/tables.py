@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from virkning.analyses.effect.bundle import ReportData
+from virkning.analyses.effect.layout import Layout, natural
 from virkning.report import labels
 from virkning.report.components import Cell, Cells, Row, Table
 from virkning.report.formatting import DASH, Formatter, missing
@@ -101,7 +102,9 @@ class Builder(Cells):
         return max(vals) if vals else None
 
     def population(self) -> Table | None:
-        rows = [r for r in self.d.b.get("population_comparison") or [] if r.get("term") != "distance"]
+        if self.d.b.get("characteristics"):  # seed 000's layout, persons and person-weeks
+            return Layout(self).population()
+        rows = natural([r for r in self.d.b.get("population_comparison") or [] if r.get("term") != "distance"])
         if not rows:
             return None
         t = self.t
@@ -138,8 +141,11 @@ class Builder(Cells):
                 self._cov_value(r, "mean_treated_after"), self._cov_value(r, "mean_control_after"), smd_after,
                 Cell(self.t["flagged"], "center flag") if flagged else Cell("", "center")]
 
+    def matched(self) -> Table | None:
+        return Layout(self).matched()
+
     def balance(self) -> Table | None:
-        rows = self.d.b.get("balance") or []
+        rows = natural(self.d.b.get("balance") or [])
         if not rows:
             return None
         t = self.t
@@ -155,7 +161,7 @@ class Builder(Cells):
 
         body = []
         if self.d.b.get("sample_sizes"):
-            body.append(Row([self.label(t["count_row"]), self.count(self.d.size("All", "Treated")),
+            body.append(Row([self.label(t["count_row_weeks"]), self.count(self.d.size("All", "Treated")),
                              self.count(self.d.size("All", "Control")), Cell("", "num"),
                              self.count(self.d.size("Matched", "Treated")), self.count(self.d.size("Matched", "Control")),
                              Cell("", "num"), Cell("", "center")], "countrow"))
@@ -219,9 +225,11 @@ class Builder(Cells):
         if not sizes:
             return None
         names = {
-            "All": ("Alle", "All"), "All (ESS)": ("Alle (ESS)", "All (ESS)"), "Matched": ("Matchet", "Matched"),
-            "Matched (ESS)": ("Matchet (ESS)", "Matched (ESS)"), "Unmatched": ("Ikke matchet", "Unmatched"),
+            "All": ("Alle", "All"), "All (ESS)": ("Alle (effektiv stikprøvestørrelse)", "All (ESS)"), "Matched": ("Matchet", "Matched"),
+            "Matched (ESS)": ("Matchet (effektiv stikprøvestørrelse)", "Matched (ESS)"), "Unmatched": ("Ikke matchet", "Unmatched"),
             "Discarded": ("Fravalgt (uden for fælles støtte)", "Discarded (outside common support)"),
+            "All (persons)": ("Alle, forskellige personer", "All, distinct persons"),
+            "Matched (persons)": ("Matchet, forskellige personer", "Matched, distinct persons"),
         }
         body = []
         for row, cells in sizes.items():
@@ -230,7 +238,8 @@ class Builder(Cells):
                              self.count((cells or {}).get("Control"))]))
         return Table("sizes", self.t["sizes_caption"],
                      [self.col("", "label"), self.col(self.t["participants"]), self.col(self.t["pool"])], body,
-                     how_to_read=self.t["sizes_read"])
+                     how_to_read=self.t["sizes_read"],
+                     notes=[self.t["sizes_persons_note"]] if "All (persons)" in sizes else [])
 
     # ---- effects -------------------------------------------------------------------------------------------------------
     def effects(self, o: dict) -> Table:
@@ -294,7 +303,7 @@ class Builder(Cells):
             header = [Cell(labels.subgroup(sg, self.lang), "label group"), Cell("", ""), Cell("", "")]
             for o, key in outs:
                 p = pvals.get((key, sg))
-                header.append(Cell(t["p_short"].format(self.f.pvalue(p)) if p is not None else "", "num pval", 2))
+                header.append(Cell(self.f.p(p) if p is not None else "", "num pval", 2))
             body.append(Row(header, "group"))
             fig_labels.append((labels.subgroup(sg, self.lang), True))
             keys.append((sg, None))
@@ -330,7 +339,7 @@ class Builder(Cells):
                 if lv is None:
                     points.append(None)
                     p = pvals.get((key, sg))
-                    notes_.append(t["p_short"].format(self.f.pvalue(p)) if p is not None else "")
+                    notes_.append(self.f.p(p) if p is not None else "")
                     continue
                 r = index.get((key, sg, lv)) or {}
                 points.append((r.get("att"), r.get("ci_low"), r.get("ci_high")) if r else None)
@@ -365,8 +374,11 @@ class Builder(Cells):
             o = outcomes.get(r.get("outcome"), {"name": r.get("outcome"), "kind": "first_exit"})
             share = o["share"]
             name = t["main_variant"] if variant == "main" else str(variant)
+            first = self.label(name if variant != last else "")
+            if variant not in ("main", last) and (self.d.design.get("language") or "da") != self.lang:
+                first.lang = self.d.design.get("language") or "da"  # the design's own name, in its language
             body.append(Row([
-                self.label(name if variant != last else ""),
+                first,
                 self.label(self.outcome_title(o)),
                 Cell(str(r.get("month", "")), "num"),
                 self.value(r.get("treated_mean"), share), self.value(r.get("control_mean"), share),

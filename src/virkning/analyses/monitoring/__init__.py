@@ -22,7 +22,7 @@ from virkning.analyses.monitoring.compute import (TOTAL, MonitoringError, employ
                                                   step_frame)
 from virkning.analyses.monitoring import inputs
 from virkning.analyses.monitoring.fidelity import FidelityReport, fidelity_scores
-from virkning.analyses.monitoring.publish import MonitoringResult, protect_month
+from virkning.analyses.monitoring.publish import MonitoringResult, page_info, protect_month
 from virkning.analyses.monitoring.publish import publish as _publish_months
 from virkning.analyses.monitoring.registration import (Registration, RegistrationError, check_registration,
                                                        read_registration)
@@ -44,23 +44,32 @@ def _resolve(data_dir: Path, name: str) -> Path:
 
 
 def _labels(config: MonitoringConfig) -> dict[str, str]:
-    labels = {s.name: (s.label or s.name) for s in config.funnel}
-    labels.update({c.name: (c.label or c.name) for c in config.success_criteria})
-    labels.update({s.name: (s.label or s.name) for s in config.surveys})
+    """Headings for the design's keys: their labels, or the key made readable (no snake_case in a heading)."""
+    from virkning.analyses.monitoring.strings import humanize
+
+    labels = {s.name: (s.label or humanize(s.name)) for s in config.funnel}
+    labels.update({c.name: (c.label or humanize(c.name)) for c in config.success_criteria})
+    labels.update({s.name: (s.label or humanize(s.name)) for s in config.surveys})
     return labels
 
 
-def _surveys(config: MonitoringConfig, data_dir: Path, tables: dict) -> pd.DataFrame | None:
-    """All configured citizen surveys in one raw table; the population is the step's cumulative count that month."""
+def survey_population(steps: pd.DataFrame, step: str) -> dict[str, int]:
+    """Per project, the citizens the registration sheet has at the survey's population step, whatever the month.
+    A survey file carries no dates: it holds the answers of everyone asked so far, so its response rate is a share of
+    everyone registered at the step so far (not of those registered by the report month, which would set later
+    months' answers against an earlier, smaller group and give response rates above 100 %)."""
+    passed = steps[steps[step] == 1]
+    units = sorted(steps["unit"].unique())
+    return {u: int((passed["unit"] == u).sum()) for u in units}
+
+
+def _surveys(config: MonitoringConfig, data_dir: Path, steps: pd.DataFrame) -> pd.DataFrame | None:
+    """All configured citizen surveys in one raw table (the same in every month's report: the file is undated)."""
     if not config.surveys:
         return None
     frames = []
-    f = tables["funnel"]
     for s in config.surveys:
-        pop = None
-        if s.population_step:
-            g = f[(f["period"] == "cumulative") & (f["step"] == s.population_step) & (f["unit"] != TOTAL)]
-            pop = dict(zip(g["unit"], g["persons"]))
+        pop = survey_population(steps, s.population_step) if s.population_step else None
         frames.append(survey_table(read_survey(_resolve(data_dir, s.file), s), s, pop))
     return pd.concat(frames, ignore_index=True)
 
@@ -110,13 +119,12 @@ def monitor(config: MonitoringConfig, data_dir: str | Path | None = None, *, reg
     reg_table = registration_summary(registration)
     rows = employment_rows(config, steps, regs, last) if regs is not None else None
     tables = {}
+    sv = _surveys(config, data_dir, steps) if (data_dir is not None and config.surveys) else None
     for m in history:
         t = month_tables(config, steps, registration, month_ordinal(m), regs, rows)
         t["registration"] = reg_table
-        if data_dir is not None and config.surveys:
-            sv = _surveys(config, data_dir, t)
-            if sv is not None:
-                t["surveys"] = sv
+        if sv is not None:
+            t["surveys"] = sv
         tables[m] = t
     fid = None
     if config.fidelity is not None and data_dir is not None:
@@ -131,8 +139,10 @@ def monitor(config: MonitoringConfig, data_dir: str | Path | None = None, *, reg
             outcome = _numbers(inputs.read_csv(_resolve(data_dir, cfg.outcome_file), "outcome file", MonitoringError),
                                _resolve(data_dir, cfg.outcome_file), None)
         fid = (survey, sizes, outcome)
+    register_end = month_label(int(regs.panel().end_month())) if regs is not None else None
     return MonitoringResult(config=config, registration=registration, steps=steps, history=tuple(history),
-                            months=tuple(wanted), tables=tables, fidelity_input=fid, labels=_labels(config))
+                            months=tuple(wanted), tables=tables, fidelity_input=fid, labels=_labels(config),
+                            register_end=register_end)
 
 
 def _numbers(frame: pd.DataFrame, path, key: str | None) -> dict[str, float]:
@@ -195,6 +205,7 @@ class StatusReport:
     labels: dict = field(default_factory=dict, repr=False)
     log: tuple[str, ...] = ()
     fidelity: FidelityReport | None = field(default=None, repr=False)
+    info: dict = field(default_factory=dict, repr=False)  # sources, months, column labels, version and date
 
     @property
     def funnel(self) -> pd.DataFrame:
@@ -221,7 +232,7 @@ class StatusReport:
 
     def bundle(self) -> dict:
         return {"kind": "monitoring", "programme": self.programme, "month": self.month, "threshold": self.threshold,
-                "labels": self.labels, "tables": self.tables, "fidelity": self.fidelity}
+                "labels": self.labels, "tables": self.tables, "fidelity": self.fidelity, "info": self.info}
 
 
 def monthly_status(config: MonitoringConfig, sheet: Registration | pd.DataFrame, regs: "Registers | None" = None,
@@ -237,8 +248,9 @@ def monthly_status(config: MonitoringConfig, sheet: Registration | pd.DataFrame,
     for m in result.history:
         protected, outcome, previous = protect_month(result, m, config.disclosure_threshold, previous)
     units = sorted(set(protected["funnel"]["unit"]) - {TOTAL})
+    info = page_info(config, result.steps, month, result.register_end, registration.source)
     return StatusReport(config.programme, month, units, protected, config.disclosure_threshold, result.labels,
-                        tuple(outcome.log))
+                        tuple(outcome.log), info=info)
 
 
 def render_status_html(report: StatusReport, language: str = "da", synthetic: bool = False) -> tuple[str, dict]:
@@ -252,7 +264,8 @@ def render_status_html(report: StatusReport, language: str = "da", synthetic: bo
     t = ui(language, MONITORING_UI)
     sections, figures = status_sections(report.bundle(), language, fidelity=report.fidelity, synthetic=synthetic)
     lead = t["mon_lead"].format(Formatter(language).month(report.month), report.threshold)
-    html = render_document(sections, title=report.programme, kicker=f"{t['mon_kind']} {report.month}", language=language,
+    kicker = f"{t['mon_kind']} {Formatter(language).month(report.month)}"
+    html = render_document(sections, title=report.programme, kicker=kicker, language=language,
                            synthetic=synthetic, lead=lead, toc=False)
     return html, figures
 

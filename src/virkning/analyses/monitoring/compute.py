@@ -5,8 +5,13 @@
 
 A citizen has passed a funnel step when its column is yes (bool) or filled (date and other types). The step's
 date (its own date column, the date in `date_column`, or else the index date) places it in a month:
-`cumulative` counts steps dated up to the end of the month, `month` those dated in the month. These tables are not
-published as they are: `virkning.analyses.monitoring.publish` passes them through the disclosure gate.
+`cumulative` counts steps dated up to the end of the month, `month` those dated in the month, and `cohort` follows the
+month's new citizens: those whose first step (the invitation) is dated in the month, and how many of them have reached
+each later step by the end of the month. Shares are always shares of one group of persons: in `cumulative` of those who
+reached the first step to date, in `cohort` of the month's new citizens; the `month` counts are different persons at
+each step (invited in one month, attending in the next), so they carry no shares (a month's 66 attending against its 36
+invited is not 183 % of anyone). These tables are not published as they are: `virkning.analyses.monitoring.publish`
+passes them through the disclosure gate.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ if TYPE_CHECKING:
     from virkning.registers import Registers
 
 TOTAL = "I alt"
-PERIODS = ("cumulative", "month")
+PERIODS = ("cumulative", "month", "cohort")
+COUNT_PERIODS = ("cumulative", "month")  # count criteria: reached to date and in the month
+SHARE_PERIODS = ("cumulative", "cohort")  # share criteria: of one group of persons (never a flow over a stock)
 
 
 class MonitoringError(VirkningError):
@@ -93,19 +100,27 @@ def step_frame(config: MonitoringConfig, data: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _count(steps: pd.DataFrame, step: str, mo: int, period: str) -> int:
+def _counted(steps: pd.DataFrame, step: str, mo: int, period: str, first: str | None = None) -> np.ndarray:
+    """Who is counted in `step` in the period (a boolean per row). `cohort` needs the first step's name: the month's
+    new citizens are those whose first step is dated in the month."""
     m = steps["mo_" + step].to_numpy(dtype=float)  # runs for every unit, step and period: numpy keeps it cheap
     if period == "cumulative":
-        return int((m <= mo).sum())
-    return int((m == mo).sum())
+        return m <= mo
+    if period == "month":
+        return m == mo
+    if first is None:
+        raise MonitoringError("a cohort count needs the funnel's first step")
+    return (steps["mo_" + first].to_numpy(dtype=float) == mo) & (m <= mo)
 
 
-def nested(sub: pd.DataFrame, a: str, b: str, mo: int, period: str) -> bool:
+def _count(steps: pd.DataFrame, step: str, mo: int, period: str, first: str | None = None) -> int:
+    return int(_counted(steps, step, mo, period, first).sum())
+
+
+def nested(sub: pd.DataFrame, a: str, b: str, mo: int, period: str, first: str | None = None) -> bool:
     """Every person counted in step b (in the period) is counted in step a too: the difference is a group of
     persons (those who stopped after a)."""
-    ma, mb = sub["mo_" + a].to_numpy(dtype=float), sub["mo_" + b].to_numpy(dtype=float)
-    in_a = (ma <= mo) if period == "cumulative" else (ma == mo)
-    in_b = (mb <= mo) if period == "cumulative" else (mb == mo)
+    in_a, in_b = _counted(sub, a, mo, period, first), _counted(sub, b, mo, period, first)
     return not bool((in_b & ~in_a).any())
 
 
@@ -113,17 +128,19 @@ def _funnel_table(config: MonitoringConfig, steps: pd.DataFrame, units: list[str
     """Persons per step, unit and period; `within_previous` says whether the step's persons are all among the
     previous step's (then share_of_previous is a share of that group, and the difference is who stopped)."""
     rows = []
+    head = config.funnel[0].name
     for unit in [*units, TOTAL]:
         sub = steps if unit == TOTAL else steps[steps["unit"] == unit]
         for period in PERIODS:
             first = prev = None
+            shares = period != "month"  # the month's counts are different persons at each step: no shares
             for i, step in enumerate(config.funnel):
-                n = _count(sub, step.name, mo, period)
-                within = nested(sub, config.funnel[i - 1].name, step.name, mo, period) if i else None
+                n = _count(sub, step.name, mo, period, head)
+                within = nested(sub, config.funnel[i - 1].name, step.name, mo, period, head) if i else None
                 rows.append({"unit": unit, "period": period, "step": step.name, "label": step.label or step.name,
                              "order": i + 1, "persons": n,
-                             "share_of_previous": (n / prev) if prev else None,
-                             "share_of_first": (n / first) if first else None,
+                             "share_of_previous": (n / prev) if (prev and shares) else None,
+                             "share_of_first": (n / first) if (first and shares) else None,
                              "within_previous": within,
                              "_prev": prev, "_first": first})
                 if i == 0:
@@ -136,12 +153,13 @@ def _criteria_table(config: MonitoringConfig, steps: pd.DataFrame, units: list[s
     rows = []
     n_units = len(units)
     subs = {TOTAL: steps, **{unit: steps[steps["unit"] == unit] for unit in units}}
+    head = config.funnel[0].name
     for c in config.success_criteria:
         for unit in ([*units, TOTAL] if c.per == "project" else [TOTAL]):
             sub = subs[unit]
-            for period in PERIODS:
-                num = _count(sub, c.numerator, mo, period)
-                den = _count(sub, c.denominator, mo, period) if c.denominator else None
+            for period in (COUNT_PERIODS if c.kind == "count" else SHARE_PERIODS):
+                num = _count(sub, c.numerator, mo, period, head)
+                den = _count(sub, c.denominator, mo, period, head) if c.denominator else None
                 if c.kind == "count":
                     value = float(num)
                     scale = n_units if (unit == TOTAL and c.per == "project") else 1
@@ -279,6 +297,9 @@ def registration_summary(registration: Registration) -> pd.DataFrame:
             {"item": "rows_kept", "column": None, "rule": None, "rows": int(len(registration.data))},
             {"item": "violations", "column": None, "rule": None, "rows": int(len(v))}]
     if len(v):
+        from virkning.analyses.monitoring.strings import general_rule
+
+        v = v.assign(rule=[general_rule(r) for r in v["rule"]])  # a row's own details stay in the job centres' list
         for r in v.groupby(["column", "rule"]).size().reset_index(name="rows").to_dict("records"):
             rows.append({"item": "rule", **r})
     return pd.DataFrame(rows, columns=["item", "column", "rule", "rows"])

@@ -175,9 +175,13 @@ class FidelityReport:
         ax.set_ylabel(ylabel)
         eq = f"y = {r.slope:.4f}x + {r.intercept:.4f}   R² = {r.r2:.4f}   N = {r.n}".replace(".", ",")
         ax.set_title(eq, fontsize=9)
+        # Danish decimal comma on the axes too (the title above has it)
+        ax.xaxis.set_major_formatter(lambda v, _: f"{v:.1f}".replace(".", ","))
+        ax.yaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f} %")
         ax.grid(alpha=0.3)
         buf = io.StringIO()
-        with matplotlib.rc_context({"svg.hashsalt": "virkning-status"}):  # element ids the same on every run
+        # element ids the same on every run; text stays text (searchable, and the decimal commas checkable)
+        with matplotlib.rc_context({"svg.hashsalt": "virkning-status", "svg.fonttype": "none"}):
             fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
         import re
 
@@ -278,7 +282,7 @@ def fidelity_scores(survey: pd.DataFrame, cfg: Fidelity, outcome: pd.Series | di
               .agg(units="count", mean_score="mean").reset_index())
         bs["size_band"] = pd.Categorical(bs["size_band"], band_order, ordered=True)
         report.by_size = bs.sort_values(["wave", "size_band"]).reset_index(drop=True)
-    if outcome is not None:
+    if outcome is not None and (regression_wave or present):  # no wave left (all units too small): no regression
         wave = regression_wave or present[-1]
         out = pd.Series(outcome, dtype=float)
         d = ovl[ovl["wave"] == wave][["unit", "score"]].copy()

@@ -41,6 +41,42 @@ class MonitoringResult:
     tables: dict = field(default_factory=dict, repr=False)  # month -> {table: raw frame}
     fidelity_input: Any = field(default=None, repr=False)  # (survey frame, sizes) or None
     labels: dict = field(default_factory=dict)
+    register_end: str | None = None  # the employment register's last month (YYYY-MM), None without registers
+
+
+def produced_on() -> str:
+    """The date a report states it was produced: SOURCE_DATE_EPOCH when set (the reproducible-builds convention, so a
+    rerun can give the same bytes), else today."""
+    import datetime as dt
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    day = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date() if epoch else dt.date.today()
+    return day.isoformat()
+
+
+def page_info(config: MonitoringConfig, steps: pd.DataFrame, month: str, register_end: str | None = None,
+              source: str = "") -> dict:
+    """What a status page says of itself beyond its tables: its sources and their months, the labels of the sheet's
+    columns, the survey populations, the version and date. No counts (those go through the gate)."""
+    from pathlib import Path
+
+    from virkning import __version__
+    from virkning.analyses.monitoring.compute import month_label
+
+    g = config.registration
+    index = g.index_column if g.layout == "per_citizen" else g.index_event
+    cols = {c.name: c.label for c in g.columns if c.label} if g.layout == "per_citizen" else {}
+    first = steps["mo_index"].dropna()
+    first = month_label(int(first.min())) if len(first) else month
+    return {"registration_file": Path(source).name if source else config.registration_file,
+            "first_month": first, "month": month, "register_end": register_end,
+            "surveys": [s.file for s in config.surveys],
+            "staff_survey": config.fidelity.file if config.fidelity is not None else None,
+            "index_column": index, "index_label": cols.get(index) or index,
+            "person_column": g.person_column, "unit_column": g.unit_column, "column_labels": cols,
+            "survey_steps": {s.name: s.population_step for s in config.surveys},
+            "version": __version__, "date": produced_on()}
 
 
 # ---- declarations ----------------------------------------------------------------------------------------------
@@ -119,31 +155,36 @@ def declare(config: MonitoringConfig, steps: pd.DataFrame, mo: int, t: dict[str,
     m = Model()
     f = t["funnel"]
     order = [s.name for s in config.funnel]
+
+    def fk(unit, period, step):
+        # the month's new citizens are the month's count of the first step: one count, one key
+        return ("f", unit, "month", step) if (period == "cohort" and step == order[0]) else ("f", unit, period, step)
+
     for i, r in enumerate(f.to_dict("records")):
-        m.count(Place("funnel", i, "persons"), ("f", r["unit"], r["period"], r["step"]), r["persons"])
+        m.count(Place("funnel", i, "persons"), fk(r["unit"], r["period"], r["step"]), r["persons"])
     units = sorted(set(f["unit"]) - {TOTAL})
     for period in PERIODS:
         for step in order:
-            m.total(("f", TOTAL, period, step), [("f", u, period, step) for u in units])
+            m.total(fk(TOTAL, period, step), [fk(u, period, step) for u in units])
         for unit in [*units, TOTAL]:
             sub = steps if unit == TOTAL else steps[steps["unit"] == unit]
             for a, b in zip(order, order[1:]):
-                if nested(sub, a, b, mo, period):
-                    m.difference(("f", unit, period, a), ("f", unit, period, b), ("left", unit, period, a, b))
+                if nested(sub, a, b, mo, period, order[0]):
+                    m.difference(fk(unit, period, a), fk(unit, period, b), ("left", unit, period, a, b))
     for i, r in enumerate(f.to_dict("records")):
         k = order.index(r["step"])
-        if k > 0:
-            m.share(Place("funnel", i, "share_of_previous"), ("f", r["unit"], r["period"], r["step"]),
-                    ("f", r["unit"], r["period"], order[k - 1]))
-            m.share(Place("funnel", i, "share_of_first"), ("f", r["unit"], r["period"], r["step"]),
-                    ("f", r["unit"], r["period"], order[0]))
+        if k > 0 and r["period"] != "month":  # the month's counts are different persons at each step: no shares
+            m.share(Place("funnel", i, "share_of_previous"), fk(r["unit"], r["period"], r["step"]),
+                    fk(r["unit"], r["period"], order[k - 1]))
+            m.share(Place("funnel", i, "share_of_first"), fk(r["unit"], r["period"], r["step"]),
+                    fk(r["unit"], r["period"], order[0]))
     crit = {c.name: c for c in config.success_criteria}
     for i, r in enumerate(t["criteria"].to_dict("records")):
         c = crit[r["criterion"]]
-        num = ("f", r["unit"], r["period"], c.numerator)
+        num = fk(r["unit"], r["period"], c.numerator)
         m.count(Place("criteria", i, "numerator"), num, r["numerator"])
         if c.denominator:
-            den = ("f", r["unit"], r["period"], c.denominator)
+            den = fk(r["unit"], r["period"], c.denominator)
             m.count(Place("criteria", i, "denominator"), den, r["denominator"])
             m.share(Place("criteria", i, "value"), num, den)
         else:
@@ -173,7 +214,7 @@ def declare(config: MonitoringConfig, steps: pd.DataFrame, mo: int, t: dict[str,
         for i, r in enumerate(g.to_dict("records")):
             m.share(Place(name, i, "share_of_months"), ("tm", name, r["level"], "months"), ("tm", name, TOTAL, "months"))
     if "surveys" in t and len(t["surveys"]):
-        _surveys(m, t["surveys"], config)
+        _surveys(m, t["surveys"], config, steps, mo)
     reg = t["registration"]
     rules = []
     for i, r in enumerate(reg.to_dict("records")):
@@ -186,8 +227,16 @@ def declare(config: MonitoringConfig, steps: pd.DataFrame, mo: int, t: dict[str,
     return m
 
 
-def _surveys(m: Model, s: pd.DataFrame, config: MonitoringConfig) -> None:
+def _surveys(m: Model, s: pd.DataFrame, config: MonitoringConfig, steps: pd.DataFrame, mo: int) -> None:
     pop_step = {sv.name: sv.population_step for sv in config.surveys}
+
+    def pop_key(unit: str, step: str):
+        # the survey's population is everyone at the step in the whole sheet: the month's cumulative count when the
+        # sheet has nobody at the step after the month (one count, one key), else a count of its own
+        sub = steps if unit == TOTAL else steps[steps["unit"] == unit]
+        later = bool((sub["mo_" + step].to_numpy(dtype=float) > mo).any())
+        return ("svpop", unit, step) if later else ("f", unit, "cumulative", step)
+
     for i, r in enumerate(s.to_dict("records")):
         base = ("sv", r["survey"], r["wave"], r["unit"])
         n = m.count(Place("surveys", i, "n"), (*base, r["item"], "n"), r["n"])
@@ -196,7 +245,7 @@ def _surveys(m: Model, s: pd.DataFrame, config: MonitoringConfig) -> None:
         resp = m.count(Place("surveys", i, "respondents"), (*base, "respondents"), r["respondents"])
         step = pop_step.get(r["survey"])
         if step is not None and r["population"] is not None and not pd.isna(r["population"]):
-            pop = m.count(Place("surveys", i, "population"), ("f", r["unit"], "cumulative", step), r["population"])
+            pop = m.count(Place("surveys", i, "population"), pop_key(r["unit"], step), r["population"])
             m.share(Place("surveys", i, "response_rate"), resp, pop, complement=(*base, "not_responding"))
     units = sorted(set(s["unit"]) - {TOTAL})
     for (survey, wave, item), _ in s.groupby(["survey", "wave", "item"], sort=False):
@@ -204,6 +253,8 @@ def _surveys(m: Model, s: pd.DataFrame, config: MonitoringConfig) -> None:
             m.total(("sv", survey, wave, TOTAL, item, col), [("sv", survey, wave, u, item, col) for u in units])
     for (survey, wave), _ in s.groupby(["survey", "wave"], sort=False):
         m.total(("sv", survey, wave, TOTAL, "respondents"), [("sv", survey, wave, u, "respondents") for u in units])
+    for step in {v for v in pop_step.values() if v is not None}:
+        m.total(pop_key(TOTAL, step), [pop_key(u, step) for u in units])
 
 
 def _link(m: Model, history: History, order: list[str]) -> None:
@@ -229,7 +280,7 @@ def _link(m: Model, history: History, order: list[str]) -> None:
             if month in m.cells:  # this month's count is the increment, printed in the month table
                 m.total(key, [prev, month])
                 continue
-        if key[0] == "f" and key[2] == "month":
+        if key[0] == "f" and key[2] in ("month", "cohort"):
             continue  # this month's group and last month's are different persons: their difference counts nobody
         gap = ("since_last_month", key)
         m.latent_count(gap, m.cells[key] - m.cells[prev], signed=True)
@@ -263,7 +314,9 @@ def publish(result: MonitoringResult, threshold: int, fidelity: FidelityReport |
         if month not in result.months:
             continue
         bundle = {"kind": "monitoring", "programme": result.config.programme, "month": month, "threshold": threshold,
-                  "labels": result.labels, "tables": {k: v for k, v in protected.items()}}
+                  "labels": result.labels, "tables": {k: v for k, v in protected.items()},
+                  "info": page_info(result.config, result.steps, month, result.register_end,
+                                    result.registration.source)}
         outputs.append(Output(kind="monitoring", folder=month, tables=protected, bundle=bundle, log=tuple(outcome.log),
                               page=f"{month}/status_{month}.html", title=result.config.programme))
     if fidelity is not None:

@@ -10,7 +10,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from virkning.analyses.monitoring.compute import TOTAL
-from virkning.analyses.monitoring.strings import MONITORING_UI
+from virkning.analyses.monitoring.fidelity import OVERALL
+from virkning.analyses.monitoring.strings import MONITORING_UI, humanize, message
 from virkning.report.components import Blocks, Cell, Cells, Numbering, Row, Section, Table
 from virkning.report.figures import GRID, PARTICIPANTS, TEXT, render_figure
 from virkning.report.formatting import Formatter, missing
@@ -20,6 +21,16 @@ from virkning.report.labels import slug
 def _p(text: str) -> str:
     return f"p {text}" if text.startswith("<") else f"p = {text}"
 from virkning.report.strings import ui
+
+
+def _tick(fmt: Formatter, pct: bool):
+    """Axis ticks in the report's language (decimal comma, thousands dot in Danish), with a decimal only where a tick
+    needs one (12,5 % is not rounded to 13 %)."""
+    def tick(v, _=None) -> str:
+        x = 100 * v if pct else v
+        decimals = 0 if abs(x - round(x)) < 1e-6 else 1
+        return fmt.pct(v, decimals) if pct else fmt.number(v, decimals)
+    return tick
 
 
 def _bars(values: list[tuple[str, float | None]], target: float | None, pct: bool, fmt: Formatter) -> Figure:
@@ -41,7 +52,7 @@ def _bars(values: list[tuple[str, float | None]], target: float | None, pct: boo
     ax.set_yticks(ys)
     ax.set_yticklabels([label for label, _ in values], fontsize=8.5)
     ax.set_xlim(0, top * 1.18)
-    ax.xaxis.set_major_formatter(lambda v, _: fmt.pct(v, 0) if pct else fmt.number(v, 0))
+    ax.xaxis.set_major_formatter(_tick(fmt, pct))
     ax.grid(axis="x", color=GRID, lw=0.5)
     fig.tight_layout()
     return fig
@@ -56,7 +67,7 @@ def _scatter(d: pd.DataFrame, slope: float, intercept: float, xlabel: str, ylabe
     ax.set_xlim(0.8, 5.2)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.yaxis.set_major_formatter(lambda v, _: fmt.pct(v, 0))
+    ax.yaxis.set_major_formatter(_tick(fmt, True))
     ax.xaxis.set_major_formatter(lambda v, _: fmt.number(v, 1))
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -72,18 +83,59 @@ class StatusPage:
         self.t = ui(language, MONITORING_UI)
         self.c = Cells(self.f, self.t)
         self.labels = bundle.get("labels") or {}
+        self.info = bundle.get("info") or {}
+        self.synthetic = synthetic
         self.blocks = Blocks(self.t, numbering or Numbering(), bundle["threshold"],
                              self.t["mon_source_synthetic"] if synthetic else self.t["mon_source"])
 
     def label(self, name: str) -> str:
-        return self.labels.get(name, name)
+        return self.labels.get(name) or humanize(name)
+
+    def column(self, name: str) -> str:
+        """A registration column's heading: its label in the design, else the key made readable."""
+        name = str(name)
+        if name == self.info.get("person_column"):
+            return self.t["mon_person_column"]
+        if name == self.info.get("unit_column"):
+            return self.t["mon_unit"]
+        return (self.info.get("column_labels") or {}).get(name) or humanize(name)
+
+    def source(self, key: str) -> None:
+        """The source line of the tables and figures that follow (the whole page's sources are in `about`)."""
+        if self.info:
+            self.blocks.source = self.t[key] + (self.t["mon_source_synthetic_suffix"] if self.synthetic else "")
+
+    def month(self) -> str:
+        return self.f.month(self.b.get("month"))
 
     def units(self) -> list[str]:
         f = self.t_["funnel"]
         return sorted(set(f["unit"]) - {TOTAL}) + [TOTAL]
 
     # ---- sections -------------------------------------------------------------------------------------------------
+    def about(self) -> Section | None:
+        """Where the numbers come from, which months they cover, and what produced them."""
+        i = self.info
+        if not i:
+            return None
+        s = Section("about", self.t["mon_about"])
+        parts = [self.t["mon_src_sheet"].format(i["registration_file"], self.f.month(i["first_month"]),
+                                                self.f.month(i["month"]))]
+        if i.get("register_end") and "employment" in self.t_:
+            parts.append(self.t["mon_src_employment"].format(self.f.month(i["register_end"])))
+        if "surveys" in self.t_ and i.get("surveys"):
+            parts.append(self.t["mon_src_survey"].format(", ".join(i["surveys"])))
+        if i.get("staff_survey") and self.fid is not None:
+            parts.append(self.t["mon_src_staff"].format(i["staff_survey"]))
+        date = i.get("date")
+        s.blocks.append(self.blocks.p(self.t["mon_sources"].format(self.f.join(parts), i.get("version", ""),
+                                                                   self.f.date(date) if date else "")))
+        if self.synthetic:
+            s.blocks.append(self.blocks.p(self.t["mon_synthetic_note"]))
+        return s
+
     def registration(self) -> Section:
+        self.source("mon_source_sheet")
         s = Section("registration", self.t["mon_registration"])
         r = self.t_["registration"]
         head = {row["item"]: row["rows"] for row in r.to_dict("records") if row["item"] != "rule"}
@@ -92,7 +144,8 @@ class StatusPage:
             self.f.count(head.get("violations")))))
         rules = [row for row in r.to_dict("records") if row["item"] == "rule"]
         if rules:
-            body = [Row([self.c.label(str(x["column"])), self.c.label(str(x["rule"])), self.c.count(x["rows"])])
+            body = [Row([self.c.label(self.column(x["column"])),
+                         self.c.label(message(str(x["rule"]), self.lang, self.column)), self.c.count(x["rows"])])
                     for x in rules]
             s.blocks += self.blocks.table(Table("registration_rules", self.t["mon_rules_caption"],
                                                 [self.c.col(self.t["mon_column"], "label"),
@@ -104,24 +157,32 @@ class StatusPage:
         s = Section("funnel", self.t["mon_funnel"])
         f = self.t_["funnel"]
         steps = list(dict.fromkeys(f.sort_values("order")["step"]))
-        for period, caption in (("cumulative", self.t["mon_cumulative"]), ("month", self.t["mon_in_month"])):
+        first = self.label(steps[0])
+        month = self.month()
+        tables = (("cumulative", self.t["mon_cumulative"], self.t["mon_funnel_read"].format(first)),
+                  ("cohort", self.t["mon_cohort"], self.t["mon_cohort_read"].format(first)),
+                  ("month", self.t["mon_in_month"], self.t["mon_month_read"]))
+        for period, caption, read in tables:
             g = f[f["period"] == period]
+            if g.empty:  # tables published before the month's new citizens were followed
+                continue
+            shares = period != "month"  # the month's counts are different persons at each step: no shares
             body = []
             for unit in self.units():
                 rows = g[g["unit"] == unit].set_index("step")
                 cells = [self.c.label(unit)]
                 for st in steps:
                     cells.append(self.c.count(rows.at[st, "persons"]))
-                    if st != steps[0]:
+                    if st != steps[0] and shares:
                         cells.append(self.c.pct(rows.at[st, "share_of_first"], 0))
                 body.append(Row(cells, "final" if unit == TOTAL else ""))
             columns = [self.c.col(self.t["mon_unit"], "label")]
             for st in steps:
                 columns.append(self.c.col(self.label(st)))
-                if st != steps[0]:
+                if st != steps[0] and shares:
                     columns.append(self.c.col(self.t["mon_share_of_first"]))
-            s.blocks += self.blocks.table(Table(f"funnel_{period}", caption, columns, body,
-                                                how_to_read=self.t["mon_funnel_read"]))
+            s.blocks += self.blocks.table(Table(f"funnel_{period}", caption.format(month, first), columns, body,
+                                                how_to_read=read))
         return s
 
     def criteria(self) -> Section:
@@ -149,8 +210,15 @@ class StatusPage:
                        self.c.col(self.t["mon_target"]), self.c.col(self.t["mon_achievement"]),
                        self.c.col(self.t["mon_met"], "center")]
             title = self.label(name)
+            if kind == "share":
+                r0 = g.iloc[0]
+                read = self.t["mon_criterion_share_read"].format(self.label(r0["numerator_step"]),
+                                                                 self.label(r0["denominator_step"]), self.month())
+            else:
+                read = self.t["mon_criterion_count_read"].format(self.label(g.iloc[0]["numerator_step"]), self.month())
             s.blocks.append(self.blocks.h3(title))
-            s.blocks += self.blocks.table(Table(f"criterion_{len(s.blocks)}", title, columns, body))
+            s.blocks += self.blocks.table(Table(f"criterion_{len(s.blocks)}", self.t["mon_criterion_caption"].format(
+                title, self.month()), columns, body, how_to_read=read))
             values = [(r["unit"], r["value"]) for r in g.to_dict("records") if r["unit"] != TOTAL or kind == "share"]
             target = g["target_min"].iloc[0] if kind == "share" else g[g["unit"] != TOTAL]["target_min"].max()
             saved = render_figure(_bars, f"criterion_{slug(name)}", values,
@@ -171,16 +239,22 @@ class StatusPage:
     def registers(self) -> Section | None:
         if "employment" not in self.t_:
             return None
+        self.source("mon_source_registers")
         s = Section("registers", self.t["mon_registers"])
         e = self.t_["employment"]
         weeks = int(e["weeks_after"].iloc[0]) if len(e) else 13
+        end = self.info.get("register_end")
+        index = self.column(self.info.get("index_column", ""))
+        read = self.t["mon_employment_read"].format(weeks, index,
+                                                    self.month(), self.f.month(end) if end else "–")
         body = [Row([self.c.label(x["unit"]), self.c.count(x["persons"]), self.c.count(x["employed"]),
                      self.c.pct(x["share_employed"], 0)], "final" if x["unit"] == TOTAL else "")
                 for x in e.to_dict("records")]
         s.blocks += self.blocks.table(Table("employment", self.t["mon_employment"].format(weeks),
-                                            [self.c.col(self.t["mon_unit"], "label"), self.c.col(self.t["mon_followed"]),
+                                            [self.c.col(self.t["mon_unit"], "label"),
+                                             self.c.col(self.t["mon_followed"].format(weeks)),
                                              self.c.col(self.t["mon_employed"]), self.c.col(self.t["mon_share"])],
-                                            body, how_to_read=self.t["mon_employment_read"].format(weeks)))
+                                            body, how_to_read=read))
         for name, caption in (("temp_industry", self.t["mon_temp_industry"]), ("temp_hours", self.t["mon_temp_hours"])):
             g = self.t_[name]
             body = [Row([self.c.label(str(x["level"])), self.c.count(x["persons"]), self.c.count(x["months"]),
@@ -196,9 +270,14 @@ class StatusPage:
     def fidelity(self, fid) -> Section | None:
         if fid is None:
             return None
+        self.source("mon_source_staff")
         s = Section("fidelity", self.t["mon_fidelity"])
         d = fid.distribution
-        body = [Row([self.c.label(str(x["wave"])), self.c.label(fid.elements.get(str(x["element"]), str(x["element"]))),
+
+        def element(e: str) -> str:
+            return self.t["mon_overall"] if e == OVERALL else fid.elements.get(e, humanize(e))
+
+        body = [Row([self.c.label(humanize(x["wave"])), self.c.label(element(str(x["element"]))),
                      self.c.number(x["units"], 0),
                      *[self.c.number(x[k], 2) for k in ("min", "q1", "median", "q3", "max")]])
                 for x in d.to_dict("records")]
@@ -209,7 +288,7 @@ class StatusPage:
                                                                                         "max")]], body,
                                             how_to_read=self.t["mon_fidelity_read"]))
         if fid.by_size is not None and len(fid.by_size):
-            body = [Row([self.c.label(str(x["wave"])), self.c.label(str(x["size_band"])), self.c.number(x["units"], 0),
+            body = [Row([self.c.label(humanize(x["wave"])), self.c.label(str(x["size_band"])), self.c.number(x["units"], 0),
                          self.c.number(x["mean_score"], 1)]) for x in fid.by_size.to_dict("records")]
             s.blocks += self.blocks.table(Table("fidelity_size", self.t["mon_fidelity_size"],
                                                 [self.c.col(self.t["mon_wave"], "label"),
@@ -217,7 +296,7 @@ class StatusPage:
                                                  self.c.col(self.t["mon_score"])], body))
         if len(fid.movers):
             mv = fid.movers.groupby(["from_wave", "to_wave"], sort=False)["moved_up"].agg(["sum", "count"]).reset_index()
-            body = [Row([self.c.label(f"{x['from_wave']} → {x['to_wave']}"), self.c.number(x["sum"], 0),
+            body = [Row([self.c.label(f"{humanize(x['from_wave'])} → {x['to_wave']}"), self.c.number(x["sum"], 0),
                          self.c.number(x["count"], 0)]) for x in mv.to_dict("records")]
             s.blocks += self.blocks.table(Table("fidelity_movers", self.t["mon_movers"],
                                                 [self.c.col(self.t["mon_wave"], "label"),
@@ -233,15 +312,19 @@ class StatusPage:
                                   self.t["mon_fidelity_axis"], self.t["mon_outcome_axis"], self.f)
             s.blocks.append(self.blocks.figure(saved, self.t["mon_regression"], [self.t["mon_regression_note"]]))
         for n in fid.notes:
-            s.blocks.append(self.blocks.note(n))
+            n = message(n, self.lang, self.column)
+            s.blocks.append(self.blocks.note(humanize(n) + ("" if n.endswith(".") else ".")))
         return s
 
     def surveys(self) -> Section | None:
         sv = self.t_.get("surveys")
         if sv is None or not len(sv):
             return None
+        self.source("mon_source_citizens")
         s = Section("surveys", self.t["mon_surveys"])
         for (survey, wave), g in sv.groupby(["survey", "wave"], sort=False):
+            step = (self.info.get("survey_steps") or {}).get(survey)
+            step_label = self.label(step) if step else self.t["mon_respondents"]
             tot = g[g["unit"] == TOTAL]
             body = [Row([self.c.label(str(x["statement"])), self.c.count(x["n"]), self.c.pct(x["share_agree"], 0)])
                     for x in tot.to_dict("records")]
@@ -256,13 +339,15 @@ class StatusPage:
             s.blocks += self.blocks.table(Table(f"survey_rate_{survey}_{wave}", self.t["mon_response_caption"],
                                                 [self.c.col(self.t["mon_unit"], "label"),
                                                  self.c.col(self.t["mon_respondents"]),
-                                                 self.c.col(self.t["mon_population"]),
-                                                 self.c.col(self.t["mon_response_rate"])], body))
+                                                 self.c.col(self.t["mon_population"].format(step_label)),
+                                                 self.c.col(self.t["mon_response_rate"])], body,
+                                                how_to_read=self.t["mon_response_read"].format(step_label)))
         return s
 
     def sections(self, fidelity=None) -> list[Section]:
-        out = [self.registration(), self.funnel(), self.criteria(), self.registers(), self.fidelity(fidelity),
-               self.surveys()]
+        self.fid = fidelity
+        out = [self.about(), self.registration(), self.funnel(), self.criteria(), self.registers(),
+               self.fidelity(fidelity), self.surveys()]
         return [s for s in out if s is not None]
 
 

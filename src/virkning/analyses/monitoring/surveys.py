@@ -60,7 +60,9 @@ def survey_table(frame: pd.DataFrame, survey: Survey, population: dict | pd.Seri
                 k = int((agrees[item] & sub).sum())
                 rows.append({"survey": survey.name, "wave": wave, "unit": unit, "item": item, "statement": text,
                              "n": n, "agree": k, "share_agree": k / n if n else None, "respondents": respondents,
-                             "population": p, "response_rate": respondents / p if p else None})
+                             # more respondents than registered: the survey reached others too, and no rate
+                             # of the registered can be given (never a rate above 100 %)
+                             "population": p, "response_rate": respondents / p if (p and respondents <= p) else None})
     out = pd.DataFrame(rows)
     return out.astype({c: "Float64" for c in ("n", "agree", "respondents", "population")})
 

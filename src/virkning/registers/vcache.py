@@ -1,0 +1,143 @@
+"""Validation results kept by the content of the files validated, so that `evaluate` and `monitor` after `validate`
+(or a second run on the same registers) do not check the contract again.
+
+Full contract validation reads every row of every table several times (docs/performance.md); on national registers
+it is a third of an evaluation. A folder's report depends only on the bytes of its files, the catalogue and the
+load options, so a report of a folder that passed is stored under the hash of those and reused when they are the
+same. Only passing reports are kept: a folder with problems is checked again each time, which costs little
+because the checks stop at the first broken rule's rows.
+
+Content hashes are sha256 of the files' bytes. Hashing a national register costs one read of its files, so each
+file's hash is remembered with its size, modification time and inode, and computed again when one of them changed
+or the file was modified within two seconds of being hashed (a file being written while it was hashed; the rule
+git uses for its index). The output manifest takes its input hashes from the same memory (`file_hash`).
+
+Where: $VIRKNING_CACHE_DIR, else $XDG_CACHE_HOME/virkning, else ~/.cache/virkning. VIRKNING_CACHE_DIR=off
+turns the cache off (every load validates). A cache that cannot be written (read-only home) is skipped silently;
+a damaged entry is ignored and replaced.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import pandas as pd
+
+from virkning import __version__
+from virkning.registers.contract import LoadOptions
+from virkning.registers.validate import TableSummary, ValidationReport
+
+FORMAT = 1  # bump when the stored layout or the checks change in a way the package version does not show
+FRAMES = ("codes", "unknown_codes", "unknown_municipalities", "events")
+# Options that change how a run uses the machine, not what the files say.
+RUNTIME_OPTIONS = {"memory_limit", "threads", "master"}
+RACY_NS = 2_000_000_000
+_lock = threading.Lock()
+
+
+def cache_dir() -> Path | None:
+    env = os.environ.get("VIRKNING_CACHE_DIR")
+    if env is not None:
+        return None if env.strip().lower() in ("", "off", "0", "none") else Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "virkning"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def file_hash(path: Path) -> str:
+    """sha256 of a file's bytes, remembered by (path, size, mtime, inode) in the cache folder."""
+    root = cache_dir()
+    st = path.stat()
+    if root is None:
+        return _sha256(path)
+    stamp = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+    entry = root / "files" / (hashlib.sha256(str(path.resolve()).encode()).hexdigest() + ".json")
+    try:
+        known = json.loads(entry.read_text())
+        if known["stamp"] == stamp and st.st_mtime_ns < known["hashed_ns"] - RACY_NS:
+            return known["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    import time
+
+    hashed_ns = time.time_ns()
+    digest = _sha256(path)
+    _write_atomic(entry, json.dumps({"path": str(path.resolve()), "stamp": stamp, "hashed_ns": hashed_ns,
+                                     "sha256": digest}))
+    return digest
+
+
+def key(files: list[Path], options: LoadOptions) -> str | None:
+    """The hash of everything a validation report depends on; None when the cache is off or a file has no path."""
+    if cache_dir() is None or not files:
+        return None
+    opts = {f.name: getattr(options, f.name) for f in dataclasses.fields(options) if f.name not in RUNTIME_OPTIONS}
+    if options.catalogue:
+        opts["catalogue"] = file_hash(Path(options.catalogue))
+    h = hashlib.sha256(json.dumps({"format": FORMAT, "version": __version__, "options": opts}, sort_keys=True,
+                                  default=str).encode())
+    for p in sorted(set(files), key=lambda p: p.name + "\0" + str(p)):  # names, not the folder: a moved copy is the same
+        h.update(f"{p.name}\0{file_hash(p)}\0".encode())
+    return h.hexdigest()
+
+
+def read(k: str | None, folder: str) -> ValidationReport | None:
+    """The stored report of a folder that passed, or None."""
+    root = cache_dir()
+    if k is None or root is None:
+        return None
+    entry = root / "validation" / k
+    try:
+        meta = json.loads((entry / "report.json").read_text())
+        frames = {n: pd.read_parquet(entry / f"{n}.parquet") for n in FRAMES}
+        return ValidationReport(folder, (), tables={n: TableSummary(**t) for n, t in meta["tables"].items()},
+                                orphans=meta["orphans"], **frames)
+    except Exception:  # a missing, partial or foreign entry: validate again
+        return None
+
+
+def write(k: str | None, report: ValidationReport) -> None:
+    """Store a passing report (all-or-nothing: a temporary folder renamed into place)."""
+    root = cache_dir()
+    if k is None or root is None or not report.ok:
+        return
+    target = root / "validation" / k
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
+        (tmp / "report.json").write_text(json.dumps({"tables": {n: t.to_dict() for n, t in report.tables.items()},
+                                                    "orphans": report.orphans}, default=int))
+        for n in FRAMES:
+            getattr(report, n).to_parquet(tmp / f"{n}.parquet")
+        with _lock:
+            if target.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                os.replace(tmp, target)
+    except OSError:
+        return
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        return
