@@ -139,7 +139,7 @@ def pdf_html(html: str, cover: Cover) -> str:
     the creation date in the metadata. The screen page itself is left as it is."""
     if cover.language not in WORDS:
         raise PdfError(f"report language expected one of {', '.join(WORDS)}; got '{cover.language}'")
-    out = _long_tables(re.sub(r"<details(?=[\s>])(?![^>]*\bopen\b)", "<details open", html))
+    out = _long_tables(_figure_titles(re.sub(r"<details(?=[\s>])(?![^>]*\bopen\b)", "<details open", html)))
     out = out.replace("</header>", _cover_html(cover) + "</header>", 1)
     meta = [f'<meta name="generator" content="virkning {escape(cover.version)}">']
     if cover.date is not None:
@@ -168,6 +168,20 @@ class Overflow:
     width: float
     room: float
     wrap_id: str | None  # the id of its `div.table-wrap` (tab-<key>), if it has one
+
+
+def _figure_titles(html: str) -> str:
+    """Each inline SVG figure gets a <title>, which WeasyPrint makes the /Alt text of the tagged figure (PDF/UA asks
+    every figure for one): the figure's aria-label (its text alternative on screen) where it has one, else its
+    caption. Both are escaped HTML already; the caption's tags are dropped."""
+
+    def add(m: re.Match) -> str:
+        label = re.search(r'\saria-label="([^"]*)"', m.group(2))
+        text = label.group(1) if label else " ".join(re.sub(r"<[^>]+>", " ", m.group(1)).split())
+        return f"{m.group(0)}<title>{text}</title>"
+
+    return re.sub(r'<figcaption[^>]*>(.*?)</figcaption>\s*<div class="figure-body">\s*(<svg[^>]*>)', add, html,
+                  flags=re.S)
 
 
 def _long_tables(html: str) -> str:
