@@ -258,3 +258,21 @@ def test_the_design_names_the_organisation_on_the_cover(tmp_path):
     page = pdf.pdf_html("<header class=\"doc\"></header><style></style>",
                         pdf.Cover(language="da", version="0", design_hash="0", organisation=design.organisation))
     assert "<dt>Organisation</dt><dd>Demo-kommunen</dd>" in page
+
+
+@slow
+def test_the_demo_report_fits_a4_with_landscape_pages_for_its_widest_tables(demo_reports, demo_bundle):
+    """The frozen demo bundle (relative effects beside the differences, four robustness variants): its effect tables
+    by month are too wide for A4 portrait, so they get landscape pages; afterwards no table is wider than its page
+    and nothing collapsed is lost (table numbers run without a gap)."""
+    html = demo_reports["da"].read_text(encoding="utf-8")
+    cover = pdf.Cover(language="da", version=__version__, design_hash=pdf.design_digest(demo_bundle["design"]),
+                      date=pdf.report_date([demo_bundle["data"]["end_month"]]))
+    document = pdf.render(html, cover)
+    assert pdf.table_overflows(document) == []
+    landscape = [i for i, p in enumerate(document.pages, start=1) if p.width > p.height]
+    assert 1 <= len(landscape) <= 4 and 15 <= len(document.pages) <= 35, (landscape, len(document.pages))
+    text = " ".join(pdf._texts(p._page_box) for p in document.pages)
+    tables = sorted({int(n) for n in re.findall(r"Tabel (\d+)\.", text)})
+    assert tables == list(range(1, len(tables) + 1)) and len(tables) >= 15
+    assert tables == sorted({int(n) for n in re.findall(r'num-label">Tabel (\d+)\.', html)})
