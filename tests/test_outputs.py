@@ -18,7 +18,7 @@ runner = CliRunner()
 def evaluated(synth_folder, tmp_path_factory):
     out = tmp_path_factory.mktemp("evaluation")
     res = runner.invoke(app, ["evaluate", str(EXAMPLES / "seniorvikar" / "design.yaml"), "--data", str(synth_folder),
-                              "--out", str(out)])
+                              "--out", str(out), "--csv-dialect", "excel-da"])  # every format: the audit reads all
     assert res.exit_code == 0, res.output
     return out
 
@@ -90,6 +90,8 @@ def test_minimal_design_and_same_inputs_same_results(synth_folder, tmp_path):
     for path in sorted((tmp_path / "a" / "results").iterdir()):
         assert (tmp_path / "b" / "results" / path.name).read_bytes() == path.read_bytes(), path.name
     assert (tmp_path / "b" / "report.html").read_bytes() == (tmp_path / "a" / "report.html").read_bytes()
+    assert (tmp_path / "b" / "tables.xlsx").read_bytes() == (tmp_path / "a" / "tables.xlsx").read_bytes()
+    assert not list((tmp_path / "a").rglob("*.excel-da.csv"))  # the Danish dialect only on request
     assert audit(tmp_path / "a", 5) == []
 
 
@@ -131,3 +133,33 @@ def test_common_support_relative_and_adjusted_effects_and_sensitivity_are_publis
                   "Propensity-scorens fordeling", "fælles støtte", "Fravalgt"):
         assert words in page, words
     assert (evaluated / "figures" / "ps_distribution.svg").is_file()
+
+
+def test_workbook_and_danish_csvs_hold_every_published_table(evaluated):
+    """Issue 19, item 7, on the shipped design's output: one sheet per published CSV with its values (counts as
+    integers, numbers to Excel's 15 digits, withheld cells empty), Danish headers, and each CSV's Danish-dialect twin
+    read back by pandas equal to it (the audit above checks both cell for cell as well)."""
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    csvs = sorted(p for p in (evaluated / "results").glob("*.csv") if not p.name.endswith(".excel-da.csv"))
+    wb = load_workbook(evaluated / "tables.xlsx", read_only=True)
+    assert wb.sheetnames == ["Om tabellerne", *(p.stem for p in csvs)]
+    for p in csvs:
+        want = pd.read_csv(p)
+        rows = list(wb[p.stem].iter_rows(values_only=True))
+        assert len(rows) == len(want) + 1, p.name
+        for j, col in enumerate(want.columns):
+            w, g = want[col], pd.Series([r[j] for r in rows[1:]], dtype=object)
+            assert (w.isna() == g.isna()).all(), (p.name, col)
+            if pd.api.types.is_numeric_dtype(w) and not pd.api.types.is_bool_dtype(w):
+                assert all(isinstance(v, (int, float)) for v in g.dropna()), (p.name, col)
+                assert g.dropna().astype(float).to_numpy() == pytest.approx(w.dropna().to_numpy(), rel=1e-14)
+            else:
+                assert g.dropna().tolist() == w.dropna().tolist(), (p.name, col)
+            if col.startswith("n_") or col in ("participants", "pool_persons", "month"):
+                assert all(type(v) is int for v in g.dropna()), (p.name, col)
+        twin = pd.read_csv(p.with_name(p.stem + ".excel-da.csv"), sep=";", decimal=",", encoding="utf-8-sig")
+        pd.testing.assert_frame_equal(twin, want, check_exact=True, obj=p.name)
+    effects = list(wb["effects"].iter_rows(values_only=True, max_row=1))[0]
+    assert effects[:4] == ("Udfald", "Måned", "Effekt (forskel)", "Std.fejl")

@@ -22,7 +22,9 @@ from rich.console import Console
 from rich.table import Table
 
 from virkning import __version__
+from virkning.cli_formats import with_format_options
 from virkning.errors import VirkningError
+from virkning.spreadsheets import CSV_DIALECT_HELP, DIALECTS, WORKBOOK_HELP
 
 app = typer.Typer(
     add_completion=False,
@@ -139,6 +141,7 @@ def synth(
 
 
 @app.command()
+@with_format_options  # --encoding, --delimiter, --decimal, --column (registers/formats.py)
 def validate(
     data: str = typer.Option(..., "--data", help="Data folder with persons, benefits, employment (and events); with "
                                                "--engine spark also hdfs://, s3a:// or abfss:// locations."),
@@ -149,13 +152,14 @@ def validate(
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
 ) -> None:
     """Check a data folder against the data contract and summarise it. Exit 1 if any rule is broken."""
-    from virkning.registers import LoadOptions
+    from virkning.registers import LoadOptions, formats
     from virkning.registers import validate as run
 
     started = time.perf_counter()
     try:
-        report = run(data, LoadOptions(wide_pattern=wide_pattern, catalogue=str(catalogue) if catalogue else None,
-                                       engine=_engine(engine) or "duckdb", master=master))
+        report = run(data, formats.apply_overrides(LoadOptions(
+            wide_pattern=wide_pattern, catalogue=str(catalogue) if catalogue else None,
+            engine=_engine(engine) or "duckdb", master=master)))
     except VirkningError as exc:
         _fail(exc)
     if as_json:
@@ -205,16 +209,27 @@ def _print_report(report) -> None:
         console.print("Events: " + ", ".join(f"{r.event} {r.rows:,}" for r in report.events.itertuples()))
 
 
+def _dialect(value: str | None) -> str | None:
+    if value is not None and value not in DIALECTS:
+        err.print(f"error: --csv-dialect expected one of {', '.join(DIALECTS)}; got '{value}'")
+        raise typer.Exit(2)
+    return value
+
+
 @app.command()
+@with_format_options
 def evaluate(
     design: Path = typer.Argument(..., help="Design file (YAML), see docs/design-file.md."),
     data: Optional[str] = typer.Option(None, "--data", help="Data folder (default: the design's data.folder); with "
                                                            "--engine spark also hdfs://, s3a:// or abfss:// locations."),
-    out: Path = typer.Option(..., "--out", help="Folder for report.html, results/, figures/ and manifest.json."),
+    out: Path = typer.Option(..., "--out", help="Folder for report.html, results/, figures/, tables.xlsx and "
+                                                "manifest.json."),
     engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
     pdf: bool = typer.Option(False, "--pdf", help="Also write report.pdf: the report printed to A4 with a cover, "
                                                   "page numbers and tags (WeasyPrint; docs/report.md)."),
+    csv_dialect: Optional[str] = typer.Option(None, "--csv-dialect", help=CSV_DIALECT_HELP),
+    workbook: Optional[bool] = typer.Option(None, "--workbook/--no-workbook", help=WORKBOOK_HELP),
 ) -> None:
     """Run the evaluation a design file declares and write the report, results, figures and manifest."""
     from virkning.outputs import run_evaluation
@@ -223,7 +238,8 @@ def evaluate(
     try:
         with _status("Evaluating ...") as status:
             paths = run_evaluation(design, out, data=data, progress=lambda s: status.update(f"Evaluating: {s} ..."),
-                                   engine=_engine(engine), master=master, pdf=pdf)
+                                   engine=_engine(engine), master=master, csv_dialect=_dialect(csv_dialect),
+                                   workbook=workbook, pdf=pdf)
     except VirkningError as exc:
         _fail(exc)
     console.print(f"Report: {paths['report']}" + (f" and {paths['pdf']}" if pdf else ""))
@@ -232,16 +248,19 @@ def evaluate(
 
 
 @app.command()
+@with_format_options
 def monitor(
     design: Path = typer.Argument(..., help="Design file (YAML) with a monitoring section."),
     data: Optional[Path] = typer.Option(None, "--data", help="Data folder with the registration sheet, surveys and registers."),
-    out: Path = typer.Option(..., "--out", help="Folder for the status reports (one folder per month)."),
+    out: Path = typer.Option(..., "--out", help="Folder for the status reports (one folder per month) and tables.xlsx."),
     month: Optional[str] = typer.Option(None, "--month", help="One month (YYYY-MM); default every month of the programme."),
     strict: bool = typer.Option(False, "--strict", help="Refuse the registration sheet if any row breaks the guide."),
     registers: bool = typer.Option(True, "--registers/--no-registers", help="Add register-based results (employment after 13 weeks, temp jobs)."),
     engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
     pdf: bool = typer.Option(False, "--pdf", help="Also write each status page as PDF (status_<YYYY-MM>.pdf)."),
+    csv_dialect: Optional[str] = typer.Option(None, "--csv-dialect", help=CSV_DIALECT_HELP),
+    workbook: Optional[bool] = typer.Option(None, "--workbook/--no-workbook", help=WORKBOOK_HELP),
 ) -> None:
     """Monthly status against the success criteria, fidelity and surveys, from the registration sheet and registers."""
     from virkning.outputs import run_monitor
@@ -251,7 +270,7 @@ def monitor(
         with _status("Monitoring ...") as status:
             paths = run_monitor(design, out, data=data, month=month, strict=strict, registers=registers,
                                 progress=lambda s: status.update(f"Monitoring: {s} ..."), engine=_engine(engine),
-                                master=master, pdf=pdf)
+                                master=master, csv_dialect=_dialect(csv_dialect), workbook=workbook, pdf=pdf)
     except VirkningError as exc:
         _fail(exc)
     reports = sorted(k for k in paths if k.endswith("/html"))

@@ -1,16 +1,19 @@
 """Run the analyses a design file declares and write what they publish: one writer for every output folder.
 
     virkning evaluate  ->  out/report.html, out/results/*.csv, out/results/results.json, out/figures/*.png|svg,
-                           out/manifest.json
-    virkning monitor   ->  out/<YYYY-MM>/status_<YYYY-MM>.html and its tables, out/fidelity/*.csv, out/manifest.json,
-                           out/internal/registration_violations.csv (person-level: for the job centres, not for
-                           publication)
+                           out/tables.xlsx, out/manifest.json
+    virkning monitor   ->  out/<YYYY-MM>/status_<YYYY-MM>.html and its tables, out/fidelity/*.csv, out/tables.xlsx,
+                           out/manifest.json, out/internal/registration_violations.csv (person-level: for the job
+                           centres, not for publication)
+
+tables.xlsx holds every published CSV on a sheet; `csv_dialect="excel-da"` adds `<name>.excel-da.csv` beside each
+(`spreadsheets.py`, docs/outputs.md).
 
 Everything published has passed the one disclosure gate (each analysis's `publish`). Writing is all-or-nothing:
 the whole folder is computed in memory, written into a temporary folder beside `--out` and renamed into place; an
 existing `--out` is replaced as a whole, and only if it is empty or an earlier virkning output. Nothing is written
 when the input or design is refused. The same inputs and seed give identical files, except the manifest's
-timings.
+timings (and tables.xlsx's date, the day of the run unless SOURCE_DATE_EPOCH is set).
 """
 
 from __future__ import annotations
@@ -230,6 +233,23 @@ def manifest(command: str, design, design_path: Path, inputs: dict, logs: dict[s
     }
 
 
+# ---- spreadsheets -------------------------------------------------------------------------------------------------
+
+def spreadsheets(files: Files, design, what: str, synthetic: bool, csv_dialect: str | None,
+                 workbook: bool | None) -> None:
+    """The workbook of every published table and, on request, CSVs in Danish Excel's dialect (`spreadsheets.py`);
+    the arguments override the design's `outputs` section."""
+    from virkning.spreadsheet_labels import TEXT
+    from virkning.spreadsheets import add_spreadsheets
+
+    chosen = getattr(design.spec, "outputs", None)
+    dialect = csv_dialect or (chosen.csv_dialect if chosen is not None else "standard")
+    book = workbook if workbook is not None else (chosen.workbook if chosen is not None else True)
+    add_spreadsheets(files, title=TEXT[what][design.language == "en"], design_name=design.name,
+                     threshold=design.disclosure_threshold, language=design.language, csv_dialect=dialect,
+                     workbook=book, synthetic=synthetic)
+
+
 # ---- evaluate -----------------------------------------------------------------------------------------------------
 
 def _data_folder(folder) -> Path | str:
@@ -301,13 +321,15 @@ def evaluation_files(outputs: list[Output], design, language: str, synthetic: bo
 
 def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path | None = None,
                    progress: Callable[[str], None] | None = None, regs: "Registers | None" = None,
-                   engine: str | None = None, master: str | None = None, pdf: bool = False) -> dict[str, Path]:
+                   engine: str | None = None, master: str | None = None, csv_dialect: str | None = None,
+                   workbook: bool | None = None, pdf: bool = False) -> dict[str, Path]:
     """Check the design and data, run the design's evaluation analyses, protect, and write the output folder.
     `pdf`: report.pdf beside report.html (virkning.report.pdf).
 
     `regs`: registers the caller has already loaded from the data folder with the design's load options (e.g. to
     monitor from the same load afterwards); the caller closes them. `engine`/`master` override the design's
-    `data: {engine, master}` (duckdb or spark; docs/scale.md)."""
+    `data: {engine, master}` (duckdb or spark; docs/scale.md); `csv_dialect`/`workbook` the design's
+    `outputs: {csv_dialect, workbook}` (docs/outputs.md)."""
     from virkning.design import load_design
     from virkning.registers import load
 
@@ -352,6 +374,7 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
     say("report")
     t = time.perf_counter()
     files = evaluation_files(outputs, design, design.language, synthetic)
+    spreadsheets(files, design, "evaluation", synthetic, csv_dialect, workbook)
     timings["report"] = time.perf_counter() - t
     if pdf:
         say("PDF")
@@ -417,9 +440,11 @@ def monitoring_files(outputs: list[Output], language: str, synthetic: bool) -> F
 def run_monitor(design_path: str | Path, out: str | Path, *, data: str | Path | None = None,
                 month: str | None = None, strict: bool = False, registers: bool = True, regs: "Registers | None" = None,
                 progress: Callable[[str], None] | None = None, engine: str | None = None,
-                master: str | None = None, pdf: bool = False) -> dict[str, Path]:
+                master: str | None = None, csv_dialect: str | None = None,
+                workbook: bool | None = None, pdf: bool = False) -> dict[str, Path]:
     """Status reports of the design's monitoring section for `month` (YYYY-MM) or every month of the programme;
-    `engine`/`master` as for `run_evaluation`; `pdf`: each status page also as PDF (status_<month>.pdf)."""
+    `engine`/`master`/`csv_dialect`/`workbook` as for `run_evaluation`; `pdf`: each status page also
+    as PDF (status_<month>.pdf)."""
     from virkning.analyses.monitoring.compute import month_label, month_ordinal
     from virkning.design import load_design
     from virkning.errors import DesignError
@@ -466,6 +491,7 @@ def run_monitor(design_path: str | Path, out: str | Path, *, data: str | Path | 
             regs.close()
     synthetic = (folder / "truth.json").is_file()
     files = monitoring_files(outputs, design.language, synthetic)
+    spreadsheets(files, design, "monitoring", synthetic, csv_dialect, workbook)
     if pdf:
         say("PDF")
         for o in outputs:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from virkning.analyses.effect import extras_report, figure_data
+from virkning.analyses.effect import conclusions, extras_report, figure_data
 from virkning.analyses.effect import strings as effect_strings
 from virkning.analyses.effect.spec import EffectSpec, MatchingSpec, OutcomeSpec, ParticipantsSpec, PoolSpec
 from virkning.outcomes import Outcome, definition, label, phrase
@@ -48,6 +48,7 @@ def pairs() -> list[tuple[str, str]]:
                   catalogue.LABELS):
         out += [tuple(v) for v in table.values()]
     out += [(da, en) for _, da, en in labels._STEPS + labels._METHODS]
+    out += list(conclusions.CONCLUSIONS_UI.values()) + [words for _, words in conclusions._GAMMA_WORDS]
     out.append((labels.event(None, "da"), labels.event(None, "en")))
     # what the grammars write for every state, group and monthly status
     names = [*catalogue.STATES, *catalogue.GROUPS, *catalogue.MONTHLY_STATUSES]

@@ -132,11 +132,16 @@ class Design:
         return {name: dict(changes) for name, changes in self.variants.items()}
 
     def load_options(self) -> LoadOptions:
-        """How to read the data folder: the design's weekly column pattern and catalogue override."""
+        """How to read the data folder: the design's weekly column pattern and catalogue override, its formats
+        (encoding, delimiter, decimal mark, column renames) and those of the command line (`formats.overriding`)."""
+        from virkning.registers import formats
+
         data = self.spec.data
-        return LoadOptions(wide_pattern=self.wide_pattern,
-                           catalogue=str(self.catalogue) if self.catalogue is not None else None,
-                           engine=data.engine, master=data.master, spark_catalog=data.spark_catalog)
+        return formats.apply_overrides(LoadOptions(
+            wide_pattern=self.wide_pattern, catalogue=str(self.catalogue) if self.catalogue is not None else None,
+            engine=data.engine, master=data.master, spark_catalog=data.spark_catalog,
+            encoding=data.encoding, delimiter=data.delimiter, decimal=data.decimal,
+            columns=formats.columns_from_design(data.columns)))
 
     def to_dict(self) -> dict:
         """The design as JSON-ready data: the effect evaluation's fields (as `dataclasses.asdict` gives them, states
@@ -150,6 +155,12 @@ class Design:
                 Path(self.spec.data.catalogue).name if self.spec.data.catalogue else None),
                 "end_month": self.end_month, "wide_pattern": self.wide_pattern, "engine": self.spec.data.engine},
         }
+        # how the files were read, when not as UTF-8 CSV under the contract's names (with the command line's options)
+        options = self.load_options()
+        read = {"encoding": options.encoding, "delimiter": options.delimiter, "decimal": options.decimal}
+        out["data"].update({k: v for k, v in read.items() if v not in ("utf-8", None, ".")})
+        if options.columns:
+            out["data"]["columns"] = [list(c) for c in options.columns]
         effect = self.effect_design()
         if effect is not None:
             out.update(plain(dataclasses.asdict(effect)))

@@ -136,6 +136,7 @@ def keys_of(model: type[BaseModel]) -> list[str]:
 MOVED = {"exact": "matching", "ratio": "matching", "replace": "matching", "caliper": "matching",
          "std_caliper": "matching", "antiexact": "matching", "distance": "matching", "discard": "matching", "catalogue": "data", "end_month": "data",
          "wide_pattern": "data", "folder": "data", "engine": "data", "master": "data", "spark_catalog": "data",
+         "encoding": "data", "delimiter": "data", "decimal": "data",
          "event": "participants", "units": "participants", "age": "pool", "states": "pool",
          "horizon": "each outcome in outcomes"}
 SYNONYMS = {"start": "from", "end": "to", "fra": "from", "til": "to"}

@@ -1,6 +1,6 @@
 """The design file's schema: the keys every design has, composed with the sections of the registered analyses.
 
-    name, language, data, success_criteria, disclosure_threshold, seed     (this module)
+    name, language, data, success_criteria, disclosure_threshold, seed, outputs    (this module)
     participants, pool, exclusions, covariates, matching, outcomes, ...    (the effect evaluation: keys at the root)
     monitoring: ...                                                        (an analysis with a section of its own)
 
@@ -11,14 +11,56 @@ without the root-level keys of the effect evaluation (a design that only monitor
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import Field, create_model, field_validator
+from pydantic import Field, PlainValidator, create_model, field_validator
 
 from virkning.criteria import SuccessCriterion
 from virkning.defaults import DISCLOSURE_THRESHOLD, SEED
-from virkning.design.types import Month, Section, Text, Threshold, WidePattern, Whole0, Whole3, none_is_empty
-from virkning.registers.contract import DEFAULT_WIDE_PATTERN
+from virkning.design.types import (Month, Section, Text, Threshold, WidePattern, Whole0, Whole3, fail,
+                                   none_is_empty)
+from virkning.registers import formats
+from virkning.registers.contract import DEFAULT_WIDE_PATTERN, EXTRA_TABLES, TABLES
+
+
+# ---- the analyst's formats (registers/formats.py): encoding, delimiter, decimal mark, column renames ----
+
+def _format(check):
+    def validate(v):
+        try:
+            return check(str(v))
+        except ValueError as exc:  # "encoding expected one of ...; got 'x'": the reader adds what it found
+            text = str(exc).split("; got")[0]
+            raise fail(text[text.index("expected"):]) from None
+
+    return validate
+
+
+def _columns(v):
+    """`{NAME_IN_FILE: contract_name}` for every table, `{table: {NAME_IN_FILE: contract_name}}` for one."""
+    if v is None:
+        return {}
+    if not isinstance(v, dict):
+        raise fail("expected a mapping of column names in the files to the contract's names, e.g. "
+                   "{PNR: person_id, benefits: {UGE: week}}")
+    tables = (*TABLES, *EXTRA_TABLES)
+    for key, value in v.items():
+        if isinstance(value, dict):
+            if str(key) not in tables:
+                raise fail(f"expected a table name ({', '.join(tables)}) before a mapping of its columns; "
+                           f"'{key}' is none")
+            if not all(isinstance(x, str) and x.strip() for x in (*value.keys(), *value.values())):
+                raise fail(f"expected names (text) for the columns of {key}, e.g. {{UGE: week}}")
+        elif not isinstance(value, str) or not value.strip() or not str(key).strip():
+            raise fail(f"expected a contract column name (text) for '{key}', e.g. PNR: person_id")
+    return {str(k): (dict(x) if isinstance(x, dict) else x.strip()) for k, x in v.items()}
+
+
+Encoding = Annotated[str, PlainValidator(_format(formats.check_encoding))]
+Delimiter = Annotated[str, PlainValidator(_format(formats.check_delimiter))]
+Decimal = Annotated[str, PlainValidator(_format(formats.check_decimal))]
+Columns = Annotated[dict, PlainValidator(_columns)]
+
 
 class DataSpec(Section):
     """Where the registers are; relative paths are read from the design file's folder."""
@@ -32,6 +74,21 @@ class DataSpec(Section):
     engine: Literal["duckdb", "spark"] = "duckdb"
     master: Text | None = None
     spark_catalog: Text | None = None
+    # The analyst's formats (docs/data-contract.md "Formats"): text encoding of CSV (and SAS) files, CSV's
+    # delimiter and decimal mark, and renames of the files' columns to the contract's names.
+    encoding: Encoding = "utf-8"
+    delimiter: Delimiter | None = None
+    decimal: Decimal = "."
+    columns: Columns = {}
+
+
+class OutputsSpec(Section):
+    """Formats of the published tables besides the standard CSVs (docs/outputs.md): the Excel workbook
+    `tables.xlsx` (written unless `workbook: false`) and, with `csv_dialect: excel-da`, a copy of every CSV in
+    Danish Excel's dialect (`;`, decimal comma, UTF-8 with BOM). `--csv-dialect` and `--no-workbook` override."""
+
+    workbook: bool = True
+    csv_dialect: Literal["standard", "excel-da"] = "standard"
 
 
 class CommonSpec(Section):
@@ -42,6 +99,7 @@ class CommonSpec(Section):
     disclosure_threshold: Threshold = DISCLOSURE_THRESHOLD
     seed: Whole0 = SEED
     organisation: Text | None = None  # on the cover of report.pdf (docs/report.md)
+    outputs: OutputsSpec = Field(default_factory=OutputsSpec)
 
     @field_validator("success_criteria", mode="before")
     @classmethod

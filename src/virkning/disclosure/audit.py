@@ -3,9 +3,10 @@
     findings = audit("out/", threshold=5)       # [] when nothing below the threshold can be read or derived
 
 The audit knows nothing of the analyses' declarations to the gate. It reads the files as a reader would (CSV, JSON,
-HTML and SVG text; `internal/` is not published and is skipped, except that it must be the only place with
-person-level data), rebuilds the relations a reader can see between the numbers from the tables' own layout, and
-tries the attacks of docs/disclosure.md:
+HTML and SVG text; workbooks and Danish-dialect CSVs must equal their CSVs cell for cell, audit_spreadsheets.py;
+`internal/` is not published and is skipped, except that it must be the only place with person-level data),
+rebuilds the relations a reader can see between the numbers from the tables' own layout, and tries the attacks of
+docs/disclosure.md:
 
 1. a printed count of 1 .. threshold-1 persons (CSV count columns, JSON records, HTML and SVG elements of class
    `count`);
@@ -473,6 +474,9 @@ def audit(folder: str | Path, threshold: int = DISCLOSURE_THRESHOLD) -> list[Fin
     from virkning.disclosure.audit_benchmark import read_all as read_benchmark
 
     read_benchmark(s, folder, files)
+    from virkning.disclosure.audit_spreadsheets import read_all as read_spreadsheets
+
+    read_spreadsheets(s, folder, files)  # the workbook and Danish-dialect CSVs must equal the audited CSVs
     found = s.findings + _bounds_findings(s)
     unique = list(dict.fromkeys(found))
     return unique

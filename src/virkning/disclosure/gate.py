@@ -12,10 +12,13 @@
    computes, by linear programming, the smallest and largest value the system allows (counts are non-negative);
    the count is disclosed when both lie in 1 .. threshold-1, and a group of unknown parts of one total is disclosed
    when their sum is determined and lies there. For each disclosure the gate hides one more number: among the
-   printed counts and shares linked to it, one whose hiding protects it on its own, preferring inner cells to
-   totals, then the fewest numbers hidden with it, then the smallest; it repeats until
-   nothing is disclosed. This is the linear attack model of statistical offices' audits (tau-ARGUS); a count hidden
-   only by a relation that needs integer reasoning to solve is not searched for.
+   printed counts and shares linked to it, one whose hiding protects it on its own, preferring the cheapest (the
+   model's costs: what withholding loses; a share costs what its counts cost), then inner cells to totals, then
+   the fewest numbers hidden with it, then the smallest; a dearer number is only tried when no cheaper one changes
+   what a reader knows. A count printed in several places (declared equal: a = b) is one number: it is withheld
+   everywhere at once, else the copy left standing gives it back. It repeats until nothing is disclosed. This is
+   the linear attack model of statistical offices' audits (tau-ARGUS); a count hidden only by a relation that
+   needs integer reasoning to solve is not searched for.
 5. Dependents: numbers computed from hidden ones (differences, intervals, SMDs, achievements) are hidden.
 
 scipy's HiGHS solves the linear programs; each is a connected component of unknown counts (a table's cells
@@ -70,6 +73,7 @@ class Gate:
         self.log: list[str] = []
         self._inconsistent_logged = False
         self._place_key = {p: k for k, ps in model.places.items() for p in ps}
+        self._classes: dict[Key, list[Key]] = {}  # counts declared equal (see secondary)
 
     # ---- state ---------------------------------------------------------------------------------------------------
     def known(self, key: Key) -> bool:
@@ -280,13 +284,51 @@ class Gate:
             for k in r.coefs:
                 if self.known(k) and k not in self.m.fixed and self.m.cells[k] != 0:
                     out[("cell", k)] = (abs(self.m.cells[k]), repr(k))
-        return sorted(out, key=lambda c: out[c])
+        seen, unique = set(), []
+        for c in sorted(out, key=lambda c: out[c]):  # one candidate per number, however often it is printed
+            same = ("cell", self._same(c[1])[0]) if c[0] == "cell" else c
+            if same not in seen:
+                seen.add(same)
+                unique.append(c)
+        return unique
+
+    def _equal_classes(self) -> dict[Key, list[Key]]:
+        """Counts declared equal (a relation a - b = 0) grouped: the same number printed in several places."""
+        parent: dict[Key, Key] = {}
+
+        def root(k):
+            while parent.get(k, k) != k:
+                k = parent[k]
+            return k
+        for r in self.m.relations:
+            if r.kind == "total" and len(r.coefs) == 2 and sorted(r.coefs.values()) == [-1.0, 1.0]:
+                a, b = (root(k) for k in r.coefs)
+                if a != b:
+                    parent[b] = a
+        groups: dict[Key, list[Key]] = defaultdict(list)
+        for k in parent:
+            groups[root(k)].append(k)
+        out = {}
+        for members in groups.values():
+            members = sorted(set(members), key=repr)
+            for k in members:
+                out[k] = members
+        return out
+
+    def _same(self, key: Key) -> list[Key]:
+        return self._classes.get(key, [key])
+
+    def _weight(self, cand) -> float:
+        """What withholding a candidate loses: the dearest count it hides (a share: the counts it is a share of)."""
+        keys = self._same(cand[1]) if cand[0] == "cell" else list(self.m.relations[cand[1]].coefs)
+        return max(self.m.costs.get(k, 1.0) for k in keys)
 
     def secondary(self) -> None:
         self._rel_of: dict[Key, list[int]] = defaultdict(list)
         for i, r in enumerate(self.m.relations):
             for k in r.coefs:
                 self._rel_of[k].append(i)
+        self._classes = self._equal_classes()
         self._pending = {repr(k): {k: 1.0} for k in sorted(self.m.cells, key=repr)
                          if self._unknown(k) and small(self.m.cells[k], self.t)}
         self._pending.update(self._group_targets(range(len(self.m.relations))))
@@ -309,13 +351,14 @@ class Gate:
                 self._apply_candidate(cand, label)
                 cost = len(self.blank) - len(saved[2])
                 self.hidden, self.dropped, self.blank = saved
-                margin = cand[0] == "cell" and cand[1] in self.m.totals  # a total is the last thing to hide
-                costed.append(((margin, cost, order), cand))
+                # a total is the last thing to hide among numbers of the same cost
+                margin = cand[0] == "cell" and any(k in self.m.totals for k in self._same(cand[1]))
+                costed.append(((self._weight(cand), margin, cost, order), cand))
             costed.sort(key=lambda x: x[0])
             best = None
             for tried, (key, cand) in enumerate(costed):
-                if tried >= 15 and best is not None:
-                    break
+                if best is not None and (tried >= 15 or key[0] > best[0][1]):
+                    break  # a dearer number only when no cheaper one changes what a reader knows
                 saved = (set(self.hidden), set(self.dropped), dict(self.blank))
                 self._apply_candidate(cand, label)
                 lo, hi = self._range_now(weights)
@@ -333,14 +376,17 @@ class Gate:
                 best = (None, costed[0][1])
             self._apply_candidate(best[1], label)
             # hiding a count can leave parts of a total whose sum is small unknown together
-            touched = self._rel_of.get(best[1][1], ()) if best[1][0] == "cell" else ()
+            same = self._same(best[1][1]) if best[1][0] == "cell" else ()
+            touched = [i for k in same for i in self._rel_of.get(k, ())]
             for name, w in self._group_targets(touched).items():
                 self._pending.setdefault(name, w)
 
     def _apply_candidate(self, cand, label: str) -> None:
         why = f"secondary suppression (would reveal {label} by subtraction)"
         if cand[0] == "cell":
-            self.hide(cand[1], why)
+            for k in self._same(cand[1]):  # every printing of the same number
+                if self.known(k):
+                    self.hide(k, why)
         else:
             self.drop(cand[1], why)
 

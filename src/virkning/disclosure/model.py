@@ -14,7 +14,10 @@ An analysis describes its published tables to the gate with a `Model`:
 - dependents: published numbers computed from others (a difference, its interval, an SMD) that must be hidden
   when any of them is (`depends`);
 - fixed cells: counts an earlier output of the same programme already published (last month's status report):
-  they cannot be taken back, so the gate protects around them.
+  they cannot be taken back, so the gate protects around them;
+- costs: what withholding a count loses (default 1). Secondary suppression withholds the cheapest numbers that
+  protect, so an analysis gives a high cost to the counts its results rest on (the matched sample of an effect
+  evaluation) and the gate withholds an intermediate row of a flow instead.
 
 Places are (table, row, column) of the output's data frames; the gate blanks the places of what it hides.
 """
@@ -74,6 +77,7 @@ class Model:
     series: list[Series] = field(default_factory=list)
     dependents: list[tuple[tuple[Place, ...], tuple]] = field(default_factory=list)  # (places, keys or places)
     notes: list[str] = field(default_factory=list)
+    costs: dict[Key, float] = field(default_factory=dict)  # what withholding a count loses (default 1)
     _shares: dict = field(default_factory=dict, repr=False)
 
     # ---- cells ---------------------------------------------------------------------------------------------------
@@ -110,6 +114,13 @@ class Model:
         if not shown and bounds is not None:
             self.bounds[key] = bounds
         return key
+
+    def cost(self, key: Key, weight: float) -> None:
+        """What withholding this count loses, relative to the default 1: secondary suppression withholds cheaper
+        numbers first (the highest weight declared for a key counts)."""
+        if not weight > 0:
+            raise ValueError(f"disclosure model: the cost of withholding {key!r} must be positive, got {weight}")
+        self.costs[key] = max(float(weight), self.costs.get(key, 0.0))
 
     # ---- relations -----------------------------------------------------------------------------------------------
     def total(self, total: Key, parts: Iterable[Key]) -> None:

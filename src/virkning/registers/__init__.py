@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from virkning.errors import ContractError, Problem
-from virkning.registers import readers, vcache
+from virkning.registers import formats, readers, vcache
 from virkning.registers.catalogue import DETAIL_COLUMNS, Catalogue, load_catalogue
 from virkning.registers.contract import EXTRA_TABLES, TABLES, LoadOptions
 from virkning.registers import engine as engines
@@ -73,8 +73,10 @@ def _open(folder: Path, options: LoadOptions, engine: Engine) -> tuple[dict, lis
     problem = engine.problem_with(folder)
     if problem is not None:
         raise ContractError([problem])
+    options = _checked_formats(options)
     sources: dict[str, readers.Source] = {}
     problems: list[Problem] = []
+    renamed: set = set()
     for name, spec in {**TABLES, **EXTRA_TABLES}.items():
         found = engine.locate(folder, name)
         if found is None:
@@ -83,16 +85,20 @@ def _open(folder: Path, options: LoadOptions, engine: Engine) -> tuple[dict, lis
                 problems.append(Problem(db, None, f"no table {db}.{name} in the Spark catalog"))
             elif spec.mandatory:
                 problems.append(Problem(str(folder), None, f"no '{name}' table (expected {name}.parquet, {name}.csv, "
-                                                           f"{name}.sas7bdat or a folder {name}/ of such files)"))
+                                                           f"{name}.sas7bdat, {name}.dta, {name}.xpt, {name}.xlsx "
+                                                           f"or a folder {name}/ of such files)"))
             continue
         kind, files = found
         try:
-            readers.attach(engine, name, kind, files)
-            cols = readers.describe(engine, name)
+            readers.attach(engine, name, kind, files, options)
+            cols, renames = formats.rename(readers.describe(engine, name), options.columns, name,
+                                           readers.files_.label(files), renamed)
+            if renames:
+                raise ContractError(renames)
             numeric = ()
             if name in ("persons", "events"):
                 named = {*spec.required, *spec.optional}
-                numeric = readers.numeric_text_columns(engine, name, cols, named)
+                numeric = readers.numeric_text_columns(engine, name, cols, named, options.decimal)
         except ContractError as exc:
             problems += exc.problems
             continue
@@ -100,12 +106,27 @@ def _open(folder: Path, options: LoadOptions, engine: Engine) -> tuple[dict, lis
             problems.append(readers.read_problem(readers.files_.label(files), kind, exc))
             continue
         layout = readers.benefits_layout(cols, options.wide_pattern) if name == "benefits" else "-"
-        src = readers.Source(name, files, kind, cols, layout, numeric)
+        src = readers.Source(name, files, kind, cols, layout, numeric, options.decimal if kind == "csv" else ".")
         col_problems = missing_columns(src, spec, options.wide_pattern)
         problems += col_problems
         if not col_problems:
             sources[name] = src
+    if not problems:
+        problems += formats.unused(options.columns, renamed, str(folder), (*TABLES, *EXTRA_TABLES))
     return sources, problems
+
+
+def _checked_formats(options: LoadOptions) -> LoadOptions:
+    """The format options as the readers use them (a codec's own name), or a problem saying what is expected."""
+    import dataclasses
+
+    try:
+        return dataclasses.replace(
+            options, encoding=formats.check_encoding(options.encoding), decimal=formats.check_decimal(options.decimal),
+            delimiter=formats.check_delimiter(options.delimiter) if options.delimiter else None,
+            columns=tuple((str(t), str(a), str(b)) for t, a, b in options.columns))
+    except ValueError as exc:
+        raise ContractError([Problem("options", None, str(exc))]) from None
 
 
 def validate(folder: str | Path, options: LoadOptions | None = None) -> ValidationReport:

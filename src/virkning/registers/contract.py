@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 ORIGINS = ("dansk", "indvandrer", "efterkommer")
 EDUCATIONS = ("grundskole", "gymnasial", "erhvervsfaglig", "KVU", "MVU", "LVU", "ukendt")
 SEXES = ("M", "K")
-EXTENSIONS = (".parquet", ".csv", ".sas7bdat")
+EXTENSIONS = (".parquet", ".csv", ".sas7bdat", ".dta", ".xpt", ".xlsx")  # the last three: registers/formats.py
 DEFAULT_WIDE_PATTERN = "y_YYWW"
 
 
@@ -160,3 +160,10 @@ class LoadOptions:
     engine: str = field(default_factory=lambda: os.environ.get("VIRKNING_ENGINE", "duckdb"))
     master: str | None = field(default_factory=lambda: os.environ.get("VIRKNING_SPARK_MASTER") or None)
     spark_catalog: str | None = None
+    # The analyst's formats (registers/formats.py, docs/data-contract.md "Formats"): the encoding of CSV (and SAS)
+    # text (utf-8, a codec such as cp1252 or latin-1, or "auto"), CSV's delimiter (None: ',' or, with a decimal
+    # comma, ';') and decimal mark, and renames (table or "" for every table, name in the file, contract name).
+    encoding: str = "utf-8"
+    delimiter: str | None = None
+    decimal: str = "."
+    columns: tuple[tuple[str, str, str], ...] = ()

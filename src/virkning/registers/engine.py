@@ -172,9 +172,9 @@ class Engine(ABC):
         on the local disk: the engine takes them from the files)."""
 
     @abstractmethod
-    def attach_csv(self, name: str, files: Sequence[Path], header: Sequence[str] | None) -> None:
+    def attach_csv(self, name: str, files: Sequence[Path], header: Sequence[str] | None, delimiter: str = ",") -> None:
         """A table of CSV files read as text (types are the contract's business), with `_row` and `_file`; `header`
-        as `files.csv_headers` read it (None for files that are not on the local disk)."""
+        as `files.csv_headers` read it (None for files that are not on the local disk); `delimiter` as declared."""
 
     def attach_table(self, name: str, files: Sequence) -> None:
         raise ReadError(f"the {self.kind} engine reads files, not tables of a catalog")
@@ -270,8 +270,8 @@ class DuckDBEngine(Engine):
         self.view(name, f"SELECT {cols}CAST(file_row_number + 1 AS BIGINT) AS _row, parse_filename(filename) AS _file "
                         f"FROM read_parquet({paths}, file_row_number = true, filename = true)")
 
-    def attach_csv(self, name: str, files: Sequence[Path], header: Sequence[str] | None) -> None:
-        self.table(name, csv_select(files, header))
+    def attach_csv(self, name: str, files: Sequence[Path], header: Sequence[str] | None, delimiter: str = ",") -> None:
+        self.table(name, csv_select(files, header, delimiter))
 
     def distinct_count(self, column: str, lo: int, hi: int) -> str:
         """A bit string over the range is several times cheaper than count(DISTINCT) on hundreds of millions of
@@ -283,9 +283,9 @@ class DuckDBEngine(Engine):
         shutil.rmtree(self._spill, ignore_errors=True)
 
 
-def csv_select(files: Sequence[Path], header: Sequence[str] | None) -> str:
-    """CSV files read as text with `_row` and `_file`, in a fixed dialect (comma, double quotes, a header line whose
-    names `header` gives) instead of a sniffed one, so a ragged row or an unclosed quote is an error naming its line
+def csv_select(files: Sequence[Path], header: Sequence[str] | None, delimiter: str = ",") -> str:
+    """CSV files read as text with `_row` and `_file`, in a fixed dialect (the declared delimiter, double quotes, a
+    header line whose names `header` gives) instead of a sniffed one, so a ragged row or an unclosed quote is an error naming its line
     rather than a different guess of the format. The Spark engine parses local CSV files with the same statement (on
     its own DuckDB connection), so delimiters, quoting, encodings, row numbers and messages are the same on both."""
     paths = "[" + ", ".join(literal(str(p)) for p in files) + "]"
@@ -295,7 +295,7 @@ def csv_select(files: Sequence[Path], header: Sequence[str] | None) -> str:
     cols = "".join(f"{quote(c)}, " for c in header)
     return (f"SELECT {cols}CAST(row_number() OVER () AS BIGINT) AS _row, parse_filename(filename) AS _file "
             f"FROM read_csv({paths}, columns = {types}, header = true, auto_detect = false, "
-            "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, filename = true)")
+            f"delim = {literal(delimiter)}, quote = '\"', escape = '\"', strict_mode = true, null_padding = false, filename = true)")
 
 
 def arrow_table(result) -> pa.Table:

@@ -62,14 +62,17 @@ def _encoding_problem(path: Path, sample: bytes) -> Problem | None:
         line = sample[: exc.start].count(b"\n") + 1
         byte = sample[exc.start]
         guess = bytes([byte]).decode("cp1252", errors="replace")
-        return Problem(path.name, None, f"is not UTF-8: line {line} has the byte 0x{byte:02X} ('{guess}' in "
-                                        "Latin-1/Windows-1252, as Danish letters are written in older exports); save "
-                                        "the file as UTF-8 (in Excel: 'CSV UTF-8')", rows=[max(line - 1, 1)])
+        return Problem(path.name, None, f"is not UTF-8: line {line} has the byte 0x{byte:02X} at byte {exc.start + 1:,} "
+                                        f"('{guess}' in Latin-1/Windows-1252, as Danish letters are written in older "
+                                        "exports); declare the encoding (design file 'data: encoding: cp1252', or "
+                                        "--encoding cp1252) or save the file as UTF-8 (in Excel: 'CSV UTF-8')",
+                       rows=[max(line - 1, 1)])
     return None
 
 
-def csv_header(path: Path) -> tuple[list[str] | None, list[Problem]]:
-    """The header of a CSV file, or the problems that keep it from being read."""
+def csv_header(path: Path, delimiter: str = ",") -> tuple[list[str] | None, list[Problem]]:
+    """The header of a CSV file with columns separated by `delimiter`, or the problems that keep it from being
+    read."""
     try:
         size = path.stat().st_size
         with open(path, "rb") as f:
@@ -84,24 +87,27 @@ def csv_header(path: Path) -> tuple[list[str] | None, list[Problem]]:
     text = sample.decode("utf-8", errors="replace").lstrip("\ufeff")
     first = text.splitlines()[0] if text.splitlines() else ""
     try:
-        header = next(csv.reader(io.StringIO(first), delimiter=",", quotechar='"'))
+        header = next(csv.reader(io.StringIO(first), delimiter=delimiter, quotechar='"'))
     except (csv.Error, StopIteration):
         return None, [Problem(path.name, None, "has a header line that cannot be read as CSV", rows=[])]
     if len(header) == 1:
-        for sep, word in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
-            if sep in first:
-                return None, [Problem(path.name, None, f"separates its columns with {word}; virkning reads comma-"
-                                                       "separated files: save it as CSV with commas (in Danish "
-                                                       "Excel, semicolons and decimal commas are the default)")]
+        for sep, word, shown in ((",", "commas", ","), (";", "semicolons", ";"), ("\t", "tabs", "tab"),
+                                 ("|", "vertical bars", "|")):
+            if sep != delimiter and sep in first:
+                return None, [Problem(path.name, None, f"separates its columns with {word}, not the declared "
+                                                       f"'{'tab' if delimiter == chr(9) else delimiter}'; declare "
+                                                       f"'data: delimiter: \"{shown}\"' (or --delimiter '{shown}'; "
+                                                       "Danish Excel writes semicolons and decimal commas: "
+                                                       "'decimal: \",\"')")]
     problems = check_names(path.name, header)
     return (header if not problems else None), problems
 
 
-def csv_headers(files: tuple[Path, ...]) -> tuple[list[str] | None, list[Problem]]:
+def csv_headers(files: tuple[Path, ...], delimiter: str = ",") -> tuple[list[str] | None, list[Problem]]:
     """The common header of a table's CSV files (every part must have the same one)."""
     first, problems = None, []
     for path in files:
-        header, p = csv_header(path)
+        header, p = csv_header(path, delimiter)
         for q in p:
             q.file = part_name(path, files)
         problems += p

@@ -3,8 +3,9 @@
 Each table becomes a staging view `<table>_rows` with the contract's columns converted to internal types
 (`wk` week ordinal, `mo` month ordinal, dates, strings) plus `_row` (1-based data row in its file) and `_file`,
 so validation can name rows. Values that cannot be converted become NULL here and are reported by
-`validate.py`; nothing is dropped. Parquet is scanned in place (never loaded whole); CSV and SAS are read once
-into DuckDB's own columnar storage. The data folder is only read, never written.
+`validate.py`; nothing is dropped. Parquet is scanned in place (never loaded whole); CSV, SAS, Stata and Excel are
+read once into DuckDB's own columnar storage (`formats.py`: encodings, dialects, renames). The data folder is only
+read, never written.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 from virkning.errors import ContractError, Problem
 from virkning.registers import calendar
 from virkning.registers import files as files_
+from virkning.registers import formats
 from virkning.registers.contract import BENEFIT_SPELLS, EXTENSIONS, TABLES, TableSpec
 from virkning.registers.engine import Engine, ReadError, literal, quote
 
@@ -27,10 +29,11 @@ from virkning.registers.engine import Engine, ReadError, literal, quote
 class Source:
     table: str
     files: tuple[Path, ...]
-    kind: str  # parquet | csv | sas7bdat
+    kind: str  # parquet | csv | sas7bdat | dta | xpt | xlsx
     columns: dict[str, tuple[str, str]]  # lower-case name -> (name in file, DuckDB type)
     layout: str = "long"  # benefits only: long | spells | wide
     numeric: tuple[str, ...] = ()  # text columns (CSV) whose every value is a number: kept as numbers
+    decimal: str = "."  # CSV's decimal mark: "," for Danish exports (numbers in text are read with it)
 
     @property
     def label(self) -> str:
@@ -48,7 +51,8 @@ class Source:
 
 
 def find_files(folder: Path, table: str) -> tuple[str, tuple[Path, ...]] | None:
-    """`<table>.parquet|.csv|.sas7bdat`, or a folder `<table>/` of such files (a partitioned table)."""
+    """`<table>.parquet|.csv|.sas7bdat|.dta|.xpt|.xlsx`, or a folder `<table>/` of such files (a partitioned
+    table)."""
     found = [(ext[1:], (folder / f"{table}{ext}",)) for ext in EXTENSIONS if (folder / f"{table}{ext}").is_file()]
     sub = folder / table
     if sub.is_dir():
@@ -62,16 +66,28 @@ def find_files(folder: Path, table: str) -> tuple[str, tuple[Path, ...]] | None:
     return found[0] if found else None
 
 
-def attach(engine: Engine, table: str, kind: str, files: tuple[Path, ...]) -> None:
-    """Create `raw_<table>`: the file(s) as they are, plus `_row` and `_file`; refuse files that cannot be tables."""
-    raw = f"raw_{table}"
+def attach(engine: Engine, table: str, kind: str, files: tuple[Path, ...], options=None) -> None:
+    """Create `raw_<table>`: the file(s) as they are, plus `_row` and `_file`; refuse files that cannot be tables.
+    `options` (LoadOptions): CSV's encoding and delimiter, the encoding of SAS text."""
     label = files_.label(files)
+    encoding = options.encoding if options is not None else "utf-8"
+    local = kind != "table" and all(isinstance(f, Path) for f in files)
+    if kind == "csv" and local and formats.needs_copy(encoding):
+        with formats.utf8_copies(files, encoding) as copies:  # removed once the engine has read them
+            _attach(engine, table, kind, copies, label, options)
+        return
+    _attach(engine, table, kind, files, label, options)
+
+
+def _attach(engine: Engine, table: str, kind: str, files: tuple[Path, ...], label: str, options) -> None:
+    raw = f"raw_{table}"
+    delimiter = formats.delimiter_of(options) if options is not None else ","
     if kind == "table" or not all(isinstance(f, Path) for f in files):
         # a catalog table or files on HDFS/S3/ABFS (Spark only): no preflight of bytes and footers; the engine reads
         # the header or schema itself, and the checks of names and rows below still apply (docs/scale.md)
         header, problems = None, []
     elif kind == "csv":
-        header, problems = files_.csv_headers(files)
+        header, problems = files_.csv_headers(files, delimiter)
     elif kind == "parquet":
         header, problems = files_.parquet_schema(files)
     else:
@@ -82,17 +98,13 @@ def attach(engine: Engine, table: str, kind: str, files: tuple[Path, ...]) -> No
         if kind == "parquet":
             engine.attach_parquet(raw, files, header)
         elif kind == "csv":
-            engine.attach_csv(raw, files, header)
+            engine.attach_csv(raw, files, header, delimiter)
         elif kind == "table":  # a table of the Spark catalog
             engine.attach_table(raw, files)
-        else:
-            _attach_sas(engine, raw, files)
+        else:  # sas7bdat, dta, xpt, xlsx
+            formats.attach_frames(engine, raw, kind, files, options.encoding if options is not None else "utf-8")
     except (duckdb.Error, ReadError) as exc:
         raise ContractError([read_problem(label, kind, exc)]) from None
-    except Exception as exc:  # noqa: BLE001 - the SAS reader raises its own types for damaged files
-        if kind != "sas7bdat":
-            raise
-        raise ContractError([Problem(label, None, f"cannot be read as SAS7BDAT ({exc}); it may be damaged")]) from None
     names = [n for n, _ in engine.columns(raw) if n not in ("_row", "_file")]
     problems = files_.check_names(label, names)
     if not problems and not engine.one(f"SELECT count(*) > 0 FROM {raw}")[0]:
@@ -137,24 +149,6 @@ def _first_reason(text: str) -> str:
     lines = [s.strip() for s in text.splitlines() if s.strip() and not s.startswith(("Original Line", "Possible"))]
     reason = lines[1] if len(lines) > 1 and lines[0].startswith("Invalid Input Error: CSV Error") else lines[0]
     return reason.removeprefix("Invalid Input Error: ").removeprefix("IO Error: ")[:200]
-
-
-def _attach_sas(engine: Engine, raw: str, files: tuple[Path, ...]) -> None:
-    # pyreadstat is the maintained SAS7BDAT reader; chunks keep memory flat for large DREAM extracts.
-    import pyreadstat
-
-    created = False
-    for path in files:
-        offset = 0
-        for chunk, _meta in pyreadstat.read_file_in_chunks(pyreadstat.read_sas7bdat, str(path), chunksize=500_000):
-            chunk["_row"] = range(offset + 1, offset + len(chunk) + 1)
-            chunk["_file"] = path.name
-            offset += len(chunk)
-            if not created:
-                engine.put(raw, chunk)
-                created = True
-            else:
-                engine.put_rows(raw, chunk)
 
 
 # Columns the engine adds when it attaches a file (engine.attach_parquet/attach_csv): not the user's data.
@@ -241,8 +235,9 @@ def _text(src: Source, name: str) -> str:
 
 def _week_join(src: Source, name: str, alias: str) -> tuple[str, str]:
     """(join clause, week ordinal) for a week column: integers YYYYWW through `_weeks`, text through the week
-    labels; a value that names no real ISO week gives NULL."""
-    if src.type(name) in _INTEGER_TYPES:
+    labels; a value that names no real ISO week gives NULL. Doubles (Stata, SAS, Excel) compare as the integers
+    they hold."""
+    if src.type(name) in _INTEGER_TYPES or src.type(name) in ("DOUBLE", "FLOAT"):
         return f" LEFT JOIN _weeks {alias} ON {alias}._w_yyyyww = {src.col(name)}", f"{alias}._w_wk"
     return (f" LEFT JOIN _week_labels {alias} ON {alias}._l_text = trim(CAST({src.col(name)} AS VARCHAR))",
             f"{alias}._l_wk")
@@ -274,7 +269,18 @@ def _date_expr(src: Source, name: str) -> str:
     return f"TRY_CAST({_text(src, name)} AS DATE)"
 
 
+def _number_text(src: Source, name: str) -> str:
+    """A text column's value ready for a cast to a number: with a decimal comma, the comma becomes a point (a value
+    that also has points, 1.234,5, then fails the cast and is reported, rather than read as something else)."""
+    text = _text(src, name)
+    if src.decimal == "," and src.type(name) == "VARCHAR":
+        return f"replace({text}, ',', '.')"
+    return text
+
+
 def _num_expr(src: Source, name: str) -> str:
+    if src.decimal == "," and src.type(name) == "VARCHAR":
+        return f"TRY_CAST({_number_text(src, name)} AS DOUBLE)"
     return f"TRY_CAST({src.col(name)} AS DOUBLE)"
 
 
@@ -287,19 +293,24 @@ def _raw_not_null(src: Source, name: str) -> str:
 
 def _extra(src: Source, name: str) -> str:
     if name in src.numeric:
-        return f"TRY_CAST({_text(src, name)} AS DOUBLE) AS {quote(name)}"
+        return f"TRY_CAST({_number_text(src, name)} AS DOUBLE) AS {quote(name)}"
     return f"{src.col(name)} AS {quote(name)}"
 
 
 def numeric_text_columns(engine: Engine, table: str, columns: dict[str, tuple[str, str]],
-                         skip: set[str]) -> tuple[str, ...]:
+                         skip: set[str], decimal: str = ".") -> tuple[str, ...]:
     """Text columns whose non-empty values all read as numbers (user covariates in CSV files)."""
     cand = [c for c, (_, typ) in columns.items() if c not in skip and typ == "VARCHAR"]
     if not cand:
         return ()
+
+    def number(c: str) -> str:
+        text = f"trim({quote(columns[c][0])})"
+        return f"replace({text}, ',', '.')" if decimal == "," else text
+
     checks = ", ".join(
         f"count(*) FILTER (WHERE NULLIF(trim({quote(columns[c][0])}), '') IS NOT NULL "
-        f"AND TRY_CAST(trim({quote(columns[c][0])}) AS DOUBLE) IS NULL) = 0 "
+        f"AND TRY_CAST({number(c)} AS DOUBLE) IS NULL) = 0 "
         f"AND count(NULLIF(trim({quote(columns[c][0])}), '')) > 0"
         for c in cand
     )
@@ -417,7 +428,7 @@ def extra_staging_sql(src: Source, spec: TableSpec) -> str:
         if c in dates:
             cols.append(f"{_date_expr(src, c)} AS {quote(c)}")
         elif c in numbers:
-            cols.append(f"TRY_CAST({_text(src, c)} AS DOUBLE) AS {quote(c)}")
+            cols.append(f"TRY_CAST({_number_text(src, c)} AS DOUBLE) AS {quote(c)}")
         elif c == "unit":
             cols.append(f"{_unit_expr(src, c)} AS unit")
         elif c not in flags:
@@ -429,12 +440,12 @@ def extra_staging_sql(src: Source, spec: TableSpec) -> str:
             cols += [f"CAST(NULL AS {typ}) AS {quote(c)}", f"false AS {quote('_has_' + c)}"]
     for c in [c for c in src.columns if c in flags]:  # in the file's order
         if src.type(c) == "BOOLEAN":
-            text = f"CAST(CAST({src.col(c)} AS INTEGER) AS VARCHAR)"
+            text = number = f"CAST(CAST({src.col(c)} AS INTEGER) AS VARCHAR)"
         else:
-            text = _text(src, c)
+            text, number = _text(src, c), _number_text(src, c)
         cols.append(f"{text} AS {quote('_t_' + c)}")
         # 1.0 and 0.0 (as a CSV writer puts integers with gaps) are 1 and 0
-        cols.append(f"CASE TRY_CAST({text} AS DOUBLE) WHEN 0 THEN 0 WHEN 1 THEN 1 END AS {quote(c)}")
+        cols.append(f"CASE TRY_CAST({number} AS DOUBLE) WHEN 0 THEN 0 WHEN 1 THEN 1 END AS {quote(c)}")
     if spec.keeps_extra:
         cols += [_extra(src, c) for c in src.columns if c not in named and c not in flags]
     return f"SELECT {', '.join(cols)}, _row, _file FROM raw_{spec.name}"

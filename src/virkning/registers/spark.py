@@ -420,9 +420,9 @@ class SparkEngine(Engine):
         except Exception as exc:
             raise _read_failure(_first(exc)) from None
 
-    def attach_csv(self, name: str, files: Sequence, header: Sequence[str] | None) -> None:
+    def attach_csv(self, name: str, files: Sequence, header: Sequence[str] | None, delimiter: str = ",") -> None:
         if header is not None:  # local files: DuckDB's errors go to readers.read_problem as on the DuckDB engine
-            select = csv_select(files, header)
+            select = csv_select(files, header, delimiter)
             self._record(select, None)
             table = arrow_table(self._duck.sql(select).to_arrow_table())
             self._s.createDataFrame(_spark_arrow(table)).createOrReplaceTempView(f"{name}__csv")

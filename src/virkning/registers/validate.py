@@ -337,13 +337,18 @@ def missing_columns(src: Source, spec: TableSpec, wide_pattern: str) -> list[Pro
             return [Problem(src.label, None,
                             "benefits need columns person_id, week, code (long), or person_id, code, from_week, "
                             f"to_week (spells), or person_id plus weekly columns named like '{wide_pattern}' (wide); "
-                            f"found {', '.join(name for name, _ in src.columns.values())}")]
+                            f"found {', '.join(name for name, _ in src.columns.values())}{RENAME_HINT}")]
         return []
     missing = [c for c in spec.required if c not in src.columns]
     if missing:
         return [Problem(src.label, ", ".join(missing), f"required column(s) missing; found "
-                        f"{', '.join(name for name, _ in src.columns.values())}")]
+                        f"{', '.join(name for name, _ in src.columns.values())}{RENAME_HINT}")]
     return []
+
+
+# Registers under their own names (PNR, UGE) are read under the contract's through renames (registers/formats.py).
+RENAME_HINT = ("; columns under other names are renamed in the design's data: columns (e.g. {PNR: person_id}) or "
+               "with --column PNR=person_id")
 
 
 def create_staging(engine: Engine, sources: dict[str, Source], wide_pattern: str) -> None:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from virkning.analyses.base import Output
 from virkning.analyses.effect import characteristics as chars
+from virkning.analyses.effect import withhold
 from virkning.analyses.effect.pipeline import EffectEvaluation, Robustness
 from virkning.defaults import SMD_THRESHOLD
 from virkning.disclosure import Model, Place, SeriesPoint, protect
@@ -134,6 +135,7 @@ def declare(result: EffectResult, t: dict[str, pd.DataFrame]) -> Model:
     chars.declare(m, t["characteristics"], size_key, t["flow"], t["subgroups"], _covariates, DISCARD_STEP)
     if result.robustness is not None:
         _robustness(m, t["robustness"], result.robustness.counts, outcomes, n_keys, t["effects"])
+    withhold.declare(m, t)  # the matched sample is the last thing to withhold
     for name in ("unknown_codes", "orphans"):
         frame = t[name]
         for i, r in enumerate(frame.to_dict("records")):
