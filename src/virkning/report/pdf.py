@@ -1,12 +1,14 @@
 """The report as PDF: the same HTML page, printed by WeasyPrint with the page's print stylesheet.
 
-    pdf = report_pdf(html, Cover(title="Seniorvikar", kicker="Effektevaluering", language="da", ...))
+    data = report_pdf(html, Cover(language="da", version=__version__, design_hash=sha256_of_design_file,
+                                  date=report_date(["2019-07"]), organisation=None))
 
-What the PDF adds to the page (docs/report.md, "PDF and print"): a cover page (kicker, title, organisation, date,
-virkning version, the design's SHA-256, the contents with page numbers), "Side X af Y" at the foot of every page,
-collapsed sections (`<details>`) printed open, and a tagged PDF (PDF/UA-1: structure tags, the document language
-from `<html lang>`, the title in the metadata). Everything else is the page's own `@media print` rules
-(templates/style.css): A4, small table type, wrapping headers, landscape pages for wide tables.
+What the PDF adds to the page (docs/report.md, "PDF and print"): a cover page (kicker, title and banner of the page,
+organisation, date, virkning version, the design's SHA-256, the contents with page numbers), "Side X af Y" at the
+foot of every page, collapsed sections (`<details>`) printed open, landscape pages for tables too wide for portrait
+A4 (found on the laid-out boxes), figures' text alternatives as /Alt, and a tagged PDF (PDF/UA-1: structure tags,
+the document language from `<html lang>`, the title in the metadata). The rest is the page's own `@media print`
+rules (templates/style.css): A4, small table type, headers wrapping between words, page-break rules.
 
 The bytes depend on the HTML and the cover only: WeasyPrint reads no clock, the PDF's creation date is the cover's
 date (a date of the run's inputs, see `report_date`), and the file identifier is a hash of that content.
