@@ -79,9 +79,14 @@ def test_minimal_design_and_same_inputs_same_results(synth_folder, tmp_path):
     design = tmp_path / "design.yaml"
     shutil.copy(EXAMPLES / "minimal" / "design.yaml", design)
     for run in ("a", "b"):
-        res = runner.invoke(app, ["evaluate", str(design), "--data", str(synth_folder), "--out", str(tmp_path / run)])
+        res = runner.invoke(app, ["evaluate", str(design), "--data", str(synth_folder), "--out", str(tmp_path / run),
+                                  "--pdf"])
         assert res.exit_code == 0, res.output
     assert (tmp_path / "a" / "report.html").stat().st_size > 10_000
+    # report.pdf: the same bytes from the same inputs (dated by the data, not the clock), listed in the manifest
+    pdf = (tmp_path / "a" / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-") and (tmp_path / "b" / "report.pdf").read_bytes() == pdf
+    assert "report.pdf" in json.loads((tmp_path / "a" / "manifest.json").read_text())["files"]
     for path in sorted((tmp_path / "a" / "results").iterdir()):
         assert (tmp_path / "b" / "results" / path.name).read_bytes() == path.read_bytes(), path.name
     assert (tmp_path / "b" / "report.html").read_bytes() == (tmp_path / "a" / "report.html").read_bytes()

@@ -197,6 +197,8 @@ def evaluate(
                                                 "manifest.json."),
     engine: Optional[Literal["duckdb", "spark"]] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
+    pdf: bool = typer.Option(False, "--pdf", help="Also write report.pdf: the report printed to A4 with a cover, "
+                                                  "page numbers and tags (WeasyPrint; docs/report.md)."),
     csv_dialect: Optional[str] = typer.Option(None, "--csv-dialect", help=CSV_DIALECT_HELP),
     workbook: Optional[bool] = typer.Option(None, "--workbook/--no-workbook", help=WORKBOOK_HELP),
 ) -> None:
@@ -208,10 +210,10 @@ def evaluate(
         with _status("Evaluating ...") as status:
             paths = run_evaluation(design, out, data=data, progress=lambda s: status.update(f"Evaluating: {s} ..."),
                                    engine=engine, master=master, csv_dialect=_dialect(csv_dialect),
-                                   workbook=workbook)
+                                   workbook=workbook, pdf=pdf)
     except VirkningError as exc:
         _fail(exc)
-    console.print(f"Report: {paths['report']}")
+    console.print(f"Report: {paths['report']}" + (f" and {paths['pdf']}" if pdf else ""))
     console.print(f"Results: {paths['results'].parent} ; manifest: {paths['manifest']}")
     console.print(f"Done in {time.perf_counter() - started:.0f} s.")
 
@@ -227,6 +229,7 @@ def monitor(
     registers: bool = typer.Option(True, "--registers/--no-registers", help="Add register-based results (employment after 13 weeks, temp jobs)."),
     engine: Optional[Literal["duckdb", "spark"]] = typer.Option(None, "--engine", help=ENGINE_HELP),
     master: Optional[str] = typer.Option(None, "--master", help=MASTER_HELP),
+    pdf: bool = typer.Option(False, "--pdf", help="Also write each status page as PDF (status_<YYYY-MM>.pdf)."),
     csv_dialect: Optional[str] = typer.Option(None, "--csv-dialect", help=CSV_DIALECT_HELP),
     workbook: Optional[bool] = typer.Option(None, "--workbook/--no-workbook", help=WORKBOOK_HELP),
 ) -> None:
@@ -238,7 +241,7 @@ def monitor(
         with _status("Monitoring ...") as status:
             paths = run_monitor(design, out, data=data, month=month, strict=strict, registers=registers,
                                 progress=lambda s: status.update(f"Monitoring: {s} ..."), engine=engine,
-                                master=master, csv_dialect=_dialect(csv_dialect), workbook=workbook)
+                                master=master, csv_dialect=_dialect(csv_dialect), workbook=workbook, pdf=pdf)
     except VirkningError as exc:
         _fail(exc)
     reports = sorted(k for k in paths if k.endswith("/html"))

@@ -131,8 +131,9 @@ def run_demo(out: Path, persons: int = 1_190_000, seed: int = 2018, console: Con
         t = time.perf_counter()
         with console.status("Evaluating ...") as status:
             paths = run_evaluation(design_path, out / "evaluation", data=data, regs=regs,
-                                   progress=lambda s: status.update(f"Evaluating: {s} ..."))
-        console.print(f"Evaluation: {paths['report']} ({time.perf_counter() - t:.0f} s)")
+                                   progress=lambda s: status.update(f"Evaluating: {s} ..."), pdf=pdf_available(console))
+        console.print(f"Evaluation: {paths['report']}{' and ' + str(paths['pdf']) if 'pdf' in paths else ''} "
+                      f"({time.perf_counter() - t:.0f} s)")
         _print_effects(console, paths, truth)
         t = time.perf_counter()
         with console.status("Monitoring ..."):
@@ -479,3 +480,17 @@ def run_business_case_demo(out: Path, console: Console | None = None, seed: int 
                   f"{case.costs / 1e6:.2f} m, P(pays) {case.boot_p_pays if case.boot_p_pays is not None else case.p_pays:.2f}"
                   f" ({time.perf_counter() - started:.1f} s)")
     return {"business_case": folder / "report.html", "business_case_covered": covered}
+
+
+# ---- the report as PDF (docs/report.md) -------------------------------------------------------------------------------
+
+def pdf_available(console: Console) -> bool:
+    """Whether WeasyPrint and its system libraries load: the demo writes report.pdf when they do and says why not
+    when they don't (a pip-only install without Pango), instead of failing after the evaluation."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as exc:
+        console.print(f"No report.pdf: WeasyPrint does not load ({str(exc).splitlines()[0] if str(exc) else exc}); "
+                      "on Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0", markup=False, soft_wrap=True)
+        return False
+    return True

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from virkning.registers import Registers
 
 DEPENDENCIES = ("numpy", "pandas", "pyarrow", "duckdb", "scipy", "statsmodels", "pydantic", "pyyaml", "typer", "rich",
-                "jinja2", "matplotlib", "pyreadstat", "openpyxl")
+                "jinja2", "matplotlib", "pyreadstat", "openpyxl", "weasyprint")
 MARKER = "virkning-output"
 COUNT_COLUMNS = ("participants", "pool_persons", "pool_pairs", "persons", "employed", "numerator", "denominator",
                  "months", "rows", "respondents", "population", "agree", "n", "weeks", "units")
@@ -322,8 +322,9 @@ def evaluation_files(outputs: list[Output], design, language: str, synthetic: bo
 def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path | None = None,
                    progress: Callable[[str], None] | None = None, regs: "Registers | None" = None,
                    engine: str | None = None, master: str | None = None, csv_dialect: str | None = None,
-                   workbook: bool | None = None) -> dict[str, Path]:
+                   workbook: bool | None = None, pdf: bool = False) -> dict[str, Path]:
     """Check the design and data, run the design's evaluation analyses, protect, and write the output folder.
+    `pdf`: report.pdf beside report.html (virkning.report.pdf).
 
     `regs`: registers the caller has already loaded from the data folder with the design's load options (e.g. to
     monitor from the same load afterwards); the caller closes them. `engine`/`master` override the design's
@@ -375,6 +376,12 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
     files = evaluation_files(outputs, design, design.language, synthetic)
     spreadsheets(files, design, "evaluation", synthetic, csv_dialect, workbook)
     timings["report"] = time.perf_counter() - t
+    if pdf:
+        say("PDF")
+        t = time.perf_counter()
+        months = [((o.bundle or {}).get("data") or {}).get("end_month") for o in outputs]
+        files.add("report.pdf", page_pdf(files.files["report.html"], design, design_path, months))
+        timings["pdf"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
     logs = {o.kind + (f"/{o.folder}" if o.folder else ""): o.log for o in outputs if o.log}
     files.add("manifest.json", json_bytes(manifest("evaluate", design, design_path, inputs, logs, timings)
@@ -383,7 +390,17 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
     write_folder(out, files, audited(design.disclosure_threshold))
     first = next((o.folder for o in outputs if o.bundle), "results")  # the first analysis's results.json
     return {"report": out / "report.html", "results": out / first / "results.json",
-            "manifest": out / "manifest.json", "effects": out / "results" / "effects.csv"}
+            "manifest": out / "manifest.json", "effects": out / "results" / "effects.csv"} | (
+        {"pdf": out / "report.pdf"} if pdf else {})
+
+
+def page_pdf(html: bytes, design, design_path: Path, months: list[str | None]) -> bytes:
+    """A written page (report.html, a status page) as PDF, its cover dated from the data's last month."""
+    from virkning.report.pdf import Cover, report_date, report_pdf
+
+    cover = Cover(language=design.language, version=__version__, design_hash=_sha256(Path(design_path)),
+                  date=report_date(months), organisation=getattr(design, "organisation", None))
+    return report_pdf(html.decode("utf-8"), cover)
 
 
 # ---- monitor ------------------------------------------------------------------------------------------------------
@@ -424,9 +441,10 @@ def run_monitor(design_path: str | Path, out: str | Path, *, data: str | Path | 
                 month: str | None = None, strict: bool = False, registers: bool = True, regs: "Registers | None" = None,
                 progress: Callable[[str], None] | None = None, engine: str | None = None,
                 master: str | None = None, csv_dialect: str | None = None,
-                workbook: bool | None = None) -> dict[str, Path]:
+                workbook: bool | None = None, pdf: bool = False) -> dict[str, Path]:
     """Status reports of the design's monitoring section for `month` (YYYY-MM) or every month of the programme;
-    `engine`/`master`/`csv_dialect`/`workbook` as for `run_evaluation`."""
+    `engine`/`master`/`csv_dialect`/`workbook` as for `run_evaluation`; `pdf`: each status page also
+    as PDF (status_<month>.pdf)."""
     from virkning.analyses.monitoring.compute import month_label, month_ordinal
     from virkning.design import load_design
     from virkning.errors import DesignError
@@ -474,6 +492,12 @@ def run_monitor(design_path: str | Path, out: str | Path, *, data: str | Path | 
     synthetic = (folder / "truth.json").is_file()
     files = monitoring_files(outputs, design.language, synthetic)
     spreadsheets(files, design, "monitoring", synthetic, csv_dialect, workbook)
+    if pdf:
+        say("PDF")
+        for o in outputs:
+            if o.page:
+                page = str(PurePath(o.page).with_suffix(".pdf"))
+                files.add(page, page_pdf(files.files[o.page], design, design_path, [o.bundle["month"]]))
     timings["total"] = time.perf_counter() - started
     logs = {f"monitoring/{o.folder}": o.log for o in outputs if o.log}
     files.add("manifest.json", json_bytes(manifest("monitor", design, design_path, inputs, logs, timings)
@@ -481,6 +505,8 @@ def run_monitor(design_path: str | Path, out: str | Path, *, data: str | Path | 
     say("disclosure audit")
     write_folder(out, files, audited(design.disclosure_threshold))
     paths = {o.folder + "/html": out / o.page for o in outputs if o.page}
+    if pdf:
+        paths |= {o.folder + "/pdf": (out / o.page).with_suffix(".pdf") for o in outputs if o.page}
     paths["violations"] = out / "internal" / "registration_violations.csv"
     paths["manifest"] = out / "manifest.json"
     return paths

@@ -116,6 +116,7 @@ class Design:
     spec: Any = field(repr=False)
     analyses: dict[str, Any] = field(default_factory=dict, repr=False)
     variants: dict[str, dict] = field(default_factory=dict, repr=False)
+    organisation: str | None = None  # who publishes the evaluation: on the cover of report.pdf
 
     def effect_design(self):
         """The effect evaluation's design (`virkning.analyses.effect.EffectDesign`), or None if the design has none."""
@@ -239,6 +240,7 @@ def parse_design(text: str, source: str = "design.yaml") -> Design:
         spec=spec,
         analyses=analyses,
         variants=variants,
+        organisation=spec.organisation,
     )
 
 

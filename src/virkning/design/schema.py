@@ -98,6 +98,7 @@ class CommonSpec(Section):
     success_criteria: list[SuccessCriterion] = []
     disclosure_threshold: Threshold = DISCLOSURE_THRESHOLD
     seed: Whole0 = SEED
+    organisation: Text | None = None  # on the cover of report.pdf (docs/report.md)
     outputs: OutputsSpec = Field(default_factory=OutputsSpec)
 
     @field_validator("success_criteria", mode="before")

@@ -1,0 +1,263 @@
+"""The report as PDF: the same HTML page, printed by WeasyPrint with the page's print stylesheet.
+
+    data = report_pdf(html, Cover(language="da", version=__version__, design_hash=sha256_of_design_file,
+                                  date=report_date(["2019-07"]), organisation=None))
+
+What the PDF adds to the page (docs/report.md, "PDF and print"): a cover page (kicker, title and banner of the page,
+organisation, date, virkning version, the design's SHA-256, the contents with page numbers), "Side X af Y" at the
+foot of every page, collapsed sections (`<details>`) printed open, landscape pages for tables too wide for portrait
+A4 (found on the laid-out boxes), figures' text alternatives as /Alt, and a tagged PDF (PDF/UA-1: structure tags,
+the document language from `<html lang>`, the title in the metadata). The rest is the page's own `@media print`
+rules (templates/style.css): A4, small table type, headers wrapping between words, page-break rules.
+
+The bytes depend on the HTML and the cover only: WeasyPrint reads no clock, the PDF's creation date is the cover's
+date (a date of the run's inputs, see `report_date`), and the file identifier is a hash of that content.
+WeasyPrint needs Pango (Debian: libpango-1.0-0 libpangoft2-1.0-0); it is imported only when a PDF is asked for.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from markupsafe import escape
+
+from virkning.errors import VirkningError
+
+#: PDF/UA-1 makes WeasyPrint tag the structure (headings, tables with header cells, figures, lists) and write the
+#: language and title the standard asks for; it implies pdf_tags=True
+PDF_VARIANT = "pdf/ua-1"
+#: a table with more rows than this may run over pages (its header repeats); shorter ones are kept on one page
+LONG_TABLE_ROWS = 25
+
+WORDS = {
+    "da": {"page": ("Side ", " af "), "date": "Dato", "version": "virkning-version", "design": "Design (SHA-256)",
+           "organisation": "Organisation", "contents": "Indhold", "data_until": "Data til og med"},
+    "en": {"page": ("Page ", " of "), "date": "Date", "version": "virkning version", "design": "Design (SHA-256)",
+           "organisation": "Organisation", "contents": "Contents", "data_until": "Data up to and including"},
+}
+MONTHS_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+             "november", "december")
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
+
+
+class PdfError(VirkningError):
+    """The PDF could not be made (WeasyPrint or its system libraries missing)."""
+
+
+@dataclass(frozen=True)
+class Cover:
+    """What the cover page says besides the page's own heading (kicker, title, synthetic-data banner)."""
+
+    language: str
+    version: str
+    design_hash: str
+    date: dt.date | None = None
+    organisation: str | None = None
+
+    def __repr__(self) -> str:
+        return (f"Cover({self.language}, virkning {self.version}, design {self.design_hash[:12]}..., "
+                f"date {self.date}, organisation {self.organisation!r})")
+
+
+def format_date(day: dt.date, language: str) -> str:
+    """'31. juli 2019' / '31 July 2019' (month names spelled out here: strftime's follow the machine's locale)."""
+    if language == "da":
+        return f"{day.day}. {MONTHS_DA[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def report_date(end_months: Iterable[str | None]) -> dt.date | None:
+    """The date a report is dated with: SOURCE_DATE_EPOCH when set (the reproducible-builds convention), otherwise
+    the last day of the latest register month the results rest on ('YYYY-MM'); None when neither is known. Never
+    the clock: the same inputs give the same PDF."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        except (ValueError, OverflowError, OSError):
+            raise PdfError(f"SOURCE_DATE_EPOCH expected whole seconds since 1970; got '{epoch}'") from None
+    months = sorted(m for m in end_months if m and re.fullmatch(r"\d{4}-\d{2}", m))
+    if not months:
+        return None
+    year, month = map(int, months[-1].split("-"))
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def design_digest(design: Mapping) -> str:
+    """SHA-256 of a design's settings as a results bundle holds them (canonical JSON), for re-rendered bundles that
+    come without their design file; `virkning evaluate` uses the design file's own hash (as in manifest.json)."""
+    text = json.dumps(design, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _page_css(language: str) -> str:
+    before, between = WORDS[language]["page"]
+    return f"""
+@page {{
+  @bottom-right {{ content: "{before}" counter(page) "{between}" counter(pages); font: 7.5pt "DejaVu Sans", sans-serif;
+                  color: #555b63; }}
+  @bottom-left {{ content: string(doctitle); font: 7.5pt "DejaVu Sans", sans-serif; color: #555b63; }}
+}}
+@page cover {{ @bottom-left {{ content: none; }} }}
+@page wide {{ size: A4 landscape; margin: 14mm 16mm 16mm; }}
+.table-wrap.long {{ break-inside: auto; }}
+header.doc {{ page: cover; border-bottom: none; padding-top: 30mm; }}
+header.doc h1 {{ font-size: 24pt; string-set: doctitle content(); }}
+header.doc .kicker {{ font-size: 11pt; }}
+dl.cover {{ display: grid; grid-template-columns: 38mm 1fr; gap: 3px 10px; margin: 14mm 0 0; padding-top: 4mm;
+           border-top: 2px solid var(--blue); font-size: 9pt; }}
+dl.cover dt {{ font-weight: bold; }}
+dl.cover dd {{ margin: 0; overflow-wrap: anywhere; }}
+nav.toc {{ display: block; page: cover; margin-top: 12mm; }}
+nav.toc h2 {{ font-size: 11pt; }}
+nav.toc ol {{ columns: 1; font-size: 9pt; }}
+nav.toc a::after {{ content: leader(".") target-counter(attr(href), page); }}
+main {{ break-before: page; }}
+"""
+
+
+def _cover_html(cover: Cover) -> str:
+    w = WORDS[cover.language]
+    rows = []
+    if cover.organisation:
+        rows.append((w["organisation"], cover.organisation))
+    if cover.date is not None:
+        rows.append((w["date"], format_date(cover.date, cover.language)))
+    rows += [(w["version"], cover.version), (w["design"], cover.design_hash)]
+    items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
+    return f'<dl class="cover">{items}</dl>\n'
+
+
+def pdf_html(html: str, cover: Cover) -> str:
+    """The page as WeasyPrint renders it: details open, the cover's facts under the heading, the PDF's page rules and
+    the creation date in the metadata. The screen page itself is left as it is."""
+    if cover.language not in WORDS:
+        raise PdfError(f"report language expected one of {', '.join(WORDS)}; got '{cover.language}'")
+    out = _long_tables(_figure_titles(re.sub(r"<details(?=[\s>])(?![^>]*\bopen\b)", "<details open", html)))
+    out = out.replace("</header>", _cover_html(cover) + "</header>", 1)
+    meta = [f'<meta name="generator" content="virkning {escape(cover.version)}">']
+    if cover.date is not None:
+        meta.append(f'<meta name="dcterms.created" content="{cover.date.isoformat()}">')
+    out = out.replace("</style>", _page_css(cover.language) + "</style>\n" + "\n".join(meta), 1)
+    return out
+
+
+def _weasyprint():
+    try:
+        import weasyprint
+    except OSError as exc:  # the Python package is there but Pango is not
+        raise PdfError(f"the PDF needs the Pango library (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0; "
+                       f"other systems: see WeasyPrint's installation notes): {exc}") from None
+    except ImportError:
+        raise PdfError("the PDF needs WeasyPrint: pip install weasyprint") from None
+    return weasyprint
+
+
+@dataclass(frozen=True)
+class Overflow:
+    """A table wider than its page's content area (CSS px): where it is and by how much."""
+
+    page: int
+    caption: str
+    width: float
+    room: float
+    wrap_id: str | None  # the id of its `div.table-wrap` (tab-<key>), if it has one
+
+
+def _figure_titles(html: str) -> str:
+    """Each inline SVG figure gets a <title>, which WeasyPrint makes the /Alt text of the tagged figure (PDF/UA asks
+    every figure for one): the figure's aria-label (its text alternative on screen) where it has one, else its
+    caption. Both are escaped HTML already; the caption's tags are dropped."""
+
+    def add(m: re.Match) -> str:
+        label = re.search(r'\saria-label="([^"]*)"', m.group(2))
+        text = label.group(1) if label else " ".join(re.sub(r"<[^>]+>", " ", m.group(1)).split())
+        return f"{m.group(0)}<title>{text}</title>"
+
+    return re.sub(r'<figcaption[^>]*>(.*?)</figcaption>\s*<div class="figure-body">\s*(<svg[^>]*>)', add, html,
+                  flags=re.S)
+
+
+def _long_tables(html: str) -> str:
+    """`long` on the table-wraps of tables with many rows: the print stylesheet keeps the others on one page."""
+
+    def mark(m: re.Match) -> str:
+        rows = m.group(0).count("<tr")
+        return m.group(0).replace('class="table-wrap"', 'class="table-wrap long"', 1) if rows > LONG_TABLE_ROWS \
+            else m.group(0)
+
+    return re.sub(r'<div class="table-wrap"[^>]*>.*?</table>', mark, html, flags=re.S)
+
+
+def _layout(page: str):
+    return _weasyprint().HTML(string=page).render(pdf_variant=PDF_VARIANT)
+
+
+def render(html: str, cover: Cover):
+    """WeasyPrint's laid-out document (pages and boxes) of the report. A table that does not fit a portrait page
+    gets a landscape page (one layout more, only when a table is too wide); `table_overflows` of the result lists
+    any table that still does not fit."""
+    page = pdf_html(html, cover)
+    document = _layout(page)
+    wide = {o.wrap_id for o in table_overflows(document) if o.wrap_id}
+    if wide:
+        # a section that opens with a wide table turns as a whole, so its heading stays with the table
+        opening = r'<section id="([^"]+)">\s*<h2[^>]*>(?:(?!</h2>).)*</h2>\s*<div class="table-wrap[^"]*" id="([^"]+)"'
+        wide |= {section for section, first in re.findall(opening, page, flags=re.S) if first in wide}
+        rules = ", ".join(f"#{w}" for w in sorted(wide))
+        # the other sections named too: WeasyPrint keeps an unnamed (auto) section after a wide one on its page
+        page = page.replace("</style>", f"main > section {{ page: portrait; }}\n{rules} {{ page: wide; }}\n</style>",
+                            1)
+        document = _layout(page)
+    return document
+
+
+def write(document) -> bytes:
+    """The PDF bytes of a laid-out report: PDF/UA-1, with a file identifier that is an MD5 of the content."""
+    return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=True)
+
+
+def report_pdf(html: str, cover: Cover) -> bytes:
+    """The PDF bytes of a report page (a tagged PDF/UA-1 file)."""
+    return write(render(html, cover))
+
+
+def table_overflows(document) -> list[Overflow]:
+    """Tables wider than their page's content area; empty when every table fits."""
+    from weasyprint.formatting_structure import boxes
+
+    found = []
+    for number, page in enumerate(document.pages, start=1):
+        root = page._page_box
+        right_edge = root.margin_width() - root.margin_right - root.padding_right - root.border_right_width
+        stack = [(root, None, None)]
+        while stack:
+            box, parent, wrap = stack.pop()
+            element = getattr(box, "element", None)
+            if element is not None and element.tag == "div" and "table-wrap" in (element.get("class") or ""):
+                wrap = element.get("id")
+            if isinstance(box, boxes.TableBox):
+                if box.position_x + box.margin_width() > right_edge + 0.5:
+                    caption = " ".join(_texts(c) for c in getattr(parent, "children", ())
+                                       if isinstance(c, boxes.TableCaptionBox))
+                    found.append(Overflow(number, re.sub(r"\s+", " ", caption).strip()[:60],
+                                          round(box.margin_width(), 1), round(right_edge - box.position_x, 1), wrap))
+                continue
+            stack.extend((child, box, wrap) for child in getattr(box, "children", ()))
+    return found
+
+
+def _texts(box) -> str:
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.TextBox):
+        return box.text
+    return " ".join(_texts(c) for c in getattr(box, "children", ()))
