@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from virkning import cli
+from virkning import cli, cli_evidence
 from virkning.runlog import Lines, WarningLog
 
 
@@ -77,9 +77,9 @@ def test_choices_are_the_package_lists_and_shown_in_help():
     assert _choices(cli.synth, "population") == tuple(POPULATIONS)
     assert _choices(cli.indicators, "period") == tuple(PERIODS)
     assert _choices(cli.indicators, "target") == tuple(TARGET_GROUPS)
-    for command in (cli.evidence_check, cli.evidence_report):
+    for command in (cli_evidence.evidence_check, cli_evidence.evidence_report):
         assert _choices(command, "rule") == RULES
-    for command in (cli.evidence_report, cli.indicators):
+    for command in (cli_evidence.evidence_report, cli.indicators):
         assert _choices(command, "language") == LANGUAGES
     for command in (cli.validate, cli.evaluate, cli.monitor):
         assert _choices(command, "engine") == ENGINES

@@ -15,7 +15,11 @@ Standard errors (``variance``):
   replicates. The resampling unit (``resample``) is by default a group of matched sets linked by a shared person
   (``AnalysisSample.boot_cluster``, see ``virkning.estimate.resampling``), so a control person used in several
   index weeks is drawn once with all of them; ``resample="sets"`` resamples the sets themselves (the earlier
-  behaviour, which ignores the reuse). Percentile intervals.
+  behaviour, which ignores the reuse). Normal intervals around the estimate (estimate +- z SE, as Stata's
+  `bootstrap` reports by default); ``interval="percentile"`` gives the replicates' percentile interval instead.
+  Over 400 replications of the coverage benchmark (docs/matching.md) the normal interval covered the effect on
+  the participants in 95.4, 95.0 and 94.3 % of estimates (employment, temp agency, retirement), the percentile
+  interval in 94.9, 94.7 and 93.4 %: with few exits in the early months the replicates' tails are lumpy.
 - ``"rematch"``: replicates of the whole matching (resampled persons, re-estimated propensity score, matched
   again: ``virkning.estimate.rematch``), passed as ``draws``; the SE is the SD of the replicate curves and the
   interval the normal interval around the estimate. (Not the percentile interval: a replicate matches other
@@ -50,6 +54,7 @@ CURVE_COLUMNS = ["outcome", "month", "att", "se", "ci_low", "ci_high", "treated_
                  "n_treated", "n_control", "n_control_persons", "at_risk_treated", "at_risk_control", "method"]
 VARIANCES = ("bootstrap", "rematch", "cluster", "satt")
 RESAMPLE = ("components", "sets")
+INTERVALS = ("normal", "percentile")
 
 
 def _group_sums(codes: np.ndarray, n_groups: int, values: np.ndarray) -> np.ndarray:
@@ -129,17 +134,18 @@ def km_arms(sample: AnalysisSample, first, followup, horizon: int):
 def km_curve(sample: AnalysisSample, first: np.ndarray, followup: np.ndarray, horizon: int, *, outcome: str,
              n_boot: int = 499, seed: int | None = None, level: float = 0.95, variance: str = "bootstrap",
              resample: str = "components", draws=None,
-             progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+             progress: Callable[[int, int], None] | None = None, interval: str = "normal") -> pd.DataFrame:
     """Effect on the cumulative exit share for months 1..horizon, Kaplan-Meier within group (CURVE_COLUMNS).
 
     `first` is the first exit month (NaN if none observed) and `followup` the months observed, both per data row;
     `sample` gives the rows, treatment, matching weights, matched sets and persons (MatchResult.analysis_sample()).
-    `variance` and `resample` choose the standard error (module docstring); `draws` are the replicates of
+    `variance` and `resample` choose the standard error, `interval` the bootstrap's interval (module docstring); `draws` are the replicates of
     `virkning.estimate.rematch_bootstrap` for variance="rematch". `progress(done, n_boot)` is told how far the
     bootstrap is, about every 10 %.
     """
     variance = check_choice("variance", variance, VARIANCES)
     resample = check_choice("resample", resample, RESAMPLE)
+    interval = check_choice("interval", interval, INTERVALS)
     if not (0 < level < 1):
         raise DesignError(f"option 'level': expected a confidence level between 0 and 1; got {level!r}.")
     if variance == "bootstrap" and (not isinstance(n_boot, (int, np.integer)) or n_boot < 2):
@@ -162,9 +168,9 @@ def km_curve(sample: AnalysisSample, first: np.ndarray, followup: np.ndarray, ho
             reps = _rematch_reps(draws, first, followup, horizon)
             method = f"Kaplan-Meier, bootstrap re-estimating the score and re-matching ({draws.n_boot} replicates)"
         se = np.nanstd(reps, axis=0, ddof=1)
-        if variance == "bootstrap":
+        if variance == "bootstrap" and interval == "percentile":
             lo, hi = np.nanquantile(reps, alpha, axis=0), np.nanquantile(reps, 1 - alpha, axis=0)
-        else:  # re-matched replicates centre on other controls than the estimate's: a normal interval around it
+        else:  # re-matched replicates centre on other controls than the estimate's: always a normal interval
             lo, hi = att - z * se, att + z * se
     else:
         contrib = np.zeros((len(w), horizon))

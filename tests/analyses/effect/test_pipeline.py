@@ -246,17 +246,17 @@ def test_rematch_bootstrap_runs_through_the_pipeline(synth, result, cache):
 
 
 def test_covariate_caliper_and_antiexact_hold_in_every_pair(synth, cache):
-    """Design keys passed through to the matcher: every pair differs in origin (anti-exact) and is within two years
-    of age (a caliper in the covariate's own units), and the report's method text says so."""
+    """Design keys passed through to the matcher: every pair differs in education (anti-exact) and is within two
+    years of age (a caliper in the covariate's own units)."""
     import dataclasses
 
     design = dataclasses.replace(seniorvikar_design(), caliper={"distance": 0.5, "age": 2.0}, std_caliper=False,
-                                 antiexact=("origin",), subgroups=(), sensitivity=False)
+                                 antiexact=("education",), subgroups=(), sensitivity=False)
     assert design.caliper == (("distance", 0.5), ("age", 2.0))
     ev = evaluate(synth[0], design, cache=cache)
     d, pairs = ev.data, ev.matching.pairs
     assert len(pairs) > 50
     t, c = d.loc[pairs["treated"]], d.loc[pairs["control"]]
-    assert (t["origin"].to_numpy() != c["origin"].to_numpy()).all()
+    assert (t["education"].to_numpy() != c["education"].to_numpy()).all()
     assert (np.abs(t["age"].to_numpy(float) - c["age"].to_numpy(float)) <= 2.0).all()
-    assert ev.matching.info.antiexact == ("origin",) and dict(ev.matching.info.caliper_widths) == {"age": 2.0}
+    assert ev.matching.info.antiexact == ("education",) and dict(ev.matching.info.caliper_widths) == {"age": 2.0}

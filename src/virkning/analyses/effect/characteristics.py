@@ -83,6 +83,9 @@ def characteristics(matching, design: dict) -> pd.DataFrame:
         covs.append("origin_group")
         for v in data["origin"].astype(object).unique():
             parts.setdefault(to_group.get(v, v), []).append(f"origin:{v}")
+    elif "origin_group" in data:  # the two groups read as such (e.g. an exact variable): no levels to join
+        frame["origin_group"] = data["origin_group"].astype(object)
+        covs.append("origin_group")
     if "education" in data:
         frame["education"] = data["education"].astype(object)
         covs.append("education")
