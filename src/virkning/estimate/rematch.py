@@ -284,9 +284,12 @@ def _replicate(plan: _Plan, rng: np.random.Generator, steps: int) -> tuple[np.nd
     dist_e = None if dist is None else dist[idx]
     width = None
     if cfg.caliper is not None:
-        # a distance caliper implies a propensity distance (make_match_config), so cal_sd was computed above
-        assert cal_sd is not None or not cfg.std_caliper
-        width = cfg.caliper * cal_sd if cal_sd is not None and cfg.std_caliper else cfg.caliper
+        if cfg.std_caliper:
+            # a distance caliper implies a propensity distance (make_match_config), so cal_sd was computed above
+            assert cal_sd is not None
+            width = cfg.caliper * cal_sd
+        else:
+            width = cfg.caliper
     constraints = None
     if plan.anti is not None or plan.cal_values is not None:
         widths = None
