@@ -28,8 +28,10 @@ import json
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -144,6 +146,12 @@ def _read_csv(path: Path, *needed: str) -> pd.DataFrame | None:
     return f if set(needed) <= set(f.columns) else None
 
 
+def _rows(frame: pd.DataFrame) -> Iterator[tuple[int, pd.Series]]:
+    """``frame.iterrows()`` of a table read by _read_csv (or a part of one): its labels are the RangeIndex
+    that numbers the file's data rows, so they are ints (the stubs type them as Hashable)."""
+    return cast(Iterator[tuple[int, pd.Series]], frame.iterrows())
+
+
 # ---- relations per table ------------------------------------------------------------------------------------------
 
 def _flow(s: _System, f: pd.DataFrame, name: str) -> dict:
@@ -152,7 +160,7 @@ def _flow(s: _System, f: pd.DataFrame, name: str) -> dict:
         if col not in f.columns:
             continue
         prev = None
-        for i, r in f.iterrows():
+        for i, r in _rows(f):
             step = str(r.get("step"))
             if col == "participants" and step.startswith("pool:"):
                 continue
@@ -181,14 +189,14 @@ def _evaluation(s: _System, folder: Path, rel: str) -> None:
     pool = [k for (col, step, i), k in before.items() if col == "pool_pairs"]
     if units is not None and final:
         parts = []
-        for i, r in units.iterrows():
-            key = (rel, "unit", str(r["unit"]))
+        for i, r in _rows(units):
+            key: tuple[object, ...] = (rel, "unit", str(r["unit"]))
             s.cell(key, r["participants"], f"{rel}/participants_by_unit.csv row {i + 2}")
             parts.append(key)
         s.total(final[-1], parts, f"{rel}/participants_by_unit.csv: projects sum to the participants")
     size_key = {}
     if sizes is not None:
-        for i, r in sizes.iterrows():
+        for i, r in _rows(sizes):
             for col in ("Control", "Treated"):
                 key = (rel, "sizes", r["sample"], col)
                 s.cell(key, r[col], f"{rel}/sample_sizes.csv row {i + 2}, {col}")
@@ -215,9 +223,9 @@ def _evaluation(s: _System, folder: Path, rel: str) -> None:
         for col, group, sample in groups:
             # a row joining levels of another variable (column `parts`, "origin:indvandrer|origin:efterkommer")
             # counts their persons together
-            for i, r in f.iterrows():
+            for i, r in _rows(f):
                 if "parts" in f.columns and isinstance(r.get("parts"), str) and r["parts"]:
-                    parts = [tuple(p.split(":", 1)) for p in r["parts"].split("|") if ":" in p]
+                    parts = [cast(tuple[str, str], tuple(p.split(":", 1))) for p in r["parts"].split("|") if ":" in p]
                     s.total((rel, "level", r["variable"], str(r.get("level")), group, sample),
                             [(rel, "level", v, lv, group, sample) for v, lv in parts],
                             f"{rel}/{table}.csv row {i + 2}: {r['level']} joins {r['parts']}")
@@ -225,7 +233,7 @@ def _evaluation(s: _System, folder: Path, rel: str) -> None:
                 continue
             den = size_key[(sample, group)]
             by_var = defaultdict(list)
-            for i, r in f.iterrows():
+            for i, r in _rows(f):
                 if r.get("type") != "binary":
                     continue
                 num = (rel, "level", r["variable"], str(r.get("level")), group, sample)
@@ -251,7 +259,7 @@ def _effects(s: _System, folder: Path, rel: str, size_key: dict) -> None:
         for group, mean, risk, n in (("Treated", "treated_mean", "at_risk_treated", "n_treated"),
                                      ("Control", "control_mean", "at_risk_control", "n_control")):
             prev_r = prev_f = None
-            for i, r in g.iterrows():
+            for i, r in _rows(g):
                 where = f"{rel}/effects.csv row {i + 2}"
                 rk = (rel, "risk", outcome, group, r["month"])
                 s.cell(rk, r[risk], f"{where}, {risk}")
@@ -281,18 +289,18 @@ def _effects(s: _System, folder: Path, rel: str, size_key: dict) -> None:
                    "n_treated", "n_control")
     if sg is None:
         return
-    for (name, outcome), g in sg.groupby(["subgroup", "outcome"], sort=False):
+    for (name, sg_outcome), g in sg.groupby(["subgroup", "outcome"], sort=False):
         for group, mean, n in (("Treated", "treated_mean", "n_treated"), ("Control", "control_mean", "n_control")):
             parts = []
-            for i, r in g.iterrows():
-                nk = (rel, "sg", name, str(r["level"]), outcome, group)
+            for i, r in _rows(g):
+                nk = (rel, "sg", name, str(r["level"]), sg_outcome, group)
                 s.cell(nk, r[n], f"{rel}/subgroups.csv row {i + 2}, {n}")
                 parts.append(nk)
-                k = (rel, "sg_k", name, str(r["level"]), outcome, group)
+                k = (rel, "sg_k", name, str(r["level"]), sg_outcome, group)
                 s.share(r[mean], k, nk, f"{rel}/subgroups.csv row {i + 2}, {mean}",
-                        complement=(rel, "sg_not", name, str(r["level"]), outcome, group))
+                        complement=(rel, "sg_not", name, str(r["level"]), sg_outcome, group))
             if ("Matched", group) in size_key:
-                total = (rel, "sg_total", name, outcome, group)
+                total = (rel, "sg_total", name, sg_outcome, group)
                 s.total(total, parts, f"{rel}/subgroups.csv: the levels of {name}")
                 # a reader would take the matched group as the whole
                 s.relate({total: 1.0, size_key[("Matched", group)]: -1.0}, f"{name}: the levels make up the matched")

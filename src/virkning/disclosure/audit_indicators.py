@@ -33,7 +33,7 @@ def table(s: _System, path: Path, rel: str) -> None:
     f = _read_csv(path, *COLUMNS)
     if f is None:
         return
-    equations = []  # (coefficients, where): sum of coefficient x cell = 0
+    equations: list[tuple[dict[tuple[object, ...], float], str]] = []  # (coefficients, where): sum of coefficient x cell = 0
     cols = [*COLUMNS, "period_weeks"] if "period_weeks" in f.columns else list(COLUMNS)
     for i, values in enumerate(zip(*(f[c].tolist() for c in cols))):  # plain lists: iterrows cost 1 s a table
         r = dict(zip(cols, values))

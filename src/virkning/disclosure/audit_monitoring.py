@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from virkning.disclosure.audit import TOTAL_UNIT, _read_csv, _System
+from virkning.disclosure.audit import TOTAL_UNIT, _read_csv, _rows, _System
 
 
 def monitoring(s: _System, months: list[tuple[str, Path]]) -> None:
@@ -21,7 +21,7 @@ def monitoring(s: _System, months: list[tuple[str, Path]]) -> None:
                 per = "month" if (period == "cohort" and step == order[0]) else period
                 return ("funnel", unit, per, step, label)
 
-            for i, r in f.iterrows():
+            for i, r in _rows(f):
                 key = fk(r["unit"], r["period"], r["step"])
                 s.cell(key, r["persons"], f"{label}/funnel.csv row {i + 2}")
                 cur[("funnel", r["unit"], r["period"], r["step"])] = key
@@ -31,24 +31,24 @@ def monitoring(s: _System, months: list[tuple[str, Path]]) -> None:
                         f"{label}/funnel.csv: projects sum to '{TOTAL_UNIT}' ({period}, {step})")
             # a step whose persons the table says are all among the previous step's: the difference is who stopped
             if "within_previous" in f.columns:
-                for i, r in f.iterrows():
-                    k = order.index(r["step"])
-                    if k > 0 and str(r["within_previous"]).lower() == "true":
-                        a, b = order[k - 1], r["step"]
+                for i, r in _rows(f):
+                    pos = order.index(r["step"])
+                    if pos > 0 and str(r["within_previous"]).lower() == "true":
+                        a, b = order[pos - 1], r["step"]
                         s.difference(fk(r["unit"], r["period"], a), fk(r["unit"], r["period"], b),
                                      ("funnel_gap", r["unit"], r["period"], a, b, label),
                                      f"{label}/funnel.csv: {r['unit']} {r['period']}, {a} - {b}", signed=False)
-            for i, r in f.iterrows():
-                k = order.index(r["step"])
-                if k > 0:
-                    for col, base in (("share_of_previous", order[k - 1]), ("share_of_first", order[0])):
+            for i, r in _rows(f):
+                pos = order.index(r["step"])
+                if pos > 0:
+                    for col, base in (("share_of_previous", order[pos - 1]), ("share_of_first", order[0])):
                         s.share(r.get(col), fk(r["unit"], r["period"], r["step"]), fk(r["unit"], r["period"], base),
                                 f"{label}/funnel.csv row {i + 2}, {col}")
         c = _read_csv(folder / "criteria.csv", "unit", "period", "criterion", "kind", "numerator", "denominator",
                       "value")
         if c is not None:
-            steps = {}
-            for i, r in c.iterrows():
+            steps: dict[object, set[object]] = {}
+            for i, r in _rows(c):
                 num = ("crit", r["unit"], r["period"], r["criterion"], "num", label)
                 s.cell(num, r["numerator"], f"{label}/criteria.csv row {i + 2}, numerator")
                 if r["kind"] == "share":
@@ -60,7 +60,7 @@ def monitoring(s: _System, months: list[tuple[str, Path]]) -> None:
                 steps.setdefault(r["criterion"], set()).add(r["unit"])
             # the numerators and denominators are funnel counts: the table names the steps
             if f is not None and "numerator_step" in c.columns:
-                for i, r in c.iterrows():
+                for i, r in _rows(c):
                     for part, col in (("num", "numerator_step"), ("den", "denominator_step")):
                         step = r.get(col)
                         if isinstance(step, str) and ("funnel", r["unit"], r["period"], step) in cur:
@@ -71,9 +71,9 @@ def monitoring(s: _System, months: list[tuple[str, Path]]) -> None:
             t = _read_csv(folder / f"{name}.csv", "unit", "persons", "employed", "share_employed")
             if t is None:
                 continue
-            for i, r in t.iterrows():
-                n = ("emp", r["unit"], "persons", label)
-                k = ("emp", r["unit"], "employed", label)
+            for i, r in _rows(t):
+                n: tuple[object, ...] = ("emp", r["unit"], "persons", label)
+                k: tuple[object, ...] = ("emp", r["unit"], "employed", label)
                 s.cell(n, r["persons"], f"{label}/employment.csv row {i + 2}, persons")
                 s.cell(k, r["employed"], f"{label}/employment.csv row {i + 2}, employed")
                 s.share(r["share_employed"], k, n, f"{label}/employment.csv row {i + 2}, share",
@@ -88,7 +88,7 @@ def monitoring(s: _System, months: list[tuple[str, Path]]) -> None:
             if t is None:
                 continue
             levels = []
-            for i, r in t.iterrows():
+            for i, r in _rows(t):
                 mk = (name, r["level"], "months", label)
                 s.cell(mk, r["months"], f"{label}/{name}.csv row {i + 2}, months")
                 s.cell((name, r["level"], "persons", label), r["persons"], f"{label}/{name}.csv row {i + 2}, persons")
@@ -100,7 +100,7 @@ def monitoring(s: _System, months: list[tuple[str, Path]]) -> None:
         sv = _read_csv(folder / "surveys.csv", "survey", "wave", "unit", "item", "n", "agree", "respondents",
                        "share_agree", "population", "response_rate")
         if sv is not None:
-            for i, r in sv.iterrows():
+            for i, r in _rows(sv):
                 base = ("sv", r["survey"], r["wave"], r["unit"])
                 n, k = (*base, r["item"], "n", label), (*base, r["item"], "agree", label)
                 resp = (*base, "respondents", label)
@@ -125,7 +125,7 @@ def monitoring(s: _System, months: list[tuple[str, Path]]) -> None:
         reg = _read_csv(folder / "registration.csv", "item", "column", "rule", "rows")
         if reg is not None:
             rules = []
-            for i, r in reg.iterrows():
+            for i, r in _rows(reg):
                 key = ("reg", r["item"], str(r["column"]), str(r["rule"]), label)
                 s.cell(key, r["rows"], f"{label}/registration.csv row {i + 2}")
                 if r["item"] == "rule":

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from virkning.disclosure.audit import Finding, _num, _read_csv, _small, _System
+from virkning.disclosure.audit import Finding, _num, _read_csv, _rows, _small, _System
 
 
 def _share(s: _System, share, n_key, n_value, k_key, not_key, where: str) -> float | None:
@@ -102,7 +102,7 @@ def trajectories(s: _System, folder: Path, rel: str) -> None:
     _flow(s, folder, rel, groups)
     g = _read_csv(folder / "groups.csv", "group", "persons", "observed_to_horizon")
     if g is not None:
-        for i, r in g.iterrows():
+        for i, r in _rows(g):
             s.cell(("tg", rel, r["group"]), r["persons"], f"{rel}/groups.csv row {i + 2}")
             s.cell(("tn", rel, r["group"], horizon), r["observed_to_horizon"], f"{rel}/groups.csv row {i + 2}")
             _difference(s, ("tg", rel, r["group"]), ("tn", rel, r["group"], horizon), ("tcens_h", rel, r["group"]),
@@ -118,7 +118,7 @@ def _flow(s: _System, folder: Path, rel: str, groups: dict) -> None:
     if f is None:
         return
     prev: dict = {}
-    for i, r in f.iterrows():
+    for i, r in _rows(f):
         step = str(r["step"])
         records = r.get("part") == "records"
         name = step.removeprefix("group ") if step.startswith("group ") else None
@@ -148,7 +148,7 @@ def _curves(s: _System, folder: Path, rel: str, groups: dict, outcomes: list, ho
     c = c.assign(month=c["month"].astype(float).astype(int))
     for (grp, out), rows in c.groupby(["group", "outcome"], sort=False):
         prev = None
-        for i, r in rows.sort_values("month").iterrows():
+        for i, r in _rows(rows.sort_values("month")):
             m = int(r["month"])
             n, where = ("tn", rel, grp, m), f"{rel}/curves.csv row {i + 2}"
             s.cell(n, r["n"], f"{where}, n")
@@ -214,10 +214,10 @@ def _units(s: _System, folder: Path, rel: str, design: dict, horizon: int, sourc
         if f is None:
             continue
         shares = [c for c in f.columns if c.startswith("share_")]
-        parts = {c: [] for c in ["persons", *shares]}
+        parts: dict[str, list[tuple[object, ...]]] = {c: [] for c in ["persons", *shares]}
         total = None
-        for i, r in f.iterrows():
-            key = ("tband", rel, name, r["band"])
+        for i, r in _rows(f):
+            key: tuple[object, ...] = ("tband", rel, name, r["band"])
             s.cell(key, r["persons"], f"{rel}/{name}.csv row {i + 2}")
             for col in shares:
                 k = ("tbk", rel, name, r["band"], col)
@@ -243,7 +243,7 @@ def _units(s: _System, folder: Path, rel: str, design: dict, horizon: int, sourc
         return
     keys = []
     inh = _inhabitants() if source == "shipped" else {}
-    for i, r in cr.iterrows():
+    for i, r in _rows(cr):
         key = ("tunit", rel, str(r["unit"]))
         s.cell(key, r["persons"], f"{rel}/unit_criterion.csv row {i + 2}")
         _share(s, r["share"], key, r["persons"], ("tuk", rel, str(r["unit"])), ("tunot", rel, str(r["unit"])),
@@ -264,7 +264,7 @@ def _seniority(s: _System, folder: Path, rel: str) -> None:
         return
     shares = [c for c in f.columns if c.startswith("share_")]
     inner, under = [], None
-    for i, r in f.iterrows():
+    for i, r in _rows(f):
         key = ("tsen", rel, r["band"])
         s.cell(key, r["persons"], f"{rel}/seniority.csv row {i + 2}")
         ks = []
@@ -291,7 +291,7 @@ def _lpm(s: _System, folder: Path, rel: str, design: dict) -> None:
     group = (design.get("lpm") or {}).get("group")
     if out is None:
         return
-    for i, r in out.iterrows():
+    for i, r in _rows(out):
         n = ("tlpm_n", rel, r["outcome"])
         s.cell(n, r["n"], f"{rel}/lpm_outcomes.csv row {i + 2}, n")
         mean = _num(r["mean"])
@@ -304,7 +304,7 @@ def _lpm(s: _System, folder: Path, rel: str, design: dict) -> None:
     f = _read_csv(folder / "lpm.csv", "outcome", "term", "n_with", "n_without")
     if f is None:
         return
-    for i, r in f.iterrows():
+    for i, r in _rows(f):
         a, b = ("tlpm_x", rel, r["outcome"], r["term"], 1), ("tlpm_x", rel, r["outcome"], r["term"], 0)
         s.cell(a, r["n_with"], f"{rel}/lpm.csv row {i + 2}, n_with")
         s.cell(b, r["n_without"], f"{rel}/lpm.csv row {i + 2}, n_without")

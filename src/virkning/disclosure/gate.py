@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,7 @@ class Outcome:
     hidden: set        # counts hidden by the gate
     blank: dict        # Place -> reason
     log: list[str]
-    known: dict = None  # unknown counts -> (lowest, highest) a reader can derive (see Gate.ranges)
+    known: dict | None = None  # unknown counts -> (lowest, highest) a reader can derive (see Gate.ranges)
 
 
 class _Inconsistent(Exception):
@@ -220,6 +221,7 @@ class Gate:
                                 "treated as derivable")
             return (v, v)
         if support is not None:
+            assert rows is not None  # a list whenever support is given
             support.update(rels[r] for r in rows)
         return out
 
@@ -240,9 +242,9 @@ class Gate:
         for label in by_component.pop(("none",), []):
             del self._pending[label]
         rng = np.random.default_rng(0)
-        for rels, labels in by_component.items():
-            unknowns = comps[rels]
-            index, A, b = self._system(unknowns, list(rels))
+        for rel_key, labels in by_component.items():
+            unknowns = comps[rel_key]
+            index, A, b = self._system(unknowns, list(rel_key))
             bounds = [self.m.bounds.get(k, (None, None) if k in self.m.signed else (0, None)) for k in unknowns]
             n = len(unknowns)
             directions = [np.ones(n), -np.ones(n)] + [rng.choice([-1.0, 1.0], n) for _ in range(2)]
@@ -355,7 +357,7 @@ class Gate:
                 margin = cand[0] == "cell" and any(k in self.m.totals for k in self._same(cand[1]))
                 costed.append(((self._weight(cand), margin, cost, order), cand))
             costed.sort(key=lambda x: x[0])
-            best = None
+            best: tuple[Any, tuple] | None = None  # (rank: a tuple compared as a whole, candidate)
             for tried, (key, cand) in enumerate(costed):
                 if best is not None and (tried >= 15 or key[0] > best[0][1]):
                     break  # a dearer number only when no cheaper one changes what a reader knows
@@ -450,5 +452,6 @@ def apply(tables: dict[str, pd.DataFrame], gate: Gate) -> tuple[dict[str, pd.Dat
             col = frame[p.column]
             if col.dtype != object and not pd.api.types.is_float_dtype(col.dtype):
                 frame[p.column] = col.astype("Float64") if pd.api.types.is_numeric_dtype(col.dtype) else col.astype(object)
-            frame.iat[p.row, frame.columns.get_loc(p.column)] = None
+            # get_loc of a unique column label is an int (the stubs also allow slice/mask for duplicate labels)
+            frame.iat[p.row, cast(int, frame.columns.get_loc(p.column))] = None
     return protected, out

@@ -181,7 +181,7 @@ class BusinessCase:
     def to_frame(self) -> pd.DataFrame:
         """The table by year with a final 'total' row (sums; present values at the base year)."""
         t = self.by_year.copy()
-        total = {c: t[c].sum() for c in ("weeks_saved", "full_time_persons", "savings", "cost", "net",
+        total: dict[str, object] = {c: t[c].sum() for c in ("weeks_saved", "full_time_persons", "savings", "cost", "net",
                                           "pv_savings", "pv_cost", "pv_net")}
         total.update(year="total", cumulative_pv_net=self.net_gain)
         t["year"] = t["year"].astype(object)
@@ -212,6 +212,8 @@ class BusinessCase:
             lines.append(f"{pct}% interval of savings {self.savings_ci[0]:,.0f} to {self.savings_ci[1]:,.0f}, of net "
                          f"gain {self.net_ci[0]:,.0f} to {self.net_ci[1]:,.0f}; P(pays) {self.p_pays:.3f} (normal)")
         if self.boot_p_pays is not None:
+            # business_case sets the bootstrap intervals and probability together
+            assert self.boot_savings_ci is not None and self.boot_net_ci is not None
             lines.append(f"bootstrap ({self.n_draws} draws): savings {self.boot_savings_ci[0]:,.0f} to "
                          f"{self.boot_savings_ci[1]:,.0f}, net gain {self.boot_net_ci[0]:,.0f} to "
                          f"{self.boot_net_ci[1]:,.0f}; P(pays) {self.boot_p_pays:.3f}")

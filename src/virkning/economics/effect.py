@@ -119,7 +119,7 @@ class Effect:
     @classmethod
     def per_participant(cls, weeks_saved: float, participants: Mapping[int, float], *,
                         ci: tuple[float, float] | None = None, se: float | None = None, level: float = 0.95,
-                        draws: Sequence[float] | None = None, follow_up_weeks: float = 52,
+                        draws: Sequence[float] | np.ndarray | None = None, follow_up_weeks: float = 52,
                         profile: Sequence[float] | None = None) -> "Effect":
         """Benefit weeks saved per participant over ``follow_up_weeks`` (positive = fewer weeks on benefit), for
         cohorts of ``participants`` by start year. ``ci`` (at ``level``) or ``se`` give the uncertainty;

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Protocol, cast
 
 import pandas as pd
 
@@ -74,6 +75,19 @@ def _read(path: Path | str, name: str) -> pd.DataFrame:
     return _validate(t[list(COLUMNS)].copy(), name)
 
 
+class _TextRow(Protocol):
+    """A row of the rate table as _read gives it: every cell text (dtype=str, keep_default_na=False, missing
+    optional columns filled with "")."""
+
+    benefit: str
+    year: str
+    amount: str
+    unit: str
+    valid_from: str
+    source_kind: str
+    source: str
+
+
 def _validate(t: pd.DataFrame, name: str) -> pd.DataFrame:
     """Check every rule on every row; collect all problems before raising, so one pass shows them all."""
     bad: dict[tuple[str, str], list[int]] = {}
@@ -82,7 +96,7 @@ def _validate(t: pd.DataFrame, name: str) -> pd.DataFrame:
         bad.setdefault((column, rule), []).append(row)
 
     amounts, years = [], []
-    for i, row in enumerate(t.itertuples(index=False), start=1):
+    for i, row in enumerate(cast(Iterable[_TextRow], t.itertuples(index=False)), start=1):
         b = row.benefit.strip()
         if not _NAME.match(b):
             flag("benefit", f"expected a name of lower-case letters, digits and '_' (like dagpenge_max); "

@@ -44,6 +44,7 @@ def summary_numbers(case: BusinessCase) -> SummaryNumbers:
     if not isinstance(case, BusinessCase):
         raise DesignError(f"summary: expected a BusinessCase; got {type(case).__name__}.")
     if case.boot_p_pays is not None:
+        assert case.boot_savings_ci is not None  # business_case sets it together with boot_p_pays
         method, (lo, hi), p = "bootstrap", case.boot_savings_ci, case.boot_p_pays
     elif case.p_pays is not None:
         method, (lo, hi), p = "normal", case.savings_ci, case.p_pays

@@ -70,7 +70,7 @@ def _independent(D: np.ndarray, w: np.ndarray, tol: float = 1e-9) -> np.ndarray:
         r = x - Q @ (Q.T @ x)
         r = r - Q @ (Q.T @ r)  # twice: Gram-Schmidt loses orthogonality otherwise
         norm = np.linalg.norm(r)
-        if norm > tol * max(np.linalg.norm(x), 1.0):
+        if norm > tol * max(float(np.linalg.norm(x)), 1.0):
             Q = np.column_stack([Q, r / norm])
             keep.append(j)
     if 1 not in keep:

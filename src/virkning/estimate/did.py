@@ -25,7 +25,7 @@ municipalities, pooled over the trial municipalities and per municipality) as on
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -114,7 +114,7 @@ class DidResult(ResultMixin):
                 f"observations: {self.observations}; SE clustered by unit (CR1)"] + self.pooled._summary_lines()
 
 
-def _comparison_sets(comparison: object, treated: list[object], units: np.ndarray
+def _comparison_sets(comparison: object, treated: list[object], units: Iterable[object]
                      ) -> tuple[list[object], dict[object, list[object]]]:
     if isinstance(comparison, Mapping):
         unit_list("comparison", list(comparison.keys()), treated)

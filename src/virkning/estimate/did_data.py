@@ -13,6 +13,7 @@ treated.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -71,7 +72,7 @@ def unit_list(option: str, values: object, known: Iterable[object]) -> list[obje
     if isinstance(values, (str, int, np.integer)):
         values = [values]
     try:
-        out = list(values)  # type: ignore[arg-type]
+        out = list(cast(Iterable[object], values))  # a non-iterable raises TypeError, turned into DesignError
     except TypeError:
         raise DesignError(f"option '{option}': expected a list of unit ids; got {values!r}.") from None
     known_set = set(known)
@@ -91,8 +92,9 @@ def period_window(option: str, value: object, periods: np.ndarray) -> tuple[int,
     if isinstance(value, (int, np.integer)):
         value = (value, value)
     try:
-        first, last = value  # type: ignore[misc]
-        first, last = int(first), int(last)
+        # anything but a pair raises TypeError/ValueError, turned into DesignError below
+        first_v, last_v = cast(tuple[Any, Any], value)
+        first, last = int(first_v), int(last_v)
     except (TypeError, ValueError):
         raise DesignError(f"option '{option}': expected a (first, last) pair of periods; got {value!r}.") from None
     lo, hi = int(periods.min()), int(periods.max())

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import html
 import warnings
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from virkning.estimate.options import FewClustersWarning  # noqa: F401 (re-exported)
 
@@ -49,7 +51,9 @@ def _plain(value: object) -> object:
 
 
 def frame_records(frame: pd.DataFrame) -> list[dict[str, object]]:
-    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+    # the stubs type record keys as Hashable; our frames have str column names
+    records = cast(list[dict[str, object]], frame.to_dict(orient="records"))
+    return [{k: _plain(v) for k, v in row.items()} for row in records]
 
 
 class ResultMixin:
@@ -85,7 +89,7 @@ class ResultMixin:
         return f"<div><strong>{html.escape(self._title)}</strong><ul>{lines}</ul>{table}</div>"
 
 
-def coefficient_plot(x: np.ndarray, estimate: np.ndarray, low: np.ndarray, high: np.ndarray, *, xlabel: str,
+def coefficient_plot(x: npt.ArrayLike, estimate: npt.ArrayLike, low: npt.ArrayLike, high: npt.ArrayLike, *, xlabel: str,
                      ylabel: str, title: str, divider: float | None = None):
     """Estimates with interval bars, a zero line and an optional vertical divider. Returns a matplotlib Figure."""
     from matplotlib.figure import Figure

@@ -33,7 +33,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,15 @@ Unbalanced = Literal["drop", "error"]
 NoPre = Literal["error", "drop"]
 
 
+class Pretest(TypedDict):
+    """The Wald pre-test of parallel trends (``note`` says why chi2 is missing, else "")."""
+
+    chi2: float
+    df: int
+    p_value: float
+    note: str
+
+
 @dataclass(frozen=True, repr=False)
 class GroupTimeResult(ResultMixin):
     """ATT(g,t) table with SEs, intervals, the pre-test, and what the aggregations need."""
@@ -69,7 +78,7 @@ class GroupTimeResult(ResultMixin):
     covariates: tuple[str, ...]
     n_units: int
     n_dropped: int  # units left out: unbalanced, or without a pre-period on request
-    pretest: dict[str, object]
+    pretest: Pretest
     n_boot: int
     seed: int | None
     level: float
@@ -262,7 +271,7 @@ def att_gt(data: pd.DataFrame, outcome: str, *, unit: str, period: str, start: s
                            n_boot=int(n_boot), seed=seed, level=level)
 
 
-def _pretest(table: pd.DataFrame, inf: np.ndarray, clusters: np.ndarray | None) -> dict[str, float]:
+def _pretest(table: pd.DataFrame, inf: np.ndarray, clusters: np.ndarray | None) -> Pretest:
     """Wald test that all pre-treatment ATT(g,t) are zero: n b' V^-1 b with the analytic V (R's pre-test)."""
     n = inf.shape[0]
     pre = np.flatnonzero((table["group"] > table["period"]).to_numpy() & np.isfinite(table["se"].to_numpy())

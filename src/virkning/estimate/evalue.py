@@ -141,7 +141,7 @@ def evalue(estimate: float, lo: float | None = None, hi: float | None = None, *,
     true_rr = _to_rr(true_v, measure, rare_b, p0)
     assert rr is not None and true_rr is not None
     # interval limits that are not risks after the RD conversion say nothing: report them as missing
-    rr_lo = _to_rr(lo, measure, rare_b, p0) if lo is None or measure != "RD" or p0 + lo > 0 else None
+    rr_lo = _to_rr(lo, measure, rare_b, p0) if lo is None or measure != "RD" or (p0 is not None and p0 + lo > 0) else None
     rr_hi = _to_rr(hi, measure, rare_b, p0)
     if rr <= 0 or true_rr <= 0:
         raise DesignError("evalue: the estimate (or 'true') converts to a risk ratio <= 0.")

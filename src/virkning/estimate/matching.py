@@ -120,6 +120,7 @@ def match(data_or_formula: pd.DataFrame | str | None = None, treatment: str = "t
                             replace=replace, caliper=caliper, distance=distance, mahvars=mahvars, m_order=m_order,
                             seed=seed, cluster=cluster, compat=compat, estimand=estimand, discard=discard,
                             reestimate=reestimate, std_caliper=std_caliper, antiexact=antiexact)
+    assert data is not None  # make_match_config raised DesignError for anything but a DataFrame
     treat = _treatment(data, cfg.treatment)
     n1, n0 = int(treat.sum()), int((~treat).sum())
     if n1 == 0 or n0 == 0:
@@ -149,6 +150,7 @@ def match(data_or_formula: pd.DataFrame | str | None = None, treatment: str = "t
         fit_all = fit
         kept = np.flatnonzero(~discarded)
         fit = fit_propensity(data.iloc[kept], cfg.treatment, cfg.covariates)
+        assert dist is not None  # without a distance nothing is discarded
         dist = dist.copy()
         dist[kept] = fit.linear_predictor if cfg.distance == "logit" else fit.score
 
@@ -156,6 +158,8 @@ def match(data_or_formula: pd.DataFrame | str | None = None, treatment: str = "t
     dist_sd = float(np.std(dist[~discarded], ddof=1)) if dist is not None else None
     width = None
     if cfg.caliper is not None:
+        # a distance caliper is rejected for distance='mahalanobis', so a propensity distance exists here
+        assert dist_sd is not None
         width = cfg.caliper * dist_sd if cfg.std_caliper else cfg.caliper
     cov_widths: dict[str, float] = {}
     for c in cfg.covariate_calipers:

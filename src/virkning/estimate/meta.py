@@ -242,6 +242,7 @@ def meta_analysis(data: pd.DataFrame, *, effect: str = "effect", variance: str |
         v = _numbers(data, variance, "variance", labels)
         what, col = "variance", variance
     else:
+        assert se is not None  # exactly one of variance and se was checked above
         s = _numbers(data, se, "se", labels)
         v = s * s
         what, col = "se", se

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -95,11 +96,11 @@ def numeric_column(series: pd.Series) -> np.ndarray:
 
 
 def design_matrix(data: pd.DataFrame, columns: Sequence[str], *, drop_first: bool,
-                  intercept: bool = False, order: str = "C") -> tuple[np.ndarray, list[Term]]:
+                  intercept: bool = False, order: Literal["C", "F"] = "C") -> tuple[np.ndarray, list[Term]]:
     """Dense model matrix (float64, rows x terms) and its terms; categorical columns become level indicators.
     `order="F"` stores columns contiguously (faster to fill and to read column by column)."""
     n = len(data)
-    blocks: list[tuple[Term, object]] = []
+    blocks: list[tuple[Term, tuple[np.ndarray, int] | pd.Series | None]] = []
     if intercept:
         blocks.append((Term("(Intercept)"), None))
     for col in columns:
@@ -224,11 +225,11 @@ class ModelMatrix:
                         numeric_cols.append((codes == j + first).astype(np.float64))
                 self.n_numeric = len(self.order)
         self.numeric = np.empty((n, len(numeric_cols)), order="F")  # column-major: fast column access
-        for j, col in enumerate(numeric_cols):
-            if col is None:
+        for j, values in enumerate(numeric_cols):
+            if values is None:
                 self.numeric[:, j] = 1.0
             else:
-                self.numeric[:, j] = col if self.perm is None else col[self.perm]
+                self.numeric[:, j] = values if self.perm is None else values[self.perm]
 
     @classmethod
     def from_dense(cls, X: np.ndarray, names: Sequence[str]) -> "ModelMatrix":
@@ -261,6 +262,7 @@ class ModelMatrix:
         X = np.empty((self.n, len(self.terms)))
         X[:, self.order[:self.n_numeric]] = self.numeric
         if self.table is not None:
+            assert self.bounds is not None  # set together with table
             X[:, self.order[self.n_numeric:]] = np.repeat(self.table, np.diff(self.bounds), axis=0)
         if self.perm is not None:
             X[self.perm] = X.copy()
@@ -289,6 +291,7 @@ class ModelMatrix:
         b_int = b[self.order]
         out = self.numeric @ b_int[:self.n_numeric]
         if self.table is not None:
+            assert self.bounds is not None  # set together with table
             out += np.repeat(self.table @ b_int[self.n_numeric:], np.diff(self.bounds))
         return out
 
@@ -297,6 +300,7 @@ class ModelMatrix:
         out = np.zeros(len(self.terms))
         out[self.order[:self.n_numeric]] = self.numeric.T @ v
         if self.table is not None:
+            assert self.bounds is not None  # set together with table
             sizes = np.diff(self.bounds)
             if getattr(self, "_group_ids", None) is None:
                 self._group_ids = np.repeat(np.arange(len(sizes)), sizes)
@@ -311,6 +315,7 @@ class ModelMatrix:
             if self.table is None:
                 yield s, e, None
             else:
+                assert self.bounds is not None  # set together with table
                 g0 = int(np.searchsorted(self.bounds, s, side="right")) - 1
                 g1 = int(np.searchsorted(self.bounds, e, side="left"))
                 yield s, e, (g0, g1, np.maximum(self.bounds[g0:g1], s) - s)
@@ -340,6 +345,7 @@ class ModelMatrix:
             b_int[:pz] = zr
         if S is not None:
             T = self.table
+            assert T is not None  # group sums S exist only with a table (group_sums)
             zd = S[:, :pz].T @ T
             A_int[:pz, pz:] = zd
             A_int[pz:, :pz] = zd.T

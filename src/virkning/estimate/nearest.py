@@ -72,11 +72,17 @@ class Constraints:
     def checker(self, focal_rows: np.ndarray, candidate_rows: np.ndarray):
         """A fast scalar test ok(i, k) for focal unit i (index into focal_rows) and candidate k (index into
         candidate_rows), on Python lists (called once per visited candidate in the greedy loop)."""
-        anti_f = anti_c = cal_f = cal_c = None
+        # anti_c / cal_c / widths are only read when anti_f / cal_f are set, which sets them too
+        anti_f: list[list[int]] | None = None
+        cal_f: list[list[float]] | None = None
+        anti_c: list[list[int]] = []
+        cal_c: list[list[float]] = []
+        widths: list[float] = []
         if self.antiexact is not None:
             anti_f = self.antiexact[focal_rows].tolist()
             anti_c = self.antiexact[candidate_rows].tolist()
         if self.caliper_values is not None:
+            assert self.caliper_widths is not None  # the values and widths of covariate calipers come together
             cal_f = self.caliper_values[focal_rows].tolist()
             cal_c = self.caliper_values[candidate_rows].tolist()
             widths = self.caliper_widths.tolist()
@@ -88,8 +94,8 @@ class Constraints:
                     if a == b:
                         return False
             if cal_f is not None:
-                for a, b, w in zip(cal_f[i], cal_c[k], widths):
-                    d = a - b
+                for x, y, w in zip(cal_f[i], cal_c[k], widths):
+                    d = x - y
                     if trunc:
                         d = float(int(d))
                     if abs(d) > w:
@@ -435,6 +441,7 @@ def nn_mahalanobis(treat: np.ndarray, coords: np.ndarray, cells: np.ndarray, ord
     cell_controls = [controls[by_cell[lo[c]:hi[c]]] for c in range(n_cells)]
     use_cal = caliper is not None and distance is not None
     if use_cal:
+        assert distance is not None  # use_cal says so
         # per cell, controls sorted by distance, to cut a window around each treated unit's score
         cell_sorted = []
         for c in range(n_cells):
@@ -455,6 +462,7 @@ def nn_mahalanobis(treat: np.ndarray, coords: np.ndarray, cells: np.ndarray, ord
                 reason[i] = reason[i] or REASON_NO_CONTROLS
                 continue
             if use_cal:
+                assert distance is not None and caliper is not None  # use_cal says so
                 rows_sorted, d_sorted = cell_sorted[c]
                 dt = distance[t]
                 a = np.searchsorted(d_sorted, dt - caliper * (1 + 1e-9) - 1e-300, side="left")
@@ -472,6 +480,7 @@ def nn_mahalanobis(treat: np.ndarray, coords: np.ndarray, cells: np.ndarray, ord
             if r > 0:
                 cand = cand[~np.isin(cand, slots[i, :r])]
             if use_cal:
+                assert distance is not None  # use_cal says so
                 cand = cand[np.abs(distance[cand] - distance[t]) <= caliper]
             if constraints is not None and len(cand):
                 cand = cand[constraints.ok(t, cand)]

@@ -9,9 +9,9 @@ allowed values and says what to do. Options that the chosen method does not use 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 import numpy as np
 import pandas as pd
@@ -137,14 +137,14 @@ def _ignored(option: str, why: str) -> None:
 
 
 def make_match_config(
-    data: pd.DataFrame,
+    data: pd.DataFrame | None,
     *,
     treatment: str,
     covariates: Sequence[str] | str,
     exact: Sequence[str] | str | None,
     ratio: int,
     replace: bool,
-    caliper: float | None,
+    caliper: float | Mapping[str, float] | None,
     distance: str,
     mahvars: Sequence[str] | str | None,
     m_order: str | None,
@@ -278,7 +278,7 @@ def _calipers(caliper: object, std_caliper: object, data: pd.DataFrame, distance
     categorical ones are rejected, as MatchIt does.
     """
     if caliper is None:
-        entries: dict[str, object] = {}
+        entries: dict[Hashable, object] = {}
     elif isinstance(caliper, Mapping):
         entries = dict(caliper)
     elif isinstance(caliper, pd.Series):
@@ -288,7 +288,8 @@ def _calipers(caliper: object, std_caliper: object, data: pd.DataFrame, distance
     bad_keys = [k for k in entries if not isinstance(k, str)]
     if bad_keys:
         raise DesignError(f"option 'caliper': keys must be column names or {DISTANCE_KEY!r}; got {bad_keys!r}.")
-    widths = {k: _positive("caliper", v) for k, v in entries.items()}
+    # every key was checked to be a str just above
+    widths = {k: _positive("caliper", v) for k, v in cast(dict[str, object], entries).items()}
     if isinstance(std_caliper, (bool, np.bool_)):
         std = {k: bool(std_caliper) for k in widths}
     elif isinstance(std_caliper, Mapping):

@@ -132,6 +132,7 @@ def _irls_pass(mx: ModelMatrix, beta: np.ndarray, y: np.ndarray, eta_out: np.nda
         if S is not None:
             mx.add_group_sums(S, seg, Zw, w, wr)
     xtwx, xtwr = mx.assemble(zz, zr, S)
+    assert xtwr is not None  # zr was accumulated, so assemble returns X'Wr
     return dev, xtwx, xtwr
 
 
@@ -203,6 +204,7 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
     w = mu_eta * mu_eta / (mu * (1.0 - mu))
     resid = (y - mu) / mu_eta
     xtwx, xtwz = mx.cross(w, eta + resid)
+    assert xtwz is not None  # cross returns X'Wr when r is given
     beta = _solve(xtwx, xtwz)
     del w, resid, mu_eta
     converged = False

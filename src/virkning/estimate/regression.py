@@ -31,7 +31,7 @@ from virkning.errors import DesignError, EstimationError
 from virkning.estimate.model_matrix import design_matrix, is_categorical
 from virkning.estimate.options import IgnoredOptionWarning, check_choice
 from virkning.estimate.regression_result import COEF_COLUMNS, RegressionInfo, RegressionResult
-from virkning.estimate.wild import boot_weights as draw_weights, wild_test
+from virkning.estimate.wild import WildTest, boot_weights as draw_weights, wild_test
 from virkning.estimate.options import FewClustersWarning  # noqa: F401 (re-exported)
 
 SE = Literal["classical", "hc1", "cluster", "wild"]
@@ -249,6 +249,7 @@ def lpm(data: pd.DataFrame, outcomes: Sequence[str] | str, covariates: Sequence[
         elif se == "hc1":
             fit = model.fit(cov_type="HC1", use_t=True)
         else:
+            assert cl_all is not None  # se 'cluster'/'wild' without a cluster column was rejected above
             codes, uniq = pd.factorize(cl_all[keep], sort=True)
             G = len(uniq)
             if G < 2:
@@ -276,8 +277,9 @@ def lpm(data: pd.DataFrame, outcomes: Sequence[str] | str, covariates: Sequence[
         inference = {"classical": f"t({df_inf})", "hc1": f"HC1, t({df_inf})",
                      "cluster": f"CR1, t({df_inf})", "wild": f"CR1, t({df_inf})"}[se]
         vcovs[o] = pd.DataFrame(np.asarray(fit.cov_params()), index=names, columns=names)
-        wild: dict[int, object] = {}
+        wild: dict[int, WildTest] = {}
         if se == "wild":
+            assert G is not None  # the 'cluster'/'wild' branch above set it
             if boot_weights == "rademacher" and 2 ** G < 500:
                 warnings.warn(f"outcome {o!r}: with {G} clusters Rademacher weights give only {2 ** G} distinct "
                               "bootstrap samples, so p-values are coarse; boot_weights='webb' is recommended "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -78,7 +79,8 @@ class RegressionResult:
         out = self.coefficients.copy()
         if not controls:
             out = out[out["role"] == "covariate"]
-        out.insert(out.columns.get_loc("p") + 1, "mark", [significance_mark(p) for p in out["p"]])
+        # get_loc of a unique column label is an int (the stubs also allow slice/mask for duplicate labels)
+        out.insert(cast(int, out.columns.get_loc("p")) + 1, "mark", [significance_mark(p) for p in out["p"]])
         return out.reset_index(drop=True)
 
     def to_dict(self) -> dict[str, object]:
@@ -127,7 +129,8 @@ class RegressionResult:
                 rows[lab.get(term, term) + " (SE)"] = se_cells
         o_info = self.outcomes.set_index("outcome")
         rows[mean_label] = [fmt.format(o_info.loc[o, "mean"]) + unit for o in outs]
-        rows[n_label] = [f"{int(o_info.loc[o, 'n'])}" for o in outs]
+        # .loc[label, column] on a unique index is a scalar; the stubs' union includes non-numbers
+        rows[n_label] = [f"{int(cast(float, o_info.loc[o, 'n']))}" for o in outs]
         return pd.DataFrame(rows, index=[lab.get(o, o) for o in outs]).T
 
     def _title(self) -> str:

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol, cast
 
 import numpy as np
 import pandas as pd
@@ -180,6 +181,21 @@ def _bootstrap_means(y: np.ndarray, treat: np.ndarray, w: np.ndarray, boot_clust
     return t_reps, c_reps
 
 
+class _EffectRow(Protocol):
+    """The columns of an ``estimate_effects`` row that relative_effects reads."""
+
+    att: float
+    se: float
+    ci_low: float
+    ci_high: float
+    treated_mean: float
+    control_mean: float
+    n_treated: int
+    n_control: int
+    se_type: str
+    n_clusters: object
+
+
 def relative_effects(data: MatchResult | pd.DataFrame, outcomes: Sequence[str] | str, *,
                      sample: AnalysisSample | None = None, se: str = "cluster", n_boot: int = 999,
                      seed: int | None = None, level: float = 0.95,
@@ -209,7 +225,7 @@ def relative_effects(data: MatchResult | pd.DataFrame, outcomes: Sequence[str] |
     z = float(scipy.special.ndtri(0.5 + level / 2))
     rng = np.random.default_rng(seed)
     rows = []
-    for o, row in zip(outcomes, base.itertuples(index=False)):
+    for o, row in zip(outcomes, cast(Iterable[_EffectRow], base.itertuples(index=False))):
         y_all = frame[o].to_numpy(dtype=np.float64, na_value=np.nan)[sample.rows]
         keep = ~np.isnan(y_all)
         y, t, w = y_all[keep], sample.treat[keep], sample.weights[keep]
@@ -245,7 +261,7 @@ def relative_effect(data: MatchResult, outcome: str, *, se: str = "cluster", n_b
     """Risk difference, risk ratio and relative change for one outcome of a MatchResult."""
     table = relative_effects(data, [outcome], se=se, n_boot=n_boot, seed=seed, level=level,
                              draws=None if draws is None else {outcome: draws})
-    d = table.iloc[0].to_dict()
+    d = cast(dict[str, Any], table.iloc[0].to_dict())  # labels are the str COLUMNS
     d["n_boot"] = None if d["n_boot"] is None or pd.isna(d["n_boot"]) else int(d["n_boot"])
     d["n_treated"], d["n_control"] = int(d["n_treated"]), int(d["n_control"])
     return RelativeEffect(**d, level=level)

@@ -39,6 +39,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse
@@ -48,6 +49,9 @@ from virkning.estimate.matching import common_support
 from virkning.estimate.model_matrix import ModelMatrix, codes_and_levels, exact_cells, mahalanobis_coordinates
 from virkning.estimate.nearest import Constraints, nn_mahalanobis, nn_vector, processing_order
 from virkning.estimate.propensity import PropensityFit, _link_parts, _solve
+
+if TYPE_CHECKING:
+    from virkning.estimate.result import MatchResult
 
 
 class RematchWarning(UserWarning):
@@ -97,7 +101,7 @@ class _Plan:
     replicate never permutes the propensity arrays; only the matched rows are mapped back to data rows.
     """
 
-    result: object
+    result: MatchResult
     n: int
     perm: np.ndarray
     treat: np.ndarray
@@ -138,6 +142,7 @@ def _unit_scores(mx: ModelMatrix, units: np.ndarray, n_units: int, r: np.ndarray
     out = np.zeros((n_units, len(mx.names)))
     out[:, mx.order[:mx.n_numeric]] = A @ mx.numeric
     if mx.table is not None:
+        assert mx.bounds is not None  # set together with table
         groups = np.repeat(np.arange(mx.table.shape[0]), np.diff(mx.bounds))
         G = scipy.sparse.csr_matrix((r, (units, groups)), shape=(n_units, mx.table.shape[0]))
         out[:, mx.order[mx.n_numeric:]] = G @ mx.table
@@ -203,6 +208,7 @@ def _newton(mx: ModelMatrix, y: np.ndarray, f_int: np.ndarray, beta: np.ndarray,
         mu, mu_eta = _link_parts(mx.matvec(beta))
         w = f_int * mu_eta * mu_eta / (mu * (1.0 - mu))
         xtwx, xtwr = mx.cross(w, (y - mu) / mu_eta)
+        assert xtwr is not None  # cross returns X'Wr when r is given
         use = free & (np.diag(xtwx) > 0)  # a level absent from the replicate keeps its coefficient
         step = np.zeros_like(beta)
         try:
@@ -240,6 +246,9 @@ def _replicate(plan: _Plan, rng: np.random.Generator, steps: int) -> tuple[np.nd
     discarded = None
     dist = None
     if plan.mx is not None:
+        # _plan fills these together with mx
+        assert plan.y_int is not None and plan.beta_all is not None and plan.free_all is not None
+        assert plan.eta_all is not None and plan.hinv_all is not None and plan.unit_scores is not None
         if steps == 0:
             # one step from the full-sample fit with its information matrix: the replicate's score is
             # sum_i f_i x_i (y_i - mu_i) = sum_units (count - 1) * unit score (the full-sample score is zero)
@@ -275,7 +284,12 @@ def _replicate(plan: _Plan, rng: np.random.Generator, steps: int) -> tuple[np.nd
     dist_e = None if dist is None else dist[idx]
     width = None
     if cfg.caliper is not None:
-        width = cfg.caliper * cal_sd if cfg.std_caliper else cfg.caliper
+        if cfg.std_caliper:
+            # a distance caliper implies a propensity distance (make_match_config), so cal_sd was computed above
+            assert cal_sd is not None
+            width = cfg.caliper * cal_sd
+        else:
+            width = cfg.caliper
     constraints = None
     if plan.anti is not None or plan.cal_values is not None:
         widths = None
@@ -293,6 +307,8 @@ def _replicate(plan: _Plan, rng: np.random.Generator, steps: int) -> tuple[np.nd
         out = nn_mahalanobis(focal_e, plan.coords[idx], cells_e, order, ratio=cfg.ratio, replace=cfg.replace,
                              distance=dist_e, caliper=width, discarded=disc_e, constraints=constraints)
     else:
+        # without Mahalanobis coordinates the distance is a propensity one, so _plan built mx and dist exists
+        assert dist_e is not None
         # (cell, distance) order by one stable sort of a combined key: the rows start in the original order,
         # nearly sorted, which the sort exploits; keys that differ below ~1e-11 may swap, which is immaterial
         lo = float(dist_e.min())

@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -112,8 +113,10 @@ def _sizes_for_display(sizes: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sizes_dict(sizes: pd.DataFrame) -> dict[str, dict[str, float | int]]:
+    # the stubs type the keys as Hashable; the sizes table has str row and column labels
+    nested = cast(dict[str, dict[str, float]], sizes.to_dict())
     return {col: {row: (int(round(v)) if row in COUNT_ROWS else float(v)) for row, v in values.items()}
-            for col, values in sizes.to_dict().items()}
+            for col, values in nested.items()}
 
 
 @dataclass(frozen=True)

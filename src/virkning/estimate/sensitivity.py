@@ -16,9 +16,9 @@ from __future__ import annotations
 import html
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -108,8 +108,12 @@ class RosenbaumBounds:
     __str__ = __repr__
 
     def _repr_html_(self) -> str:
+        # pandas calls each formatter with a column's cells; the stubs type to_html's (unlike to_string's)
+        # formatters as taking any object
+        formatters = cast(Mapping[str, Callable[[object], str]],
+                          {"gamma": "{:.2f}".format, "p_lower": _fmt_p, "p_upper": _fmt_p})
         table = self.to_frame()[["gamma", "p_lower", "p_upper", "significant"]].to_html(
-            index=False, formatters={"gamma": "{:.2f}".format, "p_lower": _fmt_p, "p_upper": _fmt_p})
+            index=False, formatters=formatters)
         return f"<p>{html.escape(self._headline())}</p>{table}"
 
 

@@ -113,7 +113,7 @@ class _WCR:
         tol = _TIE * max(1.0, abs(t))
         if p_type == "symmetric":
             return float(np.mean(np.abs(t_star) > abs(t) + tol))
-        return float(min(1.0, 2 * min(np.mean(t_star < t - tol), np.mean(t_star > t + tol))))
+        return float(min(1.0, 2 * min(float(np.mean(t_star < t - tol)), float(np.mean(t_star > t + tol)))))
 
 
 def _bisect(f: Callable[[float], float], inside: float, outside: float, tol: float) -> float:

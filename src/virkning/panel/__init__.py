@@ -19,7 +19,7 @@ Definitions (docs/panel.md has the full text):
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -156,26 +156,30 @@ class Panel:
             merged: dict[int, tuple] = {}
             for s in specs:
                 v = fresh[s.name].to_numpy()[ok[first]]
-                keys, values = memo.get(s.name, (None, None))
-                if keys is None:
+                old_keys, old_values = memo.get(s.name, (None, None))
+                if old_keys is None:
                     memo[s.name] = (uk, v)
                     continue
-                if id(keys) not in merged:
-                    new = ~np.isin(uk, keys, assume_unique=True)
-                    all_keys = np.concatenate([keys, uk[new]])
+                assert old_values is not None  # memo entries hold both arrays
+                if id(old_keys) not in merged:
+                    new = ~np.isin(uk, old_keys, assume_unique=True)
+                    all_keys = np.concatenate([old_keys, uk[new]])
                     order = np.argsort(all_keys, kind="stable")
-                    merged[id(keys)] = (keys, new, all_keys[order], order)
-                _, new, sorted_keys, order = merged[id(keys)]
-                memo[s.name] = (sorted_keys, _concat(values, v[new])[order])
+                    merged[id(old_keys)] = (old_keys, new, all_keys[order], order)
+                _, new, sorted_keys, order = merged[id(old_keys)]
+                memo[s.name] = (sorted_keys, _concat(old_values, v[new])[order])
         for s in specs:
             pos, hit, values = found[s.name]
+            # a covariate without memo values (values None) hits no row, so every row is computed (need.all())
             if fresh is None:
+                assert values is not None
                 result[s.name] = values[pos]
                 continue
             fv = fresh[s.name].to_numpy()
             if need.all():
                 result[s.name] = fv
                 continue
+            assert values is not None
             col = np.empty(len(key), dtype=_common(values.dtype, fv.dtype))
             col[~need] = values[pos[~need]]
             col[need] = fv
@@ -249,6 +253,7 @@ class Panel:
                                                   lo=lo, hi=hi, join=join))
 
     def _spell(self, s: Covariate) -> pd.DataFrame:
+        assert s.state is not None  # the grammar gives every spell covariate a state (default ledig)
         return self.engine.frame(queries.spell(self.store.names, s.name, s.state))
 
     # ---- months and outcomes -----------------------------------------------------------------------------
@@ -318,14 +323,15 @@ class Panel:
             flag = long[s].to_numpy().reshape(n, horizon).astype(bool) & obs
             hit = flag.any(axis=1)
             first = np.where(hit, flag.argmax(axis=1) + 1, 0)
-            out[f"first_{s}"] = pd.array(np.where(hit, first, pd.NA), dtype="Int32")
+            # np.where takes any scalar; numpy's stubs list only array-likes
+            out[f"first_{s}"] = pd.array(np.where(hit, first, cast(Any, pd.NA)), dtype="Int32")
             for i, m in enumerate(months):
                 val = np.where(hit & (first <= m), 1.0, np.where(obs[:, i], 0.0, np.nan))
                 out[f"exit_{s}_{m}"] = val
         status = long["status"].to_numpy().reshape(n, horizon)
         bw = long["benefit_weeks"].to_numpy().reshape(n, horizon).astype(float)
         for i, m in enumerate(months):
-            out[f"status_{m}"] = np.where(obs[:, i], status[:, i], None)
+            out[f"status_{m}"] = np.where(obs[:, i], status[:, i], cast(Any, None))  # any scalar (see above)
             out[f"benefit_weeks_{m}"] = np.where(obs[:, i], bw[:, i], np.nan)
         return out
 

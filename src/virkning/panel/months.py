@@ -41,6 +41,7 @@ def month_flags(self: "Panel", pairs: pd.DataFrame, first: int, last: int, atoms
     # (copying would cost a scan and reading the copies another: a one-off question reads the table once).
     store = self.store
     store.ids
+    assert store._done is not None  # reading store.ids set up the keys
     direct = bool((p["pk"] < 0).any() or not store._done[p["pk"]].all())
     if direct:
         imo = p["imo"].astype(np.int64)

@@ -70,17 +70,20 @@ class Store:
     def ids(self) -> np.ndarray:
         """Person ids in key order (`ids[pk]`)."""
         self._keys_ready()
+        assert self._ids is not None  # _keys_ready set it
         return self._ids
 
     def keys(self, person_ids) -> np.ndarray:
         """pk per person id, -1 for ids not in persons."""
         self._keys_ready()
+        assert self._index is not None  # _keys_ready set it
         return self._index.get_indexer(pd.Index(np.asarray(person_ids, dtype=object)))
 
     def include(self, pk: np.ndarray) -> None:
         """Copy the rows of persons `pk` into the store's tables: one scan of each register for the persons not
         there yet, so a caller that names a generous superset early saves later scans."""
         self._keys_ready()
+        assert self._ids is not None and self._done is not None  # _keys_ready set them
         pk = np.unique(np.asarray(pk)[np.asarray(pk) >= 0])
         new = pk[~self._done[pk]]
         if not len(new):

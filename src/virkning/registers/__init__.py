@@ -69,7 +69,7 @@ def _folder(folder) -> Path | str:
     return str(folder) if engines.is_uri(str(folder)) else Path(folder)
 
 
-def _open(folder: Path, options: LoadOptions, engine: Engine) -> tuple[dict, list[Problem]]:
+def _open(folder: Path | str, options: LoadOptions, engine: Engine) -> tuple[dict, list[Problem]]:
     problem = engine.problem_with(folder)
     if problem is not None:
         raise ContractError([problem])
@@ -95,7 +95,7 @@ def _open(folder: Path, options: LoadOptions, engine: Engine) -> tuple[dict, lis
                                            readers.files_.label(files), renamed)
             if renames:
                 raise ContractError(renames)
-            numeric = ()
+            numeric: tuple[str, ...] = ()
             if name in ("persons", "events"):
                 named = {*spec.required, *spec.optional}
                 numeric = readers.numeric_text_columns(engine, name, cols, named, options.decimal)
@@ -139,7 +139,7 @@ def validate(folder: str | Path, options: LoadOptions | None = None) -> Validati
         engine.close()
 
 
-def _validate(folder: Path, options: LoadOptions, engine: Engine, reuse: bool = True) -> ValidationReport:
+def _validate(folder: Path | str, options: LoadOptions, engine: Engine, reuse: bool = True) -> ValidationReport:
     """The report of a folder; `reuse`: take a stored report of the same contents (an explicit `validate` checks
     again and stores what it found)."""
     catalogue = load_catalogue(options.catalogue)
@@ -195,7 +195,7 @@ class Registers:
 
     `store` (created on first use) keeps person keys, copied rows and memos for every panel over these registers."""
 
-    def __init__(self, folder: Path, engine: Engine, catalogue: Catalogue, report: ValidationReport,
+    def __init__(self, folder: Path | str, engine: Engine, catalogue: Catalogue, report: ValidationReport,
                  options: LoadOptions, load_seconds: float = 0.0):
         self.folder = folder
         self.engine = engine

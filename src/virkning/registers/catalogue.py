@@ -11,9 +11,11 @@ readiness and the kind of active measure), read into the same table; a user tabl
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Protocol, cast
 
 import pandas as pd
 
@@ -173,9 +175,18 @@ def _details(t: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str]]:
         t[col] = t[col].fillna("").str.strip()
         bad = t.index[(t[col] != "") & ~t[col].isin(allowed[col])]
         for i in bad[:5]:
-            problems.append(f"row {i + 1}, column '{col}': '{t.at[i, col]}' is not one of {', '.join(allowed[col])} "
+            # every column was read with dtype=str and filled with "" above
+            problems.append(f"row {i + 1}, column '{col}': '{cast(str, t.at[i, col])}' is not one of {', '.join(allowed[col])} "
                             "(or empty)")
     return t, problems
+
+
+class _TextRow(Protocol):
+    """A catalogue row as _read sees it (all cells text); the flag columns are read with getattr."""
+
+    code: str
+    state: str
+    source: str
 
 
 def _read(path: Path | str, name: str) -> pd.DataFrame:
@@ -188,7 +199,8 @@ def _read(path: Path | str, name: str) -> pd.DataFrame:
         raise CatalogueError(f"{name}: missing column(s) {', '.join(missing)}; a catalogue needs {', '.join(COLUMNS)}")
     t = t[[c for c in (*COLUMNS, *DETAIL_COLUMNS) if c in t.columns]].copy()
     t, problems = _details(t, name)
-    for i, row in enumerate(t.itertuples(index=False), start=1):
+    # every column was read with dtype=str and keep_default_na=False (details filled with ""): all cells are str
+    for i, row in enumerate(cast(Iterable[_TextRow], t.itertuples(index=False)), start=1):
         if not (len(row.code) == 3 and row.code.isdigit()):
             problems.append(f"row {i}, column 'code': '{row.code}' is not a 3-digit code")
         if canonical_state(row.state) not in STATES:
@@ -233,7 +245,8 @@ def load_catalogue(override: Path | str | None = None) -> Catalogue:
     base = _with_groups(_read(shipped_path(), "dream_codes.csv (shipped)"))
     sources = [str(shipped_path())]
     if override is not None:
-        raw_columns = pd.read_csv(override, dtype=str, nrows=0).columns if Path(override).is_file() else []
+        raw_columns: pd.Index | list[str] = (pd.read_csv(override, dtype=str, nrows=0).columns
+                                             if Path(override).is_file() else [])
         extra = _read(override, str(override))
         for col in DETAIL_COLUMNS:
             if col not in raw_columns:  # not given: the shipped value of the code it replaces

@@ -34,7 +34,8 @@ def part_name(path: Path, files: tuple[Path, ...]) -> str:
 
 def check_names(where: str, names: list[str]) -> list[Problem]:
     """Column names must be present, unique (ignoring case) and free of quotes, semicolons and control characters."""
-    problems, seen = [], {}
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
     for i, name in enumerate(names, start=1):
         shown = name if len(name) <= 60 else name[:57] + "..."
         if not name.strip():

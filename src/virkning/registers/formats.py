@@ -26,12 +26,16 @@ import datetime as dt
 import shutil
 import tempfile
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from virkning.errors import ContractError, Problem
+
+if TYPE_CHECKING:
+    from pyreadstat.pyreadstat import PyreadstatReadFunction
 
 STAT_KINDS = ("sas7bdat", "dta", "xpt", "xlsx")
 DELIMITERS = (",", ";", "\t", "|")
@@ -311,8 +315,10 @@ def _chunks(kind: str, path: Path, encoding: str) -> Iterator[tuple[pd.DataFrame
         return
     import pyreadstat
 
-    read = {"sas7bdat": pyreadstat.read_sas7bdat, "dta": pyreadstat.read_dta, "xpt": pyreadstat.read_xport}[kind]
-    kwargs = {"dates_as_pandas_datetime": True}
+    readers: dict[str, PyreadstatReadFunction] = {
+        "sas7bdat": pyreadstat.read_sas7bdat, "dta": pyreadstat.read_dta, "xpt": pyreadstat.read_xport}
+    read = readers[kind]
+    kwargs: dict[str, Any] = {"dates_as_pandas_datetime": True}
     if kind != "dta" and encoding not in ("utf-8", AUTO):
         kwargs["encoding"] = encoding  # SAS files carry no reliable encoding; Stata 14+ is always UTF-8
     for chunk, meta in pyreadstat.read_file_in_chunks(read, str(path), chunksize=_CHUNK_ROWS, **kwargs):

@@ -53,7 +53,8 @@ class Source:
 def find_files(folder: Path, table: str) -> tuple[str, tuple[Path, ...]] | None:
     """`<table>.parquet|.csv|.sas7bdat|.dta|.xpt|.xlsx`, or a folder `<table>/` of such files (a partitioned
     table)."""
-    found = [(ext[1:], (folder / f"{table}{ext}",)) for ext in EXTENSIONS if (folder / f"{table}{ext}").is_file()]
+    found: list[tuple[str, tuple[Path, ...]]] = [
+        (ext[1:], (folder / f"{table}{ext}",)) for ext in EXTENSIONS if (folder / f"{table}{ext}").is_file()]
     sub = folder / table
     if sub.is_dir():
         for ext in EXTENSIONS:
@@ -82,6 +83,7 @@ def attach(engine: Engine, table: str, kind: str, files: tuple[Path, ...], optio
 def _attach(engine: Engine, table: str, kind: str, files: tuple[Path, ...], label: str, options) -> None:
     raw = f"raw_{table}"
     delimiter = formats.delimiter_of(options) if options is not None else ","
+    problems: list[Problem]
     if kind == "table" or not all(isinstance(f, Path) for f in files):
         # a catalog table or files on HDFS/S3/ABFS (Spark only): no preflight of bytes and footers; the engine reads
         # the header or schema itself, and the checks of names and rows below still apply (docs/scale.md)
@@ -363,8 +365,8 @@ def staging_sql(src: Source, spec: TableSpec, wide_pattern: str, relation: str |
             )
         weeks = wide_columns(src.columns, wide_pattern)
         unions = []
-        for lower, wk in weeks.items():
-            wk_sql = "CAST(NULL AS INTEGER)" if wk is None else str(wk)
+        for lower, week in weeks.items():
+            wk_sql = "CAST(NULL AS INTEGER)" if week is None else str(week)
             unions.append(
                 f"SELECT {pid}, {wk_sql} AS wk, {_code_expr(src, lower)} AS code, true AS _has_week, "
                 f"{literal(src.name(lower))} AS _week_raw, _row, _file FROM raw_{t} "

@@ -383,7 +383,7 @@ class SparkEngine(Engine):
         from virkning.registers.contract import EXTENSIONS
 
         base = Located(str(folder))
-        found = []
+        found: list[tuple[str, tuple[Located, ...]]] = []
         for ext in EXTENSIONS:
             path, fs = self._fs(base / f"{table}{ext}")
             if fs.exists(path) and fs.getFileStatus(path).isFile():

@@ -59,7 +59,7 @@ def _fail(sql: str, construct: str, needle: str | None = None, why: str = "has n
     return TranspileError(f"{construct} {why} ({where}): {_excerpt(sql)}")
 
 
-def _check(tree: exp.Expression, sql: str) -> None:
+def _check(tree: exp.Expr, sql: str) -> None:
     """Constructs sqlglot would pass through silently but Spark cannot run."""
     for node in tree.walk():
         if isinstance(node, exp.Anonymous) and node.name.lower() in Engine.SPECIFIC_FUNCTIONS:

@@ -7,6 +7,7 @@ people missing from `persons`, unknown municipality codes) are counted in the re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -370,6 +371,7 @@ def stray_tail(counts: list[tuple[int, int]], gap: int, share: float = TAIL_SHAR
 
 def check_tail(engine: Engine, src: Source, table: str) -> list[Problem]:
     """Rows far after the end of the bulk of a table (e.g. a week typed as 2025 in data that end in 2019)."""
+    label: Callable[[int], str]
     if table == "benefits":
         long = src.layout == "long"
         values, weight = ("_values_benefits_staged", "sum(_n)") if long else ("benefits_rows", "count(*)")
@@ -459,10 +461,10 @@ def check_extra(engine: Engine, src: Source, spec: TableSpec) -> list[Problem]:
     if checks:
         counts = engine.one("SELECT " + ", ".join(f"count(*) FILTER (WHERE {bad})" for _, _, bad in checks)
                             + f" FROM {view}")
-        for (col, rule, bad), n in zip(checks, counts):
+        for (col, rule_text, bad), n in zip(checks, counts):
             if n:
                 shown = src.name(col) if col in src.columns else col
-                problems.append(_problem(src, shown, rule, _first_rows(engine, view, bad), n))
+                problems.append(_problem(src, shown, rule_text, _first_rows(engine, view, bad), n))
     for rule in spec.rules:
         if rule.check != "unique" or rule.column not in src.columns:
             continue

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Set as AbstractSet
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -45,7 +47,7 @@ def _weeks(b: pd.DataFrame) -> np.ndarray:
     return table["wk"].to_numpy(dtype=np.int64)[np.minimum(pos, len(keys) - 1)]
 
 
-def _draw(pool: np.ndarray, used: set[str], rng: np.random.Generator, avoid: set[str] = frozenset()) -> str:
+def _draw(pool: np.ndarray, used: set[str], rng: np.random.Generator, avoid: AbstractSet[str] = frozenset()) -> str:
     """A random member of the sorted pool not used before (marked used) and not in `avoid`."""
     for _ in range(1000):  # the pools are large and the used few: drawing again is cheaper than set arithmetic
         pick = str(pool[int(rng.integers(len(pool)))])
@@ -110,8 +112,8 @@ def write_jobrotation_data(folder: str | Path, seed: int = 1, rotations: int = 1
         start = starts[i % len(starts)]
         sub = _draw(full_at[start], used, rng)
         emp = _draw(working_in[f"{start.year}-{start.month:02d}"], used, rng, avoid=subsidised)
-        months = int(rng.integers(2, 12))
-        end = start + pd.DateOffset(months=months) - dt.timedelta(days=1)
+        n_months = int(rng.integers(2, 12))
+        end = start + pd.DateOffset(months=n_months) - dt.timedelta(days=1)
         rows.append({"medarbejder": emp, "vikar": sub, "virksomhed": f"F{int(rng.integers(1, 41)):03d}",
                      "start": start.isoformat(), "slut": pd.Timestamp(end).date().isoformat(),
                      "timer_pr_uge": int(rng.integers(15, 38)), "jobcenter": JOBCENTRES[i % len(JOBCENTRES)]})
@@ -126,7 +128,8 @@ def write_jobrotation_data(folder: str | Path, seed: int = 1, rotations: int = 1
     # At least 5 of each (the demo's disclosure threshold), so the published summary shows every rule.
     picks = iter(rng.choice(len(sheet), size=36, replace=False))
     for r in [next(picks) for _ in range(6)]:  # unemployed only some of the 13 weeks before the start
-        counts = counts_at[dt.date.fromisoformat(sheet.at[r, "start"])]
+        # start/slut hold ISO date strings (written above); the stubs type a cell as any scalar
+        counts = counts_at[dt.date.fromisoformat(cast(str, sheet.at[r, "start"]))]
         sub = _draw(np.sort(counts.index[(counts >= 2) & (counts <= 8)].astype(str)), used, rng)
         plant(r, "substitute_unemployed", vikar=sub)
     for k in range(5):
@@ -135,7 +138,7 @@ def write_jobrotation_data(folder: str | Path, seed: int = 1, rotations: int = 1
         plant(next(picks), "min_hours", timer_pr_uge=int(rng.integers(5, 10)))
     for _ in range(5):
         r = next(picks)
-        start = dt.date.fromisoformat(sheet.at[r, "start"])
+        start = dt.date.fromisoformat(cast(str, sheet.at[r, "start"]))
         plant(r, "max_months", slut=(start + pd.DateOffset(months=int(rng.integers(13, 16)))).date().isoformat())
     for _ in range(5):
         plant(next(picks), "firm_size", virksomhed="F900")
@@ -143,9 +146,9 @@ def write_jobrotation_data(folder: str | Path, seed: int = 1, rotations: int = 1
         plant(next(picks), "firm_size_unknown", virksomhed="F999")
     lt_wk = _weeks(lt)
     for r in [next(picks) for _ in range(5)]:
-        start = dt.date.fromisoformat(sheet.at[r, "start"])
-        end = dt.date.fromisoformat(sheet.at[r, "slut"])
-        inside = lt.loc[(lt_wk >= calendar.date_week(start)) & (lt_wk <= calendar.date_week(end)), "person_id"]
+        start = dt.date.fromisoformat(cast(str, sheet.at[r, "start"]))
+        end_day = dt.date.fromisoformat(cast(str, sheet.at[r, "slut"]))
+        inside = lt.loc[(lt_wk >= calendar.date_week(start)) & (lt_wk <= calendar.date_week(end_day)), "person_id"]
         emp = _draw(np.sort(inside.astype(str).unique()), used, rng)
         plant(r, "concurrent_support", medarbejder=emp)
     errors.sort(key=lambda x: (x["row"], x["rule"]))

@@ -28,7 +28,10 @@ class SeniorvikarDesign:
 
     def __init__(self, params: ModelParams):
         self.params = params
-        self.y1s, self.y0s, self.employed_at_index, self.events = [], [], [], []
+        self.y1s: list[np.ndarray] = []
+        self.y0s: list[np.ndarray] = []
+        self.employed_at_index: list[np.ndarray] = []
+        self.events: list[tuple[int, object, object, object]] = []
 
     def seed_key(self, seed: int, version: int) -> list[int]:
         return [seed, version]
@@ -69,7 +72,9 @@ class SeniorvikarDesign:
             y1, emp = participant_outcomes(tl, horizon, codes.retirement, months, sim["code"][:, persons_idx],
                                            sim["frac"][:, persons_idx], sim["ind"][:, persons_idx])
             y0, _ = participant_outcomes(tl, horizon, codes.retirement, months, tc, tf, ti)
-            self.y1s.append(y1), self.y0s.append(y0), self.employed_at_index.append(emp)
+            self.y1s.append(y1)
+            self.y0s.append(y0)
+            self.employed_at_index.append(emp)
         for person, day, event, project in prog.events:
             self.events.append((lo + person, day, event, project))
 

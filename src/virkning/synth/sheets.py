@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, Protocol, cast
 
 import numpy as np
 import pandas as pd
@@ -140,13 +142,22 @@ def _as_date(v) -> dt.date:
     return pd.Timestamp(v).date()
 
 
+class _AttendanceRow(Protocol):
+    """A row of the attendance frame in _registration (dates as datetime.date, from _as_date)."""
+
+    person_id: str
+    moededato: dt.date
+    opskrivningsdato: Any  # a date, or NaN where the person never signed up (the left merge)
+
+
 def _registration(folder: Path, rng: np.random.Generator, projects: list[dict]) -> pd.DataFrame:
     events = _read(folder, "events", ["person_id", "date", "event", "unit"])
     events["date"] = pd.to_datetime(events["date"])
 
     def first_date(event: str, name: str) -> pd.DataFrame:
         # the minimum of the timestamps, not of date objects: pandas has no fast path for the latter
-        f = events[events["event"] == event].groupby(["person_id", "unit"], as_index=False)["date"].min()
+        # as_index=False makes the aggregate a frame (the stubs type a selected column's min as a Series)
+        f = cast(pd.DataFrame, events[events["event"] == event].groupby(["person_id", "unit"], as_index=False)["date"].min())
         f[name] = [_as_date(d) for d in f.pop("date")]
         return f
 
@@ -155,8 +166,8 @@ def _registration(folder: Path, rng: np.random.Generator, projects: list[dict]) 
     # first temp-agency month on or after the meeting month
     ids = att["person_id"].unique().tolist()
     emp = _read_employment(folder, ids)
-    starts = []
-    for r in att.itertuples():
+    starts: list[dt.date | None] = []
+    for r in cast(Iterable[_AttendanceRow], att.itertuples()):
         if pd.isna(r.opskrivningsdato):
             starts.append(None)
             continue
@@ -211,7 +222,7 @@ def _project_seniors(folder: Path, municipalities: list[str]) -> pd.DataFrame:
     p = _read(folder, "persons", ["person_id", "birth_date", "municipality"])
     birth = pd.to_datetime(p["birth_date"])
     mun = p["municipality"].astype(str)
-    keep = (birth >= "1953-01-02") & (birth <= "1968-12-31") & mun.isin(municipalities)
+    keep = (birth >= pd.Timestamp("1953-01-02")) & (birth <= pd.Timestamp("1968-12-31")) & mun.isin(municipalities)
     out = pd.DataFrame({"person_id": p.loc[keep, "person_id"].astype(str), "municipality": mun[keep]})
     return out.sort_values("person_id", kind="stable").reset_index(drop=True)
 
@@ -247,8 +258,9 @@ def _break(sheet: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame,
     s.at[i, "opfoelgningsdato"] = "31-02-2018"
     note(i, "opfoelgningsdato", "not a date", "31-02-2018")
     i = picks[1]
-    s.at[i, "opfoelgningsdato"] = s.at[i, "moededato"] + dt.timedelta(weeks=20)
-    note(i, "opfoelgningsdato", "within 13 weeks", s.at[i, "opfoelgningsdato"].isoformat())
+    # the sheet's date columns hold datetime.date objects (the stubs type a cell as any scalar)
+    s.at[i, "opfoelgningsdato"] = cast(dt.date, s.at[i, "moededato"]) + dt.timedelta(weeks=20)
+    note(i, "opfoelgningsdato", "within 13 weeks", cast(dt.date, s.at[i, "opfoelgningsdato"]).isoformat())
     i = picks[2]
     s.at[i, "opskrevet"] = "måske"
     note(i, "opskrevet", "not yes/no", "måske")
@@ -256,8 +268,8 @@ def _break(sheet: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame,
     s.at[i, "alternativ_indsats"] = "jobklub"
     note(i, "alternativ_indsats", "not an allowed value", "jobklub")
     i = picks[4]
-    s.at[i, "moededato"] = s.at[i, "indkaldelsesdato"] - dt.timedelta(days=3)
-    note(i, "moededato", "on or after", s.at[i, "moededato"].isoformat())
+    s.at[i, "moededato"] = cast(dt.date, s.at[i, "indkaldelsesdato"]) - dt.timedelta(days=3)
+    note(i, "moededato", "on or after", cast(dt.date, s.at[i, "moededato"]).isoformat())
     i = picks[5]
     s.at[i, "projekt"] = None
     note(i, "projekt", "required value is empty", "")
@@ -347,7 +359,7 @@ def write_monitoring_data(folder: str | Path, seed: int = 1) -> dict[str, Path]:
     _citizen_survey(sheet[sheet["projekt"].notna()], rng).to_csv(paths["citizen_survey"], index=False)
     from importlib.resources import files
 
-    muni = pd.read_csv(files("virkning.registers") / "municipalities.csv", dtype={"code": str})
+    muni = pd.read_csv(str(files("virkning.registers") / "municipalities.csv"), dtype={"code": str})
     units = pd.DataFrame(projects).merge(muni[["code", "population"]], left_on="municipality", right_on="code", how="left")
     paths["units"] = folder / "units.csv"
     units[["unit", "municipality", "population"]].to_csv(paths["units"], index=False)

@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from virkning.errors import VirkningError
@@ -46,7 +47,7 @@ class _Design:
     horizon_range = (1, 36)
 
 
-def _month_pos(day: np.ndarray, first: int) -> np.ndarray:
+def _month_pos(day: npt.ArrayLike, first: int) -> np.ndarray:
     return np.asarray(day).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) + 1970 * 12 - first
 
 
@@ -88,7 +89,8 @@ def run_flere_skal_med(out, persons, seed, *, start=None, end=None, fmt="parquet
                                                                   "person_flags")}
     keep: dict[str, list] = {k: [] for k in ("group", "mun", "x", "c", "y1", "y0", "p_vf1", "p_ot1", "p_vf0",
                                              "p_ot0", "prog1", "prog0")}
-    records, extras = [], {}
+    records: list = []
+    extras: dict[str, int] = {}
     chunk_seeds = chunks_ss.spawn(-(-persons // chunk))
     pending = None
     try:
@@ -143,20 +145,23 @@ def run_flere_skal_med(out, persons, seed, *, start=None, end=None, fmt="parquet
 
                 idx = np.flatnonzero(plan_person)
                 plan1, plan0 = sim["plans"]
-                keep["group"].append(group_key[idx]), keep["mun"].append(pop.municipality[sl][idx])
-                keep["x"].append(x[idx]), keep["c"].append(c[idx])
+                keep["group"].append(group_key[idx])
+                keep["mun"].append(pop.municipality[sl][idx])
+                keep["x"].append(x[idx])
+                keep["c"].append(c[idx])
                 keep["y1"].append(outcome_months(states[1][:, idx], index_month[idx], horizon))
                 keep["y0"].append(outcome_months(states[0][:, idx], index_month[idx], horizon))
-                for w, pl in (("1", plan1), ("0", plan0)):
-                    keep[f"p_vf{w}"].append(pl.p_vf[idx]), keep[f"p_ot{w}"].append(pl.p_ot[idx])
-                    keep[f"prog{w}"].append(pl.programme[idx])
+                for arm, pl in (("1", plan1), ("0", plan0)):
+                    keep[f"p_vf{arm}"].append(pl.p_vf[idx])
+                    keep[f"p_ot{arm}"].append(pl.p_ot[idx])
+                    keep[f"prog{arm}"].append(pl.programme[idx])
                 t = np.flatnonzero((kind == TARGET) & (pop.group[sl] >= 0))
                 rec, counts = make_records(lo + t, pop.group[sl][t], pop.index_day[sl][t],
                                            np.where(pop.record_end[sl][t] < 0, OPEN, pop.record_end[sl][t]),
                                            day_number(dt.date.fromisoformat(p.reference)), rng)
                 records.append(rec)
-                for k, v in counts.items():
-                    extras[k] = extras.get(k, 0) + v
+                for count_name, v in counts.items():
+                    extras[count_name] = extras.get(count_name, 0) + v
                 say(f"chunk {ci + 1}/{len(chunk_seeds)}: persons {lo + 1:,}-{hi:,} made")
             if pending is not None:
                 pending.result()

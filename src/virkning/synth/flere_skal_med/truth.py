@@ -99,7 +99,7 @@ def lpm_truth(p: FsmParams, x: np.ndarray, c: np.ndarray, y1: np.ndarray, p_vf: 
             "conditional": dict(zip(("intercept", *COVARIATES, *CONTROLS), _round(conditional))),
             "mean_probability": round(float(prob.mean()), 6) if len(prob) else None,
         }
-    ever = y1[:, :, :].max(axis=2) if y1.shape[2] else np.zeros(y1.shape[:2], dtype=bool)
+    ever: np.ndarray = y1[:, :, :].max(axis=2) if y1.shape[2] else np.zeros(y1.shape[:2], dtype=bool)
     out["means"] = {name: (round(float(ever[j].mean()), 6) if ever.shape[1] else None)
                     for j, name in enumerate(OUTCOMES)}
     return out

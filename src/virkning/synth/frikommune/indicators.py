@@ -135,7 +135,7 @@ def _quarter_of_day(day: np.ndarray, cal: Calendar) -> np.ndarray:
     return month // 3 - int(cal.quarters[0])
 
 
-def _mean(values: list[float]) -> float | None:
+def _mean(values: list[float | None]) -> float | None:
     v = [x for x in values if x is not None and np.isfinite(x)]
     return round(float(np.mean(v)), 6) if v else None
 
@@ -155,7 +155,10 @@ def att_tables(level1: np.ndarray, level0: np.ndarray, trial: list[int], cohort_
     group-size weights)."""
     n_q = level1.shape[1]
     unit_att = {u: [_r(level1[u, q] - level0[u, q]) for q in range(n_q)] for u in trial}
-    att_gt, att_group, events, post = {}, {}, {}, []
+    att_gt: dict[str, list[float | None]] = {}
+    att_group: dict[str, float | None] = {}
+    events: dict[int, list[float | None]] = {}
+    post: list[float | None] = []
     for g, (gl, gq) in enumerate(zip(cohort_labels, cohort_q)):
         units = [u for u, c in zip(trial, cohort_of) if c == g]
         row = [_mean([unit_att[u][q] for u in units]) if all(unit_att[u][q] is not None for u in units) else None
@@ -189,7 +192,9 @@ def pooled_person_tables(num1: np.ndarray, den1: np.ndarray, num0: np.ndarray, d
             return None
         return _r(sum(num1[u, q] for u, q in cells) / d1 - sum(num0[u, q] for u, q in cells) / d0)
 
-    att_gt, events, post = {}, {}, []
+    att_gt: dict[str, list[float | None]] = {}
+    events: dict[int, list[tuple[int, int]]] = {}  # event time -> (unit, quarter) cells
+    post: list[tuple[int, int]] = []
     for g, (gl, gq) in enumerate(zip(cohort_labels, cohort_q)):
         units = [u for u, c in zip(trial, cohort_of) if c == g]
         att_gt[gl] = [diff([(u, q) for u in units]) if all(den1[u, q] for u in units) else None for q in range(n_q)]

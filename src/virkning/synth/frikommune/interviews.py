@@ -59,7 +59,9 @@ def schedule(person: np.ndarray, start: np.ndarray, end: np.ndarray, rule_from: 
         idx, k = idx[live], k[live]
         if not len(idx):
             break
-        out_spell.append(idx), out_week.append(k), out_j.append(np.full(len(idx), j))
+        out_spell.append(idx)
+        out_week.append(k)
+        out_j.append(np.full(len(idx), j))
         j += 1
         k = k + _gap(k >= rule_from[idx], _uniform(key, j, counter[idx]), *cadence)
     if not out_spell:
