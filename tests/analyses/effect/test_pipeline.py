@@ -260,3 +260,18 @@ def test_covariate_caliper_and_antiexact_hold_in_every_pair(synth, cache):
     assert (t["education"].to_numpy() != c["education"].to_numpy()).all()
     assert (np.abs(t["age"].to_numpy(float) - c["age"].to_numpy(float)) <= 2.0).all()
     assert ev.matching.info.antiexact == ("education",) and dict(ev.matching.info.caliper_widths) == {"age": 2.0}
+
+
+def test_the_evaluation_reads_in_a_notebook(result):
+    """repr and _repr_html_: the matched counts as whole numbers and each outcome's effect at its horizon."""
+    head = result.headline()
+    assert list(head["outcome"]) == [o.name for o in result.design.outcomes]
+    assert (head["month"] == 7).all() and str(head["n_treated"].dtype) == "Int64"
+    row = result.effect_at("exit_vikar", 7)
+    got = head.set_index("outcome").loc["exit_vikar"]
+    assert got["att"] == row["att"] and got["n_treated"] == int(row["n_treated"])
+    text = repr(result)
+    n = int(result.matching.info.n_treated_matched)
+    assert text.startswith(f"Effect evaluation: {n:,} of ") and "exit_vikar" in text and ".0 " not in text.split("\n")[0]
+    html = result._repr_html_()
+    assert html.count("<table") == 2 and "Effects at the horizon" in html

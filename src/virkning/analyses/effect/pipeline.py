@@ -130,6 +130,38 @@ class EffectEvaluation:
         e = self.effects
         return e[(e["outcome"] == outcome) & (e["month"] == month)].iloc[0]
 
+    def headline(self) -> pd.DataFrame:
+        """Each outcome's effect at its horizon: group sizes as integers, means, effect, SE and interval."""
+        rows = []
+        for o in self.design.outcomes:
+            e = self.effects[(self.effects["outcome"] == o.name) & (self.effects["month"] <= o.horizon)]
+            if len(e):
+                rows.append(e.sort_values("month").iloc[-1])
+        cols = ["outcome", "month", "n_treated", "n_control", "treated_mean", "control_mean", "att", "se", "ci_low",
+                "ci_high"]
+        out = pd.DataFrame(rows, columns=self.effects.columns)[[c for c in cols if c in self.effects.columns]]
+        for c in ("month", "n_treated", "n_control"):
+            if c in out:
+                out[c] = out[c].astype("Int64")
+        return out.reset_index(drop=True)
+
+    def _lines(self) -> list[str]:
+        info = self.matching.info
+        return [f"Effect evaluation: {int(info.n_treated_matched):,} of {int(info.n_treated):,} participants matched "
+                f"with {int(info.n_control_matched):,} control rows; {len(self.design.outcomes)} outcome(s), "
+                f"{len(self.flow)} flow steps; balance: {self.balance.n_imbalanced} term(s) with |SMD| above "
+                f"{self.balance.threshold:g}"]
+
+    def __repr__(self) -> str:  # for the console and notebooks; the tables are in the fields
+        return "\n".join(self._lines() + ["", self.headline().to_string(index=False, float_format=lambda v: f"{v:.4f}")])
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return (f"<p>{escape(self._lines()[0])}</p><h4>Effects at the horizon</h4>"
+                + self.headline().to_html(index=False, float_format=lambda v: f"{v:.4f}", na_rep="")
+                + "<h4>Flow</h4>" + self.flow.to_html(index=False, na_rep=""))
+
 
 def _keep(data: pd.DataFrame, keep: pd.Series, pops: Populations, step: str) -> tuple[pd.DataFrame, Populations]:
     """Keep the rows in `keep` and count what is left in a new flow step."""
