@@ -151,8 +151,9 @@ class _EvidenceAdd(TypedDict):
     title: str
 
 
-EVIDENCE_ADD: _EvidenceAdd = {"study_id": "seniorvikar_demo", "authors": ["Demo-kommunen"], "core_elements": ["virksomhedsrettede"],
-                "title": "Seniorvikar (demo på syntetiske data)"}
+EVIDENCE_ADD: _EvidenceAdd = {"study_id": "seniorvikar_demo", "authors": ["Demo-kommunen"],
+                              "core_elements": ["virksomhedsrettede"],
+                              "title": "Seniorvikar (demo på syntetiske data)"}
 
 
 def run_evidence_demo(out: Path, console: Console | None = None, language: str = "da") -> dict:

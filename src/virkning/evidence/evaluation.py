@@ -154,7 +154,8 @@ def study_from_evaluation(results_json: dict[str, Any], appraisal: dict[str, Any
     design = results_json.get("design") or {}
     matching = results_json.get("matching") or {}
     effects = [e for e in results_json["effects"] if isinstance(e, dict)]
-    outcome_specs: dict[Any, dict[str, Any]] = {o.get("name"): o for o in design.get("outcomes") or [] if isinstance(o, dict)}
+    outcome_specs: dict[Any, dict[str, Any]] = {o.get("name"): o for o in design.get("outcomes") or []
+                                                 if isinstance(o, dict)}
 
     mapping: dict[str, tuple[str, str]] = {}
     given = appraisal.get("outcomes")

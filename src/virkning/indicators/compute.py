@@ -326,7 +326,8 @@ def compute_indicators(regs: "Registers", request: IndicatorRequest | None = Non
     present = set(municipalities_in_data(regs))
     empty = [u for u, g in units.groupby("unit", sort=False) if not set(g["municipality"]) & present]
     if empty:
-        raise DesignError(f"{req.key('units')}: no person in the persons table lives in {', '.join(map(str, empty[:5]))}; "
+        raise DesignError(f"{req.key('units')}: no person in the persons table lives in "
+                          f"{', '.join(map(str, empty[:5]))}; "
                           "check the municipality codes")
     recorded = regs.engine.statements
     before = len(recorded) if recorded is not None else 0
