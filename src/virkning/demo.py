@@ -19,7 +19,7 @@ import datetime as dt
 import json
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import pandas as pd
 from rich.console import Console
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 def seniorvikar_design(**overrides) -> EffectDesign:
     """The effect design of the Seniorvikar evaluation (seed 000, Bilag 3), on the package's covariate grammar."""
-    base = dict(
+    base: dict[str, Any] = dict(
         participants=ParticipantRule("informationsmøde", dt.date(2018, 1, 1), dt.date(2018, 12, 31)),
         pool=PoolRule(age=(50, 65), age_date=dt.date(2019, 1, 1), states={-1: "ledig", 0: "ledig"},
                       exclude_municipalities="participants"),
@@ -144,8 +144,16 @@ def run_demo(out: Path, persons: int = 1_190_000, seed: int = 2018, console: Con
 # ---- the evidence stage (docs/evidence.md) ---------------------------------------------------------------------------
 
 #: how the demo's evaluation enters the evidence base (the options of `virkning evidence add`)
-EVIDENCE_ADD = {"study_id": "seniorvikar_demo", "authors": ["Demo-kommunen"], "core_elements": ["virksomhedsrettede"],
-                "title": "Seniorvikar (demo på syntetiske data)"}
+class _EvidenceAdd(TypedDict):
+    study_id: str
+    authors: list[str]
+    core_elements: list[str]
+    title: str
+
+
+EVIDENCE_ADD: _EvidenceAdd = {"study_id": "seniorvikar_demo", "authors": ["Demo-kommunen"],
+                              "core_elements": ["virksomhedsrettede"],
+                              "title": "Seniorvikar (demo på syntetiske data)"}
 
 
 def run_evidence_demo(out: Path, console: Console | None = None, language: str = "da") -> dict:

@@ -32,9 +32,9 @@ def _print_flere_skal_med(console: Console, folder: Path, truth: dict) -> None:
             r = c[(c["group"] == g) & (c["outcome"] == "virksomhedsforloeb") & (c["month"] == m)]
             if not len(r) or pd.isna(r["share"].iloc[0]):
                 continue
-            r = r.iloc[0]
-            rows.append({"group": g, "month": m, "share %": f"{100 * r['share']:.1f}",
-                         "95% CI": f"{100 * r['ci_low']:.1f};{100 * r['ci_high']:.1f}",
+            first = r.iloc[0]
+            rows.append({"group": g, "month": m, "share %": f"{100 * first['share']:.1f}",
+                         "95% CI": f"{100 * first['ci_low']:.1f};{100 * first['ci_high']:.1f}",
                          "true %": f"{100 * t['ever'][m - 1]:.1f}", "expected %": f"{100 * t['ever_expected'][m - 1]:.1f}"})
     console.print(_table("Share ever in virksomhedsforløb mv. by month since the index: estimate, realised truth "
                          "and the model's expected share", pd.DataFrame(rows)))
@@ -42,7 +42,7 @@ def _print_flere_skal_med(console: Console, folder: Path, truth: dict) -> None:
     covs = {"mand": "man", "alder_40": "age_40_plus", "indvandrer": "immigrant_or_descendant",
             "erhvervsfaglig": "vocational_education", "hospital": "hospital_visits", "handicap": "handicap",
             "hist_virksomhed": "earlier_employer_measure", "hist_timer": "earlier_ordinary_hours"}
-    rows = []
+    lpm_rows = []
     for term, name in covs.items():
         row = {"covariate": term}
         for o, short in (("virksomhedsforloeb", "vf"), ("ordinaere_timer", "ot")):
@@ -50,9 +50,9 @@ def _print_flere_skal_med(console: Console, folder: Path, truth: dict) -> None:
             est = r["estimate"].iloc[0] if len(r) else float("nan")
             row[f"{short} pp"] = f"{est:+.1f}" + (f" ({r['se'].iloc[0]:.1f})" if len(r) else "")
             row[f"{short} true"] = f"{100 * truth['lpm'][o]['coefficients'][name]:+.1f}"
-        rows.append(row)
+        lpm_rows.append(row)
     console.print(_table("Linear probability models for group 1 (Tabel 4-4): estimate (cluster-robust SE) in "
-                         "percentage points and the true coefficient", pd.DataFrame(rows)))
+                         "percentage points and the true coefficient", pd.DataFrame(lpm_rows)))
 
 
 def run_flere_skal_med_demo(out: Path, persons: int = 20_000, seed: int = 2018,

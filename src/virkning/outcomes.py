@@ -80,6 +80,7 @@ class Outcome:
     def column(self, month: int) -> str:
         """The evaluation-data column holding the outcome in `month`."""
         if self.kind == "first_exit":
+            assert self.state is not None  # __post_init__ accepts a first_exit only with a known status
             return exit_column(self.state, month)
         return f"{self.name}_{month}"
 
@@ -237,11 +238,20 @@ def check_month_outcomes(outcomes) -> None:
         seen.add(o.name)
 
 
+def _atom(name: str) -> str:
+    state = canonical_state(name)
+    # the design's check (check_month_outcomes; trajectories' compile) lets through only names that are a state,
+    # group or monthly status, or an earlier outcome, and callers ask here only for the former
+    assert state is not None
+    return state
+
+
 def month_atoms(outcomes) -> tuple[str, ...]:
     """The catalogue names the outcomes need from the panel (canonical spelling, first use first)."""
-    atoms, before = [], set()
+    atoms: list[str] = []
+    before = set()
     for o in outcomes:  # a name is an earlier outcome when one is declared before (it may shadow a group)
-        atoms += [canonical_state(n) for n in o.names if n not in before]
+        atoms += [_atom(n) for n in o.names if n not in before]
         before.add(o.name)
     return tuple(dict.fromkeys(atoms))
 
@@ -251,7 +261,7 @@ def month_outcome_flags(outcomes, flags: dict[str, np.ndarray]) -> dict[str, np.
     out: dict[str, np.ndarray] = {}
 
     def get(n: str) -> np.ndarray:
-        return out[n] if n in out else flags[canonical_state(n)]
+        return out[n] if n in out else flags[_atom(n)]
 
     shape = flags["observed"].shape
     for o in outcomes:

@@ -345,7 +345,7 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
         raise VirkningError(f"{design_path}: the design declares no evaluation (participants, pool, covariates and "
                             "outcomes, or a trajectories section); `virkning monitor` runs its monitoring section")
     own = regs is None
-    if own:
+    if regs is None:
         say("validating data")
         regs = load(folder, options)
     elif str(regs.folder) != str(folder) and Path(regs.folder).resolve() != Path(folder).resolve() \
@@ -421,6 +421,7 @@ def monitoring_files(outputs: list[Output], language: str, synthetic: bool) -> F
         for name, frame in o.internal.items():
             files.add(f"internal/{name}.csv", csv_bytes(frame))
         if o.page:
+            assert kind.render is not None  # the monitoring kind renders its page (analyses/monitoring)
             sections, figures = kind.render(o, language, None, synthetic=synthetic)
             month = o.bundle["month"]
             lead = t["mon_lead"].format(Formatter(language).month(month), o.bundle["threshold"])

@@ -12,6 +12,7 @@ Every person who leaves is counted: `flow` has one row per step for participants
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -149,6 +150,7 @@ def find_participants(regs: "Registers", rule: ParticipantRule, panel: "Panel | 
 
 def _given_participants(rule: ParticipantRule, panel: "Panel") -> tuple[pd.DataFrame, list[dict]]:
     """Participants the caller lists (first date per person within the window), with the same flow rows."""
+    assert rule.given is not None  # the one caller comes here only when the rule lists its participants
     ev = pd.DataFrame(list(rule.given), columns=["person_id", "index_date", "unit"])
     ev["person_id"] = ev["person_id"].astype(str)
     ev["index_date"] = pd.to_datetime(ev["index_date"]).dt.date
@@ -186,8 +188,8 @@ def _check_states(states: dict[int, str]) -> None:
 
 
 def build_populations(regs: "Registers", participants: ParticipantRule, pool: PoolRule,
-                      exclusions: list[Exclusion] = (), *, panel: "Panel | None" = None, horizon: int | None = None,
-                      full_followup: bool = False) -> Populations:
+                      exclusions: Sequence[Exclusion] = (), *, panel: "Panel | None" = None,
+                      horizon: int | None = None, full_followup: bool = False) -> Populations:
     """Participants and risk-set pool with the flow table; exclusions are applied to both groups alike."""
     if pool.participants not in ("never", "not_yet"):
         raise DesignError(f"pool rule 'participants': expected one of never, not_yet; got '{pool.participants}'")

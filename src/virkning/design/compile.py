@@ -251,7 +251,8 @@ def _variants(raw: dict, spec, issues, effect, problem, problems) -> dict[str, d
     from virkning.analyses.effect.spec import VARIANT_KEYS, VARIANT_SECTIONS, compile_effect
 
     variants: dict[str, dict] = {}
-    raw_variants = raw.get("robustness") if isinstance(raw.get("robustness"), dict) else {}
+    got = raw.get("robustness")
+    raw_variants: dict[Any, Any] = got if isinstance(got, dict) else {}
     for name, changes in raw_variants.items():
         vloc: Loc = ("robustness", name)
         if not isinstance(name, str) or not name.strip():

@@ -11,6 +11,7 @@ import difflib
 import re
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -157,7 +158,7 @@ def _choices(expected: str) -> str:
     return ", ".join(found) if found else expected
 
 
-def describe(err: dict, root: type[BaseModel], hints: dict[str, str]) -> tuple[Loc, str]:
+def describe(err: Mapping[str, Any], root: type[BaseModel], hints: dict[str, str]) -> tuple[Loc, str]:
     """A pydantic error as (key path, message with what was expected and what was found); `root` is the model of
     the whole file (for the keys a section allows), `hints` say what a missing required key is for."""
     loc = tuple(err["loc"])

@@ -11,9 +11,9 @@ without the root-level keys of the effect evaluation (a design that only monitor
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Any, Literal, Optional, cast
 
-from pydantic import Field, PlainValidator, create_model, field_validator
+from pydantic import BaseModel, Field, PlainValidator, create_model, field_validator
 
 from virkning.criteria import SuccessCriterion
 from virkning.defaults import DISCLOSURE_THRESHOLD, SEED
@@ -107,21 +107,27 @@ class CommonSpec(Section):
         return none_is_empty(v)
 
 
+def _spec_model(spec: type) -> type[BaseModel]:
+    # an analysis kind's spec is a pydantic model (analyses/base.py types it as a bare class)
+    return cast(type[BaseModel], spec)
+
+
 @lru_cache(maxsize=None)
 def root_model(with_flat: bool) -> type[CommonSpec]:
     """The model of a whole design file: the common keys, the root-level keys of the analyses that have no section
     of their own (when `with_flat`), and one optional key per analysis section."""
     from virkning.analyses import KINDS
 
-    bases: list[type] = [CommonSpec]
-    sections = {}
+    bases: list[type[BaseModel]] = [CommonSpec]
+    sections: dict[str, Any] = {}
     for kind in KINDS.values():
         if kind.section is None:
             if with_flat:
-                bases.insert(0, kind.spec)
+                bases.insert(0, _spec_model(kind.spec))
         else:
             sections[kind.section] = (Optional[kind.spec], None)
-    return create_model("DesignSpec", __base__=tuple(bases), **sections)
+    model: type[BaseModel] = create_model("DesignSpec", __base__=tuple(bases), **sections)
+    return cast(type[CommonSpec], model)  # CommonSpec is among its bases
 
 
 def flat_keys() -> tuple[str, ...]:
@@ -131,7 +137,7 @@ def flat_keys() -> tuple[str, ...]:
     keys: list[str] = []
     for kind in KINDS.values():
         if kind.section is None:
-            keys += [f.alias or n for n, f in kind.spec.model_fields.items()]
+            keys += [f.alias or n for n, f in _spec_model(kind.spec).model_fields.items()]
     return tuple(keys)
 
 

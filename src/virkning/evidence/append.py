@@ -62,10 +62,11 @@ def appended_text(text: str, study: Study, *, comment: str | None = None, source
         lines[key_line] = "studies:" + (f"  {m.group(3)}" if m.group(3) else "")
         indent = "  "
     else:
-        indent = _item_indent(lines, key_line + 1, end)
-        if indent is None:
+        found = _item_indent(lines, key_line + 1, end)
+        if found is None:
             raise AppendError(f"{source}, line {key_line + 1}: the studies are written as a flow-style list "
                               "([...]); write them one '- id: ...' record per study to let virkning append")
+        indent = found
     # stop before the blank lines and column-0 comments that lead into the next section
     insert = end
     while insert > key_line + 1 and (not lines[insert - 1].strip() or

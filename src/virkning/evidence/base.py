@@ -193,7 +193,8 @@ def loads_base(text: str, source: str = "<string>") -> EvidenceBase:
             raise EvidenceFileError(problems) from None
 
     studies: list[Study] = []
-    raw_studies = raw.get("studies") if isinstance(raw.get("studies"), list) else []
+    got = raw.get("studies")
+    raw_studies: list[Any] = got if isinstance(got, list) else []
     valid_at: dict[int, int] = {}  # position in `studies` -> position in the file
     for i, item in enumerate(raw_studies):
         try:
@@ -313,9 +314,9 @@ def _cross_check_studies(studies: Iterable[Study], vocabulary: Vocabulary, sourc
             if f.metric is not None and f.metric not in vocabulary.metrics:
                 at(k, (*loc, "metric"), _unknown(f.metric, "metrics", vocabulary))
             elif f.metric is not None:
-                msg = _sign_problem(f, vocabulary)
-                if msg:
-                    at(k, (*loc, "direction"), msg)
+                sign = _sign_problem(f, vocabulary)
+                if sign:
+                    at(k, (*loc, "direction"), sign)
     return problems
 
 
@@ -381,8 +382,8 @@ def _check_statements(statements: Iterable[ReportedStatement], vocabulary: Vocab
 def _record(raw: Any, loc: Loc) -> tuple[str, Loc]:
     """('studies', 3, 'method', ...) -> ("study 'rosholm2010'", ('method', ...))."""
     if len(loc) >= 2 and loc[0] in ("studies", "syntheses", "statements") and isinstance(loc[1], int):
-        item = raw.get(loc[0])[loc[1]] if isinstance(raw, dict) and isinstance(raw.get(loc[0]), list) and \
-            loc[1] < len(raw.get(loc[0])) else None
+        seq = raw.get(loc[0]) if isinstance(raw, dict) else None
+        item = seq[loc[1]] if isinstance(seq, list) and loc[1] < len(seq) else None
         ident = item.get("id") if isinstance(item, dict) else None
         noun = {"studies": "study", "syntheses": "synthesis", "statements": "statement"}[loc[0]]
         name = f"{noun} '{ident}'" if isinstance(ident, str) and loc[0] != "statements" else \

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -74,7 +74,7 @@ def _proposal(results: dict[str, Any], n_treated: int | None) -> tuple[int, list
     return max(1, min(5, score)), reasons
 
 
-def _measure(spec: dict[str, Any], status: str, month: int, language: Any) -> str:
+def _measure(spec: dict[str, Any], status: str, month: int | None, language: Any) -> str:
     """What the finding measures, in the design's language when the bundle names the outcome ('Afgang til
     beskæftigelse, måned 7'), else in words from its status."""
     label = spec.get("label")
@@ -154,7 +154,8 @@ def study_from_evaluation(results_json: dict[str, Any], appraisal: dict[str, Any
     design = results_json.get("design") or {}
     matching = results_json.get("matching") or {}
     effects = [e for e in results_json["effects"] if isinstance(e, dict)]
-    outcome_specs = {o.get("name"): o for o in design.get("outcomes") or [] if isinstance(o, dict)}
+    outcome_specs: dict[Any, dict[str, Any]] = {o.get("name"): o for o in design.get("outcomes") or []
+                                                 if isinstance(o, dict)}
 
     mapping: dict[str, tuple[str, str]] = {}
     given = appraisal.get("outcomes")
@@ -191,7 +192,7 @@ def study_from_evaluation(results_json: dict[str, Any], appraisal: dict[str, Any
     findings = []
     for name, (outcome, metric) in mapping.items():
         rows = [e for e in effects if e.get("outcome") == name and _num(e.get("att")) is not None]
-        months = sorted({e.get("month") for e in rows if isinstance(e.get("month"), int)})
+        months = sorted(cast(set[int], {e.get("month") for e in rows if isinstance(e.get("month"), int)}))
         m = month if month is not None else (months[-1] if months else None)
         row = next((e for e in rows if e.get("month") == m), None)
         if row is None:
@@ -199,6 +200,7 @@ def study_from_evaluation(results_json: dict[str, Any], appraisal: dict[str, Any
         scale = 100.0 if METRICS.get(metric, None) is not None and METRICS[metric].unit == "pp" else 1.0
         att, se = _num(row.get("att")), _num(row.get("se"))
         lo, hi = _num(row.get("ci_low")), _num(row.get("ci_high"))
+        assert att is not None  # `rows` holds only effects whose att is a number
         ci = [lo * scale, hi * scale] if lo is not None and hi is not None and lo < hi else None
         direction, significant = "unknown", None
         if ci is not None:

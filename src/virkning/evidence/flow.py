@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -36,12 +36,14 @@ STAGE_LABELS = {
 
 def _total_hits(spec: SearchSpec) -> int | None:
     hits = [s.hits for s in spec.sources]
-    return sum(hits) if hits and all(h is not None for h in hits) else None
+    known = [h for h in hits if h is not None]
+    return sum(known) if hits and len(known) == len(hits) else None
 
 
 def _reason_sum(spec: SearchSpec, stage: str) -> int | None:
     ns = [e.n for e in spec.exclusions if e.stage == stage]
-    return sum(ns) if ns and all(n is not None for n in ns) else None
+    known = [n for n in ns if n is not None]
+    return sum(known) if ns and len(known) == len(ns) else None
 
 
 def check_search(spec: SearchSpec, n_from_search: int) -> list[tuple[tuple, str]]:
@@ -56,7 +58,7 @@ def check_search(spec: SearchSpec, n_from_search: int) -> list[tuple[tuple, str]
          "assessed_full_text - excluded_full_text"),
     ]
     for key, before, removed, after, formula in steps:
-        if None not in (before, removed, after) and before - removed != after:
+        if before is not None and removed is not None and after is not None and before - removed != after:
             issues.append(((key,), f"{key} = {after}, but {formula} = {before} - {removed} = {before - removed}"))
     chain = [("identified (sum of sources' hits)", identified), ("screened", spec.screened),
              ("assessed_full_text", spec.assessed_full_text), ("included", spec.included)]
@@ -116,16 +118,16 @@ class SearchFlow:
         main = [r for r in self.stages.itertuples() if r.stage in ("identified", "screened", "assessed_full_text",
                                                                    "included")]
         for r in main:
-            n = "?" if pd.isna(r.n) else int(r.n)
-            out.append(f'  {r.stage}["{STAGE_LABELS[r.stage][k]}: n = {n}"]')
+            n = _n_text(r.n)
+            out.append(f'  {r.stage}["{STAGE_LABELS[cast(str, r.stage)][k]}: n = {n}"]')
         for a, b in zip(main, main[1:]):
             out.append(f"  {a.stage} --> {b.stage}")
         for stage, anchor in (("excluded_screening", "screened"), ("excluded_full_text", "assessed_full_text")):
-            n = self.n(stage)
+            stated = self.n(stage)
             reasons = self.exclusions[self.exclusions["stage"] == stage.removeprefix("excluded_")]
-            detail = "".join(f"<br>{html.escape(x.reason)}: {'?' if pd.isna(x.n) else int(x.n)}"
+            detail = "".join(f"<br>{html.escape(cast(str, x.reason))}: {_n_text(x.n)}"
                              for x in reasons.itertuples())
-            out.append(f'  {stage}["{STAGE_LABELS[stage][k]}: n = {"?" if n is None else n}{detail}"]')
+            out.append(f'  {stage}["{STAGE_LABELS[stage][k]}: n = {"?" if stated is None else stated}{detail}"]')
             out.append(f"  {anchor} --> {stage}")
         return "\n".join(out)
 
@@ -138,7 +140,7 @@ class SearchFlow:
         parts = []
         for r in self.stages.itertuples():
             if r.stage in ("identified", "screened", "assessed_full_text", "included", "in_base"):
-                parts.append(f"{r.stage} {'?' if pd.isna(r.n) else int(r.n)}")
+                parts.append(f"{cast(str, r.stage)} {_n_text(r.n)}")
         countries = ", ".join(f"{k} {v}" for k, v in self.counts("country").items())
         return [f"Search flow ({self.method or 'method not stated'}): " + " -> ".join(parts),
                 f"included studies by country: {countries}"]
@@ -151,8 +153,13 @@ class SearchFlow:
                 + self.stages.to_html(index=False, na_rep="?"))
 
 
+def _n_text(n: Any) -> str:
+    # a stage count as shown: the number, or "?" where the base does not state it (NaN in the frame)
+    return "?" if pd.isna(n) else str(int(n))
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: (None if not isinstance(v, (list, tuple)) and pd.isna(v) else v) for k, v in row.items()}
+    return [{str(k): (None if not isinstance(v, (list, tuple)) and pd.isna(v) else v) for k, v in row.items()}
             for row in frame.to_dict(orient="records")]
 
 

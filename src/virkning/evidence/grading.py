@@ -192,7 +192,8 @@ class DefaultRule:
         for study, fid, f in items:
             units.setdefault(base.evaluation(study.id), []).append((study, fid, f))
 
-        graded = []  # (evaluation, quality, kind, direction, label, directions, Danish label)
+        # (evaluation, quality, kind, direction, label, directions, Danish label)
+        graded: list[tuple[str, str, str, str, str, set[str], str]] = []
         for ev, members in units.items():
             pubs = list({s.id: s for s, _, _ in members}.values())
             usable_pubs = [s for s in pubs if appraisal_exclusion(s, self.include_proposed) is None]
@@ -219,7 +220,7 @@ class DefaultRule:
                                label.replace(" and ", " og ")))
             for s, fid, f in members:
                 used = reason is None and any(f is m[2] for m in primary)
-                why = reason if reason is not None else (
+                why_left = reason if reason is not None else (
                     None if used else "direction unknown" if effective_direction(f) == "unknown" else
                     "not a main result (the evaluation has main results here: whole target group, whole effect)")
                 contributions.append({**dict(cell), "study": s.id, "finding": fid, "evaluation": ev,
@@ -227,7 +228,7 @@ class DefaultRule:
                                       "kind": kind if reason is None else None,
                                       "direction": effective_direction(f), "evaluation_direction":
                                       unit_dir if reason is None else None, "weight": None, "used": used,
-                                      "reason": why, "reported_grade": f.reported_grade})
+                                      "reason": why_left, "reported_grade": f.reported_grade})
 
         if not self.mixed_counts:  # an evaluation whose results split leaves the count instead of diluting it
             graded = [g for g in graded if g[3] != "mixed"]
@@ -239,7 +240,7 @@ class DefaultRule:
         studies = tuple(dict.fromkeys(s.id for s, _, _ in items if any(base.evaluation(s.id) == g[0] for g in pool)))
 
         def describe(d: str, k: int) -> str:
-            who = [g[6 if k else 4] for g in pool if g[3] == d]
+            who = [g[6] if k else g[4] for g in pool if g[3] == d]
             name = (DIRECTIONS[d].label_en, DIRECTIONS[d].label_da)[k] if d in DIRECTIONS else ("mixed", "blandet")[k]
             return f"{name} {len(who)} ({'; '.join(who)})" if who else ""
 
@@ -295,7 +296,9 @@ class DefaultRule:
         da, en = GRADE_LABELS[grade]
         if direction is not None:
             da = f"{da} for {'ingen effekt' if direction == 'none' else DIRECTIONS[direction].label_da + ' effekt'}"
-            en = f"{en} of {'no effect' if direction == 'none' else DIRECTIONS[direction].label_en + ' effect'}"
+            en_word = "no effect" if direction == "none" else \
+                (DIRECTIONS[direction].label_en or DIRECTIONS[direction].label_da) + " effect"
+            en = f"{en} of {en_word}"
         return Statement(cell, direction, grade, da, en, self.label, reason[0], tuple(studies), reason_da=reason[1])
 
 

@@ -140,7 +140,8 @@ class JobeffekterRule:
             return w, why
         if study.year <= self.published_after:
             return w, f"published {study.year}, not after {self.published_after}"
-        quality = self.quality_from_reliability.get(study.method.reliability.low)
+        low = study.method.reliability.low
+        quality = self.quality_from_reliability.get(low) if low is not None else None
         if quality is None:
             return w, f"reliability {study.method.reliability.low} has no quality mark in quality_from_reliability"
         w["quality"] = self.quality_weights[quality]
@@ -178,6 +179,7 @@ class JobeffekterRule:
             if why is None:
                 product = 1.0
                 for v in w.values():
+                    assert v is not None  # weights() sets all five weights whenever it gives no reason
                     product *= v
             rows.append({**dict(cell), "study": study.id, "finding": fid, "evaluation": base.evaluation(study.id),
                          "direction": d, **{f"w_{k}": v for k, v in w.items()}, "weight": product,

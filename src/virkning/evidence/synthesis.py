@@ -152,8 +152,8 @@ def select_findings(base: EvidenceBase, spec: SynthesisSpec) -> tuple[list[dict[
     if spec.metric is not None:
         wrong = [r for r in rows if r["metric"] != spec.metric]
         for r in wrong:
-            j = _index(spec, r)
-            issues.append((j, f"study '{r['study']}' reports {what} in '{r['metric']}', but the synthesis is in "
+            at = _index(spec, r)
+            issues.append((at, f"study '{r['study']}' reports {what} in '{r['metric']}', but the synthesis is in "
                               f"'{spec.metric}'; one synthesis pools one metric"))
     elif len(metrics) > 1:
         groups = "; ".join(f"'{m}': {', '.join(r['study'] for r in rows if r['metric'] == m)}" for m in metrics)

@@ -122,11 +122,16 @@ def _bounds(regs: "Registers") -> dict:
     b = tables["benefits"]
     if not b.rows:
         raise DesignError("the benefits table is empty; indicators need weekly codes")
+    # validation gives a table with rows its first and last week/month (registers.validate)
+    assert b.first is not None and b.last is not None
     fw, lw = calendar.parse_week(b.first), calendar.parse_week(b.last)
     e = tables.get("employment")
-    emp_last = calendar.parse_month(e.last) if e is not None and e.rows else None
+    emp_last = None
+    if e is not None and e.rows:
+        assert e.last is not None  # as above
+        emp_last = calendar.parse_month(e.last)
     return {"first_wk": fw, "last_wk": lw, "first_week": b.first, "last_week": b.last,
-            "employment_last": e.last if emp_last is not None else None, "emp_last_mo": emp_last}
+            "employment_last": e.last if e is not None and emp_last is not None else None, "emp_last_mo": emp_last}
 
 
 def _window(req: IndicatorRequest, data: dict) -> tuple[int, int]:
@@ -171,11 +176,13 @@ def _window(req: IndicatorRequest, data: dict) -> tuple[int, int]:
 def _units(regs: "Registers", req: IndicatorRequest) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(municipality -> unit rows, one row per unit with its name and municipalities)."""
     names = municipality_names()
+    mapping: dict[str, tuple[str, ...]]
     if req.units is None:
         mapping = {c: (c,) for c in municipalities_in_data(regs)}
     else:
         mapping = {str(u): tuple(str(c) for c in cs) for u, cs in req.units.items()}
-    rows, seen = [], {}
+    rows: list[dict[str, str]] = []
+    seen: dict[str, str] = {}
     for unit, codes in mapping.items():
         for c in codes:
             if c in seen:
@@ -266,6 +273,7 @@ def _sums(regs: "Registers", req: IndicatorRequest, data: dict, lo: int, hi: int
         out = part if out is None else out.merge(part, on=["unit", "p"], how="outer")
     for table in ("persons", "w", "pm", "tp", "emp", "spells", "ev", "units", "codes", "weeks", "months", "days", "grid"):
         e.drop(getattr(N, table))
+    assert out is not None  # `parts` always holds the weekly sums
     return out, scans
 
 
@@ -318,7 +326,8 @@ def compute_indicators(regs: "Registers", request: IndicatorRequest | None = Non
     present = set(municipalities_in_data(regs))
     empty = [u for u, g in units.groupby("unit", sort=False) if not set(g["municipality"]) & present]
     if empty:
-        raise DesignError(f"{req.key('units')}: no person in the persons table lives in {', '.join(empty[:5])}; "
+        raise DesignError(f"{req.key('units')}: no person in the persons table lives in "
+                          f"{', '.join(map(str, empty[:5]))}; "
                           "check the municipality codes")
     recorded = regs.engine.statements
     before = len(recorded) if recorded is not None else 0

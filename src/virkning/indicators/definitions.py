@@ -30,7 +30,7 @@ calendar month for cash benefit (2017-2018). docs/indicators.md compares every d
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import pandas as pd
 
@@ -224,14 +224,14 @@ def code_table(catalogue: Catalogue, target: TargetGroup, su: bool = True) -> pd
     if not tgt:
         raise DesignError(f"target group '{target.name}': no code of the catalogue belongs to it")
     t = catalogue.table.set_index("code")
-    act = {c for c in tgt if int(t.loc[c, "activation"]) == 1}
+    act = {c for c in tgt if int(cast(int, t.loc[c, "activation"])) == 1}
     vr = tgt & set(measure_codes(catalogue, "virksomhedsrettet"))
     vo = tgt & set(measure_codes(catalogue, "vejledning_opkvalificering"))
-    su = (set(SU_CODES) - tgt) if su else set()
-    codes = sorted(tgt | su)
+    su_codes = (set(SU_CODES) - tgt) if su else set()
+    codes = sorted(tgt | su_codes)
     return pd.DataFrame({"code": codes, "tgt": [int(c in tgt) for c in codes], "act": [int(c in act) for c in codes],
                          "vr": [int(c in vr) for c in codes], "vo": [int(c in vo) for c in codes],
-                         "su": [int(c in su) for c in codes]})
+                         "su": [int(c in su_codes) for c in codes]})
 
 
 def period_of_month(mo: int, period: str) -> int:

@@ -26,6 +26,9 @@ checks the whole table as declared, hides what is still small or derivable, and 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Protocol, cast
+
 import pandas as pd
 
 import numpy as np
@@ -35,10 +38,22 @@ from virkning.disclosure.gate import Gate, Outcome, apply, small
 from virkning.indicators.definitions import INDICATORS
 
 
+class _IndicatorRow(Protocol):
+    # one row of the indicator table as itertuples gives it (numbers are float: NaN where blank)
+    indicator: str
+    unit: object
+    p: int
+    numerator: float
+    denominator: float
+    value: float
+    persons: float
+
+
 def declare_indicators(m: Model, frame: pd.DataFrame, table: str = "indicators") -> None:
     """Declare an indicator table (columns of `IndicatorTable.frame`) printed as `table`."""
-    for i, r in enumerate(frame[["indicator", "unit", "p", "numerator", "denominator", "value", "persons"]]
-                          .itertuples(index=False)):
+    for i, r in enumerate(cast(Iterable[_IndicatorRow],
+                               frame[["indicator", "unit", "p", "numerator", "denominator", "value", "persons"]]
+                               .itertuples(index=False))):
         d = INDICATORS[r.indicator]
         cell = (str(r.unit), int(r.p))
         at = {c: Place(table, i, c) for c in ("persons", "numerator", "denominator", "value")}
@@ -71,12 +86,13 @@ def row_rules(frame: pd.DataFrame, threshold: int, table: str = "indicators") ->
     rest = np.where(subset, f["denominator"].to_numpy() - num, np.nan)
     part = ratio & ~few & (tiny(num) | tiny(rest))
     log = []
-    for i in np.flatnonzero(few):
+    blank = f[["persons", "numerator", "denominator", "value"]].isna()
+    for i in np.flatnonzero(few).tolist():
         log += [f"{table} row {i + 1}, {c}: the row rests on fewer persons than the threshold"
-                for c in ("persons", "numerator", "denominator", "value") if not pd.isna(f.iat[i, f.columns.get_loc(c)])]
-    for i in np.flatnonzero(part):
+                for c in ("persons", "numerator", "denominator", "value") if not blank[c].iat[i]]
+    for i in np.flatnonzero(part).tolist():
         log += [f"{table} row {i + 1}, {c}: the numerator or the rest of the group is fewer than the threshold"
-                for c in ("numerator", "value") if not pd.isna(f.iat[i, f.columns.get_loc(c)])]
+                for c in ("numerator", "value") if not blank[c].iat[i]]
     f["persons"] = f["persons"].astype(float)
     f.loc[few, ["persons", "numerator", "denominator", "value"]] = np.nan
     f.loc[part, ["numerator", "value"]] = np.nan

@@ -27,7 +27,7 @@ import pandas as pd
 
 from virkning.design import load_design
 from virkning.errors import VirkningError
-from virkning.analyses.monitoring import monthly_status, programme_months, render_status_html
+from virkning.analyses.monitoring import MonitoringConfig, monthly_status, programme_months, render_status_html
 from virkning.analyses.monitoring.compute import TOTAL, step_frame
 from virkning.analyses.monitoring.registration import check_registration
 from virkning.analyses.monitoring.registration import read_sheet as _read_sheet
@@ -62,7 +62,7 @@ class ProgrammeGuide:
     sheet: str
     fields: tuple[Field, ...]
     threshold: int
-    config: object  # virkning.analyses.monitoring.MonitoringConfig; opaque to the rest of the portal
+    config: MonitoringConfig  # opaque to the rest of the portal
 
     def label(self, column: str) -> str:
         return next((f.label for f in self.fields if f.name == column), column)

@@ -65,7 +65,9 @@ def synthetic_cprs(data: Path, ids: list[str]) -> dict[str, str]:
     """A made-up, stable CPR number per synthetic person: birth date (DDMMYY) + four digits from its number."""
     from virkning.registers.readers import find_files
 
-    kind, files = find_files(data, "persons")  # the synthetic persons table: Parquet or CSV, one file or parts
+    found = find_files(data, "persons")  # the synthetic persons table: Parquet or CSV, one file or parts
+    assert found is not None  # the one caller passes the demo data folder, which demo_data gave a persons table
+    kind, files = found
     columns = ["person_id", "birth_date"]
     persons = pd.concat([pd.read_parquet(f, columns=columns) if kind == "parquet" else
                          pd.read_csv(f, usecols=columns, dtype=str) for f in files], ignore_index=True)
@@ -113,6 +115,7 @@ def seed_demo(home: Path, persons: int = 100_000, progress=print) -> dict:
                 user.save()
             profile, _ = Profile.objects.get_or_create(user=user, defaults={"role": role})
             if role == "jobcenter":
+                assert isinstance(where, list)  # USERS names the units of every jobcenter user
                 profile.units.set([units[m] for m in where])
             elif role == "projektleder":
                 profile.programmes.set([programme])

@@ -55,6 +55,7 @@ def save(scope: Scope, request, unit: Unit, data: dict, source: str, *, cpr: str
     user = request.user if request is not None and request.user.is_authenticated else None
     with transaction.atomic():
         if existing is None:
+            assert cpr is not None  # a new registration comes with its CPR number (callers pass it then)
             reg = Registration(programme_id=unit.programme_id, unit=unit, cpr_hash=keyed_hash(cpr),
                                cpr_encrypted=encrypt(cpr), cpr_masked=mask(cpr), data=data, version=1,
                                created_by=user, updated_by=user)

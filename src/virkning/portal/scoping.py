@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, models
@@ -93,7 +94,11 @@ class ScopedQuerySet(models.QuerySet):
         raise UnscopedQuery("create person data with Model(...).save(scope=...)")
 
 
-class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
+# named first: the type checker takes a class built at run time as a base only through a variable
+_ScopedManagerBase: Any = models.Manager.from_queryset(ScopedQuerySet)
+
+
+class ScopedManager(_ScopedManagerBase):
     """The default manager of person-data models: `.all()`, `.filter()` ... refuse; `.scoped(scope)` works."""
 
     unit_field = "unit_id"

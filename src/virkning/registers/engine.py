@@ -265,6 +265,8 @@ class DuckDBEngine(Engine):
 
     # ---- engine-specific pieces ----------------------------------------------------------------------------------
     def attach_parquet(self, name: str, files: Sequence[Path], columns: Sequence[str] | None) -> None:
+        # DuckDB reads local folders only (problem_with), whose Parquet schema readers._attach has read and passes
+        assert columns is not None
         paths = "[" + ", ".join(literal(str(p)) for p in files) + "]"
         cols = "".join(f"{quote(c)}, " for c in columns)  # by name: `*` would also carry the scan's own columns
         self.view(name, f"SELECT {cols}CAST(file_row_number + 1 AS BIGINT) AS _row, parse_filename(filename) AS _file "

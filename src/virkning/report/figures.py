@@ -14,6 +14,7 @@ import io
 import math
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -24,6 +25,9 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from virkning.report.formatting import Formatter, missing  # noqa: E402
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
 PARTICIPANTS = "#0b5394"  # dark blue
 CONTROLS = "#d46a00"  # orange (distinguishable in grey scale and for red-green colour blindness)
 CONTROLS_TEXT = "#a65300"  # the orange darkened for text: 5.4:1 on white (WCAG AA asks 4.5:1; lines need 3:1)
@@ -32,7 +36,7 @@ GRID = "#d9d9d9"
 TEXT = "#222222"
 FLAG = "#b00020"
 
-RC = {
+RC: dict[RcKeyType, Any] = {
     "svg.hashsalt": "virkning-report",
     "svg.fonttype": "none",
     "font.family": "sans-serif",

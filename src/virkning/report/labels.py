@@ -190,6 +190,7 @@ def flow_step(step: str, lang: str) -> str:
     en = lang == "en"
     m = _EXCLUDED.fullmatch(step)
     if m:
+        value: float | str
         try:
             value = float(m.group(4))
         except ValueError:

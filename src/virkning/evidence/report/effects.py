@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, cast
 
 from virkning.evidence.flow import STAGE_LABELS
 from virkning.evidence.report import figures
@@ -14,12 +15,20 @@ from virkning.report.formatting import missing
 from virkning.report.labels import slug
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from virkning.evidence.model import Study
     from virkning.evidence.report.data import EvidenceReportData
     from virkning.report.components import Blocks, Cells
     from virkning.report.formatting import Formatter
 
 UNITS = {"weeks": ("uger", "weeks"), "days": ("dage", "days")}
+
+
+def frame_rows(frame: pd.DataFrame) -> Iterator[Any]:
+    """``frame.itertuples()``, typed loosely: the rows' attributes are the frame's columns, each of mixed type (a
+    value or NaN), which pandas-stubs can only give as one union of every scalar type."""
+    return cast(Iterator[Any], frame.itertuples())
 
 
 class EffectSections:
@@ -73,7 +82,7 @@ class EffectSections:
             weights = {sid: w for sid, w in zip(forest["study_id"], forest["weight"]) if isinstance(sid, str)}
             pooled_ids = dict(zip(res.studies["study"], res.studies["finding"]))
         rows, table = [], []
-        for r in panel.findings.itertuples():
+        for r in frame_rows(panel.findings):
             is_range = not missing(r.value_low) and missing(r.value)
             in_meta = res is not None and pooled_ids.get(r.study) == r.finding
             note = f"w {self.f.number(weights[r.study], 1)} %" if in_meta and r.study in weights else ""
@@ -99,7 +108,7 @@ class EffectSections:
         saved = render_figure(figures.forest_figure, stem, rows, xlabel=mlabel, favourable=metric.favourable,
                               fmt=self.f, t=self.t)
         notes = []
-        bare = sorted({self.label(r.study) for r in panel.findings.itertuples()
+        bare = sorted({self.label(r.study) for r in frame_rows(panel.findings)
                        if missing(r.se) and missing(r.ci_low) and not missing(r.value)})
         if bare:
             notes.append(self.t["no_se_note"].format(", ".join(bare)))
@@ -121,7 +130,7 @@ class EffectSections:
                                        cols, table))
         if res is not None:
             summ = []
-            for row in res.summary().itertuples():
+            for row in frame_rows(res.summary()):
                 summ.append(Row([self.c.label(row.method), Cell(str(row.k), "num"), self.c.number(row.estimate, 2),
                                  Cell(self.f.interval(row.ci_low, row.ci_high, decimals=2), "num"),
                                  Cell(self.f.interval(row.pi_low, row.pi_high, decimals=2), "num"),
@@ -143,10 +152,10 @@ class EffectSections:
         n = {st: flow.n(st) for st in STAGE_LABELS if (flow.stages["stage"] == st).any()}
         lab = {k: v[self.k] for k, v in STAGE_LABELS.items()}
         ident = flow.stages[flow.stages["stage"] == "identified"]
-        sources = [f"{r.source}: {'?' if missing(r.n) else self.f.number(r.n, 0)}" for r in ident.itertuples()
+        sources = [f"{r.source}: {'?' if missing(r.n) else self.f.number(r.n, 0)}" for r in frame_rows(ident)
                    if isinstance(r.source, str) and r.source != "all"]
         reasons = {stage: [f"{x.reason}: {'?' if missing(x.n) else self.f.number(x.n, 0)}"
-                           for x in flow.exclusions[flow.exclusions["stage"] == stage].itertuples()]
+                           for x in frame_rows(flow.exclusions[flow.exclusions["stage"] == stage])]
                    for stage in ("screening", "full_text")}
         main = [{"key": "identified", "label": lab["identified"], "n": n.get("identified"), "lines": sources},
                 {"key": "screened", "label": lab["screened"], "n": n.get("screened"),
@@ -167,20 +176,20 @@ class EffectSections:
         body = [Row([self.c.label(lab.get(r.stage, r.stage) + (f" ({r.source})" if isinstance(r.source, str) and
                                                                 r.source != "all" else "")),
                      Cell(self._q(r.n), "num"), self.c.label(r.note if isinstance(r.note, str) else "")])
-                for r in flow.stages.itertuples()]
+                for r in frame_rows(flow.stages)]
         s.blocks += self.blocks.table(Table("search_stages", self.t["stages_caption"],
                                             [self.c.col(self.t["col_stage"], "label"),
                                              self.c.col(self.t["col_records"]),
                                              self.c.col(self.t["col_note"], "label")], body))
         if len(flow.exclusions):
             body = [Row([self.c.label(lab[f"excluded_{r.stage}"]), self.c.label(r.reason), Cell(self._q(r.n), "num")])
-                    for r in flow.exclusions.itertuples()]
+                    for r in frame_rows(flow.exclusions)]
             s.blocks += self.blocks.table(Table("search_exclusions", self.t["exclusions_caption"],
                                                 [self.c.col(self.t["col_stage"], "label"),
                                                  self.c.col(self.t["col_reason"], "label"),
                                                  self.c.col(self.t["col_records"])], body))
         body = []
-        for r in flow.characteristics().itertuples():
+        for r in frame_rows(flow.characteristics()):
             value = self.vocab("designs", r.value) if r.dimension == "design" else \
                 self.vocab("core_elements", r.value) if r.dimension == "core_element" else str(r.value)
             body.append(Row([self.c.label(self.t[f"dim_{r.dimension}"]), self.c.label(value),

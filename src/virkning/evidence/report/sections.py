@@ -12,6 +12,7 @@ so the disclosure audit reads them; numbers of studies do not, they are not coun
 from __future__ import annotations
 
 import hashlib
+from typing import Any, cast
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +22,7 @@ from virkning import __version__
 from virkning.defaults import DISCLOSURE_THRESHOLD
 from virkning.evidence.model import Study
 from virkning.evidence.report.data import EvidenceReportData
-from virkning.evidence.report.effects import EffectSections
+from virkning.evidence.report.effects import EffectSections, frame_rows
 from virkning.evidence.report.strings import EVIDENCE_UI
 from virkning.evidence.vocabulary import DIRECTIONS
 from virkning.report.components import Blocks, Cell, Cells, Numbering, Row, Section, Table
@@ -78,7 +79,7 @@ class EvidencePage(EffectSections):
         if d == "mixed":
             return self.t["mixed"]
         term = DIRECTIONS.get(d)
-        return (term.label_en if self.k else term.label_da) if term else str(d)
+        return ((term.label_en or term.label_da) if self.k else term.label_da) if term else str(d)
 
     def reason(self, text) -> str:
         if text is None or (not isinstance(text, str) and missing(text)):
@@ -205,9 +206,9 @@ class EvidencePage(EffectSections):
         if not len(rows):
             return None
         body = []
-        for r in rows[rows["used"].astype(bool)].itertuples():
+        for r in frame_rows(rows[rows["used"].astype(bool)]):
             ws = [getattr(r, f"w_{k}", None) for k in ("quality", "method", "geography", "publication", "combination")]
-            shared = getattr(r, "results_in_study", None)
+            shared: Any = getattr(r, "results_in_study", None)
             weights = " × ".join(self.f.number(w, 2) for w in ws) + (
                 f" / {self.f.number(shared, 0)}" if not missing(shared) and shared > 1 else "")
             body.append(Row([self.c.label(self.label(r.study)), self.c.label(str(r.finding)),
@@ -218,7 +219,7 @@ class EvidencePage(EffectSections):
         left = rows[~rows["used"].astype(bool)]
         notes = []
         if len(left):
-            parts = [f"{self.label(sid)} ({len(g)}): {self.reason(g['reason'].iloc[0])}"
+            parts = [f"{self.label(cast(str, sid))} ({len(g)}): {self.reason(g['reason'].iloc[0])}"
                      for (sid, _), g in left.groupby(["study", "reason"], sort=False)]
             notes.append(self.t["left_out"].format("; ".join(parts)))
         cols = [self.c.col(self.t[k], "label") for k in ("col_study", "col_result", "col_direction")] + \

@@ -141,7 +141,11 @@ def run_flere_skal_med(out, persons, seed, *, start=None, end=None, fmt="parquet
                 # one chunk waits at most, and the single worker keeps the chunks in order.
                 if pending is not None:
                     pending.result()
-                pending = pool.submit(lambda t=tables: [writers[name].write(tab) for name, tab in t.items()])
+                def write_chunk(t: dict[str, pa.Table] = tables) -> None:
+                    for name, tab in t.items():
+                        writers[name].write(tab)
+
+                pending = pool.submit(write_chunk)
 
                 idx = np.flatnonzero(plan_person)
                 plan1, plan0 = sim["plans"]
