@@ -15,7 +15,7 @@ from virkning.defaults import DISCLOSURE_THRESHOLD
 TRUE_WORDS = ("ja", "j", "yes", "y", "true", "sand", "1", "x")
 FALSE_WORDS = ("nej", "n", "no", "false", "falsk", "0")
 
-DEFAULT_SCALE = {
+DEFAULT_SCALE: dict[str, float] = {
     "slet ikke": 1,
     "i mindre grad": 2,
     "i nogen grad": 3,
@@ -134,7 +134,7 @@ class RegisterResults(_Strict):
 
     employment_after_weeks: int = 13
     temp_from_step: str | None = None  # temp-job months counted for citizens who passed this step (default: index)
-    hours_bands: list[float] = Field(default_factory=lambda: [1, 40, 80, 120, 160])  # lower bounds; 160 = full time
+    hours_bands: list[float] = Field(default_factory=lambda: [1.0, 40.0, 80.0, 120.0, 160.0])  # lower bounds; 160 = full time
     full_time_hours: float = 160.0
     industry_column: str | None = None  # sheet column with the temp job's industry (else the register's industry)
 
