@@ -24,6 +24,11 @@ DEFAULT_SCALE: dict[str, float] = {
 }
 
 
+def _hours_bands() -> list[float]:
+    """The default hours bands (whole numbers, as the design file writes them)."""
+    return [1, 40, 80, 120, 160]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -134,7 +139,7 @@ class RegisterResults(_Strict):
 
     employment_after_weeks: int = 13
     temp_from_step: str | None = None  # temp-job months counted for citizens who passed this step (default: index)
-    hours_bands: list[float] = Field(default_factory=lambda: [1.0, 40.0, 80.0, 120.0, 160.0])  # lower bounds; 160 = full time
+    hours_bands: list[float] = Field(default_factory=_hours_bands)  # lower bounds; 160 = full time
     full_time_hours: float = 160.0
     industry_column: str | None = None  # sheet column with the temp job's industry (else the register's industry)
 
