@@ -21,8 +21,9 @@ from virkning.report.figures import CONTROLS, GRID, PARTICIPANTS, TEXT
 from virkning.report.formatting import Formatter
 
 COLS = 6
-STYLES: dict[str, dict[str, Any]] = {"all": dict(color=CONTROLS, lw=0.9), "best": dict(color="#6aa84f", lw=0.9, ls="--"),
-          "comparison": dict(color="#777777", lw=0.9, ls=":")}
+STYLES: dict[str, dict[str, Any]] = {
+    "all": dict(color=CONTROLS, lw=0.9), "best": dict(color="#6aa84f", lw=0.9, ls="--"),
+    "comparison": dict(color="#777777", lw=0.9, ls=":")}
 
 
 def _ticks(lo: float, hi: float) -> list[float]:
