@@ -103,8 +103,9 @@ def _labour_force(regs: "Registers", design: BenchmarkDesign, t: IndicatorTable,
     units = list(t.units["unit"])
     if design.labour_force is None:
         per = {str(m): float(n) for m, n in regs.engine.rows(queries.PERSONS_PER_MUNICIPALITY)}
-        lf = {u: sum(per.get(c, 0.0) for c in ms.split()) for u, ms in zip(t.units["unit"], t.units["municipalities"])}
-        return pd.Series(lf), "persons"
+        per_unit = {u: sum(per.get(c, 0.0) for c in ms.split())
+                    for u, ms in zip(t.units["unit"], t.units["municipalities"])}
+        return pd.Series(per_unit), "persons"
     f, name = _read(design.labour_force, base, "labour_force", ("unit", "labour_force"))
     if "group" in f.columns:
         f = f[f["group"] == group]
@@ -221,6 +222,7 @@ def _expected(score: pd.DataFrame, design: BenchmarkDesign, base: Path, units: l
               ) -> tuple[ExpectedFit | None, pd.DataFrame | None, list[str]]:
     if not design.model:
         return None, None, []
+    assert design.covariates is not None  # the design's checks require a covariates file for a model
     f, name = _read(design.covariates, base, "covariates", ("unit", *design.model))
     for c in design.model:
         bad = pd.to_numeric(f[c], errors="coerce").isna()
@@ -303,6 +305,7 @@ def run_group(regs: "Registers", design: BenchmarkDesign, group: str, threshold:
     if caseload is not None:
         tables["caseload"] = caseload
     if fit is not None:
+        assert expected is not None  # _expected returns the fit and its table together
         tables["expected"] = expected
         tables["model"] = fit.terms.assign(n_units=fit.n, r2=fit.r2, sigma=fit.sigma)
     return GroupResult(group=group, indicators=t, protected=protected, tables=tables, month=month, previous=previous,

@@ -9,6 +9,8 @@ stay short.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,8 +21,9 @@ from virkning.report.figures import CONTROLS, GRID, PARTICIPANTS, TEXT
 from virkning.report.formatting import Formatter
 
 COLS = 6
-STYLES = {"all": dict(color=CONTROLS, lw=0.9), "best": dict(color="#6aa84f", lw=0.9, ls="--"),
-          "comparison": dict(color="#777777", lw=0.9, ls=":")}
+STYLES: dict[str, dict[str, Any]] = {
+    "all": dict(color=CONTROLS, lw=0.9), "best": dict(color="#6aa84f", lw=0.9, ls="--"),
+    "comparison": dict(color="#777777", lw=0.9, ls=":")}
 
 
 def _ticks(lo: float, hi: float) -> list[float]:
@@ -57,7 +60,8 @@ def small_multiples(levels: pd.DataFrame, series: pd.DataFrame, units: list[tupl
     fig = Figure(figsize=(10.0, 1.35 * rows + 0.7))
     ax = fig.add_axes((0.05, 0.04, 0.94, 0.96 - 0.45 / (1.35 * rows + 0.7)))
     ax.set_axis_off()
-    scale = lambda y: (np.asarray(y, dtype=float) - lo) / (hi - lo) * h  # noqa: E731
+    # a number or an array of numbers, on the panel's height
+    scale: Callable[[Any], Any] = lambda y: (np.asarray(y, dtype=float) - lo) / (hi - lo) * h  # noqa: E731
     for k, (u, name) in enumerate(units):
         r, c = divmod(k, cols)
         x0, y0 = c * (w + gx), (rows - 1 - r) * (h + gy)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import Field, PlainValidator, field_validator
 
@@ -116,7 +116,7 @@ class TargetSpec(Section):
         for s in v:
             if canonical_state(s) not in (*STATES, *GROUPS):
                 raise fail(f"expected states or groups of the DREAM code catalogue: {', '.join((*STATES, *GROUPS))}")
-        return [canonical_state(s) for s in v]
+        return [cast(str, canonical_state(s)) for s in v]  # each one checked just above
 
 
 class TrialSpec(Section):
@@ -276,16 +276,16 @@ def compile_did(section: DidSpec, root) -> DidDesign:
         return tuple(out)
 
     if shared:
-        units = check_set(list(section.comparison), ("comparison",))
-        comp = {u: units for u, _ in trial}
+        shared_set = check_set(list(section.comparison), ("comparison",))
+        comp = {u: shared_set for u, _ in trial}
     else:
-        for key, units in section.comparison.items():
+        for key, listed in section.comparison.items():
             if key not in trial_set:
                 at = ("comparison", int(key) if key.isdigit() else key)
                 problems.append((at, f"{what(key)} is not a trial unit; the keys of a mapping of comparison sets are "
                                      "the trial units", key))
                 continue
-            comp[key] = check_set(list(units), ("comparison", int(key) if key.isdigit() else key))
+            comp[key] = check_set(list(listed), ("comparison", int(key) if key.isdigit() else key))
         for u in [u for u, _ in trial if u not in comp]:
             problems.append((("comparison",), f"no comparison units for the trial unit {what(u)}; give a set for every "
                              "trial unit", section.comparison))

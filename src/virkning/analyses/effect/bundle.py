@@ -6,6 +6,8 @@ values up and sorts them; outcomes carry their words (label, phrase, definition)
 
 from __future__ import annotations
 
+from typing import cast
+
 from virkning.errors import VirkningError
 from virkning.outcomes import Outcome, definition, label, phrase
 from virkning.report.formatting import missing
@@ -62,7 +64,7 @@ class ReportData:
             if name not in known:
                 rows = self.effects(name)
                 means = [r.get(k) for r in rows for k in ("treated_mean", "control_mean") if not missing(r.get(k))]
-                share = all(0 <= float(v) <= 1 for v in means)
+                share = all(0 <= float(cast(float, v)) <= 1 for v in means)  # missing() dropped None
                 out.append({"name": name, "kind": "status_share" if share else "benefit_weeks", "status": name,
                             "horizon": max(int(r["month"]) for r in rows)})
         return [self._words(o) for o in out]

@@ -19,6 +19,7 @@ be a candidate in several index weeks; the shares are over those person-weeks, a
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -68,13 +69,14 @@ def _order(variable: str, level) -> tuple:
 def characteristics(matching, design: dict) -> pd.DataFrame:
     """The characteristics table of a matching result (`MatchResult`, its source holding the covariates)."""
     data = matching.source
-    frame, covs, parts = pd.DataFrame(index=data.index), [], {}
+    frame, covs = pd.DataFrame(index=data.index), []
+    parts: dict = {}
     if "sex" in data:
         frame["sex"] = data["sex"].astype(object)
         covs.append("sex")
     edges = age_edges(design)
     if "age" in data and edges:
-        frame["age_band"] = bands(data["age"].astype(float), edges)
+        frame["age_band"] = bands(data["age"].astype(float), cast("list[float]", edges))
         frame["age"] = data["age"].astype(float)
         covs += ["age_band", "age"]
     if "origin" in data:
@@ -143,9 +145,9 @@ def declare(m: Model, frame: pd.DataFrame, size_key: dict, flow: pd.DataFrame, s
                  "Matched (persons)": ("flow", "pool_persons", matched[-1]) if matched else None}
     for sample, flow_key in flow_keys.items():
         for col in ("Control", "Treated"):
-            key = size_key.get((col, sample))
+            size = size_key.get((col, sample))
             other = flow_key if col == "Control" else size_key.get(("Treated", sample.split(" ")[0]))
-            if key in m.cells and other in m.cells and key != other and abs(m.cells[key] - m.cells[other]) < 1e-9:
-                m.total(key, [other])
+            if size in m.cells and other in m.cells and size != other and abs(m.cells[size] - m.cells[other]) < 1e-9:
+                m.total(size, [other])
 
 

@@ -11,6 +11,7 @@ programme's success criteria are followed.
 from __future__ import annotations
 
 import math
+from typing import cast
 
 from markupsafe import Markup, escape
 
@@ -35,7 +36,8 @@ def _sig(r: dict) -> int | None:
     lo, hi = r.get("ci_low"), r.get("ci_high")
     if missing(lo) or missing(hi):
         return None
-    return 1 if float(lo) > 0 else (-1 if float(hi) < 0 else 0)
+    # missing() is True for None, so both are numbers here
+    return 1 if float(cast(float, lo)) > 0 else (-1 if float(cast(float, hi)) < 0 else 0)
 
 
 class Conclusions:
@@ -71,8 +73,8 @@ class Conclusions:
             diff = f"{f.pp(abs(att))} procentpoint" if da else f"{f.pp(abs(att))} percentage points"
             rr = r.get("risk_ratio")
             rel = ""
-            if not missing(rr) and float(rr) > 0 and not math.isinf(float(rr)):
-                change = 100 * (float(rr) - 1)
+            if not missing(rr) and float(cast(float, rr)) > 0 and not math.isinf(float(cast(float, rr))):
+                change = 100 * (float(cast(float, rr)) - 1)  # missing() ruled out None
                 word = ("flere" if change >= 0 else "færre") if da else ("more" if change >= 0 else "fewer")
                 rel = (f" eller {f.number(abs(change), 0)} pct. {word}" if da
                        else f" or {f.number(abs(change), 0)}% {word}")

@@ -5,6 +5,7 @@ strongest observed covariate, the p-value bounds over Gamma), and the propensity
 from __future__ import annotations
 
 import math
+from typing import cast
 
 from markupsafe import Markup, escape
 
@@ -109,7 +110,7 @@ class Extras(Cells):
         rr, lo, hi = r.get("risk_ratio"), r.get("rr_ci_low"), r.get("rr_ci_high")
         if not o.get("share") or missing(rr) or missing(lo) or missing(hi):
             return ""
-        f, rc = self.f, float(rr) - 1
+        f, rc = self.f, float(cast(float, rr)) - 1  # missing() ruled out None
         amount = f.number(abs(100 * rc), 0) + (" %" if self.da else "%")
         if self.da:
             word = "flere" if rc >= 0 else "færre"

@@ -50,7 +50,7 @@ def flow_figure(steps: list[dict], fmt: Formatter, t: dict) -> Figure:
                 gid=counter.gid() if num != DASH else None)
         ax.text(cx + shift, y, "\u00a0" + unit, ha="left", va="center", fontsize=9.5, color=TEXT)
 
-    last = {"p": None, "c": None}
+    last: dict[str, float | None] = {"p": None, "c": None}
     for i, s in enumerate(steps):
         top = -i * row_h
         final = i == n - 1
@@ -71,8 +71,9 @@ def flow_figure(steps: list[dict], fmt: Formatter, t: dict) -> Figure:
             else:
                 number_line(cx - 1.05, base - 0.12, s["pool_persons"], t["persons"])
                 number_line(cx + 1.05, base - 0.12, s["pool_pairs"], t["person_weeks"])
-            if last[side] is not None:
-                ax.annotate("", xy=(cx, top), xytext=(cx, last[side] - box_h),
+            prev = last[side]
+            if prev is not None:
+                ax.annotate("", xy=(cx, top), xytext=(cx, prev - box_h),
                             arrowprops=dict(arrowstyle="-|>", color="#666666", lw=1.0, shrinkA=0, shrinkB=0))
             last[side] = top
     return fig

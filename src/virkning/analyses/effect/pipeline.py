@@ -31,6 +31,7 @@ from virkning.outcomes import Outcome
 from virkning.populations import Exclusion, ParticipantRule, PoolRule, Populations, build_populations
 
 if TYPE_CHECKING:
+    from virkning.estimate.result import MatchResult
     from virkning.panel import Panel
     from virkning.registers import Registers
 
@@ -106,7 +107,7 @@ class EffectEvaluation:
 
     design: EffectDesign
     populations: Populations
-    matching: object  # virkning.estimate.MatchResult
+    matching: MatchResult
     data: pd.DataFrame = field(repr=False)  # one row per pair: treat, covariates; outcomes for matched rows only
     effects: pd.DataFrame = field(repr=False)  # CURVE_COLUMNS
     subgroups: pd.DataFrame = field(repr=False)
@@ -321,18 +322,22 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
     curves = []
     for k, o in enumerate(design.outcomes, 1):
         if o.kind == "first_exit":
-            first = data[oc.first_column(o.state)].to_numpy(dtype=float, na_value=np.nan)
-            c = km_curve(sample, first, data["followup"].to_numpy(float), o.horizon, outcome=o.name,
-                         n_boot=design.n_boot, seed=design.seed,
-                         variance="rematch" if draws is not None else "bootstrap", draws=draws,
-                         progress=lambda done, n, k=k, o=o: say(f"effects: bootstrap of outcome {k} of "
-                                                                f"{len(design.outcomes)} ({o.name}): {done} of {n} "
-                                                                f"replicates"))
+            state = o.state
+            assert state is not None  # Outcome validates that a first_exit outcome's status is a state
+            first = data[oc.first_column(state)].to_numpy(dtype=float, na_value=np.nan)
+
+            def bootstrap_progress(done: int, n: int, k: int = k, o: Outcome = o) -> None:
+                say(f"effects: bootstrap of outcome {k} of {len(design.outcomes)} ({o.name}): {done} of {n} replicates")
+
+            curve = km_curve(sample, first, data["followup"].to_numpy(float), o.horizon, outcome=o.name,
+                           n_boot=design.n_boot, seed=design.seed,
+                           variance="rematch" if draws is not None else "bootstrap", draws=draws,
+                           progress=bootstrap_progress)
         else:
-            c = monthly_effects(m, [o.column(mm) for mm in o.months], o.months, outcome=o.name,
-                                se=design.se, n_boot=design.n_boot, seed=design.seed, draws=draws)
+            curve = monthly_effects(m, [o.column(mm) for mm in o.months], o.months, outcome=o.name,
+                                  se=design.se, n_boot=design.n_boot, seed=design.seed, draws=draws)
         rel = extras.relative_columns(o, data, m, sample)
-        curves.append(c[CURVE_COLUMNS].merge(rel, on="month", how="left"))
+        curves.append(curve[CURVE_COLUMNS].merge(rel, on="month", how="left"))
     effects = pd.concat(curves, ignore_index=True)[EFFECT_COLUMNS]
     counts = curve_counts(design.outcomes, data, sample)
     timings["effects"] = time.perf_counter() - t

@@ -8,6 +8,7 @@ is escaped.
 from __future__ import annotations
 
 from pathlib import PurePath
+from typing import cast
 
 from markupsafe import Markup, escape
 
@@ -58,7 +59,7 @@ class Prose:
                                      f"{self.d.threshold} personer."))
             return Markup(escape(f"{name}: {when} the numbers cannot be shown because they rest on fewer than "
                                  f"{self.d.threshold} persons."))
-        tm, cm, att, lo, hi = (float(v) for v in values)
+        tm, cm, att, lo, hi = (float(cast(float, v)) for v in values)  # missing() ruled out None
         share = o["share"]
         if share:
             a, b = f.pct(tm), f.pct(cm)
@@ -139,8 +140,8 @@ class Prose:
         period = self.data_period()
         idx = d.b.get("index_period") or {}
         horizon = max([int(o.get("horizon") or 0) for o in d.outcomes()] + [0])
+        data_text = "<strong>Data:</strong> "
         if da:
-            text = "<strong>Data:</strong> "
             parts = []
             if period:
                 parts.append(f"registerdata fra {period[0]} til {period[1]}")
@@ -149,7 +150,6 @@ class Prose:
             if horizon:
                 parts.append(f"opfølgning i op til {f.months(horizon)}")
         else:
-            text = "<strong>Data:</strong> "
             parts = []
             if period:
                 parts.append(f"register data from {period[0]} to {period[1]}")
@@ -159,7 +159,7 @@ class Prose:
                 parts.append(f"follow-up of up to {f.months(horizon)}")
         if parts:
             sentence = "; ".join(parts)
-            out.append(Markup(text) + escape(upper_first(sentence) + "."))
+            out.append(Markup(data_text) + escape(upper_first(sentence) + "."))
         return out
 
     def data_period(self) -> tuple[str, str] | None:

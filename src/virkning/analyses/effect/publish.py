@@ -237,7 +237,7 @@ def _covariates(m: Model, frame: pd.DataFrame, table: str, size_key: dict, share
 
 
 def _effects(m: Model, frame: pd.DataFrame, counts: pd.DataFrame, outcomes: dict, size_key: dict) -> dict:
-    n_keys = {}
+    n_keys: dict = {}
     rows = frame.to_dict("records")
     index = {(r["outcome"], int(r["month"])): i for i, r in enumerate(rows)}
     for name in dict.fromkeys(r["outcome"] for r in rows):
@@ -311,9 +311,9 @@ def _extras(m: Model, t: dict[str, pd.DataFrame]) -> None:
         m.depends([Place("effects", i, c) for c in RELATIVE if c in eff.columns], means(i))
     for name, cols in (("adjusted", (*ESTIMATES, "att_unadjusted")), ("sensitivity", SENSITIVITY)):
         for j, r in enumerate(t[name].to_dict("records")):
-            i = index.get((r["outcome"], int(r["month"])))
-            if i is not None:
-                m.depends([Place(name, j, c) for c in cols if c in t[name].columns], means(i))
+            pos = index.get((r["outcome"], int(r["month"])))
+            if pos is not None:
+                m.depends([Place(name, j, c) for c in cols if c in t[name].columns], means(pos))
     rows = {(r["outcome"], int(r["month"])): j for j, r in enumerate(t["sensitivity"].to_dict("records"))}
     for j, r in enumerate(t["sensitivity_gamma"].to_dict("records")):
         k = rows.get((r["outcome"], int(r["month"])))
@@ -363,11 +363,11 @@ def _subgroups(m: Model, frame: pd.DataFrame, tests: pd.DataFrame, outcomes: dic
     rows = frame.to_dict("records")
     for (sg, name), idx in pd.Series(range(len(rows))).groupby(
             [frame["subgroup"].to_numpy(), frame["outcome"].to_numpy()]):
-        idx = list(idx)
+        positions = list(idx)
         share = (outcomes.get(name) or {}).get("kind", "first_exit") != "benefit_weeks"
         for group, _, mean_col, _, n_col in GROUPS:
             parts, exited = [], []
-            for i in idx:
+            for i in positions:
                 r = rows[i]
                 n = m.count(Place("subgroups", i, n_col), ("sg", sg, str(r["level"]), name, group), r[n_col])
                 parts.append(n)
@@ -380,13 +380,13 @@ def _subgroups(m: Model, frame: pd.DataFrame, tests: pd.DataFrame, outcomes: dic
             m.latent_count(total, sum(m.cells[p] for p in parts))
             m.total(total, parts)
             _equal(m, total, n_keys.get(group))
-        for i in idx:
+        for i in positions:
             m.depends([Place("subgroups", i, e) for e in ESTIMATES],
                       [Place("subgroups", i, "treated_mean"), Place("subgroups", i, "control_mean")])
         for j, tr in enumerate(tests.to_dict("records")):
             if tr.get("subgroup") == sg and tr.get("outcome") == name:
                 m.depends([Place("heterogeneity", j, c) for c in ("chi2", "p_value")],
-                          [Place("subgroups", i, "att") for i in idx])
+                          [Place("subgroups", i, "att") for i in positions])
 
 
 def _robustness(m: Model, frame: pd.DataFrame, counts: pd.DataFrame, outcomes: dict, n_keys: dict,

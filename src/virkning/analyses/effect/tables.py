@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from virkning.analyses.effect.bundle import ReportData
 from virkning.analyses.effect.layout import Layout, natural
@@ -79,7 +80,7 @@ class Builder(Cells):
         done_many: set[str] = set()
         current = None
         for r in rows:
-            var = r.get("variable") or r.get("term")
+            var = cast(str, r.get("variable") or r.get("term"))  # balance rows always name their term
             if var in many:
                 if var not in done_many:
                     done_many.add(var)
@@ -132,7 +133,7 @@ class Builder(Cells):
         after = r.get("smd_after")
         # a suppressed SMD is not flagged either: the flag would tell what the hidden number is
         flagged = not missing(after) and (bool(r["imbalanced"]) if r.get("imbalanced") is not None
-                                          else abs(float(after)) > thr)
+                                          else abs(float(cast(float, after))) > thr)  # missing() ruled out None
         smd_after = self.num(self.f.smd(after), after)
         if flagged:
             smd_after.cls += " flagged"
@@ -309,7 +310,7 @@ class Builder(Cells):
             keys.append((sg, None))
             var = self._subgroup_variable(sg)
             for lv in levels:
-                first = next((index.get((k, sg, lv)) for _, k in outs if index.get((k, sg, lv))), {}) or {}
+                first = next((index.get((k, sg, lv)) for _, k in outs if index.get((k, sg, lv))), None) or {}
                 cells = [self.label(labels.level(var, lv, self.lang), indent=True), self.count(first.get("n_treated")),
                          self.count(first.get("n_control"))]
                 for o, key in outs:
@@ -334,14 +335,15 @@ class Builder(Cells):
 
         panels = []
         for o, key in outs:
-            points, notes_ = [], []
-            for sg, lv in keys:
-                if lv is None:
+            points: list[tuple | None] = []
+            notes_: list[str] = []
+            for sg, level in keys:
+                if level is None:
                     points.append(None)
                     p = pvals.get((key, sg))
                     notes_.append(self.f.p(p) if p is not None else "")
                     continue
-                r = index.get((key, sg, lv)) or {}
+                r = index.get((key, sg, level)) or {}
                 points.append((r.get("att"), r.get("ci_low"), r.get("ci_high")) if r else None)
                 notes_.append("")
             final = self.d.final(o["name"])

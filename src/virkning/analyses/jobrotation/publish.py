@@ -13,6 +13,7 @@ next plus those it removed); an outcome's means are shares of the substitutes an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -23,7 +24,10 @@ from virkning.report.components import Blocks, Cell, Cells, Numbering, Row, Sect
 from virkning.report.formatting import Formatter
 from virkning.report.strings import ui
 
-WORDS = {
+if TYPE_CHECKING:
+    from virkning.analyses.jobrotation.outcomes import SubstituteOutcomes
+
+WORDS: dict[str, dict[str, Any]] = {
     "da": {"title": "Jobrotation: regler og vikarernes forløb", "rules": "Jobrotationer, der bryder reglerne",
            "rule": "Regel", "rotations": "Jobrotationer", "outcomes": "Vikarernes status efter jobrotationen "
            "sammenlignet med matchede ledige", "after": "Måneder efter rotationen", "subs": "Vikarer",
@@ -60,7 +64,7 @@ class JobRotationResult:
     rotations: pd.DataFrame = field(repr=False)
     violations: pd.DataFrame = field(repr=False)
     summary: pd.DataFrame = field(repr=False)
-    outcomes: object | None = field(default=None, repr=False)  # SubstituteOutcomes
+    outcomes: SubstituteOutcomes | None = field(default=None, repr=False)
     ranking: pd.DataFrame | None = field(default=None, repr=False)
     notes: tuple[str, ...] = ()
 

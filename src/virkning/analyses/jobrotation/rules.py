@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -71,7 +71,7 @@ def read_rotations(spec: JobRotationSpec, folder: str | Path) -> pd.DataFrame:
     problems, rows = [], []
     for i, r in enumerate(raw.to_dict("records")):
         row = i + 2  # the header is row 1
-        out = {"sheet": sheet, "row": row}
+        out: dict[str, Any] = {"sheet": sheet, "row": row}
         for key in ("employee", "substitute", "firm"):
             v = r[wanted[key]]
             if _blank(v):

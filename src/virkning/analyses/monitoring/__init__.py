@@ -169,6 +169,7 @@ def _fidelity(result: MonitoringResult, criteria: pd.DataFrame | None, threshold
         return None
     survey, sizes, outcome = result.fidelity_input
     cfg = result.config.fidelity
+    assert cfg is not None  # fidelity_input is only set when the config has a fidelity section
     if outcome is None and cfg.outcome_criterion and criteria is not None:
         c = criteria[(criteria["criterion"] == cfg.outcome_criterion) & (criteria["period"] == "cumulative")
                      & (criteria["unit"] != TOTAL)].dropna(subset=["value"])

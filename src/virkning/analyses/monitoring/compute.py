@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -76,7 +76,8 @@ def step_frame(config: MonitoringConfig, data: pd.DataFrame) -> pd.DataFrame:
     for step in config.funnel:
         src = step.source
         col = data[src] if src in data.columns else pd.Series([None] * len(data))
-        ctype = g.column(src).type if (g.layout == "per_citizen" and g.column(src)) else "date"
+        column = g.column(src) if g.layout == "per_citizen" else None
+        ctype = column.type if column else "date"
         if ctype == "bool":
             passed = np.array([v is True or v == 1 for v in col], dtype=bool)
         else:
@@ -160,6 +161,9 @@ def _criteria_table(config: MonitoringConfig, steps: pd.DataFrame, units: list[s
             for period in (COUNT_PERIODS if c.kind == "count" else SHARE_PERIODS):
                 num = _count(sub, c.numerator, mo, period, head)
                 den = _count(sub, c.denominator, mo, period, head) if c.denominator else None
+                value: float | None
+                tmin: float | None
+                tmax: float | None
                 if c.kind == "count":
                     value = float(num)
                     scale = n_units if (unit == TOTAL and c.per == "project") else 1
@@ -213,15 +217,15 @@ def register_results(config: MonitoringConfig, steps: pd.DataFrame, data: pd.Dat
     emp = at_follow.groupby(["person_id", "unit"], as_index=False)["employed"].max()
     part = part.merge(emp, on=["person_id", "unit"], how="left")
     part["employed"] = part["employed"].fillna(0).astype(int)
-    rows = []
+    emp_out = []
     units = sorted(steps["unit"].unique())
     for unit in [*units, TOTAL]:
         sub = part if unit == TOTAL else part[part["unit"] == unit]
         fol = sub[sub["followed"]]
         n, k = int(len(fol)), int(fol["employed"].sum())
-        rows.append({"unit": unit, "weeks_after": rr.employment_after_weeks, "persons": n, "employed": k,
+        emp_out.append({"unit": unit, "weeks_after": rr.employment_after_weeks, "persons": n, "employed": k,
                      "share_employed": k / n if n else None})
-    employment = pd.DataFrame(rows)
+    employment = pd.DataFrame(emp_out)
     # temp-job months from the index month to the report month
     from_step = rr.temp_from_step
     who = steps if from_step is None else steps[steps[from_step] == 1]
@@ -301,7 +305,7 @@ def registration_summary(registration: Registration) -> pd.DataFrame:
 
         v = v.assign(rule=[general_rule(r) for r in v["rule"]])  # a row's own details stay in the job centres' list
         for r in v.groupby(["column", "rule"]).size().reset_index(name="rows").to_dict("records"):
-            rows.append({"item": "rule", **r})
+            rows.append({"item": "rule", **cast(dict[str, Any], r)})  # records of named columns
     return pd.DataFrame(rows, columns=["item", "column", "rule", "rows"])
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -207,7 +208,7 @@ def fidelity_scores(survey: pd.DataFrame, cfg: Fidelity, outcome: pd.Series | di
         few = s["_resp"] < min_respondents
         left_out = s.loc[few, key].drop_duplicates()
         s = s.loc[~few].drop(columns="_resp")
-        s.attrs.update(attrs, left_out=len(left_out))
+        s.attrs.update(cast(dict[str, Any], attrs), left_out=len(left_out))  # attrs' keys are strings
     u, w, it = cfg.unit_column, cfg.wave_column, cfg.item_column
     s[w] = s[w].astype(str)
     waves = list(cfg.waves) if cfg.waves else sorted(s[w].unique())
@@ -230,7 +231,7 @@ def fidelity_scores(survey: pd.DataFrame, cfg: Fidelity, outcome: pd.Series | di
             .agg(units="count", min="min", q1=lambda v: v.quantile(0.25), median="median",
                  q3=lambda v: v.quantile(0.75), max="max").reset_index())
     # units per answer category: the unit's mean rounded to the nearest scale point
-    labels = {}
+    labels: dict[tuple[str, float], str] = {}
     for k, v in cfg.scale.items():
         labels.setdefault(("*", float(v)), k)
     for b in cfg.bands:
@@ -238,14 +239,15 @@ def fidelity_scores(survey: pd.DataFrame, cfg: Fidelity, outcome: pd.Series | di
             for i in b.items:
                 labels.setdefault((i, float(v)), k)
     cat_rows = []
-    for (wave, item), grp in items.rename(columns={w: "wave", it: "item"}).groupby(["wave", "item"]):
+    for (wave, item_key), grp in items.rename(columns={w: "wave", it: "item"}).groupby(["wave", "item"]):
+        item = cast(str, item_key)  # item ids are the survey's item names
         cats = np.clip(np.floor(grp["score"] + 0.5), 1, 5)
         n = len(grp)
         for c in sorted({*labels_for(item, labels)}):
-            k = int((cats == c).sum())
+            units = int((cats == c).sum())
             cat_rows.append({"wave": wave, "item": item, "element": cfg.items[item], "score": c,
-                             "category": labels.get((item, c), labels.get(("*", c), str(c))), "units": k,
-                             "share_of_units": k / n if n else None})
+                             "category": labels.get((item, c), labels.get(("*", c), str(c))), "units": units,
+                             "share_of_units": units / n if n else None})
     categories = pd.DataFrame(cat_rows)
     if len(categories):
         categories["wave"] = pd.Categorical(categories["wave"], waves, ordered=True)
@@ -257,12 +259,12 @@ def fidelity_scores(survey: pd.DataFrame, cfg: Fidelity, outcome: pd.Series | di
     if len(present) > 2:
         pairs.append((present[0], present[-1]))
     mv = []
-    for a, b in pairs:
-        both = ov[[a, b]].dropna()
-        ma, mb = ov[a].median(), ov[b].median()
-        for unit, r in both.iterrows():
-            mv.append({"from_wave": a, "to_wave": b, "unit": unit, "score_from": r[a], "score_to": r[b],
-                       "median_from": ma, "median_to": mb, "moved_up": bool(r[a] < ma and r[b] > mb)})
+    for wa, wb in pairs:
+        both = ov[[wa, wb]].dropna()
+        ma, mb = ov[wa].median(), ov[wb].median()
+        for unit, row in both.iterrows():
+            mv.append({"from_wave": wa, "to_wave": wb, "unit": unit, "score_from": row[wa], "score_to": row[wb],
+                       "median_from": ma, "median_to": mb, "moved_up": bool(row[wa] < ma and row[wb] > mb)})
     movers = pd.DataFrame(mv, columns=["from_wave", "to_wave", "unit", "score_from", "score_to", "median_from",
                                        "median_to", "moved_up"])
     report = FidelityReport(waves=waves, elements={e: cfg.elements.get(e, e) for e in elements_order},

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -67,13 +67,13 @@ def page_info(config: MonitoringConfig, steps: pd.DataFrame, month: str, registe
     g = config.registration
     index = g.index_column if g.layout == "per_citizen" else g.index_event
     cols = {c.name: c.label for c in g.columns if c.label} if g.layout == "per_citizen" else {}
-    first = steps["mo_index"].dropna()
-    first = month_label(int(first.min())) if len(first) else month
+    index_months = steps["mo_index"].dropna()
+    first = month_label(int(index_months.min())) if len(index_months) else month
     return {"registration_file": Path(source).name if source else config.registration_file,
             "first_month": first, "month": month, "register_end": register_end,
             "surveys": [s.file for s in config.surveys],
             "staff_survey": config.fidelity.file if config.fidelity is not None else None,
-            "index_column": index, "index_label": cols.get(index) or index,
+            "index_column": index, "index_label": (cols.get(index) if index is not None else None) or index,
             "person_column": g.person_column, "unit_column": g.unit_column, "column_labels": cols,
             "survey_steps": {s.name: s.population_step for s in config.surveys},
             "version": __version__, "date": produced_on()}
@@ -193,9 +193,9 @@ def declare(config: MonitoringConfig, steps: pd.DataFrame, mo: int, t: dict[str,
     if "employment" in t:
         e = t["employment"]
         for i, r in enumerate(e.to_dict("records")):
-            n = m.count(Place("employment", i, "persons"), ("emp", r["unit"], "persons"), r["persons"])
-            k = m.count(Place("employment", i, "employed"), ("emp", r["unit"], "employed"), r["employed"])
-            m.share(Place("employment", i, "share_employed"), k, n, complement=("emp", r["unit"], "not"))
+            n_key = m.count(Place("employment", i, "persons"), ("emp", r["unit"], "persons"), r["persons"])
+            k_key = m.count(Place("employment", i, "employed"), ("emp", r["unit"], "employed"), r["employed"])
+            m.share(Place("employment", i, "share_employed"), k_key, n_key, complement=("emp", r["unit"], "not"))
         for col in ("persons", "employed"):
             m.total(("emp", TOTAL, col), [("emp", u, col) for u in e["unit"] if u != TOTAL])
     for name in ("temp_industry", "temp_hours"):
@@ -275,12 +275,13 @@ def _link(m: Model, history: History, order: list[str]) -> None:
             if prev not in history.last_cells:
                 continue
             m.published_before(prev, *history.last_cells[prev])
-        if key[0] == "f" and key[2] == "cumulative":
-            month = ("f", key[1], "month", key[3])
+        k = cast(tuple, key)  # the monitoring's cells are keyed by tuples
+        if k[0] == "f" and k[2] == "cumulative":
+            month = ("f", k[1], "month", k[3])
             if month in m.cells:  # this month's count is the increment, printed in the month table
                 m.total(key, [prev, month])
                 continue
-        if key[0] == "f" and key[2] in ("month", "cohort"):
+        if k[0] == "f" and k[2] in ("month", "cohort"):
             continue  # this month's group and last month's are different persons: their difference counts nobody
         gap = ("since_last_month", key)
         m.latent_count(gap, m.cells[key] - m.cells[prev], signed=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 import pandas as pd
@@ -189,7 +190,7 @@ def _check_per_citizen(raw: pd.DataFrame, guide: RegistrationGuide, log: _Log) -
     where = {c.name: raw.columns.get_loc(c.name) for c in columns if c.name not in missing_cols}
     for pos, cells in enumerate(raw.to_numpy()):
         row_no = pos + 2
-        rec = {"_row": row_no}
+        rec: dict[str, Any] = {"_row": row_no}
         drop = False
         for col in columns:
             if col.name in missing_cols:
@@ -220,19 +221,19 @@ def _check_per_citizen(raw: pd.DataFrame, guide: RegistrationGuide, log: _Log) -
             if (cond is True or (cond is not None and cond is not False and not _blank(cond))) and _blank(v):
                 log.add(row_no, rule.column, None, f"required when '{rule.when}' is filled/yes", "row kept")
     # date rules
-    for rule in guide.date_rules:
-        for i, row_no, a, b in zip(data.index, rows, data[rule.column].tolist(), data[rule.after].tolist()):
+    for drule in guide.date_rules:
+        for i, row_no, a, b in zip(data.index, rows, data[drule.column].tolist(), data[drule.after].tolist()):
             if a is None or b is None or _blank(a) or _blank(b):
                 continue
             gap = (a - b).days
-            if gap < 0 or (rule.strictly and gap == 0):
-                log.add(row_no, rule.column, a, f"must be {'after' if rule.strictly else 'on or after'} "
-                        f"'{rule.after}' ({b.isoformat()})", "cell ignored")
-                data.at[i, rule.column] = None
-            elif rule.within_weeks is not None and gap > rule.within_weeks * 7:
-                log.add(row_no, rule.column, a, f"must be within {rule.within_weeks:g} weeks after "
-                        f"'{rule.after}' ({b.isoformat()})", "cell ignored")
-                data.at[i, rule.column] = None
+            if gap < 0 or (drule.strictly and gap == 0):
+                log.add(row_no, drule.column, a, f"must be {'after' if drule.strictly else 'on or after'} "
+                        f"'{drule.after}' ({b.isoformat()})", "cell ignored")
+                data.at[i, drule.column] = None
+            elif drule.within_weeks is not None and gap > drule.within_weeks * 7:
+                log.add(row_no, drule.column, a, f"must be within {drule.within_weeks:g} weeks after "
+                        f"'{drule.after}' ({b.isoformat()})", "cell ignored")
+                data.at[i, drule.column] = None
     # one row per citizen and project
     if guide.unique_person and len(data):
         dup = data.duplicated([guide.person_column, guide.unit_column], keep="first")
@@ -261,7 +262,7 @@ def _check_event_log(raw: pd.DataFrame, guide: RegistrationGuide, log: _Log) -> 
     for pos, cells in enumerate(raw.to_numpy()):
         row_no = pos + 2
         bad = False
-        rec = {"_row": row_no}
+        rec: dict[str, Any] = {"_row": row_no}
         for c in (guide.person_column, guide.unit_column, guide.event_column):
             v = cells[where[c]]
             if _blank(v):

@@ -5,6 +5,8 @@ results, fidelity and citizen surveys. Every number comes from the protected tab
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -39,12 +41,14 @@ def _bars(values: list[tuple[str, float | None]], target: float | None, pct: boo
     fig = Figure(figsize=(7.2, 0.32 * n + 0.9))
     ax = fig.subplots()
     ys = np.arange(n)[::-1]
-    shown = [(y, v) for y, (_, v) in zip(ys, values) if not missing(v)]
+    # missing() is True for None, so the shown values are numbers
+    shown = [(y, cast(float, v)) for y, (_, v) in zip(ys, values) if not missing(v)]
     top = max([v for _, v in shown] + ([target] if target else []) + [1e-9])
     for (label, v), y in zip(values, ys):
         if missing(v):
             ax.text(0, y, "–", va="center", ha="left", color="#777777", fontsize=9)
             continue
+        v = cast(float, v)  # missing() ruled out None
         ax.barh(y, v, color=PARTICIPANTS if label != TOTAL else "#0b3350", height=0.62)
         ax.text(v + top * 0.01, y, fmt.pct(v, 0) if pct else fmt.number(v, 0), va="center", fontsize=8.5, color=TEXT)
     if target:

@@ -15,13 +15,18 @@ from virkning.defaults import DISCLOSURE_THRESHOLD
 TRUE_WORDS = ("ja", "j", "yes", "y", "true", "sand", "1", "x")
 FALSE_WORDS = ("nej", "n", "no", "false", "falsk", "0")
 
-DEFAULT_SCALE = {
+DEFAULT_SCALE: dict[str, float] = {
     "slet ikke": 1,
     "i mindre grad": 2,
     "i nogen grad": 3,
     "i høj grad": 4,
     "i meget høj grad": 5,
 }
+
+
+def _hours_bands() -> list[float]:
+    """The default hours bands (whole numbers, as the design file writes them)."""
+    return [1, 40, 80, 120, 160]
 
 
 class _Strict(BaseModel):
@@ -134,7 +139,7 @@ class RegisterResults(_Strict):
 
     employment_after_weeks: int = 13
     temp_from_step: str | None = None  # temp-job months counted for citizens who passed this step (default: index)
-    hours_bands: list[float] = Field(default_factory=lambda: [1, 40, 80, 120, 160])  # lower bounds; 160 = full time
+    hours_bands: list[float] = Field(default_factory=_hours_bands)  # lower bounds; 160 = full time
     full_time_hours: float = 160.0
     industry_column: str | None = None  # sheet column with the temp job's industry (else the register's industry)
 

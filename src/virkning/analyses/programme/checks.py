@@ -30,7 +30,7 @@ def _duplicates(items, key: str, where: str) -> list[tuple[Loc, str]]:
 
 
 def _theory(spec: ProgrammeSpec) -> list[tuple[Loc, str]]:
-    out = []
+    out: list[tuple[Loc, str]] = []
     ids: dict[str, tuple[str, int]] = {}
     for where in ("activities", "mechanisms", "effects", "moderators", "cross_cutting"):
         for i, item in enumerate(getattr(spec, where)):
@@ -70,7 +70,7 @@ def _indicators(spec: ProgrammeSpec) -> list[tuple[Loc, str]]:
             out.append((("indicators", i, "source"), f"indicator '{ind.name}': its data source '{ind.source}' is not "
                                                      f"among the programme's sources ({declared}); declare it under "
                                                      "sources"))
-        src = sources.get(ind.source)
+        src = sources.get(ind.source) if ind.source is not None else None
         if src is not None:
             if ind.register_ is not None and src.kind != "registers":
                 out.append((("indicators", i, "register"), f"indicator '{ind.name}': `register` needs a source of "
@@ -99,7 +99,7 @@ def _indicators(spec: ProgrammeSpec) -> list[tuple[Loc, str]]:
 
 
 def _targets(spec: ProgrammeSpec) -> list[tuple[Loc, str]]:
-    out = []
+    out: list[tuple[Loc, str]] = []
     names = {i.name: i for i in spec.indicators}
     for i, t in enumerate(spec.targets):
         ind = names.get(t.indicator)
@@ -145,7 +145,7 @@ def _schedules(spec: ProgrammeSpec) -> list[tuple[Loc, str]]:
             out.append((("schedules", i, "from"), f"the grid starts {s.from_}, before the baseline {base}"))
         elif s.kind == "iso_weeks":
             first = next(iter(schedule_points(s, base, spec.end)), None)
-            if first is not None and first.start < base:
+            if first is not None and first.start is not None and first.start < base:  # iso-week windows are dated
                 out.append((("schedules", i, "from"), f"the first window ({first.point}, from {first.start}) lies "
                                                       f"before the baseline {base}"))
             elif first is None:

@@ -74,7 +74,7 @@ def _order(boxes: list[Box], sources: dict[str, list[str]], pos: dict[str, float
 
 def _stack(boxes: list[Box], x: float, groups: list[str | None] | None = None) -> float:
     """Place boxes top-down in a column at x; a new group gets a heading line. Returns the column's bottom."""
-    y = TOP
+    y: float = TOP
     last = object()
     for b in boxes:
         if b.group is not None and b.group != last:
@@ -116,7 +116,8 @@ def _band(title: str, labels: list[tuple[str, str]], kind: str, y: float, width:
     """A band across the diagram: its title and the items as boxes flowing left to right."""
     out = [_text(MARGIN, y + FONT, [title], weight="bold")]
     y += LINE + 6
-    x, row_h = MARGIN, 0.0
+    x: float = MARGIN
+    row_h = 0.0
     for id_, label in labels:
         b = Box(id_, wrap(label, COL_W), kind, w=COL_W)
         if x + b.w > width - MARGIN and x > MARGIN:
@@ -145,7 +146,7 @@ def programme_svg(spec: ProgrammeSpec, words: dict[str, str], title: str = "") -
     sources = {m.id: m.from_ for m in spec.mechanisms}
     sources.update({e.id: e.from_ for e in spec.effects})
     pos: dict[str, float] = {}
-    bottoms = []
+    bottoms: list[float] = []
     for c, boxes in enumerate(columns):
         if c >= 2:
             boxes[:] = _order(boxes, sources, pos)

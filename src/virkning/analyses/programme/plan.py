@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, cast
 
 import pandas as pd
 
@@ -58,7 +58,9 @@ def plan_status(design, result: ProgrammeResult, regs: "Registers | None", folde
     """(raw status, protected status, the gate's log, the date of the status)."""
     panel = regs.panel() if regs is not None else None
     when = as_of or default_as_of(panel)
-    inputs = PlanInputs(when, folder, panel, population_provider(design, regs, folder) if regs is not None else None)
+    # the folder the registers were loaded from (plan_status is called with both or neither)
+    provider = population_provider(design, regs, cast(Path, folder)) if regs is not None else None
+    inputs = PlanInputs(when, folder, panel, provider)
     raw, keys = status(result.spec, inputs)
     protected, log = protect_status(raw, keys, threshold)
     return raw, protected, log, when
@@ -89,7 +91,7 @@ def plan_files(result: ProgrammeResult, language: str, synthetic: bool, protecte
     if protected is not None:
         labels = {i.name: i.label for i in result.spec.indicators}
         files.add("status.csv", csv_bytes(protected))
-        secs, _ = status_sections(protected, labels, as_of.isoformat(), threshold, language, Numbering())
+        secs, _ = status_sections(protected, labels, cast(dt.date, as_of).isoformat(), threshold, language, Numbering())
         html = render_document(secs, title=result.title, kicker=w["status_title"], language=language,
                                synthetic=synthetic, toc=False)
         files.add("status.html", html.encode("utf-8"))
@@ -114,7 +116,8 @@ def run_plan(design_path: str | Path, out: str | Path, *, data: str | Path | Non
     check_out(out)
     result = programme_result(spec, design.name, design.language)
     folder = Path(data) if data is not None else (Path(regs.folder) if regs is not None else None)
-    protected, log, when, own = None, (), None, False
+    log: tuple[str, ...] = ()
+    protected, when, own = None, None, False
     inputs: dict = {}
     if folder is not None:
         if regs is None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar as _cal
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -54,7 +55,7 @@ def _weeks_in(year: int) -> int:
 
 def schedule_points(s: Schedule, baseline: dt.date | None, end: dt.date | None) -> list[Point]:
     """The points of one schedule (grid bounds default to the programme's baseline and end)."""
-    common = dict(schedule=s.name, kind=s.kind, indicators=tuple(s.indicators), label=s.label or s.name)
+    common: dict[str, Any] = dict(schedule=s.name, kind=s.kind, indicators=tuple(s.indicators), label=s.label or s.name)
     if s.kind == "fixed":
         return [Point(point=d.isoformat(), start=d, end=d, **common) for d in sorted(s.dates)]
     if s.kind == "event":
@@ -74,6 +75,7 @@ def schedule_points(s: Schedule, baseline: dt.date | None, end: dt.date | None) 
     stop = s.to or end
     if start is None or stop is None:
         return []  # reported by the design checks
+    assert s.every is not None  # Schedule's validator requires `every` of a grid
     step = GRID_STEPS[s.every]
     out, k = [], 0 if s.include_start else 1
     while (d := add_months(start, k * step)) <= stop:
@@ -119,7 +121,8 @@ def _escape(text: str) -> str:
 def _fold(line: str) -> list[str]:
     """Content lines longer than 75 octets are folded (RFC 5545 3.1): CRLF and one space; never inside a UTF-8
     character."""
-    out, current = [], ""
+    out: list[str] = []
+    current = ""
     for ch in line:
         limit = 75 if not out else 74  # a continuation line starts with the space
         if len((current + ch).encode("utf-8")) > limit:
@@ -140,6 +143,7 @@ def ics_text(spec: ProgrammeSpec, title: str, uid_domain: str = "virkning.local"
     for p in points(spec):
         if p.start is None:
             continue
+        assert p.end is not None  # a dated point has both ends (schedule_points)
         what = ", ".join([*p.indicators, *next(s.what for s in spec.schedules if s.name == p.schedule)])
         uid = f"{_slug(title)}-{p.schedule}-{p.point}@{uid_domain}"
         lines += ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{stamp}",

@@ -4,6 +4,8 @@ sources, the schedules, and the plan's status (from the protected status table o
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from virkning.analyses.programme.diagram import inline, programme_svg
@@ -22,7 +24,7 @@ def diagram_figure(spec, language: str, title: str) -> SavedFigure:
     return SavedFigure(STEM, b"", svg.encode("utf-8"), inline(svg, STEM))
 
 
-def _t(language: str) -> dict[str, str]:
+def _t(language: str) -> dict[str, Any]:
     return {**ui(language), **words(language)}
 
 

@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -74,6 +74,8 @@ def _month_end(mo: int) -> dt.date:
 # ---- registers ------------------------------------------------------------------------------------------------------
 
 def _population(ind: Indicator, inp: PlanInputs) -> pd.DataFrame | str:
+    # called for register indicators only; the programme checks require `register` of a registers source
+    assert ind.register_ is not None
     key = ("population", ind.register_.population, ind.register_.event)
     if key not in inp.cache:
         if inp.panel is None or inp.population is None:
@@ -95,15 +97,18 @@ def _registers(ind: Indicator, p: Point, inp: PlanInputs) -> Measure:
     if isinstance(pop, str):
         return Measure(missing=pop)
     reg = ind.register_
+    # a population (not a reason) comes only from a register indicator with a panel and a population provider
+    assert reg is not None and inp.panel is not None
     end = inp.panel.end_month()
     pid = _pop_id(reg)
     if p.months_after is None:
+        assert p.start is not None  # points without months_after are dated (schedule_points)
         mo = calendar.date_month(p.start)
         if mo > end:
             return Measure(missing=f"the registers end {calendar.month_label(end)}, before this point")
         who = pop[pd.to_datetime(pop["date"]).dt.date <= p.start]
         den_key = ("pop", pid, p.start.isoformat())
-        n = len(who)
+        n: float = len(who)
         if reg.status is None:
             return Measure(float(n), float(n), None, "", den_key, None)
         if n == 0:
@@ -134,6 +139,7 @@ def _status_months(inp: PlanInputs, pairs: pd.DataFrame, k: int, status: str | N
                    negate: bool = False) -> pd.DataFrame:
     """Each pair's month index + k: whether it is observed and whether the person is in `status` (the panel's 0/1
     indicator of the state, group or monthly status)."""
+    assert inp.panel is not None  # called from _registers, which has a population and so a panel
     rows = inp.panel.months(pairs, k, k).sort_values("_pair").reset_index(drop=True)
     hit = rows[status].to_numpy() == 1 if status is not None and status in rows.columns else rows["status"] == status
     if negate:
@@ -226,8 +232,9 @@ def measure(ind: Indicator, p: Point, inp: PlanInputs, spec: ProgrammeSpec) -> M
     if key in inp.cache:
         return inp.cache[key]
     if ind.kind == "rate":
-        a = measure(spec.indicator(ind.numerator), p, inp, spec)
-        b = measure(spec.indicator(ind.denominator), p, inp, spec)
+        # Indicator's validator requires numerator and denominator of a rate
+        a = measure(spec.indicator(cast(str, ind.numerator)), p, inp, spec)
+        b = measure(spec.indicator(cast(str, ind.denominator)), p, inp, spec)
         if a.value is None or b.value is None:
             out = Measure(missing=a.missing or b.missing)
         elif b.value == 0:
@@ -236,6 +243,7 @@ def measure(ind: Indicator, p: Point, inp: PlanInputs, spec: ProgrammeSpec) -> M
             out = Measure(a.value / b.value, a.value, b.value, "", a.num_key, b.num_key)
     else:
         src = spec.source(ind.source)
+        assert src is not None  # the programme checks require a declared source of every count and share
         if src.kind == "registers":
             out = _registers(ind, p, inp)
         elif src.kind == "registration":
@@ -249,7 +257,8 @@ def measure(ind: Indicator, p: Point, inp: PlanInputs, spec: ProgrammeSpec) -> M
 def _due(p: Point, as_of: dt.date, first_index: dt.date | None) -> bool:
     if p.start is not None:
         return (p.end or p.start) <= as_of
-    return first_index is not None and add_months(first_index, p.months_after) <= as_of
+    # an undated point is event-relative: it has months_after
+    return first_index is not None and add_months(first_index, cast(int, p.months_after)) <= as_of
 
 
 def target_value(t: TargetSpec, when: dt.date | None, spec: ProgrammeSpec, baseline: float | None) -> float | None:
@@ -278,8 +287,8 @@ def status(spec: ProgrammeSpec, inp: PlanInputs) -> tuple[pd.DataFrame, dict]:
     """The status table (STATUS_COLUMNS, raw) and the disclosure keys of its counts by row."""
     rows, keys = [], {}
     targets: dict[str, list[TargetSpec]] = {}
-    for t in spec.targets:
-        targets.setdefault(t.indicator, []).append(t)
+    for ts in spec.targets:
+        targets.setdefault(ts.indicator, []).append(ts)
     all_points = points(spec)
     for p in all_points:
         for name in p.indicators:
@@ -293,13 +302,14 @@ def status(spec: ProgrammeSpec, inp: PlanInputs) -> tuple[pd.DataFrame, dict]:
             m = measure(ind, p, inp, spec) if due else Measure()
             state = "measured" if due and m.value is not None else ("due" if due else "not_due")
             if state == "not_due" and p.start is None and ind.register_ is not None and first is None:
-                m = Measure(missing=_population(ind, inp) if isinstance(_population(ind, inp), str) else "")
-            ci = (None, None)
+                reason = _population(ind, inp)
+                m = Measure(missing=reason if isinstance(reason, str) else "")
+            ci: tuple[float | None, float | None] = (None, None)
             if state == "measured" and ind.kind in ("share", "rate") and m.numerator is not None and m.denominator:
                 if 0 <= m.numerator <= m.denominator:
                     ci = wilson(m.numerator, m.denominator)
             when = p.end or p.start
-            for_t = targets.get(name) or [None]
+            for_t: list[TargetSpec | None] = [*targets.get(name, [])] or [None]
             for t in for_t:
                 tv, ok = None, ""
                 if t is not None and state == "measured":
@@ -331,7 +341,7 @@ def status(spec: ProgrammeSpec, inp: PlanInputs) -> tuple[pd.DataFrame, dict]:
 
 def _last_event_point(all_points: list[Point], p: Point) -> Point:
     same = [q for q in all_points if q.schedule == p.schedule and q.start is None]
-    return max(same, key=lambda q: q.months_after)
+    return max(same, key=lambda q: cast(int, q.months_after))  # undated points are event-relative
 
 
 def default_as_of(panel: "Panel | None") -> dt.date:

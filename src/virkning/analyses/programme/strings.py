@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-PROGRAMME_UI = {
+from typing import Any
+
+PROGRAMME_UI: dict[str, dict[str, Any]] = {
     "da": {
         "prog_kind": "Programteori og måleplan",
         "prog_title": "Programteori",

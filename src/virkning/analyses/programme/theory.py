@@ -6,9 +6,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any, cast
+
 import pandas as pd
 
-from virkning.analyses.programme.spec import Indicator, ProgrammeSpec, TargetSpec
+from virkning.analyses.programme.spec import Activity, Effect, Indicator, Mechanism, ProgrammeSpec, TargetSpec
 from virkning.analyses.programme.strings import PROGRAMME_UI
 from virkning.report.formatting import Formatter
 
@@ -16,7 +19,7 @@ THEORY_COLUMNS = ["element", "id", "label", "phase", "horizon", "links"]
 INDICATOR_COLUMNS = ["indicator", "label", "kind", "source", "source_kind", "measures", "unit", "target", "targets"]
 
 
-def words(language: str) -> dict[str, str]:
+def words(language: str) -> dict[str, Any]:
     return PROGRAMME_UI["en" if language == "en" else "da"]
 
 
@@ -57,7 +60,8 @@ def target_words(t: TargetSpec, ind: Indicator, language: str) -> str:
         sign = "+" if t.value >= 0 else "-"
         text = w["relative_of"].format(f"{sign}{f.pct(abs(t.value), 0)}")
         base = (w["baseline_value"].format(f.number(t.baseline, 0)) if t.baseline is not None
-                else w["baseline_at"].format(t.baseline_date.isoformat()))
+                # the programme checks require a relative target's baseline or its date
+                else w["baseline_at"].format(cast(dt.date, t.baseline_date).isoformat()))
         text += f" ({base})"
     else:
         text = f"{w[t.direction]} {f.number(t.value, 0 if float(t.value).is_integer() else 1)}"
@@ -74,7 +78,8 @@ def target_words(t: TargetSpec, ind: Indicator, language: str) -> str:
 
 def indicator_frame(spec: ProgrammeSpec, language: str = "da") -> pd.DataFrame:
     w = words(language)
-    labels = {k: v for k, v in ((a.id, a.label) for a in [*spec.activities, *spec.mechanisms, *spec.effects])}
+    elements: list[Activity | Mechanism | Effect] = [*spec.activities, *spec.mechanisms, *spec.effects]
+    labels = {k: v for k, v in ((a.id, a.label) for a in elements)}
     rows = []
     for ind in spec.indicators:
         src = spec.source(ind.source)

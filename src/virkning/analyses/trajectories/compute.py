@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -149,6 +149,7 @@ def build_groups(regs: "Registers", design: TrajectoryDesign, notes: list[dict])
     members: dict[str, pd.DataFrame] = {}
     for g in design.groups:
         if g.records is not None:
+            assert kept is not None  # read above whenever a group names records
             m = kept[kept["group"].isin(g.records)]
             members[g.name] = pd.DataFrame({"pk": m["pk"].to_numpy(), "person_id": m["person_id"].to_numpy(),
                                             "index_date": m["start_date"].to_numpy(), "unit": m["unit"].to_numpy(),
@@ -177,11 +178,11 @@ def build_groups(regs: "Registers", design: TrajectoryDesign, notes: list[dict])
     if kept is not None:
         codes = {c: kept.loc[kept["group"] == c, ["pk", "start_date"]].rename(columns={"start_date": "index_date"})
                  for c in design.rule.keep_groups}
-    flow = pd.DataFrame(flow)
+    flow_frame = pd.DataFrame(flow)
     for col in ("records", "_chain", "_group"):
-        if col not in flow.columns:
-            flow[col] = None
-    return panel, members, flow, internal, codes
+        if col not in flow_frame.columns:
+            flow_frame[col] = None
+    return panel, members, flow_frame, internal, codes
 
 
 # ---- months and curves ----------------------------------------------------------------------------------------------
@@ -199,7 +200,7 @@ def month_outcomes(panel, design: TrajectoryDesign, members: dict[str, pd.DataFr
     outcomes = month_outcome_flags(design.outcomes, flags)
     outcomes["observed"] = flags["observed"]
     index = pd.MultiIndex.from_frame(pairs[["pk", "index_date"]])
-    rows = {name: index.get_indexer(pd.MultiIndex.from_arrays([m["pk"].to_numpy(),
+    rows: dict[str, Any] = {name: index.get_indexer(pd.MultiIndex.from_arrays([m["pk"].to_numpy(),
                                                                pd.to_datetime(m["index_date"]).to_numpy()]))
             for name, m in members.items()}
     rows["_pairs"] = index
@@ -229,7 +230,7 @@ def code_curves(design: TrajectoryDesign, codes: dict, outcomes: dict, rows: dic
         r = index.get_indexer(pd.MultiIndex.from_arrays([f["pk"].to_numpy(), pd.to_datetime(f["index_date"]).to_numpy()]))
         for o in design.outcomes:
             cur = est.curve(outcomes[o.name][r], outcomes["observed"][r], design.measure)
-            for row in cur.itertuples():
+            for row in cast(Any, cur.itertuples()):  # named tuples of the curve's numeric columns
                 out[(c, o.name, int(row.month))] = (int(row.n), int(row.k))
     return out
 
@@ -279,6 +280,7 @@ def _band(values: np.ndarray, edges: tuple) -> np.ndarray:
 def units(regs: "Registers", design: TrajectoryDesign, members: dict, outcomes: dict, rows: dict,
           notes: list[dict]) -> dict[str, pd.DataFrame]:
     u = design.units
+    assert u is not None  # run_design calls units() only when the design has a units section
     g = members[u["group"]]
     r = rows[u["group"]]
     h = design.horizon - 1
@@ -293,7 +295,8 @@ def units(regs: "Registers", design: TrajectoryDesign, members: dict, outcomes: 
                               "out of the size bands"})
     size = dict(zip(inh["unit"], inh["inhabitants"]))
     volume = pd.Series(unit).value_counts()  # persons of the group per unit (its volume)
-    frames, unit_band = {}, {}
+    frames: dict[str, Any] = {}  # the tables, and the inhabitants' source under "_source"
+    unit_band: dict = {}
     for key, edges, value in (("units_size", u["size_bands"], [size.get(x, np.nan) for x in unit]),
                               ("units_volume", u["volume_bands"], volume.reindex(unit).to_numpy())):
         value = np.asarray(value, dtype=float)
@@ -304,13 +307,13 @@ def units(regs: "Registers", design: TrajectoryDesign, members: dict, outcomes: 
         rows_ = []
         for b, lab in enumerate(labels):
             sel = (band == b) & obs
-            row = {"band": lab, "units": int(len(set(unit[band == b]))), "persons": int(sel.sum())}
+            row: dict[str, Any] = {"band": lab, "units": int(len(set(unit[band == b]))), "persons": int(sel.sum())}
             for o in u["outcomes"]:
                 row[f"k_{o}"] = int((y[o] & sel).sum())
                 row[f"share_{o}"] = row[f"k_{o}"] / row["persons"] if row["persons"] else np.nan
             rows_.append(row)
         sel = known & obs
-        total = {"band": "I alt", "units": int(len(set(unit[known]))), "persons": int(sel.sum())}
+        total: dict[str, Any] = {"band": "I alt", "units": int(len(set(unit[known]))), "persons": int(sel.sum())}
         for o in u["outcomes"]:
             total[f"k_{o}"] = int((y[o] & sel).sum())
             total[f"share_{o}"] = total[f"k_{o}"] / total["persons"] if total["persons"] else np.nan
@@ -342,6 +345,7 @@ def units(regs: "Registers", design: TrajectoryDesign, members: dict, outcomes: 
 
 def seniority(panel, design: TrajectoryDesign, members: dict) -> pd.DataFrame:
     s = design.seniority
+    assert s is not None  # run_design calls seniority() only when the design has a seniority section
     frames = [members[g].assign(group=g) for g in s["groups"]]
     m = pd.concat(frames, ignore_index=True)
     edges = np.asarray(s["bands"], dtype=float)
@@ -350,7 +354,7 @@ def seniority(panel, design: TrajectoryDesign, members: dict) -> pd.DataFrame:
     rows = []
     for b, lab in [*enumerate(labels), (None, "I alt"), (-1, f"under {edges[0]:g}")]:
         sel = (band >= 0) if b is None else (band == b)
-        row = {"band": lab, "persons": int(sel.sum())}
+        row: dict[str, Any] = {"band": lab, "persons": int(sel.sum())}
         for g in s["groups"]:
             row[f"k_{g}"] = int((sel & (m["group"] == g).to_numpy()).sum())
             row[f"share_{g}"] = row[f"k_{g}"] / row["persons"] if row["persons"] else np.nan

@@ -50,13 +50,13 @@ def curves_figure(series: list[dict], months_shown: list[int], fmt: Formatter, t
     lab = blended_transform_factory(low.transAxes, low.transAxes)
     low.text(-0.02, 1.0, t["n_observed"], transform=lab, ha="right", va="top", fontsize=8.5, fontweight="bold")
     for i, s in enumerate(series):
-        y = 0.78 - i * (0.8 / max(len(series), 1))
-        low.text(-0.02, y, s["label"], transform=lab, ha="right", va="center", fontsize=8, color=COLOURS[i % 6])
+        y_row = 0.78 - i * (0.8 / max(len(series), 1))
+        low.text(-0.02, y_row, s["label"], transform=lab, ha="right", va="center", fontsize=8, color=COLOURS[i % 6])
         for r in s["rows"]:
             if int(r["month"]) not in months_shown:
                 continue
             text = fmt.count(r.get("n"))
-            low.text(int(r["month"]), y, text, transform=trans, ha="center", va="center", fontsize=8, color=TEXT,
+            low.text(int(r["month"]), y_row, text, transform=trans, ha="center", va="center", fontsize=8, color=TEXT,
                      gid=counter.gid() if text != DASH else None)
     return fig
 

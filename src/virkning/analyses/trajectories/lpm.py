@@ -27,6 +27,7 @@ WHERE = "design file, trajectories > lpm"
 
 def _test(values: pd.Series, b: Binary) -> np.ndarray:
     """1.0 / 0.0 where the value passes / fails the test, NaN where it is missing."""
+    assert b.test is not None  # called only for covariates read from `source`, which the spec gives a test
     kind, target = b.test
     missing = values.isna().to_numpy()
     if kind in ("equals", "in"):
@@ -56,7 +57,7 @@ def covariate_frame(regs: "Registers", panel, members: pd.DataFrame, binaries: t
             if b.flag not in have:
                 raise DesignError(f"{WHERE}: covariate '{b.name}': person_flags has no column '{b.flag}'; it has "
                                   f"{', '.join(have)}")
-        f = regs.engine.frame(queries.person_flags(sorted({b.flag for b in flags})))
+        f = regs.engine.frame(queries.person_flags(sorted({b.flag for b in flags if b.flag is not None})))
         f = members[["person_id"]].astype(str).merge(f, on="person_id", how="left")
         for b in flags:
             out[b.name] = f[b.flag].astype(float).to_numpy()
@@ -86,6 +87,7 @@ def fit_lpm(regs: "Registers", panel, design: TrajectoryDesign, members: dict, o
     from virkning.analyses.trajectories.compute import _caught
 
     spec = design.lpm
+    assert spec is not None  # run_design calls fit_lpm only when the design has an lpm section
     m = members[spec["group"]].reset_index(drop=True)
     r = rows[spec["group"]]
     h = design.horizon - 1

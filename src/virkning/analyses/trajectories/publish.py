@@ -223,15 +223,17 @@ def _units(m: Model, t: dict, result: TrajectoryResult) -> None:
         for i, r in enumerate(cr):
             u = r["unit"]
             same = u in n_of and int(n_of[u]) == int(r["persons"])  # observed through the window = at the horizon
-            key = unit_key[u] if same else ("crit_n", u)
-            m.count(Place("unit_criterion", i, "persons"), key, r["persons"])
+            n_key = unit_key[u] if same else ("crit_n", u)
+            m.count(Place("unit_criterion", i, "persons"), n_key, r["persons"])
             k = m.latent_count(("crit_k", u), r["k"])
-            m.share(Place("unit_criterion", i, "share"), k, key, complement=("crit_not", u))
+            m.share(Place("unit_criterion", i, "share"), k, n_key, complement=("crit_not", u))
             m.depends([Place("unit_criterion", i, "met"), Place("unit_criterion", i, "first_month")],
                       [Place("unit_criterion", i, "share")])
 
 
 def _seniority(m: Model, s: pd.DataFrame, result: TrajectoryResult) -> None:
+    # called only when the result has a seniority table, which run_design makes from the design's seniority section
+    assert result.design.seniority is not None and result.seniority is not None
     groups = result.design.seniority["groups"]
     rows = result.seniority.to_dict("records")
     inner = []
@@ -255,6 +257,7 @@ def _seniority(m: Model, s: pd.DataFrame, result: TrajectoryResult) -> None:
 
 def _lpm(m: Model, t: dict, result: TrajectoryResult) -> None:
     d = result.design
+    assert d.lpm is not None  # called only when the result has lpm tables, fitted only for a design's lpm section
     g, h = d.lpm["group"], d.horizon
     out = result.lpm["lpm_outcomes"].to_dict("records")
     curve = result.curves[(result.curves["group"] == g) & (result.curves["month"] == h)]

@@ -149,7 +149,7 @@ class _Report:
             for mo in cur["months"]:
                 cells = [self.c.label(str(mo))]
                 for x in series:
-                    r = next((r for r in x["rows"] if int(r["month"]) == mo), {})
+                    r: dict = next((r for r in x["rows"] if int(r["month"]) == mo), {})
                     cells += [self.c.pct(r.get("share")), self.c.interval(r.get("ci_low"), r.get("ci_high"), True),
                               self.c.count(r.get("n"))]
                 trows.append(Row(cells))
@@ -238,7 +238,7 @@ class _Report:
         for term in terms:
             cells = [self.c.label(next(r["label"] for r in coef if r["term"] == term))]
             for o in outs:
-                r = next((r for r in coef if r["term"] == term and r["outcome"] == o), {})
+                r: dict = next((r for r in coef if r["term"] == term and r["outcome"] == o), {})
                 est, p = r.get("estimate"), r.get("p")
                 if missing(est):
                     cells.append(Cell(DASH, "num", suppressed=True))
@@ -274,7 +274,8 @@ class _Report:
     def method(self) -> Section:
         s = Section("traj_method", self.t["s_traj_method"])
         s.blocks.append(self.blocks.h3(self.t["definitions"]))
-        items, labels = [], {}
+        items: list[str] = []
+        labels: dict = {}
         for o in self.d["outcomes"]:
             mo = MonthOutcome(o["name"], tuple(o["any_of"]), tuple(o["all_of"]), tuple(o["none_of"]), o.get("label"))
             items.append(f"{o.get('label') or o['name']}: {month_definition(mo, self.lang, labels)}")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import Field, StrictBool, ValidationInfo, field_validator, model_validator
 from pydantic_core import ValidationError
@@ -27,7 +27,7 @@ from pydantic_core import ValidationError
 from virkning.design.types import (CovariateName, notes_error, Date, Edges, PoolState, PositiveNumber, Section, Text, Whole1,
                                    Whole2, fail, none_is_empty)
 from virkning.errors import DesignError
-from virkning.estimate.trajectories import MEASURES
+from virkning.estimate.trajectories import MEASURES, Measure
 from virkning.outcomes import MonthOutcome
 from virkning.records import PREFER, DedupRule
 from virkning.registers.catalogue import canonical_state
@@ -55,7 +55,8 @@ class RecordsSpec(Section):
     keep_groups: list[str] = ["1", "2", "3", "udskudt"]
     reference_date: Date = dt.date(2018, 1, 31)
     drop_end_before_start: StrictBool = True
-    prefer: list[Literal["closest_start", "latest_end", "group_order"]] = list(PREFER)
+    # records.PREFER (typed tuple[str, ...]) holds exactly these three names
+    prefer: list[Literal["closest_start", "latest_end", "group_order"]] = cast(Any, list(PREFER))
     group_order: list[str] = ["1", "2", "3", "udskudt"]
 
     _codes = field_validator("keep_groups", "group_order", mode="before")(lambda v: _group_codes(v))
@@ -246,7 +247,7 @@ class TrajectoryDesign:
     groups: tuple[Group, ...]
     outcomes: tuple[MonthOutcome, ...]
     horizon: int = 29
-    measure: str = "ever"
+    measure: Measure = "ever"
     level: float = 0.95
     curves: dict = field(default_factory=dict)  # groups, outcomes, months
     units: dict | None = None  # group, outcomes, size_bands, volume_bands, min_persons, criterion
@@ -375,22 +376,23 @@ def compile_trajectories(spec: TrajectoriesSpec, root) -> TrajectoryDesign:
         seniority = {"groups": tuple(s.groups), "date": s.date, "state": s.state, "bands": tuple(s.bands)}
     lpm = None
     if spec.lpm is not None:
-        m = spec.lpm
-        refs(("lpm", "group"), m.group, names, "a group declared in groups")
-        refs(("lpm", "outcomes"), m.outcomes, seen, "an outcome declared in outcomes")
-        cov_names = [c.name for c in (*m.covariates, *m.controls)]
-        for j, c in enumerate(m.covariates):
-            if cov_names.count(c.name) > 1:
-                problems.append((("lpm", "covariates", j, "name"), f"'{c.name}' is used twice; names must be unique",
-                                 c.name))
-        lpm = {"group": m.group, "outcomes": tuple(m.outcomes), "covariates": tuple(map(_binary, m.covariates)),
-               "controls": tuple(map(_binary, m.controls)), "se": m.se, "level": m.level, "n_boot": m.n_boot,
-               "only_significant": m.only_significant, "alpha": m.alpha}
+        ls = spec.lpm
+        refs(("lpm", "group"), ls.group, names, "a group declared in groups")
+        refs(("lpm", "outcomes"), ls.outcomes, seen, "an outcome declared in outcomes")
+        cov_names = [c.name for c in (*ls.covariates, *ls.controls)]
+        for j, cov in enumerate(ls.covariates):
+            if cov_names.count(cov.name) > 1:
+                problems.append((("lpm", "covariates", j, "name"), f"'{cov.name}' is used twice; names must be unique",
+                                 cov.name))
+        lpm = {"group": ls.group, "outcomes": tuple(ls.outcomes), "covariates": tuple(map(_binary, ls.covariates)),
+               "controls": tuple(map(_binary, ls.controls)), "se": ls.se, "level": ls.level, "n_boot": ls.n_boot,
+               "only_significant": ls.only_significant, "alpha": ls.alpha}
     if problems:
         raise _located(problems)
     groups = tuple(Group(g.name, g.label or g.name, tuple(g.records) if g.records else None,
                          g.rule.date if g.rule else None, g.rule.state if g.rule else None,
-                         (g.rule.seniority.state, *g.rule.seniority.years) if g.rule and g.rule.seniority else None,
+                         cast("tuple[str, float, float]", (g.rule.seniority.state, *g.rule.seniority.years))
+                         if g.rule and g.rule.seniority else None,
                          tuple(g.exclude)) for g in spec.groups)
     return TrajectoryDesign(rule, groups, tuple(outcomes), spec.horizon, spec.measure, spec.level, curves, units,
                             seniority, lpm, seed=root.seed, threshold=root.disclosure_threshold)
