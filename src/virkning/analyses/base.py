@@ -34,7 +34,7 @@ class Context:
     """What a run needs besides its own design: where the data are, the registers (loaded once and shared by every
     analysis of a run), the design's seed, threshold and language, and a progress callback."""
 
-    data: Path
+    data: Path | str  # a local folder, or a remote location (hdfs://, s3a://) kept as text
     threshold: int
     language: str = "da"
     seed: int = 2018

@@ -267,7 +267,8 @@ def _plain(value) -> object:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (dt.datetime, pd.Timestamp)):
-        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+        stamp = pd.Timestamp(value)  # a plain datetime (openpyxl's dates) has no normalize()
+        return stamp.date().isoformat() if stamp == stamp.normalize() else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -521,5 +521,6 @@ def data_summary(regs: "Registers", end_month: int) -> dict:
         "end_month": calendar.month_label(end_month),
         "catalogue": [PurePath(str(c)).name for c in regs.catalogue.sources],
         # written by `virkning synth`: the report then says the numbers come from synthetic data
-        "synthetic": (regs.folder / "truth.json").is_file(),
+        # (a remote folder, hdfs:// or s3a://, is a string and holds no synthetic truth)
+        "synthetic": isinstance(regs.folder, Path) and (regs.folder / "truth.json").is_file(),
     }
