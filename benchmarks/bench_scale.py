@@ -1,0 +1,155 @@
+"""National scale: validation and evaluation of national synthetic registers, in seconds, peak memory and scan units.
+
+For each size it generates national synthetic registers (or reuses `--data`), then runs, each command in a fresh
+process so that its peak memory is its own:
+
+  validate            `virkning validate` with the validation cache off (the full contract check)
+  evaluate, cold      `virkning evaluate` of the minimal example design, cache off (validation included)
+  evaluate, warm      the same after a `validate` filled the cache (the load reuses the stored report)
+  seniorvikar, warm   the Seniorvikar example design (exact cells, robustness variants, bootstrap), cache warm
+
+The unit of cost is one plain scan: DuckDB's `SELECT code, count(*) FROM benefits GROUP BY code` over the benefits
+file, timed in this script on the same files just before; every stage is also printed as a multiple of it, which
+carries over between machines better than seconds. With two or more sizes it prints the slope of each stage's peak
+memory per million persons.
+
+    python benchmarks/bench_scale.py                                          # 1M persons, 10 years
+    python benchmarks/bench_scale.py --persons 1000000,2000000,3000000
+    python benchmarks/bench_scale.py --data /big/registers --persons 5000000  # registers made earlier (--keep)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import resources
+from pathlib import Path
+
+STAGES = ("validate", "evaluate, cold", "evaluate, warm", "seniorvikar, warm")
+
+
+def child(argv: list[str]) -> None:
+    """Run one CLI command in this process and print its wall time, CPU time and peak memory as JSON."""
+    from virkning.cli import run
+
+    t, cpu = time.perf_counter(), time.process_time()
+    code = run(argv)
+    out = {"exit": code, "wall": time.perf_counter() - t, "cpu": time.process_time() - cpu,
+           "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2}
+    print("BENCH " + json.dumps(out), flush=True)
+
+
+def run_child(argv: list[str], cache: str) -> dict:
+    env = {**os.environ, "VIRKNING_CACHE_DIR": cache, "OPENBLAS_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, __file__, "--child", *argv], env=env, capture_output=True, text=True)
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("BENCH ")]
+    if done.returncode != 0 or not lines or json.loads(lines[-1][6:])["exit"] != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    return json.loads(lines[-1][6:])
+
+
+def scan_seconds(folder: Path) -> tuple[float, int]:
+    """The unit: one grouped scan of the benefit codes (best of three, after one warm-up)."""
+    import duckdb
+
+    con = duckdb.connect()
+    src = f"read_parquet('{folder / 'benefits.parquet'}')" if (folder / "benefits.parquet").exists() else \
+        f"read_parquet('{folder / 'benefits'}/*.parquet')"
+    rows = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
+    times = []
+    for _ in range(4):
+        t = time.perf_counter()
+        con.execute(f"SELECT code, count(*) FROM {src} GROUP BY code").fetchall()
+        times.append(time.perf_counter() - t)
+    con.close()
+    return min(times[1:]), int(rows)
+
+
+def one_size(folder: Path, work: Path) -> dict:
+    examples = resources.files("virkning.examples")
+    designs = {}
+    for name in ("minimal", "seniorvikar"):
+        path = work / f"{name}.yaml"
+        path.write_text(examples.joinpath(name, "design.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+        designs[name] = path
+    unit, rows = scan_seconds(folder)
+    res = {"benefit_rows": rows, "scan_seconds": unit, "stages": {}}
+    cold, warm = "off", str(work / "cache")
+    res["stages"]["validate"] = run_child(["validate", "--data", str(folder)], cold)
+    res["stages"]["evaluate, cold"] = run_child(["evaluate", str(designs["minimal"]), "--data", str(folder), "--out",
+                                                 str(work / "out-cold"), "--no-workbook"], cold)
+    run_child(["validate", "--data", str(folder)], warm)  # fills the cache
+    res["stages"]["evaluate, warm"] = run_child(["evaluate", str(designs["minimal"]), "--data", str(folder), "--out",
+                                                 str(work / "out-warm"), "--no-workbook"], warm)
+    res["stages"]["seniorvikar, warm"] = run_child(["evaluate", str(designs["seniorvikar"]), "--data", str(folder),
+                                                    "--out", str(work / "out-sv"), "--no-workbook"], warm)
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--persons", default="1000000", help="comma-separated sizes")
+    ap.add_argument("--start", default="2009-08-01")
+    ap.add_argument("--end", default="2019-07-31")
+    ap.add_argument("--seed", type=int, default=2018)
+    ap.add_argument("--data", type=Path, help="registers to reuse (one size)")
+    ap.add_argument("--keep", type=Path, help="write the generated registers here and keep them (one size)")
+    ap.add_argument("--json", type=Path, help="also write the results as JSON")
+    ap.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child is not None:
+        child(args.child)
+        return
+    sizes = [int(s.replace("_", "")) for s in args.persons.split(",")]
+    if (args.data or args.keep) and len(sizes) > 1:
+        ap.error("--data and --keep take one size")
+    from virkning.synth import generate
+
+    results = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+            work = Path(tmp)
+            folder = args.data or args.keep or work / "data"
+            gen = None
+            if args.data is None:
+                print(f"generating {n:,} persons, {args.start} to {args.end} ...", file=sys.stderr, flush=True)
+                t = time.perf_counter()
+                generate(folder, persons=n, seed=args.seed, start=args.start, end=args.end)
+                gen = time.perf_counter() - t
+            print(f"measuring {n:,} persons ...", file=sys.stderr, flush=True)
+            r = one_size(Path(folder), work)
+            r.update(persons=n, generate_seconds=gen)
+            results.append(r)
+    years = (int(args.end[:4]) - int(args.start[:4])) + (int(args.end[5:7]) - int(args.start[5:7]) + 1) / 12
+    print(f"\n{'persons':>10} {'years':>5} {'benefit rows':>13} {'scan s':>7} {'ns/row':>7}  "
+          + "  ".join(f"{s:>24}" for s in STAGES))
+    for r in results:
+        u = r["scan_seconds"]
+        cells = [f"{r['stages'][s]['wall']:6.1f} s {r['stages'][s]['wall'] / u:5.0f} u {r['stages'][s]['peak_gb']:4.1f} GB"
+                 for s in STAGES]
+        print(f"{r['persons']:>10,} {years:>5.1f} {r['benefit_rows']:>13,} {u:>7.2f} {u / r['benefit_rows'] * 1e9:>7.1f}  "
+              + "  ".join(f"{c:>24}" for c in cells))
+    print("each stage: wall seconds, scan units (wall / one grouped scan of the benefit codes), peak resident memory")
+    for r in results:
+        if r["generate_seconds"]:
+            print(f"{r['persons']:,} persons generated in {r['generate_seconds']:.0f} s")
+    if len(results) > 1:
+        import numpy as np
+
+        x = np.array([r["persons"] for r in results]) / 1e6
+        for s in STAGES:
+            y = np.array([r["stages"][s]["peak_gb"] for r in results])
+            slope = np.polyfit(x, y, 1)[0]
+            print(f"peak memory of {s}: {slope:.2f} GB per million persons (target at most 0.5)")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
