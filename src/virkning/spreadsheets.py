@@ -25,11 +25,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from virkning.dating import today_or_source_date
 
 WORKBOOK = "tables.xlsx"
 DIALECTS = ("standard", "excel-da")
@@ -130,10 +131,7 @@ class About:
 def run_date() -> dt.date:
     """The workbook's date: SOURCE_DATE_EPOCH when set (the reproducible-builds convention, for byte-identical
     reruns on another day), else today (UTC). Same inputs on the same day give the same bytes."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
-    return dt.datetime.now(dt.timezone.utc).date()
+    return today_or_source_date()
 
 
 def sheet_names(paths: Sequence[str], reserved: str) -> list[str]:

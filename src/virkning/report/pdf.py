@@ -21,13 +21,13 @@ import calendar
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from markupsafe import escape
 
+from virkning.dating import source_date
 from virkning.errors import VirkningError
 
 #: PDF/UA-1 makes WeasyPrint tag the structure (headings, tables with header cells, figures, lists) and write the
@@ -78,12 +78,9 @@ def report_date(end_months: Iterable[str | None]) -> dt.date | None:
     """The date a report is dated with: SOURCE_DATE_EPOCH when set (the reproducible-builds convention), otherwise
     the last day of the latest register month the results rest on ('YYYY-MM'); None when neither is known. Never
     the clock: the same inputs give the same PDF."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
-        except (ValueError, OverflowError, OSError):
-            raise PdfError(f"SOURCE_DATE_EPOCH expected whole seconds since 1970; got '{epoch}'") from None
+    given = source_date(PdfError)
+    if given is not None:
+        return given
     months = sorted(m for m in end_months if m and re.fullmatch(r"\d{4}-\d{2}", m))
     if not months:
         return None

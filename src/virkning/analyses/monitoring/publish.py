@@ -47,12 +47,9 @@ class MonitoringResult:
 def produced_on() -> str:
     """The date a report states it was produced: SOURCE_DATE_EPOCH when set (the reproducible-builds convention, so a
     rerun can give the same bytes), else today."""
-    import datetime as dt
-    import os
+    from virkning.dating import today_or_source_date
 
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    day = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date() if epoch else dt.date.today()
-    return day.isoformat()
+    return today_or_source_date().isoformat()
 
 
 def page_info(config: MonitoringConfig, steps: pd.DataFrame, month: str, register_end: str | None = None,
