@@ -39,7 +39,7 @@ import pandas as pd
 from virkning import __version__
 from virkning.analyses import KINDS, Context, Output
 from virkning.errors import VirkningError
-from virkning.registers.vcache import file_hash
+from virkning.registers.vcache import file_hash, sha256_file
 
 if TYPE_CHECKING:
     from virkning.registers import Registers
@@ -186,14 +186,6 @@ def write_folder(out: Path, files: Files, check: Callable[[Path], None] | None =
 
 # ---- manifest -----------------------------------------------------------------------------------------------------
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _versions() -> dict[str, str]:
     out = {"virkning": __version__, "python": platform.python_version()}
     for dep in DEPENDENCIES:
@@ -222,7 +214,7 @@ def manifest(command: str, design, design_path: Path, inputs: dict, logs: dict[s
     return {
         "kind": MARKER,
         "command": command,
-        "design": {"file": PurePath(design_path).name, "sha256": _sha256(design_path)},
+        "design": {"file": PurePath(design_path).name, "sha256": sha256_file(design_path)},
         "inputs": inputs,
         "seed": design.seed,
         "disclosure": {"threshold": design.disclosure_threshold,
@@ -398,7 +390,7 @@ def page_pdf(html: bytes, design, design_path: Path, months: list[str | None]) -
     """A written page (report.html, a status page) as PDF, its cover dated from the data's last month."""
     from virkning.report.pdf import Cover, report_date, report_pdf
 
-    cover = Cover(language=design.language, version=__version__, design_hash=_sha256(Path(design_path)),
+    cover = Cover(language=design.language, version=__version__, design_hash=sha256_file(Path(design_path)),
                   date=report_date(months), organisation=getattr(design, "organisation", None))
     return report_pdf(html.decode("utf-8"), cover)
 

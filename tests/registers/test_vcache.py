@@ -111,7 +111,7 @@ def test_file_hash_is_remembered_and_renewed(tmp_path, monkeypatch):
     h = vcache.file_hash(f)
     assert h == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"  # sha256("abc")
     hashed = []
-    monkeypatch.setattr(vcache, "_sha256", lambda p: hashed.append(p) or "recomputed")
+    monkeypatch.setattr(vcache, "sha256_file", lambda p: hashed.append(p) or "recomputed")
     assert vcache.file_hash(f) == h and not hashed
     f.write_bytes(b"abd")  # new content, new modification time
     assert vcache.file_hash(f) == "recomputed" and hashed == [f]

@@ -50,7 +50,8 @@ def cache_dir() -> Path | None:
     return Path(base) / "virkning"
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """sha256 of a file's bytes (the output manifest's hashes too)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 22), b""):
@@ -63,7 +64,7 @@ def file_hash(path: Path) -> str:
     root = cache_dir()
     st = path.stat()
     if root is None:
-        return _sha256(path)
+        return sha256_file(path)
     stamp = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
     entry = root / "files" / (hashlib.sha256(str(path.resolve()).encode()).hexdigest() + ".json")
     try:
@@ -75,7 +76,7 @@ def file_hash(path: Path) -> str:
     import time
 
     hashed_ns = time.time_ns()
-    digest = _sha256(path)
+    digest = sha256_file(path)
     _write_atomic(entry, json.dumps({"path": str(path.resolve()), "stamp": stamp, "hashed_ns": hashed_ns,
                                      "sha256": digest}))
     return digest

@@ -26,7 +26,7 @@ from virkning.evidence.base import load_base
 from virkning.evidence.report.data import EvidenceReportData, analyse
 from virkning.evidence.report.sections import EvidencePage
 from virkning.evidence.report.strings import EVIDENCE_UI
-from virkning.outputs import (MARKER, Files, _sha256, _versions, audited, check_out, csv_bytes, json_bytes,
+from virkning.outputs import (MARKER, Files, _versions, audited, check_out, csv_bytes, json_bytes, sha256_file,
                               write_folder)
 from virkning.report.render import check_language, render_document
 from virkning.report.strings import ui
@@ -114,7 +114,7 @@ def write_report(base_path: str | Path, out: str | Path, *, rule: str | None = N
     files = report_files(data, language, raw)
     timings["report"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
-    manifest = {"kind": MARKER, "command": command, "base": {"file": base_path.name, "sha256": _sha256(base_path)},
+    manifest = {"kind": MARKER, "command": command, "base": {"file": base_path.name, "sha256": sha256_file(base_path)},
                 "rule": data.grading.rule, "language": language, "versions": _versions(),
                 "timings_seconds": {k: round(v, 3) for k, v in timings.items()}}
     files.add("manifest.json", json_bytes(manifest))
