@@ -29,6 +29,7 @@ from markupsafe import escape
 
 from virkning.dating import source_date
 from virkning.errors import VirkningError
+from virkning.report.formatting import Formatter
 
 #: PDF/UA-1 makes WeasyPrint tag the structure (headings, tables with header cells, figures, lists) and write the
 #: language and title the standard asks for; it implies pdf_tags=True
@@ -42,10 +43,6 @@ WORDS = {
     "en": {"page": ("Page ", " of "), "date": "Date", "version": "virkning version", "design": "Design (SHA-256)",
            "organisation": "Organisation", "contents": "Contents", "data_until": "Data up to and including"},
 }
-MONTHS_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-             "november", "december")
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-             "November", "December")
 
 
 class PdfError(VirkningError):
@@ -65,13 +62,6 @@ class Cover:
     def __repr__(self) -> str:
         return (f"Cover({self.language}, virkning {self.version}, design {self.design_hash[:12]}..., "
                 f"date {self.date}, organisation {self.organisation!r})")
-
-
-def format_date(day: dt.date, language: str) -> str:
-    """'31. juli 2019' / '31 July 2019' (month names spelled out here: strftime's follow the machine's locale)."""
-    if language == "da":
-        return f"{day.day}. {MONTHS_DA[day.month - 1]} {day.year}"
-    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
 
 
 def report_date(end_months: Iterable[str | None]) -> dt.date | None:
@@ -127,7 +117,7 @@ def _cover_html(cover: Cover) -> str:
     if cover.organisation:
         rows.append((w["organisation"], cover.organisation))
     if cover.date is not None:
-        rows.append((w["date"], format_date(cover.date, cover.language)))
+        rows.append((w["date"], Formatter(cover.language).date(cover.date)))
     rows += [(w["version"], cover.version), (w["design"], cover.design_hash)]
     items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
     return f'<dl class="cover">{items}</dl>\n'

@@ -65,7 +65,6 @@ _UI: dict[str, tuple[str, str]] = {
     "mean_years": ("gennemsnit", "mean"),
     "many_levels": ("{0} niveauer; største |SMD|", "{0} levels; largest |SMD|"),
     "p_equal": ("Test for ens effekt: p = {0}", "Test of equal effects: p = {0}"),
-    "p_short": ("p = {0}", "p = {0}"),
     # figures
     "figure": ("Figur", "Figure"),
     "table": ("Tabel", "Table"),

@@ -62,8 +62,6 @@ BENCH_UI: dict[str, tuple[str, str]] = {
                       "{0} (n = {1}, R² = {2}). En negativ forskel er lavere ledighed end forventet.",
                       "The expected rate is an OLS regression of the units' rates in the reference month on {0} "
                       "(n = {1}, R² = {2}). A negative difference is a lower rate than expected."),
-    "yes": ("Ja", "Yes"),
-    "no": ("Nej", "No"),
     "hidden_units": ("Enheder med for få personer er skjult og ikke rangeret.",
                      "Units with too few persons are hidden and not ranked."),
     "no_year_before": ("Data rækker ikke et år før referencemåneden; ændringen ift. året før mangler.",
