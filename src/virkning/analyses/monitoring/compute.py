@@ -134,7 +134,7 @@ def _funnel_table(config: MonitoringConfig, steps: pd.DataFrame, units: list[str
         sub = steps if unit == TOTAL else steps[steps["unit"] == unit]
         for period in PERIODS:
             first = prev = None
-            shares = period != "month"  # the month's counts are different persons at each step: no shares
+            shares = period in SHARE_PERIODS  # the month's counts are different persons at each step: no shares
             for i, step in enumerate(config.funnel):
                 n = _count(sub, step.name, mo, period, head)
                 within = nested(sub, config.funnel[i - 1].name, step.name, mo, period, head) if i else None

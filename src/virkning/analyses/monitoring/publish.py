@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from virkning.analyses.base import Output
-from virkning.analyses.monitoring.compute import PERIODS, TOTAL, month_ordinal, nested, rank
+from virkning.analyses.monitoring.compute import PERIODS, SHARE_PERIODS, TOTAL, month_ordinal, nested, rank
 from virkning.analyses.monitoring.fidelity import FidelityReport
 from virkning.analyses.monitoring.registration import Registration
 from virkning.analyses.monitoring.spec import MonitoringConfig
@@ -170,7 +170,7 @@ def declare(config: MonitoringConfig, steps: pd.DataFrame, mo: int, t: dict[str,
                     m.difference(fk(unit, period, a), fk(unit, period, b), ("left", unit, period, a, b))
     for i, r in enumerate(f.to_dict("records")):
         k = order.index(r["step"])
-        if k > 0 and r["period"] != "month":  # the month's counts are different persons at each step: no shares
+        if k > 0 and r["period"] in SHARE_PERIODS:  # the month's counts are different persons at each step: no shares
             m.share(Place("funnel", i, "share_of_previous"), fk(r["unit"], r["period"], r["step"]),
                     fk(r["unit"], r["period"], order[k - 1]))
             m.share(Place("funnel", i, "share_of_first"), fk(r["unit"], r["period"], r["step"]),

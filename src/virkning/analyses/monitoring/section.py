@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from virkning.analyses.monitoring.compute import TOTAL
+from virkning.analyses.monitoring.compute import SHARE_PERIODS, TOTAL
 from virkning.analyses.monitoring.fidelity import OVERALL
 from virkning.analyses.monitoring.strings import MONITORING_UI, humanize, message
 from virkning.report.components import Blocks, Cell, Cells, Numbering, Row, Section, Table
@@ -170,7 +170,7 @@ class StatusPage:
             g = f[f["period"] == period]
             if g.empty:  # tables published before the month's new citizens were followed
                 continue
-            shares = period != "month"  # the month's counts are different persons at each step: no shares
+            shares = period in SHARE_PERIODS  # the month's counts are different persons at each step: no shares
             body = []
             for unit in self.units():
                 rows = g[g["unit"] == unit].set_index("step")
