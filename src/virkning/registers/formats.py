@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from virkning.errors import ContractError, Problem
+from virkning.registers.files import part_name
 
 if TYPE_CHECKING:
     from pyreadstat.pyreadstat import PyreadstatReadFunction
@@ -241,7 +242,7 @@ def utf8_copies(files: tuple[Path, ...], encoding: str) -> Iterator[tuple[Path, 
                 continue
             target = tmp / path.parent.name / path.name if len(files) > 1 else tmp / path.name
             target.parent.mkdir(parents=True, exist_ok=True)
-            _reencode(path, target, enc, path.name if len(files) == 1 else f"{path.parent.name}/{path.name}")
+            _reencode(path, target, enc, part_name(path, files))
             copies.append(target)
         yield tuple(copies)
     finally:
@@ -338,7 +339,7 @@ def attach_frames(engine, raw: str, kind: str, files: tuple[Path, ...], encoding
                 if columns is None:
                     columns = (path, list(chunk.columns))
                 elif [c.lower() for c in chunk.columns] != [c.lower() for c in columns[1]]:
-                    shown = f"{path.parent.name}/{path.name}"
+                    shown = part_name(path, files)
                     raise ContractError([Problem(shown, None, f"has other columns ({', '.join(map(str, chunk.columns))}) "
                                                               f"than {columns[0].name}; every part of a table needs "
                                                               "the same")])
@@ -354,6 +355,6 @@ def attach_frames(engine, raw: str, kind: str, files: tuple[Path, ...], encoding
             raise
         except Exception as exc:  # noqa: BLE001 - pyreadstat and openpyxl raise their own types for damaged files
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            shown = path.name if len(files) == 1 else f"{path.parent.name}/{path.name}"
+            shown = part_name(path, files)
             raise ContractError([Problem(shown, None, f"cannot be read as {_NAMES[kind]} ({reason[:200]}); it may be "
                                                       "damaged or of another format: export it again")]) from None

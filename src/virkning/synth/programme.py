@@ -15,7 +15,6 @@ started; the twins give Y(0) for the truth.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,7 +22,7 @@ import numpy as np
 from virkning.synth.codes import S
 from virkning.synth.params import ProgrammeParams
 from virkning.synth.paths import Cohort, Context, Draws, step
-from virkning.synth.timeline import Timeline, month_ordinal
+from virkning.synth.timeline import Timeline, day_date, month_ordinal
 
 
 @dataclass(frozen=True)
@@ -164,7 +163,7 @@ class ChunkProgramme:
         pp = self.ctx.params.programme
         tl = self.ctx.tl
         project = int(self.project[person])
-        month = month_ordinal(dt.date(1970, 1, 1) + dt.timedelta(days=d))
+        month = month_ordinal(day_date(d))
         after = np.flatnonzero((tl.week_month >= month + 1) & (np.arange(tl.n_weeks) > t))
         start = int(after[0]) if len(after) else tl.n_weeks
         beyond = np.flatnonzero(tl.week_month > month + pp.effect_months)
