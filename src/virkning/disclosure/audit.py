@@ -220,15 +220,18 @@ def _evaluation(s: _System, folder: Path, rel: str) -> None:
         f = _read_csv(folder / f"{table}.csv", "type", "variable", "level", "term")
         if f is None:
             continue
-        for col, group, sample in groups:
+        if "parts" in f.columns:
             # a row joining levels of another variable (column `parts`, "origin:indvandrer|origin:efterkommer")
-            # counts their persons together
+            # counts their persons together, in every group and sample
             for i, r in _rows(f):
-                if "parts" in f.columns and isinstance(r.get("parts"), str) and r["parts"]:
-                    parts = [cast(tuple[str, str], tuple(p.split(":", 1))) for p in r["parts"].split("|") if ":" in p]
+                if not (isinstance(r.get("parts"), str) and r["parts"]):
+                    continue
+                parts = [cast(tuple[str, str], tuple(p.split(":", 1))) for p in r["parts"].split("|") if ":" in p]
+                for group, sample in sorted({(g, sm) for _, g, sm in groups}):
                     s.total((rel, "level", r["variable"], str(r.get("level")), group, sample),
                             [(rel, "level", v, lv, group, sample) for v, lv in parts],
                             f"{rel}/{table}.csv row {i + 2}: {r['level']} joins {r['parts']}")
+        for col, group, sample in groups:
             if col not in f.columns or (sample, group) not in size_key:
                 continue
             den = size_key[(sample, group)]
