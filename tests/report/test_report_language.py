@@ -177,7 +177,13 @@ def test_no_raw_design_keys(demo_reports, lang):
 def test_p_values_read_as_relations(demo_reports, lang):
     text = reader_text(demo_reports[lang])
     assert "p = <" not in text and "p = >" not in text
-    assert re.search(r"\bp < 0[,.]001\b", demo_reports[lang].read_text(encoding="utf-8")) or "p = " in text
+    # every printed p-value is "p = x" with x of at least 0.001 in the report's decimal mark, or "p < 0,001"
+    mark = "," if lang == "da" else "."
+    found = re.findall(r"\bp ([<=>]) (\d+[.,]\d+)", text)
+    assert len(found) >= 5, found
+    for op, value in found:
+        assert mark in value and (op == "=" and float(value.replace(",", ".")) >= 0.001
+                                  or op == "<" and value == f"0{mark}001"), (op, value)
 
 
 def test_robustness_variants_in_words(demo_reports):
