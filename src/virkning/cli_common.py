@@ -19,7 +19,7 @@ def _status(text: str):
 
 
 ENGINE_HELP = ("SQL engine: duckdb (embedded, the default) or spark (needs PySpark 4, the extra 'spark', and Java "
-               "17 or 21); overrides the design's data.engine. docs/scale.md.")
+               "17 or 21); in evaluate and monitor it overrides the design's data.engine. docs/scale.md.")
 MASTER_HELP = "Spark master URL (local[4], spark://host:7077, yarn, k8s://...); default local[N] with every core."
 
 

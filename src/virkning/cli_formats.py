@@ -27,8 +27,8 @@ def _checked(check):
 
 ENCODING = typer.Option(None, "--encoding", callback=_checked(formats.check_encoding),
                         help="Text encoding of CSV (and SAS) files: utf-8 (the default), cp1252, latin-1, another "
-                             "codec name, or auto (UTF-8 if the file is, else cp1252); overrides the design's "
-                             "data.encoding.")
+                             "codec name, or auto (UTF-8 if the file is, else cp1252); in evaluate and monitor it "
+                             "overrides the design's data.encoding.")
 DELIMITER = typer.Option(None, "--delimiter", callback=_checked(formats.check_delimiter),
                          help="CSV column separator: ',' ';' tab '|' (or comma, semicolon, tab, pipe); default ',' "
                               "(';' with --decimal ',').")
@@ -36,8 +36,8 @@ DECIMAL = typer.Option(None, "--decimal", callback=_checked(formats.check_decima
                        help="Decimal mark of numbers in CSV files: '.' or ',' (or point, comma).")
 COLUMN = typer.Option(None, "--column", metavar="NAME=name", callback=_checked(formats.parse_column),
                       help="Rename a column of the files to the contract's name: NAME_IN_FILE=contract_name "
-                           "(PNR=person_id), or TABLE.NAME=... for one table (benefits.UGE=week); repeatable, added "
-                           "to the design's data.columns.")
+                           "(PNR=person_id), or TABLE.NAME=... for one table (benefits.UGE=week); repeatable; in evaluate "
+                           "and monitor added to the design's data.columns.")
 
 
 def fields(encoding: Optional[str], delimiter: Optional[str], decimal: Optional[str], column) -> dict:
