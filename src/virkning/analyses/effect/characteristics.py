@@ -27,9 +27,10 @@ import pandas as pd
 from virkning.disclosure import Model
 from virkning.estimate.balance import balance_table
 from virkning.estimate.subgroups import bands
+from virkning.panel.grammar import ORIGIN_GROUPS
 
-# origin groups of seed 000's tables (Dansk / Ikke-dansk) and the register levels each joins
-ORIGIN_GROUPS = {"dansk": ("dansk",), "ikke-dansk": ("indvandrer", "efterkommer")}
+# origin groups of seed 000's tables (Dansk / Ikke-dansk), in the panel's own map from the register's levels
+GROUP_ORDER = tuple(dict.fromkeys(ORIGIN_GROUPS.values()))
 # education from the shortest to the longest (the order of the Danish education ladder), unknown last
 EDUCATION_ORDER = ("grundskole", "gymnasial", "erhvervsfaglig", "KVU", "MVU", "LVU", "ukendt", "(mangler)")
 SHARES = {"mean_treated_before": ("Treated", "All"), "mean_control_before": ("Control", "All"),
@@ -62,7 +63,7 @@ def _order(variable: str, level) -> tuple:
     if variable == "education":
         return (EDUCATION_ORDER.index(level) if level in EDUCATION_ORDER else len(EDUCATION_ORDER), str(level))
     if variable == "origin_group":
-        return (list(ORIGIN_GROUPS).index(level) if level in ORIGIN_GROUPS else len(ORIGIN_GROUPS), str(level))
+        return (GROUP_ORDER.index(level) if level in GROUP_ORDER else len(GROUP_ORDER), str(level))
     return (0, str(level))
 
 
@@ -80,7 +81,7 @@ def characteristics(matching, design: dict) -> pd.DataFrame:
         frame["age"] = data["age"].astype(float)
         covs += ["age_band", "age"]
     if "origin" in data:
-        to_group = {lv: g for g, lvs in ORIGIN_GROUPS.items() for lv in lvs}
+        to_group = ORIGIN_GROUPS
         frame["origin_group"] = data["origin"].astype(object).map(lambda v: to_group.get(v, v))
         covs.append("origin_group")
         for v in data["origin"].astype(object).unique():

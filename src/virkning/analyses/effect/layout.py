@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from virkning.analyses.effect.characteristics import EDUCATION_ORDER  # older bundles sort by it too
 from virkning.registers import calendar
 from virkning.report import labels
 from virkning.report.components import Cell, Row, Table
@@ -48,11 +49,7 @@ LAYOUT_UI: dict[str, tuple[str, str]] = {
         "measured at the index date, in completed years."),
 }
 
-GROUP_LEVELS = {("origin_group", "dansk"): ("Dansk", "Danish"),
-                ("origin_group", "ikke-dansk"): ("Ikke-dansk", "Not Danish")}
 SEED_VARIABLES = {"sex": "sex", "age_band": "age", "age": "age", "origin_group": "origin", "education": "education"}
-# education from the shortest to the longest (as characteristics.EDUCATION_ORDER; older bundles sort by it too)
-EDUCATION_ORDER = ("grundskole", "gymnasial", "erhvervsfaglig", "KVU", "MVU", "LVU", "ukendt", "(mangler)")
 
 
 def as_month(label) -> str | None:
@@ -84,8 +81,6 @@ class Layout:
         self.rows = [r for r in builder.d.b.get("characteristics") or [] if r.get("variable")]
 
     def _label(self, var: str, level) -> str:
-        if (var, level) in GROUP_LEVELS:
-            return GROUP_LEVELS[(var, level)][self.lang == "en"]
         if var == "age_band":
             return f"{level} år" if self.lang == "da" and level != "(mangler)" else labels.level(var, level, self.lang)
         return labels.level(var, level, self.lang)
