@@ -25,7 +25,6 @@ import json
 import os
 import shutil
 import tempfile
-import threading
 from pathlib import Path
 
 import pandas as pd
@@ -39,7 +38,6 @@ FRAMES = ("codes", "unknown_codes", "unknown_municipalities", "events")
 # Options that change how a run uses the machine, not what the files say.
 RUNTIME_OPTIONS = {"memory_limit", "threads", "master"}
 RACY_NS = 2_000_000_000
-_lock = threading.Lock()
 
 
 def cache_dir() -> Path | None:
@@ -117,6 +115,7 @@ def write(k: str | None, report: ValidationReport) -> None:
     if k is None or root is None or not report.ok:
         return
     target = root / "validation" / k
+    tmp = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
@@ -124,13 +123,13 @@ def write(k: str | None, report: ValidationReport) -> None:
                                                     "orphans": report.orphans}, default=int))
         for n in FRAMES:
             getattr(report, n).to_parquet(tmp / f"{n}.parquet")
-        with _lock:
-            if target.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
-            else:
-                os.replace(tmp, target)
-    except OSError:
-        return
+        os.replace(tmp, target)  # fails when another run stored the same entry first: theirs is kept
+        tmp = None
+    except Exception:  # the cache is a convenience: a report it cannot store never fails the run
+        pass
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _write_atomic(path: Path, text: str) -> None:
