@@ -149,22 +149,21 @@ def _validate(folder: Path | str, options: LoadOptions, engine: Engine, reuse: b
         return ValidationReport(str(folder), tuple(exc.problems))
     extra = {k: v for k, v in sources.items() if k in EXTRA_TABLES}
     sources = {k: v for k, v in sources.items() if k not in EXTRA_TABLES}
-    # a folder that passed with the same file contents, catalogue and options: its stored report (registers/vcache.py)
-    cache_key = None
-    if not problems and "persons" in sources and all(isinstance(f, Path) for s in (*sources.values(),
-                                                                                   *extra.values()) for f in s.files):
-        cache_key = vcache.key([f for s in (*sources.values(), *extra.values()) for f in s.files], options)
-        cached = vcache.read(cache_key, str(folder)) if reuse else None
-        if cached is not None:
-            create_staging(engine, sources, options.wide_pattern)
-            for name, src in extra.items():
-                engine.view(f"{name}_rows", readers.extra_staging_sql(src, EXTRA_TABLES[name]))
-            return cached
+    files = [f for src in (*sources.values(), *extra.values()) for f in src.files]
     try:
         create_staging(engine, sources, options.wide_pattern)
-        problems += run_checks(engine, sources, options.wide_pattern)
         for name, src in extra.items():
             engine.view(f"{name}_rows", readers.extra_staging_sql(src, EXTRA_TABLES[name]))
+        # a folder that passed with the same file contents, catalogue and options: its stored report, no checks
+        # (registers/vcache.py)
+        cache_key = None
+        if not problems and "persons" in sources and all(isinstance(f, Path) for f in files):
+            cache_key = vcache.key(files, options)
+            cached = vcache.read(cache_key, str(folder)) if reuse else None
+            if cached is not None:
+                return cached
+        problems += run_checks(engine, sources, options.wide_pattern)
+        for name, src in extra.items():
             problems += check_extra(engine, src, EXTRA_TABLES[name])
         if problems or "persons" not in sources:
             return ValidationReport(str(folder), tuple(problems))
