@@ -26,8 +26,7 @@ from rich.console import Console
 
 from virkning.analyses.effect import EffectDesign, Subgroup
 from virkning.demo_common import _table, example, status
-from virkning.demo_others import (FRIKOMMUNE_PERSONS, _frikommune_ready, _print_did,  # noqa: F401 (re-exported)
-                                  run_flere_skal_med_demo, run_frikommune_demo, start_frikommune_data)
+from virkning.demo_others import run_flere_skal_med_demo, run_frikommune_demo, start_frikommune_data
 from virkning.outcomes import Outcome
 from virkning.populations import Exclusion, ParticipantRule, PoolRule
 from virkning.registers import calendar

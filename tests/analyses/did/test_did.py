@@ -282,7 +282,7 @@ def test_the_demo_prints_estimates_next_to_the_truths(fk):
 
     from rich.console import Console
 
-    from virkning.demo import _print_did
+    from virkning.demo_others import _print_did
 
     buf = io.StringIO()
     _print_did(Console(file=buf, width=200), fk["root"] / "out" / "did", fk["truth"])
@@ -293,7 +293,7 @@ def test_the_demo_prints_estimates_next_to_the_truths(fk):
 def test_the_demo_makes_no_new_data_when_they_are_there(fk):
     """The module's data are the demo's (same persons and seed): `virkning demo` starts no background generation
     for them, and a stage given a failed background job still finds them."""
-    from virkning.demo import FRIKOMMUNE_PERSONS, _frikommune_ready, start_frikommune_data
+    from virkning.demo_others import FRIKOMMUNE_PERSONS, _frikommune_ready, start_frikommune_data
 
     assert fk["truth"]["persons"] == FRIKOMMUNE_PERSONS
     assert start_frikommune_data(fk["root"]) is None
