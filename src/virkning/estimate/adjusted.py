@@ -27,7 +27,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import scipy.special
-import statsmodels.api as sm
 
 from virkning.errors import DesignError, EstimationError
 from virkning.estimate.result import MatchResult
@@ -115,9 +114,11 @@ def adjusted_effects(result: MatchResult, outcomes: Sequence[str] | str, covaria
         tt = t.astype(float)
         design = _independent(np.column_stack([np.ones(len(tt)), tt, Xc, tt[:, None] * Xc]), w)
         groups = clusters[keep]
+        from statsmodels.regression.linear_model import WLS  # ~1 s to import: only when adjusting
+
         try:
             with np.errstate(invalid="ignore"):  # a two-way variance can be negative for a term other than treat
-                fit = sm.WLS(y[keep], design, weights=w).fit(cov_type="cluster", cov_kwds={"groups": groups})
+                fit = WLS(y[keep], design, weights=w).fit(cov_type="cluster", cov_kwds={"groups": groups})
         except (ValueError, np.linalg.LinAlgError) as e:
             raise EstimationError(f"adjusted effects for '{o}': the regression could not be fitted ({e})") from e
         att, se = float(fit.params[1]), float(fit.bse[1])

@@ -25,7 +25,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import scipy.linalg
-import statsmodels.api as sm
 
 from virkning.errors import DesignError, EstimationError
 from virkning.estimate.model_matrix import design_matrix, is_categorical
@@ -242,7 +241,9 @@ def lpm(data: pd.DataFrame, outcomes: Sequence[str] | str, covariates: Sequence[
             raise EstimationError(f"outcome {o!r}: {n} complete rows for {k} coefficients; OLS needs more rows "
                                   "than coefficients.")
         _check_rank(X, names, o, n)
-        model = sm.OLS(y, X)
+        from statsmodels.regression.linear_model import OLS  # ~1 s to import: only when a model is fitted
+
+        model = OLS(y, X)
         G = None
         if se == "classical":
             fit = model.fit(use_t=True)
