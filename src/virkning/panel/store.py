@@ -101,7 +101,7 @@ class Store:
         """birth_date and municipality of everyone, row i for person key i (read once)."""
         if self._persons is None:
             self._keys_ready()
-            self._persons = self.engine.frame(queries.persons_by_key(self.names))
+            self._persons = self.engine.frame(queries.PERSONS_BY_KEY)
         return self._persons
 
     def ages(self, pk: np.ndarray, at) -> np.ndarray:

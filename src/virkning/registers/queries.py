@@ -64,9 +64,9 @@ def copy_employment(n: Names) -> str:
             f"JOIN {n.new} n ON n.person_id = e.person_id")
 
 
-def persons_by_key(n: Names) -> str:
-    """birth_date and municipality of everyone, in person-key order."""
-    return f"SELECT x.birth_date, x.municipality FROM persons x JOIN {n.pkmap} m ON m.person_id = x.person_id ORDER BY m.pk"
+# birth_date and municipality of everyone, in person-key order: keys are ranks in PERSON_IDS's order and person ids
+# are unique (validated), so the same ORDER BY gives key order without a join with the key map.
+PERSONS_BY_KEY = "SELECT birth_date, municipality FROM persons ORDER BY person_id"
 
 
 END_OF_DATA = "SELECT (SELECT max(wk) FROM benefits) AS wk, (SELECT max(mo) FROM employment) AS mo"
