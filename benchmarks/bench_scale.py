@@ -89,7 +89,34 @@ def one_size(folder: Path, work: Path) -> dict:
                                                  str(work / "out-warm"), "--no-workbook"], warm)
     res["stages"]["seniorvikar, warm"] = run_child(["evaluate", str(designs["seniorvikar"]), "--data", str(folder),
                                                     "--out", str(work / "out-sv"), "--no-workbook"], warm)
+    for stage, out in (("evaluate, cold", "out-cold"), ("evaluate, warm", "out-warm"), ("seniorvikar, warm", "out-sv")):
+        res["stages"][stage]["timings"] = json.loads((work / out / "manifest.json").read_text())["timings_seconds"]
+    res["startup_seconds"] = startup_seconds()
     return res
+
+
+def startup_seconds() -> float:
+    """Seconds to start the CLI and import what an evaluation imports (best of three fresh processes)."""
+    code = "import time; t = time.perf_counter(); import virkning.cli, virkning.outputs; print(time.perf_counter() - t)"
+    return min(float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+               for _ in range(3))
+
+
+# The evaluation's own stages, as its manifest times them (outputs.run_evaluation, analyses/effect/pipeline.py).
+BREAKDOWN = ("load_and_validate", "effect_populations", "effect_covariates", "effect_matching", "effect_outcomes",
+             "effect_effects", "effect_sensitivity", "effect_publish", "report")
+
+
+def print_breakdown(results: list[dict]) -> None:
+    for r in results:
+        u = r["scan_seconds"]
+        print(f"\nstages at {r['persons']:,} persons, in scan units ({u:.2f} s each); start-up (imports) "
+              f"{r['startup_seconds']:.1f} s = {r['startup_seconds'] / u:.1f} u")
+        print(f"{'':>20}" + "".join(f"{s:>20}" for s in STAGES[1:]))
+        for k in (*BREAKDOWN, "total"):
+            cells = [r["stages"][s]["timings"].get(k) for s in STAGES[1:]]
+            print(f"{k:>20}" + "".join(f"{c / u:16.1f} u  " if c is not None else f"{'-':>20}" for c in cells))
+        print(f"{'whole command':>20}" + "".join(f"{r['stages'][s]['wall'] / u:16.1f} u  " for s in STAGES[1:]))
 
 
 def main() -> None:
@@ -136,6 +163,7 @@ def main() -> None:
         print(f"{r['persons']:>10,} {years:>5.1f} {r['benefit_rows']:>13,} {u:>7.2f} {u / r['benefit_rows'] * 1e9:>7.1f}  "
               + "  ".join(f"{c:>24}" for c in cells))
     print("each stage: wall seconds, scan units (wall / one grouped scan of the benefit codes), peak resident memory")
+    print_breakdown(results)
     for r in results:
         if r["generate_seconds"]:
             print(f"{r['persons']:,} persons generated in {r['generate_seconds']:.0f} s")

@@ -13,6 +13,7 @@ Every table the store creates is named with its own prefix (`Names`), so stores 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +38,8 @@ class StatePairs:
 @dataclass
 class Store:
     engine: Engine
+    # SELECT of a register's rows for the persons in a relation (Registers.rows_of); None: from the views
+    rows_of: Callable[[str, str], str] | None = None
     names: Names = field(default_factory=lambda: Names(f"_p{next(_COUNTER)}_"))
     _ids: np.ndarray | None = field(default=None, repr=False)
     _index: pd.Index | None = field(default=None, repr=False)
@@ -92,8 +95,9 @@ class Store:
         e.put(n.new, pd.DataFrame({"pk": new.astype(np.int32), "person_id": self._ids[new]}),
               "CAST(pk AS INTEGER) AS pk, CAST(person_id AS VARCHAR) AS person_id")
         e.append(n.px, queries.copy_persons(n, ["person_id", *self.person_columns]))
-        e.append(n.pb, queries.copy_benefits(n))
-        e.append(n.pe, queries.copy_employment(n))
+        for table, name in (("benefits", n.pb), ("employment", n.pe)):
+            e.append(name, self.rows_of(table, n.new) if self.rows_of else
+                     queries.register_rows(table, f"{table} x", n.new))
         self._done[new] = True
 
     # ---- persons ---------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from virkning.errors import ContractError, Problem
-from virkning.registers import formats, readers, vcache
+from virkning.registers import formats, queries, readers, vcache
 from virkning.registers.catalogue import DETAIL_COLUMNS, Catalogue, load_catalogue
 from virkning.registers.contract import EXTRA_TABLES, TABLES, LoadOptions
 from virkning.registers import engine as engines
@@ -139,9 +139,10 @@ def validate(folder: str | Path, options: LoadOptions | None = None) -> Validati
         engine.close()
 
 
-def _validate(folder: Path | str, options: LoadOptions, engine: Engine, reuse: bool = True) -> ValidationReport:
+def _validate(folder: Path | str, options: LoadOptions, engine: Engine, reuse: bool = True,
+              opened: dict | None = None) -> ValidationReport:
     """The report of a folder; `reuse`: take a stored report of the same contents (an explicit `validate` checks
-    again and stores what it found)."""
+    again and stores what it found); `opened` receives the sources of the contract's tables."""
     catalogue = load_catalogue(options.catalogue)
     try:
         sources, problems = _open(folder, options, engine)
@@ -149,6 +150,8 @@ def _validate(folder: Path | str, options: LoadOptions, engine: Engine, reuse: b
         return ValidationReport(str(folder), tuple(exc.problems))
     extra = {k: v for k, v in sources.items() if k in EXTRA_TABLES}
     sources = {k: v for k, v in sources.items() if k not in EXTRA_TABLES}
+    if opened is not None:
+        opened.update(sources)
     files = [f for src in (*sources.values(), *extra.values()) for f in src.files]
     try:
         create_staging(engine, sources, options.wide_pattern)
@@ -195,7 +198,7 @@ class Registers:
     `store` (created on first use) keeps person keys, copied rows and memos for every panel over these registers."""
 
     def __init__(self, folder: Path | str, engine: Engine, catalogue: Catalogue, report: ValidationReport,
-                 options: LoadOptions, load_seconds: float = 0.0):
+                 options: LoadOptions, load_seconds: float = 0.0, sources: dict | None = None):
         self.folder = folder
         self.engine = engine
         self.catalogue = catalogue
@@ -203,6 +206,7 @@ class Registers:
         self.tables = tuple(report.tables)
         self.options = options
         self.load_seconds = load_seconds
+        self._sources: dict[str, readers.Source] = dict(sources or {})
         self._store: "Store | None" = None
 
     @property
@@ -210,8 +214,16 @@ class Registers:
         if self._store is None:
             from virkning.panel.store import Store
 
-            self._store = Store(self.engine)
+            self._store = Store(self.engine, rows_of=self.rows_of)
         return self._store
+
+    def rows_of(self, table: str, persons: str) -> str:
+        """SELECT of the rows of `table` (the view's columns) of the persons in relation `persons` (person_id):
+        narrowed before the staging's conversions where the layout allows (readers.persons_rows_sql)."""
+        src = self._sources.get(table)
+        staged = readers.persons_rows_sql(src, TABLES[table], self.options.wide_pattern, persons) if src else None
+        rows = f"({staged}) x" if staged else f"{table} x"
+        return queries.register_rows(table, rows, persons)
 
     def panel(self, end_month: str | None = None) -> "Panel":
         """The panel over these registers; `end_month` (YYYY-MM) overrides the end of data used for censoring."""
@@ -239,7 +251,8 @@ def load(folder: str | Path, options: LoadOptions | None = None, **kwargs) -> Re
     options = options or LoadOptions(**kwargs)
     engine = _engine_for(options)
     try:
-        report = _validate(_folder(folder), options, engine)
+        opened: dict = {}
+        report = _validate(_folder(folder), options, engine, opened=opened)
     except BaseException:
         engine.close()
         raise
@@ -261,4 +274,4 @@ def load(folder: str | Path, options: LoadOptions | None = None, **kwargs) -> Re
             engine.view(name, f"SELECT {', '.join(quote(c) for c in cols)} FROM {name}_rows")
     engine.put("catalogue", catalogue.table[["code", "state", "activation", "benefit", "retirement",
                                              *DETAIL_COLUMNS]])
-    return Registers(_folder(folder), engine, catalogue, report, options, time.perf_counter() - started)
+    return Registers(_folder(folder), engine, catalogue, report, options, time.perf_counter() - started, opened)

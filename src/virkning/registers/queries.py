@@ -55,13 +55,12 @@ def copy_persons(n: Names, columns: list[str]) -> str:
     return f"SELECT n.pk, {cols} FROM persons x JOIN {n.new} n ON n.person_id = x.person_id"
 
 
-def copy_benefits(n: Names) -> str:
-    return f"SELECT n.pk, b.wk, b.code FROM benefits b JOIN {n.new} n ON n.person_id = b.person_id"
-
-
-def copy_employment(n: Names) -> str:
-    return (f"SELECT n.pk, e.mo, e.employment_rate, e.temp_agency FROM employment e "
-            f"JOIN {n.new} n ON n.person_id = e.person_id")
+def register_rows(table: str, rows: str, persons: str) -> str:
+    """The store's copy of `table`'s rows (relation `rows`, alias x, the view's columns) for the persons in
+    `persons` (pk, person_id), in the store table's column order."""
+    cols = {"benefits": "x.wk, x.code",
+            "employment": "x.mo, x.employment_rate, coalesce(x.temp_agency, false) AS temp_agency"}[table]
+    return f"SELECT n.pk, {cols} FROM {rows} JOIN {persons} n ON n.person_id = x.person_id"
 
 
 # birth_date and municipality of everyone, in person-key order: keys are ranks in PERSON_IDS's order and person ids
