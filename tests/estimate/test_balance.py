@@ -128,3 +128,22 @@ def test_atc_balance_standardises_by_the_controls(matched):
     p = d.loc[~treat, "b"].mean()
     assert t.loc["b", "smd_before"] == pytest.approx((d.loc[treat, "b"].mean() - p) / np.sqrt(p * (1 - p)))
     assert m.balance.estimand == "ATC" and "SD of the controls" in str(m.balance)
+
+
+def test_balance_is_computed_once_per_arguments(matched):
+    import dataclasses
+
+    assert matched.balance is matched.balance
+    assert matched.balance_table(threshold=0.1) is matched.balance  # the default threshold, as given
+    raw = matched.balance_table(binary="raw")
+    assert raw is not matched.balance and raw.binary == "raw"
+    assert matched.balance_table(binary="raw") is raw
+    strict = matched.balance_table(threshold=0.01)
+    assert strict.threshold == 0.01 and strict.n_imbalanced >= matched.balance.n_imbalanced
+    # a result with other data does not see the first one's tables
+    other = dataclasses.replace(matched, source=matched.source.assign(x=matched.source["x"] * 2))
+    assert other.balance is not matched.balance
+    assert other.balance.table.loc[1, "mean_treated_before"] == pytest.approx(
+        2 * matched.balance.table.loc[1, "mean_treated_before"])
+    with pytest.raises(virkning.errors.DesignError, match="option 'threshold'"):
+        matched.balance_table(threshold=[0.1])  # type: ignore[arg-type]
