@@ -47,7 +47,7 @@ def ess(w: np.ndarray) -> float:
     return float(np.sum(w) ** 2 / s2) if s2 > 0 else 0.0
 
 
-def _rel_var(x: np.ndarray, wn: np.ndarray, denom: np.floating) -> float:
+def _rel_var(x: np.ndarray, wn: np.ndarray | np.floating, denom: np.floating) -> float:
     """Reliability-weighted variance of one column, given the weights normalised to sum 1 and 1 - sum(wn^2)
     (rows with zero weight already left out)."""
     m = (x * wn).sum()
@@ -72,35 +72,41 @@ def _pooled_sd(x: np.ndarray, treat: np.ndarray, binary: bool) -> float:
 
 class _Groups:
     """Treated and controls under one weighting (None = the full, unweighted sample): each group's rows with
-    nonzero weight, in data order, their weights, and what every column's sums share (the weight total, the
-    weights normalised to sum 1 and 1 - sum of their squares, the reliability variances' denominator)."""
+    nonzero weight, in data order (a mask when unweighted), how many, their weights, and what every column's
+    sums share (the weight total, the weights normalised to sum 1 and 1 - sum of their squares, the
+    reliability variances' denominator). Unweighted, the normalised weights are one number, 1 / n: a product
+    with it is the product with an array of it."""
 
     def __init__(self, treat: np.ndarray, weights: np.ndarray | None):
-        self.unit = weights is None
         self.full = weights  # every row's weight (None: all 1)
         self.rows: list[np.ndarray] = []
-        self.w: list[np.ndarray] = []
+        self.n: list[int] = []
+        self.w: list[np.ndarray | None] = []
         self.total: list[np.floating] = []
-        self.wn: list[np.ndarray] = []
+        self.wn: list[np.ndarray | np.floating] = []
         self.denom: list[np.floating] = []
         for g in (treat, ~treat):
-            rows = np.flatnonzero(g if weights is None else g & (weights != 0))
-            w = np.ones(len(rows)) if weights is None else weights[rows]
+            rows = g if weights is None else np.flatnonzero(g & (weights != 0))
+            n = int(np.count_nonzero(rows)) if weights is None else len(rows)
+            w = np.ones(n) if weights is None else weights[rows]
             total = w.sum()
-            wn = w / total
+            with np.errstate(divide="ignore", invalid="ignore"):
+                wn = w / total
             self.rows.append(rows)
-            self.w.append(w)
+            self.n.append(n)
+            self.w.append(None if weights is None else w)
             self.total.append(total)
-            self.wn.append(wn)
+            self.wn.append(wn[0] if weights is None and n else wn)
             self.denom.append(1.0 - np.sum(wn * wn))
-        self.too_small = len(self.rows[0]) < 2 and len(self.rows[1]) < 2
+        self.too_small = self.n[0] < 2 and self.n[1] < 2
 
     def mean(self, x: np.ndarray, g: int) -> float:
         """Weighted mean of group g's values x (x * 1 is x: the unweighted sum needs no product)."""
         s = self.total[g]
         if not s > 0:
             return np.nan
-        return float((x if self.unit else x * self.w[g]).sum() / s)
+        w = self.w[g]
+        return float((x if w is None else x * w).sum() / s)
 
 
 class _Stats:
@@ -212,7 +218,7 @@ def _numeric_term(j: int, col: np.ndarray, treat: np.ndarray, weightings: list[_
 
     # SMD denominator: the focal group's SD in the full, unweighted sample (p(1 - p) for binary columns)
     sd = np.nan
-    if len(before.rows[focal]) > 1:
+    if before.n[focal] > 1:
         sd = np.sqrt(xb[focal].mean() * (1 - xb[focal].mean()) if is_bin else var_before(focal))
     sorted_col: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     for k, (wt, st) in enumerate(zip(weightings, stats)):
@@ -245,7 +251,7 @@ def _level_terms(j0: int, codes: np.ndarray, n_levels: int, treat: np.ndarray, w
     exact in any order), so one count per level and group gives every mean; weighted, the indicators are
     built over the rows with nonzero weight only."""
     focal = 0 if estimand == "ATT" else 1
-    n_focal = len(weightings[0].rows[focal])
+    n_focal = weightings[0].n[focal]
     coded = []
     for wt in weightings:
         groups = [codes[rows] for rows in wt.rows]
