@@ -156,8 +156,9 @@ def test_stable_order_is_numpys_stable_argsort():
     n = 5000
     cols = {"normal": rng.normal(size=n), "ties": np.round(rng.normal(size=n), 1),
             "signed zeros and infinities": rng.choice([-0.0, 0.0, 1.5, -2.0, np.inf, -np.inf, 5e-324], n),
-            "small integers": rng.integers(-40, 40, n).astype(float), "wide integers": rng.integers(-10**9, 10**9, n) * 1.0,
-            "huge": rng.normal(size=n) * 1e300, "nan": np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 9, n) * 0.5),
+            "small integers": rng.integers(-40, 40, n).astype(float),
+            "wide integers": rng.integers(-10**9, 10**9, n) * 1.0, "huge": rng.normal(size=n) * 1e300,
+            "nan": np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 9, n) * 0.5),
             "constant": np.full(n, 3.0)}
     for name, col in cols.items():
         order, last = _stable_order(col)

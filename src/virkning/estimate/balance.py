@@ -116,8 +116,9 @@ class _Stats:
         self.values = {s: np.full(q, np.nan) for s in STATS}
 
     def set_means_smd(self, j: int, mean_t: float, mean_c: float, is_bin: bool, binary: str, too_small: bool,
-                      sd: float, pooled) -> float:
-        """Means and SMD of term j (MatchIt's rules); returns the mean difference."""
+                      sd: float, pooled) -> None:
+        """Means and SMD of term j (MatchIt's rules; ``pooled()`` gives the fallback SD), and for a binary
+        term the eCDF statistics, which are the absolute mean difference."""
         v = self.values
         mdiff = mean_t - mean_c
         v["mean_treated"][j], v["mean_control"][j] = mean_t, mean_c
@@ -132,7 +133,6 @@ class _Stats:
             v["smd"][j] = mdiff
         if is_bin:
             v["ecdf_mean"][j] = v["ecdf_max"][j] = abs(mdiff)
-        return mdiff
 
 
 def _radix_order(keys: np.ndarray) -> np.ndarray:
@@ -158,7 +158,9 @@ def _stable_order(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     unsigned order is the numbers' order (sign bit flipped for positive values, all bits for negative ones;
     -0.0 first made 0.0, which compares equal to it). Columns with NaN are sorted by numpy."""
     lo, hi = col.min(), col.max()
-    if hi - lo < 65536 and np.array_equal(col, np.floor(col)):
+    with np.errstate(invalid="ignore"):  # inf - inf
+        narrow = hi - lo < 65536
+    if narrow and np.array_equal(col, np.floor(col)):
         keys: np.ndarray = (col - lo).astype(np.uint16)
         order = np.argsort(keys, kind="stable")
     elif not np.isnan(lo):  # min is NaN if any value is
@@ -273,8 +275,9 @@ def _level_terms(j0: int, codes: np.ndarray, n_levels: int, treat: np.ndarray, w
                              lambda: _pooled_sd((codes == lv).astype(np.float64), treat, True))
 
 
-def _balance(sources: list[tuple[list[Term], np.ndarray | pd.Series, bool]], treat: np.ndarray,
-             weightings: list[np.ndarray | None], binary: str, estimand: str) -> tuple[list[pd.DataFrame], np.ndarray]:
+def _balance(sources: Sequence[tuple[list[Term], np.ndarray | pd.Series, bool]], treat: np.ndarray,
+             weightings: list[np.ndarray | None], binary: str,
+             estimand: str) -> tuple[list[pd.DataFrame], np.ndarray]:
     """Balance statistics of every term for each weighting; the first weighting must be None (the full,
     unweighted sample, which gives the SMD denominators). ``sources`` holds, per variable, its terms, its
     values (a numeric column, or level codes) and whether they are level codes. One variable at a time: no
@@ -300,8 +303,8 @@ def balance_stats(X: np.ndarray, treat: np.ndarray, weights: np.ndarray | None, 
     """Balance statistics per column of X for one weighting (None = unweighted full sample)."""
     X = np.asarray(X, dtype=float)
     sources = [([Term(str(k))], np.ascontiguousarray(X[:, k]), False) for k in range(X.shape[1])]
-    frames, _ = _balance(sources, np.asarray(treat, dtype=bool), [None] if weights is None else [None, weights],
-                         binary, estimand)
+    weightings = [None] if weights is None else [None, np.asarray(weights, dtype=float)]
+    frames, _ = _balance(sources, np.asarray(treat, dtype=bool), weightings, binary, estimand)
     return frames[-1]
 
 
@@ -402,12 +405,12 @@ def balance_table(data: pd.DataFrame, treat: np.ndarray, weights: np.ndarray, co
     if distance is not None:
         sources.append(([Term("distance")], np.asarray(distance, dtype=float), False))
     for col in covariates:
-        s = data[col]
-        if is_categorical(s):
-            codes, lv = codes_and_levels(s)
+        series = data[col]
+        if is_categorical(series):
+            codes, lv = codes_and_levels(series)
             sources.append(([Term(col, level) for level in lv], codes, True))
         else:
-            sources.append(([Term(col)], s, False))  # converted when its turn comes
+            sources.append(([Term(col)], series, False))  # converted when its turn comes
     (before, after), is_bin = _balance(sources, treat, [None, np.asarray(weights, dtype=float)], binary, estimand)
     terms = [t for ts, _, _ in sources for t in ts]
     names = [t.name for t in terms]

@@ -290,18 +290,18 @@ class MatchResult:
 
         Computed once per set of arguments: later calls return the same table (``to_frame()`` gives a copy
         to change)."""
-        key: tuple | None = (binary, threshold, v_threshold, ks_threshold)
+        key = (binary, threshold, v_threshold, ks_threshold)
         try:
-            cached = self._balance_cache.get(key)
+            cached, keep = self._balance_cache.get(key), True
         except TypeError:  # an unhashable argument: balance_table says what is wrong with it
-            cached = key = None
+            cached, keep = None, False
         if cached is None:
             c = self.config
             cols = list(dict.fromkeys([*c.covariates, *c.exact, *c.mahvars, *c.caliper_variables, *c.antiexact]))
             cached = balance_table(self.source, self.treat, self.weights, cols, distance=self.distance,
                                    binary=binary, threshold=threshold, v_threshold=v_threshold,
                                    ks_threshold=ks_threshold, estimand=c.estimand)
-            if key is not None:
+            if keep:
                 self._balance_cache[key] = cached
         return cached
 
