@@ -303,7 +303,7 @@ def balance_stats(X: np.ndarray, treat: np.ndarray, weights: np.ndarray | None, 
     """Balance statistics per column of X for one weighting (None = unweighted full sample)."""
     X = np.asarray(X, dtype=float)
     sources = [([Term(str(k))], np.ascontiguousarray(X[:, k]), False) for k in range(X.shape[1])]
-    weightings = [None] if weights is None else [None, np.asarray(weights, dtype=float)]
+    weightings: list[np.ndarray | None] = [None] if weights is None else [None, np.asarray(weights, dtype=float)]
     frames, _ = _balance(sources, np.asarray(treat, dtype=bool), weightings, binary, estimand)
     return frames[-1]
 
