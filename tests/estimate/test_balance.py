@@ -128,3 +128,76 @@ def test_atc_balance_standardises_by_the_controls(matched):
     p = d.loc[~treat, "b"].mean()
     assert t.loc["b", "smd_before"] == pytest.approx((d.loc[treat, "b"].mean() - p) / np.sqrt(p * (1 - p)))
     assert m.balance.estimand == "ATC" and "SD of the controls" in str(m.balance)
+
+
+def test_balance_is_computed_once_per_arguments(matched):
+    import dataclasses
+
+    assert matched.balance is matched.balance
+    assert matched.balance_table(threshold=0.1) is matched.balance  # the default threshold, as given
+    raw = matched.balance_table(binary="raw")
+    assert raw is not matched.balance and raw.binary == "raw"
+    assert matched.balance_table(binary="raw") is raw
+    strict = matched.balance_table(threshold=0.01)
+    assert strict.threshold == 0.01 and strict.n_imbalanced >= matched.balance.n_imbalanced
+    # a result with other data does not see the first one's tables
+    other = dataclasses.replace(matched, source=matched.source.assign(x=matched.source["x"] * 2))
+    assert other.balance is not matched.balance
+    assert other.balance.table.loc[1, "mean_treated_before"] == pytest.approx(
+        2 * matched.balance.table.loc[1, "mean_treated_before"])
+    with pytest.raises(virkning.errors.DesignError, match="option 'threshold'"):
+        matched.balance_table(threshold=[0.1])  # type: ignore[arg-type]
+
+
+def test_stable_order_is_numpys_stable_argsort():
+    from virkning.estimate.balance import _stable_order
+
+    rng = np.random.default_rng(4)
+    n = 5000
+    cols = {"normal": rng.normal(size=n), "ties": np.round(rng.normal(size=n), 1),
+            "signed zeros and infinities": rng.choice([-0.0, 0.0, 1.5, -2.0, np.inf, -np.inf, 5e-324], n),
+            "small integers": rng.integers(-40, 40, n).astype(float),
+            "wide integers": rng.integers(-10**9, 10**9, n) * 1.0, "huge": rng.normal(size=n) * 1e300,
+            "nan": np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 9, n) * 0.5),
+            "constant": np.full(n, 3.0)}
+    for name, col in cols.items():
+        order, last = _stable_order(col)
+        expected = np.argsort(col, kind="stable")
+        assert np.array_equal(order, expected), name
+        xs = col[expected]
+        assert np.array_equal(last, np.flatnonzero(np.append(xs[1:] != xs[:-1], True))), name
+
+
+def test_matched_statistics_equal_the_plain_computation_exactly():
+    # the matched eCDF is summed over the rows with weight only, level means come from counts: both must give
+    # the numbers of the plain computation over every row to the last bit
+    rng = np.random.default_rng(6)
+    n = 4000
+    x = np.round(rng.normal(size=n), 1)  # ties across groups and weights
+    g = rng.choice(["a", "b", "c", "d"], n)
+    treat = rng.random(n) < 0.2
+    w = np.where(rng.random(n) < 0.15, rng.integers(1, 4, n) / 3.0, 0.0)
+    w[treat] = rng.random(int(treat.sum())) < 0.9
+    d = pd.DataFrame({"x": x, "g": g} | {f"g_{v}": (g == v).astype(float) for v in "abcd"})
+    t = balance_table(d, treat, w, ["x", "g", *[f"g_{v}" for v in "abcd"]]).table.set_index("term")
+    order = np.argsort(x, kind="stable")
+    ts, ws = treat[order], w[order]
+    xs = x[order]
+    signed = np.where(ts, ws / ws[ts].sum(), -ws / ws[~ts].sum())
+    vals = np.abs(np.cumsum(signed))[np.append(xs[1:] != xs[:-1], True)]
+    assert t.loc["x", "ecdf_mean_after"] == vals.mean() and t.loc["x", "ecdf_max_after"] == vals.max()
+    stats = [c for c in t.columns if c.endswith(("_before", "_after"))]
+    for v in "abcd":  # a level from counts and over weighted rows, and the same 0/1 column as a number
+        level, dummy = t.loc[f"g[{v}]", stats], t.loc[f"g_{v}", stats]
+        assert level.equals(dummy), v
+        assert level["mean_treated_after"] == (w[treat] * (g[treat] == v)).sum() / w[treat].sum()
+
+
+def test_a_covariate_without_variance_among_the_controls_has_no_variance_ratio():
+    rng = np.random.default_rng(7)
+    n = 400
+    treat = np.arange(n) < 100
+    d = pd.DataFrame({"x": np.where(treat, rng.normal(size=n), 0.0), "y": rng.normal(size=n)})  # variance exactly 0
+    t = balance_table(d, treat, np.ones(n), ["x", "y"]).table.set_index("term")
+    assert np.isnan(t.loc["x", "var_ratio_before"]) and np.isnan(t.loc["x", "var_ratio_after"])
+    assert np.isfinite(t.loc["y", "var_ratio_after"]) and np.isfinite(t.loc["x", "smd_before"])

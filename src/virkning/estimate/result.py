@@ -171,6 +171,9 @@ class MatchResult:
     reason: np.ndarray = field(repr=False)  # why a treated unit's first empty slot is empty (0 = all filled)
     discarded: np.ndarray | None = field(default=None, repr=False)  # outside the common support (discard)
     propensity_all: PropensityFit | None = field(default=None, repr=False)  # fit on all units when re-estimated
+    # balance tables by their arguments: the result is immutable, so each is computed once (publishing reads
+    # it more than once); dataclasses.replace starts a new, empty cache
+    _balance_cache: dict[tuple, BalanceTable] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # For the ATC the focal units (``treated_rows``, the rows of ``match_matrix``) are the controls and their
     # matches are treated units; the names follow the ATT, the usual case.
@@ -283,12 +286,24 @@ class MatchResult:
     def balance_table(self, *, binary: str = "std", threshold: float = SMD_THRESHOLD,
                       v_threshold: float = VR_THRESHOLD, ks_threshold: float = KS_THRESHOLD) -> BalanceTable:
         """Balance of the covariates, exact, mahvars, caliper and antiexact variables before and after matching
-        (MatchIt's summary(); the SMD uses the focal group's SD), flagged with cobalt-style thresholds."""
-        c = self.config
-        cols = list(dict.fromkeys([*c.covariates, *c.exact, *c.mahvars, *c.caliper_variables, *c.antiexact]))
-        return balance_table(self.source, self.treat, self.weights, cols, distance=self.distance,
-                             binary=binary, threshold=threshold, v_threshold=v_threshold,
-                             ks_threshold=ks_threshold, estimand=c.estimand)
+        (MatchIt's summary(); the SMD uses the focal group's SD), flagged with cobalt-style thresholds.
+
+        Computed once per set of arguments: later calls return the same table (``to_frame()`` gives a copy
+        to change)."""
+        key = (binary, threshold, v_threshold, ks_threshold)
+        try:
+            cached, keep = self._balance_cache.get(key), True
+        except TypeError:  # an unhashable argument: balance_table says what is wrong with it
+            cached, keep = None, False
+        if cached is None:
+            c = self.config
+            cols = list(dict.fromkeys([*c.covariates, *c.exact, *c.mahvars, *c.caliper_variables, *c.antiexact]))
+            cached = balance_table(self.source, self.treat, self.weights, cols, distance=self.distance,
+                                   binary=binary, threshold=threshold, v_threshold=v_threshold,
+                                   ks_threshold=ks_threshold, estimand=c.estimand)
+            if keep:
+                self._balance_cache[key] = cached
+        return cached
 
     @property
     def balance(self) -> BalanceTable:
