@@ -62,6 +62,12 @@ def week_label(wk: int) -> str:
     return f"{year}-W{week:02d}"
 
 
+def week_yyyyww(wk: int) -> int:
+    """wk ordinal -> the integer YYYYWW (DREAM's form)."""
+    year, week, _ = week_monday(wk).isocalendar()
+    return year * 100 + week
+
+
 def week_monday(wk: int) -> dt.date:
     return EPOCH_MONDAY + dt.timedelta(weeks=int(wk))
 
