@@ -21,6 +21,7 @@ import calendar
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -209,7 +210,16 @@ def render(html: str, cover: Cover):
 
 def write(document) -> bytes:
     """The PDF bytes of a laid-out report: PDF/UA-1, with a file identifier that is an MD5 of the content."""
-    return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=True)
+    # The embedded font subsets carry a modification time that fontTools takes from the clock unless
+    # SOURCE_DATE_EPOCH is set: without a fixed one, two runs a second apart give different bytes.
+    fixed = "SOURCE_DATE_EPOCH" not in os.environ
+    if fixed:
+        os.environ["SOURCE_DATE_EPOCH"] = "0"
+    try:
+        return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=True)
+    finally:
+        if fixed:
+            del os.environ["SOURCE_DATE_EPOCH"]
 
 
 def report_pdf(html: str, cover: Cover) -> bytes:
