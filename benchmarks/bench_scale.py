@@ -16,6 +16,7 @@ memory per million persons.
     python benchmarks/bench_scale.py                                          # 1M persons, 10 years
     python benchmarks/bench_scale.py --persons 1000000,2000000,3000000
     python benchmarks/bench_scale.py --data /big/registers --persons 5000000  # registers made earlier (--keep)
+    python benchmarks/bench_scale.py --data /r/1m,/r/2m --persons 1000000,2000000   # one folder per size
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def main() -> None:
     ap.add_argument("--start", default="2009-08-01")
     ap.add_argument("--end", default="2019-07-31")
     ap.add_argument("--seed", type=int, default=2018)
-    ap.add_argument("--data", type=Path, help="registers to reuse (one size)")
+    ap.add_argument("--data", help="registers to reuse: one folder per size, comma-separated")
     ap.add_argument("--keep", type=Path, help="write the generated registers here and keep them (one size)")
     ap.add_argument("--json", type=Path, help="also write the results as JSON")
     ap.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
@@ -134,17 +135,18 @@ def main() -> None:
         child(args.child)
         return
     sizes = [int(s.replace("_", "")) for s in args.persons.split(",")]
-    if (args.data or args.keep) and len(sizes) > 1:
-        ap.error("--data and --keep take one size")
+    folders = [Path(f) for f in args.data.split(",")] if args.data else [None] * len(sizes)
+    if len(folders) != len(sizes) or (args.keep and len(sizes) > 1):
+        ap.error("--data takes one folder per size, --keep one size")
     from virkning.synth import generate
 
     results = []
-    for n in sizes:
+    for n, given in zip(sizes, folders):
         with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
             work = Path(tmp)
-            folder = args.data or args.keep or work / "data"
+            folder = given or args.keep or work / "data"
             gen = None
-            if args.data is None:
+            if given is None:
                 print(f"generating {n:,} persons, {args.start} to {args.end} ...", file=sys.stderr, flush=True)
                 t = time.perf_counter()
                 generate(folder, persons=n, seed=args.seed, start=args.start, end=args.end)

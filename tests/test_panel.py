@@ -200,3 +200,33 @@ def test_memoised_covariates_equal_a_fresh_computation(random_folder, engine):
         assert got[name].tolist() == want[name].tolist(), name
         assert again[name].tolist() == want[name].tolist(), name
     assert got["person_id"].tolist() == second["person_id"].tolist()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "padded-csv", "numeric-ids"])
+def test_rows_narrowed_to_persons_equal_the_views_rows(tmp_path, fmt):
+    """A run's rows are copied from the raw rows of its persons (Registers.rows_of), narrowed before the staging's
+    conversions: the same rows as the views give, whatever form the ids and weeks are written in."""
+    from virkning.registers import queries
+
+    tables = _random_registers(np.random.default_rng(11), n=60)
+    if fmt == "padded-csv":  # text ids padded with blanks, weeks as YYYY-Www text
+        for t in tables.values():
+            t["person_id"] = "  " + t["person_id"] + " "
+        tables["benefits"]["week"] = [f"{w // 100}-W{w % 100:02d}" for w in tables["benefits"]["week"]]
+    if fmt == "numeric-ids":  # ids stored as numbers (SAS has no integer type: floating point)
+        for t in tables.values():
+            t["person_id"] = t["person_id"].str[1:].astype(float) + 1000
+    folder = write_folder(tmp_path / "r", tables, fmt="parquet" if fmt in ("parquet", "numeric-ids") else "csv")
+    regs = load(folder)
+    try:
+        ids = regs.store.ids
+        chosen = pd.DataFrame({"pk": np.arange(0, len(ids), 3, dtype=np.int32), "person_id": ids[::3]})
+        regs.engine.put("_chosen", chosen, "CAST(pk AS INTEGER) AS pk, CAST(person_id AS VARCHAR) AS person_id")
+        for table, order in (("benefits", ["pk", "wk"]), ("employment", ["pk", "mo"])):
+            narrowed = regs.engine.frame(regs.rows_of(table, "_chosen")).sort_values(order, ignore_index=True)
+            viewed = regs.engine.frame(queries.register_rows(table, f"{table} x", "_chosen")).sort_values(
+                order, ignore_index=True)
+            assert len(narrowed) > 100 and narrowed.equals(viewed), table
+            assert set(narrowed["pk"]) <= set(chosen["pk"])
+    finally:
+        regs.close()

@@ -188,9 +188,12 @@ def _benefit_rule_counts(engine: Engine, src: Source, spec: TableSpec, wide_patt
         blank = f"{pid} IS NULL"
     else:
         blank = f"{pid} IS NULL OR {pid} = ''" if src.kind == "parquet" else f"{pid} IS NULL OR trim({pid}) = ''"
+    # The id column is a placeholder of the id's own type (the staging converts it: numbers through round()); the
+    # blank ids are counted here.
     engine.table(
         "_values_benefits",
-        f"SELECT {src.col('week')}, {src.col('code')}, 'x' AS {pid}, count(*) AS _n, "
+        f"SELECT {src.col('week')}, {src.col('code')}, CAST(NULL AS {src.type('person_id')}) AS {pid}, "
+        f"count(*) AS _n, "
         f"count(*) FILTER (WHERE {blank}) AS _n_blank_id, CAST(0 AS BIGINT) AS _row, '' AS _file "
         f"FROM raw_benefits GROUP BY {src.col('week')}, {src.col('code')}"
     )
