@@ -62,6 +62,29 @@ class _Inconsistent(Exception):
     """A linear program over the declared relations has no solution: a bug in an analysis's declaration."""
 
 
+class _Part:
+    """A connected component of unknown counts (sorted by repr) and its active relations (sorted), with the linear
+    system over them, built once per component."""
+
+    __slots__ = ("unknowns", "rels", "system")
+
+    def __init__(self, unknowns: list, rels: list[int]):
+        self.unknowns, self.rels = unknowns, rels
+        self.system: tuple | None = None
+
+
+class _Worked:
+    """What the gate worked out for one state of hidden counts and dropped relations: the component of each unknown
+    count and the ranges found. A new one is started whenever that state changes; trying a candidate keeps the old
+    one to come back to."""
+
+    __slots__ = ("parts", "ranges")
+
+    def __init__(self) -> None:
+        self.parts: dict[Key, _Part] = {}
+        self.ranges: dict[frozenset, tuple] = {}  # weights -> (low, high, support rows)
+
+
 class Gate:
     def __init__(self, model: Model, threshold: int = DISCLOSURE_THRESHOLD):
         if threshold < 1:
@@ -75,6 +98,14 @@ class Gate:
         self._inconsistent_logged = False
         self._place_key = {p: k for k, ps in model.places.items() for p in ps}
         self._classes: dict[Key, list[Key]] = {}  # counts declared equal (see secondary)
+        self._rel_of: dict[Key, list[int]] = defaultdict(list)  # the relations each count is in, in order
+        for i, r in enumerate(model.relations):
+            for k in r.coefs:
+                self._rel_of[k].append(i)
+        # printed and not withheld by an earlier output: known unless hidden (see known)
+        self._printed = {k for k in model.places if k not in model.fixed_hidden}
+        self._repr: dict[Key, str] = {}
+        self._worked = _Worked()
 
     # ---- state ---------------------------------------------------------------------------------------------------
     def known(self, key: Key) -> bool:
@@ -86,14 +117,16 @@ class Gate:
         if key in self.hidden or key in self.m.fixed:
             return
         self.hidden.add(key)
+        self._worked = _Worked()
         for p in self.m.places.get(key, []):
             self.blank.setdefault(p, why)
-        for i, r in enumerate(self.m.relations):  # a share of a hidden count is hidden
-            if r.kind == "share" and key in r.coefs and i not in self.dropped:
+        for i in self._rel_of.get(key, ()):  # a share of a hidden count is hidden
+            if self.m.relations[i].kind == "share" and i not in self.dropped:
                 self.drop(i, "share of a hidden count")
 
     def drop(self, i: int, why: str) -> None:
         self.dropped.add(i)
+        self._worked = _Worked()
         for place in self.m.relations[i].places:
             self.blank.setdefault(place, why)
 
@@ -122,15 +155,19 @@ class Gate:
                         key = self._place_key.get(p)
                         if key is not None and key not in self.m.fixed:
                             self.hidden.add(key)
+                            self._worked = _Worked()
                     continue
                 acc.clear()
 
     def _unknown(self, key: Key) -> bool:
         return not self.known(key)
 
-    def _system(self, unknowns: list[Key], rels: list[int]):
+    def _system(self, part: _Part):
         """The relations as A x = b over the unknown counts (sparse: a programme's history of monthly reports gives
-        thousands of unknowns, each in a few relations)."""
+        thousands of unknowns, each in a few relations), and the bounds of the unknowns; built once per component."""
+        if part.system is not None:
+            return part.system
+        unknowns, rels = part.unknowns, part.rels
         index = {k: j for j, k in enumerate(unknowns)}
         rows, cols, vals = [], [], []
         b = np.zeros(len(rels))
@@ -143,46 +180,70 @@ class Gate:
                 else:
                     b[row] -= c * self.m.cells[k]
         A = sparse.csr_matrix((vals, (rows, cols)), shape=(len(rels), len(unknowns)))
-        return index, A, b
-
-    def _range(self, c: np.ndarray, A: np.ndarray, b: np.ndarray, unknowns: list[Key],
-               support: list | None = None) -> tuple[float, float]:
-        """min and max of c.x over what a reader knows; `support` (a list) receives the rows the bounds rest on
-        (non-zero duals): the equations a derivation uses."""
         bounds = [self.m.bounds.get(k, (None, None) if k in self.m.signed else (0, None)) for k in unknowns]
+        part.system = (index, A, b, bounds)
+        return part.system
+
+    def _range(self, c: np.ndarray, A: np.ndarray, b: np.ndarray, bounds: list, support: list) -> tuple[float, float]:
+        """min and max of c.x over what a reader knows; `support` receives the rows the bounds rest on (non-zero
+        duals): the equations a derivation uses."""
         lo = linprog(c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
         if lo.status == 2:  # the declared relations contradict the counts: assume the worst, never "safe"
             raise _Inconsistent()
         low = lo.fun if lo.status == 0 else -np.inf
         hi = linprog(-c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
         high = -hi.fun if hi.status == 0 else np.inf
-        if support is not None:
-            for res in (lo, hi):
-                if res.status == 0 and res.eqlin is not None:
-                    support.extend(np.flatnonzero(np.abs(res.eqlin.marginals) > 1e-9).tolist())
+        for res in (lo, hi):
+            if res.status == 0 and res.eqlin is not None:
+                support.extend(np.flatnonzero(np.abs(res.eqlin.marginals) > 1e-9).tolist())
         return low, high
 
     def _disclosed(self, low: float, high: float) -> bool:
         """The reader can narrow the count to 1 .. threshold-1 persons (or, for a change, to a small gain or loss)."""
         return (low >= 1 - EPS and high <= self.t - 1 + EPS) or (high <= -1 + EPS and low >= -(self.t - 1) - EPS)
 
-    def _component(self, start) -> tuple[list[Key], list[int]]:
-        """The unknown counts linked to `start` by active relations, and those relations (a breadth-first walk: a
-        derivation can only use the relations of the component its count is in)."""
-        seen = {k for k in start if self._unknown(k)}
-        queue = list(seen)
+    def _walk(self, start: Key) -> _Part:
+        """The unknown counts linked to the unknown count `start` by active relations, and those relations (a
+        breadth-first walk: a derivation can only use the relations of the component its count is in). Every
+        count of the component gets it, so the walk is done once per component while nothing changes."""
+        fixed, printed, hidden, dropped = self.m.fixed, self._printed, self.hidden, self.dropped
+        relations, rel_of = self.m.relations, self._rel_of
+        seen = {start}
+        queue = [start]
         rels: set[int] = set()
         while queue:
             k = queue.pop()
-            for i in self._rel_of.get(k, ()):
-                if i in rels or i in self.dropped:
+            for i in rel_of.get(k, ()):
+                if i in rels or i in dropped:
                     continue
                 rels.add(i)
-                for k2 in self.m.relations[i].coefs:
-                    if k2 not in seen and self._unknown(k2):
+                for k2 in relations[i].coefs:  # unknown: not known (see known)
+                    if k2 not in seen and k2 not in fixed and (k2 not in printed or k2 in hidden):
                         seen.add(k2)
                         queue.append(k2)
-        return sorted(seen, key=repr), sorted(rels)
+        part = _Part(self._by_repr(seen), sorted(rels))
+        for k in seen:
+            self._worked.parts[k] = part
+        return part
+
+    def _by_repr(self, keys) -> list[Key]:
+        names = self._repr
+        for k in keys:
+            if k not in names:
+                names[k] = repr(k)
+        return sorted(keys, key=names.__getitem__)
+
+    def _component(self, start) -> _Part:
+        """The component of the unknown counts in `start` (their union when they are in several)."""
+        parts: list[_Part] = []
+        for k in start:
+            if self._unknown(k):
+                part = self._worked.parts.get(k) or self._walk(k)
+                if all(part is not p for p in parts):
+                    parts.append(part)
+        if len(parts) == 1:
+            return parts[0]
+        return _Part(self._by_repr({k for p in parts for k in p.unknowns}), sorted({i for p in parts for i in p.rels}))
 
     def _group_targets(self, rels) -> dict[str, dict[Key, float]]:
         """Unknown parts of one total whose sum is small: their sum may not be derivable either."""
@@ -202,51 +263,57 @@ class Gate:
 
     def _range_now(self, weights: dict[Key, float], support: set | None = None) -> tuple[float, float]:
         """What a reader can derive of this combination of counts now; `support` (a set) receives the relations the
-        derivation uses."""
-        unknowns, rels = self._component(weights)
-        if not set(weights) <= set(unknowns) or not rels:
-            return (-np.inf, np.inf)
-        index, A, b = self._system(unknowns, rels)
-        c = np.zeros(len(unknowns))
+        derivation uses. Worked out once per state of what is hidden: the same linear programs give the same answer."""
+        worked = self._worked
+        memo = frozenset(weights.items())
+        found = worked.ranges.get(memo)
+        if found is None:
+            found = self._solve(weights)
+            worked.ranges[memo] = found
+        if support is not None:
+            support.update(found[2])
+        return found[0], found[1]
+
+    def _solve(self, weights: dict[Key, float]) -> tuple[float, float, list[int]]:
+        part = self._component(weights)
+        if not set(weights) <= set(part.unknowns) or not part.rels:
+            return (-np.inf, np.inf, [])
+        index, A, b, bounds = self._system(part)
+        c = np.zeros(len(part.unknowns))
         for k, w in weights.items():
             c[index[k]] = w
-        rows: list | None = [] if support is not None else None
+        rows: list[int] = []
         try:
-            out = self._range(c, A, b, unknowns, rows)
+            low, high = self._range(c, A, b, bounds, rows)
         except _Inconsistent:
             v = sum(w * self.m.cells[k] for k, w in weights.items())
             if not self._inconsistent_logged:
                 self._inconsistent_logged = True
                 self.log.append("the relations declared for this output contradict its counts; counts in them are "
                                 "treated as derivable")
-            return (v, v)
-        if support is not None:
-            assert rows is not None  # a list whenever support is given
-            support.update(rels[r] for r in rows)
-        return out
+            return (v, v, [])
+        return low, high, [part.rels[r] for r in rows]
 
     def _sweep(self) -> None:
         """Clear at once the targets a few solutions of the relations show to be safe: a count is safe when one
         reading of the published numbers gives it 0 or at least the threshold, and hiding more only adds readings.
         Per component: all unknowns low, all high, and random directions."""
         by_component: dict[tuple, list[str]] = defaultdict(list)
-        comps = {}
+        comps: dict[tuple, _Part] = {}
         for label, weights in self._pending.items():
-            unknowns, rels = self._component(weights)
-            if not rels or not set(weights) <= set(unknowns):
+            part = self._component(weights)
+            if not part.rels or not set(weights) <= set(part.unknowns):
                 by_component[("none",)].append(label)
                 continue
-            key = tuple(rels)
-            comps[key] = unknowns
+            key = tuple(part.rels)
+            comps[key] = part
             by_component[key].append(label)
         for label in by_component.pop(("none",), []):
             del self._pending[label]
         rng = np.random.default_rng(0)
         for rel_key, labels in by_component.items():
-            unknowns = comps[rel_key]
-            index, A, b = self._system(unknowns, list(rel_key))
-            bounds = [self.m.bounds.get(k, (None, None) if k in self.m.signed else (0, None)) for k in unknowns]
-            n = len(unknowns)
+            index, A, b, bounds = self._system(comps[rel_key])
+            n = len(index)
             directions = [np.ones(n), -np.ones(n)] + [rng.choice([-1.0, 1.0], n) for _ in range(2)]
             for d in directions:
                 res = linprog(d, A_eq=A, b_eq=b, bounds=bounds, method="highs")
@@ -276,8 +343,7 @@ class Gate:
         programs' binding equations), else in any relation of their component; smallest first."""
         support: set[int] = set()
         self._range_now(weights, support)
-        unknowns, rels = self._component(weights)
-        rels = sorted(support) or rels
+        rels = sorted(support) or self._component(weights).rels
         out: dict = {}
         for i in rels:
             r = self.m.relations[i]
@@ -326,10 +392,6 @@ class Gate:
         return max(self.m.costs.get(k, 1.0) for k in keys)
 
     def secondary(self) -> None:
-        self._rel_of: dict[Key, list[int]] = defaultdict(list)
-        for i, r in enumerate(self.m.relations):
-            for k in r.coefs:
-                self._rel_of[k].append(i)
         self._classes = self._equal_classes()
         self._pending = {repr(k): {k: 1.0} for k in sorted(self.m.cells, key=repr)
                          if self._unknown(k) and small(self.m.cells[k], self.t)}
@@ -349,10 +411,10 @@ class Gate:
             # cheap first: what each candidate would hide with it (no linear program), then test in that order
             costed = []
             for order, cand in enumerate(candidates[:60]):
-                saved = (set(self.hidden), set(self.dropped), dict(self.blank))
+                saved = self._save()
                 self._apply_candidate(cand, label)
                 cost = len(self.blank) - len(saved[2])
-                self.hidden, self.dropped, self.blank = saved
+                self._restore(saved)
                 # a total is the last thing to hide among numbers of the same cost
                 margin = cand[0] == "cell" and any(k in self.m.totals for k in self._same(cand[1]))
                 costed.append(((self._weight(cand), margin, cost, order), cand))
@@ -361,10 +423,10 @@ class Gate:
             for tried, (key, cand) in enumerate(costed):
                 if best is not None and (tried >= 15 or key[0] > best[0][1]):
                     break  # a dearer number only when no cheaper one changes what a reader knows
-                saved = (set(self.hidden), set(self.dropped), dict(self.blank))
+                saved = self._save()
                 self._apply_candidate(cand, label)
                 lo, hi = self._range_now(weights)
-                self.hidden, self.dropped, self.blank = saved
+                self._restore(saved)
                 widened = (hi - lo) - (before[1] - before[0])
                 if widened <= EPS:
                     continue  # changes nothing a reader knows
@@ -382,6 +444,12 @@ class Gate:
             touched = [i for k in same for i in self._rel_of.get(k, ())]
             for name, w in self._group_targets(touched).items():
                 self._pending.setdefault(name, w)
+
+    def _save(self) -> tuple:
+        return set(self.hidden), set(self.dropped), dict(self.blank), self._worked
+
+    def _restore(self, saved: tuple) -> None:
+        self.hidden, self.dropped, self.blank, self._worked = saved
 
     def _apply_candidate(self, cand, label: str) -> None:
         why = f"secondary suppression (would reveal {label} by subtraction)"
