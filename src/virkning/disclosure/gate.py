@@ -420,12 +420,14 @@ class Gate:
                 costed.append(((self._weight(cand), margin, cost, order), cand))
             costed.sort(key=lambda x: x[0])
             best: tuple[Any, tuple] | None = None  # (rank: a tuple compared as a whole, candidate)
+            worked = {}  # what was worked out with each candidate hidden: the state the gate moves to with it
             for tried, (key, cand) in enumerate(costed):
                 if best is not None and (tried >= 15 or key[0] > best[0][1]):
                     break  # a dearer number only when no cheaper one changes what a reader knows
                 saved = self._save()
                 self._apply_candidate(cand, label)
                 lo, hi = self._range_now(weights)
+                worked[cand] = self._worked
                 self._restore(saved)
                 widened = (hi - lo) - (before[1] - before[0])
                 if widened <= EPS:
@@ -439,6 +441,7 @@ class Gate:
             if best is None:
                 best = (None, costed[0][1])
             self._apply_candidate(best[1], label)
+            self._worked = worked.get(best[1], self._worked)
             # hiding a count can leave parts of a total whose sum is small unknown together
             same = self._same(best[1][1]) if best[1][0] == "cell" else ()
             touched = [i for k in same for i in self._rel_of.get(k, ())]
