@@ -82,7 +82,7 @@ class _Worked:
 
     def __init__(self) -> None:
         self.parts: dict[Key, _Part] = {}
-        self.ranges: dict[frozenset, tuple] = {}  # weights -> (low, high, support rows)
+        self.ranges: dict[frozenset, list] = {}  # weights -> [low, high, support rows, index, solutions]
 
 
 class Gate:
@@ -184,9 +184,10 @@ class Gate:
         part.system = (index, A, b, bounds)
         return part.system
 
-    def _range(self, c: np.ndarray, A: np.ndarray, b: np.ndarray, bounds: list, support: list) -> tuple[float, float]:
+    def _range(self, c: np.ndarray, A: np.ndarray, b: np.ndarray, bounds: list, support: list, points: list
+               ) -> tuple[float, float]:
         """min and max of c.x over what a reader knows; `support` receives the rows the bounds rest on (non-zero
-        duals): the equations a derivation uses."""
+        duals): the equations a derivation uses; `points` the two solutions (readings of all the unknowns)."""
         lo = linprog(c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
         if lo.status == 2:  # the declared relations contradict the counts: assume the worst, never "safe"
             raise _Inconsistent()
@@ -194,8 +195,10 @@ class Gate:
         hi = linprog(-c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
         high = -hi.fun if hi.status == 0 else np.inf
         for res in (lo, hi):
-            if res.status == 0 and res.eqlin is not None:
-                support.extend(np.flatnonzero(np.abs(res.eqlin.marginals) > 1e-9).tolist())
+            if res.status == 0:
+                points.append(res.x)
+                if res.eqlin is not None:
+                    support.extend(np.flatnonzero(np.abs(res.eqlin.marginals) > 1e-9).tolist())
         return low, high
 
     def _disclosed(self, low: float, high: float) -> bool:
@@ -274,25 +277,26 @@ class Gate:
             support.update(found[2])
         return found[0], found[1]
 
-    def _solve(self, weights: dict[Key, float]) -> tuple[float, float, list[int]]:
+    def _solve(self, weights: dict[Key, float]) -> list:
         part = self._component(weights)
         if not set(weights) <= set(part.unknowns) or not part.rels:
-            return (-np.inf, np.inf, [])
+            return [-np.inf, np.inf, [], {}, None]
         index, A, b, bounds = self._system(part)
         c = np.zeros(len(part.unknowns))
         for k, w in weights.items():
             c[index[k]] = w
         rows: list[int] = []
+        points: list[np.ndarray] = []
         try:
-            low, high = self._range(c, A, b, bounds, rows)
+            low, high = self._range(c, A, b, bounds, rows, points)
         except _Inconsistent:
             v = sum(w * self.m.cells[k] for k, w in weights.items())
             if not self._inconsistent_logged:
                 self._inconsistent_logged = True
                 self.log.append("the relations declared for this output contradict its counts; counts in them are "
                                 "treated as derivable")
-            return (v, v, [])
-        return low, high, [part.rels[r] for r in rows]
+            return [v, v, [], {}, None]
+        return [low, high, [part.rels[r] for r in rows], index, points]
 
     def _sweep(self) -> None:
         """Clear at once the targets a few solutions of the relations show to be safe: a count is safe when one
@@ -332,11 +336,33 @@ class Gate:
         """The first target a reader can narrow to a small count. Hiding more only widens what a reader can derive,
         so a target found safe stays safe and is not checked again."""
         for label in list(self._pending):
-            weights = self._pending[label]
-            if self._disclosed(*self._range_now(weights)):
+            weights = self._pending.get(label)
+            if weights is None:
+                continue  # cleared by the solutions of an earlier target's linear programs
+            disclosed = self._disclosed(*self._range_now(weights))
+            if not disclosed:
+                del self._pending[label]
+            self._clear_by_solutions(label, weights)
+            if disclosed:
                 return label, weights
-            del self._pending[label]
         return None
+
+    def _clear_by_solutions(self, label: str, weights: dict[Key, float]) -> None:
+        """Clear the other targets of the component that a solution of this target's linear programs gives 0 or at
+        least the threshold (as the sweep does: one reading that is not small makes a target safe)."""
+        found = self._worked.ranges[frozenset(weights.items())]
+        index, points = found[3], found[4]
+        found[4] = None  # each solution is used once
+        if not points:
+            return
+        for other, w in list(self._pending.items()):
+            if other == label or not all(k in index for k in w):
+                continue
+            for x in points:
+                v = sum(c * x[index[k]] for k, c in w.items())
+                if not (1 - EPS <= abs(v) <= self.t - 1 + EPS):
+                    del self._pending[other]
+                    break
 
     def _candidates(self, weights: dict[Key, float]) -> list[tuple]:
         """The printed counts and shares in the relations the derivation of the disclosed cells uses (the linear
