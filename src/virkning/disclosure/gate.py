@@ -73,6 +73,25 @@ class _Part:
         self.system: tuple | None = None
 
 
+class _Range:
+    """What a reader can derive of a weighted sum of counts: its lowest and highest value (None: not solved yet),
+    the relations the bounds rest on, and the solutions found (readings of every unknown of the component)."""
+
+    __slots__ = ("low", "high", "rows", "points", "used", "safe", "index", "rels", "system", "c")
+
+    def __init__(self) -> None:
+        self.low: float = -np.inf
+        self.high: float | None = None
+        self.rows: list[int] = []
+        self.points: list[np.ndarray] = []
+        self.used = 0  # solutions already used to clear other targets
+        self.safe = False  # the minimum alone showed the count is not disclosed (see secondary)
+        self.index: dict = {}
+        self.rels: list[int] = []
+        self.system: tuple = ()
+        self.c = np.zeros(0)
+
+
 class _Worked:
     """What the gate worked out for one state of hidden counts and dropped relations: the component of each unknown
     count and the ranges found. A new one is started whenever that state changes; trying a candidate keeps the old
@@ -82,7 +101,7 @@ class _Worked:
 
     def __init__(self) -> None:
         self.parts: dict[Key, _Part] = {}
-        self.ranges: dict[frozenset, list] = {}  # weights -> [low, high, support rows, index, solutions]
+        self.ranges: dict[frozenset, _Range] = {}  # weights -> what a reader can derive of them
 
 
 class Gate:
@@ -184,23 +203,6 @@ class Gate:
         part.system = (index, A, b, bounds)
         return part.system
 
-    def _range(self, c: np.ndarray, A: np.ndarray, b: np.ndarray, bounds: list, support: list, points: list
-               ) -> tuple[float, float]:
-        """min and max of c.x over what a reader knows; `support` receives the rows the bounds rest on (non-zero
-        duals): the equations a derivation uses; `points` the two solutions (readings of all the unknowns)."""
-        lo = linprog(c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
-        if lo.status == 2:  # the declared relations contradict the counts: assume the worst, never "safe"
-            raise _Inconsistent()
-        low = lo.fun if lo.status == 0 else -np.inf
-        hi = linprog(-c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
-        high = -hi.fun if hi.status == 0 else np.inf
-        for res in (lo, hi):
-            if res.status == 0:
-                points.append(res.x)
-                if res.eqlin is not None:
-                    support.extend(np.flatnonzero(np.abs(res.eqlin.marginals) > 1e-9).tolist())
-        return low, high
-
     def _disclosed(self, low: float, high: float) -> bool:
         """The reader can narrow the count to 1 .. threshold-1 persons (or, for a change, to a small gain or loss)."""
         return (low >= 1 - EPS and high <= self.t - 1 + EPS) or (high <= -1 + EPS and low >= -(self.t - 1) - EPS)
@@ -264,39 +266,69 @@ class Gate:
                 out[f"sum of {len(unk)} hidden parts ({', '.join(sorted(map(repr, unk)))})"] = dict.fromkeys(unk, 1.0)
         return out
 
-    def _range_now(self, weights: dict[Key, float], support: set | None = None) -> tuple[float, float]:
-        """What a reader can derive of this combination of counts now; `support` (a set) receives the relations the
-        derivation uses. Worked out once per state of what is hidden: the same linear programs give the same answer."""
+    def _lowest(self, r: _Range) -> None:
+        """The first half of a range: the minimum (raises _Inconsistent when the relations have no solution)."""
+        A, b, bounds = r.system
+        lo = linprog(r.c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
+        if lo.status == 2:  # the declared relations contradict the counts: assume the worst, never "safe"
+            raise _Inconsistent()
+        r.low = lo.fun if lo.status == 0 else -np.inf
+        self._took(r, lo)
+
+    def _highest(self, r: _Range) -> None:
+        A, b, bounds = r.system
+        hi = linprog(-r.c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
+        r.high = -hi.fun if hi.status == 0 else np.inf
+        self._took(r, hi)
+
+    @staticmethod
+    def _took(r: _Range, res) -> None:
+        """Keep a linear program's solution (a reading of every unknown) and the rows its bound rests on (non-zero
+        duals): the equations a derivation uses."""
+        if res.status == 0:
+            r.points.append(res.x)
+            if res.eqlin is not None:
+                r.rows.extend(r.rels[i] for i in np.flatnonzero(np.abs(res.eqlin.marginals) > 1e-9).tolist())
+
+    def _range_of(self, weights: dict[Key, float], half: bool = False) -> _Range:
+        """min and max of the weighted counts over what a reader knows (counts are non-negative), by linear
+        programming over their component; `half`: the minimum only, for now. Worked out once per state of what is
+        hidden: the same linear programs give the same answer."""
         worked = self._worked
         memo = frozenset(weights.items())
-        found = worked.ranges.get(memo)
-        if found is None:
-            found = self._solve(weights)
-            worked.ranges[memo] = found
-        if support is not None:
-            support.update(found[2])
-        return found[0], found[1]
+        r = worked.ranges.get(memo)
+        if r is None:
+            r = worked.ranges[memo] = _Range()
+            part = self._component(weights)
+            if not set(weights) <= set(part.unknowns) or not part.rels:
+                r.low, r.high = -np.inf, np.inf
+                return r
+            index, A, b, bounds = self._system(part)
+            r.index, r.rels, r.system = index, part.rels, (A, b, bounds)
+            r.c = np.zeros(len(part.unknowns))
+            for k, w in weights.items():
+                r.c[index[k]] = w
+            try:
+                self._lowest(r)
+            except _Inconsistent:
+                r.low = r.high = sum(w * self.m.cells[k] for k, w in weights.items())
+                r.points = []
+                if not self._inconsistent_logged:
+                    self._inconsistent_logged = True
+                    self.log.append("the relations declared for this output contradict its counts; counts in them "
+                                    "are treated as derivable")
+        if r.high is None and not half:
+            self._highest(r)
+        return r
 
-    def _solve(self, weights: dict[Key, float]) -> list:
-        part = self._component(weights)
-        if not set(weights) <= set(part.unknowns) or not part.rels:
-            return [-np.inf, np.inf, [], {}, None]
-        index, A, b, bounds = self._system(part)
-        c = np.zeros(len(part.unknowns))
-        for k, w in weights.items():
-            c[index[k]] = w
-        rows: list[int] = []
-        points: list[np.ndarray] = []
-        try:
-            low, high = self._range(c, A, b, bounds, rows, points)
-        except _Inconsistent:
-            v = sum(w * self.m.cells[k] for k, w in weights.items())
-            if not self._inconsistent_logged:
-                self._inconsistent_logged = True
-                self.log.append("the relations declared for this output contradict its counts; counts in them are "
-                                "treated as derivable")
-            return [v, v, [], {}, None]
-        return [low, high, [part.rels[r] for r in rows], index, points]
+    def _range_now(self, weights: dict[Key, float], support: set | None = None) -> tuple[float, float]:
+        """What a reader can derive of this combination of counts now; `support` (a set) receives the relations the
+        derivation uses."""
+        r = self._range_of(weights)
+        if support is not None:
+            support.update(r.rows)
+        assert r.high is not None  # the whole range
+        return r.low, r.high
 
     def _sweep(self) -> None:
         """Clear at once the targets a few solutions of the relations show to be safe: a count is safe when one
@@ -339,7 +371,10 @@ class Gate:
             weights = self._pending.get(label)
             if weights is None:
                 continue  # cleared by the solutions of an earlier target's linear programs
-            disclosed = self._disclosed(*self._range_now(weights))
+            if self._range_of(weights, half=True).safe:
+                disclosed = False
+            else:
+                disclosed = self._disclosed(*self._range_now(weights))
             if not disclosed:
                 del self._pending[label]
             self._clear_by_solutions(label, weights)
@@ -350,9 +385,9 @@ class Gate:
     def _clear_by_solutions(self, label: str, weights: dict[Key, float]) -> None:
         """Clear the other targets of the component that a solution of this target's linear programs gives 0 or at
         least the threshold (as the sweep does: one reading that is not small makes a target safe)."""
-        found = self._worked.ranges[frozenset(weights.items())]
-        index, points = found[3], found[4]
-        found[4] = None  # each solution is used once
+        r = self._worked.ranges[frozenset(weights.items())]
+        index, points = r.index, r.points[r.used:]
+        r.used = len(r.points)  # each solution is used once
         if not points:
             return
         for other, w in list(self._pending.items()):
@@ -363,6 +398,16 @@ class Gate:
                 if not (1 - EPS <= abs(v) <= self.t - 1 + EPS):
                     del self._pending[other]
                     break
+
+    def _lowest_not_small(self, weights: dict[Key, float], low_before: float) -> bool:
+        """With a candidate hidden: whether the minimum alone shows a count that was narrowed to low_before .. a
+        small number (low_before >= 1) is protected. The maximum cannot fall below the one before, so a minimum
+        below 1 (and clearly below low_before) means the range is not small and wider than before: what the full
+        range would say, without its second linear program."""
+        r = self._range_of(weights, half=True)
+        if r.high is None and r.low < min(1 - EPS, low_before - 3 * EPS):
+            r.safe = True
+        return r.safe
 
     def _candidates(self, weights: dict[Key, float]) -> list[tuple]:
         """The printed counts and shares in the relations the derivation of the disclosed cells uses (the linear
@@ -452,6 +497,11 @@ class Gate:
                     break  # a dearer number only when no cheaper one changes what a reader knows
                 saved = self._save()
                 self._apply_candidate(cand, label)
+                if before[0] >= 1 - EPS and self._lowest_not_small(weights, before[0]):
+                    worked[cand] = self._worked
+                    self._restore(saved)
+                    best = ((0, *key), cand)  # protects on its own, as its full range would show
+                    break
                 lo, hi = self._range_now(weights)
                 worked[cand] = self._worked
                 self._restore(saved)
