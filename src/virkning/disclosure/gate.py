@@ -371,8 +371,9 @@ class Gate:
             weights = self._pending.get(label)
             if weights is None:
                 continue  # cleared by the solutions of an earlier target's linear programs
-            if self._range_of(weights, half=True).safe:
-                disclosed = False
+            r = self._range_of(weights, half=True)
+            if r.safe or (r.high is None and self._not_small(r.low)):
+                disclosed = False  # the minimum alone shows it
             else:
                 disclosed = self._disclosed(*self._range_now(weights))
             if not disclosed:
@@ -398,6 +399,12 @@ class Gate:
                 if not (1 - EPS <= abs(v) <= self.t - 1 + EPS):
                     del self._pending[other]
                     break
+
+    def _not_small(self, low: float) -> bool:
+        """Whether a count whose lowest value is `low` cannot be narrowed to a small number, whatever its highest
+        (which is not below `low`): its minimum is below 1 and above -1, or outside -(threshold-1) .. threshold-1.
+        A margin of a few EPS keeps this from resting on the solver's last digits."""
+        return (low < -(self.t - 1) - EPS or -1 + 3 * EPS < low < 1 - EPS) or low > self.t - 1 + 3 * EPS
 
     def _lowest_not_small(self, weights: dict[Key, float], low_before: float) -> bool:
         """With a candidate hidden: whether the minimum alone shows a count that was narrowed to low_before .. a
