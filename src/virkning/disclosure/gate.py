@@ -333,7 +333,9 @@ class Gate:
     def _sweep(self) -> None:
         """Clear at once the targets a few solutions of the relations show to be safe: a count is safe when one
         reading of the published numbers gives it 0 or at least the threshold, and hiding more only adds readings.
-        Per component: all unknowns low, all high, and random directions."""
+        Per component: all unknowns low, all high, and random directions. The components are independent, so the
+        first two directions are solved for all of them in one linear program (its solution is one of each
+        component's); one component per program when that one has no solution."""
         by_component: dict[tuple, list[str]] = defaultdict(list)
         comps: dict[tuple, _Part] = {}
         for label, weights in self._pending.items():
@@ -347,22 +349,50 @@ class Gate:
         for label in by_component.pop(("none",), []):
             del self._pending[label]
         rng = np.random.default_rng(0)
+        todo = []  # (system, labels, random directions, still solvable)
         for rel_key, labels in by_component.items():
-            index, A, b, bounds = self._system(comps[rel_key])
-            n = len(index)
-            directions = [np.ones(n), -np.ones(n)] + [rng.choice([-1.0, 1.0], n) for _ in range(2)]
+            system = self._system(comps[rel_key])
+            n = len(system[0])
+            todo.append((system, labels, [rng.choice([-1.0, 1.0], n) for _ in range(2)], [True]))
+        for sign in (1.0, -1.0):
+            live = [job for job in todo if job[1] and job[3][0]]
+            if not live:
+                break
+            res = linprog(np.full(sum(len(job[0][0]) for job in live), sign),
+                          A_eq=sparse.block_diag([job[0][1] for job in live], format="csr"),
+                          b_eq=np.concatenate([job[0][2] for job in live]),
+                          bounds=[bound for job in live for bound in job[0][3]], method="highs")
+            start = 0
+            for system, labels, _, solvable in live:
+                n = len(system[0])
+                x = res.x[start:start + n] if res.status == 0 else self._sweep_solve(np.full(n, sign), system)
+                start += n
+                if x is None:
+                    solvable[0] = False
+                else:
+                    self._sweep_clear(labels, system[0], x)
+        for system, labels, directions, solvable in todo:
             for d in directions:
-                res = linprog(d, A_eq=A, b_eq=b, bounds=bounds, method="highs")
-                if res.status != 0:
+                if not labels or not solvable[0]:
                     break
-                for label in list(labels):
-                    w = self._pending[label]
-                    v = sum(c * res.x[index[k]] for k, c in w.items())
-                    if not (1 - EPS <= abs(v) <= self.t - 1 + EPS):
-                        del self._pending[label]
-                        labels.remove(label)
-                if not labels:
+                x = self._sweep_solve(d, system)
+                if x is None:
                     break
+                self._sweep_clear(labels, system[0], x)
+
+    @staticmethod
+    def _sweep_solve(d: np.ndarray, system: tuple) -> np.ndarray | None:
+        index, A, b, bounds = system
+        res = linprog(d, A_eq=A, b_eq=b, bounds=bounds, method="highs")
+        return res.x if res.status == 0 else None
+
+    def _sweep_clear(self, labels: list[str], index: dict, x: np.ndarray) -> None:
+        for label in list(labels):
+            w = self._pending[label]
+            v = sum(c * x[index[k]] for k, c in w.items())
+            if not (1 - EPS <= abs(v) <= self.t - 1 + EPS):
+                del self._pending[label]
+                labels.remove(label)
 
     def _first_disclosure(self):
         """The first target a reader can narrow to a small count. Hiding more only widens what a reader can derive,
