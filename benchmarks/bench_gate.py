@@ -78,14 +78,16 @@ def gate_module(rev: str):
 def run_chain(result, threshold: int, gate_mod, label: str) -> tuple[float, int, dict]:
     """Protect every month in order with the gate of `gate_mod`; (seconds, linear programs, outcomes)."""
     publish = importlib.import_module("virkning.analyses.monitoring.publish")  # the module, not the function
-    solve = gate_mod.linprog
+    # the module that calls linprog: the gate itself, or (since the linear programs moved) its reader
+    lp_mod = gate_mod if hasattr(gate_mod, "linprog") else importlib.import_module("virkning.disclosure.reader")
+    solve = lp_mod.linprog
     calls = [0]
 
     def counted(*args, **kwargs):
         calls[0] += 1
         return solve(*args, **kwargs)
 
-    gate_mod.linprog = counted
+    lp_mod.linprog = counted
     publish.Gate, saved_gate = gate_mod.Gate, publish.Gate
     publish.apply, saved_apply = gate_mod.apply, publish.apply
     outcomes = {}
@@ -102,7 +104,7 @@ def run_chain(result, threshold: int, gate_mod, label: str) -> tuple[float, int,
             outcomes[month] = (protected, sorted(map(repr, outcome.hidden)), list(outcome.blank.items()), outcome.log)
         print(f"  all months {total:.2f} s, {calls[0]} linear programs")
     finally:
-        gate_mod.linprog = solve
+        lp_mod.linprog = solve
         publish.Gate, publish.apply = saved_gate, saved_apply
     return total, calls[0], outcomes
 
