@@ -57,7 +57,7 @@ class _Range:
         self.rows: list[int] = []
         self.points: list[np.ndarray] = []
         self.used = 0  # solutions already used to clear other targets
-        self.safe = False  # the minimum alone showed the count is not disclosed (see secondary)
+        self.safe = False  # the minimum alone showed the count is not disclosed (see _lowest_not_small)
         self.index: dict = {}
         self.rels: list[int] = []
         self.system: tuple = ()
