@@ -102,16 +102,20 @@ class Reader:
             return part.system
         unknowns, rels = part.unknowns, part.rels
         index = {k: j for j, k in enumerate(unknowns)}
+        relations, cells = self.m.relations, self.m.cells
         rows, cols, vals = [], [], []
         b = np.zeros(len(rels))
         for row, i in enumerate(rels):
-            for k, c in self.m.relations[i].coefs.items():
-                if k in index:
+            rhs = 0.0  # summed in a float, in the same order: the same double as summing into b[row]
+            for k, c in relations[i].coefs.items():
+                j = index.get(k)
+                if j is not None:
                     rows.append(row)
-                    cols.append(index[k])
+                    cols.append(j)
                     vals.append(c)
                 else:
-                    b[row] -= c * self.m.cells[k]
+                    rhs -= c * cells[k]
+            b[row] = rhs
         A = sparse.csr_matrix((vals, (rows, cols)), shape=(len(rels), len(unknowns)))
         bounds = [self.m.bounds.get(k, (None, None) if k in self.m.signed else (0, None)) for k in unknowns]
         part.system = (index, A, b, bounds)
