@@ -22,7 +22,8 @@
 5. Dependents: numbers computed from hidden ones (differences, intervals, SMDs, achievements) are hidden.
 
 scipy's HiGHS solves the linear programs; each is a connected component of unknown counts (a table's cells
-linked by relations), so they stay small.
+linked by relations), so they stay small. reader.py holds them: what a reader can derive, worked out once per
+state of what is hidden, with exact shortcuts that save linear programs, never change an answer.
 """
 
 from __future__ import annotations
@@ -33,13 +34,10 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.optimize import linprog
 
 from virkning.defaults import DISCLOSURE_THRESHOLD
 from virkning.disclosure.model import Key, Model, Place
-
-EPS = 1e-6
+from virkning.disclosure.reader import EPS, Reader, _Worked
 
 
 def small(n, threshold: int) -> bool:
@@ -58,11 +56,7 @@ class Outcome:
     known: dict | None = None  # unknown counts -> (lowest, highest) a reader can derive (see Gate.ranges)
 
 
-class _Inconsistent(Exception):
-    """A linear program over the declared relations has no solution: a bug in an analysis's declaration."""
-
-
-class Gate:
+class Gate(Reader):
     def __init__(self, model: Model, threshold: int = DISCLOSURE_THRESHOLD):
         if threshold < 1:
             raise ValueError("the disclosure threshold must be a positive number of persons")
@@ -75,6 +69,14 @@ class Gate:
         self._inconsistent_logged = False
         self._place_key = {p: k for k, ps in model.places.items() for p in ps}
         self._classes: dict[Key, list[Key]] = {}  # counts declared equal (see secondary)
+        self._rel_of: dict[Key, list[int]] = defaultdict(list)  # the relations each count is in, in order
+        for i, r in enumerate(model.relations):
+            for k in r.coefs:
+                self._rel_of[k].append(i)
+        # printed and not withheld by an earlier output: known unless hidden (see known)
+        self._printed = {k for k in model.places if k not in model.fixed_hidden}
+        self._repr: dict[Key, str] = {}
+        self._worked = _Worked()
 
     # ---- state ---------------------------------------------------------------------------------------------------
     def known(self, key: Key) -> bool:
@@ -86,14 +88,16 @@ class Gate:
         if key in self.hidden or key in self.m.fixed:
             return
         self.hidden.add(key)
+        self._worked = _Worked()
         for p in self.m.places.get(key, []):
             self.blank.setdefault(p, why)
-        for i, r in enumerate(self.m.relations):  # a share of a hidden count is hidden
-            if r.kind == "share" and key in r.coefs and i not in self.dropped:
+        for i in self._rel_of.get(key, ()):  # a share of a hidden count is hidden
+            if self.m.relations[i].kind == "share" and i not in self.dropped:
                 self.drop(i, "share of a hidden count")
 
     def drop(self, i: int, why: str) -> None:
         self.dropped.add(i)
+        self._worked = _Worked()
         for place in self.m.relations[i].places:
             self.blank.setdefault(place, why)
 
@@ -122,67 +126,9 @@ class Gate:
                         key = self._place_key.get(p)
                         if key is not None and key not in self.m.fixed:
                             self.hidden.add(key)
+                            self._worked = _Worked()
                     continue
                 acc.clear()
-
-    def _unknown(self, key: Key) -> bool:
-        return not self.known(key)
-
-    def _system(self, unknowns: list[Key], rels: list[int]):
-        """The relations as A x = b over the unknown counts (sparse: a programme's history of monthly reports gives
-        thousands of unknowns, each in a few relations)."""
-        index = {k: j for j, k in enumerate(unknowns)}
-        rows, cols, vals = [], [], []
-        b = np.zeros(len(rels))
-        for row, i in enumerate(rels):
-            for k, c in self.m.relations[i].coefs.items():
-                if k in index:
-                    rows.append(row)
-                    cols.append(index[k])
-                    vals.append(c)
-                else:
-                    b[row] -= c * self.m.cells[k]
-        A = sparse.csr_matrix((vals, (rows, cols)), shape=(len(rels), len(unknowns)))
-        return index, A, b
-
-    def _range(self, c: np.ndarray, A: np.ndarray, b: np.ndarray, unknowns: list[Key],
-               support: list | None = None) -> tuple[float, float]:
-        """min and max of c.x over what a reader knows; `support` (a list) receives the rows the bounds rest on
-        (non-zero duals): the equations a derivation uses."""
-        bounds = [self.m.bounds.get(k, (None, None) if k in self.m.signed else (0, None)) for k in unknowns]
-        lo = linprog(c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
-        if lo.status == 2:  # the declared relations contradict the counts: assume the worst, never "safe"
-            raise _Inconsistent()
-        low = lo.fun if lo.status == 0 else -np.inf
-        hi = linprog(-c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
-        high = -hi.fun if hi.status == 0 else np.inf
-        if support is not None:
-            for res in (lo, hi):
-                if res.status == 0 and res.eqlin is not None:
-                    support.extend(np.flatnonzero(np.abs(res.eqlin.marginals) > 1e-9).tolist())
-        return low, high
-
-    def _disclosed(self, low: float, high: float) -> bool:
-        """The reader can narrow the count to 1 .. threshold-1 persons (or, for a change, to a small gain or loss)."""
-        return (low >= 1 - EPS and high <= self.t - 1 + EPS) or (high <= -1 + EPS and low >= -(self.t - 1) - EPS)
-
-    def _component(self, start) -> tuple[list[Key], list[int]]:
-        """The unknown counts linked to `start` by active relations, and those relations (a breadth-first walk: a
-        derivation can only use the relations of the component its count is in)."""
-        seen = {k for k in start if self._unknown(k)}
-        queue = list(seen)
-        rels: set[int] = set()
-        while queue:
-            k = queue.pop()
-            for i in self._rel_of.get(k, ()):
-                if i in rels or i in self.dropped:
-                    continue
-                rels.add(i)
-                for k2 in self.m.relations[i].coefs:
-                    if k2 not in seen and self._unknown(k2):
-                        seen.add(k2)
-                        queue.append(k2)
-        return sorted(seen, key=repr), sorted(rels)
 
     def _group_targets(self, rels) -> dict[str, dict[Key, float]]:
         """Unknown parts of one total whose sum is small: their sum may not be derivable either."""
@@ -200,75 +146,23 @@ class Gate:
                 out[f"sum of {len(unk)} hidden parts ({', '.join(sorted(map(repr, unk)))})"] = dict.fromkeys(unk, 1.0)
         return out
 
-    def _range_now(self, weights: dict[Key, float], support: set | None = None) -> tuple[float, float]:
-        """What a reader can derive of this combination of counts now; `support` (a set) receives the relations the
-        derivation uses."""
-        unknowns, rels = self._component(weights)
-        if not set(weights) <= set(unknowns) or not rels:
-            return (-np.inf, np.inf)
-        index, A, b = self._system(unknowns, rels)
-        c = np.zeros(len(unknowns))
-        for k, w in weights.items():
-            c[index[k]] = w
-        rows: list | None = [] if support is not None else None
-        try:
-            out = self._range(c, A, b, unknowns, rows)
-        except _Inconsistent:
-            v = sum(w * self.m.cells[k] for k, w in weights.items())
-            if not self._inconsistent_logged:
-                self._inconsistent_logged = True
-                self.log.append("the relations declared for this output contradict its counts; counts in them are "
-                                "treated as derivable")
-            return (v, v)
-        if support is not None:
-            assert rows is not None  # a list whenever support is given
-            support.update(rels[r] for r in rows)
-        return out
-
-    def _sweep(self) -> None:
-        """Clear at once the targets a few solutions of the relations show to be safe: a count is safe when one
-        reading of the published numbers gives it 0 or at least the threshold, and hiding more only adds readings.
-        Per component: all unknowns low, all high, and random directions."""
-        by_component: dict[tuple, list[str]] = defaultdict(list)
-        comps = {}
-        for label, weights in self._pending.items():
-            unknowns, rels = self._component(weights)
-            if not rels or not set(weights) <= set(unknowns):
-                by_component[("none",)].append(label)
-                continue
-            key = tuple(rels)
-            comps[key] = unknowns
-            by_component[key].append(label)
-        for label in by_component.pop(("none",), []):
-            del self._pending[label]
-        rng = np.random.default_rng(0)
-        for rel_key, labels in by_component.items():
-            unknowns = comps[rel_key]
-            index, A, b = self._system(unknowns, list(rel_key))
-            bounds = [self.m.bounds.get(k, (None, None) if k in self.m.signed else (0, None)) for k in unknowns]
-            n = len(unknowns)
-            directions = [np.ones(n), -np.ones(n)] + [rng.choice([-1.0, 1.0], n) for _ in range(2)]
-            for d in directions:
-                res = linprog(d, A_eq=A, b_eq=b, bounds=bounds, method="highs")
-                if res.status != 0:
-                    break
-                for label in list(labels):
-                    w = self._pending[label]
-                    v = sum(c * res.x[index[k]] for k, c in w.items())
-                    if not (1 - EPS <= abs(v) <= self.t - 1 + EPS):
-                        del self._pending[label]
-                        labels.remove(label)
-                if not labels:
-                    break
-
     def _first_disclosure(self):
         """The first target a reader can narrow to a small count. Hiding more only widens what a reader can derive,
         so a target found safe stays safe and is not checked again."""
         for label in list(self._pending):
-            weights = self._pending[label]
-            if self._disclosed(*self._range_now(weights)):
+            weights = self._pending.get(label)
+            if weights is None:
+                continue  # cleared by the solutions of an earlier target's linear programs
+            r = self._range_of(weights, half=True)
+            if r.safe or (r.high is None and self._not_small(r.low)):
+                disclosed = False  # the minimum alone shows it
+            else:
+                disclosed = self._disclosed(*self._range_now(weights))
+            if not disclosed:
+                del self._pending[label]
+            self._clear_by_solutions(label, weights)
+            if disclosed:
                 return label, weights
-            del self._pending[label]
         return None
 
     def _candidates(self, weights: dict[Key, float]) -> list[tuple]:
@@ -276,8 +170,7 @@ class Gate:
         programs' binding equations), else in any relation of their component; smallest first."""
         support: set[int] = set()
         self._range_now(weights, support)
-        unknowns, rels = self._component(weights)
-        rels = sorted(support) or rels
+        rels = sorted(support) or self._component(weights).rels
         out: dict = {}
         for i in rels:
             r = self.m.relations[i]
@@ -326,10 +219,6 @@ class Gate:
         return max(self.m.costs.get(k, 1.0) for k in keys)
 
     def secondary(self) -> None:
-        self._rel_of: dict[Key, list[int]] = defaultdict(list)
-        for i, r in enumerate(self.m.relations):
-            for k in r.coefs:
-                self._rel_of[k].append(i)
         self._classes = self._equal_classes()
         self._pending = {repr(k): {k: 1.0} for k in sorted(self.m.cells, key=repr)
                          if self._unknown(k) and small(self.m.cells[k], self.t)}
@@ -349,22 +238,29 @@ class Gate:
             # cheap first: what each candidate would hide with it (no linear program), then test in that order
             costed = []
             for order, cand in enumerate(candidates[:60]):
-                saved = (set(self.hidden), set(self.dropped), dict(self.blank))
+                saved = self._save()
                 self._apply_candidate(cand, label)
                 cost = len(self.blank) - len(saved[2])
-                self.hidden, self.dropped, self.blank = saved
+                self._restore(saved)
                 # a total is the last thing to hide among numbers of the same cost
                 margin = cand[0] == "cell" and any(k in self.m.totals for k in self._same(cand[1]))
                 costed.append(((self._weight(cand), margin, cost, order), cand))
             costed.sort(key=lambda x: x[0])
             best: tuple[Any, tuple] | None = None  # (rank: a tuple compared as a whole, candidate)
+            worked = {}  # what was worked out with each candidate hidden: the state the gate moves to with it
             for tried, (key, cand) in enumerate(costed):
                 if best is not None and (tried >= 15 or key[0] > best[0][1]):
                     break  # a dearer number only when no cheaper one changes what a reader knows
-                saved = (set(self.hidden), set(self.dropped), dict(self.blank))
+                saved = self._save()
                 self._apply_candidate(cand, label)
+                if before[0] >= 1 - EPS and self._lowest_not_small(weights, before[0]):
+                    worked[cand] = self._worked
+                    self._restore(saved)
+                    best = ((0, *key), cand)  # protects on its own, as its full range would show
+                    break
                 lo, hi = self._range_now(weights)
-                self.hidden, self.dropped, self.blank = saved
+                worked[cand] = self._worked
+                self._restore(saved)
                 widened = (hi - lo) - (before[1] - before[0])
                 if widened <= EPS:
                     continue  # changes nothing a reader knows
@@ -377,11 +273,18 @@ class Gate:
             if best is None:
                 best = (None, costed[0][1])
             self._apply_candidate(best[1], label)
+            self._worked = worked.get(best[1], self._worked)
             # hiding a count can leave parts of a total whose sum is small unknown together
             same = self._same(best[1][1]) if best[1][0] == "cell" else ()
             touched = [i for k in same for i in self._rel_of.get(k, ())]
             for name, w in self._group_targets(touched).items():
                 self._pending.setdefault(name, w)
+
+    def _save(self) -> tuple:
+        return set(self.hidden), set(self.dropped), dict(self.blank), self._worked
+
+    def _restore(self, saved: tuple) -> None:
+        self.hidden, self.dropped, self.blank, self._worked = saved
 
     def _apply_candidate(self, cand, label: str) -> None:
         why = f"secondary suppression (would reveal {label} by subtraction)"
