@@ -308,17 +308,23 @@ class ModelMatrix:
             out[self.order[self.n_numeric:]] = self.table.T @ sums
         return out
 
-    def chunks(self, size: int = 1 << 14):
-        """Row ranges for chunked passes; with grouped indicators also the combinations each range touches."""
-        for s in range(0, self.n, size):
-            e = min(s + size, self.n)
-            if self.table is None:
-                yield s, e, None
-            else:
-                assert self.bounds is not None  # set together with table
-                g0 = int(np.searchsorted(self.bounds, s, side="right")) - 1
-                g1 = int(np.searchsorted(self.bounds, e, side="left"))
-                yield s, e, (g0, g1, np.maximum(self.bounds[g0:g1], s) - s)
+    def chunks(self, size: int = 1 << 14) -> list[tuple[int, int, tuple[int, int, np.ndarray] | None]]:
+        """Row ranges for chunked passes; with grouped indicators also the combinations each range touches.
+        Computed once per matrix and size (every IRLS iteration walks the same ranges)."""
+        cache = self.__dict__.setdefault("_chunks", {})
+        if size not in cache:
+            out: list[tuple[int, int, tuple[int, int, np.ndarray] | None]] = []
+            for s in range(0, self.n, size):
+                e = min(s + size, self.n)
+                if self.table is None:
+                    out.append((s, e, None))
+                else:
+                    assert self.bounds is not None  # set together with table
+                    g0 = int(np.searchsorted(self.bounds, s, side="right")) - 1
+                    g1 = int(np.searchsorted(self.bounds, e, side="left"))
+                    out.append((s, e, (g0, g1, np.maximum(self.bounds[g0:g1], s) - s)))
+            cache[size] = out
+        return cache[size]
 
     def group_sums(self) -> np.ndarray | None:
         """Accumulator for per-combination sums of w z (numeric columns), w and w r; None without groups."""

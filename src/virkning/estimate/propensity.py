@@ -97,37 +97,77 @@ def _deviance(y: np.ndarray, mu: np.ndarray) -> float:
         return float(-2.0 * np.sum(np.log(np.where(y == 1.0, mu, 1.0 - mu))))
 
 
-def _irls_pass(mx: ModelMatrix, beta: np.ndarray, y: np.ndarray, eta_out: np.ndarray
-               ) -> tuple[float, np.ndarray, np.ndarray]:
+class _Workspace:
+    """Buffers for one chunk of an IRLS pass, allocated once per fit: the per-chunk temporaries then live in
+    the same few cache-resident arrays for every chunk and iteration instead of being allocated afresh."""
+
+    def __init__(self, mx: ModelMatrix, y: np.ndarray):
+        size = max((e - s for s, e, _ in mx.chunks()), default=0)
+        self.e, self.mu, self.mu_eta, self.one_m, self.w, self.r, self.tmp = np.empty((7, size))
+        self.zw = np.empty(size * mx.numeric.shape[1])
+        self.is_one = y == 1.0
+
+    def zw_view(self, m: int, pz: int) -> np.ndarray:
+        """An (m, pz) column-major view of the buffer: the layout ``Zc * w[:, None]`` has (same BLAS call)."""
+        return self.zw[:m * pz].reshape(pz, m).T
+
+
+def _irls_pass(mx: ModelMatrix, beta: np.ndarray, y: np.ndarray, eta_out: np.ndarray,
+               ws: _Workspace | None = None) -> tuple[float, np.ndarray, np.ndarray]:
     """Deviance at ``beta`` and the IRLS cross-products X'WX, X'W(z - eta) for the next step, in one pass.
 
     Working chunk by chunk keeps every intermediate (eta, mu, weights, residuals) in cache, so an iteration
-    reads the numeric columns once. ``eta_out`` receives the linear predictor (internal row order).
+    reads the numeric columns once. ``eta_out`` receives the linear predictor (internal row order). Every
+    element and every reduction is computed by the same operations in the same order as the plain
+    expressions in the comments (``_link_parts``, ``_deviance``), only into preallocated buffers, so the
+    results are the same to the bit.
     """
+    if ws is None:
+        ws = _Workspace(mx, y)
     Z = mx.numeric
     pz = Z.shape[1]
     b_int = beta[mx.order]
     bz = b_int[:pz]
-    tb = None if mx.table is None else mx.table @ b_int[pz:]
+    tb = None if mx.table is None else (mx.table @ b_int[pz:]).tolist()
     zz = np.zeros((pz, pz))
     zr = np.zeros(pz)
     S = mx.group_sums()
     dev = 0.0
     for s, e, seg in mx.chunks():
+        m = e - s
         Zc = Z[s:e]
-        eta = Zc @ bz
+        eta = eta_out[s:e]
+        np.matmul(Zc, bz, out=eta)
         if tb is not None:
             g0, g1, starts = seg
-            eta += np.repeat(tb[g0:g1], np.diff(np.append(starts, e - s)))
-        eta_out[s:e] = eta
-        mu, mu_eta = _link_parts(eta)
+            ends = starts[1:].tolist() + [m]
+            for g, a, b in zip(range(g0, g1), starts.tolist(), ends):
+                eta[a:b] += tb[g]  # the combination's indicator part, a constant over its rows
+        if eta.min() < -_THRESH or eta.max() > _THRESH:
+            mu, mu_eta = _link_parts(eta)  # rare: the clamped link
+        else:
+            ex, mu, mu_eta = np.exp(eta, out=ws.e[:m]), ws.mu[:m], ws.mu_eta[:m]
+            opexp = np.add(ex, 1.0, out=ws.tmp[:m])
+            np.divide(ex, opexp, out=mu)
+            np.multiply(opexp, opexp, out=opexp)
+            np.divide(ex, opexp, out=mu_eta)
         yc = y[s:e]
-        dev += _deviance(yc, mu)
-        w = mu_eta * mu_eta / (mu * (1.0 - mu))
-        r = (yc - mu) / mu_eta
-        Zw = Zc * w[:, None]
+        one_m = np.subtract(1.0, mu, out=ws.one_m[:m])
+        # deviance: -2 sum log(where(y == 1, mu, 1 - mu))
+        lp = ws.r[:m]
+        np.copyto(lp, one_m)
+        np.copyto(lp, mu, where=ws.is_one[s:e])
+        with np.errstate(divide="ignore"):
+            np.log(lp, out=lp)
+        dev += float(-2.0 * np.sum(lp))
+        # w = mu_eta^2 / (mu (1 - mu)), r = (y - mu) / mu_eta
+        w = np.multiply(mu_eta, mu_eta, out=ws.w[:m])
+        np.divide(w, np.multiply(mu, one_m, out=ws.tmp[:m]), out=w)
+        r = np.subtract(yc, mu, out=ws.r[:m])
+        np.divide(r, mu_eta, out=r)
+        Zw = np.multiply(Zc, w[:, None], out=ws.zw_view(m, pz))
         zz += Zw.T @ Zc
-        wr = w * r
+        wr = np.multiply(w, r, out=r)
         zr += Zc.T @ wr
         if S is not None:
             mx.add_group_sums(S, seg, Zw, w, wr)
@@ -210,9 +250,10 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
     converged = False
     it = 1
     eta = np.empty(n)
+    ws = _Workspace(mx, y)
     while True:
         # one pass: eta, mu and deviance at beta, and the weighted cross-products for the next step
-        dev, next_xtwx, next_xtwr = _irls_pass(mx, beta, y, eta)
+        dev, next_xtwx, next_xtwr = _irls_pass(mx, beta, y, eta, ws)
         if not np.isfinite(dev):
             raise EstimationError("propensity model: the deviance became infinite during fitting; "
                                   "check the covariates for extreme values.")
