@@ -87,16 +87,6 @@ def _link_parts(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mu, mu_eta
 
 
-def _linkinv(eta: np.ndarray) -> np.ndarray:
-    return _link_parts(eta)[0]
-
-
-def _deviance(y: np.ndarray, mu: np.ndarray) -> float:
-    """Binomial deviance, -2 sum log P(y_i)."""
-    with np.errstate(divide="ignore"):
-        return float(-2.0 * np.sum(np.log(np.where(y == 1.0, mu, 1.0 - mu))))
-
-
 class _Workspace:
     """Buffers for one chunk of an IRLS pass, allocated once per fit: the per-chunk temporaries then live in
     the same few cache-resident arrays for every chunk and iteration instead of being allocated afresh."""
@@ -112,14 +102,46 @@ class _Workspace:
         return self.zw[:m * pz].reshape(pz, m).T
 
 
+def _first_step(mx: ModelMatrix, y: np.ndarray, n1: int) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """glm.fit's start: mustart = (y + 0.5) / 2, eta = logit(mustart), the deviance there and under the null
+    model, and the cross-products X'WX, X'Wz of the first weighted least-squares step.
+
+    With a 0/1 response every per-row quantity takes one of two values, so they are computed (by the same
+    operations) for y = 0 and y = 1 only and spread to the rows; the sums run over the same full-length
+    arrays as before, so the results are the same to the bit.
+    """
+    n = len(y)
+    binary = bool(np.all((y == 0.0) | (y == 1.0)))
+    yv = np.array([0.0, 1.0]) if binary else y
+    mu = (yv + 0.5) / 2.0
+    eta = np.log(mu / (1.0 - mu))
+    mu, mu_eta = _link_parts(eta)
+    with np.errstate(divide="ignore"):
+        lp = np.log(np.where(yv == 1.0, mu, 1.0 - mu))
+        p = np.full(len(yv), n1 / n)
+        lp_null = np.log(np.where(yv == 1.0, p, 1.0 - p))
+    w = mu_eta * mu_eta / (mu * (1.0 - mu))
+    z = eta + (yv - mu) / mu_eta
+    if binary:
+        idx = y.astype(np.intp)
+        lp, lp_null, w, z = lp[idx], lp_null[idx], w[idx], z[idx]
+    devold = float(-2.0 * np.sum(lp))
+    null_dev = float(-2.0 * np.sum(lp_null))
+    xtwx, xtwz = mx.cross(w, z)
+    assert xtwz is not None  # cross returns X'Wr when r is given
+    return devold, null_dev, xtwx, xtwz
+
+
 def _irls_pass(mx: ModelMatrix, beta: np.ndarray, y: np.ndarray, eta_out: np.ndarray,
-               ws: _Workspace | None = None) -> tuple[float, np.ndarray, np.ndarray]:
+               ws: _Workspace | None = None, mu_out: np.ndarray | None = None
+               ) -> tuple[float, np.ndarray, np.ndarray]:
     """Deviance at ``beta`` and the IRLS cross-products X'WX, X'W(z - eta) for the next step, in one pass.
 
     Working chunk by chunk keeps every intermediate (eta, mu, weights, residuals) in cache, so an iteration
-    reads the numeric columns once. ``eta_out`` receives the linear predictor (internal row order). Every
+    reads the numeric columns once. ``eta_out`` receives the linear predictor and ``mu_out``, if given, the
+    fitted probabilities (internal row order). Every
     element and every reduction is computed by the same operations in the same order as the plain
-    expressions in the comments (``_link_parts``, ``_deviance``), only into preallocated buffers, so the
+    expressions in the comments (and ``_link_parts``), only into preallocated buffers, so the
     results are the same to the bit.
     """
     if ws is None:
@@ -151,9 +173,11 @@ def _irls_pass(mx: ModelMatrix, beta: np.ndarray, y: np.ndarray, eta_out: np.nda
             np.divide(ex, opexp, out=mu)
             np.multiply(opexp, opexp, out=opexp)
             np.divide(ex, opexp, out=mu_eta)
+        if mu_out is not None:
+            mu_out[s:e] = mu
         yc = y[s:e]
         one_m = np.subtract(1.0, mu, out=ws.one_m[:m])
-        # deviance: -2 sum log(where(y == 1, mu, 1 - mu))
+        # binomial deviance, -2 sum log P(y_i) = -2 sum log(where(y == 1, mu, 1 - mu))
         lp = ws.r[:m]
         np.copyto(lp, one_m)
         np.copyto(lp, mu, where=ws.is_one[s:e])
@@ -236,24 +260,16 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
 
     # glm.fit: mustart = (y + 0.5) / 2, eta = logit(mustart); the first solve is for the coefficients
     # themselves, later ones for the change, which keeps rounding errors proportional to the step.
-    mu = (y + 0.5) / 2.0
-    eta = np.log(mu / (1.0 - mu))
-    mu, mu_eta = _link_parts(eta)
-    devold = _deviance(y, mu)
-    null_dev = _deviance(y, np.full(n, n1 / n))
-    w = mu_eta * mu_eta / (mu * (1.0 - mu))
-    resid = (y - mu) / mu_eta
-    xtwx, xtwz = mx.cross(w, eta + resid)
-    assert xtwz is not None  # cross returns X'Wr when r is given
+    devold, null_dev, xtwx, xtwz = _first_step(mx, y, n1)
     beta = _solve(xtwx, xtwz)
-    del w, resid, mu_eta
     converged = False
     it = 1
     eta = np.empty(n)
+    mu = np.empty(n)
     ws = _Workspace(mx, y)
     while True:
         # one pass: eta, mu and deviance at beta, and the weighted cross-products for the next step
-        dev, next_xtwx, next_xtwr = _irls_pass(mx, beta, y, eta, ws)
+        dev, next_xtwx, next_xtwr = _irls_pass(mx, beta, y, eta, ws, mu)
         if not np.isfinite(dev):
             raise EstimationError("propensity model: the deviance became infinite during fitting; "
                                   "check the covariates for extreme values.")
@@ -267,7 +283,7 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
         xtwx = next_xtwx
         beta = beta + _solve(xtwx, next_xtwr)
     eta = mx.to_external(eta)
-    mu, _ = _link_parts(eta)
+    mu = mx.to_external(mu)  # the last pass was at the final beta
 
     boundary = int(np.sum((mu > 1 - 10 * _EPS) | (mu < 10 * _EPS)))  # R's "numerically 0 or 1"
     d = np.sqrt(np.diag(xtwx))
