@@ -52,7 +52,7 @@ def codes_and_levels(series: pd.Series, cache: dict | None = None) -> tuple[np.n
     if isinstance(series.dtype, pd.CategoricalDtype):
         raw = np.asarray(series.cat.codes, dtype=np.int64)
         k = len(series.cat.categories)
-        present = np.bincount(raw[raw >= 0], minlength=k) > 0
+        present = np.bincount(raw if len(raw) == 0 or raw.min() >= 0 else raw[raw >= 0], minlength=k) > 0
         if present.all():
             return raw, list(series.cat.categories)
         remap = np.full(k + 1, -1, dtype=np.int64)
@@ -217,7 +217,8 @@ class ModelMatrix:
                         table[:, offsets[v] + j] = code == j + first
                 self.table = table
                 self.perm = np.argsort(groups.astype(np.uint16) if len(keys) < (1 << 16) else groups, kind="stable")
-                self.bounds = np.searchsorted(groups[self.perm], np.arange(len(keys) + 1))
+                # rows sorted by combination: combination g starts after the rows of combinations < g
+                self.bounds = np.concatenate(([0], np.cumsum(np.bincount(groups, minlength=len(keys)))))
             else:
                 for codes, levels, idx in cat:
                     first = len(levels) - len(idx)
@@ -228,8 +229,10 @@ class ModelMatrix:
         for j, values in enumerate(numeric_cols):
             if values is None:
                 self.numeric[:, j] = 1.0
-            else:
-                self.numeric[:, j] = values if self.perm is None else values[self.perm]
+            elif self.perm is None:
+                self.numeric[:, j] = values
+            else:  # straight into the column, without a temporary (mode="clip": no bounds-checking copy)
+                np.take(values, self.perm, out=self.numeric[:, j], mode="clip")
 
     @classmethod
     def from_dense(cls, X: np.ndarray, names: Sequence[str]) -> "ModelMatrix":
