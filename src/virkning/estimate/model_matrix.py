@@ -370,16 +370,18 @@ class ModelMatrix:
         b[o] = b_int
         return A, b
 
-    def cross(self, w: np.ndarray, r: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-        """X'WX and (if r is given) X'Wr, both in term order; w and r in internal row order."""
+    def cross(self, w: np.ndarray | None, r: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """X'WX and (if r is given) X'Wr, both in term order; w and r in internal row order; w None = all ones
+        (X'X, with the same products as for an array of ones, but no such array of n rows)."""
         Z = self.numeric
         pz = Z.shape[1]
         zz = np.zeros((pz, pz))
         zr = None if r is None else np.zeros(pz)
         S = self.group_sums()
+        ones = np.ones(0 if w is not None else max((e - s for s, e, _ in self.chunks()), default=0))
         for s, e, seg in self.chunks():  # row chunks keep the temporaries in cache
             Zc = Z[s:e]
-            wc = w[s:e]
+            wc = ones[:e - s] if w is None else w[s:e]
             Zw = Zc * wc[:, None]
             zz += Zw.T @ Zc
             wr = None

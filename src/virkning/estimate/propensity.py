@@ -122,11 +122,20 @@ def _first_step(mx: ModelMatrix, y: np.ndarray, n1: int) -> tuple[float, float, 
         lp_null = np.log(np.where(yv == 1.0, p, 1.0 - p))
     w = mu_eta * mu_eta / (mu * (1.0 - mu))
     z = eta + (yv - mu) / mu_eta
-    if binary:
-        idx = y.astype(np.intp)
-        lp, lp_null, w, z = lp[idx], lp_null[idx], w[idx], z[idx]
-    devold = float(-2.0 * np.sum(lp))
-    null_dev = float(-2.0 * np.sum(lp_null))
+    if binary:  # spread to the rows by selection (no index array, one full-length buffer for both sums)
+        one = y == 1.0
+        full = np.where(one, lp[1], lp[0])
+        devold = float(-2.0 * np.sum(full))
+        np.copyto(full, lp_null[0])
+        np.copyto(full, lp_null[1], where=one)
+        null_dev = float(-2.0 * np.sum(full))
+        w = np.where(one, w[1], w[0])
+        np.copyto(full, z[0])
+        np.copyto(full, z[1], where=one)
+        z = full
+    else:
+        devold = float(-2.0 * np.sum(lp))
+        null_dev = float(-2.0 * np.sum(lp_null))
     xtwx, xtwz = mx.cross(w, z)
     assert xtwz is not None  # cross returns X'Wr when r is given
     return devold, null_dev, xtwx, xtwz
@@ -161,6 +170,7 @@ def _irls_pass(mx: ModelMatrix, beta: np.ndarray, y: np.ndarray, eta_out: np.nda
         eta = eta_out[s:e]
         np.matmul(Zc, bz, out=eta)
         if tb is not None:
+            assert seg is not None  # chunks carry their combinations when there is a table
             g0, g1, starts = seg
             ends = starts[1:].tolist() + [m]
             for g, a, b in zip(range(g0, g1), starts.tolist(), ends):
@@ -247,7 +257,7 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
     if n1 == 0 or n1 == n:
         raise EstimationError("propensity model: the treatment column has only one value "
                               f"({n1} treated of {n}); matching needs treated and untreated units.")
-    xtx, _ = mx.cross(np.ones(n))
+    xtx, _ = mx.cross(None)
     dropped = _aliased_columns(xtx)
     aliased = tuple(mx.names[j] for j in dropped)
     if dropped:
