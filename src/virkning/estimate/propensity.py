@@ -175,16 +175,18 @@ def _irls_pass(mx: ModelMatrix, beta: np.ndarray, y: np.ndarray, eta_out: np.nda
             ends = starts[1:].tolist() + [m]
             for g, a, b in zip(range(g0, g1), starts.tolist(), ends):
                 eta[a:b] += tb[g]  # the combination's indicator part, a constant over its rows
-        if eta.min() < -_THRESH or eta.max() > _THRESH:
+        clamped = bool(eta.min() < -_THRESH or eta.max() > _THRESH)
+        if clamped:
             mu, mu_eta = _link_parts(eta)  # rare: the clamped link
         else:
-            ex, mu, mu_eta = np.exp(eta, out=ws.e[:m]), ws.mu[:m], ws.mu_eta[:m]
+            mu = ws.mu[:m] if mu_out is None else mu_out[s:e]
+            ex, mu_eta = np.exp(eta, out=ws.e[:m]), ws.mu_eta[:m]
             opexp = np.add(ex, 1.0, out=ws.tmp[:m])
             np.divide(ex, opexp, out=mu)
             np.multiply(opexp, opexp, out=opexp)
             np.divide(ex, opexp, out=mu_eta)
-        if mu_out is not None:
-            mu_out[s:e] = mu
+        if clamped and mu_out is not None:
+            mu_out[s:e] = mu  # the clamped link returned its own array
         yc = y[s:e]
         one_m = np.subtract(1.0, mu, out=ws.one_m[:m])
         # binomial deviance, -2 sum log P(y_i) = -2 sum log(where(y == 1, mu, 1 - mu))
