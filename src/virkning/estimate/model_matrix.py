@@ -144,6 +144,18 @@ def combine_codes(code_lists: Sequence[np.ndarray], sizes: Sequence[int]) -> tup
     return inverse.astype(np.int64), uniq
 
 
+def _combined(cache: dict | None, columns: Sequence[str], code_lists: Sequence[np.ndarray], sizes: Sequence[int]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """``combine_codes``, kept in ``cache`` (see codes_and_levels) under the column names: the propensity
+    model's categorical covariates are often the exact-matching variables, in the same order."""
+    if cache is None:
+        return combine_codes(code_lists, sizes)
+    key = ("combined codes", tuple(columns))
+    if key not in cache:
+        cache[key] = combine_codes(code_lists, sizes)
+    return cache[key]
+
+
 def exact_cells(data: pd.DataFrame, columns: Sequence[str], *,
                 codes_cache: dict | None = None) -> tuple[np.ndarray, pd.DataFrame]:
     """Integer cell code per row (0..k-1, cells sorted by their values) and a table of the cells' values."""
@@ -151,7 +163,7 @@ def exact_cells(data: pd.DataFrame, columns: Sequence[str], *,
     if not columns:
         return np.zeros(n, dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1))
     codes, levels = zip(*(codes_and_levels(data[c], codes_cache) for c in columns))
-    cells, keys = combine_codes(codes, [len(lv) for lv in levels])
+    cells, keys = _combined(codes_cache, columns, codes, [len(lv) for lv in levels])
     values = {}
     rem = keys.copy()
     for col, lv in reversed(list(zip(columns, levels))):
@@ -179,6 +191,7 @@ class ModelMatrix:
         numeric_idx: list[int] = [0] if intercept else []
         numeric_cols: list[np.ndarray | None] = [None] if intercept else []  # None = column of ones
         cat: list[tuple[np.ndarray, list[object], list[int]]] = []
+        cat_names: list[str] = []
         for col in columns:
             s = data[col]
             if is_categorical(s):
@@ -189,12 +202,14 @@ class ModelMatrix:
                     idx.append(len(terms))
                     terms.append(Term(col, level))
                 cat.append((codes, levels, idx))
+                cat_names.append(col)
             else:
                 numeric_idx.append(len(terms))
                 terms.append(Term(col))
                 numeric_cols.append(numeric_column(s))
         self.terms = terms
         self.n = n
+        cat_names = [nm for nm, c in zip(cat_names, cat) if c[2]]
         cat = [c for c in cat if c[2]]  # a categorical variable with one level adds no column
         cat_idx = [j for _, _, idx in cat for j in idx]
         self.order = np.asarray(numeric_idx + cat_idx, dtype=np.int64)  # internal column k = term order[k]
@@ -203,7 +218,7 @@ class ModelMatrix:
         self.table: np.ndarray | None = None
         self.bounds: np.ndarray | None = None  # rows of combination g: bounds[g]:bounds[g+1] (internal order)
         if cat:
-            groups, keys = combine_codes([c for c, _, _ in cat], [len(lv) for _, lv, _ in cat])
+            groups, keys = _combined(codes_cache, cat_names, [c for c, _, _ in cat], [len(lv) for _, lv, _ in cat])
             if len(keys) * len(cat_idx) <= max_table and len(keys) <= max(n // 2, 1):
                 table = np.zeros((len(keys), len(cat_idx)))
                 rem = keys.copy()
