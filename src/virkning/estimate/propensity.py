@@ -95,7 +95,8 @@ class _Workspace:
         size = max((e - s for s, e, _ in mx.chunks()), default=0)
         self.e, self.mu, self.mu_eta, self.one_m, self.w, self.r, self.tmp = np.empty((7, size))
         self.zw = np.empty(size * mx.numeric.shape[1])
-        self.is_one = y == 1.0
+        # rows with y = 1 of each chunk (local positions): a short index beats a masked copy per chunk
+        self.ones = [np.flatnonzero(y[s:e] == 1.0) for s, e, _ in mx.chunks()]
 
     def zw_view(self, m: int, pz: int) -> np.ndarray:
         """An (m, pz) column-major view of the buffer: the layout ``Zc * w[:, None]`` has (same BLAS call)."""
@@ -164,7 +165,7 @@ def _irls_pass(mx: ModelMatrix, beta: np.ndarray, y: np.ndarray, eta_out: np.nda
     zr = np.zeros(pz)
     S = mx.group_sums()
     dev = 0.0
-    for s, e, seg in mx.chunks():
+    for c, (s, e, seg) in enumerate(mx.chunks()):
         m = e - s
         Zc = Z[s:e]
         eta = eta_out[s:e]
@@ -192,7 +193,8 @@ def _irls_pass(mx: ModelMatrix, beta: np.ndarray, y: np.ndarray, eta_out: np.nda
         # binomial deviance, -2 sum log P(y_i) = -2 sum log(where(y == 1, mu, 1 - mu))
         lp = ws.r[:m]
         np.copyto(lp, one_m)
-        np.copyto(lp, mu, where=ws.is_one[s:e])
+        ones = ws.ones[c]
+        lp[ones] = mu[ones]
         with np.errstate(divide="ignore"):
             np.log(lp, out=lp)
         dev += float(-2.0 * np.sum(lp))
@@ -201,7 +203,9 @@ def _irls_pass(mx: ModelMatrix, beta: np.ndarray, y: np.ndarray, eta_out: np.nda
         np.divide(w, np.multiply(mu, one_m, out=ws.tmp[:m]), out=w)
         r = np.subtract(yc, mu, out=ws.r[:m])
         np.divide(r, mu_eta, out=r)
-        Zw = np.multiply(Zc, w[:, None], out=ws.zw_view(m, pz))
+        Zw = ws.zw_view(m, pz)
+        for j in range(pz):  # Zc * w[:, None], column by column (contiguous, faster than the broadcast)
+            np.multiply(Zc[:, j], w, out=Zw[:, j])
         zz += Zw.T @ Zc
         wr = np.multiply(w, r, out=r)
         zr += Zc.T @ wr
