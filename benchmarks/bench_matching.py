@@ -11,10 +11,13 @@ the score without replacement, treated units matched largest score first.
 
 Each run happens in a fresh process that reads the data from binary column files, so the peak memory
 (VmHWM, resident set high-water mark) of virkning and of R are measured the same way; it includes the
-data. virkning is timed twice: default matching, and ``compat="matchit-4.5.1-gcc"``, which reproduces the
-installed MatchIt 4.5.1 build (see docs/matching.md). Matches are compared as sets of (treated, control)
-pairs: compat against the installed MatchIt, default against MatchIt from ``--matchit-lib`` (4.5.1 with the
-upstream fixes, tests/reference/matchit/build_matchit_fixed.sh) when given.
+data. Times and CPU times (process time, all threads) are of the matching call; loading the package is
+timed apart, before it (virkning.estimate imports scipy.stats and more, about 1 s of CPU on the shared
+development machine), as the R runner loads MatchIt before its clock starts. virkning is timed twice:
+default matching, and ``compat="matchit-4.5.1-gcc"``, which reproduces the installed MatchIt 4.5.1 build
+(see docs/matching.md). Matches are compared as sets of (treated, control) pairs: compat against the
+installed MatchIt, default against MatchIt from ``--matchit-lib`` (4.5.1 with the upstream fixes,
+tests/reference/matchit/build_matchit_fixed.sh) when given.
 """
 
 from __future__ import annotations
@@ -89,6 +92,10 @@ PY_RUNNER = textwrap.dedent("""
     import numpy as np, pandas as pd
     import virkning
 
+    t0, c0 = time.perf_counter(), time.process_time()
+    import virkning.estimate  # what the first virkning.match() would import (scipy.stats and more), timed apart
+    import_seconds, import_cpu = time.perf_counter() - t0, time.process_time() - c0
+
     folder, compat, out = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
     man = json.loads((folder / "manifest.json").read_text())
     data = {}
@@ -98,17 +105,18 @@ PY_RUNNER = textwrap.dedent("""
     df = pd.DataFrame(data)
     exact = [n for n, s in man["columns"].items() if s["levels"]]
     covs = ["age", "prior_emp", "sick", "benefit_weeks", "income", *exact]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         m = virkning.match(df, "treat", covs, exact=exact, distance="logit", compat=compat)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     mm = np.full(len(m.treated_rows), -1, dtype="<i4")
     has = m.match_matrix[:, 0] >= 0
     mm[has] = m.match_matrix[has, 0]
     mm.tofile(out)
     hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
-    print(json.dumps({"seconds": seconds, "peak_mb": int(hwm) / 1024, "matched": int(has.sum())}))
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "import_seconds": import_seconds, "import_cpu": import_cpu,
+                      "peak_mb": int(hwm) / 1024, "matched": int(has.sum())}))
 """)
 
 R_RUNNER = textwrap.dedent("""
@@ -179,7 +187,9 @@ def main() -> int:
         res = {"size": name, "treated": n1, "controls": n0}
         for label, compat in (("virkning", "none"), ("virkning compat", "matchit-4.5.1-gcc")):
             r = run([sys.executable, str(tmp / "runner.py"), str(folder), compat, str(folder / f"py_{compat}.bin")])
-            print(f"{label:18s} {r['seconds']:8.2f} s  peak {r['peak_mb']:8.0f} MB  matched {r['matched']:,}")
+            print(f"{label:18s} {r['seconds']:8.2f} s  cpu {r['cpu_seconds']:6.2f} s  peak {r['peak_mb']:8.0f} MB  "
+                  f"matched {r['matched']:,}  (import of virkning.estimate before: {r['import_seconds']:.2f} s, "
+                  f"cpu {r['import_cpu']:.2f} s)")
             res[label] = r
         r_runs = []
         if with_r and list(SIZES).index(name) <= list(SIZES).index(args.r_max):

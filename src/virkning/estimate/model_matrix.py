@@ -52,7 +52,7 @@ def codes_and_levels(series: pd.Series, cache: dict | None = None) -> tuple[np.n
     if isinstance(series.dtype, pd.CategoricalDtype):
         raw = np.asarray(series.cat.codes, dtype=np.int64)
         k = len(series.cat.categories)
-        present = np.bincount(raw[raw >= 0], minlength=k) > 0
+        present = np.bincount(raw if len(raw) == 0 or raw.min() >= 0 else raw[raw >= 0], minlength=k) > 0
         if present.all():
             return raw, list(series.cat.categories)
         remap = np.full(k + 1, -1, dtype=np.int64)
@@ -144,6 +144,18 @@ def combine_codes(code_lists: Sequence[np.ndarray], sizes: Sequence[int]) -> tup
     return inverse.astype(np.int64), uniq
 
 
+def _combined(cache: dict | None, columns: Sequence[str], code_lists: Sequence[np.ndarray], sizes: Sequence[int]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """``combine_codes``, kept in ``cache`` (see codes_and_levels) under the column names: the propensity
+    model's categorical covariates are often the exact-matching variables, in the same order."""
+    if cache is None:
+        return combine_codes(code_lists, sizes)
+    key = ("combined codes", tuple(columns))
+    if key not in cache:
+        cache[key] = combine_codes(code_lists, sizes)
+    return cache[key]
+
+
 def exact_cells(data: pd.DataFrame, columns: Sequence[str], *,
                 codes_cache: dict | None = None) -> tuple[np.ndarray, pd.DataFrame]:
     """Integer cell code per row (0..k-1, cells sorted by their values) and a table of the cells' values."""
@@ -151,7 +163,7 @@ def exact_cells(data: pd.DataFrame, columns: Sequence[str], *,
     if not columns:
         return np.zeros(n, dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1))
     codes, levels = zip(*(codes_and_levels(data[c], codes_cache) for c in columns))
-    cells, keys = combine_codes(codes, [len(lv) for lv in levels])
+    cells, keys = _combined(codes_cache, columns, codes, [len(lv) for lv in levels])
     values = {}
     rem = keys.copy()
     for col, lv in reversed(list(zip(columns, levels))):
@@ -179,6 +191,7 @@ class ModelMatrix:
         numeric_idx: list[int] = [0] if intercept else []
         numeric_cols: list[np.ndarray | None] = [None] if intercept else []  # None = column of ones
         cat: list[tuple[np.ndarray, list[object], list[int]]] = []
+        cat_names: list[str] = []
         for col in columns:
             s = data[col]
             if is_categorical(s):
@@ -189,12 +202,14 @@ class ModelMatrix:
                     idx.append(len(terms))
                     terms.append(Term(col, level))
                 cat.append((codes, levels, idx))
+                cat_names.append(col)
             else:
                 numeric_idx.append(len(terms))
                 terms.append(Term(col))
                 numeric_cols.append(numeric_column(s))
         self.terms = terms
         self.n = n
+        cat_names = [nm for nm, c in zip(cat_names, cat) if c[2]]
         cat = [c for c in cat if c[2]]  # a categorical variable with one level adds no column
         cat_idx = [j for _, _, idx in cat for j in idx]
         self.order = np.asarray(numeric_idx + cat_idx, dtype=np.int64)  # internal column k = term order[k]
@@ -203,7 +218,7 @@ class ModelMatrix:
         self.table: np.ndarray | None = None
         self.bounds: np.ndarray | None = None  # rows of combination g: bounds[g]:bounds[g+1] (internal order)
         if cat:
-            groups, keys = combine_codes([c for c, _, _ in cat], [len(lv) for _, lv, _ in cat])
+            groups, keys = _combined(codes_cache, cat_names, [c for c, _, _ in cat], [len(lv) for _, lv, _ in cat])
             if len(keys) * len(cat_idx) <= max_table and len(keys) <= max(n // 2, 1):
                 table = np.zeros((len(keys), len(cat_idx)))
                 rem = keys.copy()
@@ -217,7 +232,8 @@ class ModelMatrix:
                         table[:, offsets[v] + j] = code == j + first
                 self.table = table
                 self.perm = np.argsort(groups.astype(np.uint16) if len(keys) < (1 << 16) else groups, kind="stable")
-                self.bounds = np.searchsorted(groups[self.perm], np.arange(len(keys) + 1))
+                # rows sorted by combination: combination g starts after the rows of combinations < g
+                self.bounds = np.concatenate(([0], np.cumsum(np.bincount(groups, minlength=len(keys)))))
             else:
                 for codes, levels, idx in cat:
                     first = len(levels) - len(idx)
@@ -228,8 +244,10 @@ class ModelMatrix:
         for j, values in enumerate(numeric_cols):
             if values is None:
                 self.numeric[:, j] = 1.0
-            else:
-                self.numeric[:, j] = values if self.perm is None else values[self.perm]
+            elif self.perm is None:
+                self.numeric[:, j] = values
+            else:  # straight into the column, without a temporary (mode="clip": no bounds-checking copy)
+                np.take(values, self.perm, out=self.numeric[:, j], mode="clip")
 
     @classmethod
     def from_dense(cls, X: np.ndarray, names: Sequence[str]) -> "ModelMatrix":
@@ -308,17 +326,23 @@ class ModelMatrix:
             out[self.order[self.n_numeric:]] = self.table.T @ sums
         return out
 
-    def chunks(self, size: int = 1 << 14):
-        """Row ranges for chunked passes; with grouped indicators also the combinations each range touches."""
-        for s in range(0, self.n, size):
-            e = min(s + size, self.n)
-            if self.table is None:
-                yield s, e, None
-            else:
-                assert self.bounds is not None  # set together with table
-                g0 = int(np.searchsorted(self.bounds, s, side="right")) - 1
-                g1 = int(np.searchsorted(self.bounds, e, side="left"))
-                yield s, e, (g0, g1, np.maximum(self.bounds[g0:g1], s) - s)
+    def chunks(self, size: int = 1 << 14) -> list[tuple[int, int, tuple[int, int, np.ndarray] | None]]:
+        """Row ranges for chunked passes; with grouped indicators also the combinations each range touches.
+        Computed once per matrix and size (every IRLS iteration walks the same ranges)."""
+        cache = self.__dict__.setdefault("_chunks", {})
+        if size not in cache:
+            out: list[tuple[int, int, tuple[int, int, np.ndarray] | None]] = []
+            for s in range(0, self.n, size):
+                e = min(s + size, self.n)
+                if self.table is None:
+                    out.append((s, e, None))
+                else:
+                    assert self.bounds is not None  # set together with table
+                    g0 = int(np.searchsorted(self.bounds, s, side="right")) - 1
+                    g1 = int(np.searchsorted(self.bounds, e, side="left"))
+                    out.append((s, e, (g0, g1, np.maximum(self.bounds[g0:g1], s) - s)))
+            cache[size] = out
+        return cache[size]
 
     def group_sums(self) -> np.ndarray | None:
         """Accumulator for per-combination sums of w z (numeric columns), w and w r; None without groups."""
@@ -361,16 +385,18 @@ class ModelMatrix:
         b[o] = b_int
         return A, b
 
-    def cross(self, w: np.ndarray, r: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-        """X'WX and (if r is given) X'Wr, both in term order; w and r in internal row order."""
+    def cross(self, w: np.ndarray | None, r: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """X'WX and (if r is given) X'Wr, both in term order; w and r in internal row order; w None = all ones
+        (X'X, with the same products as for an array of ones, but no such array of n rows)."""
         Z = self.numeric
         pz = Z.shape[1]
         zz = np.zeros((pz, pz))
         zr = None if r is None else np.zeros(pz)
         S = self.group_sums()
+        ones = np.ones(0 if w is not None else max((e - s for s, e, _ in self.chunks()), default=0))
         for s, e, seg in self.chunks():  # row chunks keep the temporaries in cache
             Zc = Z[s:e]
-            wc = w[s:e]
+            wc = ones[:e - s] if w is None else w[s:e]
             Zw = Zc * wc[:, None]
             zz += Zw.T @ Zc
             wr = None

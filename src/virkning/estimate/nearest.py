@@ -160,35 +160,49 @@ def _stable_argsort_codes(codes: np.ndarray) -> np.ndarray:
 
 def _sorted_layout(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray, usable: np.ndarray | None = None,
                    perm: np.ndarray | None = None):
-    """Controls sorted by (cell, distance, row); for each treated unit its insertion point among them.
+    """Controls sorted by (cell, distance, row); for each treated unit (in row order) its insertion point among
+    them; the first and one-past-last position of each cell's controls.
 
     ``usable`` marks the controls that may be matched (the others, e.g. discarded units, are left out);
     ``perm``, if given, is an order of all units by (cell, distance) computed by the caller."""
+    n = len(treat)
     n_cells = int(cells.max()) + 1 if len(cells) else 0
+    d_sorted = None
     if perm is not None:
         pass
     elif n_cells <= 20_000:
         # group by cell (radix sort), then sort each cell's distances: small sorts stay in cache
         perm = _stable_argsort_codes(cells)
-        bounds = np.searchsorted(cells[perm], np.arange(n_cells + 1))
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(cells, minlength=n_cells))))
+        d_sorted = distance[perm]  # gathered once; each cell's slice is then sorted in place
         for c in range(n_cells):
             a, b = bounds[c], bounds[c + 1]
             if b - a > 1:
-                members = perm[a:b]
-                perm[a:b] = members[stable_argsort(distance[members])]
+                idx = stable_argsort(d_sorted[a:b])
+                perm[a:b] = perm[a:b][idx]
+                d_sorted[a:b] = d_sorted[a:b][idx]
     else:
         perm = stable_argsort(distance)
         perm = perm[_stable_argsort_codes(cells[perm])]
-    is_control = ~treat[perm] if usable is None else (~treat & usable)[perm]
+    ctrl = ~treat if usable is None else (~treat & usable)
+    is_control = ctrl[perm]
     ctrl_rows = perm[is_control]
+    cd = distance[ctrl_rows] if d_sorted is None else d_sorted[is_control]
     # controls sorted before each unit = insertion point of a treated unit among the sorted controls
     before = np.cumsum(is_control) - is_control
-    insert = np.empty(len(treat), dtype=np.int64)
-    insert[perm] = before
-    ctrl_cells = cells[ctrl_rows]
-    lo = np.searchsorted(ctrl_cells, np.arange(n_cells), side="left")
-    hi = np.searchsorted(ctrl_cells, np.arange(n_cells), side="right")
-    return ctrl_rows, np.ascontiguousarray(distance[ctrl_rows], dtype=np.float64), insert, lo, hi
+    is_treated = treat[perm]
+    t_rows = perm[is_treated]
+    if 8 * len(t_rows) < n:  # few treated: order their values by row instead of scattering over all units
+        t_ins = before[is_treated][np.argsort(t_rows)]
+    else:
+        insert = np.empty(n, dtype=np.int64)
+        insert[perm] = before
+        t_ins = insert[treat]
+    # controls of cells before c = start of cell c among the sorted controls
+    counts = np.bincount(cells[ctrl], minlength=n_cells)
+    hi = np.cumsum(counts)
+    lo = hi - counts
+    return ctrl_rows, np.ascontiguousarray(cd, dtype=np.float64), t_ins, lo, hi
 
 
 def _previous_in_cell(cells: np.ndarray) -> np.ndarray:
@@ -229,8 +243,7 @@ def nn_vector(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray, order:
     treat = np.asarray(treat, dtype=bool)
     treated = np.flatnonzero(treat)
     usable = None if discarded is None or not discarded.any() else ~np.asarray(discarded, dtype=bool)
-    ctrl_rows, cd, insert, lo, hi = _sorted_layout(treat, distance, cells, usable, sorted_order)
-    t_ins = insert[treated]
+    ctrl_rows, cd, t_ins, lo, hi = _sorted_layout(treat, distance, cells, usable, sorted_order)
     t_lo = lo[cells[treated]]
     t_hi = hi[cells[treated]]
     t_d = distance[treated].astype(np.float64)

@@ -87,47 +87,127 @@ def _link_parts(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mu, mu_eta
 
 
-def _linkinv(eta: np.ndarray) -> np.ndarray:
-    return _link_parts(eta)[0]
+class _Workspace:
+    """Buffers for one chunk of an IRLS pass, allocated once per fit: the per-chunk temporaries then live in
+    the same few cache-resident arrays for every chunk and iteration instead of being allocated afresh."""
+
+    def __init__(self, mx: ModelMatrix, y: np.ndarray):
+        size = max((e - s for s, e, _ in mx.chunks()), default=0)
+        self.e, self.mu, self.mu_eta, self.one_m, self.w, self.r, self.tmp = np.empty((7, size))
+        self.zw = np.empty(size * mx.numeric.shape[1])
+        # rows with y = 1 of each chunk (local positions): a short index beats a masked copy per chunk
+        self.ones = [np.flatnonzero(y[s:e] == 1.0) for s, e, _ in mx.chunks()]
+
+    def zw_view(self, m: int, pz: int) -> np.ndarray:
+        """An (m, pz) column-major view of the buffer: the layout ``Zc * w[:, None]`` has (same BLAS call)."""
+        return self.zw[:m * pz].reshape(pz, m).T
 
 
-def _deviance(y: np.ndarray, mu: np.ndarray) -> float:
-    """Binomial deviance, -2 sum log P(y_i)."""
+def _first_step(mx: ModelMatrix, y: np.ndarray, n1: int) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """glm.fit's start: mustart = (y + 0.5) / 2, eta = logit(mustart), the deviance there and under the null
+    model, and the cross-products X'WX, X'Wz of the first weighted least-squares step.
+
+    With a 0/1 response every per-row quantity takes one of two values, so they are computed (by the same
+    operations) for y = 0 and y = 1 only and spread to the rows; the sums run over the same full-length
+    arrays as before, so the results are the same to the bit.
+    """
+    n = len(y)
+    binary = bool(np.all((y == 0.0) | (y == 1.0)))
+    yv = np.array([0.0, 1.0]) if binary else y
+    mu = (yv + 0.5) / 2.0
+    eta = np.log(mu / (1.0 - mu))
+    mu, mu_eta = _link_parts(eta)
     with np.errstate(divide="ignore"):
-        return float(-2.0 * np.sum(np.log(np.where(y == 1.0, mu, 1.0 - mu))))
+        lp = np.log(np.where(yv == 1.0, mu, 1.0 - mu))
+        p = np.full(len(yv), n1 / n)
+        lp_null = np.log(np.where(yv == 1.0, p, 1.0 - p))
+    w = mu_eta * mu_eta / (mu * (1.0 - mu))
+    z = eta + (yv - mu) / mu_eta
+    if binary:  # spread to the rows by selection (no index array, one full-length buffer for both sums)
+        one = y == 1.0
+        full = np.where(one, lp[1], lp[0])
+        devold = float(-2.0 * np.sum(full))
+        np.copyto(full, lp_null[0])
+        np.copyto(full, lp_null[1], where=one)
+        null_dev = float(-2.0 * np.sum(full))
+        w = np.where(one, w[1], w[0])
+        np.copyto(full, z[0])
+        np.copyto(full, z[1], where=one)
+        z = full
+    else:
+        devold = float(-2.0 * np.sum(lp))
+        null_dev = float(-2.0 * np.sum(lp_null))
+    xtwx, xtwz = mx.cross(w, z)
+    assert xtwz is not None  # cross returns X'Wr when r is given
+    return devold, null_dev, xtwx, xtwz
 
 
-def _irls_pass(mx: ModelMatrix, beta: np.ndarray, y: np.ndarray, eta_out: np.ndarray
+def _irls_pass(mx: ModelMatrix, beta: np.ndarray, y: np.ndarray, eta_out: np.ndarray,
+               ws: _Workspace | None = None, mu_out: np.ndarray | None = None
                ) -> tuple[float, np.ndarray, np.ndarray]:
     """Deviance at ``beta`` and the IRLS cross-products X'WX, X'W(z - eta) for the next step, in one pass.
 
     Working chunk by chunk keeps every intermediate (eta, mu, weights, residuals) in cache, so an iteration
-    reads the numeric columns once. ``eta_out`` receives the linear predictor (internal row order).
+    reads the numeric columns once. ``eta_out`` receives the linear predictor and ``mu_out``, if given, the
+    fitted probabilities (internal row order). Every
+    element and every reduction is computed by the same operations in the same order as the plain
+    expressions in the comments (and ``_link_parts``), only into preallocated buffers, so the
+    results are the same to the bit.
     """
+    if ws is None:
+        ws = _Workspace(mx, y)
     Z = mx.numeric
     pz = Z.shape[1]
     b_int = beta[mx.order]
     bz = b_int[:pz]
-    tb = None if mx.table is None else mx.table @ b_int[pz:]
+    tb = None if mx.table is None else (mx.table @ b_int[pz:]).tolist()
     zz = np.zeros((pz, pz))
     zr = np.zeros(pz)
     S = mx.group_sums()
     dev = 0.0
-    for s, e, seg in mx.chunks():
+    for c, (s, e, seg) in enumerate(mx.chunks()):
+        m = e - s
         Zc = Z[s:e]
-        eta = Zc @ bz
+        eta = eta_out[s:e]
+        np.matmul(Zc, bz, out=eta)
         if tb is not None:
+            assert seg is not None  # chunks carry their combinations when there is a table
             g0, g1, starts = seg
-            eta += np.repeat(tb[g0:g1], np.diff(np.append(starts, e - s)))
-        eta_out[s:e] = eta
-        mu, mu_eta = _link_parts(eta)
+            ends = starts[1:].tolist() + [m]
+            for g, a, b in zip(range(g0, g1), starts.tolist(), ends):
+                eta[a:b] += tb[g]  # the combination's indicator part, a constant over its rows
+        clamped = bool(eta.min() < -_THRESH or eta.max() > _THRESH)
+        if clamped:
+            mu, mu_eta = _link_parts(eta)  # rare: the clamped link
+        else:
+            mu = ws.mu[:m] if mu_out is None else mu_out[s:e]
+            ex, mu_eta = np.exp(eta, out=ws.e[:m]), ws.mu_eta[:m]
+            opexp = np.add(ex, 1.0, out=ws.tmp[:m])
+            np.divide(ex, opexp, out=mu)
+            np.multiply(opexp, opexp, out=opexp)
+            np.divide(ex, opexp, out=mu_eta)
+        if clamped and mu_out is not None:
+            mu_out[s:e] = mu  # the clamped link returned its own array
         yc = y[s:e]
-        dev += _deviance(yc, mu)
-        w = mu_eta * mu_eta / (mu * (1.0 - mu))
-        r = (yc - mu) / mu_eta
-        Zw = Zc * w[:, None]
+        one_m = np.subtract(1.0, mu, out=ws.one_m[:m])
+        # binomial deviance, -2 sum log P(y_i) = -2 sum log(where(y == 1, mu, 1 - mu))
+        lp = ws.r[:m]
+        np.copyto(lp, one_m)
+        ones = ws.ones[c]
+        lp[ones] = mu[ones]
+        with np.errstate(divide="ignore"):
+            np.log(lp, out=lp)
+        dev += float(-2.0 * np.sum(lp))
+        # w = mu_eta^2 / (mu (1 - mu)), r = (y - mu) / mu_eta
+        w = np.multiply(mu_eta, mu_eta, out=ws.w[:m])
+        np.divide(w, np.multiply(mu, one_m, out=ws.tmp[:m]), out=w)
+        r = np.subtract(yc, mu, out=ws.r[:m])
+        np.divide(r, mu_eta, out=r)
+        Zw = ws.zw_view(m, pz)
+        for j in range(pz):  # Zc * w[:, None], column by column (contiguous, faster than the broadcast)
+            np.multiply(Zc[:, j], w, out=Zw[:, j])
         zz += Zw.T @ Zc
-        wr = w * r
+        wr = np.multiply(w, r, out=r)
         zr += Zc.T @ wr
         if S is not None:
             mx.add_group_sums(S, seg, Zw, w, wr)
@@ -183,7 +263,7 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
     if n1 == 0 or n1 == n:
         raise EstimationError("propensity model: the treatment column has only one value "
                               f"({n1} treated of {n}); matching needs treated and untreated units.")
-    xtx, _ = mx.cross(np.ones(n))
+    xtx, _ = mx.cross(None)
     dropped = _aliased_columns(xtx)
     aliased = tuple(mx.names[j] for j in dropped)
     if dropped:
@@ -196,23 +276,16 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
 
     # glm.fit: mustart = (y + 0.5) / 2, eta = logit(mustart); the first solve is for the coefficients
     # themselves, later ones for the change, which keeps rounding errors proportional to the step.
-    mu = (y + 0.5) / 2.0
-    eta = np.log(mu / (1.0 - mu))
-    mu, mu_eta = _link_parts(eta)
-    devold = _deviance(y, mu)
-    null_dev = _deviance(y, np.full(n, n1 / n))
-    w = mu_eta * mu_eta / (mu * (1.0 - mu))
-    resid = (y - mu) / mu_eta
-    xtwx, xtwz = mx.cross(w, eta + resid)
-    assert xtwz is not None  # cross returns X'Wr when r is given
+    devold, null_dev, xtwx, xtwz = _first_step(mx, y, n1)
     beta = _solve(xtwx, xtwz)
-    del w, resid, mu_eta
     converged = False
     it = 1
     eta = np.empty(n)
+    mu = np.empty(n)
+    ws = _Workspace(mx, y)
     while True:
         # one pass: eta, mu and deviance at beta, and the weighted cross-products for the next step
-        dev, next_xtwx, next_xtwr = _irls_pass(mx, beta, y, eta)
+        dev, next_xtwx, next_xtwr = _irls_pass(mx, beta, y, eta, ws, mu)
         if not np.isfinite(dev):
             raise EstimationError("propensity model: the deviance became infinite during fitting; "
                                   "check the covariates for extreme values.")
@@ -226,7 +299,7 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
         xtwx = next_xtwx
         beta = beta + _solve(xtwx, next_xtwr)
     eta = mx.to_external(eta)
-    mu, _ = _link_parts(eta)
+    mu = mx.to_external(mu)  # the last pass was at the final beta
 
     boundary = int(np.sum((mu > 1 - 10 * _EPS) | (mu < 10 * _EPS)))  # R's "numerically 0 or 1"
     d = np.sqrt(np.diag(xtwx))
