@@ -1,6 +1,7 @@
 """Benchmark the synthetic register generator: time, peak memory, rows and file sizes by population size.
 
     python benchmarks/bench_synth.py                              # 100,000 and 1,000,000 persons
+    python benchmarks/bench_synth.py --persons 1190000 --population seniors     # the demo's registers
     python benchmarks/bench_synth.py --persons 5000000 --start 2010-01-01 --end 2019-12-31 --keep data/5m
 
 Each size runs in a fresh process, so the peak resident memory (ru_maxrss) is that run's own. Files go to a
@@ -19,11 +20,12 @@ import time
 from pathlib import Path
 
 
-def one(persons: int, seed: int, start: str, end: str, fmt: str, out: str) -> dict:
+def one(persons: int, seed: int, start: str, end: str, fmt: str, out: str, population: str = "national") -> dict:
     from virkning.synth import generate
 
     t0 = time.perf_counter()
-    summary = generate(out, persons=persons, seed=seed, start=start, end=end, fmt=fmt)
+    summary = generate(out, persons=persons, seed=seed, start=start, end=end, fmt=fmt,
+                       population=population)  # type: ignore[arg-type]
     wall = time.perf_counter() - t0
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
     cpu = resource.getrusage(resource.RUSAGE_SELF)
@@ -38,6 +40,8 @@ def main() -> None:
     ap.add_argument("--start", default="2015-01-01")
     ap.add_argument("--end", default="2019-07-31")
     ap.add_argument("--format", dest="fmt", default="parquet", choices=("parquet", "csv"))
+    ap.add_argument("--population", default="national", choices=("national", "seniors"),
+                    help="seniors: the demo's population (run_demo)")
     ap.add_argument("--keep", help="write into this folder and keep it (one size only)")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # internal: run one size here
@@ -46,7 +50,7 @@ def main() -> None:
     sizes = [int(s.replace("_", "")) for s in args.persons.split(",")]
 
     if args.one:
-        print(json.dumps(one(sizes[0], args.seed, args.start, args.end, args.fmt, args.out)))
+        print(json.dumps(one(sizes[0], args.seed, args.start, args.end, args.fmt, args.out, args.population)))
         return
     if args.keep and len(sizes) > 1:
         ap.error("--keep takes one size")
@@ -56,8 +60,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-synth-") as tmp:
             out = args.keep or str(Path(tmp) / "data")
             cmd = [sys.executable, __file__, "--one", "--persons", str(n), "--seed", str(args.seed),
-                   "--start", args.start, "--end", args.end, "--format", args.fmt, "--out", out]
-            print(f"generating {n:,} persons ({args.start} to {args.end}) ...", file=sys.stderr, flush=True)
+                   "--start", args.start, "--end", args.end, "--format", args.fmt, "--out", out,
+                   "--population", args.population]
+            print(f"generating {n:,} persons ({args.population}, {args.start} to {args.end}) ...", file=sys.stderr, flush=True)
             done = subprocess.run(cmd, check=True, capture_output=True, text=True)
             results.append(json.loads(done.stdout.strip().splitlines()[-1]))
     if args.json:

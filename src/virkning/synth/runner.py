@@ -19,15 +19,16 @@ import pyarrow as pa
 from virkning.errors import VirkningError
 from virkning.synth.codes import load_codebook
 from virkning.synth.geography import load_geography
-from virkning.synth.months import monthly_industry, monthly_rate
+from virkning.synth.months import monthly_industry, monthly_sums, rate_of_sums
 from virkning.synth.params import (
     EDUCATIONS, INDUSTRY_CODES, ORIGINS, TEMP_INDEX, ModelParams, PopulationParams, ProgrammeParams, build_tables,
 )
 from virkning.synth.paths import Draws, init_cohort, make_context, step
 from virkning.synth.people import A_KASSER, draw_population
+from virkning.synth.rows import fixed_strings, label_bytes, person_major, repeated_ids
 from virkning.synth.seniorvikar import SeniorvikarDesign
 from virkning.synth.timeline import build_timeline, month_label, parse_date
-from virkning.synth.writer import TableWriter, finish, lookup, person_ids, prepare_out
+from virkning.synth.writer import TableWriter, finish, lookup, person_id_bytes, person_ids, prepare_out
 
 POPULATIONS = {
     "national": ModelParams(),
@@ -189,10 +190,10 @@ def run(out, persons, seed, *, start=None, end=None, fmt="parquet", horizon=None
                 t1 = time.perf_counter()
                 lo, hi = sim["lo"], sim["hi"]
                 design.collect(tl, codes, sim, lo, hi, horizon)
-                ids = person_ids(lo, hi, width)
-                writers["persons"].write(_persons_table(pop, geo, lo, hi, ids))
-                writers["benefits"].write(_benefits_table(tl, sim["code"], ids))
-                writers["employment"].write(_employment_table(tl, sim["frac"], sim["ind"], ids))
+                id_bytes = person_id_bytes(lo, hi, width)
+                writers["persons"].write(_persons_table(pop, geo, lo, hi, person_ids(lo, hi, width)))
+                writers["benefits"].write(_benefits_table(tl, sim["code"], id_bytes))
+                writers["employment"].write(_employment_table(tl, sim["frac"], sim["ind"], id_bytes))
                 sim_seconds += sim["seconds"]
                 write_seconds += time.perf_counter() - t1
                 del sim
@@ -277,30 +278,39 @@ def _persons_table(pop, geo, lo, hi, ids) -> pa.Table:
 
 
 _CODE_LABELS = [f"{i:03d}" for i in range(1000)]
+_CODE_BYTES = label_bytes(_CODE_LABELS)
+_INDUSTRY_BYTES = label_bytes(INDUSTRY_CODES)
 
 
-def _benefits_table(tl, code, ids) -> pa.Table:
-    reg = np.ascontiguousarray(code[tl.burn:].T)  # person-major, so rows come out sorted by person, week
-    flat = np.flatnonzero(reg)
-    person, week = np.divmod(flat, reg.shape[1])
+def _benefits_table(tl, code, id_bytes) -> pa.Table:
+    """Rows sorted by person, week (rows.person_major)."""
+    counts, week, (values,) = person_major(code[tl.burn:])
     return pa.table({
-        "person_id": ids.take(pa.array(person.astype(np.int32))),
-        "week": pa.array(tl.yyyyww[tl.burn:][week], type=pa.int32()),
-        "code": lookup(reg.ravel()[flat], _CODE_LABELS),
+        "person_id": repeated_ids(id_bytes, counts),
+        "week": pa.array(np.take(tl.yyyyww[tl.burn:].astype(np.int32), week), type=pa.int32()),
+        "code": fixed_strings(_CODE_BYTES, values) if _CODE_BYTES is not None else lookup(values, _CODE_LABELS),
     })
 
 
-def _employment_table(tl, frac, ind, ids) -> pa.Table:
-    rate = np.ascontiguousarray(monthly_rate(tl, frac[tl.burn:]).T)  # person-major
-    flat = np.flatnonzero(rate)
-    person, month = np.divmod(flat, rate.shape[1])
-    r = rate.ravel()[flat]
-    i = np.ascontiguousarray(monthly_industry(tl, ind[tl.burn:]).T).ravel()[flat].astype(np.int8) - 1
+def _employment_table(tl, frac, ind, id_bytes) -> pa.Table:
+    """Rows sorted by person, month. The rate and hours come from tables over every possible monthly sum of
+    weekly hours: the same arithmetic as monthly_rate on far fewer numbers."""
+    sums = monthly_sums(tl, frac[tl.burn:])
+    counts, month, (s, i) = person_major(sums, monthly_industry(tl, ind[tl.burn:]))
+    top = int(s.max()) if len(s) else 0
+    rate_table = rate_of_sums(tl, top)
+    at = month.astype(np.int64) * (top + 1) + s
+    r = np.take(rate_table, at)
+    hours = np.take(np.round(rate_table * 160.0, 2), at)
+    i = i.astype(np.int8) - 1
+    months = [month_label(int(m)) for m in tl.months]
+    month_bytes = label_bytes(months)
     return pa.table({
-        "person_id": ids.take(pa.array(person.astype(np.int32))),
-        "month": lookup(month, [month_label(int(m)) for m in tl.months]),
+        "person_id": repeated_ids(id_bytes, counts),
+        "month": fixed_strings(month_bytes, month) if month_bytes is not None else lookup(month, months),
         "employment_rate": pa.array(r),
-        "hours": pa.array(np.round(r * 160.0, 2)),
-        "industry": lookup(i, INDUSTRY_CODES),
+        "hours": pa.array(hours),
+        "industry": fixed_strings(_INDUSTRY_BYTES, i) if _INDUSTRY_BYTES is not None and (i >= 0).all()
+        else lookup(i, INDUSTRY_CODES),
         "temp_agency": pa.array(i == TEMP_INDEX),
     })
