@@ -238,15 +238,20 @@ def step(ctx: Context, c: Cohort, t: int, U: Draws, code: np.ndarray, frac: np.n
     _refresh_keys(ctx, c, t)
     old = c.state
     key = c.skey + c.akey
-    dkey = c.dkey0 + c.dur
+    dkey = np.add(c.dkey0, c.dur)
     comp, dj, do = tb.comp, tb.dur[0], tb.dur[1]
-    # Competing risks: one uniform cut into consecutive intervals (folkepension/death/emigration first).
+    # Competing risks: one uniform cut into consecutive intervals (folkepension/death/emigration first). The
+    # keys are in range by construction; take(mode="clip") writes straight into `out` (mode "raise" buffers it).
+    # Every product and sum is the float32 operation it always was, in the same order, into scratch arrays.
     cum = np.empty((5, c.n), dtype=np.float32)
-    np.take(comp[C_FIRST], key, out=cum[0])
-    np.add(cum[0], np.take(comp[C_FTP], key) * c.ftp_mult, out=cum[1])
-    np.add(cum[1], np.take(comp[C_EFTL], key) * c.eff_ret, out=cum[2])
-    np.add(cum[2], np.take(comp[C_JOB], key) * np.take(dj, dkey) * c.jm_dyn, out=cum[3])
-    np.add(cum[3], np.take(comp[C_OTH], key) * np.take(do, dkey) * c.om_dyn, out=cum[4])
+    a, b = np.empty(c.n, dtype=np.float32), np.empty(c.n, dtype=np.float32)
+    np.take(comp[C_FIRST], key, out=cum[0], mode="clip")
+    np.add(cum[0], np.multiply(np.take(comp[C_FTP], key, out=a, mode="clip"), c.ftp_mult, out=a), out=cum[1])
+    np.add(cum[1], np.multiply(np.take(comp[C_EFTL], key, out=a, mode="clip"), c.eff_ret, out=a), out=cum[2])
+    np.multiply(np.take(comp[C_JOB], key, out=a, mode="clip"), np.take(dj, dkey, out=b, mode="clip"), out=a)
+    np.add(cum[2], np.multiply(a, c.jm_dyn, out=a), out=cum[3])
+    np.multiply(np.take(comp[C_OTH], key, out=a, mode="clip"), np.take(do, dkey, out=b, mode="clip"), out=a)
+    np.add(cum[3], np.multiply(a, c.om_dyn, out=a), out=cum[4])
     exh = np.flatnonzero(c.exhausted)
     if len(exh):
         cum[1:, exh] += 1.0  # dagpenge ran out: leave unless leaving for folkepension, death or emigration
@@ -279,8 +284,8 @@ def step(ctx: Context, c: Cohort, t: int, U: Draws, code: np.ndarray, frac: np.n
         _move(ctx, c, moved, old[moved], new[moved], U)
     c.state = new
     is_emp = new == S.EMP
-    np.take(cb.state_code, new, out=code)
-    np.multiply(c.job_frac, is_emp, out=frac)
+    np.take(cb.state_code, new, out=code, mode="clip")
+    np.multiply(c.job_frac, is_emp.view(np.uint8), out=frac)  # bool as 0/1 bytes: no casting loop
     sub = np.flatnonzero(np.take(_SUBSTATES, new))
     if len(sub):
         ss = new[sub]
@@ -289,7 +294,7 @@ def step(ctx: Context, c: Cohort, t: int, U: Draws, code: np.ndarray, frac: np.n
         _kont(ctx, c, sub[ss == S.KONT], U, code)
         si = sub[ss == S.SICK]
         code[si] = np.where(c.dur[si] >= 22, cb.jobafklaring, code[si])  # sygedagpenge stop after 22 weeks
-    np.multiply(c.job_ind, frac != 0, out=ind)
+    np.multiply(c.job_ind, (frac != 0).view(np.uint8), out=ind)
     return old
 
 
