@@ -16,19 +16,22 @@ _BLOCK = 4096  # persons per transposed block: 4096 x 521 weeks of int16 is 4 MB
 
 
 class Arena:
-    """Named numpy buffers reused from chunk to chunk. A fresh array of tens of MB costs a page fault per few
-    pages every chunk (the kernel zeroes them), several times the work of filling it; a buffer that was used
-    before costs nothing. Arrays taken from it are valid until the same name is asked for again."""
+    """Named buffers reused from chunk to chunk, and from one table to the next. A fresh array of tens of MB costs
+    a page fault per few pages every chunk (the kernel zeroes them), several times the work of filling it; a
+    buffer that was used before costs nothing. Buffers are raw bytes, viewed as the dtype asked for; an array
+    taken from the arena is valid until the same name is asked for again (so a table built in it must be written
+    before the next is built)."""
 
     def __init__(self) -> None:
         self._bufs: dict[str, np.ndarray] = {}
 
     def get(self, name: str, n: int, dtype) -> np.ndarray:
+        size = n * np.dtype(dtype).itemsize
         buf = self._bufs.get(name)
-        if buf is None or buf.dtype != np.dtype(dtype) or len(buf) < n:
-            buf = np.empty(n + n // 8, dtype=dtype)  # some room, so a slightly larger chunk does not reallocate
+        if buf is None or len(buf) < size:
+            buf = np.empty(size + size // 8 + 64, dtype=np.uint8)  # room, so a larger chunk need not reallocate
             self._bufs[name] = buf
-        return buf[:n]
+        return buf[:size].view(dtype)
 
     def offsets(self, n: int, k: int) -> np.ndarray:
         """0, k, 2k, ..., nk as int32 (read-only use: the same buffer serves every table)."""
@@ -39,11 +42,11 @@ class Arena:
         return buf[:n + 1]
 
 
-def person_major(a: np.ndarray, *more: np.ndarray, ids: np.ndarray, arena: Arena,
-                 tag: str) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+def person_major(a: np.ndarray, *more: np.ndarray, ids: np.ndarray,
+                 arena: Arena) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """a [periods, n] (and arrays `more` of its shape), ids [n] -> (each nonzero entry's person id, its period
     index (intp), and the values there of `a` and of each of `more`), in person-major order, in `arena`'s
-    buffers named after `tag`."""
+    buffers "rows.*"."""
     n_periods, n = a.shape
     index = np.arange(n_periods)
     periods: list[np.ndarray] = []
@@ -59,7 +62,7 @@ def person_major(a: np.ndarray, *more: np.ndarray, ids: np.ndarray, arena: Arena
             v.append(transposed(m[:, p0:p0 + _BLOCK])[nz])
 
     def joined(parts: list[np.ndarray], name: str, dtype) -> np.ndarray:
-        out = arena.get(f"{tag}.{name}", sum(len(x) for x in parts), dtype)
+        out = arena.get(f"rows.{name}", sum(len(x) for x in parts), dtype)
         return np.concatenate(parts, out=out) if parts else out
 
     return (joined(person, "person", ids.dtype), joined(periods, "period", np.intp),
