@@ -46,27 +46,30 @@ def person_major(a: np.ndarray, *more: np.ndarray, ids: np.ndarray,
                  arena: Arena) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """a [periods, n] (and arrays `more` of its shape), ids [n] -> (each nonzero entry's person id, its period
     index (intp), and the values there of `a` and of each of `more`), in person-major order, in `arena`'s
-    buffers "rows.*"."""
+    buffers "rows.*" (filled block by block, so no long array is allocated or copied)."""
     n_periods, n = a.shape
+    total = int(np.count_nonzero(a))
+    person = arena.get("rows.person", total, ids.dtype)
+    period = arena.get("rows.period", total, np.intp)
+    values = [arena.get(f"rows.value{k}", total, x.dtype) for k, x in enumerate((a, *more))]
+    # 8-byte ids (7 digits) repeat as integers: numpy's fast path, not a byte-string copy per row
+    ids_rep = ids.view(np.uint64) if ids.dtype.itemsize == 8 else ids
+    person_rep = person.view(np.uint64) if ids.dtype.itemsize == 8 else person
     index = np.arange(n_periods)
-    periods: list[np.ndarray] = []
-    person: list[np.ndarray] = []
-    values: list[list[np.ndarray]] = [[] for _ in range(1 + len(more))]
+    at = 0
     for p0 in range(0, n, _BLOCK):
         blk = transposed(a[:, p0:p0 + _BLOCK])
         nz = blk != 0
-        person.append(np.repeat(ids[p0:p0 + len(blk)], np.count_nonzero(nz, axis=1)))
-        periods.append(np.broadcast_to(index, blk.shape)[nz])  # a masked gather: cheaper than np.nonzero
-        values[0].append(blk[nz])
+        counts = np.count_nonzero(nz, axis=1)
+        end = at + int(counts.sum())
+        person_rep[at:end] = np.repeat(ids_rep[p0:p0 + len(blk)], counts)
+        period[at:end] = np.broadcast_to(index, blk.shape)[nz]  # a masked gather: cheaper than np.nonzero
+        flat = nz.ravel()
+        np.compress(flat, blk.ravel(), out=values[0][at:end])
         for v, m in zip(values[1:], more):
-            v.append(transposed(m[:, p0:p0 + _BLOCK])[nz])
-
-    def joined(parts: list[np.ndarray], name: str, dtype) -> np.ndarray:
-        out = arena.get(f"rows.{name}", sum(len(x) for x in parts), dtype)
-        return np.concatenate(parts, out=out) if parts else out
-
-    return (joined(person, "person", ids.dtype), joined(periods, "period", np.intp),
-            [joined(v, f"value{k}", x.dtype) for k, (v, x) in enumerate(zip(values, (a, *more)))])
+            np.compress(flat, transposed(m[:, p0:p0 + _BLOCK]).ravel(), out=v[at:end])
+        at = end
+    return person, period, values
 
 
 def transposed(a: np.ndarray) -> np.ndarray:

@@ -295,7 +295,8 @@ _CODE_LABELS = [f"{i:03d}" for i in range(1000)]
 def _benefits_table(tl, code, id_bytes, arena: Arena) -> pa.Table:
     """Rows sorted by person, week (rows.person_major)."""
     person, week, (values,) = person_major(code[tl.burn:], ids=id_bytes, arena=arena)
-    yyyyww = np.take(tl.yyyyww[tl.burn:].astype(np.int32), week, out=arena.get("week", len(week), np.int32))
+    yyyyww = np.take(tl.yyyyww[tl.burn:].astype(np.int32), week, out=arena.get("week", len(week), np.int32),
+                     mode="clip")  # in range; mode "raise" would buffer `out`
     return pa.table({
         "person_id": strings(person, arena),
         "week": pa.array(yyyyww, type=pa.int32()),
@@ -312,8 +313,8 @@ def _employment_table(tl, frac, ind, id_bytes, arena: Arena) -> pa.Table:
     rate_table = rate_of_sums(tl, top).ravel()
     at = np.multiply(month, top + 1, out=arena.get("at", len(month), np.intp))
     at += s
-    r = np.take(rate_table, at, out=arena.get("rate", len(at), np.float64))
-    hours = np.take(np.round(rate_table * 160.0, 2), at, out=arena.get("hours", len(at), np.float64))
+    r = np.take(rate_table, at, out=arena.get("rate", len(at), np.float64), mode="clip")
+    hours = np.take(np.round(rate_table * 160.0, 2), at, out=arena.get("hours", len(at), np.float64), mode="clip")
     i = i.astype(np.int8) - 1
     return pa.table({
         "person_id": strings(person, arena),
