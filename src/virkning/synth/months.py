@@ -18,13 +18,26 @@ def month_bounds(tl: Timeline) -> np.ndarray:
     return np.append(tl.month_first_week - tl.burn, tl.n_register_weeks).astype(np.int64)
 
 
-def monthly_rate(tl: Timeline, frac: np.ndarray) -> np.ndarray:
-    """frac uint8 [register weeks, n] (% of full time) -> employment rate float64 [months, n]."""
+def monthly_sums(tl: Timeline, frac: np.ndarray) -> np.ndarray:
+    """frac uint8 [register weeks, n] (% of full time) -> the month's sum of weekly % uint16 [months, n]."""
     b = month_bounds(tl)
     sums = np.empty((len(b) - 1, frac.shape[1]), dtype=np.uint16)
     for m in range(len(b) - 1):
         np.sum(frac[b[m]:b[m + 1]], axis=0, dtype=np.uint16, out=sums[m])
+    return sums
+
+
+def rate_of_sums(tl: Timeline, sums: np.ndarray | int) -> np.ndarray:
+    """Employment rate float64 [months, ...] from monthly sums (an array [months, n], or the int s for a table
+    [months, s + 1] of every sum 0..s, the same numbers by the same arithmetic)."""
+    if isinstance(sums, (int, np.integer)):
+        sums = np.broadcast_to(np.arange(int(sums) + 1, dtype=np.uint16), (len(tl.month_thursdays), int(sums) + 1))
     return np.round(sums / (100.0 * tl.month_thursdays[:, None]), 4)
+
+
+def monthly_rate(tl: Timeline, frac: np.ndarray) -> np.ndarray:
+    """frac uint8 [register weeks, n] (% of full time) -> employment rate float64 [months, n]."""
+    return rate_of_sums(tl, monthly_sums(tl, frac))
 
 
 def monthly_industry(tl: Timeline, ind: np.ndarray) -> np.ndarray:

@@ -132,6 +132,14 @@ class Cohort:
     eff_ret: np.ndarray  # float32 programme effect on retirement hazards (1 = none)
     eff_act: np.ndarray  # float32 programme effect on the chance to start activation on dagpenge (1 = none)
     eff_vr: np.ndarray  # bool: activation starts on dagpenge follow the programme's measure mix (Context)
+    # The hazards that change only with the key or the programme's effect, kept up to date by _hazards (float32):
+    # cumulative cut points 0-2 of the competing risks, and the job and 'other' hazards before their duration
+    # and multipliers.
+    h0: np.ndarray
+    h1: np.ndarray
+    h2: np.ndarray
+    hj: np.ndarray
+    ho: np.ndarray
 
     @property
     def n(self) -> int:
@@ -143,11 +151,12 @@ class Cohort:
     def extend(self, other: "Cohort") -> "Cohort":
         return Cohort(**{f.name: np.concatenate([getattr(self, f.name), getattr(other, f.name)]) for f in fields(self)})
 
-    def set_effect(self, idx: np.ndarray, job, temp, ret) -> None:
+    def set_effect(self, ctx: "Context", idx: np.ndarray, job, temp, ret) -> None:
         """Programme effect in force for persons idx (job 1, temp 0, ret 1: none)."""
         self.eff_job[idx], self.eff_temp[idx], self.eff_ret[idx] = job, temp, ret
         self.jm_dyn[idx] = self.jm_base[idx] * self.eff_job[idx]
         self.ftp_mult[idx] = self.health[idx] * self.eff_ret[idx]
+        _hazards(ctx, self, idx)
 
 
 @dataclass(frozen=True)
@@ -218,16 +227,35 @@ def _kont_scheme(c: Cohort, k: np.ndarray, age: np.ndarray, U: Draws) -> None:
     c.jm_base[k] = c.job_mult[k] * KONT_SCHEME_JOB[scheme]
 
 
+def _hazards(ctx: Context, c: Cohort, idx: np.ndarray | None = None) -> None:
+    """Recompute the cached hazards (Cohort.h0 ... ho) of persons idx (None: all) after a change of their key or
+    programme effect: the same float32 products and sums that step would otherwise repeat every week."""
+    comp = ctx.tables.comp
+    sel = slice(None) if idx is None else idx
+    key = c.skey[sel] + c.akey[sel]
+    h0 = np.take(comp[C_FIRST], key)
+    h1 = h0 + np.take(comp[C_FTP], key) * c.ftp_mult[sel]
+    c.h0[sel], c.h1[sel] = h0, h1
+    c.h2[sel] = h1 + np.take(comp[C_EFTL], key) * c.eff_ret[sel]
+    c.hj[sel] = np.take(comp[C_JOB], key)
+    c.ho[sel] = np.take(comp[C_OTH], key)
+
+
 def _refresh_keys(ctx: Context, c: Cohort, t: int) -> None:
     """Ages every 4 weeks; eligibility bits in the week they are reached."""
     if t % 4 == 0:
         c.age = ages_at(int(ctx.tl.thursday[t]), c.birth_day)
-        c.akey = c.age.astype(np.intp) * N_KEY + c.key
+        akey = c.age.astype(np.intp) * N_KEY + c.key
+        changed = np.flatnonzero(akey != c.akey)  # birthdays
+        c.akey = akey
+        if len(changed):
+            _hazards(ctx, c, changed)
     for weeks, bit in ((c.pension_week, PENSION_BIT), (c.eftl_week, EFTL_BIT)):
         hit = np.flatnonzero(weeks == t)
         if len(hit):
             c.key[hit] += bit
             c.akey[hit] += bit
+            _hazards(ctx, c, hit)
 
 
 def step(ctx: Context, c: Cohort, t: int, U: Draws, code: np.ndarray, frac: np.ndarray,
@@ -237,28 +265,32 @@ def step(ctx: Context, c: Cohort, t: int, U: Draws, code: np.ndarray, frac: np.n
     p, tb, cb = ctx.params, ctx.tables, ctx.codes
     _refresh_keys(ctx, c, t)
     old = c.state
-    key = c.skey + c.akey
-    dkey = c.dkey0 + c.dur
-    comp, dj, do = tb.comp, tb.dur[0], tb.dur[1]
-    # Competing risks: one uniform cut into consecutive intervals (folkepension/death/emigration first).
-    cum = np.empty((5, c.n), dtype=np.float32)
-    np.take(comp[C_FIRST], key, out=cum[0])
-    np.add(cum[0], np.take(comp[C_FTP], key) * c.ftp_mult, out=cum[1])
-    np.add(cum[1], np.take(comp[C_EFTL], key) * c.eff_ret, out=cum[2])
-    np.add(cum[2], np.take(comp[C_JOB], key) * np.take(dj, dkey) * c.jm_dyn, out=cum[3])
-    np.add(cum[3], np.take(comp[C_OTH], key) * np.take(do, dkey) * c.om_dyn, out=cum[4])
+    dkey = np.add(c.dkey0, c.dur)
+    dj, do = tb.dur[0], tb.dur[1]
+    # Competing risks: one uniform cut into consecutive intervals (folkepension/death/emigration first). Cut
+    # points 0-2 are cached (Cohort.h0-h2); 3 and 4 carry the weekly duration terms. The keys are in range by
+    # construction, so take(mode="clip") writes straight into `out` (mode "raise" buffers it). Every product and
+    # sum is the float32 operation it always was, in the same order.
+    a, b = np.empty(c.n, dtype=np.float32), np.empty(c.n, dtype=np.float32)
+    cut3, cut4 = np.empty(c.n, dtype=np.float32), np.empty(c.n, dtype=np.float32)
+    np.multiply(c.hj, np.take(dj, dkey, out=a, mode="clip"), out=a)
+    np.add(c.h2, np.multiply(a, c.jm_dyn, out=a), out=cut3)
+    np.multiply(c.ho, np.take(do, dkey, out=b, mode="clip"), out=b)
+    np.add(cut3, np.multiply(b, c.om_dyn, out=b), out=cut4)
     exh = np.flatnonzero(c.exhausted)
     if len(exh):
-        cum[1:, exh] += 1.0  # dagpenge ran out: leave unless leaving for folkepension, death or emigration
+        cut4[exh] += 1.0  # dagpenge ran out: leave unless leaving for folkepension, death or emigration
     u0 = U.u0
-    idx = np.flatnonzero(u0 < cum[4])
+    idx = np.flatnonzero(u0 < cut4)
     new = old.copy()
     c.dur += 1
     if t % 52 == 0:
         np.minimum(c.dur, D_TABLE - 60, out=c.dur)
     if len(idx):
         u = u0[idx]
-        which = (u >= cum[:, idx]).sum(axis=0)
+        cum = np.stack([c.h0[idx], c.h1[idx], c.h2[idx], cut3[idx], cut4[idx]])
+        cum[1:4, c.exhausted[idx]] += 1.0  # as cut4 above
+        which = (u >= cum).sum(axis=0)
         u1 = U.get(1, idx)
         dest = np.empty(len(idx), dtype=np.int8)
         f = which == 0
@@ -279,8 +311,8 @@ def step(ctx: Context, c: Cohort, t: int, U: Draws, code: np.ndarray, frac: np.n
         _move(ctx, c, moved, old[moved], new[moved], U)
     c.state = new
     is_emp = new == S.EMP
-    np.take(cb.state_code, new, out=code)
-    np.multiply(c.job_frac, is_emp, out=frac)
+    np.take(cb.state_code, new, out=code, mode="clip")
+    np.multiply(c.job_frac, is_emp.view(np.uint8), out=frac)  # bool as 0/1 bytes: no casting loop
     sub = np.flatnonzero(np.take(_SUBSTATES, new))
     if len(sub):
         ss = new[sub]
@@ -289,7 +321,7 @@ def step(ctx: Context, c: Cohort, t: int, U: Draws, code: np.ndarray, frac: np.n
         _kont(ctx, c, sub[ss == S.KONT], U, code)
         si = sub[ss == S.SICK]
         code[si] = np.where(c.dur[si] >= 22, cb.jobafklaring, code[si])  # sygedagpenge stop after 22 weeks
-    np.multiply(c.job_ind, frac != 0, out=ind)
+    np.multiply(c.job_ind, (frac != 0).view(np.uint8), out=ind)
     return old
 
 
@@ -298,6 +330,7 @@ def _move(ctx: Context, c: Cohort, moved: np.ndarray, src: np.ndarray, dst: np.n
     requalified = moved[(src == S.EMP) & (c.dur[moved] >= ctx.params.requalify_weeks)]
     c.dp_used[requalified] = 0  # a year in work earns a new dagpenge period
     c.skey[moved] = dst.astype(np.intp) * (N_AGES * N_KEY)
+    _hazards(ctx, c, moved)
     c.dkey0[moved] = (dst.astype(np.intp) * 2 + c.male[moved]) * D_TABLE
     c.dur[moved] = 0
     c.jm_base[moved] = c.job_mult[moved]
@@ -425,7 +458,9 @@ def init_cohort(ctx: Context, pop: Population, lo: int, hi: int, rng: np.random.
         eff_ret=np.ones(n, dtype=np.float32),
         eff_act=np.ones(n, dtype=np.float32),
         eff_vr=np.zeros(n, dtype=bool),
+        **{h: np.empty(n, dtype=np.float32) for h in ("h0", "h1", "h2", "hj", "ho")},
     )
+    _hazards(ctx, c)
     U = Draws.draw(rng, n)
     e = np.flatnonzero(state == S.EMP)
     _job_attributes(ctx, c, e, np.full(len(e), S.EDU), age[e], U)  # the stock of jobs: few temp jobs

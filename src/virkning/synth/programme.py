@@ -90,17 +90,17 @@ class ChunkProgramme:
         if starting:
             persons = np.array([self.participants[i].person for i in starting])
             twins = c.subset(persons)  # the state at the end of last week, before any effect
-            twins.set_effect(np.arange(twins.n), 1.0, 0.0, 1.0)
+            twins.set_effect(self.ctx, np.arange(twins.n), 1.0, 0.0, 1.0)
             self.twins = twins if self.twins is None else self.twins.extend(twins)
             self.twin_members.extend(starting)
             self.twin_persons = np.array([self.participants[i].person for i in self.twin_members])
             signed = np.array([self.participants[i].signup for i in starting])
-            c.set_effect(persons, np.float32(1.0 + pp.job_hazard),
+            c.set_effect(self.ctx, persons, np.float32(1.0 + pp.job_hazard),
                          np.where(signed, pp.temp_shift_signed, pp.temp_shift_other).astype(np.float32),
                          np.float32(1.0 + pp.retirement_hazard))
         ending = self.ending.pop(t, [])
         if ending:
-            c.set_effect(np.array([self.participants[i].person for i in ending]), 1.0, 0.0, 1.0)
+            c.set_effect(self.ctx, np.array([self.participants[i].person for i in ending]), 1.0, 0.0, 1.0)
 
     def step_twins(self, t: int, U: Draws) -> None:
         if self.twins is None:

@@ -19,15 +19,16 @@ import pyarrow as pa
 from virkning.errors import VirkningError
 from virkning.synth.codes import load_codebook
 from virkning.synth.geography import load_geography
-from virkning.synth.months import monthly_industry, monthly_rate
+from virkning.synth.months import monthly_industry, monthly_sums, rate_of_sums
 from virkning.synth.params import (
     EDUCATIONS, INDUSTRY_CODES, ORIGINS, TEMP_INDEX, ModelParams, PopulationParams, ProgrammeParams, build_tables,
 )
 from virkning.synth.paths import Draws, init_cohort, make_context, step
 from virkning.synth.people import A_KASSER, draw_population
+from virkning.synth.rows import Arena, person_major, strings
 from virkning.synth.seniorvikar import SeniorvikarDesign
 from virkning.synth.timeline import build_timeline, month_label, parse_date
-from virkning.synth.writer import TableWriter, finish, lookup, person_ids, prepare_out
+from virkning.synth.writer import TableWriter, finish, lookup, person_id_bytes, person_ids, prepare_out
 
 POPULATIONS = {
     "national": ModelParams(),
@@ -170,31 +171,37 @@ def run(out, persons, seed, *, start=None, end=None, fmt="parquet", horizon=None
     n_chunks = -(-persons // chunk)
     chunk_seeds = chunks_ss.spawn(n_chunks)
     sim_seconds = write_seconds = 0.0
-    def simulate(ci: int) -> dict:
+    # Two sets of weekly arrays (one simulated while the other is written) and the long tables' buffers are
+    # reused from chunk to chunk: fresh arrays of this size cost more in page faults than in filling them.
+    free = [_weekly_arrays(tl.n_weeks, min(chunk, persons)) for _ in range(min(2, n_chunks))]
+    arena = Arena()
+
+    def simulate(ci: int, out: tuple) -> dict:
         lo, hi = ci * chunk, min(persons, (ci + 1) * chunk)
         t0 = time.perf_counter()
-        sim = _simulate_chunk(ctx, pop, geo, design, lo, hi, np.random.default_rng(chunk_seeds[ci]))
-        return sim | {"lo": lo, "hi": hi, "seconds": time.perf_counter() - t0}
+        sim = _simulate_chunk(ctx, pop, geo, design, lo, hi, np.random.default_rng(chunk_seeds[ci]), out)
+        return sim | {"lo": lo, "hi": hi, "seconds": time.perf_counter() - t0, "out": out}
 
     # The next chunk is simulated on a worker thread while this one is summarised and written: numpy and
     # pyarrow release the GIL, so two cores are used (a second worker gains nothing: both are busy already).
     # Chunks are written in order, so the files do not change.
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(simulate, 0)
+            pending = pool.submit(simulate, 0, free.pop())
             for ci in range(n_chunks):
                 sim = pending.result()
                 if ci + 1 < n_chunks:
-                    pending = pool.submit(simulate, ci + 1)
+                    pending = pool.submit(simulate, ci + 1, free.pop())
                 t1 = time.perf_counter()
                 lo, hi = sim["lo"], sim["hi"]
                 design.collect(tl, codes, sim, lo, hi, horizon)
-                ids = person_ids(lo, hi, width)
-                writers["persons"].write(_persons_table(pop, geo, lo, hi, ids))
-                writers["benefits"].write(_benefits_table(tl, sim["code"], ids))
-                writers["employment"].write(_employment_table(tl, sim["frac"], sim["ind"], ids))
+                id_bytes = person_id_bytes(lo, hi, width)
+                writers["persons"].write(_persons_table(pop, geo, lo, hi, person_ids(lo, hi, width)))
+                writers["benefits"].write(_benefits_table(tl, sim["code"], id_bytes, arena))
+                writers["employment"].write(_employment_table(tl, sim["frac"], sim["ind"], id_bytes, arena))
                 sim_seconds += sim["seconds"]
                 write_seconds += time.perf_counter() - t1
+                free.append(sim["out"])  # written: its arrays serve the chunk after next
                 del sim
                 say(f"chunk {ci + 1}/{n_chunks}: persons {lo + 1:,}-{hi:,} simulated and written")
     finally:
@@ -243,13 +250,19 @@ def run(out, persons, seed, *, start=None, end=None, fmt="parquet", horizon=None
     )
 
 
-def _simulate_chunk(ctx, pop, geo, design, lo, hi, rng) -> dict:
+def _weekly_arrays(n_weeks: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Code, hours % and industry per week and person (every element is written by the simulation)."""
+    return (np.empty((n_weeks, n), dtype=np.int16), np.empty((n_weeks, n), dtype=np.uint8),
+            np.empty((n_weeks, n), dtype=np.uint8))
+
+
+def _simulate_chunk(ctx, pop, geo, design, lo, hi, rng, out: tuple | None = None) -> dict:
+    """Simulate persons lo..hi-1 into `out` (arrays from _weekly_arrays with at least hi - lo columns; fresh
+    ones if None)."""
     tl = ctx.tl
     n = hi - lo
     c = init_cohort(ctx, pop, lo, hi, rng)
-    code = np.empty((tl.n_weeks, n), dtype=np.int16)
-    frac = np.empty((tl.n_weeks, n), dtype=np.uint8)
-    ind = np.empty((tl.n_weeks, n), dtype=np.uint8)
+    code, frac, ind = (a[:, :n] for a in out or _weekly_arrays(tl.n_weeks, n))
     hook = design.chunk_hook(ctx, pop, geo, lo, hi)
     for t in range(tl.n_weeks):
         hook.before_step(t, c)
@@ -279,28 +292,35 @@ def _persons_table(pop, geo, lo, hi, ids) -> pa.Table:
 _CODE_LABELS = [f"{i:03d}" for i in range(1000)]
 
 
-def _benefits_table(tl, code, ids) -> pa.Table:
-    reg = np.ascontiguousarray(code[tl.burn:].T)  # person-major, so rows come out sorted by person, week
-    flat = np.flatnonzero(reg)
-    person, week = np.divmod(flat, reg.shape[1])
+def _benefits_table(tl, code, id_bytes, arena: Arena) -> pa.Table:
+    """Rows sorted by person, week (rows.person_major)."""
+    person, week, (values,) = person_major(code[tl.burn:], ids=id_bytes, arena=arena)
+    yyyyww = np.take(tl.yyyyww[tl.burn:].astype(np.int32), week, out=arena.get("week", len(week), np.int32),
+                     mode="clip")  # in range; mode "raise" would buffer `out`
     return pa.table({
-        "person_id": ids.take(pa.array(person.astype(np.int32))),
-        "week": pa.array(tl.yyyyww[tl.burn:][week], type=pa.int32()),
-        "code": lookup(reg.ravel()[flat], _CODE_LABELS),
+        "person_id": strings(person, arena),
+        "week": pa.array(yyyyww, type=pa.int32()),
+        "code": lookup(values, _CODE_LABELS),
     })
 
 
-def _employment_table(tl, frac, ind, ids) -> pa.Table:
-    rate = np.ascontiguousarray(monthly_rate(tl, frac[tl.burn:]).T)  # person-major
-    flat = np.flatnonzero(rate)
-    person, month = np.divmod(flat, rate.shape[1])
-    r = rate.ravel()[flat]
-    i = np.ascontiguousarray(monthly_industry(tl, ind[tl.burn:]).T).ravel()[flat].astype(np.int8) - 1
+def _employment_table(tl, frac, ind, id_bytes, arena: Arena) -> pa.Table:
+    """Rows sorted by person, month. The rate and hours come from tables over every possible monthly sum of
+    weekly hours: the same arithmetic as monthly_rate on far fewer numbers."""
+    sums = monthly_sums(tl, frac[tl.burn:])
+    person, month, (s, i) = person_major(sums, monthly_industry(tl, ind[tl.burn:]), ids=id_bytes, arena=arena)
+    top = int(s.max()) if len(s) else 0
+    rate_table = rate_of_sums(tl, top).ravel()
+    at = np.multiply(month, top + 1, out=arena.get("at", len(month), np.intp))
+    at += s
+    r = np.take(rate_table, at, out=arena.get("rate", len(at), np.float64), mode="clip")
+    hours = np.take(np.round(rate_table * 160.0, 2), at, out=arena.get("hours", len(at), np.float64), mode="clip")
+    i = i.astype(np.int8) - 1
     return pa.table({
-        "person_id": ids.take(pa.array(person.astype(np.int32))),
+        "person_id": strings(person, arena),
         "month": lookup(month, [month_label(int(m)) for m in tl.months]),
         "employment_rate": pa.array(r),
-        "hours": pa.array(np.round(r * 160.0, 2)),
+        "hours": pa.array(hours),
         "industry": lookup(i, INDUSTRY_CODES),
         "temp_agency": pa.array(i == TEMP_INDEX),
     })

@@ -112,16 +112,22 @@ class TableWriter:
         self._w.close()
 
 
-def person_ids(lo: int, hi: int, width: int) -> pa.Array:
-    """'P' + zero-padded running number for persons lo..hi-1 (numbered from 1), built without Python strings."""
+def person_id_bytes(lo: int, hi: int, width: int) -> np.ndarray:
+    """'P' + zero-padded running number for persons lo..hi-1 (numbered from 1), as numpy bytes (S<width + 1>)."""
     n = hi - lo
     nums = np.arange(lo + 1, hi + 1, dtype=np.int64)
     chars = np.empty((n, width + 1), dtype=np.uint8)
     chars[:, 0] = ord("P")
     for j in range(width):
         chars[:, width - j] = 48 + (nums // 10**j) % 10
-    offsets = (np.arange(n + 1, dtype=np.int32) * (width + 1)).tobytes()
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars.tobytes()))
+    return chars.view(f"S{width + 1}").ravel()
+
+
+def person_ids(lo: int, hi: int, width: int) -> pa.Array:
+    """person_id_bytes as an Arrow string array, built without Python strings."""
+    chars = person_id_bytes(lo, hi, width)
+    offsets = (np.arange(len(chars) + 1, dtype=np.int32) * (width + 1)).tobytes()
+    return pa.StringArray.from_buffers(len(chars), pa.py_buffer(offsets), pa.py_buffer(chars.tobytes()))
 
 
 def lookup(values: np.ndarray, labels: list[str] | tuple[str, ...]) -> pa.Array:
