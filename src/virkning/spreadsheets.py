@@ -214,11 +214,14 @@ def workbook_bytes(tables: Sequence[tuple[str, bytes]], about: About) -> bytes:
         for c in ws[1]:
             c.font = bold
             c.alignment = Alignment(wrap_text=True, vertical="top")
-        for r in rows:
-            ws.append([typed(v, k) for v, k in zip(r, kinds)])
-            for c in ws[ws.max_row]:
-                if c.data_type == "f":  # text such as '=x' (a unit's name) stays text, never a formula
-                    c.data_type = "s"
+        for i, r in enumerate(rows, start=2):
+            values = [typed(v, k) for v, k in zip(r, kinds)]
+            ws.append(values)
+            # openpyxl takes text such as '=x' (a unit's name) for a formula: it stays text. The row is addressed
+            # by its number: `ws.max_row` and `ws[row]` scan the whole sheet, quadratic in its rows.
+            for j, v in enumerate(values, start=1):
+                if isinstance(v, str) and v.startswith("="):
+                    ws.cell(i, j).data_type = "s"
         for j, kind in enumerate(kinds, start=1):
             fmt = COUNT_FORMAT if kind == "int" else NUMBER_FORMAT if kind == "float" else None
             if fmt:
