@@ -66,9 +66,11 @@ class PropensityFit:
                 "aliased": list(self.aliased), "boundary_fits": self.boundary_fits}
 
 
-def _link_parts(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _link_parts(eta: np.ndarray, out: tuple[np.ndarray, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Inverse logit link and its derivative, clamped like R's C code: beyond |eta| > 30, exp(eta) is
-    replaced by eps or 1/eps in the inverse link, and the derivative is eps."""
+    replaced by eps or 1/eps in the inverse link, and the derivative is eps. `out`: buffers (e, mu, mu_eta,
+    scratch) of eta's length to compute into, the same operations without allocating (an IRLS pass)."""
+    e_buf, mu_buf, mu_eta_buf, scratch = out if out is not None else (None, None, None, None)
     clamped = bool(eta.min() < -_THRESH or eta.max() > _THRESH)
     if clamped:
         low = eta < -_THRESH
@@ -77,11 +79,11 @@ def _link_parts(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         e[low] = _EPS
         e[high] = 1.0 / _EPS
     else:
-        e = np.exp(eta)
-    opexp = e + 1.0
-    mu = e / opexp
-    opexp *= opexp
-    mu_eta = np.divide(e, opexp, out=opexp)  # e / (1 + e)^2, as R computes it
+        e = np.exp(eta, out=e_buf)
+    opexp = np.add(e, 1.0, out=scratch)
+    mu = np.divide(e, opexp, out=mu_buf)
+    np.multiply(opexp, opexp, out=opexp)
+    mu_eta = np.divide(e, opexp, out=opexp if mu_eta_buf is None else mu_eta_buf)  # e / (1 + e)^2, as R computes it
     if clamped:
         mu_eta[low | high] = _EPS
     return mu, mu_eta
@@ -176,18 +178,8 @@ def _irls_pass(mx: ModelMatrix, beta: np.ndarray, y: np.ndarray, eta_out: np.nda
             ends = starts[1:].tolist() + [m]
             for g, a, b in zip(range(g0, g1), starts.tolist(), ends):
                 eta[a:b] += tb[g]  # the combination's indicator part, a constant over its rows
-        clamped = bool(eta.min() < -_THRESH or eta.max() > _THRESH)
-        if clamped:
-            mu, mu_eta = _link_parts(eta)  # rare: the clamped link
-        else:
-            mu = ws.mu[:m] if mu_out is None else mu_out[s:e]
-            ex, mu_eta = np.exp(eta, out=ws.e[:m]), ws.mu_eta[:m]
-            opexp = np.add(ex, 1.0, out=ws.tmp[:m])
-            np.divide(ex, opexp, out=mu)
-            np.multiply(opexp, opexp, out=opexp)
-            np.divide(ex, opexp, out=mu_eta)
-        if clamped and mu_out is not None:
-            mu_out[s:e] = mu  # the clamped link returned its own array
+        mu_buf = ws.mu[:m] if mu_out is None else mu_out[s:e]
+        mu, mu_eta = _link_parts(eta, (ws.e[:m], mu_buf, ws.mu_eta[:m], ws.tmp[:m]))
         yc = y[s:e]
         one_m = np.subtract(1.0, mu, out=ws.one_m[:m])
         # binomial deviance, -2 sum log P(y_i) = -2 sum log(where(y == 1, mu, 1 - mu))
