@@ -38,8 +38,7 @@ class StatePairs:
 @dataclass
 class Store:
     engine: Engine
-    # SELECT of a register's rows for the persons in a relation (Registers.rows_of); None: from the views
-    rows_of: Callable[[str, str], str] | None = None
+    rows_of: Callable[[str, str], str]  # SELECT of a register's rows for the persons in a relation (Registers.rows_of)
     names: Names = field(default_factory=lambda: Names(f"_p{next(_COUNTER)}_"))
     _ids: np.ndarray | None = field(default=None, repr=False)
     _index: pd.Index | None = field(default=None, repr=False)
@@ -96,8 +95,7 @@ class Store:
               "CAST(pk AS INTEGER) AS pk, CAST(person_id AS VARCHAR) AS person_id")
         e.append(n.px, queries.copy_persons(n, ["person_id", *self.person_columns]))
         for table, name in (("benefits", n.pb), ("employment", n.pe)):
-            e.append(name, self.rows_of(table, n.new) if self.rows_of else
-                     queries.register_rows(table, f"{table} x", n.new))
+            e.append(name, self.rows_of(table, n.new))
         self._done[new] = True
 
     # ---- persons ---------------------------------------------------------------------------------------------------
