@@ -58,7 +58,7 @@ def parse_week(value: str | int) -> int:
 
 def week_label(wk: int) -> str:
     """wk ordinal -> `YYYY-Www`."""
-    year, week, _ = week_monday(wk).isocalendar()
+    year, week = divmod(week_yyyyww(wk), 100)
     return f"{year}-W{week:02d}"
 
 
