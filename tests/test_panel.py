@@ -202,12 +202,16 @@ def test_memoised_covariates_equal_a_fresh_computation(random_folder, engine):
     assert got["person_id"].tolist() == second["person_id"].tolist()
 
 
+@pytest.mark.parametrize("keyed", [True, False], ids=["keyed-copy", "text-keyed"])
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "padded-csv", "numeric-ids"])
-def test_rows_narrowed_to_persons_equal_the_views_rows(tmp_path, fmt):
-    """A run's rows are copied from the raw rows of its persons (Registers.rows_of), narrowed before the staging's
-    conversions: the same rows as the views give, whatever form the ids and weeks are written in."""
+def test_rows_narrowed_to_persons_equal_the_views_rows(tmp_path, monkeypatch, engine, fmt, keyed):
+    """A run's rows are copied from the keyed copy (registers/keyed.py) or, without one, from the raw rows of its
+    persons narrowed before the staging's conversions (Registers.rows_of): the same rows as the views give, whatever
+    form the ids and weeks are written in."""
     from virkning.registers import queries
 
+    if not keyed:
+        monkeypatch.setenv("VIRKNING_CACHE_DIR", "off")
     tables = _random_registers(np.random.default_rng(11), n=60)
     if fmt == "padded-csv":  # text ids padded with blanks, weeks as YYYY-Www text
         for t in tables.values():
@@ -220,6 +224,7 @@ def test_rows_narrowed_to_persons_equal_the_views_rows(tmp_path, fmt):
     regs = load(folder)
     try:
         ids = regs.store.ids
+        assert regs.keyed == (keyed and engine == "duckdb")
         chosen = pd.DataFrame({"pk": np.arange(0, len(ids), 3, dtype=np.int32), "person_id": ids[::3]})
         regs.engine.put("_chosen", chosen, "CAST(pk AS INTEGER) AS pk, CAST(person_id AS VARCHAR) AS person_id")
         for table, order in (("benefits", ["pk", "wk"]), ("employment", ["pk", "mo"])):

@@ -417,7 +417,8 @@ class Panel:
         self.engine.put(names.slots, slots, "CAST(iwk AS INTEGER) AS iwk, CAST(off AS INTEGER) AS off, "
                                            "CAST(wk AS INTEGER) AS wk")
         lo, hi = int(weeks.min()) + min(codes), int(weeks.max()) + max(codes)
-        out = self.engine.arrays(queries.state_pairs(names, codes, lo, hi))
+        query = queries.keyed_state_pairs if self.store.keyed else queries.state_pairs
+        out = self.engine.arrays(query(names, codes, lo, hi))
         return pd.DataFrame({"pk": out["pk"].astype(np.int64), "iwk": out["iwk"].astype(np.int64)})
 
     def employment_rows(self, person_ids, lo: int, hi: int) -> pd.DataFrame:

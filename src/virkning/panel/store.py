@@ -39,6 +39,8 @@ class StatePairs:
 class Store:
     engine: Engine
     rows_of: Callable[[str, str], str]  # SELECT of a register's rows for the persons in a relation (Registers.rows_of)
+    attach_keyed: Callable[[str], bool] | None = None  # Registers.attach_keyed: read the keyed copy once keys exist
+    keyed: bool = False  # the registers' keyed copy is attached (queries over `keyed_benefits` by pk)
     names: Names = field(default_factory=lambda: Names(f"_p{next(_COUNTER)}_"))
     _ids: np.ndarray | None = field(default=None, repr=False)
     _index: pd.Index | None = field(default=None, repr=False)
@@ -60,6 +62,8 @@ class Store:
         self._done = np.zeros(len(self._ids), dtype=bool)
         e.put(n.pkmap, pd.DataFrame({"person_id": self._ids, "pk": np.arange(len(self._ids), dtype=np.int32)}),
               "CAST(person_id AS VARCHAR) AS person_id, CAST(pk AS INTEGER) AS pk")
+        if self.attach_keyed is not None:
+            self.keyed = self.attach_keyed(n.pkmap)
         cols = [name for name, _ in e.columns("persons")]
         self.person_columns = tuple(c for c in cols if c != "person_id")
         # empty copies of the registers' rows, filled person by person by `include`

@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from virkning.errors import ContractError, Problem
-from virkning.registers import formats, queries, readers, vcache
+from virkning.registers import formats, keyed, queries, readers, vcache
 from virkning.registers.catalogue import DETAIL_COLUMNS, Catalogue, load_catalogue
 from virkning.registers.contract import EXTRA_TABLES, TABLES, LoadOptions
 from virkning.registers import engine as engines
@@ -208,18 +208,31 @@ class Registers:
         self.load_seconds = load_seconds
         self._sources: dict[str, readers.Source] = dict(sources or {})
         self._store: "Store | None" = None
+        self.keyed = False  # the keyed copy's views are attached (registers/keyed.py)
 
     @property
     def store(self) -> "Store":
         if self._store is None:
             from virkning.panel.store import Store
 
-            self._store = Store(self.engine, rows_of=self.rows_of)
+            self._store = Store(self.engine, rows_of=self.rows_of, attach_keyed=self.attach_keyed)
         return self._store
 
+    def attach_keyed(self, pkmap: str) -> bool:
+        """Read benefits and employment from the folder's keyed copy from now on, writing it when there is none
+        (`pkmap`: the store's person_id -> pk table); False when there is no copy (registers/keyed.py)."""
+        files = [f for t in ("persons", *keyed.TABLES) if t in self._sources for f in self._sources[t].files]
+        local = len({t for t in ("persons", *keyed.TABLES) if t in self._sources}) == 3 and all(
+            isinstance(f, Path) for f in files)
+        self.keyed = local and keyed.attach(self.engine, keyed.key(files, self.options), pkmap)
+        return self.keyed
+
     def rows_of(self, table: str, persons: str) -> str:
-        """SELECT of the rows of `table` (the view's columns) of the persons in relation `persons` (person_id):
-        narrowed before the staging's conversions where the layout allows (readers.persons_rows_sql)."""
+        """SELECT of the rows of `table` (the store's columns: pk first) of the persons in relation `persons` (pk,
+        person_id): from the keyed copy when attached, else narrowed before the staging's conversions where the
+        layout allows (readers.persons_rows_sql)."""
+        if self.keyed:
+            return queries.keyed_rows(keyed.VIEWS[table], persons)
         src = self._sources.get(table)
         staged = readers.persons_rows_sql(src, TABLES[table], self.options.wide_pattern, persons) if src else None
         rows = f"({staged}) x" if staged else f"{table} x"

@@ -179,6 +179,15 @@ class Engine(ABC):
     def attach_table(self, name: str, files: Sequence) -> None:
         raise ReadError(f"the {self.kind} engine reads files, not tables of a catalog")
 
+    def write_parquet(self, select: str, path: Path) -> None:
+        """Write the rows of a SELECT to one local Parquet file (the keyed copy, registers/keyed.py). Only engines
+        whose copy lives on the local disk implement it."""
+        raise NotImplementedError(f"{type(self).__name__} does not write local Parquet files")
+
+    def read_parquet(self, name: str, path: Path) -> None:
+        """A view over a Parquet file this engine wrote (`write_parquet`)."""
+        raise NotImplementedError(f"{type(self).__name__} does not read local Parquet files")
+
     @abstractmethod
     def distinct_count(self, column: str, lo: int, hi: int) -> str:
         """An aggregate counting the distinct integer values of `column` within [lo, hi] in a group."""
@@ -264,6 +273,12 @@ class DuckDBEngine(Engine):
         return [(r[0], r[1]) for r in self._run(f"DESCRIBE {_safe_name(relation)}", select="").fetchall()]
 
     # ---- engine-specific pieces ----------------------------------------------------------------------------------
+    def write_parquet(self, select: str, path: Path) -> None:
+        self._run(f"COPY ({select}) TO {literal(str(path))} (FORMAT parquet)", select="")
+
+    def read_parquet(self, name: str, path: Path) -> None:
+        self.view(name, f"SELECT * FROM read_parquet({literal(str(path))})")
+
     def attach_parquet(self, name: str, files: Sequence[Path], columns: Sequence[str] | None) -> None:
         # DuckDB reads local folders only (problem_with), whose Parquet schema readers._attach has read and passes
         assert columns is not None

@@ -63,6 +63,12 @@ def register_rows(table: str, rows: str, persons: str) -> str:
     return f"SELECT n.pk, {cols} FROM {rows} JOIN {persons} n ON n.person_id = x.person_id"
 
 
+def keyed_rows(view: str, persons: str) -> str:
+    """The store's copy of a register's rows from its keyed copy (registers/keyed.py: pk first, the store's
+    columns) for the persons in `persons` (pk)."""
+    return f"SELECT x.* FROM {view} x WHERE x.pk IN (SELECT pk FROM {persons})"
+
+
 # birth_date and municipality of everyone, in person-key order: keys are ranks in PERSON_IDS's order and person ids
 # are unique (validated), so the same ORDER BY gives key order without a join with the key map.
 PERSONS_BY_KEY = "SELECT birth_date, municipality FROM persons ORDER BY person_id"
@@ -227,6 +233,18 @@ def state_pairs(n: Names, codes: dict[int, list[str]], lo: int, hi: int) -> str:
         f"WHERE code IN {any_code} AND wk BETWEEN {int(lo)} AND {int(hi)}) b JOIN {n.slots} s ON s.wk = b.wk "
         f"WHERE {preds} GROUP BY b.person_id, s.iwk HAVING count(*) = {len(codes)}) q "
         f"JOIN {n.pkmap} m ON m.person_id = q.person_id ORDER BY m.pk, q.iwk"
+    )
+
+
+def keyed_state_pairs(n: Names, codes: dict[int, list[str]], lo: int, hi: int) -> str:
+    """`state_pairs` over the keyed copy of the benefits (registers/keyed.py): grouped by the integer key, with no
+    join to the key map."""
+    any_code = in_list(sorted(set().union(*codes.values())))
+    preds = " OR ".join(f"(s.off = {int(o)} AND b.code IN {in_list(cs)})" for o, cs in codes.items())
+    return (
+        f"SELECT b.pk, s.iwk FROM (SELECT pk, wk, code FROM keyed_benefits WHERE code IN {any_code} "
+        f"AND wk BETWEEN {int(lo)} AND {int(hi)}) b JOIN {n.slots} s ON s.wk = b.wk WHERE {preds} "
+        f"GROUP BY b.pk, s.iwk HAVING count(*) = {len(codes)} ORDER BY b.pk, s.iwk"
     )
 
 

@@ -1,0 +1,95 @@
+"""The keyed copy of a folder's weekly and monthly registers: the same rows with the integer person key instead of
+the text person id, written once per file contents next to the stored validation reports (registers/vcache.py).
+
+Why: what a pass over DREAM-sized registers costs is mostly hashing a text person id on every row. The populations
+stage makes three such passes on every run (the risk set of the pool's states, the copy of the persons' benefit rows,
+the copy of their employment rows: about 10 scan units of a 23-unit evaluation at 1,000,000 persons). Over integer
+keys and the week and month ordinals already converted, the copies cost a tenth and the risk set two thirds.
+
+What: `benefits.parquet` (pk, wk, code) and `employment.parquet` (pk, mo, employment_rate, temp_agency), the
+columns of the panel store's own copies (panel/store.py); pk is the person's rank in `persons` ordered by person_id
+(the store's key). Rows of ids not in `persons` are left out: they are not in any population (validation reports
+them as orphans).
+
+When: the first time a run's panel needs person keys on a folder whose contents have no copy yet; writing it costs
+about one pass with the key join and the Parquet encoding (docs/performance.md). Every later run over the same file
+contents, catalogue and options reads it. The copy is written to a temporary folder renamed into place, so a
+crashed or concurrent run never leaves half a copy; it cannot be written (read-only or full disk): the run goes on
+over the text-keyed views, as with VIRKNING_CACHE_DIR=off. Only DuckDB over local files has a keyed copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from virkning.registers import vcache
+from virkning.registers.contract import LoadOptions
+from virkning.registers.engine import Engine
+
+FORMAT = 1  # bump when the copy's columns or their meaning change
+TABLES = ("benefits", "employment")
+VIEWS = {"benefits": "keyed_benefits", "employment": "keyed_employment"}
+
+
+def _select(table: str, pkmap: str) -> str:
+    """The keyed rows of one register from its typed view (columns in the store's order)."""
+    cols = {"benefits": "x.wk, x.code",
+            "employment": "x.mo, x.employment_rate, coalesce(x.temp_agency, false) AS temp_agency"}[table]
+    return f"SELECT m.pk, {cols} FROM {table} x JOIN {pkmap} m ON m.person_id = x.person_id"
+
+
+def key(files: list[Path], options: LoadOptions) -> str | None:
+    """The copy's name: the hash of the persons', benefits' and employment's contents and the load options."""
+    k = vcache.key(files, options)
+    return None if k is None else hashlib.sha256(f"keyed:{FORMAT}:{k}".encode()).hexdigest()
+
+
+def attach(engine: Engine, k: str | None, pkmap: str) -> bool:
+    """Views `keyed_benefits` and `keyed_employment` over the folder's keyed copy, writing the copy first when there
+    is none (`pkmap`: person_id -> pk of every person). False when there is no copy to read (cache off, another
+    engine, a disk that refuses it): the caller reads the text-keyed views."""
+    root = vcache.cache_dir()
+    if k is None or root is None or engine.kind != "duckdb":
+        return False
+    target = root / "keyed" / k
+    for attempt in range(2):
+        if attempt or not all((target / f"{t}.parquet").is_file() for t in TABLES):
+            shutil.rmtree(target, ignore_errors=True)  # a partial or damaged copy (edited by hand, a full disk)
+            if not _write(engine, target, pkmap):
+                return False
+        try:
+            for t in TABLES:
+                engine.read_parquet(VIEWS[t], target / f"{t}.parquet")
+                engine.one(f"SELECT count(*) FROM {VIEWS[t]}")  # the footer: a truncated file fails here
+            return True
+        except duckdb.Error:
+            continue
+    return False
+
+
+def _write(engine: Engine, target: Path, pkmap: str) -> bool:
+    tmp = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
+        for t in TABLES:
+            engine.write_parquet(_select(t, pkmap), tmp / f"{t}.parquet")
+        try:
+            os.replace(tmp, target)
+        except OSError:  # another run stored the same copy first: theirs is kept
+            if not all((target / f"{t}.parquet").is_file() for t in TABLES):
+                raise
+        else:
+            tmp = None
+        return True
+    except (OSError, duckdb.IOException):  # the copy is a convenience: a disk that refuses it never fails the run
+        return False
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,102 @@
+"""The keyed copy of a folder's registers (registers/keyed.py): written once per file contents, read by later runs,
+and giving every panel question the same answer as the text-keyed views."""
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import write_folder
+from test_panel import _random_registers
+from virkning.registers import calendar, keyed, load
+
+COVS = ["age", "weeks_ledig_52w", "weeks_sygdom_52w", "in_ledig_at_-1", "spell_weeks", "employment_12m",
+        "employment_at_1"]
+
+
+@pytest.fixture
+def folder(tmp_path):
+    return write_folder(tmp_path / "r", _random_registers(np.random.default_rng(5), n=80), fmt="parquet")
+
+
+def _copies(cache):
+    return sorted(p.relative_to(cache / "keyed") for p in (cache / "keyed").rglob("*.parquet")) if (cache / "keyed").exists() \
+        else []
+
+
+def _answers(folder):
+    """State pairs, covariates and the store's copied rows of one load."""
+    regs = load(folder)
+    try:
+        panel = regs.panel()
+        weeks = np.arange(2420, 2550, 7)
+        pairs = panel.state_pairs(weeks, {-1: "ledig", 0: "ledig"})
+        index = pd.DataFrame({"person_id": regs.store.ids[pairs["pk"].to_numpy()],
+                              "index_week": calendar.week_labels(pairs["iwk"].to_numpy())})
+        covs = panel.covariates(index.drop_duplicates(ignore_index=True), COVS)
+        n = regs.store.names
+        rows = {t: regs.engine.frame(f"SELECT * FROM {getattr(n, t)}").sort_values(order, ignore_index=True)
+                for t, order in (("pb", ["pk", "wk"]), ("pe", ["pk", "mo"]))}
+        return regs.keyed, pairs, covs, rows
+    finally:
+        regs.close()
+
+
+def test_keyed_copy_gives_the_text_keyed_answers(folder, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("VIRKNING_CACHE_DIR", str(cache))
+    used, pairs, covs, rows = _answers(folder)
+    assert used and len(_copies(cache)) == 2
+    monkeypatch.setenv("VIRKNING_CACHE_DIR", "off")
+    used_off, pairs_off, covs_off, rows_off = _answers(folder)
+    assert not used_off
+    assert len(pairs) > 200 and pairs.equals(pairs_off)
+    assert len(covs) > 200
+    pd.testing.assert_frame_equal(covs, covs_off, check_exact=True)
+    for t in rows:
+        assert len(rows[t]) > 500
+        pd.testing.assert_frame_equal(rows[t], rows_off[t], check_exact=True)
+
+
+def test_written_once_per_contents(folder, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("VIRKNING_CACHE_DIR", str(cache))
+    assert _answers(folder)[0]
+    (first,) = {p.parts[0] for p in _copies(cache)}
+    stamp = os.stat(cache / "keyed" / first / "benefits.parquet").st_mtime_ns
+    assert _answers(folder)[0]  # read, not written again
+    assert os.stat(cache / "keyed" / first / "benefits.parquet").st_mtime_ns == stamp
+    tables = _random_registers(np.random.default_rng(5), n=80)
+    tables["benefits"] = tables["benefits"].iloc[:-1]  # other contents: another copy
+    write_folder(folder, {"benefits": tables["benefits"]}, fmt="parquet")
+    assert _answers(folder)[0]
+    assert len({p.parts[0] for p in _copies(cache)}) == 2
+
+
+def test_a_cache_that_cannot_be_written_falls_back_to_the_views(folder, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("VIRKNING_CACHE_DIR", str(blocker / "cache"))
+    used, pairs, covs, _ = _answers(folder)
+    monkeypatch.setenv("VIRKNING_CACHE_DIR", "off")
+    assert not used
+    assert pairs.equals(_answers(folder)[1])
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated"])
+def test_a_partial_or_damaged_copy_is_written_again(folder, tmp_path, monkeypatch, damage):
+    """A copy that lacks a file or holds a truncated one (edited by hand, a full disk) is written again."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("VIRKNING_CACHE_DIR", str(cache))
+    _answers(folder)
+    (first,) = {p.parts[0] for p in _copies(cache)}
+    path = cache / "keyed" / first / "employment.parquet"
+    if damage == "missing":
+        path.unlink()
+    else:
+        path.write_bytes(path.read_bytes()[:100])
+    used, _, _, rows = _answers(folder)
+    assert used and (cache / "keyed" / first / "employment.parquet").is_file()
+    assert len(rows["pe"]) > 500
+    assert keyed.VIEWS == {"benefits": "keyed_benefits", "employment": "keyed_employment"}
