@@ -410,15 +410,21 @@ class Panel:
             codes[int(offset)] = [c for (c,) in self.engine.rows(queries.codes_of(canon))]
         if not all(codes.values()):  # a state without codes: nobody is ever in it
             return pd.DataFrame({"pk": np.zeros(0, dtype=np.int64), "iwk": np.zeros(0, dtype=np.int64)})
-        self.store.ids  # the key map the query joins
         names = self.store.names
         slots = pd.DataFrame([(int(w), int(o), int(w) + int(o)) for w in weeks for o in codes],
                              columns=["iwk", "off", "wk"])
         self.engine.put(names.slots, slots, "CAST(iwk AS INTEGER) AS iwk, CAST(off AS INTEGER) AS off, "
                                            "CAST(wk AS INTEGER) AS wk")
         lo, hi = int(weeks.min()) + min(codes), int(weeks.max()) + max(codes)
-        query = queries.keyed_state_pairs if self.store.keyed else queries.state_pairs
-        out = self.engine.arrays(query(names, codes, lo, hi))
+        if self.store.keyed:  # the codes' integers in the keyed copy; a code the data never holds matches no row
+            ids = self.regs.keyed_codes
+            in_copy = {o: [ids[c] for c in cs if c in ids] for o, cs in codes.items()}
+            if not all(in_copy.values()):
+                return pd.DataFrame({"pk": np.zeros(0, dtype=np.int64), "iwk": np.zeros(0, dtype=np.int64)})
+            out = self.engine.arrays(queries.keyed_state_pairs(names, in_copy, lo, hi))
+        else:
+            self.store.pkmap()  # the key map the query joins
+            out = self.engine.arrays(queries.state_pairs(names, codes, lo, hi))
         return pd.DataFrame({"pk": out["pk"].astype(np.int64), "iwk": out["iwk"].astype(np.int64)})
 
     def employment_rows(self, person_ids, lo: int, hi: int) -> pd.DataFrame:

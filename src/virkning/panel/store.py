@@ -39,7 +39,7 @@ class StatePairs:
 class Store:
     engine: Engine
     rows_of: Callable[[str, str], str]  # SELECT of a register's rows for the persons in a relation (Registers.rows_of)
-    attach_keyed: Callable[[str], bool] | None = None  # Registers.attach_keyed: read the keyed copy once keys exist
+    attach_keyed: Callable[[Callable[[], str]], bool] | None = None  # Registers.attach_keyed, once keys exist
     keyed: bool = False  # the registers' keyed copy is attached (queries over `keyed_benefits` by pk)
     names: Names = field(default_factory=lambda: Names(f"_p{next(_COUNTER)}_"))
     _ids: np.ndarray | None = field(default=None, repr=False)
@@ -50,6 +50,7 @@ class Store:
     state_pairs: dict[tuple, StatePairs] = field(default_factory=dict, repr=False)
     _persons: pd.DataFrame | None = field(default=None, repr=False)
     _end_of_data: tuple[int | None, int | None] | None = None
+    _pkmap: bool = False
 
     # ---- keys ------------------------------------------------------------------------------------------------------
     def _keys_ready(self) -> None:
@@ -60,10 +61,8 @@ class Store:
         self._ids = np.asarray(ids, dtype=object)
         self._index = pd.Index(self._ids)
         self._done = np.zeros(len(self._ids), dtype=bool)
-        e.put(n.pkmap, pd.DataFrame({"person_id": self._ids, "pk": np.arange(len(self._ids), dtype=np.int32)}),
-              "CAST(person_id AS VARCHAR) AS person_id, CAST(pk AS INTEGER) AS pk")
         if self.attach_keyed is not None:
-            self.keyed = self.attach_keyed(n.pkmap)
+            self.keyed = self.attach_keyed(self.pkmap)
         cols = [name for name, _ in e.columns("persons")]
         self.person_columns = tuple(c for c in cols if c != "person_id")
         # empty copies of the registers' rows, filled person by person by `include`
@@ -71,6 +70,16 @@ class Store:
         e.table(n.pb, "SELECT CAST(0 AS INTEGER) AS pk, CAST(0 AS INTEGER) AS wk, CAST('' AS VARCHAR) AS code LIMIT 0")
         e.table(n.pe, "SELECT CAST(0 AS INTEGER) AS pk, CAST(0 AS INTEGER) AS mo, CAST(0 AS DOUBLE) AS employment_rate, "
                       "CAST(false AS BOOLEAN) AS temp_agency LIMIT 0")
+
+    def pkmap(self) -> str:
+        """The table person_id -> pk of everyone, put on first use (a run over a keyed copy never needs it)."""
+        self._keys_ready()
+        n = self.names
+        if not self._pkmap:
+            keys = pd.DataFrame({"person_id": self.ids, "pk": np.arange(len(self.ids), dtype=np.int32)})
+            self.engine.put(n.pkmap, keys, "CAST(person_id AS VARCHAR) AS person_id, CAST(pk AS INTEGER) AS pk")
+            self._pkmap = True
+        return n.pkmap
 
     @property
     def ids(self) -> np.ndarray:

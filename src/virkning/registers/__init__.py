@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -209,6 +210,7 @@ class Registers:
         self._sources: dict[str, readers.Source] = dict(sources or {})
         self._store: "Store | None" = None
         self.keyed = False  # the keyed copy's views are attached (registers/keyed.py)
+        self.keyed_codes: dict[str, int] = {}  # code -> its integer in the keyed copy
 
     @property
     def store(self) -> "Store":
@@ -218,13 +220,15 @@ class Registers:
             self._store = Store(self.engine, rows_of=self.rows_of, attach_keyed=self.attach_keyed)
         return self._store
 
-    def attach_keyed(self, pkmap: str) -> bool:
+    def attach_keyed(self, pkmap: Callable[[], str]) -> bool:
         """Read benefits and employment from the folder's keyed copy from now on, writing it when there is none
-        (`pkmap`: the store's person_id -> pk table); False when there is no copy (registers/keyed.py)."""
+        (`pkmap()`: the store's person_id -> pk table); False when there is no copy (registers/keyed.py)."""
         files = [f for t in ("persons", *keyed.TABLES) if t in self._sources for f in self._sources[t].files]
         local = len({t for t in ("persons", *keyed.TABLES) if t in self._sources}) == 3 and all(
             isinstance(f, Path) for f in files)
-        self.keyed = local and keyed.attach(self.engine, keyed.key(files, self.options), pkmap)
+        codes = self.report.codes["code"].tolist() if len(self.report.codes) else []
+        found = keyed.attach(self.engine, keyed.key(files, self.options), pkmap, codes) if local else None
+        self.keyed, self.keyed_codes = found is not None, found or {}
         return self.keyed
 
     def rows_of(self, table: str, persons: str) -> str:
@@ -232,7 +236,7 @@ class Registers:
         person_id): from the keyed copy when attached, else narrowed before the staging's conversions where the
         layout allows (readers.persons_rows_sql)."""
         if self.keyed:
-            return queries.keyed_rows(keyed.VIEWS[table], persons)
+            return queries.keyed_rows(table, persons)
         src = self._sources.get(table)
         staged = readers.persons_rows_sql(src, TABLES[table], self.options.wide_pattern, persons) if src else None
         rows = f"({staged}) x" if staged else f"{table} x"

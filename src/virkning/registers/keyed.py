@@ -6,10 +6,12 @@ stage makes three such passes on every run (the risk set of the pool's states, t
 the copy of their employment rows: about 10 scan units of a 23-unit evaluation at 1,000,000 persons). Over integer
 keys and the week and month ordinals already converted, the copies cost a tenth and the risk set two thirds.
 
-What: `benefits.parquet` (pk, wk, code) and `employment.parquet` (pk, mo, employment_rate, temp_agency), the
-columns of the panel store's own copies (panel/store.py); pk is the person's rank in `persons` ordered by person_id
-(the store's key). Rows of ids not in `persons` are left out: they are not in any population (validation reports
-them as orphans).
+What: `benefits.parquet` (pk, wk, c), `codes.parquet` (c, code) and `employment.parquet` (pk, mo,
+employment_rate, temp_agency), the columns of the panel store's own copies (panel/store.py); pk is the person's rank
+in `persons` ordered by person_id (the store's key), c the code's rank among the folder's codes (the validation
+report's `codes`: every code the benefits hold). Codes are small integers because the Parquet encoding of a text
+column was two fifths of the copy's cost. Rows of ids not in `persons` are left out: they are not in any population
+(validation reports them as orphans).
 
 When: the first time a run's panel needs person keys on a folder whose contents have no copy yet; writing it costs
 about one pass with the key join and the Parquet encoding (docs/performance.md). Every later run over the same file
@@ -24,24 +26,31 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 
 from virkning.registers import vcache
 from virkning.registers.contract import LoadOptions
 from virkning.registers.engine import Engine
 
 FORMAT = 1  # bump when the copy's columns or their meaning change
-TABLES = ("benefits", "employment")
-VIEWS = {"benefits": "keyed_benefits", "employment": "keyed_employment"}
+TABLES = ("codes", "benefits", "employment")
+VIEWS = {"codes": "keyed_codes", "benefits": "keyed_benefits", "employment": "keyed_employment"}
 
 
 def _select(table: str, pkmap: str) -> str:
-    """The keyed rows of one register from its typed view (columns in the store's order)."""
-    cols = {"benefits": "x.wk, x.code",
-            "employment": "x.mo, x.employment_rate, coalesce(x.temp_agency, false) AS temp_agency"}[table]
-    return f"SELECT m.pk, {cols} FROM {table} x JOIN {pkmap} m ON m.person_id = x.person_id"
+    """The keyed rows of one register from its typed view (a code missing from `keyed_codes` gets c NULL)."""
+    if table == "codes":
+        return "SELECT c, code FROM _keyed_code_list ORDER BY c"
+    if table == "benefits":
+        return (f"SELECT m.pk, x.wk, k.c FROM benefits x JOIN {pkmap} m ON m.person_id = x.person_id "
+                f"LEFT JOIN _keyed_code_list k ON k.code = x.code")
+    return (f"SELECT m.pk, x.mo, x.employment_rate, coalesce(x.temp_agency, false) AS temp_agency FROM employment x "
+            f"JOIN {pkmap} m ON m.person_id = x.person_id")
 
 
 def key(files: list[Path], options: LoadOptions) -> str | None:
@@ -50,36 +59,44 @@ def key(files: list[Path], options: LoadOptions) -> str | None:
     return None if k is None else hashlib.sha256(f"keyed:{FORMAT}:{k}".encode()).hexdigest()
 
 
-def attach(engine: Engine, k: str | None, pkmap: str) -> bool:
-    """Views `keyed_benefits` and `keyed_employment` over the folder's keyed copy, writing the copy first when there
-    is none (`pkmap`: person_id -> pk of every person). False when there is no copy to read (cache off, another
-    engine, a disk that refuses it): the caller reads the text-keyed views."""
+def attach(engine: Engine, k: str | None, pkmap: Callable[[], str], codes: list[str]) -> dict[str, int] | None:
+    """Views `keyed_benefits`, `keyed_codes` and `keyed_employment` over the folder's keyed copy, writing the copy
+    first when there is none (`pkmap()`: the table person_id -> pk of every person; `codes`: every code in the
+    benefits).
+    Returns code -> c, or None when there is no copy to read (cache off, another engine, a disk that refuses it):
+    the caller reads the text-keyed views."""
     root = vcache.cache_dir()
     if k is None or root is None or engine.kind != "duckdb":
-        return False
+        return None
     target = root / "keyed" / k
     for attempt in range(2):
         if attempt or not all((target / f"{t}.parquet").is_file() for t in TABLES):
             shutil.rmtree(target, ignore_errors=True)  # a partial or damaged copy (edited by hand, a full disk)
-            if not _write(engine, target, pkmap):
-                return False
+            if not _write(engine, target, pkmap(), codes):
+                return None
         try:
             for t in TABLES:
                 engine.read_parquet(VIEWS[t], target / f"{t}.parquet")
                 engine.one(f"SELECT count(*) FROM {VIEWS[t]}")  # the footer: a truncated file fails here
-            return True
+            return {code: int(c) for c, code in engine.rows("SELECT c, code FROM keyed_codes")}
         except duckdb.Error:
             continue
-    return False
+    return None
 
 
-def _write(engine: Engine, target: Path, pkmap: str) -> bool:
+def _write(engine: Engine, target: Path, pkmap: str, codes: list[str]) -> bool:
     tmp = None
+    listed = sorted(set(codes))
+    engine.put("_keyed_code_list", pd.DataFrame({"c": np.arange(len(listed), dtype=np.int16), "code": listed}),
+               "CAST(c AS SMALLINT) AS c, CAST(code AS VARCHAR) AS code")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
         for t in TABLES:
             engine.write_parquet(_select(t, pkmap), tmp / f"{t}.parquet")
+        engine.read_parquet("_keyed_written", tmp / "benefits.parquet")
+        if engine.one("SELECT count(*) FROM _keyed_written WHERE c IS NULL")[0]:
+            return False  # a code the report did not list (cannot happen for a validated folder): no copy
         try:
             os.replace(tmp, target)
         except OSError:  # another run stored the same copy first: theirs is kept

@@ -63,10 +63,13 @@ def register_rows(table: str, rows: str, persons: str) -> str:
     return f"SELECT n.pk, {cols} FROM {rows} JOIN {persons} n ON n.person_id = x.person_id"
 
 
-def keyed_rows(view: str, persons: str) -> str:
-    """The store's copy of a register's rows from its keyed copy (registers/keyed.py: pk first, the store's
-    columns) for the persons in `persons` (pk)."""
-    return f"SELECT x.* FROM {view} x WHERE x.pk IN (SELECT pk FROM {persons})"
+def keyed_rows(table: str, persons: str) -> str:
+    """The store's copy of a register's rows from its keyed copy (registers/keyed.py; the store's columns) for
+    the persons in `persons` (pk)."""
+    if table == "benefits":
+        return (f"SELECT x.pk, x.wk, k.code FROM keyed_benefits x JOIN keyed_codes k ON k.c = x.c "
+                f"WHERE x.pk IN (SELECT pk FROM {persons})")
+    return f"SELECT x.* FROM keyed_employment x WHERE x.pk IN (SELECT pk FROM {persons})"
 
 
 # birth_date and municipality of everyone, in person-key order: keys are ranks in PERSON_IDS's order and person ids
@@ -236,13 +239,14 @@ def state_pairs(n: Names, codes: dict[int, list[str]], lo: int, hi: int) -> str:
     )
 
 
-def keyed_state_pairs(n: Names, codes: dict[int, list[str]], lo: int, hi: int) -> str:
-    """`state_pairs` over the keyed copy of the benefits (registers/keyed.py): grouped by the integer key, with no
-    join to the key map."""
-    any_code = in_list(sorted(set().union(*codes.values())))
-    preds = " OR ".join(f"(s.off = {int(o)} AND b.code IN {in_list(cs)})" for o, cs in codes.items())
+def keyed_state_pairs(n: Names, codes: dict[int, list[int]], lo: int, hi: int) -> str:
+    """`state_pairs` over the keyed copy of the benefits (registers/keyed.py; `codes`: the codes' integers there):
+    grouped by the integer key, with no join to the key map."""
+    any_code = ", ".join(str(int(c)) for c in sorted(set().union(*codes.values())))
+    preds = " OR ".join(f"(s.off = {int(o)} AND b.c IN ({', '.join(str(int(c)) for c in cs)}))"
+                        for o, cs in codes.items())
     return (
-        f"SELECT b.pk, s.iwk FROM (SELECT pk, wk, code FROM keyed_benefits WHERE code IN {any_code} "
+        f"SELECT b.pk, s.iwk FROM (SELECT pk, wk, c FROM keyed_benefits WHERE c IN ({any_code}) "
         f"AND wk BETWEEN {int(lo)} AND {int(hi)}) b JOIN {n.slots} s ON s.wk = b.wk WHERE {preds} "
         f"GROUP BY b.pk, s.iwk HAVING count(*) = {len(codes)} ORDER BY b.pk, s.iwk"
     )
