@@ -3,9 +3,12 @@
 For each size it generates national synthetic registers (or reuses `--data`), then runs, each command in a fresh
 process so that its peak memory is its own:
 
-  validate            `virkning validate` with the validation cache off (the full contract check)
-  evaluate, cold      `virkning evaluate` of the minimal example design, cache off (validation included)
-  evaluate, warm      the same after a `validate` filled the cache (the load reuses the stored report)
+  validate            `virkning validate` with the cache off (the full contract check)
+  evaluate, cold      `virkning evaluate` of the minimal example design, cache off (validation included, no keyed
+                      copy: every pass reads the registers as delivered)
+  evaluate, first     the same after a `validate` filled the cache: the load reuses the stored report, and this
+                      first evaluation writes the registers' keyed copy (registers/keyed.py)
+  evaluate, warm      the same again: the stored report and the keyed copy are read
   seniorvikar, warm   the Seniorvikar example design (exact cells, robustness variants, bootstrap), cache warm
 
 The unit of cost is one plain scan: DuckDB's `SELECT code, count(*) FROM benefits GROUP BY code` over the benefits
@@ -32,7 +35,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-STAGES = ("validate", "evaluate, cold", "evaluate, warm", "seniorvikar, warm")
+STAGES = ("validate", "evaluate, cold", "evaluate, first", "evaluate, warm", "seniorvikar, warm")
 
 
 def child(argv: list[str]) -> None:
@@ -86,14 +89,24 @@ def one_size(folder: Path, work: Path) -> dict:
     res["stages"]["evaluate, cold"] = run_child(["evaluate", str(designs["minimal"]), "--data", str(folder), "--out",
                                                  str(work / "out-cold"), "--no-workbook"], cold)
     run_child(["validate", "--data", str(folder)], warm)  # fills the cache
+    res["stages"]["evaluate, first"] = run_child(["evaluate", str(designs["minimal"]), "--data", str(folder),
+                                                  "--out", str(work / "out-first"), "--no-workbook"], warm)
     res["stages"]["evaluate, warm"] = run_child(["evaluate", str(designs["minimal"]), "--data", str(folder), "--out",
                                                  str(work / "out-warm"), "--no-workbook"], warm)
     res["stages"]["seniorvikar, warm"] = run_child(["evaluate", str(designs["seniorvikar"]), "--data", str(folder),
                                                     "--out", str(work / "out-sv"), "--no-workbook"], warm)
-    for stage, out in (("evaluate, cold", "out-cold"), ("evaluate, warm", "out-warm"), ("seniorvikar, warm", "out-sv")):
+    for stage, out in (("evaluate, cold", "out-cold"), ("evaluate, first", "out-first"), ("evaluate, warm", "out-warm"),
+                       ("seniorvikar, warm", "out-sv")):
         res["stages"][stage]["timings"] = json.loads((work / out / "manifest.json").read_text())["timings_seconds"]
+    res["same_results"] = all(_results(work / "out-cold") == _results(work / out) for out in ("out-first", "out-warm"))
     res["startup_seconds"] = startup_seconds()
     return res
+
+
+def _results(out: Path) -> dict[str, bytes]:
+    """Every output file but the manifest (its timings differ): the text-keyed and keyed runs must agree."""
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and p.name != "manifest.json"}
 
 
 def startup_seconds() -> float:
@@ -104,7 +117,7 @@ def startup_seconds() -> float:
 
 
 # The evaluation's own stages, as its manifest times them (outputs.run_evaluation, analyses/effect/pipeline.py).
-BREAKDOWN = ("load_and_validate", "effect_populations", "effect_covariates", "effect_matching", "effect_outcomes",
+BREAKDOWN = ("load_and_validate", "effect_populations", "keyed_copy", "effect_covariates", "effect_matching", "effect_outcomes",
              "effect_effects", "effect_sensitivity", "effect_publish", "report")
 
 
@@ -166,6 +179,9 @@ def main() -> None:
               + "  ".join(f"{c:>24}" for c in cells))
     print("each stage: wall seconds, scan units (wall / one grouped scan of the benefit codes), peak resident memory")
     print_breakdown(results)
+    for r in results:
+        print(f"{r['persons']:,} persons: outputs of the cold (text-keyed), first and warm (keyed copy) evaluations "
+              f"{'byte-identical' if r['same_results'] else 'DIFFER'}")
     for r in results:
         if r["generate_seconds"]:
             print(f"{r['persons']:,} persons generated in {r['generate_seconds']:.0f} s")

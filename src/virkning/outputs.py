@@ -358,6 +358,8 @@ def run_evaluation(design_path: str | Path, out: str | Path, *, data: str | Path
             timings[f"{kind.key}_publish"] = time.perf_counter() - t
             for k, v in getattr(getattr(result, "evaluation", None), "timings", {}).items():
                 timings[f"{kind.key}_{k}"] = v
+        if regs.keyed_seconds is not None:  # within the populations' time: attaching (and writing) the keyed copy
+            timings["keyed_copy"] = regs.keyed_seconds
         synthetic = isinstance(folder, Path) and (folder / "truth.json").is_file()
         inputs = _inputs(_data_files(regs), folder) if isinstance(folder, Path) else {}
     finally:

@@ -211,6 +211,7 @@ class Registers:
         self._store: "Store | None" = None
         self.keyed = False  # the keyed copy's views are attached (registers/keyed.py)
         self.keyed_codes: dict[str, int] = {}  # code -> its integer in the keyed copy
+        self.keyed_seconds: float | None = None  # time to attach the keyed copy (to write it, the first time)
 
     @property
     def store(self) -> "Store":
@@ -227,8 +228,10 @@ class Registers:
         local = len({t for t in ("persons", *keyed.TABLES) if t in self._sources}) == 3 and all(
             isinstance(f, Path) for f in files)
         codes = self.report.codes["code"].tolist() if len(self.report.codes) else []
+        started = time.perf_counter()
         found = keyed.attach(self.engine, keyed.key(files, self.options), pkmap, codes) if local else None
         self.keyed, self.keyed_codes = found is not None, found or {}
+        self.keyed_seconds = time.perf_counter() - started if found is not None else None
         return self.keyed
 
     def rows_of(self, table: str, persons: str) -> str:
