@@ -100,3 +100,14 @@ def test_a_partial_or_damaged_copy_is_written_again(folder, tmp_path, monkeypatc
     assert used and (cache / "keyed" / first / "employment.parquet").is_file()
     assert len(rows["pe"]) > 500
     assert set(keyed.VIEWS) == {"codes", "benefits", "employment"}
+
+
+def test_switched_off_and_private(folder, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("VIRKNING_CACHE_DIR", str(cache))
+    monkeypatch.setenv("VIRKNING_KEYED_COPY", "off")
+    assert not _answers(folder)[0] and _copies(cache) == []
+    monkeypatch.setenv("VIRKNING_KEYED_COPY", "on")
+    assert _answers(folder)[0]
+    (first,) = {p.parts[0] for p in _copies(cache)}
+    assert (cache / "keyed" / first).stat().st_mode & 0o077 == 0  # person-level rows: the owner's only

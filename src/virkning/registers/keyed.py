@@ -18,6 +18,10 @@ about one pass with the key join and the Parquet encoding (docs/performance.md).
 contents, catalogue and options reads it. The copy is written to a temporary folder renamed into place, so a
 crashed or concurrent run never leaves half a copy; it cannot be written (read-only or full disk): the run goes on
 over the text-keyed views, as with VIRKNING_CACHE_DIR=off. Only DuckDB over local files has a keyed copy.
+
+The copy holds person-level rows (without the person ids, but a pk leads back to one through `persons`): it is as
+sensitive as the registers it copies. Its folder is created readable by its owner only; keep the cache where the
+registers may be (docs/data-contract.md), or set VIRKNING_KEYED_COPY=off.
 """
 
 from __future__ import annotations
@@ -53,6 +57,11 @@ def _select(table: str, pkmap: str) -> str:
             f"JOIN {pkmap} m ON m.person_id = x.person_id")
 
 
+def enabled() -> bool:
+    """VIRKNING_KEYED_COPY=off keeps person-level rows out of the cache (the validation reports are still kept)."""
+    return os.environ.get("VIRKNING_KEYED_COPY", "on").strip().lower() not in ("off", "0", "no", "false")
+
+
 def key(files: list[Path], options: LoadOptions) -> str | None:
     """The copy's name: the hash of the persons', benefits' and employment's contents and the load options."""
     k = vcache.key(files, options)
@@ -66,7 +75,7 @@ def attach(engine: Engine, k: str | None, pkmap: Callable[[], str], codes: list[
     Returns code -> c, or None when there is no copy to read (cache off, another engine, a disk that refuses it):
     the caller reads the text-keyed views."""
     root = vcache.cache_dir()
-    if k is None or root is None or engine.kind != "duckdb":
+    if k is None or root is None or engine.kind != "duckdb" or not enabled():
         return None
     target = root / "keyed" / k
     for attempt in range(2):
