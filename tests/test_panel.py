@@ -23,6 +23,16 @@ def regs(engine, small_registers):
     return small_registers(engine)
 
 
+def test_covariates_of_no_pairs(regs):
+    """No pairs gives no rows, with the columns and types one pair gets (it raised an internal error before)."""
+    none = pd.DataFrame({"person_id": pd.Series(dtype=object), "index_week": pd.Series(dtype=object)})
+    got = regs.panel().covariates(none, COVS)
+    one = regs.panel().covariates(pd.DataFrame({"person_id": ["A"], "index_week": ["2018-W10"]}), COVS)
+    assert len(got) == 0 and list(got.columns) == list(one.columns)
+    numeric = [c for c in COVS if c != "sex"]  # a text column of no rows is `object`, not `str`, in pandas
+    assert {c: str(got[c].dtype) for c in numeric} == {c: str(one[c].dtype) for c in numeric}
+
+
 def test_covariates_by_hand(regs):
     pairs = pd.DataFrame({"person_id": ["A", "B", "C", "A"], "index_week": ["2018-W10", "2018-W05", "2018-W05", "2018-W01"]})
     got = regs.panel().covariates(pairs, COVS).set_index(["person_id", "index_week"])

@@ -147,7 +147,7 @@ class Panel:
             need |= ~hit
         result = pd.DataFrame({"person_id": _text(pairs["person_id"]), "index_week": pairs["index_week"].to_numpy()})
         fresh = None
-        if need.any():
+        if need.any() or not len(need):  # no pairs: computed too, for the columns' types
             rows = np.flatnonzero(need)
             fresh = self._compute(p, rows, specs)
             k = key[rows]
