@@ -23,8 +23,9 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 from markupsafe import escape
 
@@ -151,7 +152,8 @@ def _weasyprint():
 
 @dataclass(frozen=True)
 class Overflow:
-    """A table wider than its page's content area (CSS px): where it is and by how much."""
+    """A table's width and the room its page's content area gives it (CSS px), and where it is; an overflow when
+    the table is the wider."""
 
     page: int
     caption: str
@@ -191,21 +193,96 @@ def _layout(page: str):
 
 def render(html: str, cover: Cover):
     """WeasyPrint's laid-out document (pages and boxes) of the report. A table that does not fit a portrait page
-    gets a landscape page (one layout more, only when a table is too wide); `table_overflows` of the result lists
-    any table that still does not fit."""
+    gets a landscape page; `table_overflows` of the result lists any table that still does not fit.
+
+    Which tables are too wide is measured on the page cut down to its tables (`tables_page`): the widths come out
+    the same as in the whole page at a fraction of its layout, so the page is laid out once, with its landscape
+    pages already named, instead of once to measure and once more to turn the wide tables."""
     page = pdf_html(html, cover)
-    document = _layout(page)
-    wide = {o.wrap_id for o in table_overflows(document) if o.wrap_id}
-    if wide:
-        # a section that opens with a wide table turns as a whole, so its heading stays with the table
-        opening = r'<section id="([^"]+)">\s*<h2[^>]*>(?:(?!</h2>).)*</h2>\s*<div class="table-wrap[^"]*" id="([^"]+)"'
-        wide |= {section for section, first in re.findall(opening, page, flags=re.S) if first in wide}
-        rules = ", ".join(f"#{w}" for w in sorted(wide))
-        # the other sections named too: WeasyPrint keeps an unnamed (auto) section after a wide one on its page
-        page = page.replace("</style>", f"main > section {{ page: portrait; }}\n{rules} {{ page: wide; }}\n</style>",
-                            1)
+    measure = tables_page(page)
+    if measure is None:  # the page does not cut cleanly: measure on the whole page, as laid out for portrait
         document = _layout(page)
-    return document
+        wide = {o.wrap_id for o in table_overflows(document) if o.wrap_id}
+        return _layout(_turned(page, wide)) if wide else document
+    wide = {o.wrap_id for o in table_overflows(_layout(measure)) if o.wrap_id}
+    document = _layout(_turned(page, wide) if wide else page)
+    # a table that fitted on the cut-down page but overflows here would mean the cut changed a width: it still
+    # gets its landscape page (one layout more)
+    missed = {o.wrap_id for o in table_overflows(document) if o.wrap_id} - wide
+    return _layout(_turned(page, wide | missed)) if missed else document
+
+
+def _turned(page: str, wide: set[str]) -> str:
+    """The page with landscape pages for the table-wraps `wide` (ids) and the sections they open."""
+    # a section that opens with a wide table turns as a whole, so its heading stays with the table
+    opening = r'<section id="([^"]+)">\s*<h2[^>]*>(?:(?!</h2>).)*</h2>\s*<div class="table-wrap[^"]*" id="([^"]+)"'
+    wide = wide | {section for section, first in re.findall(opening, page, flags=re.S) if first in wide}
+    rules = ", ".join(f"#{w}" for w in sorted(wide))
+    # the other sections named too: WeasyPrint keeps an unnamed (auto) section after a wide one on its page
+    return page.replace("</style>", f"main > section {{ page: portrait; }}\n{rules} {{ page: wide; }}\n</style>", 1)
+
+
+#: elements without an end tag (HTML's void elements)
+_VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
+
+
+class _Tables(HTMLParser):
+    """Where the page's table-wraps are (offsets of their text) and the start tags of the elements around each."""
+
+    def __init__(self, page: str):
+        super().__init__(convert_charrefs=False)
+        self.page = page
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", page)]
+        self.open: list[tuple[str, int, str, bool]] = []  # tag, offset, start tag as written, a table-wrap?
+        self.body: int | None = None  # where the body's content begins
+        self.wraps: list[tuple[list[tuple[str, int, str]], int, int]] = []  # ancestors, start, end
+        self.clean = True
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
+
+    def handle_starttag(self, tag, attrs):
+        written = self.get_starttag_text() or ""
+        if tag == "body":
+            self.body = self._offset() + len(written)
+        if tag not in _VOID:
+            wrap = tag == "div" and "table-wrap" in (dict(attrs).get("class") or "").split()
+            self.open.append((tag, self._offset(), written, wrap))
+
+    def handle_endtag(self, tag):
+        if tag in _VOID:
+            return
+        if not self.open or self.open[-1][0] != tag:
+            self.clean = False  # an end tag left out or out of order: offsets no longer say what sits where
+            return
+        _, start, _, wrap = self.open.pop()
+        if wrap and not any(w for *_, w in self.open):
+            end = self.page.index(">", self._offset()) + 1
+            self.wraps.append(([a[:3] for a in self.open if a[0] not in ("html", "body")], start, end))
+
+
+def tables_page(page: str) -> str | None:
+    """The page cut down to its tables, to measure their widths: the head (all style sheets) and each table-wrap
+    as written, inside the start tags of the elements it sits in, which give it the same room and style as in the
+    whole page; the text, figures and cover around them left out (the stylesheet floats nothing beside a table,
+    and no selector looks at siblings). None when the page does not split into elements cleanly."""
+    found = _Tables(page)
+    found.feed(page)
+    found.close()
+    if not found.clean or found.open or found.body is None:
+        return None
+    out = [page[:found.body]]
+    open_: list[tuple[str, int, str]] = []  # the elements open in the cut-down page
+    for ancestors, start, end in found.wraps:
+        shared = 0  # the elements this wrap shares with the one before stay open
+        while shared < min(len(open_), len(ancestors)) and open_[shared][1] == ancestors[shared][1]:
+            shared += 1
+        out += [f"</{tag}>" for tag, *_ in reversed(open_[shared:])] + [a[2] for a in ancestors[shared:]]
+        out.append(page[start:end])
+        open_ = ancestors
+    out += [f"</{tag}>" for tag, *_ in reversed(open_)] + ["</body></html>"]
+    return "".join(out)
 
 
 def write(document) -> bytes:
@@ -229,9 +306,17 @@ def report_pdf(html: str, cover: Cover) -> bytes:
 
 def table_overflows(document) -> list[Overflow]:
     """Tables wider than their page's content area; empty when every table fits."""
+    return [table for table, wider in _tables(document) if wider]
+
+
+def table_widths(document) -> list[Overflow]:
+    """Every laid-out table (each page's part of one) with its width and the room its page gives it."""
+    return [table for table, _ in _tables(document)]
+
+
+def _tables(document) -> Iterator[tuple[Overflow, bool]]:
     from weasyprint.formatting_structure import boxes
 
-    found = []
     for number, page in enumerate(document.pages, start=1):
         root = page._page_box
         right_edge = root.margin_width() - root.margin_right - root.padding_right - root.border_right_width
@@ -242,14 +327,13 @@ def table_overflows(document) -> list[Overflow]:
             if element is not None and element.tag == "div" and "table-wrap" in (element.get("class") or ""):
                 wrap = element.get("id")
             if isinstance(box, boxes.TableBox):
-                if box.position_x + box.margin_width() > right_edge + 0.5:
-                    caption = " ".join(_texts(c) for c in getattr(parent, "children", ())
-                                       if isinstance(c, boxes.TableCaptionBox))
-                    found.append(Overflow(number, re.sub(r"\s+", " ", caption).strip()[:60],
-                                          round(box.margin_width(), 1), round(right_edge - box.position_x, 1), wrap))
+                caption = " ".join(_texts(c) for c in getattr(parent, "children", ())
+                                   if isinstance(c, boxes.TableCaptionBox))
+                yield (Overflow(number, re.sub(r"\s+", " ", caption).strip()[:60], round(box.margin_width(), 1),
+                                round(right_edge - box.position_x, 1), wrap),
+                       box.position_x + box.margin_width() > right_edge + 0.5)
                 continue
             stack.extend((child, box, wrap) for child in getattr(box, "children", ()))
-    return found
 
 
 def _texts(box) -> str:
