@@ -120,22 +120,27 @@ def test_the_overflow_check_finds_a_table_wider_than_a_landscape_page():
     assert found[0].width > found[0].room
 
 
-def test_wide_tables_are_measured_on_the_page_cut_down_to_its_tables(monkeypatch):
-    """The whole page is laid out once; which tables turn is measured on `tables_page` beforehand."""
-    laid_out = []
+def test_a_wide_table_of_many_columns_is_measured_before_the_page_is_laid_out(monkeypatch):
+    """13 columns (`WIDE_COLUMNS`): measured on `tables_page`, so the whole page is laid out once, turned."""
+    laid_out = _count_layouts(monkeypatch)
+    document = pdf.render(_table_page(cells=13, chars=7), COVER)  # about 830 px
+    assert len(laid_out) == 2 and "<header" not in laid_out[0] and "page: wide" in laid_out[1]
+    assert [p.width > p.height for p in document.pages] == [False, True] and pdf.table_overflows(document) == []
+
+
+def test_a_wide_table_of_few_columns_is_found_on_the_laid_out_page(monkeypatch):
+    """9 columns: not measured beforehand; found too wide on the laid-out page, it turns all the same."""
+    laid_out = _count_layouts(monkeypatch)
+    document = pdf.render(_table_page(cells=9, chars=12), COVER)
+    assert len(laid_out) == 2 and "<header" in laid_out[0] and "page: wide" in laid_out[1]
+    assert [p.width > p.height for p in document.pages] == [False, True] and pdf.table_overflows(document) == []
+
+
+def _count_layouts(monkeypatch) -> list[str]:
+    laid_out: list[str] = []
     layout = pdf._layout
     monkeypatch.setattr(pdf, "_layout", lambda page: laid_out.append(page) or layout(page))
-    document = pdf.render(_table_page(cells=9, chars=12), COVER)
-    assert len(laid_out) == 2 and "<header" not in laid_out[0] and "page: wide" in laid_out[1]
-    assert [round(p.width) > round(p.height) for p in document.pages] == [False, True]
-
-
-def test_a_table_the_cut_down_page_misses_still_turns(monkeypatch):
-    """Should the cut-down page measure a table as fitting that overflows on the whole page, the table still gets
-    its landscape page (one layout more)."""
-    monkeypatch.setattr(pdf, "tables_page", lambda page: re.sub(r"<main>.*</main>", "<main></main>", page))
-    document = pdf.render(_table_page(cells=9, chars=12), COVER)
-    assert pdf.table_overflows(document) == [] and document.pages[-1].width > document.pages[-1].height
+    return laid_out
 
 
 def test_the_cut_down_page_keeps_each_table_in_the_elements_around_it():
@@ -152,6 +157,11 @@ def test_the_cut_down_page_keeps_each_table_in_the_elements_around_it():
         '</section><section id="b"><div class="table-wrap"><table><tr><td>3</td></tr></table></div></section></main>'
         '</body></html>')
     assert pdf.tables_page(page.replace("</details>", "", 1)) is None  # an end tag missing: no offsets to trust
+    assert pdf.tables_page(page, min_columns=2) is None
+    two = page.replace("<td>3</td>", '<td colspan="2">3</td>')
+    assert pdf.tables_page(two, min_columns=2).endswith(
+        '<main><section id="b"><div class="table-wrap"><table><tr><td colspan="2">3</td></tr></table></div></section>'
+        '</main></body></html>')
     assert pdf.tables_page("<p>no body</p>") is None
 
 

@@ -38,6 +38,10 @@ from virkning.report.formatting import Formatter
 PDF_VARIANT = "pdf/ua-1"
 #: a table with more rows than this may run over pages (its header repeats); shorter ones are kept on one page
 LONG_TABLE_ROWS = 25
+#: tables with this many columns (in their widest row) are measured for a landscape page before the page is laid
+#: out: the effect tables by month with the relative effect (13 columns) are too wide for portrait A4, the widest
+#: tables that fit have 11. Speed only: a table with fewer columns that is too wide is found on the laid-out page
+WIDE_COLUMNS = 12
 
 WORDS = {
     "da": {"page": ("Side ", " af "), "date": "Dato", "version": "virkning-version", "design": "Design (SHA-256)",
@@ -195,19 +199,14 @@ def render(html: str, cover: Cover):
     """WeasyPrint's laid-out document (pages and boxes) of the report. A table that does not fit a portrait page
     gets a landscape page; `table_overflows` of the result lists any table that still does not fit.
 
-    Which tables are too wide is measured on the page cut down to its tables (`tables_page`): the widths come out
-    the same as in the whole page at a fraction of its layout, so the page is laid out once, with its landscape
-    pages already named, instead of once to measure and once more to turn the wide tables."""
+    The tables with many columns (`WIDE_COLUMNS`) are measured first, on the page cut down to them
+    (`tables_page`: the same widths at a fraction of the whole page's layout), so a page whose wide tables are
+    among them is laid out once, with its landscape pages named. Any other table found too wide on the laid-out
+    page turns too, at the cost of one layout more; so which tables turn never depends on the column count."""
     page = pdf_html(html, cover)
-    measure = tables_page(page)
-    if measure is None:  # the page does not cut cleanly: measure on the whole page, as laid out for portrait
-        document = _layout(page)
-        wide = {o.wrap_id for o in table_overflows(document) if o.wrap_id}
-        return _layout(_turned(page, wide)) if wide else document
-    wide = {o.wrap_id for o in table_overflows(_layout(measure)) if o.wrap_id}
+    measure = tables_page(page, WIDE_COLUMNS)
+    wide = {o.wrap_id for o in table_overflows(_layout(measure)) if o.wrap_id} if measure is not None else set()
     document = _layout(_turned(page, wide) if wide else page)
-    # a table that fitted on the cut-down page but overflows here would mean the cut changed a width: it still
-    # gets its landscape page (one layout more)
     missed = {o.wrap_id for o in table_overflows(document) if o.wrap_id} - wide
     return _layout(_turned(page, wide | missed)) if missed else document
 
@@ -235,7 +234,8 @@ class _Tables(HTMLParser):
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", page)]
         self.open: list[tuple[str, int, str, bool]] = []  # tag, offset, start tag as written, a table-wrap?
         self.body: int | None = None  # where the body's content begins
-        self.wraps: list[tuple[list[tuple[str, int, str]], int, int]] = []  # ancestors, start, end
+        self.wraps: list[tuple[list[tuple[str, int, str]], int, int, int]] = []  # ancestors, start, end, columns
+        self.columns = self.row = 0  # the widest row of the table-wrap open, and the row open
         self.clean = True
 
     def _offset(self) -> int:
@@ -246,8 +246,16 @@ class _Tables(HTMLParser):
         written = self.get_starttag_text() or ""
         if tag == "body":
             self.body = self._offset() + len(written)
+        if tag == "tr":
+            self.row = 0
+        elif tag in ("td", "th"):
+            span = dict(attrs).get("colspan") or "1"
+            self.row += int(span) if span.isdigit() else 1
+            self.columns = max(self.columns, self.row)
         if tag not in _VOID:
             wrap = tag == "div" and "table-wrap" in (dict(attrs).get("class") or "").split()
+            if wrap and not any(w for *_, w in self.open):
+                self.columns = 0
             self.open.append((tag, self._offset(), written, wrap))
 
     def handle_endtag(self, tag):
@@ -259,22 +267,24 @@ class _Tables(HTMLParser):
         _, start, _, wrap = self.open.pop()
         if wrap and not any(w for *_, w in self.open):
             end = self.page.index(">", self._offset()) + 1
-            self.wraps.append(([a[:3] for a in self.open if a[0] not in ("html", "body")], start, end))
+            self.wraps.append(([a[:3] for a in self.open if a[0] not in ("html", "body")], start, end, self.columns))
 
 
-def tables_page(page: str) -> str | None:
-    """The page cut down to its tables, to measure their widths: the head (all style sheets) and each table-wrap
-    as written, inside the start tags of the elements it sits in, which give it the same room and style as in the
-    whole page; the text, figures and cover around them left out (the stylesheet floats nothing beside a table,
-    and no selector looks at siblings). None when the page does not split into elements cleanly."""
+def tables_page(page: str, min_columns: int = 0) -> str | None:
+    """The page cut down to its tables of `min_columns` columns or more, to measure their widths: the head (all
+    style sheets) and each table-wrap as written, inside the start tags of the elements it sits in, which give it
+    the same room and style as in the whole page; the text, figures and cover around them left out (the stylesheet
+    floats nothing beside a table, and no selector looks at siblings). None when no table has that many columns or
+    the page does not split into elements cleanly."""
     found = _Tables(page)
     found.feed(page)
     found.close()
-    if not found.clean or found.open or found.body is None:
+    wraps = [w[:3] for w in found.wraps if w[3] >= min_columns]
+    if not found.clean or found.open or found.body is None or not wraps:
         return None
     out = [page[:found.body]]
     open_: list[tuple[str, int, str]] = []  # the elements open in the cut-down page
-    for ancestors, start, end in found.wraps:
+    for ancestors, start, end in wraps:
         shared = 0  # the elements this wrap shares with the one before stay open
         while shared < min(len(open_), len(ancestors)) and open_[shared][1] == ancestors[shared][1]:
             shared += 1
