@@ -101,6 +101,7 @@ def main() -> None:
     runs: dict[str, list[dict]] = {name: [] for name in codes}
     with tempfile.TemporaryDirectory(prefix="bench-pdf-") as tmp:
         html = args.html or sample_page(Path(tmp))
+        size = len(Path(html).read_bytes()) / 1024
         outputs: dict[str, bytes] = {}
         for r in range(args.repeat):
             for name, src in reversed(codes.items()):  # the baseline first in each round
@@ -113,8 +114,8 @@ def main() -> None:
     if args.json:
         print(json.dumps(runs, indent=2))
         return
-    size = len(Path(html).read_bytes()) / 1024
-    print(f"{html} ({size:,.0f} KB); {args.repeat} run(s) of each code, each in a fresh process")
+    print(f"{args.html or 'the test sample'} ({size:,.0f} KB); {args.repeat} run(s) of each code, "
+          "each in a fresh process")
     keys = ("render_s", "write_s", "total_s", "render_cpu_s", "total_cpu_s")
     print(f"{'code':>8} {'layouts':>7} {'pages':>5} " + " ".join(f"{k + ' min/med':>19}" for k in keys)
           + f" {'peak MB':>8}")
@@ -127,7 +128,8 @@ def main() -> None:
             print(f"{k}: baseline / this = {median(x[k] for x in b) / median(x[k] for x in t):.2f} (medians), "
                   f"{min(x[k] for x in b) / min(x[k] for x in t):.2f} (minima)")
         same = outputs["baseline"] == outputs["this"]
-        print(f"PDF byte-identical: {'yes' if same else 'NO'} (sha256 {hashlib.sha256(outputs['this']).hexdigest()[:16]})")
+        digest = hashlib.sha256(outputs["this"]).hexdigest()[:16]
+        print(f"PDF byte-identical: {'yes' if same else 'NO'} (sha256 of this {digest})")
         if not same:
             pb, pt = pages(outputs["baseline"]), pages(outputs["this"])
             print(f"pages: {len(pb)} vs {len(pt)}; sizes and orientation identical: "
