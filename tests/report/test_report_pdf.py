@@ -120,12 +120,72 @@ def test_the_overflow_check_finds_a_table_wider_than_a_landscape_page():
     assert found[0].width > found[0].room
 
 
+def test_a_wide_table_of_many_columns_is_measured_before_the_page_is_laid_out(monkeypatch):
+    """13 columns (`WIDE_COLUMNS`): measured on `tables_page`, so the whole page is laid out once, turned."""
+    laid_out = _count_layouts(monkeypatch)
+    document = pdf.render(_table_page(cells=13, chars=7), COVER)  # about 830 px
+    assert len(laid_out) == 2 and "<header" not in laid_out[0] and "page: wide" in laid_out[1]
+    assert [p.width > p.height for p in document.pages] == [False, True] and pdf.table_overflows(document) == []
+
+
+def test_a_wide_table_of_few_columns_is_found_on_the_laid_out_page(monkeypatch):
+    """9 columns: not measured beforehand; found too wide on the laid-out page, it turns all the same."""
+    laid_out = _count_layouts(monkeypatch)
+    document = pdf.render(_table_page(cells=9, chars=12), COVER)
+    assert len(laid_out) == 2 and "<header" in laid_out[0] and "page: wide" in laid_out[1]
+    assert [p.width > p.height for p in document.pages] == [False, True] and pdf.table_overflows(document) == []
+
+
+def _count_layouts(monkeypatch) -> list[str]:
+    laid_out: list[str] = []
+    layout = pdf._layout
+    monkeypatch.setattr(pdf, "_layout", lambda page: laid_out.append(page) or layout(page))
+    return laid_out
+
+
+def test_the_cut_down_page_keeps_each_table_in_the_elements_around_it():
+    page = ('<html><head><style>p { color: red }</style></head><body class="b"><header class="doc"><h1>T</h1>'
+            '</header><main><section id="a"><h2>A</h2><p>text<br>more</p><div class="table-wrap" id="tab-1"><table>'
+            '<tr><td>1</td></tr></table></div><figure><svg><path d="M0 0"/></svg></figure><details open><summary>S'
+            '</summary><div class="table-wrap long" id="tab-2"><table><tr><td>2<img src="x"></td></tr></table></div>'
+            '</details></section><section id="b"><div class="table-wrap"><table><tr><td>3</td></tr></table></div>'
+            '</section></main></body></html>')
+    assert pdf.tables_page(page) == (
+        '<html><head><style>p { color: red }</style></head><body class="b"><main><section id="a">'
+        '<div class="table-wrap" id="tab-1"><table><tr><td>1</td></tr></table></div><details open>'
+        '<div class="table-wrap long" id="tab-2"><table><tr><td>2<img src="x"></td></tr></table></div></details>'
+        '</section><section id="b"><div class="table-wrap"><table><tr><td>3</td></tr></table></div></section></main>'
+        '</body></html>')
+    assert pdf.tables_page(page.replace("</details>", "", 1)) is None  # an end tag missing: no offsets to trust
+    assert pdf.tables_page(page, min_columns=2) is None
+    two = page.replace("<td>3</td>", '<td colspan="2">3</td>')
+    assert pdf.tables_page(two, min_columns=2).endswith(
+        '<main><section id="b"><div class="table-wrap"><table><tr><td colspan="2">3</td></tr></table></div></section>'
+        '</main></body></html>')
+    assert pdf.tables_page("<p>no body</p>") is None
+
+
 def test_long_tables_may_run_over_pages_short_ones_stay_whole():
     rows = lambda n: "".join("<tr><td>1</td></tr>" for _ in range(n))  # noqa: E731
     page = (f'<header class="doc"></header><div class="table-wrap" id="tab-a"><table>{rows(30)}</table></div>'
             f'<div class="table-wrap" id="tab-b"><table>{rows(5)}</table></div>')
     out = pdf.pdf_html(page, COVER)
     assert '<div class="table-wrap long" id="tab-a">' in out and '<div class="table-wrap" id="tab-b">' in out
+
+
+@slow
+def test_the_cut_down_page_gives_every_table_the_width_the_whole_page_does(sample):
+    """The sample's tables all fit portrait, so its PDF is the whole page laid out for portrait: each table there
+    is exactly as wide, with exactly as much room, as on the page cut down to the tables."""
+    cut = pdf.tables_page(pdf.pdf_html(sample[0], sample[1]))
+    assert cut is not None and cut.count('class="table-wrap') == sample[0].count('class="table-wrap')
+    whole, measured = (_widths(d) for d in (sample[2], pdf._layout(cut)))
+    assert len(whole) >= 14 and whole == measured
+
+
+def _widths(document) -> set[tuple]:
+    """(table-wrap id, caption, width, room) of each table (its first part where it runs over pages)."""
+    return {(t.wrap_id, t.caption, t.width, t.room) for t in pdf.table_widths(document) if t.caption}
 
 
 @slow
@@ -277,6 +337,13 @@ def test_the_demo_report_fits_a4_with_landscape_pages_for_its_widest_tables(demo
     assert pdf.table_overflows(document) == []
     landscape = [i for i, p in enumerate(document.pages, start=1) if p.width > p.height]
     assert 1 <= len(landscape) <= 4 and 15 <= len(document.pages) <= 35, (landscape, len(document.pages))
+    # measured on the cut-down page: the tables too wide for portrait are on landscape pages, the tables on
+    # portrait pages exactly as wide as measured
+    measured = pdf.table_widths(pdf._layout(pdf.tables_page(pdf.pdf_html(html, cover))))
+    turned = {t.wrap_id for t in pdf.table_widths(document) if document.pages[t.page - 1].width > 1000}
+    assert {t.wrap_id for t in measured if t.width > t.room + 0.5} <= turned
+    assert {x for x in _widths(document) if x[0] not in turned} == {
+        (t.wrap_id, t.caption, t.width, t.room) for t in measured if t.caption and t.wrap_id not in turned}
     text = " ".join(pdf._texts(p._page_box) for p in document.pages)
     tables = sorted({int(n) for n in re.findall(r"Tabel (\d+)\.", text)})
     assert tables == list(range(1, len(tables) + 1)) and len(tables) >= 15

@@ -23,8 +23,9 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 from markupsafe import escape
 
@@ -37,6 +38,10 @@ from virkning.report.formatting import Formatter
 PDF_VARIANT = "pdf/ua-1"
 #: a table with more rows than this may run over pages (its header repeats); shorter ones are kept on one page
 LONG_TABLE_ROWS = 25
+#: tables with this many columns (in their widest row) are measured for a landscape page before the page is laid
+#: out: the effect tables by month with the relative effect (13 columns) are too wide for portrait A4, the widest
+#: tables that fit have 11. Speed only: a table with fewer columns that is too wide is found on the laid-out page
+WIDE_COLUMNS = 12
 
 WORDS = {
     "da": {"page": ("Side ", " af "), "date": "Dato", "version": "virkning-version", "design": "Design (SHA-256)",
@@ -151,7 +156,8 @@ def _weasyprint():
 
 @dataclass(frozen=True)
 class Overflow:
-    """A table wider than its page's content area (CSS px): where it is and by how much."""
+    """A table's width and the room its page's content area gives it (CSS px), and where it is; an overflow when
+    the table is the wider."""
 
     page: int
     caption: str
@@ -191,21 +197,102 @@ def _layout(page: str):
 
 def render(html: str, cover: Cover):
     """WeasyPrint's laid-out document (pages and boxes) of the report. A table that does not fit a portrait page
-    gets a landscape page (one layout more, only when a table is too wide); `table_overflows` of the result lists
-    any table that still does not fit."""
+    gets a landscape page; `table_overflows` of the result lists any table that still does not fit.
+
+    The tables with many columns (`WIDE_COLUMNS`) are measured first, on the page cut down to them
+    (`tables_page`: the same widths at a fraction of the whole page's layout), so a page whose wide tables are
+    among them is laid out once, with its landscape pages named. Any other table found too wide on the laid-out
+    page turns too, at the cost of one layout more; so which tables turn never depends on the column count."""
     page = pdf_html(html, cover)
-    document = _layout(page)
-    wide = {o.wrap_id for o in table_overflows(document) if o.wrap_id}
-    if wide:
-        # a section that opens with a wide table turns as a whole, so its heading stays with the table
-        opening = r'<section id="([^"]+)">\s*<h2[^>]*>(?:(?!</h2>).)*</h2>\s*<div class="table-wrap[^"]*" id="([^"]+)"'
-        wide |= {section for section, first in re.findall(opening, page, flags=re.S) if first in wide}
-        rules = ", ".join(f"#{w}" for w in sorted(wide))
-        # the other sections named too: WeasyPrint keeps an unnamed (auto) section after a wide one on its page
-        page = page.replace("</style>", f"main > section {{ page: portrait; }}\n{rules} {{ page: wide; }}\n</style>",
-                            1)
-        document = _layout(page)
-    return document
+    measure = tables_page(page, WIDE_COLUMNS)
+    wide = {o.wrap_id for o in table_overflows(_layout(measure)) if o.wrap_id} if measure is not None else set()
+    document = _layout(_turned(page, wide) if wide else page)
+    missed = {o.wrap_id for o in table_overflows(document) if o.wrap_id} - wide
+    return _layout(_turned(page, wide | missed)) if missed else document
+
+
+def _turned(page: str, wide: set[str]) -> str:
+    """The page with landscape pages for the table-wraps `wide` (ids) and the sections they open."""
+    # a section that opens with a wide table turns as a whole, so its heading stays with the table
+    opening = r'<section id="([^"]+)">\s*<h2[^>]*>(?:(?!</h2>).)*</h2>\s*<div class="table-wrap[^"]*" id="([^"]+)"'
+    wide = wide | {section for section, first in re.findall(opening, page, flags=re.S) if first in wide}
+    rules = ", ".join(f"#{w}" for w in sorted(wide))
+    # the other sections named too: WeasyPrint keeps an unnamed (auto) section after a wide one on its page
+    return page.replace("</style>", f"main > section {{ page: portrait; }}\n{rules} {{ page: wide; }}\n</style>", 1)
+
+
+#: elements without an end tag (HTML's void elements)
+_VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
+
+
+class _Tables(HTMLParser):
+    """Where the page's table-wraps are (offsets of their text) and the start tags of the elements around each."""
+
+    def __init__(self, page: str):
+        super().__init__(convert_charrefs=False)
+        self.page = page
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", page)]
+        self.open: list[tuple[str, int, str, bool]] = []  # tag, offset, start tag as written, a table-wrap?
+        self.body: int | None = None  # where the body's content begins
+        self.wraps: list[tuple[list[tuple[str, int, str]], int, int, int]] = []  # ancestors, start, end, columns
+        self.columns = self.row = 0  # the widest row of the table-wrap open, and the row open
+        self.clean = True
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
+
+    def handle_starttag(self, tag, attrs):
+        written = self.get_starttag_text() or ""
+        if tag == "body":
+            self.body = self._offset() + len(written)
+        if tag == "tr":
+            self.row = 0
+        elif tag in ("td", "th"):
+            span = dict(attrs).get("colspan") or "1"
+            self.row += int(span) if span.isdigit() else 1
+            self.columns = max(self.columns, self.row)
+        if tag not in _VOID:
+            wrap = tag == "div" and "table-wrap" in (dict(attrs).get("class") or "").split()
+            if wrap and not any(w for *_, w in self.open):
+                self.columns = 0
+            self.open.append((tag, self._offset(), written, wrap))
+
+    def handle_endtag(self, tag):
+        if tag in _VOID:
+            return
+        if not self.open or self.open[-1][0] != tag:
+            self.clean = False  # an end tag left out or out of order: offsets no longer say what sits where
+            return
+        _, start, _, wrap = self.open.pop()
+        if wrap and not any(w for *_, w in self.open):
+            end = self.page.index(">", self._offset()) + 1
+            self.wraps.append(([a[:3] for a in self.open if a[0] not in ("html", "body")], start, end, self.columns))
+
+
+def tables_page(page: str, min_columns: int = 0) -> str | None:
+    """The page cut down to its tables of `min_columns` columns or more, to measure their widths: the head (all
+    style sheets) and each table-wrap as written, inside the start tags of the elements it sits in, which give it
+    the same room and style as in the whole page; the text, figures and cover around them left out (the stylesheet
+    floats nothing beside a table, and no selector looks at siblings). None when no table has that many columns or
+    the page does not split into elements cleanly."""
+    found = _Tables(page)
+    found.feed(page)
+    found.close()
+    wraps = [w[:3] for w in found.wraps if w[3] >= min_columns]
+    if not found.clean or found.open or found.body is None or not wraps:
+        return None
+    out = [page[:found.body]]
+    open_: list[tuple[str, int, str]] = []  # the elements open in the cut-down page
+    for ancestors, start, end in wraps:
+        shared = 0  # the elements this wrap shares with the one before stay open
+        while shared < min(len(open_), len(ancestors)) and open_[shared][1] == ancestors[shared][1]:
+            shared += 1
+        out += [f"</{tag}>" for tag, *_ in reversed(open_[shared:])] + [a[2] for a in ancestors[shared:]]
+        out.append(page[start:end])
+        open_ = ancestors
+    out += [f"</{tag}>" for tag, *_ in reversed(open_)] + ["</body></html>"]
+    return "".join(out)
 
 
 def write(document) -> bytes:
@@ -229,9 +316,17 @@ def report_pdf(html: str, cover: Cover) -> bytes:
 
 def table_overflows(document) -> list[Overflow]:
     """Tables wider than their page's content area; empty when every table fits."""
+    return [table for table, wider in _tables(document) if wider]
+
+
+def table_widths(document) -> list[Overflow]:
+    """Every laid-out table (each page's part of one) with its width and the room its page gives it."""
+    return [table for table, _ in _tables(document)]
+
+
+def _tables(document) -> Iterator[tuple[Overflow, bool]]:
     from weasyprint.formatting_structure import boxes
 
-    found = []
     for number, page in enumerate(document.pages, start=1):
         root = page._page_box
         right_edge = root.margin_width() - root.margin_right - root.padding_right - root.border_right_width
@@ -242,14 +337,13 @@ def table_overflows(document) -> list[Overflow]:
             if element is not None and element.tag == "div" and "table-wrap" in (element.get("class") or ""):
                 wrap = element.get("id")
             if isinstance(box, boxes.TableBox):
-                if box.position_x + box.margin_width() > right_edge + 0.5:
-                    caption = " ".join(_texts(c) for c in getattr(parent, "children", ())
-                                       if isinstance(c, boxes.TableCaptionBox))
-                    found.append(Overflow(number, re.sub(r"\s+", " ", caption).strip()[:60],
-                                          round(box.margin_width(), 1), round(right_edge - box.position_x, 1), wrap))
+                caption = " ".join(_texts(c) for c in getattr(parent, "children", ())
+                                   if isinstance(c, boxes.TableCaptionBox))
+                yield (Overflow(number, re.sub(r"\s+", " ", caption).strip()[:60], round(box.margin_width(), 1),
+                                round(right_edge - box.position_x, 1), wrap),
+                       box.position_x + box.margin_width() > right_edge + 0.5)
                 continue
             stack.extend((child, box, wrap) for child in getattr(box, "children", ()))
-    return found
 
 
 def _texts(box) -> str:
