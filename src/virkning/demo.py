@@ -9,7 +9,9 @@ but the installed package.
 A last stage does the same for a Flere-skal-med-like programme (seed 001, trajectories without matching) in
 DIR/flere-skal-med/{data, design.yaml, evaluation} (`run_flere_skal_med_demo`).
 A further stage writes DIR/frikommune/{data, design.yaml, evaluation} from the free-municipality experiment
-(seed 002: register indicators and difference-in-differences; `run_frikommune_demo`).
+(seed 002: register indicators and difference-in-differences; `run_frikommune_demo`), and benchmarking of its job
+centres (seed 004, `run_benchmark_demo`). These three need nothing from the Seniorvikar stages and run in a second
+process while those run (`demo_others.start_background`).
 `seniorvikar_design()` is the same effect design in Python (tests check that the two agree).
 """
 
@@ -26,7 +28,8 @@ from rich.console import Console
 
 from virkning.analyses.effect import EffectDesign, Subgroup
 from virkning.demo_common import _table, example, status
-from virkning.demo_others import run_flere_skal_med_demo, run_frikommune_demo, start_frikommune_data
+from virkning.demo_others import (run_benchmark_demo, run_flere_skal_med_demo, run_frikommune_demo, start_background,
+                                  stop_background)
 from virkning.outcomes import Outcome
 from virkning.populations import Exclusion, ParticipantRule, PoolRule
 from virkning.registers import calendar
@@ -83,16 +86,39 @@ def _print_effects(console: Console, paths: dict, truth: dict) -> None:
 def run_demo(out: Path, persons: int = 1_190_000, seed: int = 2018, console: Console | None = None) -> dict:
     """Synthetic registers, registration sheet and surveys -> `virkning evaluate` with the example design ->
     `virkning monitor` for the last programme month. Returns the paths written."""
-    from virkning.design import load_design
-    from virkning.outputs import run_evaluation, run_monitor
-    from virkning.synth import generate
-    from virkning.synth.sheets import write_monitoring_data
-
     console = console or Console()
     out = Path(out)
     data = out / "data"
     started = time.perf_counter()
-    frikommune = start_frikommune_data(out / "frikommune", seed=seed)  # made while the stages below run
+    # Flere skal med, the free-municipality stage and its benchmark in a second process while the Seniorvikar
+    # stages run in this one (the stages at the end then only print)
+    background = start_background(out, seed=seed)
+    try:
+        paths, language = _seniorvikar_stages(out, data, persons, seed, console, started)
+    except BaseException:
+        stop_background(background)
+        raise
+    paths["flere_skal_med"] = run_flere_skal_med_demo(out, seed=seed, console=console,
+                                                      pending=background.get("flere_skal_med"))["report"]
+    paths.update(run_frikommune_demo(out / "frikommune", seed=seed, console=console,
+                                     pending=background.get("frikommune")))
+    paths.update(run_benchmark_demo(out / "frikommune", console=console, seed=seed,  # seed 004: benchmarking
+                                    pending=background.get("benchmark")))
+    paths.update(run_business_case_demo(out, console=console, seed=seed, language=language))  # 002, 004
+    console.print(f"Done in {time.perf_counter() - started:.0f} s. Open {paths['report']} in a browser.")
+    return paths
+
+
+def _seniorvikar_stages(out: Path, data: Path, persons: int, seed: int, console: Console, started: float
+                        ) -> tuple[dict, str]:
+    """The synthetic registers, the evaluation, the monitoring, job rotation and plan, and the evidence stage; the
+    paths written and the design's language."""
+    from virkning.design import load_design
+    from virkning.outputs import run_evaluation, run_monitor
+    from virkning.registers import load
+    from virkning.synth import generate
+    from virkning.synth.sheets import write_monitoring_data
+
     truth_path = data / "truth.json"
     previous = json.loads(truth_path.read_text()) if truth_path.exists() else {}
     if (previous.get("persons"), previous.get("seed"), previous.get("sampling", {}).get("seniors_only")) != (
@@ -104,8 +130,6 @@ def run_demo(out: Path, persons: int = 1_190_000, seed: int = 2018, console: Con
     truth = json.loads(truth_path.read_text())
     design_path = out / "design.yaml"
     design_path.write_text(example("seniorvikar"), encoding="utf-8")  # data.folder: data, next to it
-
-    from virkning.registers import load
 
     design = load_design(design_path)
     t = time.perf_counter()
@@ -132,12 +156,7 @@ def run_demo(out: Path, persons: int = 1_190_000, seed: int = 2018, console: Con
     finally:
         regs.close()
     paths.update(run_evidence_demo(out, console=console, language=design.language))
-    paths["flere_skal_med"] = run_flere_skal_med_demo(out, seed=seed, console=console)["report"]
-    paths.update(run_frikommune_demo(out / "frikommune", seed=seed, console=console, pending=frikommune))
-    paths.update(run_benchmark_demo(out / "frikommune", console=console, seed=seed))  # seed 004: benchmarking
-    paths.update(run_business_case_demo(out, console=console, seed=seed, language=design.language))  # seeds 002, 004
-    console.print(f"Done in {time.perf_counter() - started:.0f} s. Open {paths['report']} in a browser.")
-    return paths
+    return paths, design.language
 
 
 # ---- the evidence stage (docs/evidence.md) ---------------------------------------------------------------------------
@@ -222,35 +241,6 @@ def run_programme_demo(out: Path, data: Path, regs: Registers, seed: int = 2018,
     console.print(_table("Substitutes in employment after the rotation against matched unemployed (true effect 0)",
                          effects[["month", "n_treated", "treated_mean", "control_mean", "att", "ci_low", "ci_high"]]))
     return {"jobrotation": paths["report"], "plan": plan["status_html"]}
-
-
-# ---- the benchmark stage (seed 004): job centres compared on the free-municipality registers -------------------
-
-def run_benchmark_demo(out: Path, console: Console | None = None, seed: int = 2018) -> dict:
-    """Benchmarking of the municipalities of the free-municipality registers in OUT/data (made by the frikommune
-    stage): synthetic staffing and structural covariates next to the example design `examples/benchmark`, then
-    `virkning evaluate` into OUT/benchmark. About 2-3 s."""
-    from virkning.outputs import run_evaluation
-    from virkning.synth.benchmark import write_benchmark_inputs
-
-    console = console or Console()
-    out = Path(out)
-    started = time.perf_counter()
-    write_benchmark_inputs(out / "data", out, seed=seed)
-    design_path = out / "benchmark.yaml"
-    design_path.write_text(example("benchmark"), encoding="utf-8")
-    with status(console, "Benchmarking the job centres ..."):
-        paths = run_evaluation(design_path, out / "benchmark", data=out / "data")
-    folder = out / "benchmark" / "benchmark" / "forsikrede_ledige"
-    score = pd.read_csv(folder / "scoreboard.csv", dtype={"unit": str})
-    changes = pd.read_csv(folder / "changes.csv")
-    month = json.loads((folder / "results.json").read_text(encoding="utf-8"))["design"]["month"]
-    rate = lambda v: f"{100 * v:.2f} %"  # noqa: E731
-    first, last = score.iloc[0], score.dropna(subset=["rank"]).iloc[-1]
-    console.print(f"Benchmark {month}: best {first['unit_name']} {rate(first['rate'])}, last {last['unit_name']} "
-                  f"{rate(last['rate'])}; " + ", ".join(f"{r.label} {rate(r.rate)}" for r in changes.itertuples()))
-    console.print(f"Benchmark report: {paths['report']} ({time.perf_counter() - started:.1f} s)")
-    return {"benchmark": paths["report"]}
 
 
 # ---- the business-case stage (seeds 002, 004): savings of a synthetic trial with a known effect -----------------

@@ -1,17 +1,34 @@
-"""The demo's stages for seeds 001 and 002: a Flere-skal-med-like programme (trajectories without matching) in
-DIR/flere-skal-med and the free-municipality experiment (register indicators and difference-in-differences) in
-DIR/frikommune; run by `virkning.demo.run_demo`."""
+"""The demo's stages for seeds 001, 002 and 004: a Flere-skal-med-like programme (trajectories without matching) in
+DIR/flere-skal-med, the free-municipality experiment (register indicators and difference-in-differences) in
+DIR/frikommune and the benchmarking of its job centres in DIR/frikommune/benchmark; run by `virkning.demo.run_demo`.
+
+They need nothing from the Seniorvikar stages, so `start_background` runs them in a second process while those
+run, and each stage here then prints what that process wrote (or does the work itself when it could not)."""
 
 from __future__ import annotations
 
 import json
 import time
+import warnings
+from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from rich.console import Console
 
 from virkning.demo_common import _table, example, status
+
+
+def _status(console: Console | None, text: str) -> Any:
+    """The stage's status display, or nothing in the background process (which has no console)."""
+    return nullcontext(_Quiet()) if console is None else status(console, text)
+
+
+class _Quiet:
+    def update(self, text: str) -> None:
+        return None
 
 
 # ---- Flere skal med (seed 001): trajectories without matching -----------------------------------------------------
@@ -55,16 +72,17 @@ def _print_flere_skal_med(console: Console, folder: Path, truth: dict) -> None:
                          "percentage points and the true coefficient", pd.DataFrame(lpm_rows)))
 
 
-def run_flere_skal_med_demo(out: Path, persons: int = 20_000, seed: int = 2018,
-                            console: Console | None = None) -> dict:
-    """Synthetic Flere-skal-med registers (seed 001) -> `virkning evaluate` with the shipped example design
-    (trajectories without matching) into OUT/flere-skal-med/evaluation, the disclosure audit of that folder, and the
-    estimates next to the truths. Returns the paths written."""
+FLERE_SKAL_MED_PERSONS = 20_000
+
+
+def _flere_skal_med_files(out: Path, persons: int = FLERE_SKAL_MED_PERSONS, seed: int = 2018,
+                          console: Console | None = None) -> dict:
+    """OUT/flere-skal-med: the registers (unless there already), design.yaml, `virkning evaluate` and the disclosure
+    audit of the evaluation. Prints nothing but its status (none without a console)."""
     from virkning.disclosure.audit import audit
     from virkning.outputs import run_evaluation
     from virkning.synth import generate
 
-    console = console or Console()
     base = Path(out) / "flere-skal-med"
     data = base / "data"
     started = time.perf_counter()
@@ -72,20 +90,33 @@ def run_flere_skal_med_demo(out: Path, persons: int = 20_000, seed: int = 2018,
     previous = json.loads(truth_path.read_text()) if truth_path.exists() else {}
     if (previous.get("persons"), previous.get("seed"), previous.get("programme")) != (persons, seed,
                                                                                       "flere_skal_med"):
-        with status(console, f"Generating Flere-skal-med registers for {persons:,} persons ..."):
+        with _status(console, f"Generating Flere-skal-med registers for {persons:,} persons ..."):
             generate(data, persons=persons, seed=seed, programme="flere_skal_med")
-    truth = json.loads(truth_path.read_text())
     design_path = base / "design.yaml"
     design_path.write_text(example("flere_skal_med"), encoding="utf-8")
-    with status(console, "Flere skal med: evaluating ...") as stage:
+    with _status(console, "Flere skal med: evaluating ...") as stage:
         paths = run_evaluation(design_path, base / "evaluation", data=data,
                                progress=lambda s: stage.update(f"Flere skal med: {s} ..."))
-    findings = audit(base / "evaluation")
-    console.print(f"Flere skal med: {paths['report']} ({time.perf_counter() - started:.0f} s; disclosure audit: "
-                  f"{len(findings)} finding(s))")
-    _print_flere_skal_med(console, base / "evaluation" / "trajectories", truth)
-    return {"report": paths["report"], "folder": base / "evaluation", "audit": findings}
+    return {"report": paths["report"], "folder": base / "evaluation", "audit": audit(base / "evaluation"),
+            "seconds": time.perf_counter() - started}
 
+
+def run_flere_skal_med_demo(out: Path, persons: int = FLERE_SKAL_MED_PERSONS, seed: int = 2018,
+                            console: Console | None = None, pending=None) -> dict:
+    """Synthetic Flere-skal-med registers (seed 001) -> `virkning evaluate` with the shipped example design
+    (trajectories without matching) into OUT/flere-skal-med/evaluation, the disclosure audit of that folder, and the
+    estimates next to the truths. `pending`: the future of this stage in `start_background` for the same OUT,
+    persons and seed (waited for here). Returns the paths written."""
+    console = console or Console()
+    done = _collect(console, pending, "Flere skal med")
+    if done is None:
+        done = _flere_skal_med_files(out, persons, seed, console)
+    base = Path(out) / "flere-skal-med"
+    truth = json.loads((base / "data" / "truth.json").read_text())
+    console.print(f"Flere skal med: {done['report']} ({done['seconds']:.0f} s; disclosure audit: "
+                  f"{len(done['audit'])} finding(s))")
+    _print_flere_skal_med(console, base / "evaluation" / "trajectories", truth)
+    return {"report": done["report"], "folder": done["folder"], "audit": done["audit"]}
 
 
 # ---- the frikommune stage (seed 002): register indicators and difference-in-differences ---------------------------
@@ -145,54 +176,133 @@ def _generate_frikommune(data: Path, persons: int, seed: int) -> None:
     generate(data, persons=persons, seed=seed, programme="frikommune")
 
 
-def start_frikommune_data(out: Path, persons: int = FRIKOMMUNE_PERSONS, seed: int = 2018):
-    """Generate the free-municipality registers into OUT/data in a separate process, so that `virkning demo` makes
-    them while its other stages run (the stage at the end then only evaluates). Returns a future, or None when the
-    data are there already or no process can be started (the stage then generates them itself). The child is
-    started with 'spawn': a fresh interpreter, never a fork of a process holding DuckDB's threads."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+def _frikommune_files(out: Path, persons: int = FRIKOMMUNE_PERSONS, seed: int = 2018,
+                      console: Console | None = None) -> dict:
+    """OUT/data (unless there already), OUT/design.yaml and `virkning evaluate` into OUT/evaluation."""
+    from virkning.outputs import run_evaluation
 
-    data = Path(out) / "data"
-    if _frikommune_ready(data, persons, seed):
-        return None
-    try:
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        future = pool.submit(_generate_frikommune, data, persons, seed)
-        pool.shutdown(wait=False)
-    except (OSError, RuntimeError, NotImplementedError):
-        return None
-    return future
+    out = Path(out)
+    data = out / "data"
+    started = time.perf_counter()
+    if not _frikommune_ready(data, persons, seed):
+        with _status(console, f"Generating the free-municipality experiment for {persons:,} persons ..."):
+            _generate_frikommune(data, persons, seed)
+    design_path = out / "design.yaml"
+    design_path.write_text(example("frikommune"), encoding="utf-8")
+    with _status(console, "Indicators and difference-in-differences ...") as stage:
+        paths = run_evaluation(design_path, out / "evaluation", data=data,
+                               progress=lambda s: stage.update(f"Frikommune: {s} ..."))
+    return {"report": paths["report"], "seconds": time.perf_counter() - started}
 
 
 def run_frikommune_demo(out: Path, persons: int = FRIKOMMUNE_PERSONS, seed: int = 2018, console: Console | None = None,
                         pending=None) -> dict:
     """Synthetic registers of the free-municipality experiment (seed 002) -> the example design
     (`examples/frikommune`) -> `virkning evaluate` into OUT/evaluation; prints estimates next to the truths.
-    `pending`: the future of `start_frikommune_data` for the same OUT, persons and seed (waited for here)."""
-    from virkning.outputs import run_evaluation
-
+    `pending`: the future of this stage in `start_background` for the same OUT, persons and seed (waited for
+    here)."""
     console = console or Console()
     out = Path(out)
-    data = out / "data"
-    started = time.perf_counter()
-    truth_path = data / "truth.json"
-    if pending is not None:
-        with status(console, "Waiting for the free-municipality registers ..."):
-            try:
-                pending.result()
-            except Exception as exc:  # noqa: BLE001 - the child's failure is reported and the data made here
-                console.print(f"The free-municipality registers could not be made in the background ({exc}); "
-                              f"making them now")
-    if not _frikommune_ready(data, persons, seed):
-        with status(console, f"Generating the free-municipality experiment for {persons:,} persons ..."):
-            _generate_frikommune(data, persons, seed)
-    truth = json.loads(truth_path.read_text())
-    design_path = out / "design.yaml"
-    design_path.write_text(example("frikommune"), encoding="utf-8")
-    with status(console, "Indicators and difference-in-differences ...") as stage:
-        paths = run_evaluation(design_path, out / "evaluation", data=data,
-                               progress=lambda s: stage.update(f"Frikommune: {s} ..."))
+    done = _collect(console, pending, "The free-municipality stage")
+    if done is None:
+        done = _frikommune_files(out, persons, seed, console)
+    truth = json.loads((out / "data" / "truth.json").read_text())
     _print_did(console, out / "evaluation" / "did", truth)
-    console.print(f"Free-municipality report: {paths['report']} ({time.perf_counter() - started:.0f} s)")
-    return {"frikommune": paths["report"], "frikommune_results": out / "evaluation" / "did"}
+    console.print(f"Free-municipality report: {done['report']} ({done['seconds']:.0f} s)")
+    return {"frikommune": done["report"], "frikommune_results": out / "evaluation" / "did"}
+
+
+# ---- the benchmark stage (seed 004): job centres compared on the free-municipality registers -------------------
+
+def _benchmark_files(out: Path, seed: int = 2018, console: Console | None = None) -> dict:
+    """Synthetic staffing and structural covariates next to OUT/data, the example design and `virkning evaluate`
+    into OUT/benchmark."""
+    from virkning.outputs import run_evaluation
+    from virkning.synth.benchmark import write_benchmark_inputs
+
+    out = Path(out)
+    started = time.perf_counter()
+    write_benchmark_inputs(out / "data", out, seed=seed)
+    design_path = out / "benchmark.yaml"
+    design_path.write_text(example("benchmark"), encoding="utf-8")
+    with _status(console, "Benchmarking the job centres ..."):
+        paths = run_evaluation(design_path, out / "benchmark", data=out / "data")
+    return {"report": paths["report"], "seconds": time.perf_counter() - started}
+
+
+def run_benchmark_demo(out: Path, console: Console | None = None, seed: int = 2018, pending=None) -> dict:
+    """Benchmarking of the municipalities of the free-municipality registers in OUT/data (made by the frikommune
+    stage): synthetic staffing and structural covariates next to the example design `examples/benchmark`, then
+    `virkning evaluate` into OUT/benchmark. About 2-3 s. `pending`: the future of this stage in
+    `start_background` (waited for here)."""
+    console = console or Console()
+    out = Path(out)
+    done = _collect(console, pending, "Benchmarking")
+    if done is None:
+        done = _benchmark_files(out, seed, console)
+    folder = out / "benchmark" / "benchmark" / "forsikrede_ledige"
+    score = pd.read_csv(folder / "scoreboard.csv", dtype={"unit": str})
+    changes = pd.read_csv(folder / "changes.csv")
+    month = json.loads((folder / "results.json").read_text(encoding="utf-8"))["design"]["month"]
+    rate = lambda v: f"{100 * v:.2f} %"  # noqa: E731
+    first, last = score.iloc[0], score.dropna(subset=["rank"]).iloc[-1]
+    console.print(f"Benchmark {month}: best {first['unit_name']} {rate(first['rate'])}, last {last['unit_name']} "
+                  f"{rate(last['rate'])}; " + ", ".join(f"{r.label} {rate(r.rate)}" for r in changes.itertuples()))
+    console.print(f"Benchmark report: {done['report']} ({done['seconds']:.1f} s)")
+    return {"benchmark": done["report"]}
+
+
+# ---- the second process ----------------------------------------------------------------------------------------------
+
+def _background(job: str, *args) -> tuple[dict, list[tuple]]:
+    """Run one stage in the background process; its result and the warnings it raised (shown by the demo's
+    process, as if raised there)."""
+    stage: dict[str, Callable[..., dict]] = {"flere_skal_med": _flere_skal_med_files, "frikommune": _frikommune_files,
+                                             "benchmark": _benchmark_files}
+    with warnings.catch_warnings(record=True) as caught:
+        result = stage[job](*args)
+    return result, [(w.category, str(w.message), w.filename, w.lineno) for w in caught]
+
+
+def start_background(out: Path, seed: int = 2018) -> dict:
+    """Start the stages of this module (OUT/flere-skal-med; OUT/frikommune and its benchmark, in that order) in a
+    separate process, so that `virkning demo` runs them while its Seniorvikar stages run; each stage then only
+    prints. Returns the futures by stage ({} when no process can be started: the stages then do the work
+    themselves). The child is started with 'spawn': a fresh interpreter, never a fork of a process holding
+    DuckDB's threads."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    out = Path(out)
+    try:
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        # one worker: the stages run one after the other, the benchmark after the registers it reads
+        futures = {"flere_skal_med": pool.submit(_background, "flere_skal_med", out, FLERE_SKAL_MED_PERSONS, seed),
+                   "frikommune": pool.submit(_background, "frikommune", out / "frikommune", FRIKOMMUNE_PERSONS, seed),
+                   "benchmark": pool.submit(_background, "benchmark", out / "frikommune", seed)}
+        pool.shutdown(wait=False)
+    except (OSError, RuntimeError, NotImplementedError):
+        return {}
+    return futures
+
+
+def stop_background(futures: dict) -> None:
+    """Cancel the stages not started yet (the demo failed: nobody will print them)."""
+    for future in futures.values():
+        future.cancel()
+
+
+def _collect(console: Console, pending, name: str) -> dict | None:
+    """A background stage's result, its warnings raised again here; None without one or when it failed (the
+    stage then does the work itself)."""
+    if pending is None:
+        return None
+    with status(console, f"{name}: waiting for the background process ..."):
+        try:
+            result, caught = pending.result()
+        except Exception as exc:  # noqa: BLE001 - the child's failure is reported and the work done here
+            console.print(f"{name} could not be done in the background ({exc}); doing it now", markup=False)
+            return None
+    for category, message, filename, lineno in caught:
+        warnings.warn_explicit(message, category, filename, lineno)
+    return result

@@ -351,10 +351,14 @@ def apply(tables: dict[str, pd.DataFrame], gate: Gate) -> tuple[dict[str, pd.Dat
         frame = protected.get(name)
         if frame is None:
             continue
+        rows_of: dict[str, list[int]] = defaultdict(list)
         for p in places:
-            col = frame[p.column]
+            rows_of[p.column].append(p.row)
+        # one assignment per column: cell by cell, pandas' setitem overhead cost a second on the demo's monitoring
+        for column, rows in rows_of.items():
+            col = frame[column]
             if col.dtype != object and not pd.api.types.is_float_dtype(col.dtype):
-                frame[p.column] = col.astype("Float64") if pd.api.types.is_numeric_dtype(col.dtype) else col.astype(object)
+                frame[column] = col.astype("Float64") if pd.api.types.is_numeric_dtype(col.dtype) else col.astype(object)
             # get_loc of a unique column label is an int (the stubs also allow slice/mask for duplicate labels)
-            frame.iat[p.row, cast(int, frame.columns.get_loc(p.column))] = None
+            frame.iloc[rows, cast(int, frame.columns.get_loc(column))] = None
     return protected, out

@@ -57,15 +57,17 @@ def _draw(pool: np.ndarray, used: set[str], rng: np.random.Generator, avoid: Abs
     raise ValueError("no unused person left to draw; generate more persons")
 
 
-def _read_where(folder: Path, name: str, columns: list[str], column: str, values, below: str | None = None
-                ) -> pd.DataFrame:
+def _read_where(folder: Path, name: str, columns: list[str], column: str, values, below: str | None = None,
+                persons: AbstractSet[str] | None = None) -> pd.DataFrame:
     """Rows of a register table whose `column` is one of `values` and whose person id sorts below `below` (Parquet
     filters as it reads, skipping whole row groups by their person ids: the demo's benefits table has tens of
-    millions of rows)."""
+    millions of rows). `persons`: of a Parquet file, only these persons' rows (the caller filters a CSV file's)."""
     values = [str(v) for v in values]
     parquet = folder / f"{name}.parquet"
     if parquet.exists():
         filters = [(column, "in", values)] + ([("person_id", "<", below)] if below else [])
+        if persons is not None:  # fewer rows made into pandas strings
+            filters.append(("person_id", "in", sorted(persons)))
         frame = pd.read_parquet(parquet, columns=columns, filters=filters)
     else:
         frame = _read(folder, name, columns)
@@ -94,11 +96,12 @@ def write_jobrotation_data(folder: str | Path, seed: int = 1, rotations: int = 1
     # A quarter of the persons by id (the registers are sorted by person, so Parquet reads a quarter of the rows).
     cutoff = str(ids[min(len(ids) - 1, max(40_000, len(ids) // 4))])
     persons = set(people.loc[people["municipality"].isin(MIDTJYLLAND) & (people["person_id"] < cutoff), "person_id"])
-    codes = _read_where(folder, "benefits", ["person_id", "week", "code"], "code", (*LEDIG, *LOENTILSKUD), cutoff)
+    codes = _read_where(folder, "benefits", ["person_id", "week", "code"], "code", (*LEDIG, *LOENTILSKUD), cutoff,
+                        persons)
     codes = codes[codes["person_id"].isin(persons) & (codes["week"].astype(int) >= 201640)]
     ledig = codes[codes["code"].isin(LEDIG)].reset_index(drop=True)
     ledig_wk = _weeks(ledig)
-    e = _read_where(folder, "employment", ["person_id", "month", "employment_rate"], "month", sorted(months), cutoff)
+    e = _read_where(folder, "employment", ["person_id", "month", "employment_rate"], "month", sorted(months), cutoff, persons)
     e = e[e["person_id"].isin(persons)]
     used: set[str] = set()
     rows = []

@@ -127,11 +127,14 @@ def default_monitoring_config() -> dict:
     }
 
 
-def _read(folder: Path, name: str, columns: list[str]) -> pd.DataFrame:
+def _read(folder: Path, name: str, columns: list[str], persons: list[str] | None = None) -> pd.DataFrame:
     """Columns of a synthetic register table as written by `virkning synth` (Parquet or CSV), read without the
-    pipeline: synth depends on the data contract only."""
+    pipeline: synth depends on the data contract only. `persons`: only these persons' rows of a Parquet file,
+    filtered as it is read (the caller still filters: a CSV file is read whole)."""
     parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
     if parquet.exists():
+        if persons is not None:  # not tens of millions of ids turned into Python strings only to drop most
+            return pd.read_parquet(parquet, columns=columns, filters=[("person_id", "in", persons)])
         return pd.read_parquet(parquet, columns=columns)
     if csv.exists():
         return pd.read_csv(csv, usecols=columns, dtype=str, keep_default_na=False)
@@ -229,7 +232,7 @@ def _project_seniors(folder: Path, municipalities: list[str]) -> pd.DataFrame:
 
 def _read_employment(folder: Path, ids: list[str]) -> dict[str, list[int]]:
     try:
-        e = _read(folder, "employment", ["person_id", "month", "employment_rate", "temp_agency"])
+        e = _read(folder, "employment", ["person_id", "month", "employment_rate", "temp_agency"], persons=ids)
     except FileNotFoundError:
         return {}
     temp = e["temp_agency"].astype(str).str.lower().isin(["true", "1"]) if e["temp_agency"].dtype == object \

@@ -227,12 +227,16 @@ def declare(config: MonitoringConfig, steps: pd.DataFrame, mo: int, t: dict[str,
 def _surveys(m: Model, s: pd.DataFrame, config: MonitoringConfig, steps: pd.DataFrame, mo: int) -> None:
     pop_step = {sv.name: sv.population_step for sv in config.surveys}
 
+    keys: dict[tuple[str, str], tuple] = {}  # the same for every row of a unit: the sheet is filtered once
+
     def pop_key(unit: str, step: str):
         # the survey's population is everyone at the step in the whole sheet: the month's cumulative count when the
         # sheet has nobody at the step after the month (one count, one key), else a count of its own
-        sub = steps if unit == TOTAL else steps[steps["unit"] == unit]
-        later = bool((sub["mo_" + step].to_numpy(dtype=float) > mo).any())
-        return ("svpop", unit, step) if later else ("f", unit, "cumulative", step)
+        if (unit, step) not in keys:
+            sub = steps if unit == TOTAL else steps[steps["unit"] == unit]
+            later = bool((sub["mo_" + step].to_numpy(dtype=float) > mo).any())
+            keys[unit, step] = ("svpop", unit, step) if later else ("f", unit, "cumulative", step)
+        return keys[unit, step]
 
     for i, r in enumerate(s.to_dict("records")):
         base = ("sv", r["survey"], r["wave"], r["unit"])
