@@ -230,10 +230,10 @@ def workbook_bytes(tables: Sequence[tuple[str, bytes]], about: About) -> bytes:
             width = max([len(str(ws.cell(1, j).value))] + [len(r[j - 1]) for r in rows[:200]]) if rows else 12
             ws.column_dimensions[ws.cell(1, j).column_letter].width = min(max(width, 8), 60) + 2
         ws.freeze_panes = "A2"
-    return _deterministic(wb, about.date)
+    return deterministic_xlsx(wb, about.date)
 
 
-def _deterministic(wb, date: dt.date) -> bytes:
+def deterministic_xlsx(wb, date: dt.date) -> bytes:
     """Save, then restamp the zip: openpyxl writes the save time into docProps/core.xml and every zip entry; both get
     the workbook's date, so the same tables and date give the same bytes."""
     stamp = dt.datetime.combine(date, dt.time())

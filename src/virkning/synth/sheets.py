@@ -23,6 +23,8 @@ from typing import Any, Protocol, cast
 import numpy as np
 import pandas as pd
 
+from virkning.spreadsheets import deterministic_xlsx
+
 SHEET = "Registrering"
 INDUSTRIES = ["Industri", "Bygge og anlæg", "Transport", "Handel", "Offentlig administration mv.", "Andet"]
 MEASURES = ["virksomhedspraktik", "løntilskud", "uddannelse", "andet"]
@@ -293,7 +295,8 @@ def _write_xlsx(path: Path, frame: pd.DataFrame, sheet_name: str) -> None:
     ws.append(list(frame.columns))
     for row in frame.itertuples(index=False, name=None):
         ws.append(row)
-    wb.save(path)
+    # stamped with a fixed date, not the clock: the same seed gives the same bytes on any day
+    path.write_bytes(deterministic_xlsx(wb, dt.date(1980, 1, 1)))
 
 
 def _staff_survey(projects: list[dict], rng: np.random.Generator) -> pd.DataFrame:
