@@ -158,7 +158,7 @@ def test_one_scan_of_the_benefits_table_and_portable_sql(fk, monkeypatch):
     finally:
         regs.engine.statements = None
     assert sum("benefits" in s for s in sent) == 1
-    assert sum("FROM benefits" in s for s in sent) == 1
+    assert sum(("FROM benefits" in s) or ("FROM keyed_benefits" in s) for s in sent) == 1  # keyed copy or not
     _check(sent)
 
 

@@ -111,3 +111,23 @@ def test_switched_off_and_private(folder, tmp_path, monkeypatch):
     assert _answers(folder)[0]
     (first,) = {p.parts[0] for p in _copies(cache)}
     assert (cache / "keyed" / first).stat().st_mode & 0o077 == 0  # person-level rows: the owner's only
+
+
+def test_indicators_over_the_keyed_copy_equal_the_text_keyed(tmp_path, monkeypatch):
+    """The indicators' one benefits scan and employment scan read the keyed copy when there is one: the same table."""
+    from virkning.indicators import IndicatorRequest, compute_indicators
+    from virkning.synth import generate
+
+    folder = tmp_path / "fk"
+    generate(folder, persons=3_000, seed=11, programme="frikommune")
+    got = {}
+    for label, cache in (("keyed", str(tmp_path / "cache")), ("text", "off")):
+        monkeypatch.setenv("VIRKNING_CACHE_DIR", cache)
+        regs = load(folder)
+        try:
+            got[label] = compute_indicators(regs, IndicatorRequest(period="quarter")).frame
+            assert regs.keyed == (label == "keyed")
+        finally:
+            regs.close()
+    assert len(got["keyed"]) > 20 and got["keyed"]["value"].notna().sum() > 20
+    pd.testing.assert_frame_equal(got["keyed"], got["text"], check_exact=True)

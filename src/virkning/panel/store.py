@@ -71,6 +71,11 @@ class Store:
         e.table(n.pe, "SELECT CAST(0 AS INTEGER) AS pk, CAST(0 AS INTEGER) AS mo, CAST(0 AS DOUBLE) AS employment_rate, "
                       "CAST(false AS BOOLEAN) AS temp_agency LIMIT 0")
 
+    def keyed_now(self) -> bool:
+        """Whether queries may read the registers' keyed copy (attached, or written, with the person keys)."""
+        self._keys_ready()
+        return self.keyed
+
     def pkmap(self) -> str:
         """The table person_id -> pk of everyone, put on first use (a run over a keyed copy never needs it)."""
         self._keys_ready()

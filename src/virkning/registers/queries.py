@@ -287,6 +287,24 @@ def indicator_weeks(n: Names) -> str:
             f"JOIN {n.persons} x ON x.person_id = b.person_id")
 
 
+# Over the registers' keyed copy (registers/keyed.py) the persons get the copy's keys (rank among all persons) and
+# the scans join integers: the same sums, since keys only group and join.
+def indicator_persons_keyed(n: Names) -> str:
+    return (f"SELECT x.person_id, x.pk, u.unit FROM (SELECT person_id, municipality, "
+            f"CAST(row_number() OVER (ORDER BY person_id) - 1 AS INTEGER) AS pk FROM persons) x "
+            f"JOIN {n.units} u ON u.municipality = x.municipality")
+
+
+def indicator_weeks_keyed(n: Names) -> str:
+    return (f"SELECT x.pk, x.unit, b.wk, w.mo, w.p, c.tgt, c.act, c.vr, c.vo, c.su FROM keyed_benefits b "
+            f"JOIN keyed_codes k ON k.c = b.c JOIN {n.codes} c ON c.code = k.code JOIN {n.weeks} w ON w.wk = b.wk "
+            f"JOIN {n.persons} x ON x.pk = b.pk")
+
+
+def indicator_employment_keyed(n: Names) -> str:
+    return f"SELECT x.pk, e.mo FROM keyed_employment e JOIN {n.tp} x ON x.pk = e.pk WHERE e.employment_rate > 0"
+
+
 def indicator_person_months(n: Names) -> str:
     """Target weeks per person and month, with the weeks with measures (read by the week sums and the employment
     rate instead of the weeks themselves)."""
