@@ -25,7 +25,7 @@ from virkning.synth.params import (
 )
 from virkning.synth.paths import Draws, init_cohort, make_context, step
 from virkning.synth.people import A_KASSER, draw_population
-from virkning.synth.rows import Arena, person_major, strings
+from virkning.synth.rows import Arena, Labels, person_major, strings
 from virkning.synth.seniorvikar import SeniorvikarDesign
 from virkning.synth.timeline import build_timeline, month_label, parse_date
 from virkning.synth.writer import TableWriter, finish, lookup, person_id_bytes, person_ids, prepare_out
@@ -289,18 +289,18 @@ def _persons_table(pop, geo, lo, hi, ids) -> pa.Table:
     })
 
 
-_CODE_LABELS = [f"{i:03d}" for i in range(1000)]
+_CODE_LABELS = Labels([f"{i:03d}" for i in range(1000)], "code")
+_INDUSTRY_LABELS = Labels(INDUSTRY_CODES, "industry")
 
 
 def _benefits_table(tl, code, id_bytes, arena: Arena) -> pa.Table:
     """Rows sorted by person, week (rows.person_major)."""
-    person, week, (values,) = person_major(code[tl.burn:], ids=id_bytes, arena=arena)
-    yyyyww = np.take(tl.yyyyww[tl.burn:].astype(np.int32), week, out=arena.get("week", len(week), np.int32),
-                     mode="clip")  # in range; mode "raise" would buffer `out`
+    person, yyyyww, (values,) = person_major(code[tl.burn:], ids=id_bytes, arena=arena,
+                                             labels=tl.yyyyww[tl.burn:].astype(np.int32))
     return pa.table({
         "person_id": strings(person, arena),
         "week": pa.array(yyyyww, type=pa.int32()),
-        "code": lookup(values, _CODE_LABELS),
+        "code": _CODE_LABELS(values, arena),
     })
 
 
@@ -318,9 +318,9 @@ def _employment_table(tl, frac, ind, id_bytes, arena: Arena) -> pa.Table:
     i = i.astype(np.int8) - 1
     return pa.table({
         "person_id": strings(person, arena),
-        "month": lookup(month, [month_label(int(m)) for m in tl.months]),
+        "month": Labels([month_label(int(m)) for m in tl.months], "month")(month, arena),
         "employment_rate": pa.array(r),
         "hours": pa.array(hours),
-        "industry": lookup(i, INDUSTRY_CODES),
+        "industry": _INDUSTRY_LABELS(i, arena),
         "temp_agency": pa.array(i == TEMP_INDEX),
     })
