@@ -280,9 +280,14 @@ def _reached(c: Cohort, weeks: np.ndarray, t: int) -> np.ndarray:
 
 
 def step(ctx: Context, c: Cohort, t: int, U: Draws, code: np.ndarray, frac: np.ndarray,
-         ind: np.ndarray) -> np.ndarray:
+         ind: np.ndarray, prev: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Move cohort `c` from week t-1 to week t using the week's draws `U`; write the week's code, hours fraction
-    (%) and industry (index + 1, 0 = none) into `code`, `frac`, `ind`. Returns the states of week t-1."""
+    (%) and industry (index + 1, 0 = none) into `code`, `frac`, `ind`. Returns the states of week t-1.
+
+    `prev`: the code and hours rows this step wrote for the same cohort last week, if it did. A person who kept
+    the state and is in none of the substates (whose own rules below rewrite both) has last week's code and hours
+    again, as only a state change or a substate's rule changes them, so the rows are copied and the movers
+    fixed; nothing else differs."""
     p, tb, cb = ctx.params, ctx.tables, ctx.codes
     _refresh_keys(ctx, c, t)
     old = c.state
@@ -304,6 +309,7 @@ def step(ctx: Context, c: Cohort, t: int, U: Draws, code: np.ndarray, frac: np.n
     u0 = U.u0
     idx = np.flatnonzero(u0 < cut4)
     new = old.copy()
+    moved = idx[:0]
     c.dur += 1
     if t % 52 == 0:
         np.minimum(c.dur, D_TABLE - 60, out=c.dur)
@@ -331,9 +337,16 @@ def step(ctx: Context, c: Cohort, t: int, U: Draws, code: np.ndarray, frac: np.n
         moved = idx[dest != old[idx]]
         _move(ctx, c, moved, old[moved], new[moved], U)
     c.state = new
-    is_emp = new == _S.EMP
-    np.take(cb.state_code, new, out=code, mode="clip")
-    np.multiply(c.job_frac, is_emp.view(np.uint8), out=frac)  # bool as 0/1 bytes: no casting loop
+    if prev is None:
+        is_emp = new == _S.EMP
+        np.take(cb.state_code, new, out=code, mode="clip")
+        np.multiply(c.job_frac, is_emp.view(np.uint8), out=frac)  # bool as 0/1 bytes: no casting loop
+    else:
+        np.copyto(code, prev[0])
+        np.copyto(frac, prev[1])
+        if len(moved):
+            code[moved] = cb.state_code[new[moved]]
+            frac[moved] = c.job_frac[moved] * (new[moved] == _S.EMP)
     sub = np.flatnonzero(np.subtract(new.view(np.uint8), _SUB_FIRST) < _SUB_COUNT)  # states below wrap round
     if len(sub):
         ss = new[sub]

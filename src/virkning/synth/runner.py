@@ -267,7 +267,7 @@ def _simulate_chunk(ctx, pop, geo, design, lo, hi, rng, out: tuple | None = None
     for t in range(tl.n_weeks):
         hook.before_step(t, c)
         U = Draws.draw(rng, n)
-        old = step(ctx, c, t, U, code[t], frac[t], ind[t])
+        old = step(ctx, c, t, U, code[t], frac[t], ind[t], None if t == 0 else (code[t - 1], frac[t - 1]))
         hook.step_twins(t, U)
         hook.after_step(t, c, old, U, code, frac)
     return {"code": code, "frac": frac, "ind": ind, "hook": hook}
