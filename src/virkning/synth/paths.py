@@ -258,12 +258,11 @@ def _hazards(ctx: Context, c: Cohort, idx: np.ndarray | None = None) -> None:
 
 def _refresh_keys(ctx: Context, c: Cohort, t: int) -> None:
     """Ages every 4 weeks; eligibility bits in the week they are reached."""
-    if t % 4 == 0:
-        c.age = ages_at(int(ctx.tl.thursday[t]), c.birth_day)
-        akey = c.age.astype(np.intp) * N_KEY + c.key
-        changed = np.flatnonzero(akey != c.akey)  # birthdays
-        c.akey = akey
+    if t % 4 == 0 and t > 0:  # week 0's ages are those the cohort started with
+        changed = _birthdays(ctx, c, t)
         if len(changed):
+            c.age[changed] += 1
+            c.akey[changed] += N_KEY
             _hazards(ctx, c, changed)
     for weeks, bit in ((c.pension_week, PENSION_BIT), (c.eftl_week, EFTL_BIT)):
         hit = _reached(c, weeks, t)
@@ -271,6 +270,33 @@ def _refresh_keys(ctx: Context, c: Cohort, t: int) -> None:
             c.key[hit] += bit
             c.akey[hit] += bit
             _hazards(ctx, c, hit)
+
+
+def _birthdays(ctx: Context, c: Cohort, t: int) -> np.ndarray:
+    """The persons (ascending) whose age, ages_at(Thursday of week t, birth_day), is one more than at week t - 4,
+    as the ages of c.age are. A fractional year ((day - birth) * 4 mod 1461) grows by 4 * 28 in four weeks, so
+    the age goes up where it was within 112 of 1461 at week t - 4 (and the age is not clipped): a window of that
+    fraction at the first week, found in the persons sorted by it once, rather than every age recomputed."""
+    thu = ctx.tl.thursday
+    d0, prev, span = int(thu[0]), int(thu[t - 4]), 4 * int(thu[t] - thu[t - 4])
+    assert 0 < span < 1461
+    cache = c.__dict__.setdefault("_reached", {})
+    entry = cache.get("birthdays")
+    if entry is None or entry[0] is not c.birth_day:
+        phase = (d0 - c.birth_day.astype(np.int64)) * 4 % 1461
+        order = np.argsort(phase, kind="stable")
+        entry = cache["birthdays"] = (c.birth_day, order, phase[order])
+    _, order, phase0 = entry
+    lo = (1461 - span - 4 * (prev - d0)) % 1461  # the fraction at week 0 of those within `span` of 1461 at t - 4
+    hi = lo + span
+    first = np.searchsorted(phase0, lo, "left")
+    if hi <= 1461:
+        cand = order[first:np.searchsorted(phase0, hi, "left")]
+    else:  # the window wraps round
+        cand = np.concatenate([order[first:], order[:np.searchsorted(phase0, hi - 1461, "left")]])
+    # clipped ages stay: at the top of the tables, and below 0 (born after week t - 4's Thursday)
+    cand = cand[(c.age[cand] < N_AGES - 1) & (c.birth_day[cand] <= prev)]
+    return np.sort(cand)
 
 
 def _reached(c: Cohort, weeks: np.ndarray, t: int) -> np.ndarray:
