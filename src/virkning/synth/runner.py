@@ -174,7 +174,7 @@ def run(out, persons, seed, *, start=None, end=None, fmt="parquet", horizon=None
     # Two sets of weekly arrays (one simulated while the other is written) and the long tables' buffers are
     # reused from chunk to chunk: fresh arrays of this size cost more in page faults than in filling them.
     free = [_weekly_arrays(tl.n_weeks, min(chunk, persons)) for _ in range(min(2, n_chunks))]
-    arena = Arena()
+    arena, arena_emp = Arena(), Arena()  # one each for the tables built at the same time
 
     def simulate(ci: int, out: tuple) -> dict:
         lo, hi = ci * chunk, min(persons, (ci + 1) * chunk)
@@ -182,11 +182,15 @@ def run(out, persons, seed, *, start=None, end=None, fmt="parquet", horizon=None
         sim = _simulate_chunk(ctx, pop, geo, design, lo, hi, np.random.default_rng(chunk_seeds[ci]), out)
         return sim | {"lo": lo, "hi": hi, "seconds": time.perf_counter() - t0, "out": out}
 
-    # The next chunk is simulated on a worker thread while this one is summarised and written: numpy and
-    # pyarrow release the GIL, so two cores are used (a second worker gains nothing: both are busy already).
-    # Chunks are written in order, so the files do not change.
+    def employment(sim: dict, id_bytes: np.ndarray) -> None:
+        writers["employment"].write(_employment_table(tl, sim["frac"], sim["ind"], id_bytes, arena_emp))
+
+    # The next chunk is simulated on a worker thread while this one is summarised and written, and its
+    # employment table is built and written on another while this thread does the benefits: numpy and pyarrow
+    # release the GIL, so the cores are used when they are free (the writing is the longer part). Each file is
+    # written chunk by chunk in order, so the files do not change.
     try:
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        with ThreadPoolExecutor(max_workers=1) as pool, ThreadPoolExecutor(max_workers=1) as emp_pool:
             pending = pool.submit(simulate, 0, free.pop())
             for ci in range(n_chunks):
                 sim = pending.result()
@@ -196,9 +200,10 @@ def run(out, persons, seed, *, start=None, end=None, fmt="parquet", horizon=None
                 lo, hi = sim["lo"], sim["hi"]
                 design.collect(tl, codes, sim, lo, hi, horizon)
                 id_bytes = person_id_bytes(lo, hi, width)
+                emp_done = emp_pool.submit(employment, sim, id_bytes)
                 writers["persons"].write(_persons_table(pop, geo, lo, hi, person_ids(lo, hi, width)))
                 writers["benefits"].write(_benefits_table(tl, sim["code"], id_bytes, arena))
-                writers["employment"].write(_employment_table(tl, sim["frac"], sim["ind"], id_bytes, arena))
+                emp_done.result()  # before the chunk's arrays are reused
                 sim_seconds += sim["seconds"]
                 write_seconds += time.perf_counter() - t1
                 free.append(sim["out"])  # written: its arrays serve the chunk after next
