@@ -14,6 +14,7 @@ Stream use: 0 exit and competing risk, 1 destination, 2 temp agency, 3 hours (an
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from virkning.synth.people import Population, industry_row
 from virkning.synth.timeline import Timeline
 
 _SCALE = np.float32(2.0**-24)
+# The states as plain ints: numpy compares an array with an IntEnum member by first converting the whole array to
+# int64 (a Python int it takes as the array's own type), fifteen times slower for int8 states.
+_S = SimpleNamespace(**{s.name: int(s) for s in S})
 
 
 class Draws:
@@ -41,11 +45,18 @@ class Draws:
     @classmethod
     def draw(cls, rng: np.random.Generator, n: int) -> "Draws":
         words = rng.bit_generator.random_raw(n // 2 + 2)
-        u0 = (words.view(np.uint32)[:n] >> 8).astype(np.float32) * _SCALE
+        # the cast to float32 happens inside the multiply: one pass fewer, the same numbers (exact below 2**24)
+        u0 = np.multiply(words.view(np.uint32)[:n] >> 8, _SCALE, dtype=np.float32)
         return cls(u0, None, int(words[-1]))
 
     def get(self, k: int, idx: np.ndarray) -> np.ndarray:
         return _hash_uniform(_mix64(self.key ^ (k * _GOLDEN & _MASK)), self._persons(idx))
+
+    def get_many(self, ks: tuple[int, ...], idx: np.ndarray) -> np.ndarray:
+        """[get(k, idx) for k in ks] as one float32 array [len(ks), len(idx)], hashed in one pass: the same
+        numbers with a third of the small array operations."""
+        bases = np.array([_mix64(self.key ^ (k * _GOLDEN & _MASK)) for k in ks], dtype=np.uint64)
+        return _hash_uniform(bases[:, None], self._persons(idx))
 
     def subset(self, idx: np.ndarray) -> "Draws":
         return Draws(self.u0[idx], self._persons(idx), self.key)
@@ -68,11 +79,12 @@ def _mix64(x: int) -> int:
     return x ^ (x >> 31)
 
 
-def _hash_uniform(base: int, who: np.ndarray) -> np.ndarray:
+def _hash_uniform(base: int | np.ndarray, who: np.ndarray) -> np.ndarray:
     """The finaliser on the persons' counters, in place on uint64 arrays (they wrap as the integers above are
-    masked); the top 24 bits make the uniform."""
+    masked); the top 24 bits make the uniform. `base` is one stream's, or a column of several (uint64 [k, 1]:
+    one row each)."""
     x = who * np.uint64(_GOLDEN)
-    x += np.uint64(base)
+    x = x + base if isinstance(base, np.ndarray) else x + np.uint64(base)
     x ^= x >> np.uint64(30)
     x *= np.uint64(_MIX1)
     x ^= x >> np.uint64(27)
@@ -85,8 +97,10 @@ KONT_SCHEME_JOB = np.array([1.0, 0.35, 1.0, 0.4, 0.6], dtype=np.float32)  # orde
 KONT_SCHEME_ACTIVATION = np.array([0.02, 0.012, 0.025, 0.015, 0.02], dtype=np.float32)
 NEVER = np.int32(1 << 30)  # week index of an event that never happens
 PENSION_BIT, EFTL_BIT = 24, 12  # in the person key (params.N_KEY)
-_SUBSTATES = np.zeros(16, dtype=bool)
-_SUBSTATES[[S.LEDIG, S.KONT, S.SICK, S.EDU]] = True  # states with codes or hours beyond the state's own
+# States with codes or hours beyond the state's own: LEDIG, KONT, SICK, EDU, consecutive numbers, so one
+# unsigned comparison finds them (a lookup table would first convert every int8 state to an index).
+_SUB_FIRST, _SUB_COUNT = np.uint8(S.LEDIG), np.uint8(4)
+assert [S.LEDIG, S.KONT, S.SICK, S.EDU] == list(range(S.LEDIG, S.LEDIG + 4))
 
 
 @dataclass
@@ -191,15 +205,15 @@ def _job_attributes(ctx: Context, c: Cohort, m: np.ndarray, origin_state: np.nda
     """Hours, industry and temp-agency status of jobs started by persons `m` this week."""
     p_temp = TEMP_SHARE[origin_state] * np.where(age >= 50, TEMP_SENIOR, 1.0).astype(np.float32)
     p_temp = p_temp + (1 - p_temp) * c.eff_temp[m]
-    temp = U.get(2, m) < p_temp
-    u3 = U.get(3, m)
+    u2, u3, u4 = U.get_many((2, 3, 4), m)
+    temp = u2 < p_temp
     male = c.male[m] == 1
     p_full = np.where(male, 0.85, 0.70) * np.where(age < 25, 0.45, 1.0) * np.where(age >= 60, 0.8, 1.0)
     part = np.clip((u3 - p_full) / np.maximum(1 - p_full, 1e-6), 0, 1)
     frac = np.where(u3 < p_full, 100.0, 30 + 60 * part)
     frac = np.where(age < 18, 15 + 25 * u3, frac)
     cdf = ctx.industry_cdf[c.ind_row[m]]
-    ind = np.minimum((U.get(4, m)[:, None] >= cdf).sum(axis=1), cdf.shape[1] - 1)
+    ind = np.minimum((u4[:, None] >= cdf).sum(axis=1), cdf.shape[1] - 1)
     c.job_frac[m] = np.rint(frac).astype(np.uint8)
     c.job_ind[m] = np.where(temp, TEMP_INDEX, ind).astype(np.uint8) + 1
     c.om_dyn[m] = c.sep_mult[m] * np.where(temp, ctx.params.temp_separation, 1.0).astype(np.float32)
@@ -209,10 +223,11 @@ def _side_jobs(ctx: Context, c: Cohort, b: np.ndarray, U: Draws, lo: float, span
     """Part-time work next to a benefit (supplementary dagpenge, student jobs) started by persons `b`."""
     if not len(b):
         return
-    c.job_frac[b] = np.rint(lo + span * U.get(3, b)).astype(np.uint8)
+    u2, u3, u4 = U.get_many((2, 3, 4), b)
+    c.job_frac[b] = np.rint(lo + span * u3).astype(np.uint8)
     cdf = ctx.industry_cdf[c.ind_row[b]]
-    pick = np.minimum((U.get(4, b)[:, None] >= cdf).sum(axis=1), cdf.shape[1] - 1)
-    c.job_ind[b] = np.where(U.get(2, b) < p_temp, TEMP_INDEX, pick).astype(np.uint8) + 1
+    pick = np.minimum((u4[:, None] >= cdf).sum(axis=1), cdf.shape[1] - 1)
+    c.job_ind[b] = np.where(u2 < p_temp, TEMP_INDEX, pick).astype(np.uint8) + 1
 
 
 def _kont_scheme(c: Cohort, k: np.ndarray, age: np.ndarray, U: Draws) -> None:
@@ -243,25 +258,70 @@ def _hazards(ctx: Context, c: Cohort, idx: np.ndarray | None = None) -> None:
 
 def _refresh_keys(ctx: Context, c: Cohort, t: int) -> None:
     """Ages every 4 weeks; eligibility bits in the week they are reached."""
-    if t % 4 == 0:
-        c.age = ages_at(int(ctx.tl.thursday[t]), c.birth_day)
-        akey = c.age.astype(np.intp) * N_KEY + c.key
-        changed = np.flatnonzero(akey != c.akey)  # birthdays
-        c.akey = akey
+    if t % 4 == 0 and t > 0:  # week 0's ages are those the cohort started with
+        changed = _birthdays(ctx, c, t)
         if len(changed):
+            c.age[changed] += 1
+            c.akey[changed] += N_KEY
             _hazards(ctx, c, changed)
     for weeks, bit in ((c.pension_week, PENSION_BIT), (c.eftl_week, EFTL_BIT)):
-        hit = np.flatnonzero(weeks == t)
+        hit = _reached(c, weeks, t)
         if len(hit):
             c.key[hit] += bit
             c.akey[hit] += bit
             _hazards(ctx, c, hit)
 
 
+def _birthdays(ctx: Context, c: Cohort, t: int) -> np.ndarray:
+    """The persons (ascending) whose age, ages_at(Thursday of week t, birth_day), is one more than at week t - 4,
+    as the ages of c.age are. A fractional year ((day - birth) * 4 mod 1461) grows by 4 * 28 in four weeks, so
+    the age goes up where it was within 112 of 1461 at week t - 4 (and the age is not clipped): a window of that
+    fraction at the first week, found in the persons sorted by it once, rather than every age recomputed."""
+    thu = ctx.tl.thursday
+    d0, prev, span = int(thu[0]), int(thu[t - 4]), 4 * int(thu[t] - thu[t - 4])
+    assert 0 < span < 1461
+    cache = c.__dict__.setdefault("_reached", {})
+    entry = cache.get("birthdays")
+    if entry is None or entry[0] is not c.birth_day:
+        phase = (d0 - c.birth_day.astype(np.int64)) * 4 % 1461
+        order = np.argsort(phase, kind="stable")
+        entry = cache["birthdays"] = (c.birth_day, order, phase[order])
+    _, order, phase0 = entry
+    lo = (1461 - span - 4 * (prev - d0)) % 1461  # the fraction at week 0 of those within `span` of 1461 at t - 4
+    hi = lo + span
+    first = np.searchsorted(phase0, lo, "left")
+    if hi <= 1461:
+        cand = order[first:np.searchsorted(phase0, hi, "left")]
+    else:  # the window wraps round
+        cand = np.concatenate([order[first:], order[:np.searchsorted(phase0, hi - 1461, "left")]])
+    # clipped ages stay: at the top of the tables, and below 0 (born after week t - 4's Thursday)
+    cand = cand[(c.age[cand] < N_AGES - 1) & (c.birth_day[cand] <= prev)]
+    return np.sort(cand)
+
+
+def _reached(c: Cohort, weeks: np.ndarray, t: int) -> np.ndarray:
+    """np.flatnonzero(weeks == t) for a static per-person week array of `c`, from the persons sorted once by
+    that week (a stable sort keeps equal weeks in person order, as flatnonzero gives them) rather than a
+    comparison of the whole cohort every week."""
+    cache = c.__dict__.setdefault("_reached", {})
+    entry = cache.get(id(weeks))
+    if entry is None or entry[0] is not weeks:
+        order = np.argsort(weeks, kind="stable")
+        entry = cache[id(weeks)] = (weeks, order, weeks[order])
+    _, order, ordered = entry
+    t = ordered.dtype.type(t)  # of the array's own type: a Python int would convert the whole array first
+    return order[np.searchsorted(ordered, t, "left"):np.searchsorted(ordered, t, "right")]
+
+
 def step(ctx: Context, c: Cohort, t: int, U: Draws, code: np.ndarray, frac: np.ndarray,
-         ind: np.ndarray) -> np.ndarray:
+         ind: np.ndarray, prev: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Move cohort `c` from week t-1 to week t using the week's draws `U`; write the week's code, hours fraction
-    (%) and industry (index + 1, 0 = none) into `code`, `frac`, `ind`. Returns the states of week t-1."""
+    (%) and industry (index + 1, 0 = none) into `code`, `frac`, `ind`. Returns the states of week t-1.
+
+    `prev`: the code and hours rows this step wrote for the same cohort last week, if it did. A person who kept
+    the state and is in none of the substates (whose own rules below rewrite both) has last week's code and hours
+    again, as only a state change or a substate's rule changes them, so the rows are copied and the movers
+    fixed; nothing else differs."""
     p, tb, cb = ctx.params, ctx.tables, ctx.codes
     _refresh_keys(ctx, c, t)
     old = c.state
@@ -283,6 +343,7 @@ def step(ctx: Context, c: Cohort, t: int, U: Draws, code: np.ndarray, frac: np.n
     u0 = U.u0
     idx = np.flatnonzero(u0 < cut4)
     new = old.copy()
+    moved = idx[:0]
     c.dur += 1
     if t % 52 == 0:
         np.minimum(c.dur, D_TABLE - 60, out=c.dur)
@@ -296,30 +357,37 @@ def step(ctx: Context, c: Cohort, t: int, U: Draws, code: np.ndarray, frac: np.n
         f = which == 0
         if f.any():
             first = tb.first[c.skey[idx[f]] + c.akey[idx[f]]]
-            dest[f] = np.where(u[f] < first[:, 0], S.FOLK, np.where(u[f] < first[:, 1], S.DEAD, S.EMIG))
-        dest[which == 1] = S.FTP
-        dest[which == 2] = np.where(c.flex[idx[which == 2]], S.FLEKS, S.EFTL)
-        dest[which == 3] = S.EMP
+            dest[f] = np.where(u[f] < first[:, 0], _S.FOLK, np.where(u[f] < first[:, 1], _S.DEAD, _S.EMIG))
+        dest[which == 1] = _S.FTP
+        dest[which == 2] = np.where(c.flex[idx[which == 2]], _S.FLEKS, _S.EFTL)
+        dest[which == 3] = _S.EMP
         o = which == 4
         if o.any():
             rows = tb.oth[c.skey[idx[o]] + c.akey[idx[o]]]
             dest[o] = np.minimum((u1[o, None] >= rows).sum(axis=1), rows.shape[1] - 1)
         x = c.exhausted[idx] & ~f
-        dest[x] = np.where(u1[x] < 0.3, S.KONT, S.SELF)
+        dest[x] = np.where(u1[x] < 0.3, _S.KONT, _S.SELF)
         new[idx] = dest
         moved = idx[dest != old[idx]]
         _move(ctx, c, moved, old[moved], new[moved], U)
     c.state = new
-    is_emp = new == S.EMP
-    np.take(cb.state_code, new, out=code, mode="clip")
-    np.multiply(c.job_frac, is_emp.view(np.uint8), out=frac)  # bool as 0/1 bytes: no casting loop
-    sub = np.flatnonzero(np.take(_SUBSTATES, new))
+    if prev is None:
+        is_emp = new == _S.EMP
+        np.take(cb.state_code, new, out=code, mode="clip")
+        np.multiply(c.job_frac, is_emp.view(np.uint8), out=frac)  # bool as 0/1 bytes: no casting loop
+    else:
+        np.copyto(code, prev[0])
+        np.copyto(frac, prev[1])
+        if len(moved):
+            code[moved] = cb.state_code[new[moved]]
+            frac[moved] = c.job_frac[moved] * (new[moved] == _S.EMP)
+    sub = np.flatnonzero(np.subtract(new.view(np.uint8), _SUB_FIRST) < _SUB_COUNT)  # states below wrap round
     if len(sub):
         ss = new[sub]
-        _ledig(ctx, c, t, sub[ss == S.LEDIG], U, code, frac)
-        _students(ctx, c, sub[ss == S.EDU], U, frac)
-        _kont(ctx, c, sub[ss == S.KONT], U, code)
-        si = sub[ss == S.SICK]
+        _ledig(ctx, c, t, sub[ss == _S.LEDIG], U, code, frac)
+        _students(ctx, c, sub[ss == _S.EDU], U, frac)
+        _kont(ctx, c, sub[ss == _S.KONT], U, code)
+        si = sub[ss == _S.SICK]
         code[si] = np.where(c.dur[si] >= 22, cb.jobafklaring, code[si])  # sygedagpenge stop after 22 weeks
     np.multiply(c.job_ind, (frac != 0).view(np.uint8), out=ind)
     return old
@@ -327,7 +395,7 @@ def step(ctx: Context, c: Cohort, t: int, U: Draws, code: np.ndarray, frac: np.n
 
 def _move(ctx: Context, c: Cohort, moved: np.ndarray, src: np.ndarray, dst: np.ndarray, U: Draws) -> None:
     """Bookkeeping for persons who changed state this week."""
-    requalified = moved[(src == S.EMP) & (c.dur[moved] >= ctx.params.requalify_weeks)]
+    requalified = moved[(src == _S.EMP) & (c.dur[moved] >= ctx.params.requalify_weeks)]
     c.dp_used[requalified] = 0  # a year in work earns a new dagpenge period
     c.skey[moved] = dst.astype(np.intp) * (N_AGES * N_KEY)
     _hazards(ctx, c, moved)
@@ -338,10 +406,10 @@ def _move(ctx: Context, c: Cohort, moved: np.ndarray, src: np.ndarray, dst: np.n
     c.act[moved] = 0
     c.side[moved] = False
     c.exhausted[moved] = False
-    e = moved[dst == S.EMP]
+    e = moved[dst == _S.EMP]
     if len(e):
-        _job_attributes(ctx, c, e, src[dst == S.EMP], c.age[e], U)
-    k = moved[dst == S.KONT]
+        _job_attributes(ctx, c, e, src[dst == _S.EMP], c.age[e], U)
+    k = moved[dst == _S.KONT]
     if len(k):
         _kont_scheme(c, k, c.age[k], U)
     c.jm_dyn[moved] = c.jm_base[moved] * c.eff_job[moved]
@@ -355,23 +423,33 @@ def _ledig(ctx: Context, c: Cohort, t: int, li: np.ndarray, U: Draws, code: np.n
     c.dp_used[li] += 1
     c.exhausted[li] = c.dp_used[li] >= p.dagpenge_weeks
     act, side, dur = c.act[li], c.side[li], c.dur[li]
-    u5, u6, u7 = U.get(5, li), U.get(6, li), U.get(7, li)
+    u5, u7 = U.get_many((5, 7), li)
     act = np.where((act > 0) & (u5 < p.activation_stop), 0, act)
-    p_act = np.where(dur < 13, 0.012, np.where(dur < 60, 0.03, 0.02)) * np.where(c.age[li] >= 55, 0.7, 1.0)
+    p_act = _P_ACT_DUR[np.searchsorted(_P_ACT_CUTS, dur, "right")] * np.where(c.age[li] >= 55, 0.7, 1.0)
     p_act = p_act * c.eff_act[li]  # exactly the same numbers where the factor is 1
-    start = (act == 0) & ~side & (u5 < p_act) & (dur > 0)
-    pick = np.minimum(np.searchsorted(cb.ledig_activation_p, u6, side="right"), len(cb.ledig_activation) - 1)
-    vr = c.eff_vr[li]
-    if ctx.ledig_activation_p_rule is not None and vr.any():
-        alt = np.searchsorted(ctx.ledig_activation_p_rule, u6, side="right")
-        pick = np.where(vr, np.minimum(alt, len(cb.ledig_activation) - 1), pick)
-    act = np.where(start, cb.ledig_activation[pick], act)
+    s = np.flatnonzero((act == 0) & ~side & (u5 < p_act) & (dur > 0))
+    if len(s):  # the measure is drawn for those who start one only (stream 6 is per person, so the same draws)
+        u6 = U.get(6, li[s])
+        pick = np.minimum(np.searchsorted(cb.ledig_activation_p, u6, side="right"), len(cb.ledig_activation) - 1)
+        vr = c.eff_vr[li[s]]
+        if ctx.ledig_activation_p_rule is not None and vr.any():
+            alt = np.searchsorted(ctx.ledig_activation_p_rule, u6, side="right")
+            pick = np.where(vr, np.minimum(alt, len(cb.ledig_activation) - 1), pick)
+        act[s] = cb.ledig_activation[pick]
     side = np.where(side, u7 >= p.side_stop, (act == 0) & (u7 < p.side_start))
     _side_jobs(ctx, c, li[side & ~c.side[li]], U, 10, 45, p.side_temp)
     c.act[li], c.side[li] = act, side
-    holiday = ctx.holiday[t] & (u6 < p.holiday_121)
-    code[li] = np.where(act > 0, act, np.where(side, cb.supplerende, np.where(holiday, cb.feriedagpenge, cb.dagpenge)))
+    passive = np.where(side, cb.supplerende, cb.dagpenge)
+    if ctx.holiday[t]:  # feriedagpenge in the summer holidays only: stream 6 is needed in those weeks only
+        passive = np.where(side, cb.supplerende, np.where(U.get(6, li) < p.holiday_121, cb.feriedagpenge,
+                                                          cb.dagpenge))
+    code[li] = np.where(act > 0, act, passive)
     frac[li] = np.where(side, c.job_frac[li], 0)
+
+
+# The weekly chance to start activation on dagpenge by weeks in the spell: 0.012 below 13, 0.03 below 60, then 0.02
+_P_ACT_CUTS = np.array([13, 60], dtype=np.int16)
+_P_ACT_DUR = np.array([0.012, 0.03, 0.02])
 
 
 def _students(ctx: Context, c: Cohort, ei: np.ndarray, U: Draws, frac: np.ndarray) -> None:
@@ -419,11 +497,11 @@ def init_cohort(ctx: Context, pop: Population, lo: int, hi: int, rng: np.random.
     pension = pension_week < 0
     w = initial_shares(age, insured, eftl_ok, pension, pop.origin[sl])
     state = np.minimum((rng.random(n)[:, None] >= np.cumsum(w, axis=1)).sum(axis=1), w.shape[1] - 1)
-    state = np.where((state == S.EFTL) & pop.flex[sl], S.FLEKS, state).astype(np.int8)
+    state = np.where((state == _S.EFTL) & pop.flex[sl], _S.FLEKS, state).astype(np.int8)
     dur = (rng.random(n) * INITIAL_DURATION[state]).astype(np.int16)
     male = pop.male[sl].astype(np.int32)
     key = ((((pension * 2 + eftl_ok) * 2 + male) * 2 + insured) * 3 + pop.origin[sl]).astype(np.intp)
-    dp_used = np.where(state == S.LEDIG, np.minimum(dur, ctx.params.dagpenge_weeks - 1), 0).astype(np.int16)
+    dp_used = np.where(state == _S.LEDIG, np.minimum(dur, ctx.params.dagpenge_weeks - 1), 0).astype(np.int16)
     c = Cohort(
         birth_day=birth.copy(),
         male=male,
@@ -462,9 +540,9 @@ def init_cohort(ctx: Context, pop: Population, lo: int, hi: int, rng: np.random.
     )
     _hazards(ctx, c)
     U = Draws.draw(rng, n)
-    e = np.flatnonzero(state == S.EMP)
-    _job_attributes(ctx, c, e, np.full(len(e), S.EDU), age[e], U)  # the stock of jobs: few temp jobs
-    k = np.flatnonzero(state == S.KONT)
+    e = np.flatnonzero(state == _S.EMP)
+    _job_attributes(ctx, c, e, np.full(len(e), _S.EDU), age[e], U)  # the stock of jobs: few temp jobs
+    k = np.flatnonzero(state == _S.KONT)
     _kont_scheme(c, k, age[k], U)
     c.jm_dyn[:] = c.jm_base
     return c

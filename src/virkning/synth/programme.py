@@ -121,7 +121,7 @@ class ChunkProgramme:
         tl = self.ctx.tl
         cand = self.in_project
         day = self.schedule.day[t, self.project[cand]]
-        ok = (day >= 0) & (c.state[cand] == S.LEDIG) & (old[cand] == S.LEDIG)
+        ok = (day >= 0) & (c.state[cand] == int(S.LEDIG)) & (old[cand] == int(S.LEDIG))  # int: see paths._S
         cand, day = cand[ok], day[ok]
         age = (day - c.birth_day[cand]) * 4 // 1461
         ok = (age >= pp.age_min) & (age <= pp.age_max)

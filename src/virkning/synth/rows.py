@@ -42,20 +42,21 @@ class Arena:
         return buf[:n + 1]
 
 
-def person_major(a: np.ndarray, *more: np.ndarray, ids: np.ndarray,
-                 arena: Arena) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+def person_major(a: np.ndarray, *more: np.ndarray, ids: np.ndarray, arena: Arena,
+                 labels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """a [periods, n] (and arrays `more` of its shape), ids [n] -> (each nonzero entry's person id, its period
-    index (intp), and the values there of `a` and of each of `more`), in person-major order, in `arena`'s
-    buffers "rows.*" (filled block by block, so no long array is allocated or copied)."""
+    index (intp; or its period's entry of `labels` [periods], gathered as directly), and the values there of `a`
+    and of each of `more`), in person-major order, in `arena`'s buffers "rows.*" (filled block by block, so no
+    long array is allocated or copied)."""
     n_periods, n = a.shape
     total = int(np.count_nonzero(a))
     person = arena.get("rows.person", total, ids.dtype)
-    period = arena.get("rows.period", total, np.intp)
+    index = np.arange(n_periods) if labels is None else labels
+    period = arena.get("rows.period", total, index.dtype)
     values = [arena.get(f"rows.value{k}", total, x.dtype) for k, x in enumerate((a, *more))]
     # 8-byte ids (7 digits) repeat as integers: numpy's fast path, not a byte-string copy per row
     ids_rep = ids.view(np.uint64) if ids.dtype.itemsize == 8 else ids
     person_rep = person.view(np.uint64) if ids.dtype.itemsize == 8 else person
-    index = np.arange(n_periods)
     at = 0
     for p0 in range(0, n, _BLOCK):
         blk = transposed(a[:, p0:p0 + _BLOCK])
@@ -93,3 +94,24 @@ def strings(data: np.ndarray, arena: Arena) -> pa.Array:
         offsets64 = np.arange(0, (n + 1) * k, k, dtype=np.int64)
         return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets64), raw).cast(pa.string())
     return pa.StringArray.from_buffers(n, pa.py_buffer(arena.offsets(n, k)), raw)
+
+
+class Labels:
+    """Small-integer codes -> Arrow strings for labels of one length in bytes (weeks' codes, months, industries):
+    the bytes are gathered by numpy into an arena buffer and the offsets are the arena's k-steps, where an Arrow
+    dictionary take would allocate, fill and offset every row afresh. The strings are the same."""
+
+    def __init__(self, labels: list[str] | tuple[str, ...], name: str):
+        encoded = [s.encode() for s in labels]
+        if not encoded or any(len(e) != len(encoded[0]) for e in encoded):
+            raise ValueError(f"{name}: Labels needs labels of one length in bytes")
+        self.k = len(encoded[0])
+        self.table = np.array(encoded, dtype=f"S{self.k}")
+        self.name = name
+
+    def __call__(self, values: np.ndarray, arena: Arena) -> pa.Array:
+        if len(values) and (int(values.min()) < 0 or int(values.max()) >= len(self.table)):
+            raise IndexError(f"{self.name}: code out of range 0..{len(self.table) - 1}")  # as Arrow's take would
+        data = np.take(self.table, values, out=arena.get(f"labels.{self.name}", len(values), self.table.dtype),
+                       mode="clip")  # in range (checked); mode "raise" would buffer `out`
+        return strings(data, arena)

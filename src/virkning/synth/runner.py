@@ -25,7 +25,7 @@ from virkning.synth.params import (
 )
 from virkning.synth.paths import Draws, init_cohort, make_context, step
 from virkning.synth.people import A_KASSER, draw_population
-from virkning.synth.rows import Arena, person_major, strings
+from virkning.synth.rows import Arena, Labels, person_major, strings
 from virkning.synth.seniorvikar import SeniorvikarDesign
 from virkning.synth.timeline import build_timeline, month_label, parse_date
 from virkning.synth.writer import TableWriter, finish, lookup, person_id_bytes, person_ids, prepare_out
@@ -174,7 +174,7 @@ def run(out, persons, seed, *, start=None, end=None, fmt="parquet", horizon=None
     # Two sets of weekly arrays (one simulated while the other is written) and the long tables' buffers are
     # reused from chunk to chunk: fresh arrays of this size cost more in page faults than in filling them.
     free = [_weekly_arrays(tl.n_weeks, min(chunk, persons)) for _ in range(min(2, n_chunks))]
-    arena = Arena()
+    arena, arena_emp = Arena(), Arena()  # one each for the tables built at the same time
 
     def simulate(ci: int, out: tuple) -> dict:
         lo, hi = ci * chunk, min(persons, (ci + 1) * chunk)
@@ -182,11 +182,15 @@ def run(out, persons, seed, *, start=None, end=None, fmt="parquet", horizon=None
         sim = _simulate_chunk(ctx, pop, geo, design, lo, hi, np.random.default_rng(chunk_seeds[ci]), out)
         return sim | {"lo": lo, "hi": hi, "seconds": time.perf_counter() - t0, "out": out}
 
-    # The next chunk is simulated on a worker thread while this one is summarised and written: numpy and
-    # pyarrow release the GIL, so two cores are used (a second worker gains nothing: both are busy already).
-    # Chunks are written in order, so the files do not change.
+    def employment(sim: dict, id_bytes: np.ndarray) -> None:
+        writers["employment"].write(_employment_table(tl, sim["frac"], sim["ind"], id_bytes, arena_emp))
+
+    # The next chunk is simulated on a worker thread while this one is summarised and written, and its
+    # employment table is built and written on another while this thread does the benefits: numpy and pyarrow
+    # release the GIL, so the cores are used when they are free (the writing is the longer part). Each file is
+    # written chunk by chunk in order, so the files do not change.
     try:
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        with ThreadPoolExecutor(max_workers=1) as pool, ThreadPoolExecutor(max_workers=1) as emp_pool:
             pending = pool.submit(simulate, 0, free.pop())
             for ci in range(n_chunks):
                 sim = pending.result()
@@ -196,9 +200,10 @@ def run(out, persons, seed, *, start=None, end=None, fmt="parquet", horizon=None
                 lo, hi = sim["lo"], sim["hi"]
                 design.collect(tl, codes, sim, lo, hi, horizon)
                 id_bytes = person_id_bytes(lo, hi, width)
+                emp_done = emp_pool.submit(employment, sim, id_bytes)
                 writers["persons"].write(_persons_table(pop, geo, lo, hi, person_ids(lo, hi, width)))
                 writers["benefits"].write(_benefits_table(tl, sim["code"], id_bytes, arena))
-                writers["employment"].write(_employment_table(tl, sim["frac"], sim["ind"], id_bytes, arena))
+                emp_done.result()  # before the chunk's arrays are reused
                 sim_seconds += sim["seconds"]
                 write_seconds += time.perf_counter() - t1
                 free.append(sim["out"])  # written: its arrays serve the chunk after next
@@ -267,7 +272,7 @@ def _simulate_chunk(ctx, pop, geo, design, lo, hi, rng, out: tuple | None = None
     for t in range(tl.n_weeks):
         hook.before_step(t, c)
         U = Draws.draw(rng, n)
-        old = step(ctx, c, t, U, code[t], frac[t], ind[t])
+        old = step(ctx, c, t, U, code[t], frac[t], ind[t], None if t == 0 else (code[t - 1], frac[t - 1]))
         hook.step_twins(t, U)
         hook.after_step(t, c, old, U, code, frac)
     return {"code": code, "frac": frac, "ind": ind, "hook": hook}
@@ -289,18 +294,18 @@ def _persons_table(pop, geo, lo, hi, ids) -> pa.Table:
     })
 
 
-_CODE_LABELS = [f"{i:03d}" for i in range(1000)]
+_CODE_LABELS = Labels([f"{i:03d}" for i in range(1000)], "code")
+_INDUSTRY_LABELS = Labels(INDUSTRY_CODES, "industry")
 
 
 def _benefits_table(tl, code, id_bytes, arena: Arena) -> pa.Table:
     """Rows sorted by person, week (rows.person_major)."""
-    person, week, (values,) = person_major(code[tl.burn:], ids=id_bytes, arena=arena)
-    yyyyww = np.take(tl.yyyyww[tl.burn:].astype(np.int32), week, out=arena.get("week", len(week), np.int32),
-                     mode="clip")  # in range; mode "raise" would buffer `out`
+    person, yyyyww, (values,) = person_major(code[tl.burn:], ids=id_bytes, arena=arena,
+                                             labels=tl.yyyyww[tl.burn:].astype(np.int32))
     return pa.table({
         "person_id": strings(person, arena),
         "week": pa.array(yyyyww, type=pa.int32()),
-        "code": lookup(values, _CODE_LABELS),
+        "code": _CODE_LABELS(values, arena),
     })
 
 
@@ -318,9 +323,9 @@ def _employment_table(tl, frac, ind, id_bytes, arena: Arena) -> pa.Table:
     i = i.astype(np.int8) - 1
     return pa.table({
         "person_id": strings(person, arena),
-        "month": lookup(month, [month_label(int(m)) for m in tl.months]),
+        "month": Labels([month_label(int(m)) for m in tl.months], "month")(month, arena),
         "employment_rate": pa.array(r),
         "hours": pa.array(hours),
-        "industry": lookup(i, INDUSTRY_CODES),
+        "industry": _INDUSTRY_LABELS(i, arena),
         "temp_agency": pa.array(i == TEMP_INDEX),
     })

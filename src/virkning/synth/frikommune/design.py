@@ -95,7 +95,7 @@ class FrikommuneChunk:
             self.tfrac = np.zeros(shape, dtype=np.uint8)
             self.tind = np.zeros(shape, dtype=np.uint8)
         live = self.trial[self.trial_week <= t]
-        on = c.state[live] == S.LEDIG  # the rule concerns insured unemployed people
+        on = c.state[live] == int(S.LEDIG)  # the rule concerns insured unemployed people (int: see paths._S)
         job = np.where(on, 1.0 + self.fp.job_hazard, 1.0).astype(np.float32)
         c.eff_job[live] = job
         c.jm_dyn[live] = c.jm_base[live] * job

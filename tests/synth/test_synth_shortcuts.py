@@ -1,0 +1,65 @@
+"""The weekly engine's shortcuts give what the direct computations give (the file hashes in
+test_synth_default_unchanged cover them too, but only for the persons and weeks small runs happen to hold)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from virkning.synth.params import INDUSTRY_CODES, N_AGES
+from virkning.synth.paths import Draws, _birthdays, _reached, ages_at
+from virkning.synth.rows import Arena, Labels
+from virkning.synth.writer import lookup
+
+
+def test_birthdays_are_the_persons_whose_clipped_age_goes_up():
+    rng = np.random.default_rng(4)
+    thursday = (16_000 + 7 * np.arange(300)).astype(np.int32)
+    # every fraction of a year, persons born during the period (age below 0 at first) and past the tables' top age
+    birth = np.concatenate([rng.integers(thursday[0] - 366 * (N_AGES + 3), thursday[-1], 20_000),
+                            thursday[0] - np.arange(1461 // 4 + 2) * 1, [thursday[100], thursday[100] + 1]])
+    c = SimpleNamespace(birth_day=birth.astype(np.int32), age=ages_at(int(thursday[0]), birth))
+    ctx = SimpleNamespace(tl=SimpleNamespace(thursday=thursday))
+    seen = 0
+    for t in range(4, len(thursday), 4):
+        now = ages_at(int(thursday[t]), c.birth_day)
+        expected = np.flatnonzero(now != c.age)
+        got = _birthdays(ctx, c, t)
+        np.testing.assert_array_equal(got, expected)
+        c.age[got] += 1
+        np.testing.assert_array_equal(c.age, now)
+        seen += len(got)
+    assert seen > 15_000  # most persons have a birthday in five years
+
+
+def test_reached_is_flatnonzero():
+    rng = np.random.default_rng(5)
+    weeks = rng.integers(-5, 60, 5_000).astype(np.int32)
+    c = SimpleNamespace()
+    for t in range(-6, 62):
+        np.testing.assert_array_equal(_reached(c, weeks, t), np.flatnonzero(weeks == t))
+
+
+def test_draws_get_many_is_get_of_each_stream():
+    U = Draws.draw(np.random.default_rng(6), 1_000)
+    idx = np.array([3, 999, 0, 17, 500])
+    many = U.get_many((2, 3, 4), idx)
+    for row, k in zip(many, (2, 3, 4)):
+        np.testing.assert_array_equal(row, U.get(k, idx))
+    sub = U.subset(np.arange(100, 200))
+    np.testing.assert_array_equal(sub.get_many((5, 7), idx[idx < 100])[1], sub.get(7, idx[idx < 100]))
+
+
+def test_labels_are_the_dictionary_take():
+    values = np.random.default_rng(7).integers(0, len(INDUSTRY_CODES), 10_000).astype(np.int8)
+    arena = Arena()
+    assert Labels(INDUSTRY_CODES, "industry")(values, arena).equals(lookup(values, INDUSTRY_CODES))
+    assert len(Labels(INDUSTRY_CODES, "industry")(values[:0], arena)) == 0
+    with pytest.raises(IndexError):
+        Labels(INDUSTRY_CODES, "industry")(np.array([0, -1], dtype=np.int8), arena)
+    with pytest.raises(IndexError):
+        Labels(INDUSTRY_CODES, "industry")(np.array([len(INDUSTRY_CODES)]), arena)
+    with pytest.raises(ValueError):
+        Labels(["a", "bb"], "mixed")
