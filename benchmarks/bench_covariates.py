@@ -150,7 +150,9 @@ def main() -> None:
         from virkning.registers import load
 
         regs = load(folder)  # validated once (cached): both sides then start from checked files
-        regs.store.ids  # and the keyed copy written, as by any earlier run over these files
+        os.environ["VIRKNING_KEYED_COPY"] = "first"  # and the keyed copy written, as by earlier runs over these files
+        regs.store.ids
+        del os.environ["VIRKNING_KEYED_COPY"]
         regs.close()
         sys.path.insert(0, str(Path(__file__).parent))
         from bench_scale import scan_seconds

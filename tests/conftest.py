@@ -9,6 +9,9 @@ import pytest
 
 # The validation cache (registers/vcache.py) of this test session: a fresh folder, never the user's ~/.cache.
 os.environ.setdefault("VIRKNING_CACHE_DIR", tempfile.mkdtemp(prefix="virkning-test-cache-"))
+# every load that needs person keys reads a keyed copy (registers/keyed.py), written on the first run, so the suite
+# runs the keyed path; tests/registers/test_keyed.py checks the default (written on the second run) and the text path
+os.environ.setdefault("VIRKNING_KEYED_COPY", "first")
 
 
 def write_folder(folder: Path, tables: dict[str, pd.DataFrame], fmt: str = "csv") -> Path:

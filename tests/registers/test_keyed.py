@@ -107,7 +107,7 @@ def test_switched_off_and_private(folder, tmp_path, monkeypatch):
     monkeypatch.setenv("VIRKNING_CACHE_DIR", str(cache))
     monkeypatch.setenv("VIRKNING_KEYED_COPY", "off")
     assert not _answers(folder)[0] and _copies(cache) == []
-    monkeypatch.setenv("VIRKNING_KEYED_COPY", "on")
+    monkeypatch.setenv("VIRKNING_KEYED_COPY", "first")
     assert _answers(folder)[0]
     (first,) = {p.parts[0] for p in _copies(cache)}
     assert (cache / "keyed" / first).stat().st_mode & 0o077 == 0  # person-level rows: the owner's only
@@ -131,3 +131,17 @@ def test_indicators_over_the_keyed_copy_equal_the_text_keyed(tmp_path, monkeypat
             regs.close()
     assert len(got["keyed"]) > 20 and got["keyed"]["value"].notna().sum() > 20
     pd.testing.assert_frame_equal(got["keyed"], got["text"], check_exact=True)
+
+
+def test_by_default_the_second_run_writes_the_copy(folder, tmp_path, monkeypatch):
+    """A folder read once never pays for a copy: the first run leaves a marker, the second writes, the third reads."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("VIRKNING_CACHE_DIR", str(cache))
+    monkeypatch.setenv("VIRKNING_KEYED_COPY", "on")
+    first = _answers(folder)
+    assert not first[0] and _copies(cache) == [] and len(list((cache / "keyed").glob("*.seen"))) == 1
+    second = _answers(folder)
+    assert second[0] and len(_copies(cache)) == 3
+    assert _answers(folder)[0]
+    assert first[1].equals(second[1])
+    pd.testing.assert_frame_equal(first[2], second[2], check_exact=True)

@@ -13,11 +13,13 @@ report's `codes`: every code the benefits hold). Codes are small integers becaus
 column was two fifths of the copy's cost. Rows of ids not in `persons` are left out: they are not in any population
 (validation reports them as orphans).
 
-When: the first time a run's panel needs person keys on a folder whose contents have no copy yet; writing it costs
-about one pass with the key join and the Parquet encoding (docs/performance.md). Every later run over the same file
-contents, catalogue and options reads it. The copy is written to a temporary folder renamed into place, so a
-crashed or concurrent run never leaves half a copy; it cannot be written (read-only or full disk): the run goes on
-over the text-keyed views, as with VIRKNING_CACHE_DIR=off. Only DuckDB over local files has a keyed copy.
+When: the second time a run needs person keys on the same file contents, catalogue and options (the first leaves an
+empty marker): writing the copy costs more than one run saves (docs/performance.md), so a folder read once, such as
+a monthly extract monitored once, never pays for it, and a folder an analyst comes back to pays once. Every later
+run reads it. VIRKNING_KEYED_COPY=first writes it on the first run, =off never. The copy is written to a temporary
+folder renamed into place, so a crashed or concurrent run never leaves half a copy; when it cannot be written (read-only
+or full disk): the run goes on over the text-keyed views, as with VIRKNING_CACHE_DIR=off. Only DuckDB over local
+files has a keyed copy.
 
 The copy holds person-level rows (without the person ids, but a pk leads back to one through `persons`): it is as
 sensitive as the registers it copies. Its folder is created readable by its owner only; keep the cache where the
@@ -57,9 +59,11 @@ def _select(table: str, pkmap: str) -> str:
             f"JOIN {pkmap} m ON m.person_id = x.person_id")
 
 
-def enabled() -> bool:
-    """VIRKNING_KEYED_COPY=off keeps person-level rows out of the cache (the validation reports are still kept)."""
-    return os.environ.get("VIRKNING_KEYED_COPY", "on").strip().lower() not in ("off", "0", "no", "false")
+def setting() -> str:
+    """VIRKNING_KEYED_COPY: `on` (the default: written by the second run over the same contents), `first` (written
+    by the first run) or `off` (never: person-level rows stay out of the cache; the validation reports are kept)."""
+    value = os.environ.get("VIRKNING_KEYED_COPY", "on").strip().lower()
+    return "off" if value in ("off", "0", "no", "false") else "first" if value == "first" else "on"
 
 
 def key(files: list[Path], options: LoadOptions) -> str | None:
@@ -75,11 +79,16 @@ def attach(engine: Engine, k: str | None, pkmap: Callable[[], str], codes: list[
     Returns code -> c, or None when there is no copy to read (cache off, another engine, a disk that refuses it):
     the caller reads the text-keyed views."""
     root = vcache.cache_dir()
-    if k is None or root is None or engine.kind != "duckdb" or not enabled():
+    mode = setting()
+    if k is None or root is None or engine.kind != "duckdb" or mode == "off":
         return None
     target = root / "keyed" / k
+    seen = root / "keyed" / f"{k}.seen"
     for attempt in range(2):
         if attempt or not all((target / f"{t}.parquet").is_file() for t in TABLES):
+            if mode == "on" and not seen.exists():  # a folder read once may never be read again: no copy yet
+                _mark(seen)
+                return None
             shutil.rmtree(target, ignore_errors=True)  # a partial or damaged copy (edited by hand, a full disk)
             if not _write(engine, target, pkmap(), codes):
                 return None
@@ -91,6 +100,15 @@ def attach(engine: Engine, k: str | None, pkmap: Callable[[], str], codes: list[
         except duckdb.Error:
             continue
     return None
+
+
+def _mark(seen: Path) -> None:
+    """Remember that a run asked for this copy (an empty file), so that the next one writes it."""
+    try:
+        seen.parent.mkdir(parents=True, exist_ok=True)
+        seen.touch()
+    except OSError:
+        pass
 
 
 def _write(engine: Engine, target: Path, pkmap: str, codes: list[str]) -> bool:
