@@ -151,7 +151,7 @@ def main() -> None:
 
         regs = load(folder)  # validated once (cached): both sides then start from checked files
         os.environ["VIRKNING_KEYED_COPY"] = "first"  # and the keyed copy written, as by earlier runs over these files
-        regs.store.ids
+        regs.store.keyed_now()
         del os.environ["VIRKNING_KEYED_COPY"]
         regs.close()
         sys.path.insert(0, str(Path(__file__).parent))

@@ -234,7 +234,7 @@ def test_rows_narrowed_to_persons_equal_the_views_rows(tmp_path, monkeypatch, en
     regs = load(folder)
     try:
         ids = regs.store.ids
-        assert regs.keyed == (keyed and engine == "duckdb")
+        assert regs.store.keyed_now() == regs.keyed == (keyed and engine == "duckdb")
         chosen = pd.DataFrame({"pk": np.arange(0, len(ids), 3, dtype=np.int32), "person_id": ids[::3]})
         regs.engine.put("_chosen", chosen, "CAST(pk AS INTEGER) AS pk, CAST(person_id AS VARCHAR) AS person_id")
         for table, order in (("benefits", ["pk", "wk"]), ("employment", ["pk", "mo"])):

@@ -125,6 +125,9 @@ def test_indicators_over_the_keyed_copy_equal_the_text_keyed(tmp_path, monkeypat
         monkeypatch.setenv("VIRKNING_CACHE_DIR", cache)
         regs = load(folder)
         try:
+            assert not regs.store.keyed_now(write=False)  # counting alone never writes a copy
+            if label == "keyed":
+                assert regs.store.keyed_now()  # a run that copies rows writes it (VIRKNING_KEYED_COPY=first)
             got[label] = compute_indicators(regs, IndicatorRequest(period="quarter")).frame
             assert regs.keyed == (label == "keyed")
         finally:

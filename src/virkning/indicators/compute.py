@@ -233,7 +233,7 @@ def _sums(regs: "Registers", req: IndicatorRequest, data: dict, lo: int, hi: int
                                             "ended_weeks")
                       for i in names)
     need_events = any(INDICATORS[i].needs_events for i in names)
-    keyed = regs.store.keyed_now()  # the registers' keyed copy, written first if it is not there
+    keyed = regs.store.keyed_now(write=False)  # the registers' keyed copy when a run over them has written it
     e.table(N.persons, queries.indicator_persons_keyed(N) if keyed else queries.indicator_persons(N))
     e.table(N.w, (queries.indicator_weeks_keyed if keyed else queries.indicator_weeks)(N))  # the one benefits scan
     scans = 1

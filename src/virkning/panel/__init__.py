@@ -416,7 +416,7 @@ class Panel:
         self.engine.put(names.slots, slots, "CAST(iwk AS INTEGER) AS iwk, CAST(off AS INTEGER) AS off, "
                                            "CAST(wk AS INTEGER) AS wk")
         lo, hi = int(weeks.min()) + min(codes), int(weeks.max()) + max(codes)
-        if self.store.keyed:  # the codes' integers in the keyed copy; a code the data never holds matches no row
+        if self.store.keyed_now():  # the codes' integers in the keyed copy; a code the data never holds matches no row
             ids = self.regs.keyed_codes
             in_copy = {o: [ids[c] for c in cs if c in ids] for o, cs in codes.items()}
             if not all(in_copy.values()):

@@ -39,8 +39,9 @@ class StatePairs:
 class Store:
     engine: Engine
     rows_of: Callable[[str, str], str]  # SELECT of a register's rows for the persons in a relation (Registers.rows_of)
-    attach_keyed: Callable[[Callable[[], str]], bool] | None = None  # Registers.attach_keyed, once keys exist
+    attach_keyed: Callable[[Callable[[], str], bool], bool] | None = None  # Registers.attach_keyed
     keyed: bool = False  # the registers' keyed copy is attached (queries over `keyed_benefits` by pk)
+    _asked: set[bool] = field(default_factory=set, repr=False)  # the `write` flags attach_keyed was called with
     names: Names = field(default_factory=lambda: Names(f"_p{next(_COUNTER)}_"))
     _ids: np.ndarray | None = field(default=None, repr=False)
     _index: pd.Index | None = field(default=None, repr=False)
@@ -61,8 +62,6 @@ class Store:
         self._ids = np.asarray(ids, dtype=object)
         self._index = pd.Index(self._ids)
         self._done = np.zeros(len(self._ids), dtype=bool)
-        if self.attach_keyed is not None:
-            self.keyed = self.attach_keyed(self.pkmap)
         cols = [name for name, _ in e.columns("persons")]
         self.person_columns = tuple(c for c in cols if c != "person_id")
         # empty copies of the registers' rows, filled person by person by `include`
@@ -71,9 +70,14 @@ class Store:
         e.table(n.pe, "SELECT CAST(0 AS INTEGER) AS pk, CAST(0 AS INTEGER) AS mo, CAST(0 AS DOUBLE) AS employment_rate, "
                       "CAST(false AS BOOLEAN) AS temp_agency LIMIT 0")
 
-    def keyed_now(self) -> bool:
-        """Whether queries may read the registers' keyed copy (attached, or written, with the person keys)."""
+    def keyed_now(self, write: bool = True) -> bool:
+        """Whether queries may read the registers' keyed copy, attached on the first question. `write`: a run that
+        copies persons' rows (populations, trajectories, job rotation) may write the copy (registers/keyed.py); one
+        that only counts (indicators) reads a copy that is there, and leaves no marker."""
         self._keys_ready()
+        if not self.keyed and self.attach_keyed is not None and write not in self._asked and True not in self._asked:
+            self._asked.add(write)
+            self.keyed = self.attach_keyed(self.pkmap, write)
         return self.keyed
 
     def pkmap(self) -> str:
@@ -108,6 +112,7 @@ class Store:
         new = pk[~self._done[pk]]
         if not len(new):
             return
+        self.keyed_now()  # rows_of reads the keyed copy when there is one
         e, n = self.engine, self.names
         e.put(n.new, pd.DataFrame({"pk": new.astype(np.int32), "person_id": self._ids[new]}),
               "CAST(pk AS INTEGER) AS pk, CAST(person_id AS VARCHAR) AS person_id")

@@ -221,15 +221,16 @@ class Registers:
             self._store = Store(self.engine, rows_of=self.rows_of, attach_keyed=self.attach_keyed)
         return self._store
 
-    def attach_keyed(self, pkmap: Callable[[], str]) -> bool:
-        """Read benefits and employment from the folder's keyed copy from now on, writing it when there is none
-        (`pkmap()`: the store's person_id -> pk table); False when there is no copy (registers/keyed.py)."""
-        files = [f for t in ("persons", *keyed.TABLES) if t in self._sources for f in self._sources[t].files]
-        local = len({t for t in ("persons", *keyed.TABLES) if t in self._sources}) == 3 and all(
-            isinstance(f, Path) for f in files)
+    def attach_keyed(self, pkmap: Callable[[], str], write: bool = True) -> bool:
+        """Read benefits and employment from the folder's keyed copy from now on; `write`: write it when there is
+        none (by the rule of registers/keyed.py; `pkmap()`: the store's person_id -> pk table). False when there is
+        no copy."""
+        tables = ("persons", "benefits", "employment")
+        files = [f for t in tables if t in self._sources for f in self._sources[t].files]
+        local = all(t in self._sources for t in tables) and all(isinstance(f, Path) for f in files)
         codes = self.report.codes["code"].tolist() if len(self.report.codes) else []
         started = time.perf_counter()
-        found = keyed.attach(self.engine, keyed.key(files, self.options), pkmap, codes) if local else None
+        found = keyed.attach(self.engine, keyed.key(files, self.options), pkmap, codes, write) if local else None
         self.keyed, self.keyed_codes = found is not None, found or {}
         self.keyed_seconds = time.perf_counter() - started if found is not None else None
         return self.keyed

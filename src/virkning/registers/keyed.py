@@ -13,13 +13,14 @@ report's `codes`: every code the benefits hold). Codes are small integers becaus
 column was two fifths of the copy's cost. Rows of ids not in `persons` are left out: they are not in any population
 (validation reports them as orphans).
 
-When: the second time a run needs person keys on the same file contents, catalogue and options (the first leaves an
-empty marker): writing the copy costs more than one run saves (docs/performance.md), so a folder read once, such as
-a monthly extract monitored once, never pays for it, and a folder an analyst comes back to pays once. Every later
-run reads it. VIRKNING_KEYED_COPY=first writes it on the first run, =off never. The copy is written to a temporary
-folder renamed into place, so a crashed or concurrent run never leaves half a copy; when it cannot be written (read-only
-or full disk): the run goes on over the text-keyed views, as with VIRKNING_CACHE_DIR=off. Only DuckDB over local
-files has a keyed copy.
+When: the second time a run copies persons' register rows (populations, trajectories, job rotation) from the same
+file contents, catalogue and options (the first leaves an empty marker): writing the copy costs more than one run
+saves (docs/performance.md), so a folder read once, such as a monthly extract monitored once, never pays for it, and
+a folder an analyst comes back to pays once. Every later run reads it. VIRKNING_KEYED_COPY=first writes it on the
+first run, =off never. The register indicators read a copy that is there and never write one. The copy is written to
+a temporary folder renamed into place, so a crashed or concurrent run never leaves half a copy; when it cannot be
+written (read-only or full disk): the run goes on over the text-keyed views, as with VIRKNING_CACHE_DIR=off. Only
+DuckDB over local files has a keyed copy.
 
 The copy holds person-level rows (without the person ids, but a pk leads back to one through `persons`): it is as
 sensitive as the registers it copies. Its folder is created readable by its owner only; keep the cache where the
@@ -72,10 +73,11 @@ def key(files: list[Path], options: LoadOptions) -> str | None:
     return None if k is None else hashlib.sha256(f"keyed:{FORMAT}:{k}".encode()).hexdigest()
 
 
-def attach(engine: Engine, k: str | None, pkmap: Callable[[], str], codes: list[str]) -> dict[str, int] | None:
+def attach(engine: Engine, k: str | None, pkmap: Callable[[], str], codes: list[str],
+           write: bool = True) -> dict[str, int] | None:
     """Views `keyed_benefits`, `keyed_codes` and `keyed_employment` over the folder's keyed copy, writing the copy
-    first when there is none (`pkmap()`: the table person_id -> pk of every person; `codes`: every code in the
-    benefits).
+    first when there is none and `write` (`pkmap()`: the table person_id -> pk of every person; `codes`: every code
+    in the benefits).
     Returns code -> c, or None when there is no copy to read (cache off, another engine, a disk that refuses it):
     the caller reads the text-keyed views."""
     root = vcache.cache_dir()
@@ -86,6 +88,8 @@ def attach(engine: Engine, k: str | None, pkmap: Callable[[], str], codes: list[
     seen = root / "keyed" / f"{k}.seen"
     for attempt in range(2):
         if attempt or not all((target / f"{t}.parquet").is_file() for t in TABLES):
+            if not write:
+                return None
             if mode == "on" and not seen.exists():  # a folder read once may never be read again: no copy yet
                 _mark(seen)
                 return None
