@@ -234,15 +234,15 @@ def _sums(regs: "Registers", req: IndicatorRequest, data: dict, lo: int, hi: int
                       for i in names)
     need_events = any(INDICATORS[i].needs_events for i in names)
     keyed = regs.store.keyed_now(write=False)  # the registers' keyed copy when a run over them has written it
-    e.table(N.persons, queries.indicator_persons_keyed(N) if keyed else queries.indicator_persons(N))
-    e.table(N.w, (queries.indicator_weeks_keyed if keyed else queries.indicator_weeks)(N))  # the one benefits scan
+    e.table(N.persons, queries.indicator_persons(N, keyed))
+    e.table(N.w, queries.indicator_weeks(N, keyed))  # the one scan of the benefits table
     scans = 1
     e.table(N.pm, queries.indicator_person_months(N))
     parts = [e.frame(queries.indicator_week_sums(N))]
     gap = req.spell_gap
     if need_emp or need_spells:  # spells ended to a job read employment too
         e.table(N.tp, queries.indicator_target_persons(N))
-        e.table(N.emp, (queries.indicator_employment_keyed if keyed else queries.indicator_employment)(N))
+        e.table(N.emp, queries.indicator_employment(N, keyed))
     if need_emp and "beskaeftigelsesgrad" in names:
         last_mo = calendar.week_month(data["last_wk"])
         if data["emp_last_mo"] is not None:

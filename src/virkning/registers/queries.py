@@ -274,35 +274,21 @@ def indicator_count(n: Names, table: str) -> str:
     return f"SELECT count(*) FROM {getattr(n, table)}"
 
 
-def indicator_persons(n: Names) -> str:
-    """The persons of the units, with an integer key."""
-    return (f"SELECT x.person_id, CAST(row_number() OVER (ORDER BY x.person_id) AS INTEGER) AS pk, u.unit "
-            f"FROM persons x JOIN {n.units} u ON u.municipality = x.municipality")
+def indicator_persons(n: Names, keyed: bool = False) -> str:
+    """The persons of the units, with an integer key: over the registers' keyed copy (registers/keyed.py) the
+    copy's key (rank among all persons), so the scans join integers; keys only group and join, so the sums agree."""
+    ranked = (f"(SELECT person_id, municipality, CAST(row_number() OVER (ORDER BY person_id) - 1 AS INTEGER) AS pk "
+              f"FROM persons)" if keyed else "persons")
+    pk = "x.pk" if keyed else "CAST(row_number() OVER (ORDER BY x.person_id) AS INTEGER) AS pk"
+    return f"SELECT x.person_id, {pk}, u.unit FROM {ranked} x JOIN {n.units} u ON u.municipality = x.municipality"
 
 
-def indicator_weeks(n: Names) -> str:
+def indicator_weeks(n: Names, keyed: bool = False) -> str:
     """The one scan of the benefits table: weeks with a target or destination code of the units' persons."""
-    return (f"SELECT x.pk, x.unit, b.wk, w.mo, w.p, c.tgt, c.act, c.vr, c.vo, c.su FROM benefits b "
-            f"JOIN {n.codes} c ON c.code = b.code JOIN {n.weeks} w ON w.wk = b.wk "
-            f"JOIN {n.persons} x ON x.person_id = b.person_id")
-
-
-# Over the registers' keyed copy (registers/keyed.py) the persons get the copy's keys (rank among all persons) and
-# the scans join integers: the same sums, since keys only group and join.
-def indicator_persons_keyed(n: Names) -> str:
-    return (f"SELECT x.person_id, x.pk, u.unit FROM (SELECT person_id, municipality, "
-            f"CAST(row_number() OVER (ORDER BY person_id) - 1 AS INTEGER) AS pk FROM persons) x "
-            f"JOIN {n.units} u ON u.municipality = x.municipality")
-
-
-def indicator_weeks_keyed(n: Names) -> str:
-    return (f"SELECT x.pk, x.unit, b.wk, w.mo, w.p, c.tgt, c.act, c.vr, c.vo, c.su FROM keyed_benefits b "
-            f"JOIN keyed_codes k ON k.c = b.c JOIN {n.codes} c ON c.code = k.code JOIN {n.weeks} w ON w.wk = b.wk "
-            f"JOIN {n.persons} x ON x.pk = b.pk")
-
-
-def indicator_employment_keyed(n: Names) -> str:
-    return f"SELECT x.pk, e.mo FROM keyed_employment e JOIN {n.tp} x ON x.pk = e.pk WHERE e.employment_rate > 0"
+    rows, code, on = (("keyed_benefits b JOIN keyed_codes k ON k.c = b.c", "k.code", "x.pk = b.pk") if keyed
+                      else ("benefits b", "b.code", "x.person_id = b.person_id"))
+    return (f"SELECT x.pk, x.unit, b.wk, w.mo, w.p, c.tgt, c.act, c.vr, c.vo, c.su FROM {rows} "
+            f"JOIN {n.codes} c ON c.code = {code} JOIN {n.weeks} w ON w.wk = b.wk JOIN {n.persons} x ON {on}")
 
 
 def indicator_person_months(n: Names) -> str:
@@ -325,10 +311,11 @@ def indicator_target_persons(n: Names) -> str:
     return f"SELECT x.person_id, x.pk FROM {n.persons} x WHERE x.pk IN (SELECT pk FROM {n.pm})"
 
 
-def indicator_employment(n: Names) -> str:
+def indicator_employment(n: Names, keyed: bool = False) -> str:
     """Months with employment (rate > 0) of the persons with a target week: one scan of the employment table."""
-    return (f"SELECT x.pk, e.mo FROM employment e JOIN {n.tp} x ON x.person_id = e.person_id "
-            f"WHERE e.employment_rate > 0")
+    rows = (f"keyed_employment e JOIN {n.tp} x ON x.pk = e.pk" if keyed
+            else f"employment e JOIN {n.tp} x ON x.person_id = e.person_id")
+    return f"SELECT x.pk, e.mo FROM {rows} WHERE e.employment_rate > 0"
 
 
 def indicator_employment_sums(n: Names, lag: int, last_mo: int) -> str:
