@@ -460,7 +460,19 @@ def indicators(
 
 
 def main() -> None:
-    sys.exit(run())
+    code = run()
+    if code == 130:
+        # Handled, yet CPython may still end the process with SIGINT (exit -2, no traceback): when the interrupt was
+        # raised while an extension ran Python code through PyRun_String, a flag of CPython's stays set and turns
+        # the exit into a kill (seen when DuckDB was cancelled while writing Parquet). Running one empty statement
+        # the same way clears the flag, so the exit code stays 130.
+        try:
+            import ctypes
+
+            ctypes.pythonapi.PyRun_SimpleString(b"pass")
+        except (AttributeError, OSError):  # not CPython: no such flag
+            pass
+    sys.exit(code)
 
 
 if __name__ == "__main__":
