@@ -40,7 +40,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from virkning.registers import vcache
+from virkning.registers import queries, vcache
 from virkning.registers.contract import LoadOptions
 from virkning.registers.engine import Engine
 
@@ -56,8 +56,7 @@ def _select(table: str, pkmap: str) -> str:
     if table == "benefits":
         return (f"SELECT m.pk, x.wk, k.c FROM benefits x JOIN {pkmap} m ON m.person_id = x.person_id "
                 f"LEFT JOIN _keyed_code_list k ON k.code = x.code")
-    return (f"SELECT m.pk, x.mo, x.employment_rate, coalesce(x.temp_agency, false) AS temp_agency FROM employment x "
-            f"JOIN {pkmap} m ON m.person_id = x.person_id")
+    return queries.register_rows("employment", "employment x", pkmap)  # the store's own copy, for everyone
 
 
 def setting() -> str:
@@ -87,7 +86,7 @@ def attach(engine: Engine, k: str | None, pkmap: Callable[[], str], codes: list[
     target = root / "keyed" / k
     seen = root / "keyed" / f"{k}.seen"
     for attempt in range(2):
-        if attempt or not all((target / f"{t}.parquet").is_file() for t in TABLES):
+        if attempt or not _complete(target):
             if not write:
                 return None
             if mode == "on" and not seen.exists():  # a folder read once may never be read again: no copy yet
@@ -104,6 +103,10 @@ def attach(engine: Engine, k: str | None, pkmap: Callable[[], str], codes: list[
         except duckdb.Error:
             continue
     return None
+
+
+def _complete(target: Path) -> bool:
+    return all((target / f"{t}.parquet").is_file() for t in TABLES)
 
 
 def _mark(seen: Path) -> None:
@@ -131,7 +134,7 @@ def _write(engine: Engine, target: Path, pkmap: str, codes: list[str]) -> bool:
         try:
             os.replace(tmp, target)
         except OSError:  # another run stored the same copy first: theirs is kept
-            if not all((target / f"{t}.parquet").is_file() for t in TABLES):
+            if not _complete(target):
                 raise
         else:
             tmp = None
