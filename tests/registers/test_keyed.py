@@ -126,6 +126,7 @@ def test_indicators_over_the_keyed_copy_equal_the_text_keyed(tmp_path, monkeypat
         regs = load(folder)
         try:
             assert not regs.store.keyed_now(write=False)  # counting alone never writes a copy
+            assert regs.store._ids is None  # nor reads every person id to find out
             if label == "keyed":
                 assert regs.store.keyed_now()  # a run that copies rows writes it (VIRKNING_KEYED_COPY=first)
             got[label] = compute_indicators(regs, IndicatorRequest(period="quarter")).frame

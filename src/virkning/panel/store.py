@@ -73,8 +73,8 @@ class Store:
     def keyed_now(self, write: bool = True) -> bool:
         """Whether queries may read the registers' keyed copy, attached on the first question. `write`: a run that
         copies persons' rows (populations, trajectories, job rotation) may write the copy (registers/keyed.py); one
-        that only counts (indicators) reads a copy that is there, and leaves no marker."""
-        self._keys_ready()
+        that only counts (indicators) reads a copy that is there, and leaves no marker. Person keys are read only
+        when the copy is written (`pkmap`): a run that only counts never holds every person id in Python."""
         if not self.keyed and self.attach_keyed is not None and write not in self._asked and True not in self._asked:
             self._asked.add(write)
             self.keyed = self.attach_keyed(self.pkmap, write)
