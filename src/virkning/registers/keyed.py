@@ -4,7 +4,8 @@ the text person id, written once per file contents next to the stored validation
 Why: what a pass over DREAM-sized registers costs is mostly hashing a text person id on every row. The populations
 stage makes three such passes on every run (the risk set of the pool's states, the copy of the persons' benefit rows,
 the copy of their employment rows: about 10 scan units of a 23-unit evaluation at 1,000,000 persons). Over integer
-keys and the week and month ordinals already converted, the copies cost a tenth and the risk set two thirds.
+keys and the week and month ordinals already converted, the copies' scans take a sixth of the CPU and the risk
+set two thirds.
 
 What: `benefits.parquet` (pk, wk, c), `codes.parquet` (c, code) and `employment.parquet` (pk, mo,
 employment_rate, temp_agency), the columns of the panel store's own copies (panel/store.py); pk is the person's rank
