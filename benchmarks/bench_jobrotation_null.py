@@ -30,7 +30,7 @@ def eligible(regs, start: dt.date) -> np.ndarray:
     panel = regs.panel()
     wk = calendar.date_week(start)
     pairs = panel.state_pairs(np.array([wk]), {-k: "ledig" for k in range(1, 14)})
-    return np.sort(panel.ids[pairs["pk"].to_numpy()].astype(str))
+    return np.sort(panel.ids_of(pairs["pk"].to_numpy()).astype(str))
 
 
 def main() -> None:

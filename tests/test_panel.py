@@ -233,9 +233,9 @@ def test_rows_narrowed_to_persons_equal_the_views_rows(tmp_path, monkeypatch, en
     folder = write_folder(tmp_path / "r", tables, fmt="parquet" if fmt in ("parquet", "numeric-ids") else "csv")
     regs = load(folder)
     try:
-        ids = regs.store.ids
+        pk = np.arange(0, regs.store.n_persons, 3, dtype=np.int32)
         assert regs.store.keyed_now() == regs.keyed == (keyed and engine == "duckdb")
-        chosen = pd.DataFrame({"pk": np.arange(0, len(ids), 3, dtype=np.int32), "person_id": ids[::3]})
+        chosen = pd.DataFrame({"pk": pk, "person_id": regs.store.ids_of(pk)})
         regs.engine.put("_chosen", chosen, "CAST(pk AS INTEGER) AS pk, CAST(person_id AS VARCHAR) AS person_id")
         for table, order in (("benefits", ["pk", "wk"]), ("employment", ["pk", "mo"])):
             narrowed = regs.engine.frame(regs.rows_of(table, "_chosen")).sort_values(order, ignore_index=True)

@@ -254,7 +254,7 @@ def build_populations(regs: "Registers", participants: ParticipantRule, pool: Po
 
     part = part.reset_index(drop=True)
     cand = cand.reset_index(drop=True)
-    cand["person_id"] = panel.ids[cand["pk"].to_numpy()]
+    cand["person_id"] = panel.ids_of(cand["pk"].to_numpy())
     cand["imo"] = calendar.week_months(cand["iwk"])
     cand["index_week"] = calendar.week_labels(cand["iwk"])
 

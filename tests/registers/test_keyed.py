@@ -32,7 +32,7 @@ def _answers(folder):
         panel = regs.panel()
         weeks = np.arange(2420, 2550, 7)
         pairs = panel.state_pairs(weeks, {-1: "ledig", 0: "ledig"})
-        index = pd.DataFrame({"person_id": regs.store.ids[pairs["pk"].to_numpy()],
+        index = pd.DataFrame({"person_id": regs.store.ids_of(pairs["pk"].to_numpy()),
                               "index_week": calendar.week_labels(pairs["iwk"].to_numpy())})
         covs = panel.covariates(index.drop_duplicates(ignore_index=True), COVS)
         n = regs.store.names
@@ -126,7 +126,7 @@ def test_indicators_over_the_keyed_copy_equal_the_text_keyed(tmp_path, monkeypat
         regs = load(folder)
         try:
             assert not regs.store.keyed_now(write=False)  # counting alone never writes a copy
-            assert regs.store._ids is None  # nor reads every person id to find out
+            assert regs.store._n is None  # nor makes the key map of every person to find out
             if label == "keyed":
                 assert regs.store.keyed_now()  # a run that copies rows writes it (VIRKNING_KEYED_COPY=first)
             got[label] = compute_indicators(regs, IndicatorRequest(period="quarter")).frame

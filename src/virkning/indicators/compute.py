@@ -4,7 +4,7 @@ sums per unit and period out, assembled into one tidy table.
     table = compute_indicators(regs, IndicatorRequest(period="quarter", units={"851": ("851",)}))
     table.frame        # unit, unit_name, period, p, indicator, numerator, denominator, value, persons, period_weeks
 
-Every statement is in `registers/queries.py`; this module puts the lookup tables (units, codes, weeks, months,
+Every statement is in `registers/indicator_queries.py` or `registers/queries.py`; this module puts the lookup tables (units, codes, weeks, months,
 days, the unit x period grid), runs the statements and assembles frames. Only whole periods inside the data are
 computed: the window is widened to whole periods and refused when it reaches outside the data.
 """
@@ -24,7 +24,7 @@ import pandas as pd
 from virkning.errors import DesignError
 from virkning.indicators.definitions import (INDICATORS, PERIODS, TARGET_GROUPS, TargetGroup, code_table,
                                              definitions_frame, period_label, period_months)
-from virkning.registers import calendar, queries
+from virkning.registers import calendar, indicator_queries, queries
 from virkning.registers.queries import Names
 
 if TYPE_CHECKING:
@@ -234,39 +234,39 @@ def _sums(regs: "Registers", req: IndicatorRequest, data: dict, lo: int, hi: int
                       for i in names)
     need_events = any(INDICATORS[i].needs_events for i in names)
     keyed = regs.store.keyed_now(write=False)  # the registers' keyed copy when a run over them has written it
-    e.table(N.persons, queries.indicator_persons(N, keyed))
-    e.table(N.w, queries.indicator_weeks(N, keyed))  # the one scan of the benefits table
+    e.table(N.persons, indicator_queries.indicator_persons(N, keyed))
+    e.table(N.w, indicator_queries.indicator_weeks(N, keyed))  # the one scan of the benefits table
     scans = 1
-    e.table(N.pm, queries.indicator_person_months(N))
-    parts = [e.frame(queries.indicator_week_sums(N))]
+    e.table(N.pm, indicator_queries.indicator_person_months(N))
+    parts = [e.frame(indicator_queries.indicator_week_sums(N))]
     gap = req.spell_gap
     if need_emp or need_spells:  # spells ended to a job read employment too
-        e.table(N.tp, queries.indicator_target_persons(N))
-        e.table(N.emp, queries.indicator_employment(N, keyed))
+        e.table(N.tp, indicator_queries.indicator_target_persons(N))
+        e.table(N.emp, indicator_queries.indicator_employment(N, keyed))
     if need_emp and "beskaeftigelsesgrad" in names:
         last_mo = calendar.week_month(data["last_wk"])
         if data["emp_last_mo"] is not None:
             last_mo = min(last_mo, data["emp_last_mo"])
-        parts.append(e.frame(queries.indicator_employment_sums(N, req.employment_lag, last_mo)))
+        parts.append(e.frame(indicator_queries.indicator_employment_sums(N, req.employment_lag, last_mo)))
     if need_spells:
-        e.table(N.spells, queries.indicator_spells(N, gap))
-        parts.append(e.frame(queries.indicator_new_spells(N, data["first_wk"] + gap)))
-        parts.append(e.frame(queries.indicator_ended_spells(N, data["last_wk"] - gap, req.job_months, req.su_weeks,
+        e.table(N.spells, indicator_queries.indicator_spells(N, gap))
+        parts.append(e.frame(indicator_queries.indicator_new_spells(N, data["first_wk"] + gap)))
+        parts.append(e.frame(indicator_queries.indicator_ended_spells(N, data["last_wk"] - gap, req.job_months, req.su_weeks,
                                                             data["first_wk"] + gap)))
-        parts.append(e.frame(queries.indicator_open_spells(N, data["last_wk"] - gap)))
+        parts.append(e.frame(indicator_queries.indicator_open_spells(N, data["last_wk"] - gap)))
     if need_events:
         if "events" not in regs.tables:
             needing = ", ".join(i for i in names if INDICATORS[i].needs_events)
             raise DesignError(f"{req.key('event')}: the indicators {needing} "
                               f"need an events table with '{req.event}' events; the data folder has no events table")
-        e.table(N.ev, queries.indicator_events(N), [req.event])
-        if e.one(queries.indicator_count(N, "ev"))[0] == 0:
+        e.table(N.ev, indicator_queries.indicator_events(N), [req.event])
+        if e.one(indicator_queries.indicator_count(N, "ev"))[0] == 0:
             found = [r[0] for r in e.rows(queries.SOME_EVENTS)]
             raise DesignError(f"{req.key('event')}: no '{req.event}' events of persons in the units; the events table "
                               f"holds {', '.join(found) or 'no events'}")
-        parts.append(e.frame(queries.indicator_event_sums(N)))
+        parts.append(e.frame(indicator_queries.indicator_event_sums(N)))
         if need_spells:
-            parts.append(e.frame(queries.indicator_first_events(N, data["first_wk"] + gap)))
+            parts.append(e.frame(indicator_queries.indicator_first_events(N, data["first_wk"] + gap)))
     out = None
     for part in parts:
         part["unit"] = part["unit"].astype(str)

@@ -60,7 +60,7 @@ class Panel:
 
     @property
     def person_columns(self) -> tuple[str, ...]:
-        self.store.ids  # the columns are read with the keys
+        self.store.n_persons  # the columns are read with the keys
         return self.store.person_columns
 
     def keys(self, person_ids) -> np.ndarray:
@@ -68,9 +68,13 @@ class Panel:
         return self.store.keys(person_ids)
 
     @property
-    def ids(self) -> np.ndarray:
-        """Person ids in key order."""
-        return self.store.ids
+    def n_persons(self) -> int:
+        """Persons in `persons`: keys are 0 .. n_persons - 1."""
+        return self.store.n_persons
+
+    def ids_of(self, pk) -> np.ndarray:
+        """Person ids of keys `pk`."""
+        return self.store.ids_of(pk)
 
     def include(self, person_ids) -> None:
         """Copy the register rows of these persons now (a superset of later pairs' persons saves scans)."""
@@ -280,7 +284,9 @@ class Panel:
         self._register_pairs(pairs, (first, last))
         out = self._months(first, last)
         pk = out.pop("pk").to_numpy()
-        out.insert(1, "person_id", np.where(pk >= 0, self.store.ids[np.maximum(pk, 0)], None))
+        ids = np.full(len(pk), None, dtype=object)
+        ids[pk >= 0] = self.store.ids_of(pk[pk >= 0])
+        out.insert(1, "person_id", ids)
         return out
 
     def _months(self, first: int, last: int) -> pd.DataFrame:
@@ -355,7 +361,7 @@ class Panel:
                      units: tuple[str, ...] | None) -> pd.DataFrame:
         """First `event` per person in [start, end] (optionally only in `units`): person_id, index_date, the unit
         of the first event, and `found` (the person is in persons)."""
-        params: list = [event, *([start] if start else []), *([end] if end else []), *(units or ())]
+        params: list = [event, *([start] if start else []), *([end] if end else []), *(units or ()), event]
         sql = queries.participant_events(len(units or ()), start is not None, end is not None)
         return self.engine.frame(sql, params)
 
@@ -399,7 +405,7 @@ class Panel:
 
     def _state_pairs(self, weeks: np.ndarray, states: dict[int, str]) -> pd.DataFrame:
         if not states:  # no state rule: everyone in persons is a candidate every week
-            n = len(self.store.ids)
+            n = self.store.n_persons
             return pd.DataFrame({"pk": np.repeat(np.arange(n, dtype=np.int64), len(weeks)), "iwk": np.tile(weeks, n)})
         codes = {}
         for offset, state in sorted(states.items()):

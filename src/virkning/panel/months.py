@@ -40,13 +40,13 @@ def month_flags(self: "Panel", pairs: pd.DataFrame, first: int, last: int, atoms
     # Persons whose rows are copied are read from the copies; for others the views are read once, directly
     # (copying would cost a scan and reading the copies another: a one-off question reads the table once).
     store = self.store
-    store.ids
-    assert store._done is not None  # reading store.ids set up the keys
+    store.n_persons
+    assert store._done is not None  # counting the persons set up the keys
     direct = bool((p["pk"] < 0).any() or not store._done[p["pk"]].all())
     if direct:
         imo = p["imo"].astype(np.int64)
         self.engine.put(store.names.dpairs, pd.DataFrame({
-            "_pair": np.arange(len(imo), dtype=np.int64), "person_id": store.ids[np.maximum(p["pk"], 0)],
+            "_pair": np.arange(len(imo), dtype=np.int64), "person_id": store.ids_of(np.maximum(p["pk"], 0)),
             "imo": imo.astype(np.int32),
             "wlo": (calendar.date_weeks(calendar.month_first_days(imo + first)) - 1).astype(np.int32),
             "whi": (calendar.date_weeks(calendar.month_first_days(imo + last)) + 6).astype(np.int32)}),

@@ -43,8 +43,7 @@ class Store:
     keyed: bool = False  # the registers' keyed copy is attached (queries over `keyed_benefits` by pk)
     _asked: set[bool] = field(default_factory=set, repr=False)  # the `write` flags attach_keyed was called with
     names: Names = field(default_factory=lambda: Names(f"_p{next(_COUNTER)}_"))
-    _ids: np.ndarray | None = field(default=None, repr=False)
-    _index: pd.Index | None = field(default=None, repr=False)
+    _n: int | None = None  # persons (the key map is made)
     _done: np.ndarray | None = field(default=None, repr=False)
     person_columns: tuple[str, ...] = ()
     memo: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
@@ -55,13 +54,12 @@ class Store:
 
     # ---- keys ------------------------------------------------------------------------------------------------------
     def _keys_ready(self) -> None:
-        if self._ids is not None:
+        if self._n is not None:
             return
         e, n = self.engine, self.names
-        ids = e.arrays(queries.PERSON_IDS)["person_id"]
-        self._ids = np.asarray(ids, dtype=object)
-        self._index = pd.Index(self._ids)
-        self._done = np.zeros(len(self._ids), dtype=bool)
+        e.table(n.pkmap, queries.PERSON_KEYS)
+        self._n = int(e.one(f"SELECT count(*) FROM {n.pkmap}")[0])
+        self._done = np.zeros(self._n, dtype=bool)
         cols = [name for name, _ in e.columns("persons")]
         self.person_columns = tuple(c for c in cols if c != "person_id")
         # empty copies of the registers' rows, filled person by person by `include`
@@ -81,41 +79,59 @@ class Store:
         return self.keyed
 
     def pkmap(self) -> str:
-        """The table person_id -> pk of everyone, put on first use (a run over a keyed copy never needs it)."""
+        """The table person_id -> pk of everyone, in the engine."""
         self._keys_ready()
-        n = self.names
-        if not self._pkmap:
-            keys = pd.DataFrame({"person_id": self.ids, "pk": np.arange(len(self.ids), dtype=np.int32)})
-            self.engine.put(n.pkmap, keys, "CAST(person_id AS VARCHAR) AS person_id, CAST(pk AS INTEGER) AS pk")
-            self._pkmap = True
-        return n.pkmap
+        return self.names.pkmap
 
     @property
-    def ids(self) -> np.ndarray:
-        """Person ids in key order (`ids[pk]`)."""
+    def n_persons(self) -> int:
+        """Persons in `persons` (keys are 0 .. n_persons - 1)."""
         self._keys_ready()
-        assert self._ids is not None  # _keys_ready set it
-        return self._ids
+        assert self._n is not None  # _keys_ready set it
+        return self._n
+
+    def ids_of(self, pk) -> np.ndarray:
+        """Person ids of keys `pk` (each 0 <= pk < n_persons), as Python strings; one string per distinct person,
+        shared by its repeats."""
+        self._keys_ready()
+        pk = np.asarray(pk, dtype=np.int64)
+        uniq, back = np.unique(pk, return_inverse=True)
+        if len(uniq) and (uniq[0] < 0 or uniq[-1] >= self.n_persons):
+            raise IndexError(f"person key out of range 0..{self.n_persons - 1}")
+        e, n = self.engine, self.names
+        e.put(n.lookup, pd.DataFrame({"pk": uniq.astype(np.int32)}), "CAST(pk AS INTEGER) AS pk")
+        ids = np.asarray(e.arrays(queries.ids_of(n))["person_id"], dtype=object)
+        return ids[back.reshape(-1)] if len(pk) else np.zeros(0, dtype=object)
 
     def keys(self, person_ids) -> np.ndarray:
-        """pk per person id, -1 for ids not in persons."""
+        """pk per person id, -1 for ids not in persons (and for values that are not text)."""
         self._keys_ready()
-        assert self._index is not None  # _keys_ready set it
-        return self._index.get_indexer(pd.Index(np.asarray(person_ids, dtype=object)))
+        ids = np.asarray(person_ids, dtype=object).reshape(-1)
+        out = np.full(len(ids), -1, dtype=np.int64)
+        text = np.fromiter((isinstance(x, str) for x in ids), dtype=bool, count=len(ids))
+        if not text.any():
+            return out
+        e, n = self.engine, self.names
+        at = np.flatnonzero(text)
+        e.put(n.lookup, pd.DataFrame({"i": at, "person_id": ids[at]}),
+              "CAST(i AS BIGINT) AS i, CAST(person_id AS VARCHAR) AS person_id")
+        found = e.arrays(queries.keys_of(n))
+        out[np.asarray(found["i"], dtype=np.int64)] = np.asarray(found["pk"], dtype=np.int64)
+        return out
 
     def include(self, pk: np.ndarray) -> None:
         """Copy the rows of persons `pk` into the store's tables: one scan of each register for the persons not
         there yet, so a caller that names a generous superset early saves later scans."""
         self._keys_ready()
-        assert self._ids is not None and self._done is not None  # _keys_ready set them
+        assert self._done is not None  # _keys_ready set it
         pk = np.unique(np.asarray(pk)[np.asarray(pk) >= 0])
         new = pk[~self._done[pk]]
         if not len(new):
             return
         self.keyed_now()  # rows_of reads the keyed copy when there is one
         e, n = self.engine, self.names
-        e.put(n.new, pd.DataFrame({"pk": new.astype(np.int32), "person_id": self._ids[new]}),
-              "CAST(pk AS INTEGER) AS pk, CAST(person_id AS VARCHAR) AS person_id")
+        e.put(n.lookup, pd.DataFrame({"pk": new.astype(np.int32)}), "CAST(pk AS INTEGER) AS pk")
+        e.table(n.new, f"SELECT m.pk, m.person_id FROM {n.pkmap} m JOIN {n.lookup} l ON l.pk = m.pk ORDER BY m.pk")
         e.append(n.px, queries.copy_persons(n, ["person_id", *self.person_columns]))
         for table, name in (("benefits", n.pb), ("employment", n.pe)):
             e.append(name, self.rows_of(table, n.new))
@@ -126,7 +142,12 @@ class Store:
         """birth_date and municipality of everyone, row i for person key i (read once)."""
         if self._persons is None:
             self._keys_ready()
-            self._persons = self.engine.frame(queries.PERSONS_BY_KEY)
+            e = self.engine
+            frame = e.frame(queries.PERSONS_BY_KEY)
+            names = np.array([*e.arrays(queries.PERSON_MUNICIPALITIES)["municipality"], np.nan], dtype=object)
+            # each name once, shared by its persons (NaN for none, as a frame of the column would hold)
+            frame["municipality"] = names[frame["municipality"].to_numpy(dtype=np.int64)]
+            self._persons = frame
         return self._persons
 
     def ages(self, pk: np.ndarray, at) -> np.ndarray:

@@ -94,10 +94,10 @@ def _rule_group(panel, g, notes: list[dict]) -> tuple[pd.DataFrame, list[dict]]:
         sp = panel.state_pairs(np.array([week]), {0: g.state})
         pk = np.unique(sp["pk"].to_numpy())
     else:
-        pk = np.arange(len(panel.ids))
+        pk = np.arange(panel.n_persons)
     flow.append({"step": f"{g.name}: in {g.state or 'the persons table'} in the week of {g.date.isoformat()}",
                  "persons": int(len(pk)), "_chain": g.name})
-    frame = pd.DataFrame({"pk": pk, "person_id": panel.ids[pk], "index_date": pd.Timestamp(g.date)})
+    frame = pd.DataFrame({"pk": pk, "person_id": panel.ids_of(pk), "index_date": pd.Timestamp(g.date)})
     return frame, flow
 
 
@@ -105,7 +105,7 @@ def _seniority_bands(panel, pk: np.ndarray, date, state: str, edges) -> np.ndarr
     """Band of each person's unbroken run in `state` up to and including the week of `date`, in years (weeks / 52):
     -1 below edges[0], i for edges[i] <= years < edges[i+1], len(edges) - 1 from the last edge on."""
     week = int(calendar.date_weeks(np.array([date], dtype="datetime64[D]"))[0])
-    pairs = pd.DataFrame({"person_id": panel.ids[pk], "index_week": np.full(len(pk), week, dtype=np.int64),
+    pairs = pd.DataFrame({"person_id": panel.ids_of(pk), "index_week": np.full(len(pk), week, dtype=np.int64),
                           "index_date": pd.Timestamp(date), "_pk": pk})
     lengths = [int(np.ceil(e * 52 - 1e-9)) for e in edges]  # weeks / 52 >= e  <=>  weeks >= ceil(52 e)
     at_least = panel.runs_at_least(pairs, state, [max(L, 1) for L in lengths])
