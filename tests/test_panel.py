@@ -33,6 +33,26 @@ def test_covariates_of_no_pairs(regs):
     assert {c: str(got[c].dtype) for c in numeric} == {c: str(one[c].dtype) for c in numeric}
 
 
+def test_person_keys_ids_and_persons(regs):
+    """Keys are ranks in person_id order, held in the engine: keys() and ids_of() invert each other, ids not in
+    persons (or not text) get -1, and persons() holds each person's birth date and municipality in key order."""
+    store = regs.panel().store
+    direct = regs.engine.frame("SELECT person_id, birth_date, municipality FROM persons ORDER BY person_id")
+    assert store.n_persons == len(direct) >= 3
+    ids = direct["person_id"].to_numpy(dtype=object)
+    assert list(store.keys(ids[::-1])) == list(range(len(ids)))[::-1]
+    assert list(store.keys(np.array(["no such person", None, 3, ids[1]], dtype=object))) == [-1, -1, -1, 1]
+    assert list(store.keys(np.array([], dtype=object))) == []
+    pk = np.array([2, 0, 2, len(ids) - 1])
+    assert list(store.ids_of(pk)) == [ids[2], ids[0], ids[2], ids[-1]]
+    assert len(store.ids_of(np.array([], dtype=np.int64))) == 0
+    with pytest.raises(IndexError):
+        store.ids_of(np.array([len(ids)]))
+    persons = store.persons()
+    pd.testing.assert_frame_equal(persons, direct[["birth_date", "municipality"]])
+    assert persons["municipality"].to_numpy().dtype == object
+
+
 def test_covariates_by_hand(regs):
     pairs = pd.DataFrame({"person_id": ["A", "B", "C", "A"], "index_week": ["2018-W10", "2018-W05", "2018-W05", "2018-W01"]})
     got = regs.panel().covariates(pairs, COVS).set_index(["person_id", "index_week"])
