@@ -258,8 +258,9 @@ def test_rows_narrowed_to_persons_equal_the_views_rows(tmp_path, monkeypatch, en
         chosen = pd.DataFrame({"pk": pk, "person_id": regs.store.ids_of(pk)})
         regs.engine.put("_chosen", chosen, "CAST(pk AS INTEGER) AS pk, CAST(person_id AS VARCHAR) AS person_id")
         for table, order in (("benefits", ["pk", "wk"]), ("employment", ["pk", "mo"])):
-            narrowed = regs.engine.frame(regs.rows_of(table, "_chosen")).sort_values(order, ignore_index=True)
-            viewed = regs.engine.frame(queries.register_rows(table, f"{table} x", "_chosen")).sort_values(
+            codes = regs.store.names.codes
+            narrowed = regs.engine.frame(regs.rows_of(table, "_chosen", codes)).sort_values(order, ignore_index=True)
+            viewed = regs.engine.frame(queries.register_rows(table, f"{table} x", "_chosen", codes)).sort_values(
                 order, ignore_index=True)
             assert len(narrowed) > 100 and narrowed.equals(viewed), table
             assert set(narrowed["pk"]) <= set(chosen["pk"])

@@ -234,7 +234,7 @@ class Panel:
 
     def _weekly(self, specs: list[Covariate]) -> pd.DataFrame:
         return self._windowed(specs, table=self.store.names.pb, col="wk", index="iwk", window_kind="weeks",
-                              join="LEFT JOIN catalogue c ON c.code = x.code")
+                              join=f"LEFT JOIN {self.store.names.cat} c ON c.cn = x.cn")
 
     def _monthly(self, specs: list[Covariate]) -> pd.DataFrame:
         return self._windowed(specs, table=self.store.names.pe, col="mo", index="imo", window_kind="employment")

@@ -63,8 +63,9 @@ def month_flags(self: "Panel", pairs: pd.DataFrame, first: int, last: int, atoms
     bits = np.zeros(len(table), dtype=np.int64)
     for i, c in enumerate(week_atoms):
         bits |= np.isin(table["code"], self.catalogue.codes(c)).astype(np.int64) << i
-    self.engine.put(store.names.atoms, pd.DataFrame({"code": table["code"], "bits": bits})[bits > 0],
+    self.engine.put(store.names.atoms_in, pd.DataFrame({"code": table["code"], "bits": bits})[bits > 0],
                     "CAST(code AS VARCHAR) AS code, CAST(bits AS BIGINT) AS bits")
+    self.engine.table(store.names.atoms, queries.numbered_atoms(store.names))
     mo_lo, mo_hi = int(p["imo"].min()) + first, int(p["imo"].max()) + last
     lo = int(calendar.date_weeks(calendar.month_first_days(np.array([mo_lo])))[0]) - 1
     hi = int(calendar.date_weeks(calendar.month_first_days(np.array([mo_hi + 1])))[0]) + 1

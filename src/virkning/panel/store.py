@@ -38,9 +38,10 @@ class StatePairs:
 @dataclass
 class Store:
     engine: Engine
-    rows_of: Callable[[str, str], str]  # SELECT of a register's rows for the persons in a relation (Registers.rows_of)
+    rows_of: Callable[[str, str, str], str]  # SELECT of a register's rows for the persons in a relation (Registers.rows_of)
     attach_keyed: Callable[[Callable[[], str], bool], bool] | None = None  # Registers.attach_keyed
     keyed: bool = False  # the registers' keyed copy is attached (queries over `keyed_benefits` by pk)
+    code_list: list[str] = field(default_factory=list)  # every benefit code of the folder, sorted (numbered by rank)
     _asked: set[bool] = field(default_factory=set, repr=False)  # the `write` flags attach_keyed was called with
     names: Names = field(default_factory=lambda: Names(f"_p{next(_COUNTER)}_"))
     _n: int | None = None  # persons (the key map is made)
@@ -64,7 +65,12 @@ class Store:
         self.person_columns = tuple(c for c in cols if c != "person_id")
         # empty copies of the registers' rows, filled person by person by `include`
         e.table(n.px, f"SELECT CAST(0 AS INTEGER) AS pk, * FROM ({queries.PERSON_COLUMNS}) x")
-        e.table(n.pb, "SELECT CAST(0 AS INTEGER) AS pk, CAST(0 AS INTEGER) AS wk, CAST('' AS VARCHAR) AS code LIMIT 0")
+        # Benefit codes are copied as their rank among the folder's codes (`cn`, as in the keyed copy), and the
+        # catalogue is joined by it (`cat`): a copied week costs 10 bytes instead of 24, and no string per row.
+        e.put(n.codes, pd.DataFrame({"cn": np.arange(len(self.code_list)), "code": list(self.code_list)}),
+              "CAST(cn AS SMALLINT) AS cn, CAST(code AS VARCHAR) AS code")
+        e.table(n.cat, queries.numbered_catalogue(n))
+        e.table(n.pb, "SELECT CAST(0 AS INTEGER) AS pk, CAST(0 AS INTEGER) AS wk, CAST(0 AS SMALLINT) AS cn LIMIT 0")
         e.table(n.pe, "SELECT CAST(0 AS INTEGER) AS pk, CAST(0 AS INTEGER) AS mo, CAST(0 AS DOUBLE) AS employment_rate, "
                       "CAST(false AS BOOLEAN) AS temp_agency LIMIT 0")
 
@@ -134,7 +140,7 @@ class Store:
         e.table(n.new, f"SELECT m.pk, m.person_id FROM {n.pkmap} m JOIN {n.lookup} l ON l.pk = m.pk ORDER BY m.pk")
         e.append(n.px, queries.copy_persons(n, ["person_id", *self.person_columns]))
         for table, name in (("benefits", n.pb), ("employment", n.pe)):
-            e.append(name, self.rows_of(table, n.new))
+            e.append(name, self.rows_of(table, n.new, n.codes))
         self._done[new] = True
 
     # ---- persons ---------------------------------------------------------------------------------------------------

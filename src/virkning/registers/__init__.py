@@ -218,7 +218,8 @@ class Registers:
         if self._store is None:
             from virkning.panel.store import Store
 
-            self._store = Store(self.engine, rows_of=self.rows_of, attach_keyed=self.attach_keyed)
+            codes = sorted(set(self.report.codes["code"])) if len(self.report.codes) else []
+            self._store = Store(self.engine, rows_of=self.rows_of, attach_keyed=self.attach_keyed, code_list=codes)
         return self._store
 
     def attach_keyed(self, pkmap: Callable[[], str], write: bool = True) -> bool:
@@ -235,16 +236,16 @@ class Registers:
         self.keyed_seconds = time.perf_counter() - started if found is not None else None
         return self.keyed
 
-    def rows_of(self, table: str, persons: str) -> str:
+    def rows_of(self, table: str, persons: str, codes: str) -> str:
         """SELECT of the rows of `table` (the store's columns: pk first) of the persons in relation `persons` (pk,
         person_id): from the keyed copy when attached, else narrowed before the staging's conversions where the
-        layout allows (readers.persons_rows_sql)."""
+        layout allows (readers.persons_rows_sql). `codes` (cn, code): the code numbers, the keyed copy's."""
         if self.keyed:
             return queries.keyed_rows(table, persons)
         src = self._sources.get(table)
         staged = readers.persons_rows_sql(src, TABLES[table], self.options.wide_pattern, persons) if src else None
         rows = f"({staged}) x" if staged else f"{table} x"
-        return queries.register_rows(table, rows, persons)
+        return queries.register_rows(table, rows, persons, codes)
 
     def panel(self, end_month: str | None = None) -> "Panel":
         """The panel over these registers; `end_month` (YYYY-MM) overrides the end of data used for censoring."""

@@ -70,20 +70,32 @@ def copy_persons(n: Names, columns: list[str]) -> str:
     return f"SELECT n.pk, {cols} FROM persons x JOIN {n.new} n ON n.person_id = x.person_id"
 
 
-def register_rows(table: str, rows: str, persons: str) -> str:
+def register_rows(table: str, rows: str, persons: str, codes: str = "") -> str:
     """The store's copy of `table`'s rows (relation `rows`, alias x, the view's columns) for the persons in
-    `persons` (pk, person_id), in the store table's column order."""
-    cols = {"benefits": "x.wk, x.code",
-            "employment": "x.mo, x.employment_rate, coalesce(x.temp_agency, false) AS temp_agency"}[table]
-    return f"SELECT n.pk, {cols} FROM {rows} JOIN {persons} n ON n.person_id = x.person_id"
+    `persons` (pk, person_id), in the store table's column order; a benefit code as its number in `codes` (cn,
+    code: every code of the folder)."""
+    if table == "benefits":
+        return (f"SELECT n.pk, x.wk, k.cn FROM {rows} JOIN {persons} n ON n.person_id = x.person_id "
+                f"JOIN {codes} k ON k.code = x.code")
+    return (f"SELECT n.pk, x.mo, x.employment_rate, coalesce(x.temp_agency, false) AS temp_agency FROM {rows} "
+            f"JOIN {persons} n ON n.person_id = x.person_id")
+
+
+def numbered_catalogue(n: Names) -> str:
+    """The catalogue's rows of the folder's codes with their numbers (`{n.codes}`: cn, code)."""
+    return f"SELECT k.cn, c.* FROM {n.codes} k JOIN catalogue c ON c.code = k.code"
+
+
+def numbered_atoms(n: Names) -> str:
+    """`{n.atoms_in}` (code, bits) with the codes' numbers (NULL for a code the folder does not hold)."""
+    return f"SELECT a.code, k.cn, a.bits FROM {n.atoms_in} a LEFT JOIN {n.codes} k ON k.code = a.code"
 
 
 def keyed_rows(table: str, persons: str) -> str:
     """The store's copy of a register's rows from its keyed copy (registers/keyed.py; the store's columns) for
     the persons in `persons` (pk)."""
     if table == "benefits":
-        return (f"SELECT x.pk, x.wk, k.code FROM keyed_benefits x JOIN keyed_codes k ON k.c = x.c "
-                f"WHERE x.pk IN (SELECT pk FROM {persons})")
+        return f"SELECT x.pk, x.wk, x.c AS cn FROM keyed_benefits x WHERE x.pk IN (SELECT pk FROM {persons})"
     return f"SELECT x.* FROM keyed_employment x WHERE x.pk IN (SELECT pk FROM {persons})"
 
 
@@ -142,7 +154,7 @@ def spell(n: Names, name: str, state: str) -> str:
     Runs are "islands": week minus its rank is constant within a run. A run that starts at the first week of data is
     left-censored there."""
     return (
-        f"WITH w AS (SELECT b.pk, b.wk FROM {n.pb} b JOIN catalogue c ON c.code = b.code "
+        f"WITH w AS (SELECT b.pk, b.wk FROM {n.pb} b JOIN {n.cat} c ON c.cn = b.cn "
         f"WHERE {state_predicate(state)} AND b.pk IN (SELECT pk FROM {n.pairs})), "
         f"runs AS (SELECT pk, min(wk) AS first_wk, max(wk) AS last_wk FROM ("
         f"SELECT pk, wk, wk - row_number() OVER (PARTITION BY pk ORDER BY wk) AS g FROM w) r GROUP BY pk, g) "
@@ -166,11 +178,11 @@ def months(n: Names, first: int, last: int, end: int) -> str:
         WITH grid AS (
             SELECT p._pair, p.pk, o.m AS month, p.imo + o.m AS mo FROM {n.pairs} p CROSS JOIN {n.offsets} o),
         wk AS (
-            SELECT p._pair, w._w_mo - p.imo AS month, b.code, c.state, c.benefit, c.retirement
+            SELECT p._pair, w._w_mo - p.imo AS month, c.state, c.benefit, c.retirement
             FROM {n.pairs} p
             JOIN {n.pb} b ON b.pk = p.pk AND b.wk BETWEEN p.wlo AND p.whi
             JOIN _weeks w ON w._w_wk = b.wk
-            LEFT JOIN catalogue c ON c.code = b.code),
+            LEFT JOIN {n.cat} c ON c.cn = b.cn),
         per_state AS (
             SELECT _pair, month, state, count(*) AS n FROM wk WHERE month BETWEEN {first} AND {last}
             GROUP BY _pair, month, state),
@@ -309,7 +321,7 @@ def month_code_flags(n: Names, first: int, last: int, lo: int, hi: int, direct: 
             else f"{n.pairs} p JOIN {n.pb} b ON b.pk = p.pk")
     return (f"SELECT p._pair, CAST(w._w_mo - p.imo AS INTEGER) AS month, coalesce(bit_or(a.bits), 0) AS bits "
             f"FROM {rows} AND b.wk BETWEEN p.wlo AND p.whi "
-            f"JOIN _weeks w ON w._w_wk = b.wk LEFT JOIN {n.atoms} a ON a.code = b.code "
+            f"JOIN _weeks w ON w._w_wk = b.wk LEFT JOIN {n.atoms} a ON {'a.code = b.code' if direct else 'a.cn = b.cn'} "
             f"WHERE b.wk BETWEEN {int(lo)} AND {int(hi)} AND w._w_mo - p.imo BETWEEN {int(first)} AND {int(last)} "
             f"GROUP BY p._pair, w._w_mo - p.imo")
 
@@ -332,7 +344,7 @@ def runs_at_least(n: Names, state: str, lengths: list[int], lo: int, hi: int) ->
     flags = ", ".join(f"CAST(count(*) FILTER (WHERE p.iwk - b.wk < {int(L)}) = {int(L)} AS TINYINT) AS r{i}"
                       for i, L in enumerate(lengths))
     return (f"SELECT p._pair, {flags} FROM {n.pairs} p JOIN {n.pb} b ON b.pk = p.pk "
-            f"AND b.wk BETWEEN p.iwk - {int(top) - 1} AND p.iwk JOIN catalogue c ON c.code = b.code "
+            f"AND b.wk BETWEEN p.iwk - {int(top) - 1} AND p.iwk JOIN {n.cat} c ON c.cn = b.cn "
             f"WHERE b.wk BETWEEN {int(lo)} AND {int(hi)} AND {state_predicate(state)} GROUP BY p._pair")
 
 
