@@ -33,6 +33,13 @@ def _treatment(data: pd.DataFrame, column: str) -> np.ndarray:
                           "drop these rows first.")
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.to_numpy(dtype=bool)
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iuf":
+        # numpy integers and floats: compare in place (no float copy of the column, no unique values unless
+        # they are needed for the message); the same test as below, for these types
+        x = s.to_numpy()
+        one = x == 1
+        if (one | (x == 0)).all():
+            return one
     values = pd.unique(s)
     if not pd.api.types.is_numeric_dtype(s.dtype) or not set(np.asarray(values, dtype=float)) <= {0.0, 1.0}:
         shown = ", ".join(map(repr, list(values)[:5]))

@@ -39,32 +39,48 @@ def is_categorical(series: pd.Series) -> bool:
     return not (pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype))
 
 
+def small_int(k: int) -> type[np.signedinteger]:
+    """The smallest signed integer type that holds -1..k (level codes, -1 for missing)."""
+    for t in (np.int8, np.int16, np.int32):
+        if k <= np.iinfo(t).max:
+            return t
+    return np.int64
+
+
 def codes_and_levels(series: pd.Series, cache: dict | None = None) -> tuple[np.ndarray, list[object]]:
-    """Level code per row (0..k-1, -1 for missing) and the observed levels (category order, else sorted).
+    """Level code per row (0..k-1, -1 for missing, int64) and the observed levels (category order, else sorted).
 
     ``cache`` (a dict kept for one computation on one data frame) avoids coding the same column twice.
     """
+    codes, levels = compact_codes(series, cache)
+    return codes.astype(np.int64), levels
+
+
+def compact_codes(series: pd.Series, cache: dict | None = None) -> tuple[np.ndarray, list[object]]:
+    """``codes_and_levels`` with the codes in the smallest signed integer type (see ``small_int``), read-only:
+    a category column that uses all its categories gives its own codes without a copy. On millions of rows
+    this saves memory (and, on a machine where fresh memory is slow, time) while the codes are kept."""
     if cache is not None:
         key = series.name
         if key not in cache:
-            cache[key] = codes_and_levels(series)
+            cache[key] = compact_codes(series)
         return cache[key]
     if isinstance(series.dtype, pd.CategoricalDtype):
-        raw = np.asarray(series.cat.codes, dtype=np.int64)
+        raw = series.array.codes
         k = len(series.cat.categories)
         present = np.bincount(raw if len(raw) == 0 or raw.min() >= 0 else raw[raw >= 0], minlength=k) > 0
         if present.all():
             return raw, list(series.cat.categories)
-        remap = np.full(k + 1, -1, dtype=np.int64)
+        remap = np.full(k + 1, -1, dtype=small_int(k))
         remap[:k][present] = np.arange(int(present.sum()))
         return remap[raw], [c for c, keep in zip(series.cat.categories, present) if keep]
     try:
         codes, uniques = pd.factorize(series, sort=True)
-        return np.asarray(codes, dtype=np.int64), list(uniques)
+        return np.asarray(codes).astype(small_int(len(uniques))), list(uniques)
     except TypeError:  # mixed types that cannot be ordered: sort by their text
         codes, uniques = pd.factorize(series)
         order = sorted(range(len(uniques)), key=lambda j: str(uniques[j]))
-        remap = np.empty(len(order) + 1, dtype=np.int64)
+        remap = np.empty(len(order) + 1, dtype=small_int(len(order)))
         remap[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
         remap[-1] = -1
         return remap[np.asarray(codes, dtype=np.int64)], [uniques[j] for j in order]
@@ -106,7 +122,7 @@ def design_matrix(data: pd.DataFrame, columns: Sequence[str], *, drop_first: boo
     for col in columns:
         s = data[col]
         if is_categorical(s):
-            codes, levels = codes_and_levels(s)
+            codes, levels = compact_codes(s)
             for j, level in enumerate(levels):
                 if drop_first and j == 0:
                     continue
@@ -129,17 +145,25 @@ def combine_codes(code_lists: Sequence[np.ndarray], sizes: Sequence[int]) -> tup
     """Combine per-variable codes into one code per row, numbered 0..G-1 in sorted order of the combinations.
 
     Returns (group code per row, the combined key of each group). Uses a counting pass when the key space is
-    small and a sort otherwise.
+    small (the group codes then in the smallest integer type that holds them) and a sort otherwise.
     """
     n = len(code_lists[0]) if code_lists else 0
+    space = int(np.prod([max(int(s), 1) for s in sizes], dtype=np.float64)) if sizes else 1
+    if space <= max(4 * n, 1 << 20):
+        # the same keys in the smallest type that holds them, updated in place (no int64 temporaries)
+        key = np.zeros(n, dtype=small_int(space))
+        for codes, size in zip(code_lists, sizes):
+            key *= size
+            key += codes
+        used = np.zeros(space, dtype=bool)
+        step = max(1 << 20, 8 * space)  # in slices: bincount copies its input to int64
+        for a in range(0, n, step):
+            used |= np.bincount(key[a:a + step], minlength=space) > 0
+        lookup = np.cumsum(used) - 1
+        return lookup.astype(small_int(len(lookup)))[key], np.flatnonzero(used)
     key = np.zeros(n, dtype=np.int64)
     for codes, size in zip(code_lists, sizes):
         key = key * size + codes
-    space = int(np.prod([max(int(s), 1) for s in sizes], dtype=np.float64)) if sizes else 1
-    if space <= max(4 * n, 1 << 20):
-        used = np.bincount(key, minlength=space) > 0
-        lookup = np.cumsum(used) - 1
-        return lookup[key], np.flatnonzero(used)
     uniq, inverse = np.unique(key, return_inverse=True)
     return inverse.astype(np.int64), uniq
 
@@ -162,8 +186,9 @@ def exact_cells(data: pd.DataFrame, columns: Sequence[str], *,
     n = len(data)
     if not columns:
         return np.zeros(n, dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1))
-    codes, levels = zip(*(codes_and_levels(data[c], codes_cache) for c in columns))
+    codes, levels = zip(*(compact_codes(data[c], codes_cache) for c in columns))
     cells, keys = _combined(codes_cache, columns, codes, [len(lv) for lv in levels])
+    cells = cells.astype(np.int64)
     values = {}
     rem = keys.copy()
     for col, lv in reversed(list(zip(columns, levels))):
@@ -195,7 +220,7 @@ class ModelMatrix:
         for col in columns:
             s = data[col]
             if is_categorical(s):
-                codes, levels = codes_and_levels(s, codes_cache)
+                codes, levels = compact_codes(s, codes_cache)
                 first = 1 if drop_first else 0
                 idx = []
                 for level in levels[first:]:

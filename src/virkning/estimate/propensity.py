@@ -105,13 +105,15 @@ class _Workspace:
         return self.zw[:m * pz].reshape(pz, m).T
 
 
-def _first_step(mx: ModelMatrix, y: np.ndarray, n1: int) -> tuple[float, float, np.ndarray, np.ndarray]:
+def _first_step(mx: ModelMatrix, y: np.ndarray, n1: int, scratch: tuple[np.ndarray, np.ndarray] | None = None
+                ) -> tuple[float, float, np.ndarray, np.ndarray]:
     """glm.fit's start: mustart = (y + 0.5) / 2, eta = logit(mustart), the deviance there and under the null
     model, and the cross-products X'WX, X'Wz of the first weighted least-squares step.
 
     With a 0/1 response every per-row quantity takes one of two values, so they are computed (by the same
     operations) for y = 0 and y = 1 only and spread to the rows; the sums run over the same full-length
-    arrays as before, so the results are the same to the bit.
+    arrays as before, so the results are the same to the bit. ``scratch``: two buffers of y's length to
+    spread into (the caller's eta and mu, free until the first pass), so no new full-length arrays are made.
     """
     n = len(y)
     binary = bool(np.all((y == 0.0) | (y == 1.0)))
@@ -125,14 +127,18 @@ def _first_step(mx: ModelMatrix, y: np.ndarray, n1: int) -> tuple[float, float, 
         lp_null = np.log(np.where(yv == 1.0, p, 1.0 - p))
     w = mu_eta * mu_eta / (mu * (1.0 - mu))
     z = eta + (yv - mu) / mu_eta
-    if binary:  # spread to the rows by selection (no index array, one full-length buffer for both sums)
+    if binary:  # spread to the rows by selection (no index array; np.where's values, in the scratch buffers)
         one = y == 1.0
-        full = np.where(one, lp[1], lp[0])
+        full, w_full = scratch if scratch is not None else (np.empty(n), np.empty(n))
+        np.copyto(full, lp[0])
+        np.copyto(full, lp[1], where=one)
         devold = float(-2.0 * np.sum(full))
         np.copyto(full, lp_null[0])
         np.copyto(full, lp_null[1], where=one)
         null_dev = float(-2.0 * np.sum(full))
-        w = np.where(one, w[1], w[0])
+        np.copyto(w_full, w[0])
+        np.copyto(w_full, w[1], where=one)
+        w = w_full
         np.copyto(full, z[0])
         np.copyto(full, z[1], where=one)
         z = full
@@ -248,8 +254,7 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
     Raises EstimationError when the iteration does not converge or the data are separated.
     """
     mx = X if isinstance(X, ModelMatrix) else ModelMatrix.from_dense(np.asarray(X, dtype=float), list(terms or []))
-    y_data = np.asarray(y, dtype=np.float64)
-    y = mx.to_internal(y_data)  # the iteration runs in the model matrix's row order
+    y = mx.to_internal(np.asarray(y, dtype=np.float64))  # the iteration runs in the model matrix's row order
     n = mx.n
     n1 = int(y.sum())
     if n1 == 0 or n1 == n:
@@ -268,12 +273,12 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
 
     # glm.fit: mustart = (y + 0.5) / 2, eta = logit(mustart); the first solve is for the coefficients
     # themselves, later ones for the change, which keeps rounding errors proportional to the step.
-    devold, null_dev, xtwx, xtwz = _first_step(mx, y, n1)
+    eta = np.empty(n)
+    mu = np.empty(n)
+    devold, null_dev, xtwx, xtwz = _first_step(mx, y, n1, (eta, mu))
     beta = _solve(xtwx, xtwz)
     converged = False
     it = 1
-    eta = np.empty(n)
-    mu = np.empty(n)
     ws = _Workspace(mx, y)
     while True:
         # one pass: eta, mu and deviance at beta, and the weighted cross-products for the next step
@@ -305,7 +310,7 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
     near_bounds = bool(mu.max() > 1 - 1e-8 or mu.min() < 1e-8)
     col_sd = _column_sd(xtx, n, terms)
     if not converged or (near_bounds and np.any(se * col_sd > 20)):
-        involved, complete = _separation(mx, y_data)
+        involved, complete = _separation(mx, mx.to_external(y))
         if involved:
             kind = "complete" if complete else "quasi-complete"
             raise EstimationError(
@@ -382,8 +387,8 @@ def fit_propensity(data: pd.DataFrame, treatment: str, covariates: Sequence[str]
     """Fit P(treatment = 1 | covariates) on a data frame; categorical covariates get reference coding."""
     check_complete(data, [treatment, *covariates], "covariates")
     mx = ModelMatrix(data, covariates, intercept=True, drop_first=True, codes_cache=codes_cache)
-    y = data[treatment].to_numpy(dtype=np.float64)
-    return fit_logit(mx, y)
+    # the response is not kept here: fit_logit keeps it in the model matrix's row order only
+    return fit_logit(mx, data[treatment].to_numpy(dtype=np.float64))
 
 
 __all__ = ["PropensityFit", "fit_logit", "fit_propensity", "Term"]
