@@ -293,10 +293,12 @@ class ModelMatrix:
     def to_internal(self, v: np.ndarray) -> np.ndarray:
         return v if self.perm is None else v[self.perm]
 
-    def to_external(self, v: np.ndarray) -> np.ndarray:
+    def to_external(self, v: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """``v`` in data order (``v`` itself without a permutation, else a new array or ``out``)."""
         if self.perm is None:
             return v
-        out = np.empty_like(v)
+        if out is None:
+            out = np.empty_like(v)
         out[self.perm] = v
         return out
 

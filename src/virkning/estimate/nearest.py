@@ -137,6 +137,11 @@ def stable_argsort(values: np.ndarray) -> np.ndarray:
     A quicksort is much faster than a stable sort on floats; runs of equal values (identical scores are
     common when covariates are discrete) are then put back in index order.
     """
+    return _stable_argsort_values(values)[0]
+
+
+def _stable_argsort_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``stable_argsort`` and the sorted values, which it computes anyway."""
     perm = np.argsort(values, kind="quicksort")
     v = values[perm]
     eq = v[1:] == v[:-1]
@@ -148,7 +153,8 @@ def stable_argsort(values: np.ndarray) -> np.ndarray:
         run_id = np.cumsum(np.concatenate(([True], ~eq)))[pos]  # run number of each tied element
         sub = perm[pos]
         perm[pos] = sub[np.lexsort((sub, run_id))]
-    return perm
+        v = values[perm]  # equal values, but 0.0 and -0.0 are equal too: take them as they now lie
+    return perm, v
 
 
 def _stable_argsort_codes(codes: np.ndarray) -> np.ndarray:
@@ -168,6 +174,7 @@ def _sorted_layout(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray, u
     n = len(treat)
     n_cells = int(cells.max()) + 1 if len(cells) else 0
     d_sorted = None
+    bounds = None
     if perm is not None:
         pass
     elif n_cells <= 20_000:
@@ -178,9 +185,8 @@ def _sorted_layout(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray, u
         for c in range(n_cells):
             a, b = bounds[c], bounds[c + 1]
             if b - a > 1:
-                idx = stable_argsort(d_sorted[a:b])
+                idx, d_sorted[a:b] = _stable_argsort_values(d_sorted[a:b])
                 perm[a:b] = perm[a:b][idx]
-                d_sorted[a:b] = d_sorted[a:b][idx]
     else:
         perm = stable_argsort(distance)
         perm = perm[_stable_argsort_codes(cells[perm])]
@@ -188,18 +194,24 @@ def _sorted_layout(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray, u
     is_control = ctrl[perm]
     ctrl_rows = perm[is_control]
     cd = distance[ctrl_rows] if d_sorted is None else d_sorted[is_control]
-    # controls sorted before each unit = insertion point of a treated unit among the sorted controls
-    before = np.cumsum(is_control) - is_control
-    is_treated = treat[perm]
-    t_rows = perm[is_treated]
+    # insertion point of a treated unit among the sorted controls = the controls sorted before it = its
+    # position minus the other units (treated, unusable controls) before it: computed for those units only
+    other = np.flatnonzero(~is_control)
+    other_rows = perm[other]
+    is_t = treat[other_rows]
+    t_rows = other_rows[is_t]
+    t_before = (other - np.arange(len(other)))[is_t]
     if 8 * len(t_rows) < n:  # few treated: order their values by row instead of scattering over all units
-        t_ins = before[is_treated][np.argsort(t_rows)]
+        t_ins = t_before[np.argsort(t_rows)]
     else:
         insert = np.empty(n, dtype=np.int64)
-        insert[perm] = before
+        insert[t_rows] = t_before
         t_ins = insert[treat]
     # controls of cells before c = start of cell c among the sorted controls
-    counts = np.bincount(cells[ctrl], minlength=n_cells)
+    if bounds is not None:  # the cell's units minus its other units (found by their sorted positions)
+        counts = np.diff(bounds) - np.bincount(np.searchsorted(bounds, other, side="right") - 1, minlength=n_cells)
+    else:
+        counts = np.bincount(cells[ctrl], minlength=n_cells)
     hi = np.cumsum(counts)
     lo = hi - counts
     return ctrl_rows, np.ascontiguousarray(cd, dtype=np.float64), t_ins, lo, hi

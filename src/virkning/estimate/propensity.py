@@ -254,7 +254,12 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
     Raises EstimationError when the iteration does not converge or the data are separated.
     """
     mx = X if isinstance(X, ModelMatrix) else ModelMatrix.from_dense(np.asarray(X, dtype=float), list(terms or []))
-    y = mx.to_internal(np.asarray(y, dtype=np.float64))  # the iteration runs in the model matrix's row order
+    y = np.asarray(y, dtype=np.float64)
+    if bool(np.all((y == 0.0) | (y == 1.0))):
+        # a 0/1 response is kept as booleans (an eighth of the memory); y - mu is then computed in float64
+        # from them, to the same bits
+        y = y == 1.0
+    y = mx.to_internal(y)  # the iteration runs in the model matrix's row order
     n = mx.n
     n1 = int(y.sum())
     if n1 == 0 or n1 == n:
@@ -295,9 +300,7 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
         it += 1
         xtwx = next_xtwx
         beta = beta + _solve(xtwx, next_xtwr)
-    eta = mx.to_external(eta)
-    mu = mx.to_external(mu)  # the last pass was at the final beta
-
+    # the last pass was at the final beta; eta and mu stay in internal order until the checks are done
     boundary = int(np.sum((mu > 1 - 10 * _EPS) | (mu < 10 * _EPS)))  # R's "numerically 0 or 1"
     d = np.sqrt(np.diag(xtwx))
     d[d == 0] = 1.0
@@ -325,6 +328,9 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
         warnings.warn(f"propensity model: {boundary} fitted probabilities are numerically 0 or 1 (no separation "
                       "was found); these units are far outside the other group's covariate range.",
                       PropensityWarning, stacklevel=3)
+    eta_ext = mx.to_external(eta)
+    mu = mx.to_external(mu, out=eta if eta_ext is not eta else None)  # eta's buffer is free by then
+    eta = eta_ext
     # The standard errors come from the weighted cross-product of the last iteration, as R's summary.glm
     # uses the QR decomposition of the last weighted least-squares fit (dispersion 1: binomial likelihood).
     return PropensityFit(terms=tuple(terms), coef=beta, se=se, converged=converged, iterations=it,
