@@ -257,6 +257,8 @@ class ModelMatrix:
                         table[:, offsets[v] + j] = code == j + first
                 self.table = table
                 self.perm = np.argsort(groups.astype(np.uint16) if len(keys) < (1 << 16) else groups, kind="stable")
+                if codes_cache is not None:  # the grouping of exact cells on the same columns (matching's sort)
+                    codes_cache[("stable order", tuple(cat_names))] = self.perm
                 # rows sorted by combination: combination g starts after the rows of combinations < g
                 self.bounds = np.concatenate(([0], np.cumsum(np.bincount(groups, minlength=len(keys)))))
             else:
