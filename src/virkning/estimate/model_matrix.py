@@ -268,11 +268,19 @@ class ModelMatrix:
                         numeric_cols.append((codes == j + first).astype(np.float64))
                 self.n_numeric = len(self.order)
         self.numeric = np.empty((n, len(numeric_cols)), order="F")  # column-major: fast column access
+        where = None
+        if self.perm is not None and sum(v is not None for v in numeric_cols) > 1:
+            # each row's internal position: scattering a column (read in order) into place is faster than
+            # gathering it through perm once the positions are shared by two columns or more
+            where = np.empty(n, dtype=np.int64)
+            where[self.perm] = np.arange(n)
         for j, values in enumerate(numeric_cols):
             if values is None:
                 self.numeric[:, j] = 1.0
             elif self.perm is None:
                 self.numeric[:, j] = values
+            elif where is not None:
+                self.numeric[:, j][where] = values
             else:  # straight into the column, without a temporary (mode="clip": no bounds-checking copy)
                 np.take(values, self.perm, out=self.numeric[:, j], mode="clip")
 
