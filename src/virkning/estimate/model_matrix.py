@@ -96,9 +96,12 @@ def check_complete(data: pd.DataFrame, columns: Sequence[str], option: str) -> N
     problems = []
     for col in columns:
         s = data[col]
-        bad = s.isna().to_numpy().copy()
-        if pd.api.types.is_float_dtype(s.dtype):
-            bad |= ~np.isfinite(s.to_numpy(dtype=float, na_value=np.nan))
+        if isinstance(s.dtype, np.dtype) and s.dtype.kind == "f":
+            bad = ~np.isfinite(s.to_numpy())  # missing (NaN) is not finite either: one pass
+        else:
+            bad = s.isna().to_numpy().copy()
+            if pd.api.types.is_float_dtype(s.dtype):
+                bad |= ~np.isfinite(s.to_numpy(dtype=float, na_value=np.nan))
         if bad.any():
             rows = data.index[bad][:3].tolist()
             problems.append(f"{col!r} ({int(bad.sum())} rows, e.g. {rows})")
