@@ -116,7 +116,7 @@ def _first_step(mx: ModelMatrix, y: np.ndarray, n1: int, scratch: tuple[np.ndarr
     spread into (the caller's eta and mu, free until the first pass), so no new full-length arrays are made.
     """
     n = len(y)
-    binary = bool(np.all((y == 0.0) | (y == 1.0)))
+    binary = y.dtype == bool or bool(np.all((y == 0.0) | (y == 1.0)))
     yv = np.array([0.0, 1.0]) if binary else y
     mu = (yv + 0.5) / 2.0
     eta = np.log(mu / (1.0 - mu))
@@ -128,7 +128,7 @@ def _first_step(mx: ModelMatrix, y: np.ndarray, n1: int, scratch: tuple[np.ndarr
     w = mu_eta * mu_eta / (mu * (1.0 - mu))
     z = eta + (yv - mu) / mu_eta
     if binary:  # spread to the rows by selection (no index array; np.where's values, in the scratch buffers)
-        one = y == 1.0
+        one = y if y.dtype == bool else y == 1.0
         full, w_full = scratch if scratch is not None else (np.empty(n), np.empty(n))
         np.copyto(full, lp[0])
         np.copyto(full, lp[1], where=one)
