@@ -243,3 +243,18 @@ def test_compact_codes_and_shared_cell_order():
     for x, y in zip(sorted_layout(treat, dist, cells, cell_order=order), sorted_layout(treat, dist, cells)):
         np.testing.assert_array_equal(x, y)
     np.testing.assert_array_equal(order, stable_argsort_codes(cells))  # not changed
+
+
+def test_subclass_numbering_follows_text_order_of_row_numbers():
+    # the numbering computes the text order of the row numbers without text: compare with Python's str sort
+    rng = np.random.default_rng(4)
+    for n, k in [(20_000, 3_000), (2_001, 1_000), (12, 3), (3, 1)]:
+        treated = np.sort(rng.choice(n, k, replace=False))
+        has = rng.random(k) < 0.8
+        controls = rng.permutation(np.setdiff1d(np.arange(n), treated))[:k]
+        mm = np.where(has, controls, -1)[:, None]
+        tpos = treated[has]
+        text = sorted(range(len(tpos)), key=lambda j: str(int(tpos[j]) + 1))
+        expected = np.empty(len(tpos), dtype=np.int64)
+        expected[np.asarray(text, dtype=np.int64)] = np.arange(1, len(tpos) + 1)
+        np.testing.assert_array_equal(matchit_subclass(n, treated, mm)[tpos], expected)

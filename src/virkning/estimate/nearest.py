@@ -531,7 +531,8 @@ def matchit_weights(n: int, treated: np.ndarray, mm: np.ndarray) -> np.ndarray:
     rows, cols = np.nonzero(filled)
     contrib = 1.0 / k[rows]
     np.add.at(w, mm[rows, cols], contrib)
-    ctrl = np.unique(mm[filled])  # the matched controls in row order, as a mask over the rows selects them
+    ctrl = np.sort(mm[filled])  # the matched controls in row order, as a mask over the rows selects them
+    ctrl = ctrl[np.concatenate(([True], ctrl[1:] != ctrl[:-1]))] if len(ctrl) else ctrl  # (np.unique hashes)
     total = w[ctrl].sum()
     if total > 0:
         w[ctrl] *= len(ctrl) / total
@@ -549,7 +550,13 @@ def matchit_subclass(n: int, treated: np.ndarray, mm: np.ndarray) -> np.ndarray:
     sub = np.zeros(n, dtype=np.int64)
     has = (mm >= 0).any(axis=1)
     tpos = treated[has]
-    labels = np.argsort((tpos + 1).astype(str), kind="stable")  # numpy orders text by code points, as Python
+    # text order of the row numbers without text: by the number padded with zeros to the longest one's digits,
+    # then shorter first ("1" < "10" < "100" < "11" < "2")
+    v = tpos + 1
+    digits = np.ones(len(v), dtype=np.int64)
+    while len(v) and (v >= 10 ** int(digits.max())).any():
+        digits += v >= 10 ** int(digits.max())
+    labels = np.lexsort((digits, v * 10 ** (int(digits.max(initial=1)) - digits)))
     number = np.empty(len(tpos), dtype=np.int64)
     number[labels] = np.arange(1, len(tpos) + 1)
     sub[tpos] = number
