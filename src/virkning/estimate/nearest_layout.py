@@ -59,14 +59,17 @@ def sorted_layout(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray, us
         pass
     elif n_cells <= 20_000:
         # group by cell (radix sort), then sort each cell's distances: small sorts stay in cache
-        perm = stable_argsort_codes(cells) if cell_order is None else cell_order.copy()
+        base = stable_argsort_codes(cells) if cell_order is None else cell_order
+        perm = base if cell_order is None else np.empty_like(base)  # the caller's order is read, not changed
         bounds = np.concatenate(([0], np.cumsum(np.bincount(cells, minlength=n_cells))))
-        d_sorted = distance[perm]  # gathered once; each cell's slice is then sorted in place
+        d_sorted = distance[base]  # gathered once; each cell's slice is then sorted in place
         for c in range(n_cells):
             a, b = bounds[c], bounds[c + 1]
             if b - a > 1:
                 idx, d_sorted[a:b] = stable_argsort_values(d_sorted[a:b])
-                perm[a:b] = perm[a:b][idx]
+                perm[a:b] = base[a:b][idx]
+            elif perm is not base:
+                perm[a:b] = base[a:b]
     else:
         perm = stable_argsort(distance)
         perm = perm[stable_argsort_codes(cells[perm])]
