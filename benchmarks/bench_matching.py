@@ -8,6 +8,7 @@ the score without replacement, treated units matched largest score first.
     .venv/bin/python benchmarks/bench_matching.py --sizes large        # 100,000/5,000,000
     .venv/bin/python benchmarks/bench_matching.py --sizes all --with-r  # also run MatchIt on the same data
     .venv/bin/python benchmarks/bench_matching.py --with-r --matchit-lib /tmp/matchit-fixed
+    .venv/bin/python benchmarks/bench_matching.py --sizes medium,large --baseline ../main/src --repeat 3
 
 Each run happens in a fresh process that reads the data from binary column files, so the peak memory
 (VmHWM, resident set high-water mark) of virkning and of R are measured the same way; it includes the
@@ -18,12 +19,19 @@ default matching, and ``compat="matchit-4.5.1-gcc"``, which reproduces the insta
 (see docs/matching.md). Matches are compared as sets of (treated, control) pairs: compat against the
 installed MatchIt, default against MatchIt from ``--matchit-lib`` (4.5.1 with the upstream fixes,
 tests/reference/matchit/build_matchit_fixed.sh) when given.
+
+--baseline names another checkout's src folder (for example an export of main): each round then runs that
+code and this one (src/ next to this script) one after the other, each mode in a fresh process, and the
+summary gives min and median wall and CPU time of each, the ratio of the medians, peak memory, and whether
+every output (match matrix, weights, set numbers, distance, propensity coefficients, standard errors, linear
+predictor and scores) was byte-identical between the two codes and across rounds (a SHA-256 of their bytes).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -31,9 +39,11 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from statistics import median
 
 import numpy as np
 
+ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"small": (2_600, 73_000), "medium": (10_000, 500_000), "large": (100_000, 5_000_000)}
 EXACT = {"sex": ["K", "M"], "region": ["Hovedstaden", "Midtjylland", "Nordjylland", "Sjaelland", "Syddanmark"],
          "origin": ["dansk", "efterkommer", "indvandrer"],
@@ -87,7 +97,7 @@ def make_data(n_treated: int, n_control: int, seed: int, folder: Path) -> None:
 
 
 PY_RUNNER = textwrap.dedent("""
-    import json, sys, time, warnings
+    import hashlib, json, sys, time, warnings
     from pathlib import Path
     import numpy as np, pandas as pd
     import virkning
@@ -115,8 +125,15 @@ PY_RUNNER = textwrap.dedent("""
     mm[has] = m.match_matrix[has, 0]
     mm.tofile(out)
     hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
+    h = hashlib.sha256()  # every output array, its dtype and shape, to compare two codes byte for byte
+    p = m.propensity
+    for a in (m.match_matrix, m.weights, m.subclass, m.treated_rows, m.reason, m.distance, p.coef, p.se,
+              p.linear_predictor, p.score):
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype}{a.shape}".encode())
+        h.update(a.tobytes())
     print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "import_seconds": import_seconds, "import_cpu": import_cpu,
-                      "peak_mb": int(hwm) / 1024, "matched": int(has.sum())}))
+                      "peak_mb": int(hwm) / 1024, "matched": int(has.sum()), "digest": h.hexdigest()}))
 """)
 
 R_RUNNER = textwrap.dedent("""
@@ -151,11 +168,29 @@ R_RUNNER = textwrap.dedent("""
 """)
 
 
-def run(cmd: list[str]) -> dict:
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+def run(cmd: list[str], src: str | None = None) -> dict:
+    env = None if src is None else os.environ | {"PYTHONPATH": src}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:3])} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def summary(runs: dict[tuple[str, str], list[dict]], modes: list[tuple[str, str]], codes: list[str]) -> None:
+    """Min and median of wall and CPU time per code and mode; with a baseline their ratio and the outputs' identity."""
+    print(f"{'':18s} {'code':>8s} {'wall min/med':>14s} {'cpu min/med':>14s} {'peak MB':>8s}")
+    for label, _ in modes:
+        for code in codes:
+            rs = runs[(code, label)]
+            w, c = [r["seconds"] for r in rs], [r["cpu_seconds"] for r in rs]
+            print(f"{label:18s} {code:>8s} {min(w):6.2f}/{median(w):6.2f} {min(c):6.2f}/{median(c):6.2f} "
+                  f"{max(r['peak_mb'] for r in rs):8.0f}")
+        if "baseline" in codes:
+            b, t = runs[("baseline", label)], runs[("this", label)]
+            ratio = {k: median(r[k] for r in b) / median(r[k] for r in t) for k in ("seconds", "cpu_seconds")}
+            same = len({r["digest"] for r in b + t}) == 1
+            print(f"{label:18s} baseline / this (medians): wall {ratio['seconds']:.2f}, cpu {ratio['cpu_seconds']:.2f};"
+                  f" outputs byte-identical: {'yes' if same else 'NO'}")
 
 
 def main() -> int:
@@ -168,6 +203,9 @@ def main() -> int:
     ap.add_argument("--r-max", default="large", help="largest size to run MatchIt on (default: all chosen)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", default="", help="folder to keep the generated data in")
+    ap.add_argument("--baseline", default="", help="another checkout's src folder to time against, alternately")
+    ap.add_argument("--repeat", type=int, default=1, help="rounds of virkning runs (with --baseline: of each code)")
+    ap.add_argument("--modes", default="none,matchit-4.5.1-gcc", help="virkning's compat modes to run")
     args = ap.parse_args()
     names = list(SIZES) if args.sizes == "all" else [s.strip() for s in args.sizes.split(",")]
     with_r = args.with_r and shutil.which("Rscript") is not None
@@ -184,19 +222,33 @@ def main() -> int:
         make_data(n1, n0, args.seed, folder)
         print(f"\n== {name}: {n1:,} treated among {n0:,} controls (data written in "
               f"{time.perf_counter() - t0:.1f} s)")
-        res = {"size": name, "treated": n1, "controls": n0}
-        for label, compat in (("virkning", "none"), ("virkning compat", "matchit-4.5.1-gcc")):
-            r = run([sys.executable, str(tmp / "runner.py"), str(folder), compat, str(folder / f"py_{compat}.bin")])
-            print(f"{label:18s} {r['seconds']:8.2f} s  cpu {r['cpu_seconds']:6.2f} s  peak {r['peak_mb']:8.0f} MB  "
-                  f"matched {r['matched']:,}  (import of virkning.estimate before: {r['import_seconds']:.2f} s, "
-                  f"cpu {r['import_cpu']:.2f} s)")
-            res[label] = r
+        res: dict = {"size": name, "treated": n1, "controls": n0}
+        codes = {"baseline": args.baseline, "this": str(ROOT / "src")} if args.baseline else {"this": None}
+        modes = [("virkning", "none"), ("virkning compat", "matchit-4.5.1-gcc")]
+        modes = [(label, compat) for label, compat in modes if compat in args.modes.split(",")]
+        runs: dict[tuple[str, str], list[dict]] = {}
+        for round_ in range(args.repeat):
+            for code, src in codes.items():
+                for label, compat in modes:
+                    r = run([sys.executable, str(tmp / "runner.py"), str(folder), compat,
+                             str(folder / f"py_{compat}.bin")], src)
+                    print(f"{label:18s} {r['seconds']:8.2f} s  cpu {r['cpu_seconds']:6.2f} s  peak {r['peak_mb']:8.0f} MB"
+                          f"  matched {r['matched']:,}  (import of virkning.estimate before: {r['import_seconds']:.2f}"
+                          f" s, cpu {r['import_cpu']:.2f} s)" + (f"  [{code}, round {round_ + 1}]" if args.baseline
+                                                                 else ""))
+                    runs.setdefault((code, label), []).append(r)
+                    res[label] = r
+        if args.baseline or args.repeat > 1:
+            res["runs"] = {f"{code} {label}": rs for (code, label), rs in runs.items()}
+            summary(runs, modes, list(codes))
         r_runs = []
         if with_r and list(SIZES).index(name) <= list(SIZES).index(args.r_max):
             r_runs.append(("MatchIt installed", "", "py_matchit-4.5.1-gcc.bin"))
             if args.matchit_lib:
                 r_runs.append(("MatchIt fixed", args.matchit_lib, "py_none.bin"))
         for label, lib, mine in r_runs:
+            if ("virkning compat" if mine.endswith("gcc.bin") else "virkning") not in res:
+                continue  # that mode of virkning was not run (--modes)
             out = folder / f"r_{label.split()[-1]}.bin"
             r = run(["Rscript", str(tmp / "runner.R"), str(folder), str(out), lib])
             same = np.array_equal(np.fromfile(out, dtype="<i4"), np.fromfile(folder / mine, dtype="<i4"))

@@ -194,3 +194,67 @@ def test_model_matrix_grouped_equals_dense():
     np.testing.assert_allclose(b, X.T @ (w * r), rtol=1e-10, atol=1e-9)
     beta = rng.normal(size=X.shape[1])
     np.testing.assert_allclose(mx.to_external(mx.matvec(beta)), X @ beta, rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("ratio,caliper", [(1, None), (2, 0.15), (3, 0.05)])
+def test_plain_loop_equals_general_loop(seed, ratio, caliper):
+    # the lean loop (no replacement, no antiexact/covariate calipers) must choose and explain exactly as the
+    # general one, also with discarded units, empty cells and units left without controls
+    from virkning.estimate.nearest import _nn_vector_greedy, _nn_vector_plain
+    from virkning.estimate.nearest_layout import sorted_layout
+    treat, dist, cells = random_case(seed, n=300, n_cells=5)
+    cells[treat & (cells == 4)] = 3  # cell 4: controls only
+    cells[np.flatnonzero(treat)[:3]] = 5  # cell 5: treated only
+    skip_rows = np.random.default_rng(seed).random(len(treat)) < 0.1
+    treated = np.flatnonzero(treat)
+    ctrl_rows, cd, t_ins, lo, hi = sorted_layout(treat, dist, cells, ~skip_rows)
+    args = (t_ins, lo[cells[treated]], hi[cells[treated]], dist[treated], cd,
+            processing_order(len(treated), dist[treat], "largest"), ratio, caliper, False)
+    plain = _nn_vector_plain(*args, skip_rows[treated])
+    general = _nn_vector_greedy(*args, ctrl_rows, None, False, skip_rows[treated], None)
+    np.testing.assert_array_equal(plain[0], general[0])
+    np.testing.assert_array_equal(plain[1], general[1])
+    assert set(np.unique(general[1])) >= {0, 1, 4}  # matched, no control in the cell, discarded
+
+
+def test_compact_codes_and_shared_cell_order():
+    from virkning.estimate.model_matrix import codes_and_levels, combine_codes, compact_codes
+    from virkning.estimate.nearest_layout import sorted_layout, stable_argsort_codes
+    rng = np.random.default_rng(2)
+    n = 2000
+    s = pd.Series(pd.Categorical(rng.choice(["b", "c"], n), categories=["a", "b", "c", "d"]))  # unused levels
+    codes, levels = compact_codes(s)
+    assert codes.dtype == np.int8 and levels == ["b", "c"]
+    np.testing.assert_array_equal(codes, codes_and_levels(s)[0])
+    assert codes_and_levels(s)[0].dtype == np.int64
+    words = pd.Series(rng.choice(["x", "y", "z"], n).astype(object))
+    assert compact_codes(words)[1] == ["x", "y", "z"] and compact_codes(words)[0].dtype == np.int8
+    # combined codes in a small type: the same numbers as with int64 keys
+    a, b = rng.integers(0, 300, n), rng.integers(0, 7, n)
+    groups, keys = combine_codes([a, b], [300, 7])
+    _, ref = np.unique(a * 7 + b, return_inverse=True)
+    assert groups.dtype == np.int16
+    np.testing.assert_array_equal(groups, ref)
+    np.testing.assert_array_equal(keys, np.unique(a * 7 + b))
+    # a caller's stable cell order gives the layout the sort would give
+    treat, dist, cells = random_case(1, n=500, n_cells=4)
+    order = stable_argsort_codes(cells)
+    for x, y in zip(sorted_layout(treat, dist, cells, cell_order=order), sorted_layout(treat, dist, cells)):
+        np.testing.assert_array_equal(x, y)
+    np.testing.assert_array_equal(order, stable_argsort_codes(cells))  # not changed
+
+
+def test_subclass_numbering_follows_text_order_of_row_numbers():
+    # the numbering computes the text order of the row numbers without text: compare with Python's str sort
+    rng = np.random.default_rng(4)
+    for n, k in [(20_000, 3_000), (2_001, 1_000), (12, 3), (3, 1)]:
+        treated = np.sort(rng.choice(n, k, replace=False))
+        has = rng.random(k) < 0.8
+        controls = rng.permutation(np.setdiff1d(np.arange(n), treated))[:k]
+        mm = np.where(has, controls, -1)[:, None]
+        tpos = treated[has]
+        text = sorted(range(len(tpos)), key=lambda j: str(int(tpos[j]) + 1))
+        expected = np.empty(len(tpos), dtype=np.int64)
+        expected[np.asarray(text, dtype=np.int64)] = np.arange(1, len(tpos) + 1)
+        np.testing.assert_array_equal(matchit_subclass(n, treated, mm)[tpos], expected)

@@ -33,6 +33,13 @@ def _treatment(data: pd.DataFrame, column: str) -> np.ndarray:
                           "drop these rows first.")
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.to_numpy(dtype=bool)
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iuf":
+        # numpy integers and floats: compare in place (no float copy of the column, no unique values unless
+        # they are needed for the message); the same test as below, for these types
+        x = s.to_numpy()
+        one = x == 1
+        if (one | (x == 0)).all():
+            return one
     values = pd.unique(s)
     if not pd.api.types.is_numeric_dtype(s.dtype) or not set(np.asarray(values, dtype=float)) <= {0.0, 1.0}:
         shown = ", ".join(map(repr, list(values)[:5]))
@@ -155,7 +162,8 @@ def match(data_or_formula: pd.DataFrame | str | None = None, treatment: str = "t
         dist[kept] = fit.linear_predictor if cfg.distance == "logit" else fit.score
 
     # calipers, in standard deviations over the units not discarded (MatchIt's std.caliper)
-    dist_sd = float(np.std(dist[~discarded], ddof=1)) if dist is not None else None
+    inside = None if not discarded.any() else ~discarded  # None: all units (no copy)
+    dist_sd = float(np.std(dist if inside is None else dist[inside], ddof=1)) if dist is not None else None
     width = None
     if cfg.caliper is not None:
         # a distance caliper is rejected for distance='mahalanobis', so a propensity distance exists here
@@ -164,7 +172,8 @@ def match(data_or_formula: pd.DataFrame | str | None = None, treatment: str = "t
     cov_widths: dict[str, float] = {}
     for c in cfg.covariate_calipers:
         x = data[c.variable].to_numpy(dtype=np.float64)
-        cov_widths[c.variable] = c.width * float(np.std(x[~discarded], ddof=1)) if c.standardised else c.width
+        cov_widths[c.variable] = c.width * float(np.std(x if inside is None else x[inside], ddof=1)) \
+            if c.standardised else c.width
 
     # exact cells; the focal group chooses (the treated for the ATT, the controls for the ATC)
     cells, cell_table = exact_cells(data, cfg.exact, codes_cache=codes_cache)
@@ -183,7 +192,8 @@ def match(data_or_formula: pd.DataFrame | str | None = None, treatment: str = "t
     else:
         assert dist is not None
         out = nn_vector(focal, dist, cells, order, ratio=cfg.ratio, replace=cfg.replace, caliper=width,
-                        truncate=cfg.compat == "matchit-4.5.1-gcc", discarded=discarded, constraints=constraints)
+                        truncate=cfg.compat == "matchit-4.5.1-gcc", discarded=discarded, constraints=constraints,
+                        cell_order=codes_cache.get(("stable order", tuple(cfg.exact))))
 
     n = len(data)
     mm = out.match_matrix
@@ -235,7 +245,7 @@ def _warn_short_cells(focal: np.ndarray, other: np.ndarray, cells: np.ndarray, r
         return
     k = int(cells.max()) + 1
     nt = np.bincount(cells[focal], minlength=k)
-    nc = np.bincount(cells[other], minlength=k)
+    nc = np.bincount(cells, minlength=k) - np.bincount(cells[~other], minlength=k)  # no copy of the many
     with_t = nt > 0
     where = "in some exact cells" if has_exact else "in the data"
     f, o = ("treated units", "controls") if estimand == "ATT" else ("controls", "treated units")

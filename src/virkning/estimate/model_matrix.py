@@ -39,32 +39,48 @@ def is_categorical(series: pd.Series) -> bool:
     return not (pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype))
 
 
+def small_int(k: int) -> type[np.signedinteger]:
+    """The smallest signed integer type that holds -1..k (level codes, -1 for missing)."""
+    for t in (np.int8, np.int16, np.int32):
+        if k <= np.iinfo(t).max:
+            return t
+    return np.int64
+
+
 def codes_and_levels(series: pd.Series, cache: dict | None = None) -> tuple[np.ndarray, list[object]]:
-    """Level code per row (0..k-1, -1 for missing) and the observed levels (category order, else sorted).
+    """Level code per row (0..k-1, -1 for missing, int64) and the observed levels (category order, else sorted).
 
     ``cache`` (a dict kept for one computation on one data frame) avoids coding the same column twice.
     """
+    codes, levels = compact_codes(series, cache)
+    return codes.astype(np.int64), levels
+
+
+def compact_codes(series: pd.Series, cache: dict | None = None) -> tuple[np.ndarray, list[object]]:
+    """``codes_and_levels`` with the codes in the smallest signed integer type (see ``small_int``), read-only:
+    a category column that uses all its categories gives its own codes without a copy. On millions of rows
+    this saves memory (and, on a machine where fresh memory is slow, time) while the codes are kept."""
     if cache is not None:
         key = series.name
         if key not in cache:
-            cache[key] = codes_and_levels(series)
+            cache[key] = compact_codes(series)
         return cache[key]
     if isinstance(series.dtype, pd.CategoricalDtype):
-        raw = np.asarray(series.cat.codes, dtype=np.int64)
+        raw = series.array.codes
         k = len(series.cat.categories)
         present = np.bincount(raw if len(raw) == 0 or raw.min() >= 0 else raw[raw >= 0], minlength=k) > 0
         if present.all():
             return raw, list(series.cat.categories)
-        remap = np.full(k + 1, -1, dtype=np.int64)
+        remap = np.full(k + 1, -1, dtype=small_int(k))
         remap[:k][present] = np.arange(int(present.sum()))
         return remap[raw], [c for c, keep in zip(series.cat.categories, present) if keep]
     try:
         codes, uniques = pd.factorize(series, sort=True)
-        return np.asarray(codes, dtype=np.int64), list(uniques)
+        return np.asarray(codes).astype(small_int(len(uniques))), list(uniques)
     except TypeError:  # mixed types that cannot be ordered: sort by their text
         codes, uniques = pd.factorize(series)
         order = sorted(range(len(uniques)), key=lambda j: str(uniques[j]))
-        remap = np.empty(len(order) + 1, dtype=np.int64)
+        remap = np.empty(len(order) + 1, dtype=small_int(len(order)))
         remap[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
         remap[-1] = -1
         return remap[np.asarray(codes, dtype=np.int64)], [uniques[j] for j in order]
@@ -80,9 +96,12 @@ def check_complete(data: pd.DataFrame, columns: Sequence[str], option: str) -> N
     problems = []
     for col in columns:
         s = data[col]
-        bad = s.isna().to_numpy().copy()
-        if pd.api.types.is_float_dtype(s.dtype):
-            bad |= ~np.isfinite(s.to_numpy(dtype=float, na_value=np.nan))
+        if isinstance(s.dtype, np.dtype) and s.dtype.kind == "f":
+            bad = ~np.isfinite(s.to_numpy())  # missing (NaN) is not finite either: one pass
+        else:
+            bad = s.isna().to_numpy().copy()
+            if pd.api.types.is_float_dtype(s.dtype):
+                bad |= ~np.isfinite(s.to_numpy(dtype=float, na_value=np.nan))
         if bad.any():
             rows = data.index[bad][:3].tolist()
             problems.append(f"{col!r} ({int(bad.sum())} rows, e.g. {rows})")
@@ -106,7 +125,7 @@ def design_matrix(data: pd.DataFrame, columns: Sequence[str], *, drop_first: boo
     for col in columns:
         s = data[col]
         if is_categorical(s):
-            codes, levels = codes_and_levels(s)
+            codes, levels = compact_codes(s)
             for j, level in enumerate(levels):
                 if drop_first and j == 0:
                     continue
@@ -129,17 +148,25 @@ def combine_codes(code_lists: Sequence[np.ndarray], sizes: Sequence[int]) -> tup
     """Combine per-variable codes into one code per row, numbered 0..G-1 in sorted order of the combinations.
 
     Returns (group code per row, the combined key of each group). Uses a counting pass when the key space is
-    small and a sort otherwise.
+    small (the group codes then in the smallest integer type that holds them) and a sort otherwise.
     """
     n = len(code_lists[0]) if code_lists else 0
+    space = int(np.prod([max(int(s), 1) for s in sizes], dtype=np.float64)) if sizes else 1
+    if space <= max(4 * n, 1 << 20):
+        # the same keys in the smallest type that holds them, updated in place (no int64 temporaries)
+        key = np.zeros(n, dtype=small_int(space))
+        for codes, size in zip(code_lists, sizes):
+            key *= size
+            key += codes
+        used = np.zeros(space, dtype=bool)
+        step = max(1 << 20, 8 * space)  # in slices: bincount copies its input to int64
+        for a in range(0, n, step):
+            used |= np.bincount(key[a:a + step], minlength=space) > 0
+        lookup = np.cumsum(used) - 1
+        return lookup.astype(small_int(len(lookup)))[key], np.flatnonzero(used)
     key = np.zeros(n, dtype=np.int64)
     for codes, size in zip(code_lists, sizes):
         key = key * size + codes
-    space = int(np.prod([max(int(s), 1) for s in sizes], dtype=np.float64)) if sizes else 1
-    if space <= max(4 * n, 1 << 20):
-        used = np.bincount(key, minlength=space) > 0
-        lookup = np.cumsum(used) - 1
-        return lookup[key], np.flatnonzero(used)
     uniq, inverse = np.unique(key, return_inverse=True)
     return inverse.astype(np.int64), uniq
 
@@ -162,8 +189,9 @@ def exact_cells(data: pd.DataFrame, columns: Sequence[str], *,
     n = len(data)
     if not columns:
         return np.zeros(n, dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1))
-    codes, levels = zip(*(codes_and_levels(data[c], codes_cache) for c in columns))
+    codes, levels = zip(*(compact_codes(data[c], codes_cache) for c in columns))
     cells, keys = _combined(codes_cache, columns, codes, [len(lv) for lv in levels])
+    cells = cells.astype(np.int64)
     values = {}
     rem = keys.copy()
     for col, lv in reversed(list(zip(columns, levels))):
@@ -195,7 +223,7 @@ class ModelMatrix:
         for col in columns:
             s = data[col]
             if is_categorical(s):
-                codes, levels = codes_and_levels(s, codes_cache)
+                codes, levels = compact_codes(s, codes_cache)
                 first = 1 if drop_first else 0
                 idx = []
                 for level in levels[first:]:
@@ -232,6 +260,8 @@ class ModelMatrix:
                         table[:, offsets[v] + j] = code == j + first
                 self.table = table
                 self.perm = np.argsort(groups.astype(np.uint16) if len(keys) < (1 << 16) else groups, kind="stable")
+                if codes_cache is not None:  # the grouping of exact cells on the same columns (matching's sort)
+                    codes_cache[("stable order", tuple(cat_names))] = self.perm
                 # rows sorted by combination: combination g starts after the rows of combinations < g
                 self.bounds = np.concatenate(([0], np.cumsum(np.bincount(groups, minlength=len(keys)))))
             else:
@@ -241,11 +271,19 @@ class ModelMatrix:
                         numeric_cols.append((codes == j + first).astype(np.float64))
                 self.n_numeric = len(self.order)
         self.numeric = np.empty((n, len(numeric_cols)), order="F")  # column-major: fast column access
+        where = None
+        if self.perm is not None and sum(v is not None for v in numeric_cols) > 1:
+            # each row's internal position: scattering a column (read in order) into place is faster than
+            # gathering it through perm once the positions are shared by two columns or more
+            where = np.empty(n, dtype=np.int64)
+            where[self.perm] = np.arange(n)
         for j, values in enumerate(numeric_cols):
             if values is None:
                 self.numeric[:, j] = 1.0
             elif self.perm is None:
                 self.numeric[:, j] = values
+            elif where is not None:
+                self.numeric[:, j][where] = values
             else:  # straight into the column, without a temporary (mode="clip": no bounds-checking copy)
                 np.take(values, self.perm, out=self.numeric[:, j], mode="clip")
 
@@ -268,10 +306,12 @@ class ModelMatrix:
     def to_internal(self, v: np.ndarray) -> np.ndarray:
         return v if self.perm is None else v[self.perm]
 
-    def to_external(self, v: np.ndarray) -> np.ndarray:
+    def to_external(self, v: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """``v`` in data order (``v`` itself without a permutation, else a new array or ``out``)."""
         if self.perm is None:
             return v
-        out = np.empty_like(v)
+        if out is None:
+            out = np.empty_like(v)
         out[self.perm] = v
         return out
 

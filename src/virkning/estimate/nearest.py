@@ -24,6 +24,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from virkning.estimate.nearest_layout import previous_in_cell, sorted_layout, stable_argsort
+
+__all__ = ["Constraints", "NNOutput", "matchit_subclass", "matchit_weights", "nn_mahalanobis", "nn_vector",
+           "processing_order", "reason_label", "stable_argsort"]
+
 REASON_MATCHED = 0
 REASON_NO_CONTROLS = 1  # the exact cell contains no control at all
 REASON_USED_UP = 2  # all controls in the cell were already taken by earlier treated units
@@ -131,89 +136,6 @@ def processing_order(n_treated: int, distance: np.ndarray | None, m_order: str,
     return np.arange(n_treated)
 
 
-def stable_argsort(values: np.ndarray) -> np.ndarray:
-    """Indices that sort ``values`` with ties in index order (what R's order() gives), computed fast.
-
-    A quicksort is much faster than a stable sort on floats; runs of equal values (identical scores are
-    common when covariates are discrete) are then put back in index order.
-    """
-    perm = np.argsort(values, kind="quicksort")
-    v = values[perm]
-    eq = v[1:] == v[:-1]
-    if eq.any():
-        in_run = np.zeros(len(v), dtype=bool)
-        in_run[1:] |= eq
-        in_run[:-1] |= eq
-        pos = np.flatnonzero(in_run)
-        run_id = np.cumsum(np.concatenate(([True], ~eq)))[pos]  # run number of each tied element
-        sub = perm[pos]
-        perm[pos] = sub[np.lexsort((sub, run_id))]
-    return perm
-
-
-def _stable_argsort_codes(codes: np.ndarray) -> np.ndarray:
-    """Stable argsort of small non-negative integer codes (radix sort when they fit in 16 bits)."""
-    if len(codes) and codes.max() < (1 << 16):
-        return np.argsort(codes.astype(np.uint16), kind="stable")
-    return np.argsort(codes, kind="stable")
-
-
-def _sorted_layout(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray, usable: np.ndarray | None = None,
-                   perm: np.ndarray | None = None):
-    """Controls sorted by (cell, distance, row); for each treated unit (in row order) its insertion point among
-    them; the first and one-past-last position of each cell's controls.
-
-    ``usable`` marks the controls that may be matched (the others, e.g. discarded units, are left out);
-    ``perm``, if given, is an order of all units by (cell, distance) computed by the caller."""
-    n = len(treat)
-    n_cells = int(cells.max()) + 1 if len(cells) else 0
-    d_sorted = None
-    if perm is not None:
-        pass
-    elif n_cells <= 20_000:
-        # group by cell (radix sort), then sort each cell's distances: small sorts stay in cache
-        perm = _stable_argsort_codes(cells)
-        bounds = np.concatenate(([0], np.cumsum(np.bincount(cells, minlength=n_cells))))
-        d_sorted = distance[perm]  # gathered once; each cell's slice is then sorted in place
-        for c in range(n_cells):
-            a, b = bounds[c], bounds[c + 1]
-            if b - a > 1:
-                idx = stable_argsort(d_sorted[a:b])
-                perm[a:b] = perm[a:b][idx]
-                d_sorted[a:b] = d_sorted[a:b][idx]
-    else:
-        perm = stable_argsort(distance)
-        perm = perm[_stable_argsort_codes(cells[perm])]
-    ctrl = ~treat if usable is None else (~treat & usable)
-    is_control = ctrl[perm]
-    ctrl_rows = perm[is_control]
-    cd = distance[ctrl_rows] if d_sorted is None else d_sorted[is_control]
-    # controls sorted before each unit = insertion point of a treated unit among the sorted controls
-    before = np.cumsum(is_control) - is_control
-    is_treated = treat[perm]
-    t_rows = perm[is_treated]
-    if 8 * len(t_rows) < n:  # few treated: order their values by row instead of scattering over all units
-        t_ins = before[is_treated][np.argsort(t_rows)]
-    else:
-        insert = np.empty(n, dtype=np.int64)
-        insert[perm] = before
-        t_ins = insert[treat]
-    # controls of cells before c = start of cell c among the sorted controls
-    counts = np.bincount(cells[ctrl], minlength=n_cells)
-    hi = np.cumsum(counts)
-    lo = hi - counts
-    return ctrl_rows, np.ascontiguousarray(cd, dtype=np.float64), t_ins, lo, hi
-
-
-def _previous_in_cell(cells: np.ndarray) -> np.ndarray:
-    """Row of the previous unit (any group) of the same exact cell in data order; -1 for the first."""
-    order = np.argsort(cells, kind="stable")
-    prev = np.full(len(cells), -1, dtype=np.int64)
-    same = cells[order[1:]] == cells[order[:-1]]
-    prev[order[1:][same]] = order[:-1][same]
-    return prev
-
-
 def _find(ptr: dict[int, int], k: int) -> int:
     """Follow 'next available' pointers from k to the first available slot, compressing the path."""
     root = k
@@ -228,7 +150,8 @@ def _find(ptr: dict[int, int], k: int) -> int:
 
 def nn_vector(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray, order: np.ndarray, *, ratio: int,
               replace: bool, caliper: float | None, truncate: bool = False, discarded: np.ndarray | None = None,
-              constraints: Constraints | None = None, sorted_order: np.ndarray | None = None) -> NNOutput:
+              constraints: Constraints | None = None, sorted_order: np.ndarray | None = None,
+              cell_order: np.ndarray | None = None) -> NNOutput:
     """Nearest-neighbour matching on a scalar distance (propensity score or its logit).
 
     ``treat`` marks the focal units (the treated for the ATT, the controls for the ATC); "controls" below are
@@ -238,12 +161,13 @@ def nn_vector(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray, order:
     control that meets them. ``truncate`` reproduces MatchIt 4.5.1 binaries compiled with GCC, whose
     nearest-neighbour search compared the integer parts of absolute distance differences (C ``abs(int)``
     applied to a double); it is a compatibility switch for validation, not a method. ``sorted_order`` (all
-    units ordered by cell and distance) lets a caller that already has it skip the sort.
+    units ordered by cell and distance) lets a caller that already has it skip the sort, ``cell_order`` (the
+    stable order of ``cells``) the grouping by cell.
     """
     treat = np.asarray(treat, dtype=bool)
     treated = np.flatnonzero(treat)
     usable = None if discarded is None or not discarded.any() else ~np.asarray(discarded, dtype=bool)
-    ctrl_rows, cd, t_ins, lo, hi = _sorted_layout(treat, distance, cells, usable, sorted_order)
+    ctrl_rows, cd, t_ins, lo, hi = sorted_layout(treat, distance, cells, usable, sorted_order, cell_order)
     t_lo = lo[cells[treated]]
     t_hi = hi[cells[treated]]
     t_d = distance[treated].astype(np.float64)
@@ -253,8 +177,10 @@ def nn_vector(treat: np.ndarray, distance: np.ndarray, cells: np.ndarray, order:
         if skip is not None:
             slots[skip] = -1
             reason[skip] = REASON_DISCARDED
+    elif not replace and constraints is None and (not truncate or ratio == 1):
+        slots, reason = _nn_vector_plain(t_ins, t_lo, t_hi, t_d, cd, order, ratio, caliper, truncate, skip)
     else:
-        ctrl_prev = _previous_in_cell(cells)[ctrl_rows] if truncate else None
+        ctrl_prev = previous_in_cell(cells)[ctrl_rows] if truncate else None
         ok = None if constraints is None else constraints.checker(treated, ctrl_rows)
         slots, reason = _nn_vector_greedy(t_ins, t_lo, t_hi, t_d, cd, order, ratio, caliper, truncate,
                                           ctrl_rows, ctrl_prev, replace, skip, ok)
@@ -384,6 +310,71 @@ def _nn_vector_greedy(t_ins, t_lo, t_hi, t_d, cd, order, ratio, caliper, truncat
         if chosen:
             arr = np.asarray(chosen, dtype=np.int64).reshape(-1, 2)
             slots[arr[:, 0], r] = arr[:, 1]
+    return slots, reason
+
+
+def _nn_vector_plain(t_ins, t_lo, t_hi, t_d, cd, order, ratio, caliper, truncate, skip):
+    """``_nn_vector_greedy`` without replacement and without antiexact or covariate calipers (in the
+    compatibility mode with one control per unit, where the index defect cannot arise): the same choices in
+    a leaner loop, with the units' values read in their matching order and the rare failures recorded as
+    they happen and applied after the loop (the first reason of a unit stands)."""
+    n1 = len(t_ins)
+    slots = np.full((n1, ratio), -1, dtype=np.int64)
+    reason = np.zeros(n1, dtype=np.int8)
+    o = np.asarray(order, dtype=np.int64)
+    if skip is not None:
+        reason[skip] = REASON_DISCARDED
+        o = o[~skip[o]]
+    units = (o.tolist(), t_ins[o].tolist(), t_lo[o].tolist(), t_hi[o].tolist(), t_d[o].tolist())
+    cdv = memoryview(cd)
+    cal = np.inf if caliper is None else float(caliper)
+    rp: dict[int, int] = {}
+    lp: dict[int, int] = {}
+    failed: list[tuple[int, int]] = []
+    for r in range(ratio):
+        ks: list[int] = []
+        for i, p, lo_i, hi_i, dt in zip(*units):
+            if lo_i == hi_i:
+                failed.append((i, REASON_NO_CONTROLS))
+                ks.append(-1)
+                continue
+            right = _find(rp, p) if p in rp else p
+            left = p - 1
+            if left in lp:
+                left = _find(lp, left)
+            has_r = right < hi_i
+            has_l = left >= lo_i
+            if not (has_r or has_l):
+                failed.append((i, REASON_USED_UP))
+                ks.append(-1)
+                continue
+            if has_r:
+                dr = cdv[right] - dt
+                if truncate:
+                    dr = float(int(dr))
+                if dr > cal:  # (not `has_r = dr <= cal`: a NaN difference counts as within, as above)
+                    has_r = False
+            if has_l:
+                dl = dt - cdv[left]
+                if truncate:
+                    dl = float(int(dl))
+                if dl > cal:
+                    has_l = False
+            if has_l and (not has_r or dl <= dr):
+                k = left
+            elif has_r:
+                k = right
+            else:
+                failed.append((i, REASON_CALIPER))
+                ks.append(-1)
+                continue
+            rp[k] = k + 1
+            lp[k] = k - 1
+            ks.append(k)
+        slots[o, r] = ks
+    for i, code in failed:
+        if reason[i] == 0:
+            reason[i] = code
     return slots, reason
 
 
@@ -540,11 +531,11 @@ def matchit_weights(n: int, treated: np.ndarray, mm: np.ndarray) -> np.ndarray:
     rows, cols = np.nonzero(filled)
     contrib = 1.0 / k[rows]
     np.add.at(w, mm[rows, cols], contrib)
-    ctrl = np.zeros(n, dtype=bool)
-    ctrl[mm[filled]] = True
+    ctrl = np.sort(mm[filled])  # the matched controls in row order, as a mask over the rows selects them
+    ctrl = ctrl[np.concatenate(([True], ctrl[1:] != ctrl[:-1]))] if len(ctrl) else ctrl  # (np.unique hashes)
     total = w[ctrl].sum()
     if total > 0:
-        w[ctrl] *= ctrl.sum() / total
+        w[ctrl] *= len(ctrl) / total
     w[treated[has]] = 1.0
     return w
 
@@ -559,9 +550,15 @@ def matchit_subclass(n: int, treated: np.ndarray, mm: np.ndarray) -> np.ndarray:
     sub = np.zeros(n, dtype=np.int64)
     has = (mm >= 0).any(axis=1)
     tpos = treated[has]
-    labels = sorted(range(len(tpos)), key=lambda j: str(int(tpos[j]) + 1))
+    # text order of the row numbers without text: by the number padded with zeros to the longest one's digits,
+    # then shorter first ("1" < "10" < "100" < "11" < "2")
+    v = tpos + 1
+    digits = np.ones(len(v), dtype=np.int64)
+    while len(v) and (v >= 10 ** int(digits.max())).any():
+        digits += v >= 10 ** int(digits.max())
+    labels = np.lexsort((digits, v * 10 ** (int(digits.max(initial=1)) - digits)))
     number = np.empty(len(tpos), dtype=np.int64)
-    number[np.asarray(labels, dtype=np.int64)] = np.arange(1, len(tpos) + 1)
+    number[labels] = np.arange(1, len(tpos) + 1)
     sub[tpos] = number
     mmh = mm[has]
     rows, cols = np.nonzero(mmh >= 0)

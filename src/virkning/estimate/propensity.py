@@ -105,16 +105,18 @@ class _Workspace:
         return self.zw[:m * pz].reshape(pz, m).T
 
 
-def _first_step(mx: ModelMatrix, y: np.ndarray, n1: int) -> tuple[float, float, np.ndarray, np.ndarray]:
+def _first_step(mx: ModelMatrix, y: np.ndarray, n1: int, scratch: tuple[np.ndarray, np.ndarray] | None = None
+                ) -> tuple[float, float, np.ndarray, np.ndarray]:
     """glm.fit's start: mustart = (y + 0.5) / 2, eta = logit(mustart), the deviance there and under the null
     model, and the cross-products X'WX, X'Wz of the first weighted least-squares step.
 
     With a 0/1 response every per-row quantity takes one of two values, so they are computed (by the same
     operations) for y = 0 and y = 1 only and spread to the rows; the sums run over the same full-length
-    arrays as before, so the results are the same to the bit.
+    arrays as before, so the results are the same to the bit. ``scratch``: two buffers of y's length to
+    spread into (the caller's eta and mu, free until the first pass), so no new full-length arrays are made.
     """
     n = len(y)
-    binary = bool(np.all((y == 0.0) | (y == 1.0)))
+    binary = y.dtype == bool or bool(np.all((y == 0.0) | (y == 1.0)))
     yv = np.array([0.0, 1.0]) if binary else y
     mu = (yv + 0.5) / 2.0
     eta = np.log(mu / (1.0 - mu))
@@ -125,14 +127,18 @@ def _first_step(mx: ModelMatrix, y: np.ndarray, n1: int) -> tuple[float, float, 
         lp_null = np.log(np.where(yv == 1.0, p, 1.0 - p))
     w = mu_eta * mu_eta / (mu * (1.0 - mu))
     z = eta + (yv - mu) / mu_eta
-    if binary:  # spread to the rows by selection (no index array, one full-length buffer for both sums)
-        one = y == 1.0
-        full = np.where(one, lp[1], lp[0])
+    if binary:  # spread to the rows by selection (no index array; np.where's values, in the scratch buffers)
+        one = y if y.dtype == bool else y == 1.0
+        full, w_full = scratch if scratch is not None else (np.empty(n), np.empty(n))
+        np.copyto(full, lp[0])
+        np.copyto(full, lp[1], where=one)
         devold = float(-2.0 * np.sum(full))
         np.copyto(full, lp_null[0])
         np.copyto(full, lp_null[1], where=one)
         null_dev = float(-2.0 * np.sum(full))
-        w = np.where(one, w[1], w[0])
+        np.copyto(w_full, w[0])
+        np.copyto(w_full, w[1], where=one)
+        w = w_full
         np.copyto(full, z[0])
         np.copyto(full, z[1], where=one)
         z = full
@@ -248,8 +254,12 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
     Raises EstimationError when the iteration does not converge or the data are separated.
     """
     mx = X if isinstance(X, ModelMatrix) else ModelMatrix.from_dense(np.asarray(X, dtype=float), list(terms or []))
-    y_data = np.asarray(y, dtype=np.float64)
-    y = mx.to_internal(y_data)  # the iteration runs in the model matrix's row order
+    y = np.asarray(y, dtype=np.float64)
+    if bool(np.all((y == 0.0) | (y == 1.0))):
+        # a 0/1 response is kept as booleans (an eighth of the memory); y - mu is then computed in float64
+        # from them, to the same bits
+        y = y == 1.0
+    y = mx.to_internal(y)  # the iteration runs in the model matrix's row order
     n = mx.n
     n1 = int(y.sum())
     if n1 == 0 or n1 == n:
@@ -268,12 +278,12 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
 
     # glm.fit: mustart = (y + 0.5) / 2, eta = logit(mustart); the first solve is for the coefficients
     # themselves, later ones for the change, which keeps rounding errors proportional to the step.
-    devold, null_dev, xtwx, xtwz = _first_step(mx, y, n1)
+    eta = np.empty(n)
+    mu = np.empty(n)
+    devold, null_dev, xtwx, xtwz = _first_step(mx, y, n1, (eta, mu))
     beta = _solve(xtwx, xtwz)
     converged = False
     it = 1
-    eta = np.empty(n)
-    mu = np.empty(n)
     ws = _Workspace(mx, y)
     while True:
         # one pass: eta, mu and deviance at beta, and the weighted cross-products for the next step
@@ -290,9 +300,7 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
         it += 1
         xtwx = next_xtwx
         beta = beta + _solve(xtwx, next_xtwr)
-    eta = mx.to_external(eta)
-    mu = mx.to_external(mu)  # the last pass was at the final beta
-
+    # the last pass was at the final beta; eta and mu stay in internal order until the checks are done
     boundary = int(np.sum((mu > 1 - 10 * _EPS) | (mu < 10 * _EPS)))  # R's "numerically 0 or 1"
     d = np.sqrt(np.diag(xtwx))
     d[d == 0] = 1.0
@@ -305,7 +313,7 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
     near_bounds = bool(mu.max() > 1 - 1e-8 or mu.min() < 1e-8)
     col_sd = _column_sd(xtx, n, terms)
     if not converged or (near_bounds and np.any(se * col_sd > 20)):
-        involved, complete = _separation(mx, y_data)
+        involved, complete = _separation(mx, mx.to_external(y))
         if involved:
             kind = "complete" if complete else "quasi-complete"
             raise EstimationError(
@@ -320,6 +328,9 @@ def fit_logit(X: np.ndarray | ModelMatrix, y: np.ndarray, terms: Sequence[str] |
         warnings.warn(f"propensity model: {boundary} fitted probabilities are numerically 0 or 1 (no separation "
                       "was found); these units are far outside the other group's covariate range.",
                       PropensityWarning, stacklevel=3)
+    eta_ext = mx.to_external(eta)
+    mu = mx.to_external(mu, out=eta if eta_ext is not eta else None)  # eta's buffer is free by then
+    eta = eta_ext
     # The standard errors come from the weighted cross-product of the last iteration, as R's summary.glm
     # uses the QR decomposition of the last weighted least-squares fit (dispersion 1: binomial likelihood).
     return PropensityFit(terms=tuple(terms), coef=beta, se=se, converged=converged, iterations=it,
@@ -382,8 +393,8 @@ def fit_propensity(data: pd.DataFrame, treatment: str, covariates: Sequence[str]
     """Fit P(treatment = 1 | covariates) on a data frame; categorical covariates get reference coding."""
     check_complete(data, [treatment, *covariates], "covariates")
     mx = ModelMatrix(data, covariates, intercept=True, drop_first=True, codes_cache=codes_cache)
-    y = data[treatment].to_numpy(dtype=np.float64)
-    return fit_logit(mx, y)
+    # the response is not kept here: fit_logit keeps it in the model matrix's row order only
+    return fit_logit(mx, data[treatment].to_numpy(dtype=np.float64))
 
 
 __all__ = ["PropensityFit", "fit_logit", "fit_propensity", "Term"]
