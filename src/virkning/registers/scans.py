@@ -7,9 +7,9 @@ from as few and as cheap passes as exact counts allow:
 - benefits: the week rules from the row counts of the distinct weeks, the code rule from those of the distinct codes
   (one pass with two grouping sets; a national extract has a few thousand of each), and, when every week parsed, the
   blank ids and the duplicate check from one aggregate per person over the raw rows;
-- employment: the month rules from the row counts of the distinct months as written, the other rules from a few
-  whole-table aggregates (counts, minima, maxima) that give their counts or prove them zero (`validate.SCREENS`);
-  only a rule these leave open is counted row by row.
+- employment: the month rules from the row counts of the distinct months as written, the blank ids and the duplicate
+  check from one aggregate per person, the other rules from a few whole-table aggregates (counts, minima, maxima)
+  that give their counts or prove them zero (`validate.SCREENS`); only a rule these leave open is counted row by row.
 """
 
 from __future__ import annotations
@@ -71,24 +71,36 @@ def _per_person_raw(engine: Engine, src: Source) -> int:
     week = src.col("week")
     lo, hi = engine.one(f"SELECT min({week}), max({week}) FROM _values_benefits WHERE _by_week")
     # Parquet text is taken as written (readers._text): grouping the column itself spares a NULLIF on every row
-    as_written = src.kind == "parquet" and src.type("person_id") == "VARCHAR"
-    key = src.col("person_id") if as_written else _text(src, "person_id")
-    engine.table("_per_person_all", f"SELECT {key} AS person_id, count(*) AS n, "
+    key = _id_key(src)
+    engine.table("_per_person_all", f"SELECT {key} AS person_id, count(*) AS _rows, count(*) AS n, "
                                     f"{engine.distinct_count(week, lo, hi)} AS d FROM raw_benefits GROUP BY {key}")
+    return _split_blank(engine, "benefits")
+
+
+def _id_key(src: Source) -> str:
+    """The person id to group by: Parquet text is taken as written (readers._text), so grouping the column itself
+    spares a NULLIF on every row ('' then is a group of blank ids)."""
+    return src.col("person_id") if src.kind == "parquet" and src.type("person_id") == "VARCHAR" else _text(src, "person_id")
+
+
+def _split_blank(engine: Engine, table: str) -> int:
+    """`_per_person_<table>` from `_per_person_all` (person_id, _rows, n, d): the persons with a keyed row; returns
+    the rows without an id."""
     blank = "person_id IS NULL OR person_id = ''"
-    n_blank = engine.one(f"SELECT coalesce(sum(n), 0) FROM _per_person_all WHERE {blank}")[0]
-    engine.table("_per_person_benefits", f"SELECT person_id, n, d FROM _per_person_all WHERE NOT ({blank})")
+    n_blank = engine.one(f"SELECT coalesce(sum(_rows), 0) FROM _per_person_all WHERE {blank}")[0]
+    engine.table(f"_per_person_{table}", f"SELECT person_id, n, d FROM _per_person_all WHERE n > 0 AND NOT ({blank})")
     engine.drop("_per_person_all")
     return int(n_blank)
 
 
 def employment_counts(engine: Engine, src: Source, spec: TableSpec, wide_pattern: str, rules: Rules,
                       screens: Screens) -> tuple:
-    """The rule counts of the employment table; `_values_employment` (mo, _n) keeps its rows per month for the tail
-    check, the month range of the key check and the report's rows and period.
+    """The rule counts of the employment table. `_values_employment` (mo, _n) keeps its rows per month for the tail
+    check and the report's rows and period, `_per_person_employment` (person_id, n, d) its rows with a month against
+    their distinct months for the key check, the report's persons and orphans.
 
     The month rules (column `month`) depend on the month alone, so they are counted on the distinct months as
-    written, which go through the month labels instead of every row.
+    written, which go through the month labels instead of every row; the id rule on the per-person aggregate.
     """
     month = src.col("month")
     held = [c for c in ("person_id", "employment_rate", "hours", "industry", "temp_agency") if c in src.columns]
@@ -103,6 +115,13 @@ def employment_counts(engine: Engine, src: Source, spec: TableSpec, wide_pattern
     sums = ", ".join(f"sum(_n) FILTER (WHERE {rules[i][2]})" for i in by_month)
     counts: dict[int, int | None] = {i: int(c or 0) for i, c in zip(by_month, engine.one(
         f"SELECT {sums} FROM _months_employment_staged"))}
+    lo, hi = engine.one("SELECT min(mo), max(mo) FROM _values_employment")
+    distinct = engine.distinct_count("mo", lo, hi) if lo is not None else "0"
+    rows = staging_sql(src, spec, wide_pattern, carry=f", {_id_key(src)} AS _id")
+    engine.table("_per_person_all", f"SELECT _id AS person_id, count(*) AS _rows, count(mo) AS n, {distinct} AS d "
+                                    f"FROM ({rows}) r GROUP BY _id")
+    blank = _split_blank(engine, "employment")
+    counts.update({i: blank for i, (column, _, _) in enumerate(rules) if column == "person_id"})
     rows = staging_sql(src, spec, wide_pattern, months=False)
     counts.update(_screened(engine, rows, {i: bad for i, (_, _, bad) in enumerate(rules) if i not in counts}, screens))
     left = [i for i in range(len(rules)) if counts.get(i) is None]

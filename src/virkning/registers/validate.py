@@ -87,7 +87,7 @@ def _screens() -> scans.Screens:
     rule changed without its entry here is counted row by row. NaN is above every number, so a maximum shows it."""
     def bounded(lo: float | None, hi: float | None) -> int | None:
         return 0 if lo is None or (lo > -1e300 and hi is not None and hi < 1e300) else None
-    out: scans.Screens = {"person_id IS NULL": (("count(*)", "count(person_id)"), lambda n, k: n - k)}
+    out: scans.Screens = {}
     for c, has, top in (("employment_rate", "_has_rate", MAX_RATE), ("hours", "_has_hours", MAX_HOURS)):
         out[f"NOT {has}"] = (("count(*)", f"count(*) FILTER (WHERE {has})"), lambda n, k: n - k)
         out[f"{has} AND {c} IS NULL"] = ((f"count(*) FILTER (WHERE {has})", f"count({c}) FILTER (WHERE {has})"),
@@ -192,6 +192,13 @@ def check_rows(engine: Engine, src: Source, spec: TableSpec, wide_pattern: str =
             keyed.add(spec.name)
     elif spec.name == "employment":
         counts = scans.employment_counts(engine, src, spec, wide_pattern, rules, SCREENS)
+        if keyed is not None:
+            keyed.add(spec.name)
+    elif spec.name == "persons":  # the key check's and the report's counts come from the same pass
+        engine.table("_persons_counts", "SELECT count(*) AS _rows, count(person_id) AS _ids, count(DISTINCT person_id) "
+                     "AS _persons, min(birth_date) AS _lo, max(birth_date) AS _hi, " + ", ".join(
+                         f"count(*) FILTER (WHERE {bad}) AS _b{i}" for i, (_, _, bad) in enumerate(rules)) + f" FROM {view}")
+        counts = engine.one(f"SELECT {', '.join(f'_b{i}' for i in range(len(rules)))} FROM _persons_counts")
     else:
         counts = engine.one("SELECT " + ", ".join(f"count(*) FILTER (WHERE {bad})" for _, _, bad in rules) + f" FROM {view}")
     problems = []
@@ -203,12 +210,12 @@ def check_rows(engine: Engine, src: Source, spec: TableSpec, wide_pattern: str =
 
 
 def check_key(engine: Engine, src: Source, spec: TableSpec, keyed: bool = False) -> list[Problem]:
-    """Duplicate keys; `keyed`: `_per_person_<table>` was made by the row checks (scans.benefit_counts)."""
+    """Duplicate keys; `keyed`: `_per_person_<table>` was made by the row checks (registers/scans.py)."""
     if spec.name not in KEYS:
         return []
     view, keys = f"{spec.name}_rows", KEYS[spec.name]
     if spec.name == "persons":
-        n_dup = engine.one(f"SELECT count(*) - count(DISTINCT person_id) FROM {view} WHERE person_id IS NOT NULL")[0]
+        n_dup = engine.one("SELECT _ids - _persons FROM _persons_counts")[0]
     else:
         # One aggregate per person: rows against distinct weeks (months), counted with a bit string over the
         # period. Grouping by person alone is several times cheaper than grouping by person and week, and
@@ -276,8 +283,7 @@ def summarise(engine: Engine, sources: dict[str, Source], catalogue: Catalogue) 
             rows, persons, lo, hi = engine.one(f"SELECT count(*), count(DISTINCT person_id), min(date), max(date) FROM {view}")
             lo, hi = (str(lo), str(hi)) if rows else (None, None)
         else:
-            rows, persons, lo, hi = engine.one(
-                f"SELECT count(*), count(DISTINCT person_id), min(birth_date), max(birth_date) FROM {view}")
+            rows, persons, lo, hi = engine.one("SELECT _rows, _persons, _lo, _hi FROM _persons_counts")
             lo, hi = (str(lo), str(hi)) if rows else (None, None)
         out["tables"][name] = TableSummary(name, src.label, src.layout, rows, persons, lo, hi)
 
