@@ -80,7 +80,6 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
-
 def _screens() -> scans.Screens:
     """Employment's rules settled by whole-table aggregates over its staging rows (registers/scans.py): rule SQL ->
     (aggregates, their meaning: the rule's count, or None where they prove nothing). Keyed by the rule's text, so a
