@@ -80,43 +80,54 @@ def validate_only(folder: Path, repeat: int, baseline: str | None) -> None:
         archive = subprocess.run(["git", "-C", str(root), "archive", baseline, "src"], capture_output=True, check=True)
         subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive.stdout, check=True)
         trees[baseline] = tmp / "src"
-    runs: dict[str, list[tuple[float, dict]]] = {k: [] for k in trees}
+    runs: dict[str, list[tuple[float, float, dict]]] = {k: [] for k in trees}
     for _ in range(repeat):
         for name, src in trees.items():
-            unit, rows = scan_seconds(folder)
-            runs[name].append((unit, run_child(["validate", "--data", str(folder)], "off", src)))
-    print(f"{rows:,} benefit rows; validate in scan units (wall / the unit timed just before), best of {repeat}")
+            unit, rows, unit_cpu = scan_cost(folder)
+            runs[name].append((unit, unit_cpu, run_child(["validate", "--data", str(folder)], "off", src)))
+    print(f"{rows:,} benefit rows; validate in scan units (wall / the unit timed just before; CPU units: CPU seconds "
+          f"/ the unit's CPU seconds), best of {repeat}")
     for name, got in runs.items():
-        units = [r["wall"] / u for u, r in got]
+        units = [r["wall"] / u for u, _, r in got]
+        cpu_units = [r["cpu"] / c for _, c, r in got]
         best = min(range(len(got)), key=lambda i: units[i])
-        u, r = got[best]
-        print(f"{name:>12}: {units[best]:5.1f} u ({r['wall']:.1f} s, unit {u:.2f} s, cpu {r['cpu']:.1f} s, "
-              f"{r['peak_gb']:.2f} GB); every round: {', '.join(f'{x:.1f}' for x in units)} u")
+        u, _, r = got[best]
+        print(f"{name:>12}: {units[best]:5.1f} u ({r['wall']:.1f} s, unit {u:.2f} s, {r['peak_gb']:.2f} GB), "
+              f"{min(cpu_units):5.1f} CPU units; every round: {', '.join(f'{x:.1f}' for x in units)} u, "
+              f"{', '.join(f'{x:.1f}' for x in cpu_units)} CPU units")
     if baseline:
         import re
 
         def report(r: dict) -> str:  # without the seconds it took
             return re.sub(r"Checked in [0-9.]+ s", "Checked in - s", r["printed"])
 
-        same = all(report(r) == report(runs["this"][0][1]) for got in runs.values() for _, r in got)
+        same = all(report(r) == report(runs["this"][0][2]) for got in runs.values() for _, _, r in got)
         print(f"printed reports {'identical' if same else 'DIFFER'}")
 
 
 def scan_seconds(folder: Path) -> tuple[float, int]:
-    """The unit: one grouped scan of the benefit codes (best of three, after one warm-up)."""
+    """The unit: one grouped scan of the benefit codes (best of three, after one warm-up), and the benefit rows."""
+    unit, rows, _ = scan_cost(folder)
+    return unit, rows
+
+
+def scan_cost(folder: Path) -> tuple[float, int, float]:
+    """The unit's wall seconds, the benefit rows and the unit's CPU seconds (all threads: steadier than wall time on a
+    shared machine)."""
     import duckdb
 
     con = duckdb.connect()
     src = f"read_parquet('{folder / 'benefits.parquet'}')" if (folder / "benefits.parquet").exists() else \
         f"read_parquet('{folder / 'benefits'}/*.parquet')"
     rows = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
-    times = []
+    times, cpus = [], []
     for _ in range(4):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         con.execute(f"SELECT code, count(*) FROM {src} GROUP BY code").fetchall()
         times.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - c)
     con.close()
-    return min(times[1:]), int(rows)
+    return min(times[1:]), int(rows), min(cpus[1:])
 
 
 def one_size(folder: Path, work: Path) -> dict:
