@@ -21,6 +21,12 @@ memory per million persons.
     python benchmarks/bench_scale.py --persons 1000000,2000000,3000000
     python benchmarks/bench_scale.py --data /big/registers --persons 5000000  # registers made earlier (--keep)
     python benchmarks/bench_scale.py --data /r/1m,/r/2m --persons 1000000,2000000   # one folder per size
+
+`--validate-only` times only `virkning validate`, `--repeat` times, each run against a unit timed just before it
+(on a shared machine the best of several rounds is the cost); `--baseline REV` also validates with the package of
+git revision REV, alternately, and checks that both print the same report:
+
+    python benchmarks/bench_scale.py --data /r/1m --validate-only --repeat 3 --baseline main
 """
 
 from __future__ import annotations
@@ -50,30 +56,78 @@ def child(argv: list[str]) -> None:
     print("BENCH " + json.dumps(out), flush=True)
 
 
-def run_child(argv: list[str], cache: str) -> dict:
+def run_child(argv: list[str], cache: str, src: Path | None = None) -> dict:
+    """`src`: run the package found there (another revision's `src`) instead of the installed one."""
     env = {**os.environ, "VIRKNING_CACHE_DIR": cache, "OPENBLAS_NUM_THREADS": "1"}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     done = subprocess.run([sys.executable, __file__, "--child", *argv], env=env, capture_output=True, text=True)
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("BENCH ")]
     if done.returncode != 0 or not lines or json.loads(lines[-1][6:])["exit"] != 0:
         raise SystemExit(f"{' '.join(argv)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    return json.loads(lines[-1][6:])
+    out = json.loads(lines[-1][6:])
+    out["printed"] = "\n".join(ln for ln in done.stdout.splitlines() if not ln.startswith("BENCH "))
+    return out
+
+
+def validate_only(folder: Path, repeat: int, baseline: str | None) -> None:
+    """`virkning validate` in scan units, each run against a unit timed just before it; with `baseline`, the same
+    with that git revision's package, alternately, and the printed reports compared."""
+    trees = {"this": None}
+    tmp = Path(tempfile.mkdtemp(prefix="bench-scale-base-"))
+    if baseline:
+        root = Path(__file__).resolve().parents[1]
+        archive = subprocess.run(["git", "-C", str(root), "archive", baseline, "src"], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive.stdout, check=True)
+        trees[baseline] = tmp / "src"
+    runs: dict[str, list[tuple[float, float, dict]]] = {k: [] for k in trees}
+    for _ in range(repeat):
+        for name, src in trees.items():
+            unit, rows, unit_cpu = scan_cost(folder)
+            runs[name].append((unit, unit_cpu, run_child(["validate", "--data", str(folder)], "off", src)))
+    print(f"{rows:,} benefit rows; validate in scan units (wall / the unit timed just before; CPU units: CPU seconds "
+          f"/ the unit's CPU seconds), best of {repeat}")
+    for name, got in runs.items():
+        units = [r["wall"] / u for u, _, r in got]
+        cpu_units = [r["cpu"] / c for _, c, r in got]
+        best = min(range(len(got)), key=lambda i: units[i])
+        u, _, r = got[best]
+        print(f"{name:>12}: {units[best]:5.1f} u ({r['wall']:.1f} s, unit {u:.2f} s, {r['peak_gb']:.2f} GB), "
+              f"{min(cpu_units):5.1f} CPU units; every round: {', '.join(f'{x:.1f}' for x in units)} u, "
+              f"{', '.join(f'{x:.1f}' for x in cpu_units)} CPU units")
+    if baseline:
+        import re
+
+        def report(r: dict) -> str:  # without the seconds it took
+            return re.sub(r"Checked in [0-9.]+ s", "Checked in - s", r["printed"])
+
+        same = all(report(r) == report(runs["this"][0][2]) for got in runs.values() for _, _, r in got)
+        print(f"printed reports {'identical' if same else 'DIFFER'}")
 
 
 def scan_seconds(folder: Path) -> tuple[float, int]:
-    """The unit: one grouped scan of the benefit codes (best of three, after one warm-up)."""
+    """The unit: one grouped scan of the benefit codes (best of three, after one warm-up), and the benefit rows."""
+    unit, rows, _ = scan_cost(folder)
+    return unit, rows
+
+
+def scan_cost(folder: Path) -> tuple[float, int, float]:
+    """The unit's wall seconds, the benefit rows and the unit's CPU seconds (all threads: steadier than wall time on a
+    shared machine)."""
     import duckdb
 
     con = duckdb.connect()
     src = f"read_parquet('{folder / 'benefits.parquet'}')" if (folder / "benefits.parquet").exists() else \
         f"read_parquet('{folder / 'benefits'}/*.parquet')"
     rows = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
-    times = []
+    times, cpus = [], []
     for _ in range(4):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         con.execute(f"SELECT code, count(*) FROM {src} GROUP BY code").fetchall()
         times.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - c)
     con.close()
-    return min(times[1:]), int(rows)
+    return min(times[1:]), int(rows), min(cpus[1:])
 
 
 def one_size(folder: Path, work: Path) -> dict:
@@ -146,10 +200,18 @@ def main() -> None:
     ap.add_argument("--data", help="registers to reuse: one folder per size, comma-separated")
     ap.add_argument("--keep", type=Path, help="write the generated registers here and keep them (one size)")
     ap.add_argument("--json", type=Path, help="also write the results as JSON")
+    ap.add_argument("--validate-only", action="store_true", help="time only `virkning validate` (needs --data)")
+    ap.add_argument("--repeat", type=int, default=1, help="rounds of --validate-only")
+    ap.add_argument("--baseline", help="with --validate-only: also validate with this git revision's package")
     ap.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child is not None:
         child(args.child)
+        return
+    if args.validate_only:
+        if not args.data or "," in args.data:
+            ap.error("--validate-only takes one folder in --data")
+        validate_only(Path(args.data), args.repeat, args.baseline)
         return
     sizes = [int(s.replace("_", "")) for s in args.persons.split(",")]
     folders = [Path(f) for f in args.data.split(",")] if args.data else [None] * len(sizes)

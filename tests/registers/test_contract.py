@@ -122,3 +122,57 @@ def test_parquet_error_rows_are_file_rows(tmp_path, small_tables):
         "benefits.parquet, column 'week', row 8: is not an ISO week (expected YYYY-Www or YYYYWW; week 53 exists only "
         "in 53-week years; a spell's from_week must not be after its to_week)"
     ]
+
+
+def _employment_parquet(folder, employment) -> None:
+    """Employment as Parquet with NaN kept as NaN (pandas would write it as a missing value)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (folder / "employment.csv").unlink(missing_ok=True)
+    pq.write_table(pa.table({c: pa.array(employment[c].tolist(), from_pandas=False) for c in employment.columns}),
+                   folder / "employment.parquet")
+
+
+@pytest.mark.parametrize("column,value,rule", [
+    ("employment_rate", float("nan"), "must be a finite number"),
+    ("employment_rate", float("-inf"), "must be a finite number"),
+    ("employment_rate", 2.5, "must be at most 2"),
+    ("employment_rate", -0.5, "must be >= 0"),
+    ("employment_rate", None, "is missing"),
+    ("hours", float("nan"), "must be a finite number"),
+    ("hours", float("inf"), "must be a finite number"),
+    ("hours", 800.0, "must be at most 744"),
+    ("hours", -1.0, "must be >= 0"),
+])
+def test_employment_number_rules_on_parquet(tmp_path, small_tables, column, value, rule):
+    # The rate and hours rules are settled by whole-table minima, maxima and counts (registers/scans.py); each broken
+    # value must still be counted, once, under its rule.
+    e = small_tables["employment"].assign(hours=[160.0, 80.0, 120.0, 150.0, 0.0])
+    folder = write_folder(tmp_path / "d", small_tables)
+    clean = e.copy()
+    _employment_parquet(folder, clean)
+    assert validate(folder).ok
+    e[column] = e[column].astype(object)
+    e.loc[[1, 3], column] = value
+    _employment_parquet(folder, e)
+    problems = [p for p in validate(folder).problems if rule in p.rule]
+    assert [(p.column, p.n_rows) for p in problems] == [(column, 2)], validate(folder).problems
+
+
+def test_blank_ids_and_duplicates_on_typed_parquet(tmp_path, small_tables):
+    # Benefits with integer weeks and employment: the blank ids are counted from the per-person aggregate that also
+    # finds the duplicates, so both must show when both are there.
+    b = small_tables["benefits"].copy()
+    b["week"] = [int(w[:4]) * 100 + int(w[6:]) for w in b["week"]]
+    b = pd.concat([b, b.iloc[[4]]], ignore_index=True)
+    b.loc[0, "person_id"] = ""
+    e = pd.concat([small_tables["employment"], small_tables["employment"].iloc[[3]]], ignore_index=True)
+    e.loc[1, "person_id"] = None
+    small_tables.update(benefits=b, employment=e)
+    msgs = _messages(validate(write_folder(tmp_path / "d", small_tables, fmt="parquet")))
+    assert "benefits.parquet, column 'person_id', row 1: is missing" in msgs
+    assert any(m.startswith("benefits.parquet, column 'person_id + week', rows 5, 33: each person-week may appear only "
+                            "once; 1 appears") for m in msgs), msgs
+    assert "employment.parquet, column 'person_id', row 2: is missing" in msgs
+    assert any(m.startswith("employment.parquet, column 'person_id + month', rows 4, 6:") for m in msgs), msgs

@@ -320,10 +320,12 @@ def numeric_text_columns(engine: Engine, table: str, columns: dict[str, tuple[st
     return tuple(c for c, ok in zip(cand, flags) if ok)
 
 
-def staging_sql(src: Source, spec: TableSpec, wide_pattern: str, relation: str | None = None, carry: str = "") -> str:
+def staging_sql(src: Source, spec: TableSpec, wide_pattern: str, relation: str | None = None, carry: str = "",
+                months: bool = True) -> str:
     """SELECT producing the staging view `<table>_rows` (internal types, `_row`, `_file`, raw-presence flags).
 
-    `relation` replaces the raw table (e.g. by its distinct values), `carry` adds columns of it to the output.
+    `relation` replaces the raw table (e.g. by its distinct values), `carry` adds columns of it to the output;
+    `months=False`: employment without its month (mo NULL), which spares the join with the month labels.
     """
     t = spec.name
     raw = relation or f"raw_{t}"
@@ -376,7 +378,7 @@ def staging_sql(src: Source, spec: TableSpec, wide_pattern: str, relation: str |
     if t == "employment":
         cols = [
             pid,
-            f"{_month_expr(src, 'month')} AS mo",
+            (f"{_month_expr(src, 'month')}" if months else "CAST(NULL AS INTEGER)") + " AS mo",
             f"{_num_expr(src, 'employment_rate')} AS employment_rate",
             (f"{_num_expr(src, 'hours')}" if "hours" in src.columns else "CAST(NULL AS DOUBLE)") + " AS hours",
             (f"{_text(src, 'industry')}" if "industry" in src.columns else "CAST(NULL AS VARCHAR)") + " AS industry",
@@ -389,11 +391,11 @@ def staging_sql(src: Source, spec: TableSpec, wide_pattern: str, relation: str |
             + " AS _has_temp",
         ]
         join = ""
-        if src.type("month") not in _DATE_TYPES:
+        if months and src.type("month") not in _DATE_TYPES:
             typed = src.kind == "parquet" and src.type("month") == "VARCHAR"  # taken as written, as `_text` does
             key = src.col("month") if typed else f"trim(CAST({src.col('month')} AS VARCHAR))"
             join = f" LEFT JOIN _months ON _m_label = {key}"
-        return f"SELECT {', '.join(cols)}, _row, _file FROM {raw}{join}"
+        return f"SELECT {', '.join(cols)}, _row, _file{carry} FROM {raw}{join}"
     # events
     cols = [pid, f"{_date_expr(src, 'date')} AS date", f"{_text(src, 'event')} AS event"]
     cols.append(f"{_text(src, 'unit')} AS unit" if "unit" in src.columns else "CAST(NULL AS VARCHAR) AS unit")

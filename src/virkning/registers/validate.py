@@ -15,11 +15,11 @@ import duckdb
 import pandas as pd
 
 from virkning.errors import Problem
-from virkning.registers import calendar
+from virkning.registers import calendar, scans
 from virkning.registers.catalogue import Catalogue
 from virkning.registers.contract import EDUCATIONS, ORIGINS, SEXES, TABLES, TableSpec
 from virkning.registers.engine import Engine, ReadError, in_list, quote
-from virkning.registers.readers import _INTEGER_TYPES, Source, _text, read_problem, staging_sql
+from virkning.registers.readers import Source, read_problem, staging_sql
 
 
 MAX_RATE = 2.0  # employment rates above 1 exist (overtime); above twice full time they are errors
@@ -78,6 +78,28 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
         ("event", "is missing", "event IS NULL"),
     ],
 }
+
+
+def _screens() -> scans.Screens:
+    """Employment's rules settled by whole-table aggregates over its staging rows (registers/scans.py): rule SQL ->
+    (aggregates, their meaning: the rule's count, or None where they prove nothing). Keyed by the rule's text, so a
+    rule changed without its entry here is counted row by row. NaN is above every number, so a maximum shows it."""
+    def bounded(lo: float | None, hi: float | None) -> int | None:
+        return 0 if lo is None or (lo > -1e300 and hi is not None and hi < 1e300) else None
+    out: scans.Screens = {}
+    for c, has, top in (("employment_rate", "_has_rate", MAX_RATE), ("hours", "_has_hours", MAX_HOURS)):
+        out[f"NOT {has}"] = (("count(*)", f"count(*) FILTER (WHERE {has})"), lambda n, k: n - k)
+        out[f"{has} AND {c} IS NULL"] = ((f"count(*) FILTER (WHERE {has})", f"count({c}) FILTER (WHERE {has})"),
+                                         lambda n, k: n - k)
+        out[f"NOT ({FINITE.format(c)})"] = ((f"min({c})", f"max({c})"), bounded)
+        out[f"{c} < 0"] = ((f"min({c})",), lambda lo: 0 if lo is None or lo >= 0 else None)
+        out[f"{FINITE.format(c)} AND {c} > {top}"] = ((f"max({c})",), lambda hi, top=top: 0 if hi is None or hi <= top else None)
+    out["_has_temp AND temp_agency IS NULL"] = (("count(*) FILTER (WHERE _has_temp)",
+                                                 "count(temp_agency) FILTER (WHERE _has_temp)"), lambda n, k: n - k)
+    return out
+
+
+SCREENS = _screens()
 
 # Internal key columns and how to show a key value to the user.
 KEYS = {"persons": ("person_id",), "benefits": ("person_id", "wk"), "employment": ("person_id", "mo")}
@@ -158,13 +180,24 @@ def rules_of(table: str) -> list[tuple[str, str, str]]:
     return [(c, rule, bad.format(**now) if "{this_" in bad else bad) for c, rule, bad in ROW_RULES[table]]
 
 
-def check_rows(engine: Engine, src: Source, spec: TableSpec, wide_pattern: str = "") -> list[Problem]:
+def check_rows(engine: Engine, src: Source, spec: TableSpec, wide_pattern: str = "",
+               keyed: set[str] | None = None) -> list[Problem]:
+    """The row rules' problems; `keyed` receives the table's name when its per-person aggregate was made on the way."""
     view = f"{spec.name}_rows"
     rules = rules_of(spec.name)
     if spec.name == "benefits" and src.layout == "long":
-        counts = _benefit_rule_counts(engine, src, spec, wide_pattern)
+        counts, made = scans.benefit_counts(engine, src, spec, wide_pattern, rules)
+        if made and keyed is not None:
+            keyed.add(spec.name)
     elif spec.name == "employment":
-        counts = _employment_rule_counts(engine, rules)
+        counts = scans.employment_counts(engine, src, spec, wide_pattern, rules, SCREENS)
+        if keyed is not None:
+            keyed.add(spec.name)
+    elif spec.name == "persons":  # the key check's and the report's counts come from the same pass
+        engine.table("_persons_counts", "SELECT count(*) AS _rows, count(person_id) AS _ids, count(DISTINCT person_id) "
+                     "AS _persons, min(birth_date) AS _lo, max(birth_date) AS _hi, " + ", ".join(
+                         f"count(*) FILTER (WHERE {bad}) AS _b{i}" for i, (_, _, bad) in enumerate(rules)) + f" FROM {view}")
+        counts = engine.one(f"SELECT {', '.join(f'_b{i}' for i in range(len(rules)))} FROM _persons_counts")
     else:
         counts = engine.one("SELECT " + ", ".join(f"count(*) FILTER (WHERE {bad})" for _, _, bad in rules) + f" FROM {view}")
     problems = []
@@ -175,73 +208,23 @@ def check_rows(engine: Engine, src: Source, spec: TableSpec, wide_pattern: str =
     return problems
 
 
-def _benefit_rule_counts(engine: Engine, src: Source, spec: TableSpec, wide_pattern: str) -> tuple:
-    """Rule counts for the long benefit table from its distinct (week, code) values.
-
-    A national DREAM extract has hundreds of millions of rows but only a few thousand distinct (week, code)
-    values, so the week and code rules are checked on those (weighted by their row counts) and the rows of a
-    broken rule are looked up only when it is broken. The value table also feeds the report's code counts.
-    """
-    pid = src.col("person_id")
-    # The same notion of blank as the staging view's (`readers._text`): typed files are not trimmed.
-    if src.type("person_id") != "VARCHAR":
-        blank = f"{pid} IS NULL"
-    else:
-        blank = f"{pid} IS NULL OR {pid} = ''" if src.kind == "parquet" else f"{pid} IS NULL OR trim({pid}) = ''"
-    # The id column is a placeholder of the id's own type (the staging converts it: numbers through round()); the
-    # blank ids are counted here.
-    engine.table(
-        "_values_benefits",
-        f"SELECT {src.col('week')}, {src.col('code')}, CAST(NULL AS {src.type('person_id')}) AS {pid}, "
-        f"count(*) AS _n, "
-        f"count(*) FILTER (WHERE {blank}) AS _n_blank_id, CAST(0 AS BIGINT) AS _row, '' AS _file "
-        f"FROM raw_benefits GROUP BY {src.col('week')}, {src.col('code')}"
-    )
-    staged = staging_sql(src, spec, wide_pattern, relation="_values_benefits", carry=", _n, _n_blank_id")
-    sums = []
-    for column, _, bad in rules_of("benefits"):
-        sums.append("sum(_n_blank_id)" if column == "person_id" else f"sum(_n) FILTER (WHERE {bad})")
-    engine.view("_values_benefits_staged", staged)
-    counts = engine.one(f"SELECT {', '.join(sums)} FROM _values_benefits_staged")
-    return tuple(int(c or 0) for c in counts)
-
-
-def _employment_rule_counts(engine: Engine, rules: list[tuple[str, str, str]]) -> tuple:
-    """Rule counts for the employment table, kept per month in `_values_employment` (mo, _n, _b0, _b1, ...): the
-    one pass over the rows then also gives the month counts of the tail check, the month range of the key check and
-    the report's rows and period, which would otherwise each scan the table again."""
-    counts = ", ".join(f"count(*) FILTER (WHERE {bad}) AS _b{i}" for i, (_, _, bad) in enumerate(rules))
-    engine.table("_values_employment", f"SELECT mo, count(*) AS _n, {counts} FROM employment_rows GROUP BY mo")
-    sums = ", ".join(f"sum(_b{i})" for i in range(len(rules)))
-    return tuple(int(c or 0) for c in engine.one(f"SELECT {sums} FROM _values_employment"))
-
-
-def check_key(engine: Engine, src: Source, spec: TableSpec, clean: bool = False) -> list[Problem]:
-    """Duplicate keys; `clean`: the table broke no row rule (every key parsed)."""
+def check_key(engine: Engine, src: Source, spec: TableSpec, keyed: bool = False) -> list[Problem]:
+    """Duplicate keys; `keyed`: `_per_person_<table>` was made by the row checks (registers/scans.py)."""
     if spec.name not in KEYS:
         return []
     view, keys = f"{spec.name}_rows", KEYS[spec.name]
     if spec.name == "persons":
-        n_dup = engine.one(f"SELECT count(*) - count(DISTINCT person_id) FROM {view} WHERE person_id IS NOT NULL")[0]
+        n_dup = engine.one("SELECT _ids - _persons FROM _persons_counts")[0]
     else:
         # One aggregate per person: rows against distinct weeks (months), counted with a bit string over the
         # period. Grouping by person alone is several times cheaper than grouping by person and week, and
         # the same table gives the person counts and orphans of the report.
         k = keys[1]
-        # the long benefit table's distinct (week, code) values are already counted: its range costs no scan
-        values = ("_values_benefits_staged" if spec.name == "benefits" and src.layout == "long"
-                  else "_values_employment" if spec.name == "employment" else view)
-        lo, hi = engine.one(f"SELECT min({k}), max({k}) FROM {values}")
-        if clean and spec.name == "benefits" and src.layout == "long" and src.type("week") in _INTEGER_TYPES:
-            # Every YYYYWW parsed to a week, one to one, so the raw integers count the same distinct weeks
-            # without the calendar join (a quarter of this, the largest statement of a validation).
-            wk_lo, wk_hi = calendar.week_yyyyww(lo), calendar.week_yyyyww(hi)
-            pid = _text(src, "person_id")
-            engine.table("_per_person_benefits",
-                         f"SELECT {pid} AS person_id, count(*) AS n, "
-                         f"{engine.distinct_count(src.col('week'), wk_lo, wk_hi)} AS d FROM raw_benefits "
-                         f"WHERE {pid} IS NOT NULL GROUP BY {pid}")
-        else:
+        if not keyed:
+            # the long benefit table's weeks and employment's months are already counted: the range costs no scan
+            values = ("_values_benefits_staged" if spec.name == "benefits" and src.layout == "long"
+                      else "_values_employment" if spec.name == "employment" else view)
+            lo, hi = engine.one(f"SELECT min({k}), max({k}) FROM {values}")
             distinct = engine.distinct_count(k, lo, hi) if lo is not None else "0"
             engine.table(
                 f"_per_person_{spec.name}",
@@ -284,7 +267,7 @@ def summarise(engine: Engine, sources: dict[str, Source], catalogue: Catalogue) 
     for name, src in sources.items():
         view = f"{name}_rows"
         if name == "benefits":
-            values = "_values_benefits_staged" if src.layout == "long" else view
+            values = "_values_benefits_staged WHERE _by_week" if src.layout == "long" else view
             weight = "_n" if src.layout == "long" else "1"
             rows, lo, hi = engine.one(f"SELECT sum({weight}), min(wk), max(wk) FROM {values}")
             rows = int(rows or 0)
@@ -299,14 +282,13 @@ def summarise(engine: Engine, sources: dict[str, Source], catalogue: Catalogue) 
             rows, persons, lo, hi = engine.one(f"SELECT count(*), count(DISTINCT person_id), min(date), max(date) FROM {view}")
             lo, hi = (str(lo), str(hi)) if rows else (None, None)
         else:
-            rows, persons, lo, hi = engine.one(
-                f"SELECT count(*), count(DISTINCT person_id), min(birth_date), max(birth_date) FROM {view}")
+            rows, persons, lo, hi = engine.one("SELECT _rows, _persons, _lo, _hi FROM _persons_counts")
             lo, hi = (str(lo), str(hi)) if rows else (None, None)
         out["tables"][name] = TableSummary(name, src.label, src.layout, rows, persons, lo, hi)
 
     if "benefits" in sources:
         long = sources["benefits"].layout == "long"
-        values, weight = ("_values_benefits_staged", "sum(_n)") if long else ("benefits_rows", "count(*)")
+        values, weight = ("_values_benefits_staged WHERE NOT _by_week", "sum(_n)") if long else ("benefits_rows", "count(*)")
         codes = engine.frame(f"SELECT code, CAST({weight} AS BIGINT) AS weeks FROM {values} GROUP BY code ORDER BY code")
         cat = catalogue.table[["code", "label", "state"]]
         codes = codes.merge(cat, on="code", how="left")
@@ -403,6 +385,7 @@ def check_tail(engine: Engine, src: Source, table: str) -> list[Problem]:
     if table == "benefits":
         long = src.layout == "long"
         values, weight = ("_values_benefits_staged", "sum(_n)") if long else ("benefits_rows", "count(*)")
+        # (the long table's code counts have no week)
         counts = engine.rows(f"SELECT wk, CAST({weight} AS BIGINT) FROM {values} WHERE wk IS NOT NULL GROUP BY wk ORDER BY wk")
         cut, col, label, gap = stray_tail(counts, TAIL_GAP_WEEKS), "wk", calendar.week_label, f"{TAIL_GAP_WEEKS} weeks"
         shown = "week"
@@ -438,20 +421,19 @@ def summary_problems(engine: Engine, summary: dict, sources: dict[str, Source]) 
 
 def run_checks(engine: Engine, sources: dict[str, Source], wide_pattern: str = "") -> list[Problem]:
     problems: list[Problem] = []
-    broken, clean = set(), set()
+    broken: set[str] = set()
+    keyed: set[str] = set()  # tables whose per-person aggregate the row checks made
     for name, src in sources.items():
         try:
-            found = check_rows(engine, src, TABLES[name], wide_pattern)
+            found = check_rows(engine, src, TABLES[name], wide_pattern, keyed)
             problems += found or check_tail(engine, src, name)
-            if not found:
-                clean.add(name)
         except (duckdb.Error, ReadError) as exc:  # a damaged file shows only when it is read through
             problems.append(read_problem(src.label, src.kind, exc))
             broken.add(name)
     # Keys are checked only where values parsed, so one bad week is not also reported as a duplicate.
     for name, src in sources.items():
         if name not in broken:
-            problems += check_key(engine, src, TABLES[name], name in clean)
+            problems += check_key(engine, src, TABLES[name], name in keyed)
     return problems
 
 # ---- optional tables analyses read by name (contract.EXTRA_TABLES) ---------------------------------------------
