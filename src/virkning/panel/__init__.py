@@ -481,9 +481,9 @@ def _as_week_ordinals(values: pd.Series) -> np.ndarray:
         uniq, inv = np.unique(arr, return_inverse=True)
         return np.array([calendar.parse_week(int(v)) for v in uniq], dtype=np.int64)[inv]
     # factorised on the column: sorting its numpy copy made a Python string per pair and took 15 s for 3.75M pairs
-    inv, uniq = pd.factorize(values.astype(str), use_na_sentinel=False)
+    at, labels = pd.factorize(values.astype(str), use_na_sentinel=False)
     try:
-        return np.array([calendar.parse_week(v) for v in uniq], dtype=np.int64)[inv]
+        return np.array([calendar.parse_week(v) for v in labels], dtype=np.int64)[at]
     except ValueError as exc:
         raise CovariateNameError(f"pairs, column 'index_week': {exc}") from None
 
@@ -491,8 +491,8 @@ def _as_week_ordinals(values: pd.Series) -> np.ndarray:
 def _as_month_ordinals(values: pd.Series) -> np.ndarray:
     if pd.api.types.is_integer_dtype(values):
         return values.to_numpy().astype(np.int64)
-    inv, uniq = pd.factorize(values.astype(str), use_na_sentinel=False)  # as _as_week_ordinals
+    at, labels = pd.factorize(values.astype(str), use_na_sentinel=False)  # as _as_week_ordinals
     try:
-        return np.array([calendar.parse_month(v) for v in uniq], dtype=np.int64)[inv]
+        return np.array([calendar.parse_month(v) for v in labels], dtype=np.int64)[at]
     except ValueError as exc:
         raise CovariateNameError(f"pairs, column 'index_month': {exc}") from None
