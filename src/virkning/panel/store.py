@@ -51,7 +51,6 @@ class Store:
     state_pairs: dict[tuple, StatePairs] = field(default_factory=dict, repr=False)
     _persons: pd.DataFrame | None = field(default=None, repr=False)
     _end_of_data: tuple[int | None, int | None] | None = None
-    _pkmap: bool = False
 
     # ---- keys ------------------------------------------------------------------------------------------------------
     def _keys_ready(self) -> None:
@@ -137,7 +136,7 @@ class Store:
         self.keyed_now()  # rows_of reads the keyed copy when there is one
         e, n = self.engine, self.names
         e.put(n.lookup, pd.DataFrame({"pk": new.astype(np.int32)}), "CAST(pk AS INTEGER) AS pk")
-        e.table(n.new, f"SELECT m.pk, m.person_id FROM {n.pkmap} m JOIN {n.lookup} l ON l.pk = m.pk ORDER BY m.pk")
+        e.table(n.new, queries.ids_of(n))
         e.append(n.px, queries.copy_persons(n, ["person_id", *self.person_columns]))
         for table, name in (("benefits", n.pb), ("employment", n.pe)):
             e.append(name, self.rows_of(table, n.new, n.codes))

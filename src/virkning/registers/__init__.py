@@ -218,7 +218,7 @@ class Registers:
         if self._store is None:
             from virkning.panel.store import Store
 
-            codes = sorted(set(self.report.codes["code"])) if len(self.report.codes) else []
+            codes = keyed.code_order(self.report.codes["code"]) if len(self.report.codes) else []
             self._store = Store(self.engine, rows_of=self.rows_of, attach_keyed=self.attach_keyed, code_list=codes)
         return self._store
 

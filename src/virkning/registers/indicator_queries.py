@@ -3,7 +3,7 @@ views, the store's own tables (`Names`) and lookup tables, integer weeks and mon
 
 from __future__ import annotations
 
-from virkning.registers.queries import Names
+from virkning.registers.queries import PERSON_KEY, Names
 
 # ---- register indicators (virkning.indicators) -------------------------------------------------------------------
 # One scan of `benefits` (`indicator_weeks`) keeps the target group's and the destinations' weeks of the persons in
@@ -18,8 +18,7 @@ def indicator_count(n: Names, table: str) -> str:
 def indicator_persons(n: Names, keyed: bool = False) -> str:
     """The persons of the units, with an integer key: over the registers' keyed copy (registers/keyed.py) the
     copy's key (rank among all persons), so the scans join integers; keys only group and join, so the sums agree."""
-    ranked = (f"(SELECT person_id, municipality, CAST(row_number() OVER (ORDER BY person_id) - 1 AS INTEGER) AS pk "
-              f"FROM persons)" if keyed else "persons")
+    ranked = f"(SELECT person_id, municipality, {PERSON_KEY} AS pk FROM persons)" if keyed else "persons"
     pk = "x.pk" if keyed else "CAST(row_number() OVER (ORDER BY x.person_id) AS INTEGER) AS pk"
     return f"SELECT x.person_id, {pk}, u.unit FROM {ranked} x JOIN {n.units} u ON u.municipality = x.municipality"
 

@@ -60,6 +60,12 @@ def _select(table: str, pkmap: str) -> str:
     return queries.register_rows("employment", "employment x", pkmap)  # the store's own copy, for everyone
 
 
+def code_order(codes) -> list[str]:
+    """The folder's codes in the order that numbers them: a code's number (`c` here, `cn` in the panel store's
+    copies, which read `c` as it is) is its rank in this list."""
+    return sorted(set(codes))
+
+
 def setting() -> str:
     """VIRKNING_KEYED_COPY: `on` (the default: written by the second run over the same contents), `first` (written
     by the first run) or `off` (never: person-level rows stay out of the cache; the validation reports are kept)."""
@@ -121,7 +127,7 @@ def _mark(seen: Path) -> None:
 
 def _write(engine: Engine, target: Path, pkmap: str, codes: list[str]) -> bool:
     tmp = None
-    listed = sorted(set(codes))
+    listed = code_order(codes)
     engine.put("_keyed_code_list", pd.DataFrame({"c": np.arange(len(listed), dtype=np.int16), "code": listed}),
                "CAST(c AS SMALLINT) AS c, CAST(code AS VARCHAR) AS code")
     try:

@@ -48,7 +48,8 @@ def state_predicate(state: str, alias: str = "c") -> str:
 
 # Person keys are ranks in person_id order (ids are unique: validated). The key map stays in the engine, so a run
 # holds no Python string per person (5 million of them and their index cost about 0.8 GB).
-PERSON_KEYS = "SELECT person_id, CAST(row_number() OVER (ORDER BY person_id) - 1 AS INTEGER) AS pk FROM persons"
+PERSON_KEY = "CAST(row_number() OVER (ORDER BY person_id) - 1 AS INTEGER)"  # over `persons`: the person's key
+PERSON_KEYS = f"SELECT person_id, {PERSON_KEY} AS pk FROM persons"
 
 
 def keys_of(n: Names) -> str:
@@ -57,8 +58,8 @@ def keys_of(n: Names) -> str:
 
 
 def ids_of(n: Names) -> str:
-    """person_id of the keys in `{n.lookup}` (pk, distinct), in key order."""
-    return f"SELECT m.person_id FROM {n.pkmap} m JOIN {n.lookup} l ON l.pk = m.pk ORDER BY m.pk"
+    """pk and person_id of the keys in `{n.lookup}` (pk, distinct), in key order."""
+    return f"SELECT m.pk, m.person_id FROM {n.pkmap} m JOIN {n.lookup} l ON l.pk = m.pk ORDER BY m.pk"
 
 
 PERSON_COLUMNS = "SELECT * FROM persons LIMIT 0"
