@@ -9,6 +9,7 @@ import pytest
 
 from conftest import write_folder
 from test_panel import _random_registers
+from virkning.panel import store as store_module
 from virkning.registers import calendar, keyed, load
 
 COVS = ["age", "weeks_ledig_52w", "weeks_sygdom_52w", "in_ledig_at_-1", "spell_weeks", "employment_12m",
@@ -38,14 +39,20 @@ def _answers(folder):
         n = regs.store.names
         rows = {t: regs.engine.frame(f"SELECT * FROM {getattr(n, t)}").sort_values(order, ignore_index=True)
                 for t, order in (("pb", ["pk", "wk"]), ("pe", ["pk", "mo"]))}
+        # the copies are kept in the database that compresses them (engine.kept_table)
+        kept = regs.engine.rows("SELECT table_name FROM duckdb_tables() WHERE database_name = 'kept'")
+        assert {n.pb, n.pe} <= {r[0] for r in kept}
         return regs.keyed, pairs, covs, rows
     finally:
         regs.close()
 
 
-def test_keyed_copy_gives_the_text_keyed_answers(folder, tmp_path, monkeypatch):
+@pytest.mark.parametrize("slice_size", [50_000, 7])
+def test_keyed_copy_gives_the_text_keyed_answers(folder, tmp_path, monkeypatch, slice_size):
+    """With slices of 7 persons the store copies the keyed rows in about ten slices, each compressed before the next."""
     cache = tmp_path / "cache"
     monkeypatch.setenv("VIRKNING_CACHE_DIR", str(cache))
+    monkeypatch.setattr(store_module, "INCLUDE_SLICE", slice_size)
     used, pairs, covs, rows = _answers(folder)
     assert used and len(_copies(cache)) == 3
     monkeypatch.setenv("VIRKNING_CACHE_DIR", "off")

@@ -24,6 +24,9 @@ from virkning.registers.engine import Engine
 from virkning.registers.queries import Names
 
 _COUNTER = itertools.count(1)
+# Persons per slice of `Store.include` from the keyed copy: some 8 million benefit rows of the persons a pool
+# rule picks (about 160 weeks each in ten years), 80 MB before compression.
+INCLUDE_SLICE = 50_000
 
 
 @dataclass
@@ -38,7 +41,8 @@ class StatePairs:
 @dataclass
 class Store:
     engine: Engine
-    rows_of: Callable[[str, str, str], str]  # SELECT of a register's rows for the persons in a relation (Registers.rows_of)
+    # SELECT of a register's rows for the persons in a relation, optionally within a key range (Registers.rows_of)
+    rows_of: Callable[[str, str, str, tuple[int, int] | None], str]
     attach_keyed: Callable[[Callable[[], str], bool], bool] | None = None  # Registers.attach_keyed
     keyed: bool = False  # the registers' keyed copy is attached (queries over `keyed_benefits` by pk)
     code_list: list[str] = field(default_factory=list)  # every benefit code of the folder, sorted (numbered by rank)
@@ -69,8 +73,8 @@ class Store:
         e.put(n.codes, pd.DataFrame({"cn": np.arange(len(self.code_list)), "code": list(self.code_list)}),
               "CAST(cn AS SMALLINT) AS cn, CAST(code AS VARCHAR) AS code")
         e.table(n.cat, queries.numbered_catalogue(n))
-        e.table(n.pb, "SELECT CAST(0 AS INTEGER) AS pk, CAST(0 AS INTEGER) AS wk, CAST(0 AS SMALLINT) AS cn LIMIT 0")
-        e.table(n.pe, "SELECT CAST(0 AS INTEGER) AS pk, CAST(0 AS INTEGER) AS mo, CAST(0 AS DOUBLE) AS employment_rate, "
+        e.kept_table(n.pb, "SELECT CAST(0 AS INTEGER) AS pk, CAST(0 AS INTEGER) AS wk, CAST(0 AS SMALLINT) AS cn LIMIT 0")
+        e.kept_table(n.pe, "SELECT CAST(0 AS INTEGER) AS pk, CAST(0 AS INTEGER) AS mo, CAST(0 AS DOUBLE) AS employment_rate, "
                       "CAST(false AS BOOLEAN) AS temp_agency LIMIT 0")
 
     def keyed_now(self, write: bool = True) -> bool:
@@ -133,14 +137,22 @@ class Store:
         new = pk[~self._done[pk]]
         if not len(new):
             return
-        self.keyed_now()  # rows_of reads the keyed copy when there is one
+        # From the keyed copy the rows are copied in slices of persons, each stored compressed before the next
+        # (engine.compact): the copy then never holds more than a slice uncompressed, and a slice's key range reads
+        # only the copy's row groups of those keys (each spans a narrow range of keys), so the slices together
+        # cost one scan. Without the copy, slices would each scan the registers: one slice.
+        size = INCLUDE_SLICE if self.keyed_now() else len(new)  # rows_of reads the keyed copy when there is one
         e, n = self.engine, self.names
         e.put(n.lookup, pd.DataFrame({"pk": new.astype(np.int32)}), "CAST(pk AS INTEGER) AS pk")
         e.table(n.new, queries.ids_of(n))
         e.append(n.px, queries.copy_persons(n, ["person_id", *self.person_columns]))
-        for table, name in (("benefits", n.pb), ("employment", n.pe)):
-            e.append(name, self.rows_of(table, n.new, n.codes))
-        self._done[new] = True
+        for at in range(0, len(new), size):
+            part = new[at:at + size]
+            span = (int(part[0]), int(part[-1])) if self.keyed else None
+            for table, name in (("benefits", n.pb), ("employment", n.pe)):
+                e.append(name, self.rows_of(table, n.new, n.codes, span))
+            e.compact()
+            self._done[part] = True
 
     # ---- persons ---------------------------------------------------------------------------------------------------
     def persons(self) -> pd.DataFrame:

@@ -236,12 +236,13 @@ class Registers:
         self.keyed_seconds = time.perf_counter() - started if found is not None else None
         return self.keyed
 
-    def rows_of(self, table: str, persons: str, codes: str) -> str:
+    def rows_of(self, table: str, persons: str, codes: str, span: tuple[int, int] | None = None) -> str:
         """SELECT of the rows of `table` (the store's columns: pk first) of the persons in relation `persons` (pk,
         person_id): from the keyed copy when attached, else narrowed before the staging's conversions where the
-        layout allows (readers.persons_rows_sql). `codes` (cn, code): the code numbers, the keyed copy's."""
+        layout allows (readers.persons_rows_sql). `codes` (cn, code): the code numbers, the keyed copy's. `span`:
+        the persons' least and greatest key, a filter the keyed copy's scan uses to skip row groups."""
         if self.keyed:
-            return queries.keyed_rows(table, persons)
+            return queries.keyed_rows(table, persons, span)
         src = self._sources.get(table)
         staged = readers.persons_rows_sql(src, TABLES[table], self.options.wide_pattern, persons) if src else None
         rows = f"({staged}) x" if staged else f"{table} x"

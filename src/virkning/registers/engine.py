@@ -122,6 +122,15 @@ class Engine(ABC):
     def table(self, name: str, select: str, params: Sequence | None = None) -> None:
         """(Re)create a materialised temporary table from a SELECT (Spark: a cached temporary view)."""
 
+    def kept_table(self, name: str, select: str) -> None:
+        """(Re)create a table that the run keeps and appends to (the panel store's copies of persons' rows); an engine
+        may store it compressed once `compact` is called."""
+        self.table(name, select)
+
+    def compact(self) -> None:
+        """Store what the kept tables gained since the last call in their compressed form (an engine without one:
+        nothing)."""
+
     @abstractmethod
     def view(self, name: str, select: str) -> None:
         """(Re)create a temporary view: evaluated where it is used."""
@@ -219,6 +228,16 @@ class DuckDBEngine(Engine):
         n = threads or os.environ.get("VIRKNING_THREADS")
         if n:
             self._con.execute(f"SET threads = {int(n)}")
+        # Kept tables (the store's copies of persons' rows: at 5,000,000 persons some 60 million rows) live in a
+        # second in-memory database that compresses what a checkpoint stores (`compact`): about a fifth of the plain
+        # size (docs/performance.md). Temporary tables stay in the plain one. DuckDB before 1.3 has no such option:
+        # kept tables are then plain tables.
+        try:
+            self._con.execute("ATTACH ':memory:' AS kept (COMPRESS)")
+            self._con.execute("USE kept")
+            self._kept = True
+        except duckdb.Error:
+            self._kept = False
 
     # ---- statements --------------------------------------------------------------------------------------------
     def _run(self, sql: str, params: Sequence | None = None, select: str | None = None):
@@ -243,6 +262,13 @@ class DuckDBEngine(Engine):
     # ---- tables and views ----------------------------------------------------------------------------------------
     def table(self, name: str, select: str, params: Sequence | None = None) -> None:
         self._run(f"CREATE OR REPLACE TEMP TABLE {_safe_name(name)} AS {select}", params, select)
+
+    def kept_table(self, name: str, select: str) -> None:
+        self._run(f"CREATE OR REPLACE TABLE {_safe_name(name)} AS {select}", select=select)
+
+    def compact(self) -> None:
+        if self._kept:
+            self._run("CHECKPOINT kept", select="")
 
     def view(self, name: str, select: str) -> None:
         self._run(f"CREATE OR REPLACE TEMP VIEW {_safe_name(name)} AS {select}", select=select)

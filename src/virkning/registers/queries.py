@@ -92,12 +92,15 @@ def numbered_atoms(n: Names) -> str:
     return f"SELECT a.code, k.cn, a.bits FROM {n.atoms_in} a LEFT JOIN {n.codes} k ON k.code = a.code"
 
 
-def keyed_rows(table: str, persons: str) -> str:
+def keyed_rows(table: str, persons: str, span: tuple[int, int] | None = None) -> str:
     """The store's copy of a register's rows from its keyed copy (registers/keyed.py; the store's columns) for
-    the persons in `persons` (pk)."""
+    the persons in `persons` (pk), whose keys lie in `span` (least, greatest) when given."""
+    where = f"x.pk IN (SELECT pk FROM {persons})"
+    if span is not None:
+        where = f"x.pk BETWEEN {int(span[0])} AND {int(span[1])} AND {where}"
     if table == "benefits":
-        return f"SELECT x.pk, x.wk, x.c AS cn FROM keyed_benefits x WHERE x.pk IN (SELECT pk FROM {persons})"
-    return f"SELECT x.* FROM keyed_employment x WHERE x.pk IN (SELECT pk FROM {persons})"
+        return f"SELECT x.pk, x.wk, x.c AS cn FROM keyed_benefits x WHERE {where}"
+    return f"SELECT x.* FROM keyed_employment x WHERE {where}"
 
 
 # birth_date and municipality of everyone, in person-key order: keys are ranks in PERSON_KEYS's order and person ids
