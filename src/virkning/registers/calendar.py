@@ -112,13 +112,14 @@ def week_months(wks) -> np.ndarray:
 
 
 def week_labels(wks) -> np.ndarray:
-    uniq, inv = np.unique(np.asarray(wks, dtype=np.int64), return_inverse=True)
-    return np.array([week_label(w) for w in uniq], dtype=object)[inv]
+    # one label per distinct week, shared by its rows; factorize hashes where np.unique would sort millions of pairs
+    codes, uniq = pd.factorize(np.asarray(wks, dtype=np.int64))
+    return np.array([week_label(int(w)) for w in uniq], dtype=object)[codes]
 
 
 def month_labels(mos) -> np.ndarray:
-    uniq, inv = np.unique(np.asarray(mos, dtype=np.int64), return_inverse=True)
-    return np.array([month_label(m) for m in uniq], dtype=object)[inv]
+    codes, uniq = pd.factorize(np.asarray(mos, dtype=np.int64))
+    return np.array([month_label(int(m)) for m in uniq], dtype=object)[codes]
 
 
 def date_weeks(dates) -> np.ndarray:

@@ -272,3 +272,23 @@ def test_the_evaluation_reads_in_a_notebook(result):
     assert text.startswith(f"Effect evaluation: {n:,} of ") and "exit_vikar" in text and ".0 " not in text.split("\n")[0]
     html = result._repr_html_()
     assert html.count("<table") == 2 and "Effects at the horizon" in html
+
+
+def test_outcome_columns_hold_the_read_rows_values_and_nothing_else():
+    """The outcome columns of a large risk set are sparse (numbers) or categories (text): every reader sees exactly
+    the values a dense column with missing values elsewhere would give."""
+    from virkning.analyses.effect.pipeline import _spread
+
+    Y = pd.DataFrame({"followup": np.array([3, 7, 0], dtype=np.int32), "exit_x_1": [1.0, np.nan, 0.0],
+                      "status_1": pd.array(["ledig", None, "beskæftiget"], dtype=object),
+                      "first_x": pd.array([2, None, 5], dtype="Int32")})
+    rows = np.array([4, 1, 6])
+    got = _spread(Y, rows, 8)
+    dense = Y.set_axis(rows).reindex(range(8))
+    assert isinstance(got["followup"].dtype, pd.SparseDtype) and got["status_1"].dtype == "category"
+    for c in ["followup", "exit_x_1"]:
+        np.testing.assert_array_equal(got[c].to_numpy(dtype=float, na_value=np.nan), dense[c].to_numpy(float))
+    assert got["followup"].array.sp_index.npoints == 3  # only the read rows are stored
+    assert got["status_1"].isna().tolist() == dense["status_1"].isna().tolist()
+    assert (got["status_1"] == "ledig").tolist() == (dense["status_1"] == "ledig").tolist()
+    assert got["first_x"].tolist() == dense["first_x"].tolist()
