@@ -197,7 +197,7 @@ def build_populations(regs: "Registers", participants: ParticipantRule, pool: Po
     _check_states(pool.states)
     part, flow = find_participants(regs, participants, panel)
     persons = panel.persons()
-    municipality = persons["municipality"].to_numpy(dtype=object)
+    municipality = persons["municipality"].cat  # codes (-1: none) and the distinct names
     part["pk"] = panel.keys(part["person_id"])  # participants are in persons (find_participants checked)
     weeks = np.unique(part["iwk"].to_numpy())
 
@@ -217,13 +217,14 @@ def build_populations(regs: "Registers", participants: ParticipantRule, pool: Po
         flow.append(_pool_row(f"pool: aged {lo}-{hi}", cand))
 
     if pool.exclude_municipalities is not None:
+        codes = municipality.codes.to_numpy()
         if pool.exclude_municipalities == "participants":
-            excluded = set(pd.Series(municipality[part["pk"].to_numpy()]).dropna())
+            excluded = np.unique(codes[part["pk"].to_numpy()])
             label = "pool: not living in a participant municipality"
         else:
-            excluded = set(pool.exclude_municipalities)
+            excluded = np.flatnonzero(municipality.categories.isin(set(pool.exclude_municipalities)))
             label = "pool: not living in the excluded municipalities"
-        out = pd.Series(municipality).isin(excluded).to_numpy()
+        out = np.isin(codes, excluded[excluded >= 0])
         cand = cand[~out[cand["pk"].to_numpy()]]
         flow.append(_pool_row(label, cand))
 

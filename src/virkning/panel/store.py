@@ -156,14 +156,15 @@ class Store:
 
     # ---- persons ---------------------------------------------------------------------------------------------------
     def persons(self) -> pd.DataFrame:
-        """birth_date and municipality of everyone, row i for person key i (read once)."""
+        """birth_date and municipality (categorical) of everyone, row i for person key i (read once)."""
         if self._persons is None:
             self._keys_ready()
             e = self.engine
             frame = e.frame(queries.PERSONS_BY_KEY)
-            names = np.array([*e.arrays(queries.PERSON_MUNICIPALITIES)["municipality"], np.nan], dtype=object)
-            # each name once, shared by its persons (NaN for none, as a frame of the column would hold)
-            frame["municipality"] = names[frame["municipality"].to_numpy(dtype=np.int64)]
+            names = pd.Index(list(e.arrays(queries.PERSON_MUNICIPALITIES)["municipality"]), dtype=object)
+            # categories: each name once and a small code per person (-1: none, read as NaN), so a pool rule on
+            # municipalities compares codes, not millions of strings
+            frame["municipality"] = pd.Categorical.from_codes(frame["municipality"].to_numpy(dtype=np.int64), names)
             self._persons = frame
         return self._persons
 
