@@ -222,7 +222,9 @@ def _spread(Y: pd.DataFrame, rows: np.ndarray, n: int) -> pd.DataFrame:
     for c in Y.columns:
         col = Y[c]
         if col.dtype.kind in "fiu" and not isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
-            out[c] = _sparse(col, rows, n)
+            dense = np.full(n, np.nan)
+            dense[rows] = col.to_numpy(dtype=float)
+            out[c] = pd.arrays.SparseArray(dense, fill_value=np.nan, kind="integer")
         elif col.dtype == object or isinstance(col.dtype, pd.StringDtype):
             codes = pd.Categorical(col)
             full = np.full(n, -1, dtype=codes.codes.dtype)
@@ -231,19 +233,6 @@ def _spread(Y: pd.DataFrame, rows: np.ndarray, n: int) -> pd.DataFrame:
         else:
             out[c] = col.set_axis(rows).reindex(range(n)).array
     return pd.DataFrame(out, index=pd.RangeIndex(n))
-
-
-def _sparse(col: pd.Series, rows: np.ndarray, n: int | None = None) -> pd.arrays.SparseArray:
-    """A float column of n rows (default: col's length) holding col's values at `rows` (all of col when n is given;
-    else col's own rows) and NaN elsewhere, stored sparsely."""
-    if n is None:
-        values = col.to_numpy(dtype=float, na_value=np.nan)[rows]
-        n = len(col)
-    else:
-        values = col.to_numpy(dtype=float, na_value=np.nan)
-    dense = np.full(n, np.nan)
-    dense[rows] = values
-    return pd.arrays.SparseArray(dense, fill_value=np.nan, kind="integer")
 
 
 def _population_key(design: EffectDesign) -> tuple:
@@ -346,10 +335,8 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
     if draws is not None:
         used = np.union1d(used, draws.rows_needed)
     Y = panel.outcomes(keys.iloc[used].reset_index(drop=True), design.horizon, exits=oc.exit_states(design.outcomes))
-    Y = Y.drop(columns=["person_id", "index_week"])
+    Y = oc.derive(design.outcomes, Y.drop(columns=["person_id", "index_week"]))  # on the read rows only
     data = pd.concat([data, _spread(Y, used, len(data))], axis=1)
-    derived = oc.derive(design.outcomes, data)
-    data = derived.assign(**{c: _sparse(derived[c], used) for c in derived.columns.difference(data.columns)})
     m = dataclasses.replace(m, source=data)
     timings["outcomes"] = time.perf_counter() - t
 
