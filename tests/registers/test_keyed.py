@@ -11,6 +11,7 @@ from conftest import write_folder
 from test_panel import _random_registers
 from virkning.panel import store as store_module
 from virkning.registers import calendar, keyed, load
+from virkning.registers.engine import DuckDBEngine
 
 COVS = ["age", "weeks_ledig_52w", "weeks_sygdom_52w", "in_ledig_at_-1", "spell_weeks", "employment_12m",
         "employment_at_1"]
@@ -53,8 +54,12 @@ def test_keyed_copy_gives_the_text_keyed_answers(folder, tmp_path, monkeypatch, 
     cache = tmp_path / "cache"
     monkeypatch.setenv("VIRKNING_CACHE_DIR", str(cache))
     monkeypatch.setattr(store_module, "INCLUDE_SLICE", slice_size)
+    slices = []
+    compact = DuckDBEngine.compact
+    monkeypatch.setattr(DuckDBEngine, "compact", lambda self: (slices.append(1), compact(self))[1])
     used, pairs, covs, rows = _answers(folder)
     assert used and len(_copies(cache)) == 3
+    assert len(slices) == (1 if slice_size == 50_000 else 11)  # the persons of the pool's states, 7 at a time
     monkeypatch.setenv("VIRKNING_CACHE_DIR", "off")
     used_off, pairs_off, covs_off, rows_off = _answers(folder)
     assert not used_off
