@@ -115,3 +115,24 @@ def test_file_hash_is_remembered_and_renewed(tmp_path, monkeypatch):
     assert vcache.file_hash(f) == h and not hashed
     f.write_bytes(b"abd")  # new content, new modification time
     assert vcache.file_hash(f) == "recomputed" and hashed == [f]
+
+
+
+def test_the_checks_working_tables_are_dropped_once_the_report_is_made(folder, monkeypatch):
+    # The checks' per-person tables hold a row per person (a few hundred MB at national scale): a load keeps none
+    # of the tables the checks made for the rest of the run.
+    from virkning.registers.engine import DuckDBEngine
+
+    monkeypatch.setenv("VIRKNING_CACHE_DIR", "off")
+    made = set()
+    real = DuckDBEngine.table
+    monkeypatch.setattr(DuckDBEngine, "table", lambda self, name, *a, **kw: (made.add(name), real(self, name, *a, **kw))[1])
+    regs = load(folder)
+    try:
+        left = {r[0] for r in regs.engine.rows("SELECT table_name FROM duckdb_tables()")}
+        assert regs.report.ok and regs.report.tables["benefits"].persons > 1_000
+    finally:
+        regs.close()
+    assert {"_per_person_benefits", "_per_person_employment", "_values_benefits", "_persons_counts"} <= made
+    # what the load keeps on purpose: the code catalogue and the calendar's lookup tables
+    assert made & left == {"catalogue", "_weeks", "_months", "_week_labels"}, made & left

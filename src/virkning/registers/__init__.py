@@ -30,6 +30,7 @@ from virkning.registers.validate import (
     check_extra,
     summarise_extra,
     create_staging,
+    drop_scratch,
     missing_columns,
     run_checks,
     summary_problems,
@@ -154,6 +155,15 @@ def _validate(folder: Path | str, options: LoadOptions, engine: Engine, reuse: b
     if opened is not None:
         opened.update(sources)
     files = [f for src in (*sources.values(), *extra.values()) for f in src.files]
+    try:
+        return _checked(folder, options, engine, reuse, catalogue, sources, extra, problems, files)
+    finally:
+        # the checks' per-person tables (5 million persons: a few hundred MB) are not needed once the report is made
+        drop_scratch(engine)
+
+
+def _checked(folder: Path | str, options: LoadOptions, engine: Engine, reuse: bool, catalogue: Catalogue,
+             sources: dict, extra: dict, problems: list, files: list) -> ValidationReport:
     try:
         create_staging(engine, sources, options.wide_pattern)
         for name, src in extra.items():

@@ -426,6 +426,17 @@ def summary_problems(engine: Engine, summary: dict, sources: dict[str, Source]) 
     return problems
 
 
+# The tables the checks make on the way (registers/scans.py and above); none is read once the report is made.
+SCRATCH = ("_values_benefits", "_months_employment", "_values_employment", "_per_person_all", "_persons_counts",
+           *(f"_per_person_{name}" for name in TABLES))
+
+
+def drop_scratch(engine: Engine) -> None:
+    """Drop the checks' working tables: at national scale the per-person ones hold a row per person."""
+    for name in SCRATCH:
+        engine.drop(name)
+
+
 def run_checks(engine: Engine, sources: dict[str, Source], wide_pattern: str = "") -> list[Problem]:
     problems: list[Problem] = []
     broken: set[str] = set()
