@@ -234,6 +234,35 @@ def test_memoised_covariates_equal_a_fresh_computation(random_folder, engine):
     assert got["person_id"].tolist() == second["person_id"].tolist()
 
 
+def test_covariates_in_slices_equal_one_slice(random_folder, monkeypatch):
+    # A large pool's pairs are computed in slices ordered by person key (Panel._compute); the frame must be the
+    # one-slice frame, column types included, in the caller's order. The slicing is the same Python on every
+    # engine, so DuckDB only (eleven slices cost Spark minutes).
+    import virkning.panel as panel_module
+
+    rng = np.random.default_rng(13)
+    tables, folder, _ = random_folder
+    names = ["age", "sex", "municipality", "origin_group", "weeks_ledig_52w", "in_ledig_at_-1", "spell_weeks",
+             "employment_12m", "employment_at_1"]
+    pairs = pd.DataFrame({"person_id": rng.choice(tables["persons"]["person_id"], 400),
+                          "index_week": rng.choice([y * 100 + w for y in (2017, 2018) for w in range(1, 53)], 400)})
+    calls = []
+    compute = panel_module.Panel._compute_slice
+    monkeypatch.setattr(panel_module.Panel, "_compute_slice",
+                        lambda self, p, rows, specs: (calls.append(len(rows)), compute(self, p, rows, specs))[1])
+    sliced, whole = [], []
+    for size, out in ((37, sliced), (10**9, whole)):
+        monkeypatch.setattr(panel_module, "PAIR_SLICE", size)
+        regs = load(folder, engine="duckdb")  # a fresh store each time: nothing memoised
+        try:
+            out.append(regs.panel().covariates(pairs, names))
+        finally:
+            regs.close()
+    assert calls == [37] * 10 + [30, 400]
+    assert whole[0]["weeks_ledig_52w"].sum() > 100 and whole[0]["sex"].nunique() == 2
+    pd.testing.assert_frame_equal(sliced[0], whole[0], check_exact=True)
+
+
 @pytest.mark.parametrize("keyed", [True, False], ids=["keyed-copy", "text-keyed"])
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "padded-csv", "numeric-ids"])
 def test_rows_narrowed_to_persons_equal_the_views_rows(tmp_path, monkeypatch, engine, fmt, keyed):
