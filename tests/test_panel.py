@@ -207,6 +207,28 @@ def test_agrees_with_independent_pandas(random_folder, engine):
     assert {"ledig", "beskæftiget", "vikar", "selvforsørgende", "ukendt", "død"} <= statuses
 
 
+@pytest.mark.parametrize("states", [{-1: "ledig", 0: "ledig"}, {-4: "sygdom", 0: "ledig"},
+                                    {-1: "ledig", 0: "ledig", 2: "sygdom"}], ids=["ledig-ledig", "sygdom-4", "three"])
+def test_state_pairs_agree_with_pandas(random_folder, engine, states):
+    # The risk set of a state rule: the (person, index week) pairs where the person is in state states[k] in week
+    # index + k. Over 140 index weeks (three blocks of the query's 60-week bit masks, and offsets across their edges).
+    tables, _, loaded = random_folder
+    regs = loaded(engine)
+    panel = regs.panel()
+    weeks = np.arange(panel_pandas.wk_of(201605), panel_pandas.wk_of(201840) + 1)
+    got = panel.state_pairs(weeks, states)
+    cat = load_catalogue().table[["code", "state", "retirement"]]
+    b = tables["benefits"].merge(cat, on="code", how="left")
+    state_of = {(p, panel_pandas.wk_of(int(w))): s for p, w, s in zip(b["person_id"], b["week"], b["state"])}
+    ids = tables["persons"]["person_id"].tolist()
+    keys = panel.keys(np.array(ids, dtype=object))
+    want = [(int(k), int(w)) for p, k in sorted(zip(ids, keys), key=lambda x: x[1]) for w in weeks
+            if all(state_of.get((p, int(w) + o)) == s for o, s in states.items())]
+    assert len(want) > 50  # the rule picks someone (over 2,000 pairs for ledig-ledig)
+    assert list(zip(got["pk"].tolist(), got["iwk"].tolist())) == want
+    assert got["pk"].dtype == np.int64 and got["iwk"].dtype == np.int64
+
+
 def test_memoised_covariates_equal_a_fresh_computation(random_folder, engine):
     # A second call with overlapping pairs reads the memo for the pairs it has seen and computes the rest; the
     # values must be those a fresh load computes, in the caller's order, whatever mix of seen and new pairs.
