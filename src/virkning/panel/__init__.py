@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from virkning.errors import CovariateNameError
+from virkning.panel import risksets
 from virkning.panel.grammar import GRAMMAR_HELP, ORIGIN_GROUPS, STATIC, Covariate, parse_covariate
 from virkning.panel.store import StatePairs, Store
 from virkning.registers import calendar, queries
@@ -411,42 +412,13 @@ class Panel:
             weeks = np.union1d(weeks, compute)
         if hit is not None:
             weeks = np.union1d(weeks, hit.weeks)
-        result = self._state_pairs(weeks, states)
+        result = risksets.state_pairs(self, weeks, states)
         self.store.state_pairs[key] = StatePairs(weeks, result, np.unique(result["pk"].to_numpy()))
         return result[result["iwk"].isin(asked)].reset_index(drop=True)
 
     def state_persons(self, states: dict[int, str]) -> np.ndarray:
         """The persons of every week the state-pair cache holds for this rule (a superset of one run's pool)."""
         return self.store.state_pairs[tuple(sorted(states.items()))].persons
-
-    def _state_pairs(self, weeks: np.ndarray, states: dict[int, str]) -> pd.DataFrame:
-        if not states:  # no state rule: everyone in persons is a candidate every week
-            n = self.store.n_persons
-            return pd.DataFrame({"pk": np.repeat(np.arange(n, dtype=np.int64), len(weeks)), "iwk": np.tile(weeks, n)})
-        codes = {}
-        for offset, state in sorted(states.items()):
-            canon = canonical_state(state)
-            if canon is None or canon in MONTHLY_STATUSES:
-                raise CovariateNameError(f"'{state}' in week {offset} is not a state or group of the DREAM code "
-                                         f"catalogue; expected one of {', '.join((*STATES, *GROUPS))}")
-            codes[int(offset)] = [c for (c,) in self.engine.rows(queries.codes_of(canon))]
-        if not all(codes.values()):  # a state without codes: nobody is ever in it
-            return pd.DataFrame({"pk": np.zeros(0, dtype=np.int64), "iwk": np.zeros(0, dtype=np.int64)})
-        lo, hi = int(weeks.min()) + min(codes), int(weeks.max()) + max(codes)
-        keyed = self.store.keyed_now()
-        wanted: dict[int, list] = dict(codes)
-        if keyed:  # the codes' integers in the keyed copy; a code the data never holds matches no row
-            ids = self.regs.keyed_codes
-            wanted = {o: [ids[c] for c in cs if c in ids] for o, cs in codes.items()}
-            if not all(wanted.values()):
-                return pd.DataFrame({"pk": np.zeros(0, dtype=np.int64), "iwk": np.zeros(0, dtype=np.int64)})
-        else:
-            self.store.pkmap()  # the key map the query joins
-        sets = sorted({tuple(sorted(cs)) for cs in wanted.values()})
-        out = self.engine.arrays(queries.state_masks(self.store.names, [list(c) for c in sets], lo, hi, keyed))
-        need = [(o, sets.index(tuple(sorted(cs)))) for o, cs in sorted(wanted.items())]
-        pk, iwk = _pairs_from_masks(out, need, weeks, lo, hi)
-        return pd.DataFrame({"pk": pk, "iwk": iwk})
 
     def employment_rows(self, person_ids, lo: int, hi: int) -> pd.DataFrame:
         """Employment rows (person_id, mo, employment_rate, hours, industry, temp_agency) of these persons in
@@ -465,41 +437,6 @@ class Panel:
         ids = pd.DataFrame({"person_id": pd.unique(np.asarray(person_ids, dtype=object))})
         self.engine.put(names.ids, ids, "CAST(person_id AS VARCHAR) AS person_id")
         return self.engine.frame(queries.benefit_weeks_of(names, codes, lo, hi))
-
-
-def _pairs_from_masks(out: dict, need: list[tuple[int, int]], weeks: np.ndarray, lo: int, hi: int
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    """(pk, iwk), sorted by person and week, of the index weeks w in `weeks` (sorted) at which a person's mask
-    number i has the bit of week w + offset for every (offset, i) in `need` (the masks of queries.state_masks:
-    per person and block of MASK_WEEKS weeks from `lo`). Persons are read in chunks, so a chunk's bit matrix stays
-    a few MB whatever the number of persons and weeks."""
-    mw = queries.MASK_WEEKS
-    nb = (hi - lo) // mw + 1
-    pk = np.asarray(out["pk"], dtype=np.int64)
-    people, inv = np.unique(pk, return_inverse=True)
-    order = np.argsort(inv, kind="stable")
-    inv = inv.reshape(-1)[order]
-    blk = np.asarray(out["blk"], dtype=np.int64)[order]
-    masks = {i: np.asarray(out[f"m{i}"], dtype=np.int64)[order] for i in {i for _, i in need}}
-    # bit d % mw of block d // mw, in the unpacked bits of little-endian 64-bit masks
-    cols = {o: ((weeks - lo + o) // mw) * 64 + (weeks - lo + o) % mw for o, _ in need}
-    step = max(1, 16_000_000 // (nb * 64))
-    found_pk, found_wk = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-    for start in range(0, len(people), step):
-        a, b = np.searchsorted(inv, [start, start + step])
-        n = min(step, len(people) - start)
-        ok = np.ones((n, len(weeks)), dtype=bool)
-        bits: dict[int, np.ndarray] = {}
-        for o, i in need:
-            if i not in bits:
-                m = np.zeros((n, nb), dtype="<i8")
-                m[inv[a:b] - start, blk[a:b]] = masks[i][a:b]
-                bits[i] = np.unpackbits(m.view(np.uint8).reshape(n, nb * 8), axis=1, bitorder="little")
-            ok &= bits[i][:, cols[o]].astype(bool)
-        pi, wi = np.nonzero(ok)
-        found_pk.append(people[start + pi])
-        found_wk.append(weeks[wi].astype(np.int64))
-    return np.concatenate(found_pk), np.concatenate(found_wk)
 
 
 _NO_KEYS = np.zeros(0, dtype=np.int64)

@@ -269,21 +269,19 @@ def state_masks(n: Names, sets: list[list], lo: int, hi: int, keyed: bool) -> st
     person has a code of the set in week lo + block * MASK_WEEKS + i), over the weeks lo..hi. `keyed`: the keyed
     copy (integer keys and codes; registers/keyed.py), else the text-keyed benefits with the key map joined to the
     result. One scan, grouped by person and block: a risk set's index weeks and offsets are then read off the
-    masks (Panel._state_pairs) instead of joining each row to every (index week, offset) slot it falls in and
+    masks (panel/risksets.py) instead of joining each row to every (index week, offset) slot it falls in and
     grouping by person and index week, which cost twice as much at 5,000,000 persons."""
-    if keyed:
-        person, code, table = "pk", "c", "keyed_benefits"
-        listed = [f"({', '.join(str(int(c)) for c in s)})" for s in sets]
-    else:
-        person, code, table = "person_id", "code", "benefits"
-        listed = [in_list(s) for s in sets]
-    every = sorted(set().union(*map(set, sets)))
-    any_code = f"({', '.join(str(int(c)) for c in every)})" if keyed else in_list(every)
+    person, code, table = ("pk", "c", "keyed_benefits") if keyed else ("person_id", "code", "benefits")
+
+    def listed(values) -> str:  # the keyed copy's codes are integers, the registers' text
+        return "(" + ", ".join(str(int(c)) for c in values) + ")" if keyed else in_list(values)
+
     bit = f"CAST(1 AS BIGINT) << CAST((wk - {int(lo)}) % {MASK_WEEKS} AS INTEGER)"
-    masks = ", ".join(f"bit_or(CASE WHEN {code} IN {lst} THEN {bit} ELSE CAST(0 AS BIGINT) END) AS m{i}"
-                      for i, lst in enumerate(listed))
+    masks = ", ".join(f"bit_or(CASE WHEN {code} IN {listed(s)} THEN {bit} ELSE CAST(0 AS BIGINT) END) AS m{i}"
+                      for i, s in enumerate(sets))
+    every = sorted(set().union(*map(set, sets)))
     grouped = (f"SELECT {person}, CAST((wk - {int(lo)}) // {MASK_WEEKS} AS INTEGER) AS blk, {masks} FROM {table} "
-               f"WHERE {code} IN {any_code} AND wk BETWEEN {int(lo)} AND {int(hi)} GROUP BY {person}, blk")
+               f"WHERE {code} IN {listed(every)} AND wk BETWEEN {int(lo)} AND {int(hi)} GROUP BY {person}, blk")
     if keyed:
         return grouped
     cols = ", ".join(f"q.m{i}" for i in range(len(sets)))
