@@ -11,7 +11,9 @@ DIR/flere-skal-med/{data, design.yaml, evaluation} (`run_flere_skal_med_demo`).
 A further stage writes DIR/frikommune/{data, design.yaml, evaluation} from the free-municipality experiment
 (seed 002: register indicators and difference-in-differences; `run_frikommune_demo`), and benchmarking of its job
 centres (seed 004, `run_benchmark_demo`). These three need nothing from the Seniorvikar stages and run in a second
-process while those run (`demo_others.start_background`).
+process while those run (`demo_others.start_background`). Once the registers are validated, the monitoring, job
+rotation and the programme's plan run in a third process while the demo's own evaluates (`demo_others.start_side`):
+on 2 cores the demo's longest stages then overlap, and every file is the same as when one process does them all.
 `seniorvikar_design()` is the same effect design in Python (tests check that the two agree).
 """
 
@@ -28,8 +30,8 @@ from rich.console import Console
 
 from virkning.analyses.effect import EffectDesign, Subgroup
 from virkning.demo_common import _table, example, status
-from virkning.demo_others import (run_benchmark_demo, run_flere_skal_med_demo, run_frikommune_demo, start_background,
-                                  stop_background)
+from virkning.demo_others import (_collect, run_benchmark_demo, run_flere_skal_med_demo, run_frikommune_demo,
+                                  start_background, start_side, stop_background)
 from virkning.outcomes import Outcome
 from virkning.populations import Exclusion, ParticipantRule, PoolRule
 from virkning.registers import calendar
@@ -114,7 +116,7 @@ def _seniorvikar_stages(out: Path, data: Path, persons: int, seed: int, console:
     """The synthetic registers, the evaluation, the monitoring, job rotation and plan, and the evidence stage; the
     paths written and the design's language."""
     from virkning.design import load_design
-    from virkning.outputs import run_evaluation, run_monitor
+    from virkning.outputs import run_evaluation
     from virkning.registers import load
     from virkning.synth import generate
     from virkning.synth.sheets import write_monitoring_data
@@ -134,8 +136,12 @@ def _seniorvikar_stages(out: Path, data: Path, persons: int, seed: int, console:
     design = load_design(design_path)
     t = time.perf_counter()
     with status(console, "Validating the registers ..."):
-        regs = load(data, design.load_options())  # one load serves the evaluation and the monitoring
+        regs = load(data, design.load_options())  # one load serves the evaluation (and the monitoring, if here)
     console.print(f"Registers validated ({time.perf_counter() - t:.0f} s)")
+    last = calendar.month_label(calendar.week_month(calendar.parse_week(max(truth["meeting_weeks"]))))
+    # the monitoring, job rotation and the plan need nothing from the evaluation: a worker of their own does them
+    # while this process evaluates (on 2 cores the demo's longest stages then overlap)
+    side = start_side(out, data, design_path, last, seed)
     try:
         t = time.perf_counter()
         with status(console, "Evaluating ...") as stage:
@@ -144,17 +150,18 @@ def _seniorvikar_stages(out: Path, data: Path, persons: int, seed: int, console:
         console.print(f"Evaluation: {paths['report']}{' and ' + str(paths['pdf']) if 'pdf' in paths else ''} "
                       f"({time.perf_counter() - t:.0f} s)")
         _print_effects(console, paths, truth)
-        t = time.perf_counter()
-        with status(console, "Monitoring ..."):
-            last = calendar.month_label(calendar.week_month(calendar.parse_week(max(truth["meeting_weeks"]))))
-            months = run_monitor(design_path, out / "monitoring", data=data, month=last, regs=regs)
-        html = sorted(k for k in months if k.endswith("/html"))
-        paths["monitoring"] = months[html[-1]]
-        console.print(f"Status report: {paths['monitoring']} ({time.perf_counter() - t:.0f} s)")
-        with status(console, "Job rotation and the programme's plan ..."):
-            paths.update(run_programme_demo(out, data, regs, seed=seed, console=console))
+        done = _collect(console, side, "Monitoring")
+        if done is None:  # no worker, or it failed: done here, on this process's load
+            with status(console, "Monitoring, job rotation and the programme's plan ..."):
+                done = _monitor_files(out, data, design_path, last, seed, regs=regs)
+    except BaseException:
+        stop_background({"side": side} if side is not None else {})
+        raise
     finally:
         regs.close()
+    console.print(f"Status report: {done['monitoring']} ({done['monitoring_seconds']:.0f} s)")
+    _print_programme(console, out, done)
+    paths.update({k: done[k] for k in ("monitoring", "jobrotation", "plan")})
     paths.update(run_evidence_demo(out, console=console, language=design.language))
     return paths, design.language
 
@@ -212,17 +219,40 @@ def run_evidence_demo(out: Path, console: Console | None = None, language: str =
     return {"evidence_base": base, "evidence_report": paths["report"]}
 
 
-def run_programme_demo(out: Path, data: Path, regs: Registers, seed: int = 2018, console: Console | None = None) -> dict:
+def _monitor_files(out: Path, data: Path, design_path: Path, month: str, seed: int = 2018,
+                   regs: Registers | None = None) -> dict:
+    """`virkning monitor` for `month` into OUT/monitoring, then job rotation and the plan (`_programme_files`), on
+    `regs` or, in the demo's worker, on a load of its own. That load reuses the validation report the demo's load
+    stored (registers/vcache.py) and never writes the keyed copy, which the demo's own load may be writing."""
+    from virkning.design import load_design
+    from virkning.outputs import run_monitor
+    from virkning.registers import load
+
+    t = time.perf_counter()
+    own = regs is None
+    if regs is None:
+        regs = load(data, load_design(design_path).load_options())
+        regs.write_keyed = False
+    try:
+        months = run_monitor(design_path, out / "monitoring", data=data, month=month, regs=regs)
+        done = {"monitoring": months[sorted(k for k in months if k.endswith("/html"))[-1]],
+                "monitoring_seconds": time.perf_counter() - t}
+        return done | _programme_files(out, data, regs, seed=seed)
+    finally:
+        if own:
+            regs.close()
+
+
+def _programme_files(out: Path, data: Path, regs: Registers, seed: int = 2018) -> dict:
     """Job rotation (seed 003) on the demo's registers: a synthetic rotation registration with planted rule breaches,
     a firms table and candidate profiles -> `virkning evaluate` with the job-rotation example (programme theory,
     rules, the substitutes against matched unemployed, the substitute search) -> `virkning plan` (calendar and the
-    plan's status). Prints the planted breaches next to those found."""
+    plan's status). Returns the paths and the planted and found breaches (`_print_programme` shows them)."""
     from virkning.analyses.programme.plan import run_plan
     from virkning.disclosure.audit import audit
     from virkning.outputs import run_evaluation
     from virkning.synth.jobrotation import write_jobrotation_data
 
-    console = console or Console()
     t = time.perf_counter()
     written = write_jobrotation_data(data, seed=seed)
     design_path = out / "jobrotation.yaml"
@@ -233,14 +263,27 @@ def run_programme_demo(out: Path, data: Path, regs: Registers, seed: int = 2018,
     found = pd.read_csv(out / "jobrotation" / "internal" / "jobrotation_violations.csv")
     got = set(zip(found["row"], found["rule"]))
     findings = audit(out / "jobrotation") + audit(out / "plan")
-    console.print(f"Job rotation: {len(planted & got)} of {len(planted)} planted rule breaches found"
-                  f"{f', {len(got - planted)} more' if got - planted else ''}; report {paths['report']}; plan "
-                  f"{plan['status_html']}; audit {'clean' if not findings else findings[0]} "
-                  f"({time.perf_counter() - t:.0f} s)")
+    return {"jobrotation": paths["report"], "plan": plan["status_html"], "planted": len(planted),
+            "found": len(planted & got), "more": len(got - planted), "audit": f"{findings[0]}" if findings else None,
+            "programme_seconds": time.perf_counter() - t}
+
+
+def _print_programme(console: Console, out: Path, done: dict) -> None:
+    """The planted breaches next to those found, and the substitutes' outcomes against matched unemployed."""
+    more = f", {done['more']} more" if done["more"] else ""
+    console.print(f"Job rotation: {done['found']} of {done['planted']} planted rule breaches found{more}; report {done['jobrotation']}; plan "
+                  f"{done['plan']}; audit {done['audit'] or 'clean'} ({done['programme_seconds']:.0f} s)")
     effects = pd.read_csv(out / "jobrotation" / "jobrotation" / "outcomes.csv")
     console.print(_table("Substitutes in employment after the rotation against matched unemployed (true effect 0)",
                          effects[["month", "n_treated", "treated_mean", "control_mean", "att", "ci_low", "ci_high"]]))
-    return {"jobrotation": paths["report"], "plan": plan["status_html"]}
+
+
+def run_programme_demo(out: Path, data: Path, regs: Registers, seed: int = 2018, console: Console | None = None) -> dict:
+    """`_programme_files`, printed (`_print_programme`)."""
+    console = console or Console()
+    done = _programme_files(out, data, regs, seed=seed)
+    _print_programme(console, Path(out), done)
+    return {"jobrotation": done["jobrotation"], "plan": done["plan"]}
 
 
 # ---- the business-case stage (seeds 002, 004): savings of a synthetic trial with a known effect -----------------

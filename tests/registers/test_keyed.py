@@ -161,3 +161,24 @@ def test_by_default_the_second_run_writes_the_copy(folder, tmp_path, monkeypatch
     assert _answers(folder)[0]
     assert first[1].equals(second[1])
     pd.testing.assert_frame_equal(first[2], second[2], check_exact=True)
+
+
+def test_a_load_that_may_not_write_reads_a_copy_that_is_there_and_leaves_no_marker(folder, tmp_path, monkeypatch):
+    """The demo's worker loads the folder the demo's process is evaluating (Registers.write_keyed = False): it
+    neither writes the copy nor leaves the marker that makes the next run write it, and reads a copy that is there."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("VIRKNING_CACHE_DIR", str(cache))
+    monkeypatch.setenv("VIRKNING_KEYED_COPY", "first")  # would write on the first run that copies rows
+
+    def reader(folder):
+        regs = load(folder)
+        regs.write_keyed = False
+        try:
+            regs.panel().state_pairs(np.arange(2420, 2550, 7), {-1: "ledig", 0: "ledig"})
+            return regs.keyed
+        finally:
+            regs.close()
+
+    assert not reader(folder) and _copies(cache) == [] and list((cache / "keyed").glob("*.seen")) == []
+    assert _answers(folder)[0] and len(_copies(cache)) == 3  # an ordinary load writes it
+    assert reader(folder)  # and the worker then reads it

@@ -222,6 +222,9 @@ class Registers:
         self.keyed = False  # the keyed copy's views are attached (registers/keyed.py)
         self.keyed_codes: dict[str, int] = {}  # code -> its integer in the keyed copy
         self.keyed_seconds: float | None = None  # time to attach the keyed copy (to write it, the first time)
+        # False: this load reads a keyed copy that is there but never writes one or leaves its marker (a second
+        # process over the same folder at the same time, as the demo's, leaves the writing to the first)
+        self.write_keyed = True
 
     @property
     def store(self) -> "Store":
@@ -241,7 +244,8 @@ class Registers:
         local = all(t in self._sources for t in tables) and all(isinstance(f, Path) for f in files)
         codes = self.report.codes["code"].tolist() if len(self.report.codes) else []
         started = time.perf_counter()
-        found = keyed.attach(self.engine, keyed.key(files, self.options), pkmap, codes, write) if local else None
+        found = (keyed.attach(self.engine, keyed.key(files, self.options), pkmap, codes, write and self.write_keyed)
+                 if local else None)
         self.keyed, self.keyed_codes = found is not None, found or {}
         self.keyed_seconds = time.perf_counter() - started if found is not None else None
         return self.keyed
