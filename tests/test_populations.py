@@ -83,3 +83,39 @@ def test_participants_and_pool_share_the_index_month_rule(tmp_path):
     assert pairs[["person_id", "index_week", "index_month", "treat"]].values.tolist() == [
         ["P1", "2018-W18", "2018-05", 1], ["P2", "2018-W18", "2018-05", 0]]
     assert pops.participants.loc[0, "index_date"] == dt.date(2018, 4, 30)  # the date (age) is still the meeting's
+
+
+def test_the_pool_rules_on_the_person_narrow_the_copied_rows_and_a_wider_run_copies_the_rest(regs, tmp_path):
+    """Only persons the pool's age and municipality rules could keep (and participants) have their register rows
+    copied; a later run with wider rules on the same panel copies the persons it lacks and gets what a fresh load
+    gets."""
+    panel = regs.panel()
+    narrow = build_populations(regs, PART, POOL, panel=panel)
+
+    def copied() -> set[str]:
+        return set(regs.engine.frame(f"SELECT person_id FROM {regs.store.names.px}")["person_id"])
+
+    # in the states: P1, P3, P4, P5, P7; P4 lives in a participant municipality (101), P5 is 70; P1 and P2 take part
+    assert copied() == {"P1", "P2", "P3", "P7"}
+    assert set(narrow.pool["person_id"]) <= copied()
+    wide_rule = PoolRule(age=(50, 75), states={-1: "ledig", 0: "ledig"}, exclude_municipalities=None)
+    wide = build_populations(regs, PART, wide_rule, panel=panel)
+    assert copied() == {"P1", "P2", "P3", "P4", "P5", "P7"} and {"P4", "P5"} <= set(wide.pool["person_id"])
+    fresh = load(tmp_path / "d")  # the fixture's folder
+    try:
+        again = build_populations(fresh, PART, wide_rule)
+        pd.testing.assert_frame_equal(again.pool, wide.pool)
+        pd.testing.assert_frame_equal(again.flow, wide.flow)
+        pd.testing.assert_frame_equal(again.participants, wide.participants)
+    finally:
+        fresh.close()
+
+
+def test_an_age_at_the_index_date_narrows_the_copy_by_the_first_and_last_index_week(regs):
+    """Without an age date, a person is copied when the age at some index week can lie in the band."""
+    panel = regs.panel()
+    pops = build_populations(regs, PART, PoolRule(age=(50, 57), states={-1: "ledig", 0: "ledig"},
+                                                  exclude_municipalities=None), panel=panel)
+    copied = set(regs.engine.frame(f"SELECT person_id FROM {regs.store.names.px}")["person_id"])
+    assert copied == {"P1", "P2", "P7"}  # in the states P3 is 58, P4 60 and P5 70 at 2018-W10: none can be 50-57
+    assert set(pops.pool["person_id"]) <= copied
