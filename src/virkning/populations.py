@@ -293,10 +293,11 @@ def _excluded(panel: "Panel", pool: PoolRule, part: pd.DataFrame) -> np.ndarray:
     """Per person key: whether the person lives in a municipality the pool excludes."""
     municipality = panel.persons()["municipality"].cat  # codes (-1: none) and the distinct names
     codes = municipality.codes.to_numpy()
-    if pool.exclude_municipalities == "participants":
+    rule = pool.exclude_municipalities
+    if rule == "participants":
         excluded = np.unique(codes[part["pk"].to_numpy()])
     else:
-        excluded = np.flatnonzero(municipality.categories.isin(set(pool.exclude_municipalities)))
+        excluded = np.flatnonzero(municipality.categories.isin(set(rule or ())))
     return np.isin(codes, excluded[excluded >= 0])
 
 
