@@ -6,12 +6,15 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import pytest
 
 from virkning.synth.params import INDUSTRY_CODES, N_AGES
 from virkning.synth.paths import Draws, _birthdays, _reached, ages_at
-from virkning.synth.rows import Arena, Labels
-from virkning.synth.writer import lookup
+from virkning.synth.rows import Labels
+from virkning.synth.writer import SCHEMAS, TableWriter, lookup
 
 
 def test_birthdays_are_the_persons_whose_clipped_age_goes_up():
@@ -54,12 +57,36 @@ def test_draws_get_many_is_get_of_each_stream():
 
 def test_labels_are_the_dictionary_take():
     values = np.random.default_rng(7).integers(0, len(INDUSTRY_CODES), 10_000).astype(np.int8)
-    arena = Arena()
-    assert Labels(INDUSTRY_CODES, "industry")(values, arena).equals(lookup(values, INDUSTRY_CODES))
-    assert len(Labels(INDUSTRY_CODES, "industry")(values[:0], arena)) == 0
+    assert Labels(INDUSTRY_CODES, "industry")(values).cast(pa.string()).equals(lookup(values, INDUSTRY_CODES))
+    assert len(Labels(INDUSTRY_CODES, "industry")(values[:0])) == 0
     with pytest.raises(IndexError):
-        Labels(INDUSTRY_CODES, "industry")(np.array([0, -1], dtype=np.int8), arena)
+        Labels(INDUSTRY_CODES, "industry")(np.array([0, -1], dtype=np.int8))
     with pytest.raises(IndexError):
-        Labels(INDUSTRY_CODES, "industry")(np.array([len(INDUSTRY_CODES)]), arena)
-    with pytest.raises(ValueError):
-        Labels(["a", "bb"], "mixed")
+        Labels(INDUSTRY_CODES, "industry")(np.array([len(INDUSTRY_CODES)]))
+
+
+def test_dictionary_columns_are_written_as_their_strings(tmp_path):
+    """TableWriter: dictionary arrays (a chunk's ids, codes) go to Parquet one row group at a time with only the
+    entries the group uses, and read back as the plain strings; CSV gets the same text."""
+    rng = np.random.default_rng(3)
+    ids = pa.array([f"P{i:07d}" for i in range(5_000)])
+    person = np.sort(rng.integers(0, 5_000, 300_000)).astype(np.int32)
+    codes = rng.integers(0, len(INDUSTRY_CODES), len(person)).astype(np.int8)
+    table = pa.table({"person_id": pa.DictionaryArray.from_arrays(pa.array(person), ids),
+                      "week": pa.array(rng.integers(201501, 201952, len(person)), type=pa.int32()),
+                      "code": Labels(INDUSTRY_CODES, "code")(codes)})
+    plain = table.cast(SCHEMAS["benefits"])
+    for fmt in ("parquet", "csv"):
+        w = TableWriter(tmp_path, "benefits", fmt)
+        w.write(table.slice(0, 100_000))
+        w.write(table.slice(100_000))
+        w.close()
+        back = (pq.read_table if fmt == "parquet" else lambda p: pacsv.read_csv(p, convert_options=pacsv.ConvertOptions(
+            column_types=SCHEMAS["benefits"])))(tmp_path / f"benefits.{fmt}")
+        assert back.schema == SCHEMAS["benefits"] and back.equals(plain) and w.rows == len(person)
+    meta = pq.ParquetFile(tmp_path / "benefits.parquet").metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [100_000, 200_000]
+    # each group's dictionary page holds the ids of its own rows, not the 5,000 of the table
+    pages = pq.ParquetFile(tmp_path / "benefits.parquet", read_dictionary=["person_id"])
+    for i, rows in enumerate((person[:100_000], person[100_000:])):
+        assert len(pages.read_row_group(i, columns=["person_id"]).column(0).chunk(0).dictionary) == len(np.unique(rows))

@@ -1,5 +1,5 @@
 """Long tables from the simulation's week-major arrays, fast: rows per person (sorted by person, then week or
-month), with the person ids as Arrow strings built from fixed-width bytes.
+month), with the person ids and labels as Arrow dictionary arrays (a row holds a small integer).
 
 The simulation keeps one row per week and one column per person; the registers want one row per person-week
 with a value, sorted by person. Transposing whole chunks strides through memory a week-row apart for every
@@ -97,21 +97,16 @@ def strings(data: np.ndarray, arena: Arena) -> pa.Array:
 
 
 class Labels:
-    """Small-integer codes -> Arrow strings for labels of one length in bytes (weeks' codes, months, industries):
-    the bytes are gathered by numpy into an arena buffer and the offsets are the arena's k-steps, where an Arrow
-    dictionary take would allocate, fill and offset every row afresh. The strings are the same."""
+    """Small-integer codes -> an Arrow dictionary array over the labels (weeks' codes, months, industries). Written
+    to Parquet, the codes go out as they are (writer.TableWriter), where strings would be built for every row and
+    hashed again into the file's dictionary pages; the values read back are the same strings. The codes must
+    stay valid until the table is written (an arena buffer may hold them)."""
 
     def __init__(self, labels: list[str] | tuple[str, ...], name: str):
-        encoded = [s.encode() for s in labels]
-        if not encoded or any(len(e) != len(encoded[0]) for e in encoded):
-            raise ValueError(f"{name}: Labels needs labels of one length in bytes")
-        self.k = len(encoded[0])
-        self.table = np.array(encoded, dtype=f"S{self.k}")
+        self.dictionary = pa.array(list(labels), type=pa.string())
         self.name = name
 
-    def __call__(self, values: np.ndarray, arena: Arena) -> pa.Array:
-        if len(values) and (int(values.min()) < 0 or int(values.max()) >= len(self.table)):
-            raise IndexError(f"{self.name}: code out of range 0..{len(self.table) - 1}")  # as Arrow's take would
-        data = np.take(self.table, values, out=arena.get(f"labels.{self.name}", len(values), self.table.dtype),
-                       mode="clip")  # in range (checked); mode "raise" would buffer `out`
-        return strings(data, arena)
+    def __call__(self, values: np.ndarray) -> pa.DictionaryArray:
+        if len(values) and (int(values.min()) < 0 or int(values.max()) >= len(self.dictionary)):
+            raise IndexError(f"{self.name}: code out of range 0..{len(self.dictionary) - 1}")  # as Arrow's take would
+        return pa.DictionaryArray.from_arrays(pa.array(values), self.dictionary, safe=False)  # in range (checked)

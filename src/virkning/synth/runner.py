@@ -25,10 +25,10 @@ from virkning.synth.params import (
 )
 from virkning.synth.paths import Draws, init_cohort, make_context, step
 from virkning.synth.people import A_KASSER, draw_population
-from virkning.synth.rows import Arena, Labels, person_major, strings
+from virkning.synth.rows import Arena, Labels, person_major
 from virkning.synth.seniorvikar import SeniorvikarDesign
 from virkning.synth.timeline import build_timeline, month_label, parse_date
-from virkning.synth.writer import TableWriter, finish, lookup, person_id_bytes, person_ids, prepare_out
+from virkning.synth.writer import TableWriter, finish, lookup, person_ids, prepare_out
 
 POPULATIONS = {
     "national": ModelParams(),
@@ -182,8 +182,8 @@ def run(out, persons, seed, *, start=None, end=None, fmt="parquet", horizon=None
         sim = _simulate_chunk(ctx, pop, geo, design, lo, hi, np.random.default_rng(chunk_seeds[ci]), out)
         return sim | {"lo": lo, "hi": hi, "seconds": time.perf_counter() - t0, "out": out}
 
-    def employment(sim: dict, id_bytes: np.ndarray) -> None:
-        writers["employment"].write(_employment_table(tl, sim["frac"], sim["ind"], id_bytes, arena_emp))
+    def employment(sim: dict, ids: pa.Array) -> None:
+        writers["employment"].write(_employment_table(tl, sim["frac"], sim["ind"], ids, arena_emp))
 
     # The next chunk is simulated on a worker thread while this one is summarised and written, and its
     # employment table is built and written on another while this thread does the benefits: numpy and pyarrow
@@ -199,10 +199,10 @@ def run(out, persons, seed, *, start=None, end=None, fmt="parquet", horizon=None
                 t1 = time.perf_counter()
                 lo, hi = sim["lo"], sim["hi"]
                 design.collect(tl, codes, sim, lo, hi, horizon)
-                id_bytes = person_id_bytes(lo, hi, width)
-                emp_done = emp_pool.submit(employment, sim, id_bytes)
-                writers["persons"].write(_persons_table(pop, geo, lo, hi, person_ids(lo, hi, width)))
-                writers["benefits"].write(_benefits_table(tl, sim["code"], id_bytes, arena))
+                ids = person_ids(lo, hi, width)
+                emp_done = emp_pool.submit(employment, sim, ids)
+                writers["persons"].write(_persons_table(pop, geo, lo, hi, ids))
+                writers["benefits"].write(_benefits_table(tl, sim["code"], ids, arena))
                 emp_done.result()  # before the chunk's arrays are reused
                 sim_seconds += sim["seconds"]
                 write_seconds += time.perf_counter() - t1
@@ -298,22 +298,32 @@ _CODE_LABELS = Labels([f"{i:03d}" for i in range(1000)], "code")
 _INDUSTRY_LABELS = Labels(INDUSTRY_CODES, "industry")
 
 
-def _benefits_table(tl, code, id_bytes, arena: Arena) -> pa.Table:
-    """Rows sorted by person, week (rows.person_major)."""
-    person, yyyyww, (values,) = person_major(code[tl.burn:], ids=id_bytes, arena=arena,
+def _benefits_table(tl, code, ids: pa.Array, arena: Arena) -> pa.Table:
+    """Rows sorted by person, week (rows.person_major); `ids`: the chunk's person ids."""
+    person, yyyyww, (values,) = person_major(code[tl.burn:], ids=_positions(len(ids)), arena=arena,
                                              labels=tl.yyyyww[tl.burn:].astype(np.int32))
     return pa.table({
-        "person_id": strings(person, arena),
+        "person_id": _by_position(person, ids),
         "week": pa.array(yyyyww, type=pa.int32()),
-        "code": _CODE_LABELS(values, arena),
+        "code": _CODE_LABELS(values),
     })
 
 
-def _employment_table(tl, frac, ind, id_bytes, arena: Arena) -> pa.Table:
+def _positions(n: int) -> np.ndarray:
+    return np.arange(n, dtype=np.int32)
+
+
+def _by_position(person: np.ndarray, ids: pa.Array) -> pa.DictionaryArray:
+    """Each row's person as its position among the chunk's `ids` (person_major gives positions in range)."""
+    return pa.DictionaryArray.from_arrays(pa.array(person, type=pa.int32()), ids, safe=False)
+
+
+def _employment_table(tl, frac, ind, ids: pa.Array, arena: Arena) -> pa.Table:
     """Rows sorted by person, month. The rate and hours come from tables over every possible monthly sum of
     weekly hours: the same arithmetic as monthly_rate on far fewer numbers."""
     sums = monthly_sums(tl, frac[tl.burn:])
-    person, month, (s, i) = person_major(sums, monthly_industry(tl, ind[tl.burn:]), ids=id_bytes, arena=arena)
+    person, month, (s, i) = person_major(sums, monthly_industry(tl, ind[tl.burn:]), ids=_positions(len(ids)),
+                                         arena=arena)
     top = int(s.max()) if len(s) else 0
     rate_table = rate_of_sums(tl, top).ravel()
     at = np.multiply(month, top + 1, out=arena.get("at", len(month), np.intp))
@@ -322,10 +332,10 @@ def _employment_table(tl, frac, ind, id_bytes, arena: Arena) -> pa.Table:
     hours = np.take(np.round(rate_table * 160.0, 2), at, out=arena.get("hours", len(at), np.float64), mode="clip")
     i = i.astype(np.int8) - 1
     return pa.table({
-        "person_id": strings(person, arena),
-        "month": Labels([month_label(int(m)) for m in tl.months], "month")(month, arena),
+        "person_id": _by_position(person, ids),
+        "month": Labels([month_label(int(m)) for m in tl.months], "month")(month),
         "employment_rate": pa.array(r),
         "hours": pa.array(hours),
-        "industry": _INDUSTRY_LABELS(i, arena),
+        "industry": _INDUSTRY_LABELS(i),
         "temp_agency": pa.array(i == TEMP_INDEX),
     })
