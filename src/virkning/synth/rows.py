@@ -33,37 +33,26 @@ class Arena:
             self._bufs[name] = buf
         return buf[:size].view(dtype)
 
-    def offsets(self, n: int, k: int) -> np.ndarray:
-        """0, k, 2k, ..., nk as int32 (read-only use: the same buffer serves every table)."""
-        buf = self._bufs.get(f"offsets{k}")
-        if buf is None or len(buf) < n + 1:
-            buf = np.arange(0, (n + n // 8 + 1) * k, k, dtype=np.int32)
-            self._bufs[f"offsets{k}"] = buf
-        return buf[:n + 1]
 
-
-def person_major(a: np.ndarray, *more: np.ndarray, ids: np.ndarray, arena: Arena,
+def person_major(a: np.ndarray, *more: np.ndarray, arena: Arena,
                  labels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    """a [periods, n] (and arrays `more` of its shape), ids [n] -> (each nonzero entry's person id, its period
-    index (intp; or its period's entry of `labels` [periods], gathered as directly), and the values there of `a`
-    and of each of `more`), in person-major order, in `arena`'s buffers "rows.*" (filled block by block, so no
-    long array is allocated or copied)."""
+    """a [periods, n] (and arrays `more` of its shape) -> (each nonzero entry's person, as its column 0..n-1 (int32),
+    its period index (intp; or its period's entry of `labels` [periods], gathered as directly), and the values
+    there of `a` and of each of `more`), in person-major order, in `arena`'s buffers "rows.*" (filled block by
+    block, so no long array is allocated or copied)."""
     n_periods, n = a.shape
     total = int(np.count_nonzero(a))
-    person = arena.get("rows.person", total, ids.dtype)
+    person = arena.get("rows.person", total, np.int32)
     index = np.arange(n_periods) if labels is None else labels
     period = arena.get("rows.period", total, index.dtype)
     values = [arena.get(f"rows.value{k}", total, x.dtype) for k, x in enumerate((a, *more))]
-    # 8-byte ids (7 digits) repeat as integers: numpy's fast path, not a byte-string copy per row
-    ids_rep = ids.view(np.uint64) if ids.dtype.itemsize == 8 else ids
-    person_rep = person.view(np.uint64) if ids.dtype.itemsize == 8 else person
     at = 0
     for p0 in range(0, n, _BLOCK):
         blk = transposed(a[:, p0:p0 + _BLOCK])
         nz = blk != 0
         counts = np.count_nonzero(nz, axis=1)
         end = at + int(counts.sum())
-        person_rep[at:end] = np.repeat(ids_rep[p0:p0 + len(blk)], counts)
+        person[at:end] = np.repeat(np.arange(p0, p0 + len(blk), dtype=np.int32), counts)
         period[at:end] = np.broadcast_to(index, blk.shape)[nz]  # a masked gather: cheaper than np.nonzero
         flat = nz.ravel()
         np.compress(flat, blk.ravel(), out=values[0][at:end])
@@ -84,16 +73,6 @@ def transposed(a: np.ndarray) -> np.ndarray:
     words = np.ascontiguousarray(a[:, :k4].view(np.uint64).T)  # [k4 / lanes, periods], lanes persons a word
     head = words.view(a.dtype).reshape(k4 // lanes, a.shape[0], lanes).transpose(0, 2, 1).reshape(k4, a.shape[0])
     return head if k4 == a.shape[1] else np.concatenate([head, a[:, k4:].T])
-
-
-def strings(data: np.ndarray, arena: Arena) -> pa.Array:
-    """A numpy bytes array (every item k bytes) -> Arrow strings (the offsets are computed)."""
-    n, k = len(data), data.dtype.itemsize
-    raw = pa.py_buffer(data.view(np.uint8))
-    if n * k >= 1 << 31:  # too long for 32-bit offsets: built as large strings, the cast raises as `take` would
-        offsets64 = np.arange(0, (n + 1) * k, k, dtype=np.int64)
-        return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets64), raw).cast(pa.string())
-    return pa.StringArray.from_buffers(n, pa.py_buffer(arena.offsets(n, k)), raw)
 
 
 class Labels:

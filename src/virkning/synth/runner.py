@@ -300,8 +300,7 @@ _INDUSTRY_LABELS = Labels(INDUSTRY_CODES, "industry")
 
 def _benefits_table(tl, code, ids: pa.Array, arena: Arena) -> pa.Table:
     """Rows sorted by person, week (rows.person_major); `ids`: the chunk's person ids."""
-    person, yyyyww, (values,) = person_major(code[tl.burn:], ids=_positions(len(ids)), arena=arena,
-                                             labels=tl.yyyyww[tl.burn:].astype(np.int32))
+    person, yyyyww, (values,) = person_major(code[tl.burn:], arena=arena, labels=tl.yyyyww[tl.burn:].astype(np.int32))
     return pa.table({
         "person_id": _by_position(person, ids),
         "week": pa.array(yyyyww, type=pa.int32()),
@@ -309,12 +308,8 @@ def _benefits_table(tl, code, ids: pa.Array, arena: Arena) -> pa.Table:
     })
 
 
-def _positions(n: int) -> np.ndarray:
-    return np.arange(n, dtype=np.int32)
-
-
 def _by_position(person: np.ndarray, ids: pa.Array) -> pa.DictionaryArray:
-    """Each row's person as its position among the chunk's `ids` (person_major gives positions in range)."""
+    """Each row's person as its position among the chunk's `ids` (person_major's columns, in range)."""
     return pa.DictionaryArray.from_arrays(pa.array(person, type=pa.int32()), ids, safe=False)
 
 
@@ -322,8 +317,7 @@ def _employment_table(tl, frac, ind, ids: pa.Array, arena: Arena) -> pa.Table:
     """Rows sorted by person, month. The rate and hours come from tables over every possible monthly sum of
     weekly hours: the same arithmetic as monthly_rate on far fewer numbers."""
     sums = monthly_sums(tl, frac[tl.burn:])
-    person, month, (s, i) = person_major(sums, monthly_industry(tl, ind[tl.burn:]), ids=_positions(len(ids)),
-                                         arena=arena)
+    person, month, (s, i) = person_major(sums, monthly_industry(tl, ind[tl.burn:]), arena=arena)
     top = int(s.max()) if len(s) else 0
     rate_table = rate_of_sums(tl, top).ravel()
     at = np.multiply(month, top + 1, out=arena.get("at", len(month), np.intp))

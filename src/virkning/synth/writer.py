@@ -105,41 +105,33 @@ class TableWriter:
     def __init__(self, folder: Path, name: str, fmt: str):
         self.path = folder / f"{name}.{fmt}"
         self.schema = SCHEMAS[name]
-        self.fmt = fmt
         self.rows = 0
-        self._w: pq.ParquetWriter | pacsv.CSVWriter | None = None
-        self._dicts = False  # the Parquet file is written from dictionary arrays
-        self._schema = self.schema  # what each row group is written as
+        self._schema = self.schema  # what every table is written as (Parquet: text as dictionary codes, or not)
+        self._w: pq.ParquetWriter | pacsv.CSVWriter | None = None  # Parquet: opened by the first table
         if fmt != "parquet":
             self._w = pacsv.CSVWriter(self.path, self.schema)
 
     def write(self, table: pa.Table) -> None:
         self.rows += table.num_rows
-        if self.fmt != "parquet":
-            assert self._w is not None
-            self._w.write_table(table.cast(self.schema) if table.schema != self.schema else table)
-            return
         if self._w is None:
             self._open([f.name for f in table.schema if pa.types.is_dictionary(f.type)])
-        assert isinstance(self._w, pq.ParquetWriter)
-        if not self._dicts:
+        assert self._w is not None
+        if self._schema == self.schema:  # CSV, or Parquet from strings
             self._w.write_table(table.cast(self.schema) if table.schema != self.schema else table)
             return
-        schema = self._schema
         for at in range(0, table.num_rows, ROW_GROUP):
             part = table.slice(at, ROW_GROUP)
             cols = [_used(part.column(f.name), f.type) if pa.types.is_dictionary(f.type) else part.column(f.name)
-                    for f in schema]
-            self._w.write_table(pa.Table.from_arrays(cols, schema=schema), row_group_size=ROW_GROUP)
+                    for f in self._schema]
+            self._w.write_table(pa.Table.from_arrays(cols, schema=self._schema), row_group_size=ROW_GROUP)
 
     def _open(self, dict_columns: list[str]) -> None:
         # Dictionary pages for every text column, as pyarrow and pandas write by default: a person's id repeats
         # on each of its weeks, and readers then hash and compare each id once per page, not once per row.
-        self._dicts = bool(dict_columns)
         self._schema = pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), f.type) if f.name in dict_columns
                                            else f.type) for f in self.schema])
-        self._w = pq.ParquetWriter(self.path, self._schema if self._dicts else self.schema, compression="zstd",
-                                   use_dictionary=True, store_schema=not self._dicts)
+        self._w = pq.ParquetWriter(self.path, self._schema, compression="zstd", use_dictionary=True,
+                                   store_schema=not dict_columns)
 
     def close(self) -> None:
         if self._w is None:  # nothing written: an empty file of the table's columns
