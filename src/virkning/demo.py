@@ -150,12 +150,12 @@ def _seniorvikar_stages(out: Path, data: Path, persons: int, seed: int, console:
         console.print(f"Evaluation: {paths['report']}{' and ' + str(paths['pdf']) if 'pdf' in paths else ''} "
                       f"({time.perf_counter() - t:.0f} s)")
         _print_effects(console, paths, truth)
-        done = _collect(console, side, "Monitoring")
+        done = _collect(console, side.get("monitoring"), "Monitoring")
         if done is None:  # no worker, or it failed: done here, on this process's load
             with status(console, "Monitoring, job rotation and the programme's plan ..."):
                 done = _monitor_files(out, data, design_path, last, seed, regs=regs)
     except BaseException:
-        stop_background({"side": side} if side is not None else {})
+        stop_background(side)
         raise
     finally:
         regs.close()
@@ -271,8 +271,9 @@ def _programme_files(out: Path, data: Path, regs: Registers, seed: int = 2018) -
 def _print_programme(console: Console, out: Path, done: dict) -> None:
     """The planted breaches next to those found, and the substitutes' outcomes against matched unemployed."""
     more = f", {done['more']} more" if done["more"] else ""
-    console.print(f"Job rotation: {done['found']} of {done['planted']} planted rule breaches found{more}; report {done['jobrotation']}; plan "
-                  f"{done['plan']}; audit {done['audit'] or 'clean'} ({done['programme_seconds']:.0f} s)")
+    console.print(f"Job rotation: {done['found']} of {done['planted']} planted rule breaches found{more}; report "
+                  f"{done['jobrotation']}; plan {done['plan']}; audit {done['audit'] or 'clean'} "
+                  f"({done['programme_seconds']:.0f} s)")
     effects = pd.read_csv(out / "jobrotation" / "jobrotation" / "outcomes.csv")
     console.print(_table("Substitutes in employment after the rotation against matched unemployed (true effect 0)",
                          effects[["month", "n_treated", "treated_mean", "control_mean", "att", "ci_low", "ci_high"]]))

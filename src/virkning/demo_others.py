@@ -266,50 +266,36 @@ def _background(job: str, *args) -> tuple[dict, list[tuple]]:
     return result, [(w.category, str(w.message), w.filename, w.lineno) for w in caught]
 
 
-def _worker():
-    """A pool of one process started with 'spawn' (a fresh interpreter, never a fork of a process holding DuckDB's
-    threads); None when no process can be started (the stages then do the work themselves)."""
+def _start(jobs: dict[str, tuple]) -> dict:
+    """Submit `jobs` (stage -> its arguments), in this order, to a new process of one worker started with 'spawn'
+    (a fresh interpreter, never a fork of a process holding DuckDB's threads). Returns the futures by stage ({} when
+    no process can be started: the stages then do the work themselves)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     try:
-        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    except (OSError, RuntimeError, NotImplementedError):
-        return None
-
-
-def start_background(out: Path, seed: int = 2018) -> dict:
-    """Start the stages of this module (OUT/flere-skal-med; OUT/frikommune and its benchmark, in that order) in a
-    separate process, so that `virkning demo` runs them while its Seniorvikar stages run; each stage then only
-    prints. Returns the futures by stage ({} when no process can be started)."""
-    out = Path(out)
-    pool = _worker()
-    if pool is None:
-        return {}
-    try:
-        # one worker: the stages run one after the other, the benchmark after the registers it reads
-        futures = {"flere_skal_med": pool.submit(_background, "flere_skal_med", out, FLERE_SKAL_MED_PERSONS, seed),
-                   "frikommune": pool.submit(_background, "frikommune", out / "frikommune", FRIKOMMUNE_PERSONS, seed),
-                   "benchmark": pool.submit(_background, "benchmark", out / "frikommune", seed)}
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        futures = {job: pool.submit(_background, job, *args) for job, args in jobs.items()}
         pool.shutdown(wait=False)
     except (OSError, RuntimeError, NotImplementedError):
         return {}
     return futures
 
 
-def start_side(out: Path, data: Path, design_path: Path, month: str, seed: int = 2018):
-    """Start the Seniorvikar monitoring, job rotation and plan (`demo._monitor_files`) in a process of their own,
-    once the registers are validated, so that they run while the demo's process evaluates. Returns the future, or
-    None when no process can be started."""
-    pool = _worker()
-    if pool is None:
-        return None
-    try:
-        future = pool.submit(_background, "monitoring", Path(out), Path(data), Path(design_path), month, seed)
-        pool.shutdown(wait=False)
-    except (OSError, RuntimeError, NotImplementedError):
-        return None
-    return future
+def start_background(out: Path, seed: int = 2018) -> dict:
+    """Start the stages of this module (OUT/flere-skal-med; OUT/frikommune and its benchmark, in that order) in a
+    separate process, so that `virkning demo` runs them while its Seniorvikar stages run; each stage then only
+    prints. One worker: the stages run one after the other, the benchmark after the registers it reads."""
+    out = Path(out)
+    return _start({"flere_skal_med": (out, FLERE_SKAL_MED_PERSONS, seed),
+                   "frikommune": (out / "frikommune", FRIKOMMUNE_PERSONS, seed),
+                   "benchmark": (out / "frikommune", seed)})
+
+
+def start_side(out: Path, data: Path, design_path: Path, month: str, seed: int = 2018) -> dict:
+    """Start the Seniorvikar monitoring, job rotation and plan (stage "monitoring": `demo._monitor_files`) in a
+    process of their own, once the registers are validated, so that they run while the demo's process evaluates."""
+    return _start({"monitoring": (Path(out), Path(data), Path(design_path), month, seed)})
 
 
 def stop_background(futures: dict) -> None:
