@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import linprog
-
+from virkning.disclosure.lp import Program, Solution
 from virkning.disclosure.model import Key
 
 if TYPE_CHECKING:
@@ -49,7 +48,7 @@ class _Range:
     """What a reader can derive of a weighted sum of counts: its lowest and highest value (None: not solved yet),
     the relations the bounds rest on, and the solutions found (readings of every unknown of the component)."""
 
-    __slots__ = ("low", "high", "rows", "points", "used", "safe", "index", "rels", "system", "c")
+    __slots__ = ("low", "high", "rows", "points", "used", "safe", "index", "rels", "program", "c")
 
     def __init__(self) -> None:
         self.low: float = -np.inf
@@ -60,7 +59,7 @@ class _Range:
         self.safe = False  # the minimum alone showed the count is not disclosed (see _lowest_not_small)
         self.index: dict = {}
         self.rels: list[int] = []
-        self.system: tuple = ()
+        self.program: Program | None = None
         self.c = np.zeros(0)
 
 
@@ -97,28 +96,30 @@ class Reader:
 
     def _system(self, part: _Part):
         """The relations as A x = b over the unknown counts (sparse: a programme's history of monthly reports gives
-        thousands of unknowns, each in a few relations), and the bounds of the unknowns; built once per component."""
+        thousands of unknowns, each in a few relations) with the bounds of the unknowns, as a linear program's
+        constraints, and the index of each unknown; built once per component."""
         if part.system is not None:
             return part.system
         unknowns, rels = part.unknowns, part.rels
         index = {k: j for j, k in enumerate(unknowns)}
         relations, cells = self.m.relations, self.m.cells
-        rows, cols, vals = [], [], []
+        starts, cols, vals = [0], [], []
         b = np.zeros(len(rels))
         for row, i in enumerate(rels):
             rhs = 0.0  # summed in a float, in the same order: the same double as summing into b[row]
             for k, c in relations[i].coefs.items():
                 j = index.get(k)
                 if j is not None:
-                    rows.append(row)
                     cols.append(j)
                     vals.append(c)
                 else:
                     rhs -= c * cells[k]
             b[row] = rhs
-        A = sparse.csr_matrix((vals, (rows, cols)), shape=(len(rels), len(unknowns)))
+            starts.append(len(cols))
+        # each relation's counts once (a dict), so the rows as built are a valid CSR matrix
+        A = sparse.csr_matrix((np.array(vals, dtype=np.float64), cols, starts), shape=(len(rels), len(unknowns)))
         bounds = [self.m.bounds.get(k, (None, None) if k in self.m.signed else (0, None)) for k in unknowns]
-        part.system = (index, A, b, bounds)
+        part.system = (index, Program(A, b, bounds))
         return part.system
 
     def _disclosed(self, low: float, high: float) -> bool:
@@ -170,27 +171,27 @@ class Reader:
 
     def _lowest(self, r: _Range) -> None:
         """The first half of a range: the minimum (raises _Inconsistent when the relations have no solution)."""
-        A, b, bounds = r.system
-        lo = linprog(r.c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
+        assert r.program is not None
+        lo = r.program.solve(r.c)
         if lo.status == 2:  # the declared relations contradict the counts: assume the worst, never "safe"
             raise _Inconsistent()
-        r.low = lo.fun if lo.status == 0 else -np.inf
+        r.low = lo.fun if lo.fun is not None else -np.inf  # None: not optimal
         self._took(r, lo)
 
     def _highest(self, r: _Range) -> None:
-        A, b, bounds = r.system
-        hi = linprog(-r.c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
-        r.high = -hi.fun if hi.status == 0 else np.inf
+        assert r.program is not None
+        hi = r.program.solve(-r.c)
+        r.high = -hi.fun if hi.fun is not None else np.inf
         self._took(r, hi)
 
     @staticmethod
-    def _took(r: _Range, res) -> None:
+    def _took(r: _Range, res: Solution) -> None:
         """Keep a linear program's solution (a reading of every unknown) and the rows its bound rests on (non-zero
         duals): the equations a derivation uses."""
         if res.status == 0:
+            assert res.x is not None and res.duals is not None
             r.points.append(res.x)
-            if res.eqlin is not None:
-                r.rows.extend(r.rels[i] for i in np.flatnonzero(np.abs(res.eqlin.marginals) > 1e-9).tolist())
+            r.rows.extend(r.rels[i] for i in np.flatnonzero(np.abs(res.duals) > 1e-9).tolist())
 
     def _range_of(self, weights: dict[Key, float], half: bool = False) -> _Range:
         """min and max of the weighted counts over what a reader knows (counts are non-negative), by linear
@@ -205,8 +206,8 @@ class Reader:
             if not set(weights) <= set(part.unknowns) or not part.rels:
                 r.low, r.high = -np.inf, np.inf
                 return r
-            index, A, b, bounds = self._system(part)
-            r.index, r.rels, r.system = index, part.rels, (A, b, bounds)
+            index, program = self._system(part)
+            r.index, r.rels, r.program = index, part.rels, program
             r.c = np.zeros(len(part.unknowns))
             for k, w in weights.items():
                 r.c[index[k]] = w
@@ -260,14 +261,14 @@ class Reader:
             live = [job for job in todo if job[1] and job[3][0]]
             if not live:
                 break
-            res = linprog(np.full(sum(len(job[0][0]) for job in live), sign),
-                          A_eq=sparse.block_diag([job[0][1] for job in live], format="csr"),
-                          b_eq=np.concatenate([job[0][2] for job in live]),
-                          bounds=[bound for job in live for bound in job[0][3]], method="highs")
+            together = Program(sparse.block_diag([job[0][1].A for job in live], format="csr"),
+                               np.concatenate([job[0][1].b for job in live]),
+                               [bound for job in live for bound in job[0][1].bounds])
+            res = together.solve(np.full(together.A.shape[1], sign))
             start = 0
             for system, labels, _, solvable in live:
                 n = len(system[0])
-                x = res.x[start:start + n] if res.status == 0 else self._sweep_solve(np.full(n, sign), system)
+                x = res.x[start:start + n] if res.x is not None else self._sweep_solve(np.full(n, sign), system)
                 start += n
                 if x is None:
                     solvable[0] = False
@@ -284,8 +285,7 @@ class Reader:
 
     @staticmethod
     def _sweep_solve(d: np.ndarray, system: tuple) -> np.ndarray | None:
-        index, A, b, bounds = system
-        res = linprog(d, A_eq=A, b_eq=b, bounds=bounds, method="highs")
+        res = system[1].solve(d)
         return res.x if res.status == 0 else None
 
     def _sweep_clear(self, labels: list[str], index: dict, x: np.ndarray) -> None:
