@@ -7,9 +7,9 @@ seniors, seed 2018) are generated into a temporary folder (or read from --data, 
 with --keep), the monitoring tables are computed once, and then only the gate's chain is timed: every month's
 model declared and protected in order (`protect_month`). Printed per month: seconds, linear programs, counts hidden.
 
-`--baseline REV` runs the same chain a second time with the gate of git revision REV
-(src/virkning/disclosure/gate.py at REV, loaded beside this one), in the same process, prints the ratio of the
-times and of the numbers of linear programs, and checks that both gates hide the same numbers for the same reasons
+`--baseline REV` runs the same chain a second time with the gate of git revision REV (src/virkning/disclosure/
+gate.py and reader.py at REV, loaded beside this one), in the same process, prints the ratio of the times and of the
+numbers of linear programs, and checks that both gates hide the same numbers for the same reasons
 (tables, hidden counts, blanked places in order, logs).
 
     python benchmarks/bench_gate.py                              # generate the demo's data, time the gate
@@ -62,32 +62,59 @@ def monitoring_result(folder: Path):
 
 
 def gate_module(rev: str):
-    """gate.py of git revision `rev`, loaded as a module of its own (it imports the current model and defaults)."""
-    text = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:src/virkning/disclosure/gate.py"], check=True,
-                          capture_output=True, text=True).stdout
-    path = Path(tempfile.mkdtemp(prefix="bench_gate_")) / "gate_baseline.py"
-    path.write_text(text, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("gate_baseline", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    """gate.py of git revision `rev`, loaded as a module of its own (it imports the current model and defaults),
+    with that revision's reader.py (the linear programs) where it has one."""
+
+    def load(name: str, file: str):
+        shown = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:src/virkning/disclosure/{file}"],
+                               capture_output=True, text=True)
+        if shown.returncode != 0:
+            return None  # older revisions: no reader.py
+        path = Path(tempfile.mkdtemp(prefix="bench_gate_")) / f"{name}.py"
+        path.write_text(shown.stdout, encoding="utf-8")
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up
+        spec.loader.exec_module(module)
+        return module
+
+    reader = load("reader_baseline", "reader.py")
+    current = sys.modules.get("virkning.disclosure.reader")
+    if reader is not None:  # the revision's gate imports its own reader
+        sys.modules["virkning.disclosure.reader"] = reader
+    try:
+        gate = load("gate_baseline", "gate.py")
+    finally:
+        if current is not None:
+            sys.modules["virkning.disclosure.reader"] = current
+    if gate is None:
+        raise SystemExit(f"no src/virkning/disclosure/gate.py at {rev}")
+    gate.bench_reader = reader
+    return gate
 
 
-def run_chain(result, threshold: int, gate_mod, label: str) -> tuple[float, int, dict]:
-    """Protect every month in order with the gate of `gate_mod`; (seconds, linear programs, outcomes)."""
-    publish = importlib.import_module("virkning.analyses.monitoring.publish")  # the module, not the function
-    # the module that calls linprog: the gate itself, or (since the linear programs moved) its reader
-    lp_mod = gate_mod if hasattr(gate_mod, "linprog") else importlib.import_module("virkning.disclosure.reader")
-    solve = lp_mod.linprog
-    calls = [0]
+def _counted(gate_mod, calls: list[int]):
+    """Count the linear programs the gate solves: linprog where the gate or its reader calls it, else
+    disclosure.lp.Program.solve; returns a function that undoes the counting."""
+    reader = getattr(gate_mod, "bench_reader", None) or importlib.import_module("virkning.disclosure.reader")
+    owner, name = next(((m, "linprog") for m in (gate_mod, reader) if hasattr(m, "linprog")),
+                       (importlib.import_module("virkning.disclosure.lp").Program, "solve"))
+    solve = getattr(owner, name)
 
     def counted(*args, **kwargs):
         calls[0] += 1
         return solve(*args, **kwargs)
 
-    lp_mod.linprog = counted
+    setattr(owner, name, counted)
+    return lambda: setattr(owner, name, solve)
+
+
+def run_chain(result, threshold: int, gate_mod, label: str) -> tuple[float, int, dict]:
+    """Protect every month in order with the gate of `gate_mod`; (seconds, linear programs, outcomes)."""
+    publish = importlib.import_module("virkning.analyses.monitoring.publish")  # the module, not the function
+    calls = [0]
+    uncount = _counted(gate_mod, calls)
     publish.Gate, saved_gate = gate_mod.Gate, publish.Gate
     publish.apply, saved_apply = gate_mod.apply, publish.apply
     outcomes = {}
@@ -104,7 +131,7 @@ def run_chain(result, threshold: int, gate_mod, label: str) -> tuple[float, int,
             outcomes[month] = (protected, sorted(map(repr, outcome.hidden)), list(outcome.blank.items()), outcome.log)
         print(f"  all months {total:.2f} s, {calls[0]} linear programs")
     finally:
-        lp_mod.linprog = solve
+        uncount()
         publish.Gate, publish.apply = saved_gate, saved_apply
     return total, calls[0], outcomes
 

@@ -12,13 +12,14 @@ versions, which may return another optimal vertex, and the gate's choices use th
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
 
-try:  # SciPy >= 1.15
+try:  # the binding SciPy builds for its own HiGHS (recent releases)
     from scipy.optimize._highspy import _core as _h  # type: ignore[import-not-found]
 
     _OPTIMAL = _h.HighsModelStatus.kOptimal
@@ -65,8 +66,10 @@ class Program:
         return _by_highs(np.asarray(c, dtype=np.float64), self)
 
 
+@functools.cache
 def _options():
-    """The options linprog(method="highs") passes to HiGHS (SciPy's defaults; None options are left unset)."""
+    """The options linprog(method="highs") passes to HiGHS (SciPy's defaults; None options are left unset); made
+    once, HiGHS copies them into each solver."""
     opts = _h.HighsOptions()
     opts.presolve = "on"
     opts.highs_debug_level = int(_h.kHighsDebugLevelNone)
