@@ -32,3 +32,18 @@ def test_a_failed_background_stage_is_reported_and_left_to_the_caller():
     assert _collect(Console(file=out, width=200), failed, "Flere skal med") is None
     assert "Flere skal med could not be done in the background (no space left); doing it now" in out.getvalue()
     assert _collect(Console(file=out), None, "Flere skal med") is None  # no background process: nothing to wait for
+
+
+def test_a_worker_runs_at_a_lower_priority_than_the_demo():
+    # in a process of its own: the nice value cannot be lowered again
+    import os
+    import subprocess
+    import sys
+
+    if not hasattr(os, "nice"):
+        return
+    code = ("import os; from virkning.demo_others import _yield_to_the_demo; before = os.nice(0); "
+            "_yield_to_the_demo(); print(os.nice(0) - before, before)")
+    raised, before = map(int, subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                             check=True).stdout.split())
+    assert raised == min(5, 19 - before)

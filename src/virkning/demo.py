@@ -14,6 +14,8 @@ centres (seed 004, `run_benchmark_demo`). These three need nothing from the Seni
 process while those run (`demo_others.start_background`). Once the registers are validated, the monitoring, job
 rotation and the programme's plan run in a third process while the demo's own evaluates (`demo_others.start_side`):
 on 2 cores the demo's longest stages then overlap, and every file is the same as when one process does them all.
+Both processes run at a lower priority (nice 5), so the demo's own stages, which the whole demo waits for, get the
+cores first when all are busy.
 `seniorvikar_design()` is the same effect design in Python (tests check that the two agree).
 """
 
