@@ -48,6 +48,9 @@ def test_person_keys_ids_and_persons(regs):
     assert len(store.ids_of(np.array([], dtype=np.int64))) == 0
     with pytest.raises(IndexError):
         store.ids_of(np.array([len(ids)]))
+    column = store.ids_column(pk)  # the same ids as a frame's text column, made without a string per row
+    pd.testing.assert_series_equal(pd.Series(column), pd.Series(store.ids_of(pk)))
+    assert len(store.ids_column(np.array([], dtype=np.int64))) == 0
     persons = store.persons()
     assert persons["municipality"].dtype == "category"  # a code per person, each name once
     pd.testing.assert_frame_equal(persons.astype({"municipality": object}), direct[["birth_date", "municipality"]],
@@ -253,6 +256,7 @@ def test_memoised_covariates_equal_a_fresh_computation(random_folder, engine):
     for name in names:
         assert got[name].tolist() == want[name].tolist(), name
         assert again[name].tolist() == want[name].tolist(), name
+        assert got[name].dtype == again[name].dtype == want[name].dtype, name  # text from the memo stays text
     assert got["person_id"].tolist() == second["person_id"].tolist()
 
 

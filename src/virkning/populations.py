@@ -96,7 +96,7 @@ class Populations:
         p = p.assign(index_date=pd.to_datetime(p["index_date"]).to_numpy().astype("datetime64[D]"))
         cols = ["person_id", "index_week", "iwk", "imo", "index_date", "treat", "unit", "pk"]
         out = pd.concat([p[cols], c[cols]], ignore_index=True)
-        out["index_month"] = calendar.month_labels(out["imo"])
+        out["index_month"] = calendar.month_label_column(out["imo"])
         return out
 
     def with_step(self, step: str, participants: int, pool_persons: int, pool_pairs: int) -> "Populations":
@@ -144,7 +144,7 @@ def find_participants(regs: "Registers", rule: ParticipantRule, panel: "Panel | 
     ev["index_date"] = dates
     ev["iwk"] = calendar.date_weeks(pd.to_datetime(ev["index_date"]))
     ev["imo"] = calendar.week_months(ev["iwk"])  # one rule with the pool: the month of the index week's Thursday
-    ev["index_week"] = calendar.week_labels(ev["iwk"])
+    ev["index_week"] = calendar.week_label_column(ev["iwk"])
     return ev[["person_id", "index_date", "index_week", "iwk", "imo", "unit"]], flow
 
 
@@ -167,7 +167,7 @@ def _given_participants(rule: ParticipantRule, panel: "Panel") -> tuple[pd.DataF
     flow.append(_flow_row("found in registers", ev, None))
     ev["iwk"] = calendar.date_weeks(pd.to_datetime(ev["index_date"]))
     ev["imo"] = calendar.week_months(ev["iwk"])  # one rule with the pool: the month of the index week's Thursday
-    ev["index_week"] = calendar.week_labels(ev["iwk"])
+    ev["index_week"] = calendar.week_label_column(ev["iwk"])
     return ev[["person_id", "index_date", "index_week", "iwk", "imo", "unit"]], flow
 
 
@@ -253,9 +253,9 @@ def build_populations(regs: "Registers", participants: ParticipantRule, pool: Po
 
     part = part.reset_index(drop=True)
     cand = cand.reset_index(drop=True)
-    cand["person_id"] = panel.ids_of(cand["pk"].to_numpy())
+    cand["person_id"] = panel.ids_column(cand["pk"].to_numpy())
     cand["imo"] = calendar.week_months(cand["iwk"])
-    cand["index_week"] = calendar.week_labels(cand["iwk"])
+    cand["index_week"] = calendar.week_label_column(cand["iwk"])
 
     for ex in exclusions:
         part, cand, row = _apply_exclusion(panel, part, cand, ex)

@@ -31,3 +31,18 @@ def test_week_table_agrees_with_python():
         assert calendar.parse_week(int(row.yyyyww)) == row.wk
         assert calendar.week_month(row.wk) == row.mo
     assert t["wk"].is_monotonic_increasing and t["wk"].diff().iloc[1:].eq(1).all()
+
+
+def test_label_columns_are_the_frames_of_the_labels():
+    # a frame built from the label columns equals one built from the arrays of Python strings, type included
+    import numpy as np
+    import pandas as pd
+
+    wks = np.array([calendar.parse_week(w) for w in ("2018-W01", "2018-W52", "2018-W01", "2019-W01")])
+    mos = calendar.week_months(wks)
+    for column, labels, values in ((calendar.week_label_column, calendar.week_labels, wks),
+                                   (calendar.month_label_column, calendar.month_labels, mos)):
+        got, want = pd.Series(column(values)), pd.Series(labels(values))
+        pd.testing.assert_series_equal(got, want)
+        assert got.tolist() == [str(x) for x in labels(values)] and got.dtype == calendar.TEXT
+    assert len(calendar.week_label_column(np.zeros(0, dtype=np.int64))) == 0

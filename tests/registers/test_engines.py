@@ -197,3 +197,14 @@ def test_the_spark_engine_hands_back_duckdbs_shapes(spark_session):
     finally:
         duck.close()
         spark.close()
+
+
+def test_duckdbs_arrow_output_comes_without_a_warning():
+    import warnings
+
+    engine = open_engine("duckdb")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # DuckDB warns when a DB-API result is asked for Arrow output
+        table = engine.arrow("SELECT ?::INTEGER AS a, 'x' AS b", [7])
+        assert table.to_pydict() == {"a": [7], "b": ["x"]}
+        assert engine.arrow("SELECT 1 AS a").num_rows == 1

@@ -77,6 +77,10 @@ class Panel:
         """Person ids of keys `pk`."""
         return self.store.ids_of(pk)
 
+    def ids_column(self, pk):
+        """Person ids of keys `pk` as pandas' text array (for a frame's column)."""
+        return self.store.ids_column(pk)
+
     def include(self, person_ids) -> None:
         """Copy the register rows of these persons now (a superset of later pairs' persons saves scans)."""
         self.store.include(self.store.keys(person_ids))
@@ -153,16 +157,17 @@ class Panel:
         week = pairs["index_week"]  # text weeks kept as the column's string array (no Python string per pair)
         result = pd.DataFrame({"person_id": _text(pairs["person_id"]),
                                "index_week": week.array if isinstance(week.dtype, pd.StringDtype) else week.to_numpy()})
-        fresh = None
+        fresh: dict | None = None
         if need.any() or not len(need):  # no pairs: computed too, for the columns' types
             rows = np.flatnonzero(need)
-            fresh = self._compute(p, rows, specs)
+            computed = self._compute(p, rows, specs)
+            fresh = {s.name: _values(computed[s.name]) for s in specs}
             k = key[rows]
             ok = np.flatnonzero(k >= 0)
             uk, first = np.unique(k[ok], return_index=True)
             merged: dict[int, tuple] = {}
             for s in specs:
-                v = fresh[s.name].to_numpy()[ok[first]]
+                v = fresh[s.name][ok[first]]
                 old_keys, old_values = memo.get(s.name, (None, None))
                 if old_keys is None:
                     memo[s.name] = (uk, v)
@@ -182,11 +187,17 @@ class Panel:
                 assert values is not None
                 result[s.name] = values[pos]
                 continue
-            fv = fresh[s.name].to_numpy()
+            fv = fresh[s.name]
             if need.all():
                 result[s.name] = fv
                 continue
             assert values is not None
+            if isinstance(values, pd.api.extensions.ExtensionArray) or isinstance(fv, pd.api.extensions.ExtensionArray):
+                at = np.empty(len(key), dtype=np.int64)  # positions in the memo's values, then in the fresh ones
+                at[~need] = pos[~need]
+                at[need] = len(values) + np.arange(len(fv))
+                result[s.name] = _concat(values, fv)[at]
+                continue
             col = np.empty(len(key), dtype=_common(values.dtype, fv.dtype))
             col[~need] = values[pos[~need]]
             col[need] = fv
@@ -455,7 +466,22 @@ def _common(a: np.dtype, b: np.dtype) -> np.dtype:
     return np.dtype(object) if object in (a, b) or a.kind in "OUS" or b.kind in "OUS" else np.result_type(a, b)
 
 
-def _concat(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _values(col: pd.Series):
+    """A computed covariate's values to keep: text as pandas' string array, made once (a frame takes it as it is and
+    taking rows from it makes no Python string per row; an array of Python strings would be converted again on
+    every assignment, and a robustness variant assigns the memo's values again), anything else as numpy."""
+    if col.dtype == calendar.TEXT:
+        return col.array
+    if col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) == "string":
+        return pd.array(col.to_numpy(), dtype=calendar.TEXT)  # what the assignment would have made of it
+    return col.to_numpy()
+
+
+def _concat(a, b):
+    if isinstance(a, pd.api.extensions.ExtensionArray) or isinstance(b, pd.api.extensions.ExtensionArray):
+        if a.dtype == b.dtype:
+            return type(a)._concat_same_type([a, b])
+        a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
     return np.concatenate([a.astype(_common(a.dtype, b.dtype)), b.astype(_common(a.dtype, b.dtype))])
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from virkning.registers import calendar, queries
 from virkning.registers.engine import Engine
@@ -102,15 +103,27 @@ class Store:
     def ids_of(self, pk) -> np.ndarray:
         """Person ids of keys `pk` (each 0 <= pk < n_persons), as Python strings; one string per distinct person,
         shared by its repeats."""
+        back = self._look_up(pk)
+        ids = np.asarray(self.engine.arrays(queries.ids_of(self.names))["person_id"], dtype=object)
+        return ids[back] if len(back) else np.zeros(0, dtype=object)
+
+    def ids_column(self, pk):
+        """The ids of `ids_of` as pandas' text array, for a frame's column: each distinct id read once and repeated
+        in Arrow (a frame converts an array of Python strings to Arrow one string at a time)."""
+        back = self._look_up(pk)
+        ids = self.engine.arrow(queries.ids_of(self.names)).column("person_id").cast(pa.large_string())
+        return pd.array(ids.take(pa.array(back)), dtype=calendar.TEXT)
+
+    def _look_up(self, pk) -> np.ndarray:
+        """Put the distinct keys of `pk` in the lookup table (queries.ids_of reads them, in key order); each key's
+        position among them."""
         self._keys_ready()
         pk = np.asarray(pk, dtype=np.int64)
         uniq, back = np.unique(pk, return_inverse=True)
         if len(uniq) and (uniq[0] < 0 or uniq[-1] >= self.n_persons):
             raise IndexError(f"person key out of range 0..{self.n_persons - 1}")
-        e, n = self.engine, self.names
-        e.put(n.lookup, pd.DataFrame({"pk": uniq.astype(np.int32)}), "CAST(pk AS INTEGER) AS pk")
-        ids = np.asarray(e.arrays(queries.ids_of(n))["person_id"], dtype=object)
-        return ids[back.reshape(-1)] if len(pk) else np.zeros(0, dtype=object)
+        self.engine.put(self.names.lookup, pd.DataFrame({"pk": uniq.astype(np.int32)}), "CAST(pk AS INTEGER) AS pk")
+        return back.reshape(-1)
 
     def keys(self, person_ids) -> np.ndarray:
         """pk per person id, -1 for ids not in persons (and for values that are not text)."""

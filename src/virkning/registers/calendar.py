@@ -13,6 +13,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 EPOCH_MONDAY = dt.date(1969, 12, 29)  # Monday of ISO week 1970-W01
 FIRST_YEAR, LAST_YEAR = 1985, 2060  # DREAM starts in 1991; a wide margin costs nothing
@@ -115,6 +116,26 @@ def week_labels(wks) -> np.ndarray:
     # one label per distinct week, shared by its rows; factorize hashes where np.unique would sort millions of pairs
     codes, uniq = pd.factorize(np.asarray(wks, dtype=np.int64))
     return np.array([week_label(int(w)) for w in uniq], dtype=object)[codes]
+
+
+#: pandas' default text dtype (Arrow strings, missing values NaN): what a frame makes of an array of Python strings
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def week_label_column(wks):
+    """`week_labels` as pandas' text array, for a frame's column: each distinct label made once and repeated in
+    Arrow (a frame converts an array of Python strings to Arrow one string at a time: 15 times slower)."""
+    codes, uniq = pd.factorize(np.asarray(wks, dtype=np.int64))
+    return _repeated([week_label(int(w)) for w in uniq], codes)
+
+
+def month_label_column(mos):
+    codes, uniq = pd.factorize(np.asarray(mos, dtype=np.int64))
+    return _repeated([month_label(int(m)) for m in uniq], codes)
+
+
+def _repeated(labels: list[str], codes: np.ndarray):
+    return pd.array(pa.array(labels, type=pa.large_string()).take(pa.array(codes)), dtype=TEXT)
 
 
 def month_labels(mos) -> np.ndarray:

@@ -240,15 +240,18 @@ class DuckDBEngine(Engine):
             self._kept = False
 
     # ---- statements --------------------------------------------------------------------------------------------
-    def _run(self, sql: str, params: Sequence | None = None, select: str | None = None):
-        """Run one statement; `select` is its SELECT part, recorded when `statements` is a list."""
+    def _run(self, sql: str, params: Sequence | None = None, select: str | None = None, relation: bool = False):
+        """Run one statement; `select` is its SELECT part, recorded when `statements` is a list. `relation`: a
+        SELECT as DuckDB's relation, whose Arrow output is not copied (DuckDB warns on a DB-API result's)."""
         if len(self._con.extract_statements(sql)) != 1:
             raise EngineError("one SQL statement per call; the text holds several")
         self._record(sql, select)
+        if relation:
+            return self._con.sql(sql, params=params) if params else self._con.sql(sql)
         return self._con.execute(sql, params) if params else self._con.execute(sql)
 
     def arrow(self, sql: str, params: Sequence | None = None) -> pa.Table:
-        return arrow_table(self._run(sql, params).to_arrow_table())
+        return arrow_table(self._run(sql, params, relation=True).to_arrow_table())
 
     def frame(self, sql: str, params: Sequence | None = None) -> pd.DataFrame:
         return self._run(sql, params).df()
