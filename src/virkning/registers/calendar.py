@@ -112,35 +112,41 @@ def week_months(wks) -> np.ndarray:
     return months + 1970 * 12
 
 
-def week_labels(wks) -> np.ndarray:
-    # one label per distinct week, shared by its rows; factorize hashes where np.unique would sort millions of pairs
-    codes, uniq = pd.factorize(np.asarray(wks, dtype=np.int64))
-    return np.array([week_label(int(w)) for w in uniq], dtype=object)[codes]
-
-
 #: pandas' default text dtype (Arrow strings, missing values NaN): what a frame makes of an array of Python strings
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
-def week_label_column(wks):
-    """`week_labels` as pandas' text array, for a frame's column: each distinct label made once and repeated in
-    Arrow (a frame converts an array of Python strings to Arrow one string at a time: 15 times slower)."""
-    codes, uniq = pd.factorize(np.asarray(wks, dtype=np.int64))
-    return _repeated([week_label(int(w)) for w in uniq], codes)
+def _distinct(values, label) -> tuple[np.ndarray, list[str]]:
+    """Each value's code and one label per distinct value, shared by its rows; factorize hashes where np.unique
+    would sort millions of pairs."""
+    codes, uniq = pd.factorize(np.asarray(values, dtype=np.int64))
+    return codes, [label(int(v)) for v in uniq]
 
 
-def month_label_column(mos):
-    codes, uniq = pd.factorize(np.asarray(mos, dtype=np.int64))
-    return _repeated([month_label(int(m)) for m in uniq], codes)
-
-
-def _repeated(labels: list[str], codes: np.ndarray):
+def _as_column(codes: np.ndarray, labels: list[str]):
+    """Pandas' text array of the labels, repeated in Arrow (a frame converts an array of Python strings to Arrow one
+    string at a time: 15 times slower)."""
     return pd.array(pa.array(labels, type=pa.large_string()).take(pa.array(codes)), dtype=TEXT)
 
 
+def week_labels(wks) -> np.ndarray:
+    codes, labels = _distinct(wks, week_label)
+    return np.array(labels, dtype=object)[codes]
+
+
 def month_labels(mos) -> np.ndarray:
-    codes, uniq = pd.factorize(np.asarray(mos, dtype=np.int64))
-    return np.array([month_label(int(m)) for m in uniq], dtype=object)[codes]
+    codes, labels = _distinct(mos, month_label)
+    return np.array(labels, dtype=object)[codes]
+
+
+def week_label_column(wks):
+    """`week_labels` as pandas' text array, for a frame's column."""
+    return _as_column(*_distinct(wks, week_label))
+
+
+def month_label_column(mos):
+    """`month_labels` as pandas' text array, for a frame's column."""
+    return _as_column(*_distinct(mos, month_label))
 
 
 def date_weeks(dates) -> np.ndarray:
