@@ -193,10 +193,11 @@ class Panel:
                 continue
             assert values is not None
             if isinstance(values, pd.api.extensions.ExtensionArray) or isinstance(fv, pd.api.extensions.ExtensionArray):
-                at = np.empty(len(key), dtype=np.int64)  # positions in the memo's values, then in the fresh ones
-                at[~need] = pos[~need]
-                at[need] = len(values) + np.arange(len(fv))
-                result[s.name] = _concat(values, fv)[at]
+                seen = values[pos[~need]]  # the memo's rows these pairs hit (not the whole memo), then the fresh ones
+                at = np.empty(len(key), dtype=np.int64)
+                at[~need] = np.arange(len(seen))
+                at[need] = len(seen) + np.arange(len(fv))
+                result[s.name] = _concat(seen, fv)[at]
                 continue
             col = np.empty(len(key), dtype=_common(values.dtype, fv.dtype))
             col[~need] = values[pos[~need]]
