@@ -90,3 +90,15 @@ def test_dictionary_columns_are_written_as_their_strings(tmp_path):
     pages = pq.ParquetFile(tmp_path / "benefits.parquet", read_dictionary=["person_id"])
     for i, rows in enumerate((person[:100_000], person[100_000:])):
         assert len(pages.read_row_group(i, columns=["person_id"]).column(0).chunk(0).dictionary) == len(np.unique(rows))
+    # min/max statistics for the week, not for the text written as codes (costly to compute, and they would let
+    # no reader skip a group); a table written from strings keeps them all
+    group = meta.row_group(0)
+    assert {group.column(i).path_in_schema: group.column(i).is_stats_set for i in range(3)} == {
+        "person_id": False, "week": True, "code": False}
+    assert group.column(1).statistics.min >= 201501
+    w = TableWriter(tmp_path, "employment", "parquet")
+    w.write(pa.table({"person_id": ids.slice(0, 3), "month": pa.array(["2015-01"] * 3), "employment_rate": [0.5] * 3,
+                      "hours": [80.0] * 3, "industry": pa.array(["A"] * 3), "temp_agency": [False] * 3}))
+    w.close()
+    group = pq.ParquetFile(tmp_path / "employment.parquet").metadata.row_group(0)
+    assert all(group.column(i).is_stats_set for i in range(6))
