@@ -131,10 +131,10 @@ class TableWriter:
         self._schema = pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), f.type) if f.name in dict_columns
                                            else f.type) for f in self.schema])
         # Min/max statistics for the columns that are not text written as codes: a dictionary column's are
-        # computed from its strings row by row (the person ids' alone were a third of the writing), and they would
-        # let a reader skip next to no row group: each group holds every week's codes, every month and industry,
-        # and a run of person ids, where the persons a query asks for (a pool, a municipality's) are spread over
-        # all of them.
+        # computed from its strings row by row (the person ids' alone were about a quarter of the writing), and
+        # they would let a reader skip next to no row group: each group holds every week's codes, every month and
+        # industry, and a run of person ids, where the persons a query asks for (a pool, a municipality's) are
+        # spread over all of them.
         stats = [f.name for f in self.schema if f.name not in dict_columns]
         self._w = pq.ParquetWriter(self.path, self._schema, compression="zstd", use_dictionary=True,
                                    write_statistics=stats if dict_columns else True, store_schema=not dict_columns)
