@@ -135,9 +135,9 @@ class TableWriter:
         # they would let a reader skip next to no row group: each group holds every week's codes, every month and
         # industry, and a run of person ids, where the persons a query asks for (a pool, a municipality's) are
         # spread over all of them.
-        stats = [f.name for f in self.schema if f.name not in dict_columns]
+        stats = [f.name for f in self.schema if f.name not in dict_columns]  # all of them: the same bytes as True
         self._w = pq.ParquetWriter(self.path, self._schema, compression="zstd", use_dictionary=True,
-                                   write_statistics=stats if dict_columns else True, store_schema=not dict_columns)
+                                   write_statistics=stats, store_schema=not dict_columns)
 
     def close(self) -> None:
         if self._w is None:  # nothing written: an empty file of the table's columns
