@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= demo-output
+# Test processes (pytest-xdist): two keep both cores of a small machine busy while one waits on a browser, a Spark
+# job or a subprocess; `make test TEST_WORKERS=0` runs the suite in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: demo test venv clean bench
 
@@ -19,7 +22,7 @@ demo: venv
 	$(BIN)/virkning demo --out $(DEMO_OUT)
 
 test: venv
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 bench: venv
 	$(BIN)/python benchmarks/bench_panel.py
