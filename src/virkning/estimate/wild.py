@@ -24,7 +24,6 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.stats
 
 WEBB = np.sqrt(np.array([3.0, 2.0, 1.0, 1.0, 2.0, 3.0]) / 2.0) * np.array([-1, -1, -1, 1, 1, 1])
 
@@ -135,6 +134,7 @@ class WildCoefficient:
         Each side: step outward from the estimate in multiples of the CR1 half-width until p(b0) <= alpha,
         scan that bracket on a grid for the first rejection (p need not be monotone), then bisect.
         """
+        import scipy.stats  # here, not at the top: 0.3 s of every command's start-up
         q = scipy.stats.t.ppf(1 - alpha / 2, df) if df else scipy.stats.norm.ppf(1 - alpha / 2)
         half = max(q * self.se, 1e-12 * max(abs(self.beta_j), 1.0))
         bounds = []
