@@ -1,5 +1,6 @@
 """What a command's start-up imports: scipy.stats (about 0.3 s) only where a function needs it, so the analyses'
-registry, the outputs and the CLI load without it (the demo's workers and `monitor` never need it)."""
+registry, the outputs and the CLI load without it, and a command that never calls such a function (`monitor`) never
+pays for it."""
 
 import subprocess
 import sys

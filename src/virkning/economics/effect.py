@@ -56,7 +56,7 @@ def _level(level: object) -> float:
 
 
 def _se_from_ci(estimate: float, ci: object, level: float) -> float:
-    from scipy import stats  # here, not at the top: 0.3 s of every command's start-up
+    from scipy import stats  # on first use: 0.3 s off the start-up of a command that never calls this
     if not (isinstance(ci, Sequence) and len(ci) == 2):
         raise DesignError(f"effect: expected ci as (low, high); got {ci!r}.")
     lo, hi = _finite("ci low", ci[0]), _finite("ci high", ci[1])

@@ -93,7 +93,7 @@ class ClusterFit:
 
     def t_test(self, j: int, level: float) -> tuple[float, float, float, float]:
         """(se, p-value, ci_low, ci_high) with t(G-1) reference distribution, as Stata after vce(cluster)."""
-        import scipy.stats  # here, not at the top: 0.3 s of every command's start-up
+        import scipy.stats  # on first use: 0.3 s off the start-up of a command that never calls this
         se = float(self.se[j])
         b = float(self.coef[j])
         q = scipy.stats.t.ppf(0.5 + level / 2, self.df)
@@ -102,7 +102,7 @@ class ClusterFit:
 
     def wald(self, idx: list[int]) -> dict[str, float]:
         """Joint test that the coefficients ``idx`` are zero: chi2 form and Stata's F(q, G-1) form."""
-        import scipy.stats  # here, not at the top: 0.3 s of every command's start-up
+        import scipy.stats  # on first use: 0.3 s off the start-up of a command that never calls this
         b = self.coef[idx]
         v = self.vcov[np.ix_(idx, idx)]
         q = len(idx)

@@ -134,7 +134,7 @@ class WildCoefficient:
         Each side: step outward from the estimate in multiples of the CR1 half-width until p(b0) <= alpha,
         scan that bracket on a grid for the first rejection (p need not be monotone), then bisect.
         """
-        import scipy.stats  # here, not at the top: 0.3 s of every command's start-up
+        import scipy.stats  # on first use: 0.3 s off the start-up of a command that never calls this
         q = scipy.stats.t.ppf(1 - alpha / 2, df) if df else scipy.stats.norm.ppf(1 - alpha / 2)
         half = max(q * self.se, 1e-12 * max(abs(self.beta_j), 1.0))
         bounds = []

@@ -34,7 +34,7 @@ class EvidenceWarning(UserWarning):
 
 
 def _se_of(f: Any) -> tuple[float | None, str | None]:
-    import scipy.stats  # here, not at the top: 0.3 s of every command's start-up
+    import scipy.stats  # on first use: 0.3 s off the start-up of a command that never calls this
     if f.se is not None:
         return f.se, "se"
     if f.ci is not None:

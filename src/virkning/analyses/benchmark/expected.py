@@ -44,7 +44,7 @@ class ExpectedFit:
 def expected_levels(frame: pd.DataFrame, y: str, covariates: Sequence[str], level: float = 0.95,
                     unit: str = "unit") -> ExpectedFit:
     """OLS of `y` on an intercept and `covariates` over the rows of `frame` (one row per unit, no missing values)."""
-    from scipy import stats  # here, not at the top: 0.3 s of every command's start-up
+    from scipy import stats  # on first use: 0.3 s off the start-up of a command that never calls this
     covariates = list(covariates)
     n, k = len(frame), len(covariates) + 1
     if n - k < 1:
