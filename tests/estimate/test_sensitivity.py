@@ -478,3 +478,12 @@ def test_benchmark_needs_a_propensity_model(sim):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         rosenbaum_bounds(m, "exit_6")  # bounds need no model
+
+
+@pytest.mark.parametrize("k", [1, 2, 7, 60, 1001])
+def test_the_binomial_is_scipy_stats_binomial_to_the_bit(k):
+    import scipy.stats
+
+    from virkning.estimate.rosenbaum import binomial_pmf
+    for p in (1e-9, 0.013, 0.25, 0.5, 0.7310585786300049, 0.999):
+        assert np.array_equal(binomial_pmf(k, p), scipy.stats.binom.pmf(np.arange(k + 1), k, p))
