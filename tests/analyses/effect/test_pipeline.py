@@ -91,9 +91,18 @@ def test_design_errors():
         seniorvikar_design(censoring="ignore")
 
 
-def test_robustness_variants_run_the_same_way(synth, result):
-    from virkning.analyses.effect import robustness
+def test_robustness_variants_run_the_same_way(synth, result, monkeypatch):
+    from virkning.analyses.effect import pipeline, robustness
     from virkning.populations import PoolRule
+
+    made = []  # the run's own cache, to see what it holds at the end
+
+    class Kept(pipeline.RunCache):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(pipeline, "RunCache", Kept)
 
     units = tuple(sorted(result.populations.participants["unit"].unique())[:7])
     d = seniorvikar_design(outcomes=(Outcome("exit_vikar", "first_exit", "vikar", 7),))
@@ -106,6 +115,11 @@ def test_robustness_variants_run_the_same_way(synth, result):
     }, progress=said.append)
     # progress names the variant in every step of its run (issue 19: "variant 2 of 4: ...")
     assert "variant 2 of 3: no spell length: matching" in said
+    # the variant sharing the main design's populations runs first; the others' populations, and in the end all,
+    # are let go (the table keeps the given order, below)
+    steps = [s.split(":")[0] for s in said if s.startswith("variant ")]
+    assert list(dict.fromkeys(steps)) == ["variant 2 of 3", "variant 1 of 3", "variant 3 of 3"]
+    assert len(made) == 1 and made[0].populations == {} and made[0].cells == {}
     assert [s for s in said if s.startswith("variant 3 of 3: pool aged 55-65: effects: bootstrap of outcome 1 of 1 "
                                             "(exit_vikar)")][-1].endswith("199 of 199 replicates")
     table = rob.table

@@ -464,22 +464,42 @@ def robustness(regs: "Registers", design: EffectDesign, variants: dict[str, dict
         if bad:
             raise DesignError(f"robustness variant '{name}': {', '.join(bad)} is not a design field; "
                               f"expected some of {', '.join(sorted(fields))}")
+    own = cache is None  # a cache of this call alone: what no later run needs is let go (below)
     cache = RunCache() if cache is None else cache
+    # a variant's table row needs its effects only: no adjusted effects or sensitivity numbers (time)
+    designs = [design, *(dataclasses.replace(design, **{**changes, "adjust": "none", "sensitivity": False})
+                         for changes in variants.values())]
     main = main or evaluate(regs, design, progress=progress, cache=cache)
-    rows, counts = [], []
-    for i, (name, changes) in enumerate([("main", {}), *variants.items()]):
+    names = ["main", *variants]
+    # Variants that share the main design's populations run first, so that those populations can be let go
+    # before the others are built; the table keeps the design file's order.
+    keys = [_population_key(d) for d in designs]
+    order = [0, *(i for i in range(1, len(designs)) if keys[i] == keys[0]),
+             *(i for i in range(1, len(designs)) if keys[i] != keys[0])]
+    rows: dict[int, list] = {}
+    counts: dict[int, list] = {}
+    for done, i in enumerate(order):
         # each step of a variant names the variant: "variant 2 of 4: kun opskrevne: matching"
         say = None if progress is None else (
-            lambda s, head=f"variant {i} of {len(variants)}: {name}": progress(f"{head}: {s}"))
-        # a variant's table row needs its effects only: no adjusted effects or sensitivity numbers (time)
-        ev = main if i == 0 else evaluate(regs, dataclasses.replace(design, **{**changes, "adjust": "none",
-                                                                              "sensitivity": False}),
-                                          progress=say, cache=cache)
+            lambda s, head=f"variant {i} of {len(variants)}: {names[i]}": progress(f"{head}: {s}"))
+        ev = main if i == 0 else evaluate(regs, designs[i], progress=say, cache=cache)
+        rows[i], counts[i] = [], []
         for o in design.outcomes:
             e = ev.effects[(ev.effects["outcome"] == o.name) & (ev.effects["month"] == o.horizon)]
             if len(e):
-                rows.append(e.iloc[0].to_dict() | {"variant": name})
+                rows[i].append(e.iloc[0].to_dict() | {"variant": names[i]})
             c = ev.counts[(ev.counts["outcome"] == o.name) & (ev.counts["month"] <= o.horizon)]
-            counts.append(c.assign(variant=name))
-    table = pd.DataFrame(rows)[ROBUSTNESS_COLUMNS]
-    return main, Robustness(table, pd.concat(counts, ignore_index=True))
+            counts[i].append(c.assign(variant=names[i]))
+        # A variant's evaluation and the populations and exact cells that no later run shares are let go before
+        # the next run: otherwise they stay in memory beside it (with the Seniorvikar design's four variants, they
+        # made the peak of the run; docs/performance.md).
+        del ev
+        if own:
+            later = {keys[j] for j in order[done + 1:]}
+            for key in [k for k in cache.populations if k not in later]:
+                del cache.populations[key]
+            for key in [k for k in cache.cells if k[0] not in later]:
+                del cache.cells[key]
+    rows_in_order = [r for i in range(len(designs)) for r in rows[i]]
+    table = pd.DataFrame(rows_in_order)[ROBUSTNESS_COLUMNS]
+    return main, Robustness(table, pd.concat([c for i in range(len(designs)) for c in counts[i]], ignore_index=True))
