@@ -469,19 +469,23 @@ def robustness(regs: "Registers", design: EffectDesign, variants: dict[str, dict
     # a variant's table row needs its effects only: no adjusted effects or sensitivity numbers (time)
     designs = [design, *(dataclasses.replace(design, **{**changes, "adjust": "none", "sensitivity": False})
                          for changes in variants.values())]
-    main = main or evaluate(regs, design, progress=progress, cache=cache)
     names = ["main", *variants]
-    # Variants that share the main design's populations run first, so that those populations can be let go
-    # before the others are built; the table keeps the design file's order.
+    # The order of the runs: variants with populations of their own first (while nothing of the main design is
+    # held), then the main design, then the variants sharing its populations; after each run what no later run
+    # shares is let go. The table keeps the design file's order. A main evaluation given by the caller is held
+    # throughout anyway: the variants sharing its populations then come first.
     keys = [_population_key(d) for d in designs]
-    order = [0, *(i for i in range(1, len(designs)) if keys[i] == keys[0]),
-             *(i for i in range(1, len(designs)) if keys[i] != keys[0])]
+    own_pops = [i for i in range(1, len(designs)) if keys[i] != keys[0]]
+    shared = [i for i in range(1, len(designs)) if keys[i] == keys[0]]
+    order = [0, *shared, *own_pops] if main is not None else [*own_pops, 0, *shared]
     rows: dict[int, list] = {}
     counts: dict[int, list] = {}
     for done, i in enumerate(order):
         # each step of a variant names the variant: "variant 2 of 4: kun opskrevne: matching"
         say = None if progress is None else (
             lambda s, head=f"variant {i} of {len(variants)}: {names[i]}": progress(f"{head}: {s}"))
+        if i == 0 and main is None:
+            main = evaluate(regs, design, progress=progress, cache=cache)
         ev = main if i == 0 else evaluate(regs, designs[i], progress=say, cache=cache)
         rows[i], counts[i] = [], []
         for o in design.outcomes:
@@ -502,4 +506,5 @@ def robustness(regs: "Registers", design: EffectDesign, variants: dict[str, dict
                 del cache.cells[key]
     rows_in_order = [r for i in range(len(designs)) for r in rows[i]]
     table = pd.DataFrame(rows_in_order)[ROBUSTNESS_COLUMNS]
+    assert main is not None  # evaluated in its turn
     return main, Robustness(table, pd.concat([c for i in range(len(designs)) for c in counts[i]], ignore_index=True))
