@@ -484,9 +484,12 @@ def robustness(regs: "Registers", design: EffectDesign, variants: dict[str, dict
         # each step of a variant names the variant: "variant 2 of 4: kun opskrevne: matching"
         say = None if progress is None else (
             lambda s, head=f"variant {i} of {len(variants)}: {names[i]}": progress(f"{head}: {s}"))
-        if i == 0 and main is None:
-            main = evaluate(regs, design, progress=progress, cache=cache)
-        ev = main if i == 0 else evaluate(regs, designs[i], progress=say, cache=cache)
+        if i == 0:
+            if main is None:
+                main = evaluate(regs, design, progress=progress, cache=cache)
+            ev = main
+        else:
+            ev = evaluate(regs, designs[i], progress=say, cache=cache)
         rows[i], counts[i] = [], []
         for o in design.outcomes:
             e = ev.effects[(ev.effects["outcome"] == o.name) & (ev.effects["month"] == o.horizon)]
