@@ -2,6 +2,7 @@
 registry, the outputs and the CLI load without it, and a command that never calls such a function (`monitor`) never
 pays for it."""
 
+import os
 import subprocess
 import sys
 
@@ -24,6 +25,6 @@ def test_an_evaluation_runs_without_scipy_stats(synth_folder, tmp_path):
             f"code = run(['evaluate', {str(design)!r}, '--data', {str(synth_folder)!r}, '--out', "
             f"{str(tmp_path / 'out')!r}, '--no-workbook']); print(code, 'scipy.stats' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**__import__("os").environ, "VIRKNING_CACHE_DIR": "off"}).stdout
+                         env={**os.environ, "VIRKNING_CACHE_DIR": "off"}).stdout
     assert out.strip().splitlines()[-1] == "0 False"
     assert (tmp_path / "out" / "report.html").is_file()

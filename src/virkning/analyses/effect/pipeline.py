@@ -478,8 +478,8 @@ def robustness(regs: "Registers", design: EffectDesign, variants: dict[str, dict
     own_pops = [i for i in range(1, len(designs)) if keys[i] != keys[0]]
     shared = [i for i in range(1, len(designs)) if keys[i] == keys[0]]
     order = [0, *shared, *own_pops] if main is not None else [*own_pops, 0, *shared]
-    rows: dict[int, list] = {}
-    counts: dict[int, list] = {}
+    rows: list[list[dict]] = [[] for _ in designs]  # per run, in the design file's order
+    counts: list[list[pd.DataFrame]] = [[] for _ in designs]
     for done, i in enumerate(order):
         # each step of a variant names the variant: "variant 2 of 4: kun opskrevne: matching"
         say = None if progress is None else (
@@ -490,7 +490,6 @@ def robustness(regs: "Registers", design: EffectDesign, variants: dict[str, dict
             ev = main
         else:
             ev = evaluate(regs, designs[i], progress=say, cache=cache)
-        rows[i], counts[i] = [], []
         for o in design.outcomes:
             e = ev.effects[(ev.effects["outcome"] == o.name) & (ev.effects["month"] == o.horizon)]
             if len(e):
@@ -503,11 +502,8 @@ def robustness(regs: "Registers", design: EffectDesign, variants: dict[str, dict
         del ev
         if own:
             later = {keys[j] for j in order[done + 1:]}
-            for key in [k for k in cache.populations if k not in later]:
-                del cache.populations[key]
-            for key in [k for k in cache.cells if k[0] not in later]:
-                del cache.cells[key]
-    rows_in_order = [r for i in range(len(designs)) for r in rows[i]]
-    table = pd.DataFrame(rows_in_order)[ROBUSTNESS_COLUMNS]
+            cache.populations = {k: v for k, v in cache.populations.items() if k in later}
+            cache.cells = {k: v for k, v in cache.cells.items() if k[0] in later}
+    table = pd.DataFrame([r for run in rows for r in run])[ROBUSTNESS_COLUMNS]
     assert main is not None  # evaluated in its turn
-    return main, Robustness(table, pd.concat([c for i in range(len(designs)) for c in counts[i]], ignore_index=True))
+    return main, Robustness(table, pd.concat([c for run in counts for c in run], ignore_index=True))
