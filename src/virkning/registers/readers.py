@@ -465,3 +465,31 @@ def extra_staging_sql(src: Source, spec: TableSpec) -> str:
     if spec.keeps_extra:
         cols += [_extra(src, c) for c in src.columns if c not in named and c not in flags]
     return f"SELECT {', '.join(cols)}, _row, _file FROM raw_{spec.name}"
+
+
+def parquet_rows(path: Path, columns: list[str], isin: dict[str, list[str]], below: tuple[str, str] | None = None,
+                 persons: list[str] | None = None) -> pd.DataFrame:
+    """The rows of one Parquet file, in the file's order, whose `isin` columns hold one of their values, whose
+    `below` column (name, text) sorts below that text and, with `persons`, whose person_id is one of them; the
+    columns as pandas reads them (for the synthetic sheets, which read a few thousand persons' rows of registers
+    of tens of millions). DuckDB filters as it reads and joins the persons as a table: pyarrow's filters, which
+    compare each row with a list of thousands of ids, took six times the CPU on the demo's registers."""
+    from virkning.registers.engine import open_engine
+
+    engine = open_engine("duckdb")
+    try:
+        where = [f"{quote(c)} IN ({', '.join('?' for _ in values)})" for c, values in isin.items() if values]
+        params: list = [str(path), *(str(v) for values in isin.values() for v in values)]
+        if any(not values for values in isin.values()):
+            where.append("false")
+        if below is not None:
+            where.append(f"{quote(below[0])} < ?")
+            params.append(below[1])
+        if persons is not None:
+            engine.put("wanted", pd.DataFrame({"person_id": pd.Series(persons, dtype=object).astype(str)}))
+            where.append("person_id IN (SELECT person_id FROM wanted)")
+        cols = ", ".join(quote(c) for c in columns)
+        return engine.frame(f"SELECT {cols} FROM read_parquet(?, file_row_number = true) "
+                            f"WHERE {' AND '.join(where) or 'true'} ORDER BY file_row_number", params)
+    finally:
+        engine.close()

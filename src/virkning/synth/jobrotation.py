@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from virkning.registers import calendar
+from virkning.registers.readers import parquet_rows
 from virkning.synth.sheets import _read
 
 LEDIG = ("111", "115", "121", "213", "214", "215", "216", "217", "218", "219")
@@ -59,16 +60,14 @@ def _draw(pool: np.ndarray, used: set[str], rng: np.random.Generator, avoid: Abs
 
 def _read_where(folder: Path, name: str, columns: list[str], column: str, values, below: str | None = None,
                 persons: AbstractSet[str] | None = None) -> pd.DataFrame:
-    """Rows of a register table whose `column` is one of `values` and whose person id sorts below `below` (Parquet
-    filters as it reads, skipping whole row groups by their person ids: the demo's benefits table has tens of
-    millions of rows). `persons`: of a Parquet file, only these persons' rows (the caller filters a CSV file's)."""
+    """Rows of a register table whose `column` is one of `values` and whose person id sorts below `below` (a Parquet
+    file is filtered as it is read: the demo's benefits table has tens of millions of rows). `persons`: of a Parquet
+    file, only these persons' rows (the caller filters a CSV file's)."""
     values = [str(v) for v in values]
     parquet = folder / f"{name}.parquet"
     if parquet.exists():
-        filters = [(column, "in", values)] + ([("person_id", "<", below)] if below else [])
-        if persons is not None:  # fewer rows made into pandas strings
-            filters.append(("person_id", "in", sorted(persons)))
-        frame = pd.read_parquet(parquet, columns=columns, filters=filters)
+        frame = parquet_rows(parquet, columns, {column: values}, ("person_id", below) if below else None,
+                             sorted(persons) if persons is not None else None)
     else:
         frame = _read(folder, name, columns)
         frame = frame[frame[column].astype(str).isin(values)]

@@ -136,7 +136,9 @@ def _read(folder: Path, name: str, columns: list[str], persons: list[str] | None
     parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
     if parquet.exists():
         if persons is not None:  # not tens of millions of ids turned into Python strings only to drop most
-            return pd.read_parquet(parquet, columns=columns, filters=[("person_id", "in", persons)])
+            from virkning.registers.readers import parquet_rows
+
+            return parquet_rows(parquet, columns, {}, persons=persons)
         return pd.read_parquet(parquet, columns=columns)
     if csv.exists():
         return pd.read_csv(csv, usecols=columns, dtype=str, keep_default_na=False)
