@@ -348,3 +348,60 @@ def test_the_demo_report_fits_a4_with_landscape_pages_for_its_widest_tables(demo
     tables = sorted({int(n) for n in re.findall(r"Tabel (\d+)\.", text)})
     assert tables == list(range(1, len(tables) + 1)) and len(tables) >= 15
     assert tables == sorted({int(n) for n in re.findall(r'num-label">Tabel (\d+)\.', html)})
+
+
+def _figure_page() -> str:
+    """The report's style sheet and two figures as the report writes them: one with an aria-label, wide; one
+    without, tall enough for the print rule's maximum height."""
+    from virkning.report.render import TEMPLATES
+
+    css = (TEMPLATES / "style.css").read_text(encoding="utf-8")
+    shapes = '<rect x="10" y="10" width="100" height="50" style="fill: #1f77b4"/><text x="20" y="40">5 &amp; 7</text>'
+    wide = (f'<svg role="img" aria-label="Kurver &quot;A&quot; og B" class="figure-svg" style="max-width: 300pt" '
+            f'viewBox="0 0 400 200" version="1.1">{shapes}</svg>')
+    tall = f'<svg class="figure-svg" style="max-width: 900pt" viewBox="0 0 400 900" version="1.1">{shapes}</svg>'
+    figures = "".join(f'<figure><figcaption>Figur {i}. <b>Titel</b> {i}</figcaption><div class="figure-body">{svg}'
+                      f'</div></figure>' for i, svg in ((1, wide), (2, tall)))
+    return (f'<!DOCTYPE html><html lang="da"><head><title>T</title><style>{css}</style></head><body>'
+            f'<header class="doc"><h1>T</h1></header><main>{figures}</main></body></html>')
+
+
+def _image_boxes(document) -> list[tuple[float, float]]:
+    from weasyprint.formatting_structure import boxes
+
+    found, stack = [], [p._page_box for p in document.pages]
+    while stack:
+        box = stack.pop()
+        if isinstance(box, boxes.ReplacedBox):
+            found.append((round(box.width, 3), round(box.height, 3)))
+        stack.extend(reversed(getattr(box, "children", ())))
+    return found
+
+
+def test_figures_become_images_of_the_same_size_with_their_text_alternatives(monkeypatch):
+    page = _figure_page()
+    html = pdf.pdf_html(page, COVER)
+    assert "<svg" not in html.split("</style>")[-1] and html.count('<img class="figure-svg"') == 2
+    assert 'alt="Kurver &quot;A&quot; og B" style="max-width: 300pt"' in html
+    assert 'alt="Figur 2. Titel 2" style="max-width: 900pt"' in html  # no aria-label: the caption, tags dropped
+    images = _image_boxes(pdf.render(page, COVER))
+    monkeypatch.setattr(pdf, "_figure_images", lambda text: text)  # the figures inline, as the page has them
+    inline = _image_boxes(pdf.render(page, COVER))
+    assert images == inline and len(images) == 2
+    (w1, h1), (w2, h2) = images
+    assert h1 == pytest.approx(w1 / 2, rel=1e-3)  # the viewBox's shape
+    assert h2 == pytest.approx(125 / 25.4 * 96, rel=1e-3) and w2 > w1  # the print rule's 125 mm, in CSS px
+    monkeypatch.undo()
+    alts, reader = [], PdfReader(io.BytesIO(pdf.report_pdf(page, COVER)))
+    stack = [reader.trailer["/Root"]["/StructTreeRoot"]]
+    while stack:
+        node = stack.pop()
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            if node.get("/S") == "/Figure":
+                alts.append(str(node.get("/Alt", "")))
+            if node.get("/K") is not None:
+                stack.append(node["/K"])
+    assert sorted(alts) == ['Figur 2. Titel 2', 'Kurver "A" og B']

