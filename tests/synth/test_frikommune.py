@@ -193,3 +193,18 @@ def test_same_seed_gives_identical_files(tmp_path):
 def test_bad_arguments_are_refused(tmp_path, kwargs, message):
     with pytest.raises(VirkningError, match=message):
         generate(tmp_path / "x", **({"persons": 1000, "programme": "frikommune"} | kwargs))
+
+
+def test_unit_quarter_sums_add_each_persons_counts_to_their_unit():
+    from virkning.synth.frikommune.indicators import _by_unit
+
+    rng = np.random.default_rng(3)
+    counts = rng.integers(0, 14, (7, 5_000))  # [quarter, person]
+    unit = rng.integers(0, 27, 5_000)
+    unit[:3] = 26  # the last unit is used; unit 25 may be empty
+    unit[unit == 25] = 24
+    want = np.zeros((27, 7))
+    np.add.at(want, (unit[:, None], np.arange(7)[None, :]), counts.T)
+    got = _by_unit(counts, unit, 27)
+    assert got.shape == (27, 7) and got.dtype == np.float64
+    assert np.array_equal(got, want) and not got[25].any()

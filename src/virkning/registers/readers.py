@@ -473,7 +473,8 @@ def parquet_rows(path: Path, columns: list[str], isin: dict[str, list[str]], bel
     `below` column (name, text) sorts below that text and, with `persons`, whose person_id is one of them; the
     columns as pandas reads them (for the synthetic sheets, which read a few thousand persons' rows of registers
     of tens of millions). DuckDB filters as it reads and joins the persons as a table: pyarrow's filters, which
-    compare each row with a list of thousands of ids, took six times the CPU on the demo's registers."""
+    compare each row with a list of thousands of ids, took about eight times the CPU for the same rows of the
+    demo's registers."""
     from virkning.registers.engine import open_engine
 
     engine = open_engine("duckdb")

@@ -85,7 +85,8 @@ def quarter_label(q: int) -> str:
 
 def _by_unit(per_person: np.ndarray, unit: np.ndarray, n_units: int) -> np.ndarray:
     """[quarter, person] -> [unit, quarter] sums: a weighted count per quarter, not a product with a dense
-    person-by-unit matrix (ten times the time). The sums are of whole numbers, exact in float64 in any order."""
+    person-by-unit matrix (four times the CPU for a chunk of 131,072 persons). The sums are of whole numbers, exact
+    in float64 in any order."""
     out = np.empty((n_units, per_person.shape[0]))
     for q, row in enumerate(per_person):
         out[:, q] = np.bincount(unit, weights=row, minlength=n_units)
