@@ -360,8 +360,9 @@ def _figure_page() -> str:
     wide = (f'<svg role="img" aria-label="Kurver &quot;A&quot; og B" class="figure-svg" style="max-width: 300pt" '
             f'viewBox="0 0 400 200" version="1.1">{shapes}</svg>')
     tall = f'<svg class="figure-svg" style="max-width: 900pt" viewBox="0 0 400 900" version="1.1">{shapes}</svg>'
+    # between them a figure drawn otherwise, whose caption must not run into the next figure's
     figures = "".join(f'<figure><figcaption>Figur {i}. <b>Titel</b> {i}</figcaption><div class="figure-body">{svg}'
-                      f'</div></figure>' for i, svg in ((1, wide), (2, tall)))
+                      f'</div></figure>' for i, svg in ((1, wide), ("1a", "<p>Ingen figur</p>"), (2, tall)))
     return (f'<!DOCTYPE html><html lang="da"><head><title>T</title><style>{css}</style></head><body>'
             f'<header class="doc"><h1>T</h1></header><main>{figures}</main></body></html>')
 

@@ -191,8 +191,9 @@ def _figure_images(html: str) -> str:
         before = m.group(0)[:m.start(2) - m.start(0)]  # the caption and the figure's body, as they are
         return f'{before}<img class="figure-svg" alt="{alt}"{styled} src="data:image/svg+xml;base64,{data}">'
 
-    return re.sub(r'<figcaption[^>]*>(.*?)</figcaption>\s*<div class="figure-body">\s*(<svg[^>]*>.*?</svg>)', image,
-                  html, flags=re.S)
+    # the caption never runs past its own end tag: a figure drawn otherwise (no inline SVG) is left as it is
+    return re.sub(r'<figcaption[^>]*>((?:(?!</figcaption>).)*)</figcaption>\s*<div class="figure-body">\s*'
+                  r'(<svg[^>]*>.*?</svg>)', image, html, flags=re.S)
 
 
 def _long_tables(html: str) -> str:
