@@ -84,13 +84,16 @@ def test_every_table_fits_its_page(sample):
 def _laid_out_tables(document) -> int:
     from weasyprint.formatting_structure import boxes
 
-    elements, stack = set(), [p._page_box for p in document.pages]
+    return len({id(box.element) for box in _boxes(document) if isinstance(box, boxes.TableBox)})
+
+
+def _boxes(document):
+    """Every laid-out box of the document, page by page, in the order of the page (parents before children)."""
+    stack = [p._page_box for p in reversed(document.pages)]
     while stack:
         box = stack.pop()
-        if isinstance(box, boxes.TableBox):
-            elements.add(id(box.element))
-        stack.extend(getattr(box, "children", ()))
-    return len(elements)
+        yield box
+        stack.extend(reversed(getattr(box, "children", ())))
 
 
 def _table_page(cells: int, chars: int) -> str:
@@ -233,8 +236,14 @@ def test_tagged_pdf_with_language_and_title(sample):
 @slow
 def test_every_figure_has_a_text_alternative(sample):
     """The tagged figures carry /Alt (the figure's text alternative, else its caption)."""
-    root = sample[4].trailer["/Root"]["/StructTreeRoot"]
-    alts, seen, stack = [], set(), [root]
+    alts = _figure_alts(sample[4])
+    figures = sample[0].count('<div class="figure-body">')
+    assert len(alts) >= figures == 6 and all(len(a) > 20 for a in alts), alts
+
+
+def _figure_alts(reader) -> list[str]:
+    """The /Alt of every /Figure in the PDF's structure tree."""
+    alts, seen, stack = [], set(), [reader.trailer["/Root"]["/StructTreeRoot"]]
     while stack:
         node = stack.pop()
         node = node.get_object() if hasattr(node, "get_object") else node
@@ -247,8 +256,7 @@ def test_every_figure_has_a_text_alternative(sample):
             kids = node.get("/K")
             if kids is not None:
                 stack.append(kids)
-    figures = sample[0].count('<div class="figure-body">')
-    assert len(alts) >= figures == 6 and all(len(a) > 20 for a in alts), alts
+    return alts
 
 
 def _small(cover):
@@ -370,13 +378,7 @@ def _figure_page() -> str:
 def _image_boxes(document) -> list[tuple[float, float]]:
     from weasyprint.formatting_structure import boxes
 
-    found, stack = [], [p._page_box for p in document.pages]
-    while stack:
-        box = stack.pop()
-        if isinstance(box, boxes.ReplacedBox):
-            found.append((round(box.width, 3), round(box.height, 3)))
-        stack.extend(reversed(getattr(box, "children", ())))
-    return found
+    return [(round(b.width, 3), round(b.height, 3)) for b in _boxes(document) if isinstance(b, boxes.ReplacedBox)]
 
 
 def test_figures_become_images_of_the_same_size_with_their_text_alternatives(monkeypatch):
@@ -393,16 +395,5 @@ def test_figures_become_images_of_the_same_size_with_their_text_alternatives(mon
     assert h1 == pytest.approx(w1 / 2, rel=1e-3)  # the viewBox's shape
     assert h2 == pytest.approx(125 / 25.4 * 96, rel=1e-3) and w2 > w1  # the print rule's 125 mm, in CSS px
     monkeypatch.undo()
-    alts, reader = [], PdfReader(io.BytesIO(pdf.report_pdf(page, COVER)))
-    stack = [reader.trailer["/Root"]["/StructTreeRoot"]]
-    while stack:
-        node = stack.pop()
-        node = node.get_object() if hasattr(node, "get_object") else node
-        if isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, dict):
-            if node.get("/S") == "/Figure":
-                alts.append(str(node.get("/Alt", "")))
-            if node.get("/K") is not None:
-                stack.append(node["/K"])
+    alts = _figure_alts(PdfReader(io.BytesIO(pdf.report_pdf(page, COVER))))
     assert sorted(alts) == ['Figur 2. Titel 2', 'Kurver "A" og B']
