@@ -22,7 +22,7 @@ from virkning.registers import calendar
 from virkning.registers import files as files_
 from virkning.registers import formats
 from virkning.registers.contract import BENEFIT_SPELLS, EXTENSIONS, TABLES, TableSpec
-from virkning.registers.engine import Engine, ReadError, literal, quote
+from virkning.registers.engine import Engine, ReadError, literal, open_engine, quote
 
 
 @dataclass(frozen=True)
@@ -475,8 +475,6 @@ def parquet_rows(path: Path, columns: list[str], isin: dict[str, list[str]], bel
     of tens of millions). DuckDB filters as it reads and joins the persons as a table: pyarrow's filters, which
     compare each row with a list of thousands of ids, took about eight times the CPU for the same rows of the
     demo's registers."""
-    from virkning.registers.engine import open_engine
-
     engine = open_engine("duckdb")
     try:
         where = [f"{quote(c)} IN ({', '.join('?' for _ in values)})" for c, values in isin.items() if values]
