@@ -67,7 +67,7 @@ def _read_where(folder: Path, name: str, columns: list[str], column: str, values
     parquet = folder / f"{name}.parquet"
     if parquet.exists():
         frame = parquet_rows(parquet, columns, {column: values}, ("person_id", below) if below else None,
-                             sorted(persons) if persons is not None else None)
+                             list(persons) if persons is not None else None)
     else:
         frame = _read(folder, name, columns)
         frame = frame[frame[column].astype(str).isin(values)]
