@@ -460,6 +460,14 @@ def indicators(
 
 
 def main() -> None:
+    # Once the command has returned there is nothing left to stop, yet the interpreter still takes a few tenths of a
+    # second to tear down DuckDB, Arrow and the rest, and a signal then killed the process (exit -2, no message)
+    # after its work was done. Ignored from the start of the process, the signals stay ignored through that teardown:
+    # run() puts its own handler in place for the command and this one back when the command ends (a child started
+    # during the command gets the default handling, not this).
+    for name in ("SIGINT", "SIGTERM"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
     code = run()
     if code == 130:
         # Handled, yet CPython may still end the process with SIGINT (exit -2, no traceback): when the interrupt was

@@ -118,3 +118,19 @@ def test_signal_to_a_running_evaluation(synth_folder, tmp_path, sig, delay):
         assert fingerprint(out) == before or complete(out)
     else:
         assert complete(out)
+
+
+def test_a_signal_after_the_command_has_returned_leaves_its_exit_code():
+    """A signal while the finished process shuts down (DuckDB's and Arrow's teardown take a few tenths of a second)
+    killed it, exit -2, after its work was done. Sent here from an exit handler, which runs once `main` has returned,
+    it changes nothing: the exit code is the command's and nothing is printed for it."""
+    code = ("import atexit, os, signal, sys, time\n"
+            "atexit.register(lambda: (os.kill(os.getpid(), signal.SIGINT), os.kill(os.getpid(), signal.SIGTERM),"
+            " time.sleep(0.2)))\n"
+            "from virkning.cli import main\n"
+            "sys.argv = ['virkning', 'synth', '--help']\n"
+            "main()\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert b"Usage: virkning synth" in proc.stdout
+    assert b"KeyboardInterrupt" not in proc.stderr and b"Traceback" not in proc.stderr
