@@ -7,6 +7,7 @@ import pytest
 from conftest import write_folder
 from reference import panel_pandas
 from virkning.errors import CovariateNameError
+from virkning.panel.grammar import parse_covariate
 from virkning.registers import load
 from virkning.registers.catalogue import STATES, load_catalogue
 
@@ -248,7 +249,8 @@ def test_memoised_covariates_equal_a_fresh_computation(random_folder, engine):
     panel = regs.panel()
     panel.covariates(first, names[:4])
     got = panel.covariates(second, names)
-    assert len(regs.store.memo["age"][0]) > len(first.drop_duplicates()) - 1  # the memo is shared
+    assert len(regs.store.memo["weeks_ledig_52w"][0]) > len(first.drop_duplicates()) - 1  # the memo is shared
+    assert "age" not in regs.store.memo and "sex" not in regs.store.memo  # read per person (Panel._by_person)
     again = panel.covariates(second, names[::-1])  # all memoised now
     fresh = load(folder, engine="duckdb")  # on Spark also a check against the other engine, without a second load
     want = fresh.panel().covariates(second, names)
@@ -258,6 +260,42 @@ def test_memoised_covariates_equal_a_fresh_computation(random_folder, engine):
         assert again[name].tolist() == want[name].tolist(), name
         assert got[name].dtype == again[name].dtype == want[name].dtype, name  # text from the memo stays text
     assert got["person_id"].tolist() == second["person_id"].tolist()
+
+
+def test_person_covariates_equal_the_join_per_pair(tmp_path):
+    # Age and the persons' text columns come from columns read once per person (Panel._by_person_values); they must
+    # be what the join of each pair with its person's row gives (Panel._memoised): values, missing values (an id
+    # not in persons, a missing text) and the array's type, also for a column without any value among the pairs.
+    tables = _random_registers(np.random.default_rng(5))
+    persons = tables["persons"]
+    n = len(persons)
+    persons["origin"] = np.array(["dansk", "indvandrer", "efterkommer", None], dtype=object)[np.arange(n) % 4]
+    persons["region"] = np.where(np.arange(n) % 2 == 0, "Region Syddanmark", None)
+    persons["a_kasse"] = pd.Series([None] * n, dtype=object)
+    regs = load(write_folder(tmp_path / "r", tables, fmt="parquet"))
+    try:
+        panel = regs.panel()
+        ids = [*persons["person_id"], "P9999"]  # the last is in no register
+        pairs = pd.DataFrame({"person_id": ids * 2, "index_week": [201720] * len(ids) + [201851] * len(ids)})
+        names = ["age", "sex", "origin", "origin_group", "region", "a_kasse"]
+        specs = [parse_covariate(name, panel.person_columns) for name in names]
+        assert all(panel._by_person(s) for s in specs)
+        p = panel._normalise(pairs)
+        got, want = panel._by_person_values(p, specs), panel._memoised(p, specs)
+        odd = panel._normalise(pairs[pairs["person_id"].isin(persons["person_id"][1::2])])  # no region among these
+        regs.store.memo.clear()  # the join's values for these pairs alone
+        odd, want_odd = panel._by_person_values(odd, specs[-2:]), panel._memoised(odd, specs[-2:])
+    finally:
+        regs.close()
+    for name in names:
+        assert type(got[name]) is type(want[name]) and got[name].dtype == want[name].dtype, name
+        assert pd.Series(got[name]).tolist() == pd.Series(want[name]).tolist() or \
+            pd.Series(got[name]).equals(pd.Series(want[name])), name
+    assert np.isnan(got["age"][n]) and got["age"].dtype == np.float64 and 20 < got["age"][0] < 70
+    assert pd.isna(got["sex"][n]) and pd.isna(got["origin_group"][3]) and got["origin_group"][1] == "ikke-dansk"
+    assert got["a_kasse"].dtype == object and all(v is None for v in got["a_kasse"])
+    for name in ("region", "a_kasse"):
+        assert odd[name].dtype == want_odd[name].dtype == object and all(v is None for v in odd[name]), name
 
 
 def test_covariates_in_slices_equal_one_slice(random_folder, monkeypatch):

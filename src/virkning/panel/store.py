@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from virkning.registers import calendar, queries
 from virkning.registers.engine import Engine
@@ -55,6 +56,8 @@ class Store:
     memo: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     state_pairs: dict[tuple, StatePairs] = field(default_factory=dict, repr=False)
     _persons: pd.DataFrame | None = field(default=None, repr=False)
+    _texts: dict[str, tuple[np.ndarray, pa.Array]] = field(default_factory=dict, repr=False)
+    _types: dict[str, str] = field(default_factory=dict, repr=False)
     _end_of_data: tuple[int | None, int | None] | None = None
 
     # ---- keys ------------------------------------------------------------------------------------------------------
@@ -65,8 +68,8 @@ class Store:
         e.table(n.pkmap, queries.PERSON_KEYS)
         self._n = int(e.one(f"SELECT count(*) FROM {n.pkmap}")[0])
         self._done = np.zeros(self._n, dtype=bool)
-        cols = [name for name, _ in e.columns("persons")]
-        self.person_columns = tuple(c for c in cols if c != "person_id")
+        self._types = dict(e.columns("persons"))
+        self.person_columns = tuple(c for c in self._types if c != "person_id")
         # empty copies of the registers' rows, filled person by person by `include`
         e.table(n.px, f"SELECT CAST(0 AS INTEGER) AS pk, * FROM ({queries.PERSON_COLUMNS}) x")
         # Benefit codes are copied as their rank among the folder's codes (`cn`, as in the keyed copy), and the
@@ -180,6 +183,37 @@ class Store:
             frame["municipality"] = pd.Categorical.from_codes(frame["municipality"].to_numpy(dtype=np.int64), names)
             self._persons = frame
         return self._persons
+
+    def person_types(self) -> dict[str, str]:
+        """The persons table's column types (DuckDB's names), by column."""
+        self._keys_ready()
+        return self._types
+
+    def read_texts(self, columns: list[str]) -> None:
+        """Read text columns of persons for everyone (those not read yet, in one query), each as a code per person
+        key (-1: missing) into its distinct values (large_string): four bytes a person instead of a string, and a
+        pair's value is a code looked up (`texts`)."""
+        new = [c for c in dict.fromkeys(columns) if c not in self._texts]
+        if not new:
+            return
+        self._keys_ready()
+        t = self.engine.arrow(queries.persons_by_key(new))
+        assert t.num_rows == self.n_persons  # a row per key
+        for c in new:
+            values = pc.dictionary_encode(t.column(c).combine_chunks())
+            self._texts[c] = (values.indices.fill_null(-1).to_numpy().astype(np.int32, copy=False),
+                              values.dictionary.cast(pa.large_string()))
+
+    def texts(self, column: str, pk: np.ndarray, mapping: Callable[[str], str | None] | None = None) -> pa.Array:
+        """Text column `column` of persons `pk` (-1: none, a missing value), each value through `mapping` if
+        given."""
+        self.read_texts([column])
+        codes, values = self._texts[column]
+        if mapping is not None:
+            values = pa.array([mapping(v) for v in values.to_pylist()], type=pa.large_string())
+        pk = np.asarray(pk, dtype=np.int64)
+        at = np.where(pk >= 0, codes[np.maximum(pk, 0)], -1) if len(codes) else np.full(len(pk), -1)
+        return values.take(pa.array(at, type=pa.int32(), mask=at < 0))
 
     def ages(self, pk: np.ndarray, at) -> np.ndarray:
         """Completed years of persons `pk` at dates `at` (calendar.completed_years: the one age rule)."""

@@ -121,6 +121,11 @@ def pair_order(n: Names) -> str:
     return f"SELECT _pair FROM {n.pairs} ORDER BY _pair"
 
 
+def persons_by_key(columns: list[str]) -> str:
+    """Columns of persons for everyone, row i for person key i (as PERSON_KEY ranks them)."""
+    return f"SELECT {', '.join(quote(c) for c in columns)} FROM persons ORDER BY person_id"
+
+
 def static_columns(n: Names, columns: list[str]) -> str:
     """Columns of the persons table for each pair (birth_date for age, computed in Python)."""
     cols = ", ".join(f"x.{quote(c)}" for c in columns)
