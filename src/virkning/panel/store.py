@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from virkning.registers import calendar, queries
 from virkning.registers.engine import Engine
@@ -197,12 +196,11 @@ class Store:
         if not new:
             return
         self._keys_ready()
-        t = self.engine.arrow(queries.persons_by_key(new))
-        assert t.num_rows == self.n_persons  # a row per key
+        codes = self.engine.arrays(queries.coded_persons(new))
         for c in new:
-            values = pc.dictionary_encode(t.column(c).combine_chunks())
-            self._texts[c] = (values.indices.fill_null(-1).to_numpy().astype(np.int32, copy=False),
-                              values.dictionary.cast(pa.large_string()))
+            assert len(codes[c]) == self.n_persons  # a row per key
+            values = self.engine.arrow(queries.distinct_values(c)).column("v").combine_chunks()
+            self._texts[c] = (np.asarray(codes[c], dtype=np.int32), values.cast(pa.large_string()))
 
     def texts(self, column: str, pk: np.ndarray, mapping: Callable[[str], str | None] | None = None) -> pa.Array:
         """Text column `column` of persons `pk` (-1: none, a missing value), each value through `mapping` if

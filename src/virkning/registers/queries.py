@@ -121,9 +121,18 @@ def pair_order(n: Names) -> str:
     return f"SELECT _pair FROM {n.pairs} ORDER BY _pair"
 
 
-def persons_by_key(columns: list[str]) -> str:
-    """Columns of persons for everyone, row i for person key i (as PERSON_KEY ranks them)."""
-    return f"SELECT {', '.join(quote(c) for c in columns)} FROM persons ORDER BY person_id"
+def distinct_values(column: str) -> str:
+    """The distinct values of a column of persons, sorted: value i is code i of `coded_persons`."""
+    return f"SELECT DISTINCT {quote(column)} AS v FROM persons WHERE {quote(column)} IS NOT NULL ORDER BY v"
+
+
+def coded_persons(columns: list[str]) -> str:
+    """Text columns of persons for everyone as codes (the value's rank among `distinct_values`, -1 missing), row i
+    for person key i (as PERSON_KEY ranks them): four bytes a person come back instead of a string."""
+    joins = "".join(f" LEFT JOIN (SELECT v, CAST(row_number() OVER (ORDER BY v) - 1 AS INTEGER) AS c FROM "
+                    f"({distinct_values(c)})) d{i} ON d{i}.v = p.{quote(c)}" for i, c in enumerate(columns))
+    codes = ", ".join(f"coalesce(d{i}.c, -1) AS {quote(c)}" for i, c in enumerate(columns))
+    return f"SELECT {codes} FROM persons p{joins} ORDER BY p.person_id"
 
 
 def static_columns(n: Names, columns: list[str]) -> str:
