@@ -306,3 +306,25 @@ def test_outcome_columns_hold_the_read_rows_values_and_nothing_else():
     assert got["status_1"].isna().tolist() == dense["status_1"].isna().tolist()
     assert (got["status_1"] == "ledig").tolist() == (dense["status_1"] == "ledig").tolist()
     assert got["first_x"].tolist() == dense["first_x"].tolist()
+
+
+def test_exact_cells_are_the_groups_of_their_values():
+    # The exact cells (pipeline._cells) must group rows as a groupby over the values after `_categorical` does:
+    # a missing text the same as the level "(mangler)" (also one written so), a missing number a value of its own,
+    # Arrow text, object text and numbers alike.
+    from virkning.analyses.effect.pipeline import MISSING_LEVEL, _categorical, _cells
+
+    rng = np.random.default_rng(3)
+    n = 2_000
+    frame = pd.DataFrame({
+        "index_week": pd.array(rng.choice(["2018-W01", "2018-W02", None], n), dtype="str"),
+        "sex": pd.array(rng.choice(["M", "K", None], n), dtype="str"),
+        "region": pd.array(rng.choice(["Hovedstaden", MISSING_LEVEL, None], n), dtype="str"),
+        "a_kasse": np.array(rng.choice(["3F", "HK", None], n), dtype=object),
+        "age": np.where(rng.random(n) < 0.1, np.nan, rng.integers(50, 53, n)),
+    })
+    exact = ["sex", "region", "a_kasse", "age"]
+    got = _cells(frame, ["index_week", *exact], text=exact)
+    want = _categorical(frame.copy(), exact).groupby(["index_week", *exact], sort=False, dropna=False).ngroup()
+    assert (pd.factorize(got)[0] == pd.factorize(want.to_numpy())[0]).all()
+    assert len(np.unique(got)) > 100  # 3 x 3 x 2 x 3 x 4 combinations, most of them present

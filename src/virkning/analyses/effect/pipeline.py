@@ -179,22 +179,42 @@ def _exact_cells(panel, pairs: pd.DataFrame, keys: pd.DataFrame, pops: Populatio
     means the other covariates are computed only for candidates that can be matched."""
     data = pairs[["person_id", "index_week", "index_month", "treat", "unit"]].reset_index(drop=True)
     if exact:
-        data = pd.concat([data, _categorical(panel.covariates(keys, list(exact)), exact)
-                          .drop(columns=["person_id", "index_week"])], axis=1)
-    cell = data.groupby(["index_week", *exact], sort=False, dropna=False).ngroup()
-    useful = (cell.isin(set(cell[data["treat"] == 1]))).to_numpy()
+        data = pd.concat([data, panel.covariates(keys, list(exact)).drop(columns=["person_id", "index_week"])], axis=1)
+    cell = _cells(data, ["index_week", *exact], text=exact)
+    useful = np.isin(cell, cell[(data["treat"] == 1).to_numpy()])
     if not useful.all():
         data, pops = _keep(data, pd.Series(useful), pops, "pool: in an exact cell (index week, "
                            + ", ".join(exact or ["-"]) + ") with participants")
         keys = keys[useful].reset_index(drop=True)
-    return data, keys, pops
+    # the kept rows' text as objects (a tenth of a pool's pairs in the Seniorvikar design: converting them all was
+    # half a second of each run)
+    return _categorical(data, exact), keys, pops
+
+
+def _cells(data: pd.DataFrame, columns: list[str], text) -> np.ndarray:
+    """A number per row for its combination of values in `columns` (the exact cells): the columns of `text` with a
+    missing text as the level `_categorical` gives it, any other missing value a value of its own. Each column is
+    factorized as it is (Arrow text by Arrow) and the codes combined, instead of a groupby over Python strings."""
+    cell = np.zeros(len(data), dtype=np.int64)
+    for c in columns:
+        col = data[c]
+        if c in text and _is_text(col):
+            col = col.fillna(MISSING_LEVEL) if isinstance(col.dtype, pd.StringDtype) else \
+                col.where(col.notna(), MISSING_LEVEL)
+        codes, levels = pd.factorize(col, use_na_sentinel=False)
+        cell = pd.factorize(cell * max(len(levels), 1) + codes)[0]  # renumbered: never more codes than rows
+    return cell
+
+
+def _is_text(col: pd.Series) -> bool:
+    return col.dtype == object or isinstance(col.dtype, pd.StringDtype) or str(col.dtype) == "str"
 
 
 def _categorical(X: pd.DataFrame, names) -> pd.DataFrame:
     """Text covariates as object columns with missing values as their own level (a person without a known
     education is compared as such, not dropped)."""
     for c in names:
-        if X[c].dtype == object or isinstance(X[c].dtype, pd.StringDtype) or str(X[c].dtype) == "str":
+        if _is_text(X[c]):
             X[c] = X[c].astype(object).where(X[c].notna(), MISSING_LEVEL)
     return X
 
