@@ -46,3 +46,33 @@ def test_label_columns_are_the_frames_of_the_labels():
         pd.testing.assert_series_equal(got, want)
         assert got.tolist() == [str(x) for x in labels(values)] and got.dtype == calendar.TEXT
     assert len(calendar.week_label_column(np.zeros(0, dtype=np.int64))) == 0
+
+
+def test_conversions_of_many_values_agree_with_python():
+    # Long arrays go through a table over their range (calendar._through_table): every value must be what Python's
+    # dates give, leap days and year ends included; short arrays, wide ranges and missing dates take the direct form.
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    epoch = calendar.parse_week("2018-W01")
+    for n, spread, born in ((40_000, 150, 1_500), (40_000, 20_000, 30_000), (500, 150, 1_500)):  # tabled, wide, short
+        wks = epoch + rng.integers(-spread, spread, n)
+        mos = calendar.week_months(wks)
+        firsts = calendar.month_first_days(mos)
+        days = calendar.week_mondays(wks) + rng.integers(0, 7, n).astype("timedelta64[D]")
+        births = np.datetime64("1952-01-01") + rng.integers(0, born, n).astype("timedelta64[D]")
+        births[:3] = [np.datetime64("1952-02-29"), np.datetime64("1952-03-01"), np.datetime64("1952-12-31")]
+        days[:3] = [np.datetime64("2018-02-28"), np.datetime64("2018-03-01"), np.datetime64("2018-12-30")]
+        ages = calendar.completed_years(births, days)
+        months = calendar.date_months(days)
+        for i in rng.choice(n, 300, replace=False).tolist() + [0, 1, 2]:
+            assert mos[i] == calendar.week_month(int(wks[i]))
+            d, b = days[i].item(), births[i].item()
+            assert firsts[i].item() == dt.date(int(mos[i]) // 12, int(mos[i]) % 12 + 1, 1)
+            assert months[i] == calendar.date_month(d)
+            assert ages[i] == d.year - b.year - ((d.month, d.day) < (b.month, b.day))
+        assert ages[:3].tolist() == [65, 66, 65]  # born 29 Feb 1952: not yet 66 on 28 Feb 2018
+    missing = np.full(20_000, np.datetime64("1960-05-05"))
+    missing[7] = np.datetime64("NaT")
+    ages = calendar.completed_years(missing, np.full(20_000, np.datetime64("2018-05-05")))
+    assert np.isnan(ages[7]) and (np.delete(ages, 7) == 58).all()

@@ -105,8 +105,30 @@ def week_mondays(wks) -> np.ndarray:
     return np.datetime64(EPOCH_MONDAY, "D") + 7 * np.asarray(wks, dtype=np.int64).astype("timedelta64[D]")
 
 
+def _through_table(fn, values: np.ndarray):
+    """fn(values) for an integer array (or dates, as days) of many values in a narrow range: fn over the range once,
+    then each value looked up. numpy's conversions between days, months and years cost some 30 ns a value, and a
+    pool's pairs are millions of values within a few hundred weeks or months. The same values as fn(values); fn
+    returns an array or a tuple of arrays, each with one value per input value."""
+    days = values.dtype.kind == "M"
+    ints = values.view(np.int64) if days else values
+    if len(values) < 10_000 or (days and np.isnat(values).any()):
+        return fn(values)
+    lo, hi = int(ints.min()), int(ints.max())
+    if hi - lo >= len(values) // 8:
+        return fn(values)
+    span = np.arange(lo, hi + 1, dtype=np.int64)
+    out = fn(span.astype(values.dtype) if days else span.astype(values.dtype, copy=False))
+    at = ints - lo
+    return tuple(o[at] for o in out) if isinstance(out, tuple) else out[at]
+
+
 def week_months(wks) -> np.ndarray:
     """wk ordinals -> month ordinals of their Thursdays."""
+    return _through_table(_week_months, np.asarray(wks, dtype=np.int64))
+
+
+def _week_months(wks: np.ndarray) -> np.ndarray:
     th = week_mondays(wks) + np.timedelta64(3, "D")
     months = th.astype("datetime64[M]").astype(np.int64)  # months since 1970-01
     return months + 1970 * 12
@@ -155,7 +177,10 @@ def date_weeks(dates) -> np.ndarray:
 
 
 def date_months(dates) -> np.ndarray:
-    d = np.asarray(dates, dtype="datetime64[D]")
+    return _through_table(_date_months, np.asarray(dates, dtype="datetime64[D]"))
+
+
+def _date_months(d: np.ndarray) -> np.ndarray:
     return d.astype("datetime64[M]").astype(np.int64) + 1970 * 12
 
 
@@ -173,8 +198,8 @@ def completed_years(birth, at) -> np.ndarray:
         day = (d - m.astype("datetime64[D]")).astype(np.int64) + 1
         return y.astype(np.int64) + 1970, month * 100 + day
 
-    by, bmd = parts(b)
-    ay, amd = parts(a)
+    by, bmd = _through_table(parts, b)
+    ay, amd = _through_table(parts, np.ascontiguousarray(a))
     years = ay - by - (amd < bmd)
     missing = np.isnat(b) | np.isnat(a)
     if missing.any():
@@ -184,4 +209,8 @@ def completed_years(birth, at) -> np.ndarray:
 
 def month_first_days(mos) -> np.ndarray:
     """Month ordinals -> datetime64[D] of their first days."""
-    return (np.asarray(mos, dtype=np.int64) - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]")
+    return _through_table(_month_first_days, np.asarray(mos, dtype=np.int64))
+
+
+def _month_first_days(mos: np.ndarray) -> np.ndarray:
+    return (mos - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]")
