@@ -361,3 +361,17 @@ def test_rows_narrowed_to_persons_equal_the_views_rows(tmp_path, monkeypatch, en
             assert set(narrowed["pk"]) <= set(chosen["pk"])
     finally:
         regs.close()
+
+
+def test_memo_merge_is_the_sort_of_both():
+    # The memo's keys are merged by binary searches (panel._sorted_in, _merge_order): the same as np.isin and a
+    # stable argsort of the concatenation, for any sorted keys without repeats, empty ones included.
+    from virkning.panel import _merge_order, _sorted_in
+
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        a = np.unique(rng.integers(0, 500, rng.integers(0, 60)))
+        b = np.unique(rng.integers(0, 500, rng.integers(0, 60)))
+        assert (_sorted_in(b, a) == np.isin(b, a)).all()
+        b = b[~np.isin(b, a)]
+        assert (_merge_order(a, b) == np.argsort(np.concatenate([a, b]), kind="stable")).all()

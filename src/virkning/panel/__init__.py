@@ -215,9 +215,9 @@ class Panel:
                     continue
                 assert old_values is not None  # memo entries hold both arrays
                 if id(old_keys) not in merged:
-                    new = ~np.isin(uk, old_keys, assume_unique=True)
+                    new = ~_sorted_in(uk, old_keys)
                     all_keys = np.concatenate([old_keys, uk[new]])
-                    order = np.argsort(all_keys, kind="stable")
+                    order = _merge_order(old_keys, uk[new])
                     merged[id(old_keys)] = (old_keys, new, all_keys[order], order)
                 _, new, sorted_keys, order = merged[id(old_keys)]
                 memo[s.name] = (sorted_keys, _concat(old_values, v[new])[order])
@@ -517,6 +517,26 @@ def _values(col: pd.Series):
     if col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) == "string":
         return pd.array(col.to_numpy(), dtype=calendar.TEXT)  # what the assignment would have made of it
     return col.to_numpy()
+
+
+def _sorted_in(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """np.isin(values, keys) for sorted unique `keys` (a memo's): a binary search each, not a sort of both."""
+    if not len(keys):
+        return np.zeros(len(values), dtype=bool)
+    pos = np.minimum(np.searchsorted(keys, values), len(keys) - 1)
+    return keys[pos] == values
+
+
+def _merge_order(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The order that sorts concatenate([a, b]) for sorted `a` and `b` without common values (what a stable argsort
+    gives, without sorting what is sorted already): b's values go where a binary search in a puts them."""
+    at_b = np.searchsorted(a, b) + np.arange(len(b))
+    order = np.empty(len(a) + len(b), dtype=np.int64)
+    rest = np.ones(len(order), dtype=bool)
+    rest[at_b] = False
+    order[rest] = np.arange(len(a))
+    order[at_b] = len(a) + np.arange(len(b))
+    return order
 
 
 def _concat(a, b):
