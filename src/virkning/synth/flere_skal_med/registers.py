@@ -74,34 +74,22 @@ def month_rates(states: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.round(rate, 4)
 
 
-def _strings(chars: np.ndarray) -> pa.Array:
-    """Rows of a uint8 matrix [n, width] as a string array, built from its bytes (no Python strings)."""
-    n, width = chars.shape
-    if n * width >= 2**31:
-        raise ValueError("too many characters for one string array; use smaller chunks")
-    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(chars)))
-
-
-def repeated_ids(lo: int, counts: np.ndarray, width: int) -> pa.Array:
-    """'P' + zero-padded number of persons lo+1, lo+2, ..., each repeated counts[i] times (rows sorted by person)."""
-    nums = np.arange(lo + 1, lo + 1 + len(counts), dtype=np.int64)
-    chars = np.empty((len(nums), width + 1), dtype=np.uint8)
-    chars[:, 0] = ord("P")
-    for j in range(width):
-        chars[:, width - j] = 48 + (nums // 10**j) % 10
-    return _strings(np.repeat(chars, counts, axis=0))
+def by_person(ids: pa.Array, person: np.ndarray) -> pa.DictionaryArray:
+    """Each row's person id as its position among the chunk's `ids`: the writer gives Parquet the codes and the ids
+    as they are (synth/writer.py), instead of a string per row made here and hashed back there."""
+    return pa.DictionaryArray.from_arrays(pa.array(person, type=pa.int32()), ids, safe=False)
 
 
 _CODE_LABELS = pa.array([f"{i:03d}" for i in range(1000)])
 
 
-def benefits_table(code_pw: np.ndarray, yyyyww: np.ndarray, lo: int, width: int) -> pa.Table:
-    """code_pw int16 [person, week] (person-major, so rows come out sorted by person, then week)."""
+def benefits_table(code_pw: np.ndarray, yyyyww: np.ndarray, ids: pa.Array) -> pa.Table:
+    """code_pw int16 [person, week] (person-major, so rows come out sorted by person, then week); `ids`: the chunk's
+    person ids."""
     nz = code_pw != 0
     flat = np.flatnonzero(nz)
     return pa.table({
-        "person_id": repeated_ids(lo, nz.sum(axis=1), width),
+        "person_id": by_person(ids, np.repeat(np.arange(len(ids), dtype=np.int32), nz.sum(axis=1))),
         "week": pa.array(yyyyww[flat % code_pw.shape[1]], type=pa.int32()),
         "code": _CODE_LABELS.take(pa.array(code_pw.ravel()[flat])),
     })
@@ -117,7 +105,7 @@ def employment_table(rate: np.ndarray, u_ind: np.ndarray, month_labels: list[str
                                                          len(INDUSTRIES) - 1))
     values = r.ravel()[flat]
     return pa.table({
-        "person_id": ids.take(pa.array(person.astype(np.int32))),
+        "person_id": by_person(ids, person.astype(np.int32)),
         "month": lookup(month, month_labels),
         "employment_rate": pa.array(values),
         "hours": pa.array(np.round(values * 160.0, 2)),

@@ -133,7 +133,7 @@ def run_flere_skal_med(out, persons, seed, *, start=None, end=None, fmt="parquet
                 code_pw = month_codes(states[1], fam, u[:, 0]).T[:, week_pos]  # [person, week], contiguous
                 ids = person_ids(lo, hi, width)
                 tables = {"persons": persons_table(pop, lo, hi, ids, geo),
-                          "benefits": benefits_table(code_pw, tl.yyyyww, lo, width),
+                          "benefits": benefits_table(code_pw, tl.yyyyww, ids),
                           "employment": employment_table(month_rates(states[1], u[:, 1]), u[:, 2], month_labels, ids),
                           "person_flags": flags_table(ids, pop.hospital[sl], pop.handicap[sl], x[:, 6], x[:, 7])}
                 del code_pw
