@@ -253,9 +253,7 @@ def build_populations(regs: "Registers", participants: ParticipantRule, pool: Po
 
     part = part.reset_index(drop=True)
     cand = cand.reset_index(drop=True)
-    cand["person_id"] = panel.ids_column(cand["pk"].to_numpy())
     cand["imo"] = calendar.week_months(cand["iwk"])
-    cand["index_week"] = calendar.week_label_column(cand["iwk"])
 
     for ex in exclusions:
         part, cand, row = _apply_exclusion(panel, part, cand, ex)
@@ -267,7 +265,10 @@ def build_populations(regs: "Registers", participants: ParticipantRule, pool: Po
         part = part[part["imo"] + horizon <= end]
         cand = cand[cand["imo"] + horizon <= end]
         flow.append(_flow_row(f"full follow-up of {horizon} months (data end {calendar.month_label(end)})", part, cand))
-    cand = cand[cand["iwk"].isin(part["iwk"])]  # weeks without participants left have no use for candidates
+    cand = cand[cand["iwk"].isin(part["iwk"])].reset_index(drop=True)  # weeks without participants: no use
+    # the kept candidates' ids and week labels, made once at the end (text for a million pairs is slow to filter)
+    cand["person_id"] = panel.ids_column(cand["pk"].to_numpy())
+    cand["index_week"] = calendar.week_label_column(cand["iwk"])
     return Populations(part.reset_index(drop=True),
                        cand[["person_id", "index_week", "iwk", "imo", "pk"]].reset_index(drop=True), _flow_frame(flow))
 
@@ -309,14 +310,14 @@ def _flow_frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def _apply_exclusion(panel, part, cand, ex: Exclusion):
-    both = pd.concat([
-        part[["person_id", "pk", "iwk", "imo"]].assign(index_date=pd.to_datetime(part["index_date"]).to_numpy()
-                                                 .astype("datetime64[s]")),
-        cand[["person_id", "pk", "iwk", "imo"]].assign(index_date=calendar.week_mondays(cand["iwk"]).astype("datetime64[s]")),
-    ], ignore_index=True)
-    pairs = pd.DataFrame({"person_id": both["person_id"], "_pk": both["pk"], "index_week": both["iwk"].astype(np.int64),
-                          "index_month": both["imo"].astype(np.int64), "index_date": both["index_date"]})
-    values = panel.covariates(pairs, [ex.covariate])[ex.covariate].to_numpy(dtype=float)
+    """The participants and candidates whose covariate does not meet the exclusion rule, and the flow row; a
+    candidate's index date is its week's Monday."""
+    p = {"pk": np.concatenate([part["pk"].to_numpy(dtype=np.int64), cand["pk"].to_numpy(dtype=np.int64)]),
+         "iwk": np.concatenate([part["iwk"].to_numpy(dtype=np.int64), cand["iwk"].to_numpy(dtype=np.int64)]),
+         "imo": np.concatenate([part["imo"].to_numpy(dtype=np.int64), cand["imo"].to_numpy(dtype=np.int64)]),
+         "idate": np.concatenate([pd.to_datetime(part["index_date"]).to_numpy().astype("datetime64[D]"),
+                                  calendar.week_mondays(cand["iwk"])])}
+    values = pd.Series(panel.covariate_values(p, [ex.covariate])[ex.covariate]).to_numpy(dtype=float)
     drop = COMPARISONS[ex.op](values, ex.value)
     n = len(part)
     part = part[~drop[:n]]

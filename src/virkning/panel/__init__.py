@@ -138,14 +138,24 @@ class Panel:
         week = pairs["index_week"]  # text weeks kept as the column's string array (no Python string per pair)
         result = pd.DataFrame({"person_id": _text(pairs["person_id"]),
                                "index_week": week.array if isinstance(week.dtype, pd.StringDtype) else week.to_numpy()})
+        values = self._values_of(p, specs)
+        for s in specs:
+            result[s.name] = values[s.name]
+        return result
+
+    def covariate_values(self, p: dict, names: list[str]) -> dict:
+        """The values of covariates `names` for pairs given as arrays: pk (person keys), iwk (week ordinals), imo
+        (month ordinals) and idate (datetime64[D] index dates), as `covariates` makes them of its frame; for a
+        caller that holds keys and needs values only (the populations' exclusions: no ids, no frame)."""
+        return self._values_of(p, [parse_covariate(n, self.person_columns) for n in names])
+
+    def _values_of(self, p: dict, specs: list[Covariate]) -> dict:
         by_person = {s.name for s in specs if self._by_person(s)}
         values = self._by_person_values(p, [s for s in specs if s.name in by_person])
         rest = [s for s in specs if s.name not in by_person]
         if rest:
             values.update(self._memoised(p, rest))
-        for s in specs:
-            result[s.name] = values[s.name]
-        return result
+        return values
 
     def _by_person(self, s: Covariate) -> bool:
         """Whether covariate `s` is a person's text (or age, or origin group), taken from the persons' columns read
