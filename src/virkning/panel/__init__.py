@@ -163,9 +163,10 @@ class Panel:
         the memo's merges of a million pairs' strings were a third of the Seniorvikar evaluation's covariates."""
         if s.kind != "static":
             return False
-        column = {"age": "birth_date", "origin_group": "origin"}.get(s.name, s.name)
         types = self.store.person_types()
-        return column == "birth_date" and "birth_date" in types if s.name == "age" else types.get(column) == "VARCHAR"
+        if s.name == "age":
+            return "birth_date" in types
+        return types.get("origin" if s.name == "origin_group" else s.name) == "VARCHAR"
 
     def _by_person_values(self, p: dict, specs: list[Covariate]) -> dict:
         """The values `_memoised` would give these covariates: age as completed years (NaN without a birth date),

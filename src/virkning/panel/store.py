@@ -196,11 +196,18 @@ class Store:
         if not new:
             return
         self._keys_ready()
-        codes = self.engine.arrays(queries.coded_persons(new))
-        for c in new:
+        e = self.engine
+        # each column's values and codes in a table of its own, which both the persons' codes and the values are
+        # read from: the same code for the same value whatever order the engine sorts text in
+        levels = {c: f"{self.names.levels}{i}" for i, c in enumerate(new)}
+        for c, table in levels.items():
+            e.table(table, queries.text_levels(c))
+        codes = e.arrays(queries.coded_persons(levels))
+        for c, table in levels.items():
             assert len(codes[c]) == self.n_persons  # a row per key
-            values = self.engine.arrow(queries.distinct_values(c)).column("v").combine_chunks()
+            values = e.arrow(f"SELECT v FROM {table} ORDER BY c").column("v").combine_chunks()
             self._texts[c] = (np.asarray(codes[c], dtype=np.int32), values.cast(pa.large_string()))
+            e.drop(table)
 
     def texts(self, column: str, pk: np.ndarray, mapping: Callable[[str], str | None] | None = None) -> pa.Array:
         """Text column `column` of persons `pk` (-1: none, a missing value), each value through `mapping` if

@@ -121,17 +121,18 @@ def pair_order(n: Names) -> str:
     return f"SELECT _pair FROM {n.pairs} ORDER BY _pair"
 
 
-def distinct_values(column: str) -> str:
-    """The distinct values of a column of persons, sorted: value i is code i of `coded_persons`."""
-    return f"SELECT DISTINCT {quote(column)} AS v FROM persons WHERE {quote(column)} IS NOT NULL ORDER BY v"
+def text_levels(column: str) -> str:
+    """The distinct values `v` of a column of persons, each with a code `c` (its rank among them)."""
+    return (f"SELECT v, CAST(row_number() OVER (ORDER BY v) - 1 AS INTEGER) AS c FROM "
+            f"(SELECT DISTINCT {quote(column)} AS v FROM persons WHERE {quote(column)} IS NOT NULL)")
 
 
-def coded_persons(columns: list[str]) -> str:
-    """Text columns of persons for everyone as codes (the value's rank among `distinct_values`, -1 missing), row i
-    for person key i (as PERSON_KEY ranks them): four bytes a person come back instead of a string."""
-    joins = "".join(f" LEFT JOIN (SELECT v, CAST(row_number() OVER (ORDER BY v) - 1 AS INTEGER) AS c FROM "
-                    f"({distinct_values(c)})) d{i} ON d{i}.v = p.{quote(c)}" for i, c in enumerate(columns))
-    codes = ", ".join(f"coalesce(d{i}.c, -1) AS {quote(c)}" for i, c in enumerate(columns))
+def coded_persons(levels: dict[str, str]) -> str:
+    """Text columns of persons for everyone as their values' codes in the tables of `levels` (column -> a table of
+    `text_levels`; -1: missing), row i for person key i (as PERSON_KEY ranks them): four bytes a person come back
+    instead of a string."""
+    joins = "".join(f" LEFT JOIN {table} d{i} ON d{i}.v = p.{quote(c)}" for i, (c, table) in enumerate(levels.items()))
+    codes = ", ".join(f"coalesce(d{i}.c, -1) AS {quote(c)}" for i, c in enumerate(levels))
     return f"SELECT {codes} FROM persons p{joins} ORDER BY p.person_id"
 
 
