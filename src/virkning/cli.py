@@ -6,12 +6,14 @@ Exit codes: 0 success, 1 the input or design is wrong (message says what to fix)
 
 from __future__ import annotations
 
+import _thread
 import datetime as dt
 import json
 import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -354,12 +356,34 @@ def _internal_error(exc: BaseException) -> int:
 
 
 _signalled = False
+_signum = 0  # the last signal the command got
+_running = False  # a command runs with `_terminated` as its handler
 
 
 def _terminated(signum, frame) -> None:
-    global _signalled
-    _signalled = True
+    global _signalled, _signum
+    _signalled, _signum = True, signum
     raise KeyboardInterrupt  # so temporary folders are removed on the way out, as on Ctrl-C
+
+
+def _unraisable(previous):
+    """sys.unraisablehook while a command runs. A signal's KeyboardInterrupt raised inside a weakref callback or a
+    __del__ that the garbage collector runs cannot propagate: Python printed its traceback and went on, so the
+    command finished as if never interrupted. It is delivered again once the collector is done (a timer thread, so
+    that it is not raised inside this hook), and so reaches ordinary code."""
+    def hook(unraisable) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt) and _signalled:
+            timer = threading.Timer(0.05, _deliver_again)
+            timer.daemon = True
+            timer.start()
+            return
+        previous(unraisable)
+    return hook
+
+
+def _deliver_again() -> None:
+    if _running:  # not after the command: its handler is gone by then
+        _thread.interrupt_main(signal.Signals(_signum))
 
 
 def _interrupted(exc: BaseException) -> bool:
@@ -380,10 +404,13 @@ def run(argv: list[str] | None = None) -> int:
 def _run(argv: list[str] | None) -> int:
     from typer.exceptions import TyperException
 
-    global _signalled
+    global _signalled, _running
     _signalled = False  # a run in the same process (a notebook, the tests) starts without an earlier signal
     previous = signal.signal(signal.SIGTERM, _terminated) if hasattr(signal, "SIGTERM") else None
     previous_int = signal.signal(signal.SIGINT, _terminated)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = _unraisable(previous_hook)
+    _running = True
     try:
         code = app(args=argv, prog_name="virkning", standalone_mode=False)
         code = code if isinstance(code, int) else 0
@@ -405,6 +432,8 @@ def _run(argv: list[str] | None) -> int:
             return _internal_error(exc)
         code = 130
     finally:
+        _running = False
+        sys.unraisablehook = previous_hook
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)

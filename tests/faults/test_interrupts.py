@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -134,3 +135,32 @@ def test_a_signal_after_the_command_has_returned_leaves_its_exit_code():
     assert proc.returncode == 0, proc.stderr.decode()
     assert b"Usage: virkning synth" in proc.stdout
     assert b"KeyboardInterrupt" not in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def test_an_interrupt_lost_in_a_collector_callback_is_delivered_again(tmp_path):
+    # A signal's KeyboardInterrupt raised inside a weakref callback (or a __del__ the garbage collector runs) cannot
+    # propagate: Python prints "Exception ignored" with a traceback and goes on, and the command used to finish as
+    # if never interrupted. It must be delivered again and end the command as an interruption does: 130, no
+    # traceback. The command here raises the signal inside such a callback, then works on for two seconds.
+    script = tmp_path / "lost.py"
+    script.write_text(textwrap.dedent("""
+        import signal, sys, time, weakref
+        from virkning import cli
+
+        @cli.app.command("spin")
+        def spin() -> None:
+            class Thing:
+                pass
+            thing = Thing()
+            ref = weakref.ref(thing, lambda r: signal.raise_signal(signal.SIGINT))
+            del thing  # the callback runs here, and the interrupt is raised inside it
+            for _ in range(200):
+                time.sleep(0.01)
+            print("finished")
+
+        sys.exit(cli.run(["spin"]))
+    """), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, timeout=120)
+    assert done.returncode == 130, done.stderr.decode()
+    assert b"Traceback" not in done.stderr and b"finished" not in done.stdout
+    assert b"interrupted: nothing was written" in done.stderr
