@@ -364,9 +364,9 @@ def test_rows_narrowed_to_persons_equal_the_views_rows(tmp_path, monkeypatch, en
 
 
 def test_memo_merge_is_the_sort_of_both():
-    # The memo's keys are merged by binary searches (panel._sorted_in, _merge_order): the same as np.isin and a
-    # stable argsort of the concatenation, for any sorted keys without repeats, empty ones included.
-    from virkning.panel import _merge_order, _sorted_in
+    # The memo's keys are merged by binary searches (panel/memo.py: _sorted_in, _merge_order): the same as np.isin
+    # and a stable argsort of the concatenation, for any sorted keys without repeats, empty ones included.
+    from virkning.panel.memo import _merge_order, _sorted_in
 
     rng = np.random.default_rng(0)
     for _ in range(300):
