@@ -364,14 +364,15 @@ def test_rows_narrowed_to_persons_equal_the_views_rows(tmp_path, monkeypatch, en
 
 
 def test_memo_merge_is_the_sort_of_both():
-    # The memo's keys are merged by binary searches (panel/memo.py: _sorted_in, _merge_order): the same as np.isin
+    # The memo's keys are merged by binary searches (panel/memo.py: _find, _merge_order): the same as np.isin
     # and a stable argsort of the concatenation, for any sorted keys without repeats, empty ones included.
-    from virkning.panel.memo import _merge_order, _sorted_in
+    from virkning.panel.memo import _find, _merge_order
 
     rng = np.random.default_rng(0)
     for _ in range(300):
         a = np.unique(rng.integers(0, 500, rng.integers(0, 60)))
         b = np.unique(rng.integers(0, 500, rng.integers(0, 60)))
-        assert (_sorted_in(b, a) == np.isin(b, a)).all()
+        pos, there = _find(a, b)
+        assert (there == np.isin(b, a)).all() and (a[pos[there]] == b[there]).all()
         b = b[~np.isin(b, a)]
         assert (_merge_order(a, b) == np.argsort(np.concatenate([a, b]), kind="stable")).all()

@@ -40,12 +40,8 @@ def memoised(memo: dict, p: dict, specs: list, compute: Callable[[dict, np.ndarr
     for s in specs:
         keys, values = memo.get(s.name, (NO_KEYS, None))
         if id(keys) not in lookups:
-            if len(keys):
-                pos = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
-                hit = (key >= 0) & (keys[pos] == key)
-            else:
-                pos, hit = np.zeros(len(key), dtype=np.int64), np.zeros(len(key), dtype=bool)
-            lookups[id(keys)] = (keys, pos, hit)
+            pos, hit = _find(keys, key)
+            lookups[id(keys)] = (keys, pos, hit & (key >= 0))
         _, pos, hit = lookups[id(keys)]
         found[s.name] = (pos, hit, values)
         need |= ~hit
@@ -67,7 +63,7 @@ def memoised(memo: dict, p: dict, specs: list, compute: Callable[[dict, np.ndarr
                 continue
             assert old_values is not None  # memo entries hold both arrays
             if id(old_keys) not in merged:
-                new = ~_sorted_in(uk, old_keys)
+                new = ~_find(old_keys, uk)[1]
                 all_keys = np.concatenate([old_keys, uk[new]])
                 order = _merge_order(old_keys, uk[new])
                 merged[id(old_keys)] = (old_keys, new, all_keys[order], order)
@@ -114,12 +110,13 @@ def values_to_keep(col: pd.Series):
     return col.to_numpy()
 
 
-def _sorted_in(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """np.isin(values, keys) for sorted unique `keys` (a memo's): a binary search each, not a sort of both."""
+def _find(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's position in sorted unique `keys` (a memo's) and whether it is there (np.isin), by a binary
+    search each, not a sort of both."""
     if not len(keys):
-        return np.zeros(len(values), dtype=bool)
+        return np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
     pos = np.minimum(np.searchsorted(keys, values), len(keys) - 1)
-    return keys[pos] == values
+    return pos, keys[pos] == values
 
 
 def _merge_order(a: np.ndarray, b: np.ndarray) -> np.ndarray:
