@@ -28,7 +28,7 @@ from virkning.synth.people import A_KASSER, draw_population
 from virkning.synth.rows import Arena, Labels, person_major
 from virkning.synth.seniorvikar import SeniorvikarDesign
 from virkning.synth.timeline import build_timeline, month_label, parse_date
-from virkning.synth.writer import TableWriter, finish, lookup, person_ids, prepare_out
+from virkning.synth.writer import TableWriter, by_position, finish, lookup, person_ids, prepare_out
 
 POPULATIONS = {
     "national": ModelParams(),
@@ -302,15 +302,10 @@ def _benefits_table(tl, code, ids: pa.Array, arena: Arena) -> pa.Table:
     """Rows sorted by person, week (rows.person_major); `ids`: the chunk's person ids."""
     person, yyyyww, (values,) = person_major(code[tl.burn:], arena=arena, labels=tl.yyyyww[tl.burn:].astype(np.int32))
     return pa.table({
-        "person_id": _by_position(person, ids),
+        "person_id": by_position(person, ids),
         "week": pa.array(yyyyww, type=pa.int32()),
         "code": _CODE_LABELS(values),
     })
-
-
-def _by_position(person: np.ndarray, ids: pa.Array) -> pa.DictionaryArray:
-    """Each row's person as its position among the chunk's `ids` (person_major's columns, in range)."""
-    return pa.DictionaryArray.from_arrays(pa.array(person, type=pa.int32()), ids, safe=False)
 
 
 def _employment_table(tl, frac, ind, ids: pa.Array, arena: Arena) -> pa.Table:
@@ -326,7 +321,7 @@ def _employment_table(tl, frac, ind, ids: pa.Array, arena: Arena) -> pa.Table:
     hours = np.take(np.round(rate_table * 160.0, 2), at, out=arena.get("hours", len(at), np.float64), mode="clip")
     i = i.astype(np.int8) - 1
     return pa.table({
-        "person_id": _by_position(person, ids),
+        "person_id": by_position(person, ids),
         "month": Labels([month_label(int(m)) for m in tl.months], "month")(month),
         "employment_rate": pa.array(r),
         "hours": pa.array(hours),

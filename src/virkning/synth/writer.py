@@ -175,6 +175,12 @@ def person_ids(lo: int, hi: int, width: int) -> pa.Array:
     return pa.StringArray.from_buffers(len(chars), pa.py_buffer(offsets), pa.py_buffer(chars.tobytes()))
 
 
+def by_position(person: np.ndarray, ids: pa.Array) -> pa.DictionaryArray:
+    """Each row's person id as its position among a chunk's `ids` (ints in range): TableWriter gives Parquet the
+    codes and the ids as they are, instead of a string per row hashed back into a dictionary."""
+    return pa.DictionaryArray.from_arrays(pa.array(person, type=pa.int32()), ids, safe=False)
+
+
 def lookup(values: np.ndarray, labels: list[str] | tuple[str, ...]) -> pa.Array:
     """Small-integer codes -> strings through a dictionary take (fast for millions of rows)."""
     return pa.array(list(labels), type=pa.string()).take(pa.array(values))

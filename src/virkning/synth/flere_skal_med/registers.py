@@ -18,7 +18,7 @@ from virkning.errors import CatalogueError
 from virkning.registers.catalogue import load_catalogue
 from virkning.synth.flere_skal_med.months import DP, ED, EMPL, FJ, FP, LT, OT, RF, RJ, VP, P
 from virkning.synth.flere_skal_med.population import EDUCATIONS, JOBPARAT, UH_EDUCATIONS
-from virkning.synth.writer import lookup
+from virkning.synth.writer import by_position, lookup
 
 FAMILIES = {730: "kontanthjælp", 720: "kontanthjælp", 130: "kontanthjælp"}
 FIXED = {771: "fleksjob", 810: "ressourceforløb", 783: "førtidspension", 111: "ledig"}
@@ -74,12 +74,6 @@ def month_rates(states: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.round(rate, 4)
 
 
-def by_person(ids: pa.Array, person: np.ndarray) -> pa.DictionaryArray:
-    """Each row's person id as its position among the chunk's `ids`: the writer gives Parquet the codes and the ids
-    as they are (synth/writer.py), instead of a string per row made here and hashed back there."""
-    return pa.DictionaryArray.from_arrays(pa.array(person, type=pa.int32()), ids, safe=False)
-
-
 _CODE_LABELS = pa.array([f"{i:03d}" for i in range(1000)])
 
 
@@ -89,7 +83,7 @@ def benefits_table(code_pw: np.ndarray, yyyyww: np.ndarray, ids: pa.Array) -> pa
     nz = code_pw != 0
     flat = np.flatnonzero(nz)
     return pa.table({
-        "person_id": by_person(ids, np.repeat(np.arange(len(ids), dtype=np.int32), nz.sum(axis=1))),
+        "person_id": by_position(np.repeat(np.arange(len(ids), dtype=np.int32), nz.sum(axis=1)), ids),
         "week": pa.array(yyyyww[flat % code_pw.shape[1]], type=pa.int32()),
         "code": _CODE_LABELS.take(pa.array(code_pw.ravel()[flat])),
     })
@@ -105,7 +99,7 @@ def employment_table(rate: np.ndarray, u_ind: np.ndarray, month_labels: list[str
                                                          len(INDUSTRIES) - 1))
     values = r.ravel()[flat]
     return pa.table({
-        "person_id": by_person(ids, person.astype(np.int32)),
+        "person_id": by_position(person, ids),
         "month": lookup(month, month_labels),
         "employment_rate": pa.array(values),
         "hours": pa.array(np.round(values * 160.0, 2)),
