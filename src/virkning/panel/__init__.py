@@ -166,11 +166,7 @@ class Panel:
         self.store.read_texts(["origin" if s.name == "origin_group" else s.name for s in specs if s.name != "age"])
         for s in specs:
             if s.name == "age":
-                birth = self.store.persons()["birth_date"].to_numpy().astype("datetime64[D]")
-                pk = p["pk"]
-                at = np.where(pk >= 0, birth[np.maximum(pk, 0)], np.datetime64("NaT")) if len(birth) else \
-                    np.full(len(pk), np.datetime64("NaT"), dtype="datetime64[D]")
-                out[s.name] = calendar.completed_years(at, p["idate"])
+                out[s.name] = self.store.ages(p["pk"], p["idate"])
                 continue
             mapping = ORIGIN_GROUPS.get if s.name == "origin_group" else None
             text = self.store.texts("origin" if mapping else s.name, p["pk"], mapping)

@@ -221,9 +221,12 @@ class Store:
         return values.take(pa.array(at, type=pa.int32(), mask=at < 0))
 
     def ages(self, pk: np.ndarray, at) -> np.ndarray:
-        """Completed years of persons `pk` at dates `at` (calendar.completed_years: the one age rule)."""
+        """Completed years of persons `pk` at dates `at` (calendar.completed_years: the one age rule); NaN for a key
+        -1 (no person)."""
         birth = self.persons()["birth_date"].to_numpy().astype("datetime64[D]")
-        return calendar.completed_years(birth[np.asarray(pk)], at)
+        pk = np.asarray(pk)
+        b = birth[np.maximum(pk, 0)] if len(birth) else np.full(len(pk), np.datetime64("NaT"), dtype="datetime64[D]")
+        return calendar.completed_years(np.where(pk >= 0, b, np.datetime64("NaT")), at)
 
     # ---- end of data -----------------------------------------------------------------------------------------------
     def end_of_data(self) -> tuple[int | None, int | None]:
