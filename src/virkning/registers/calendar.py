@@ -117,8 +117,7 @@ def _through_table(fn, values: np.ndarray):
     lo, hi = int(ints.min()), int(ints.max())
     if hi - lo >= len(values) // 8:
         return fn(values)
-    span = np.arange(lo, hi + 1, dtype=np.int64)
-    out = fn(span.astype(values.dtype) if days else span.astype(values.dtype, copy=False))
+    out = fn(np.arange(lo, hi + 1, dtype=np.int64).astype(values.dtype, copy=False))
     at = ints - lo
     return tuple(o[at] for o in out) if isinstance(out, tuple) else out[at]
 
