@@ -282,6 +282,7 @@ def test_person_covariates_equal_the_join_per_pair(tmp_path):
         assert all(panel._by_person(s) for s in specs)
         p = panel._normalise(pairs)
         got, want = panel._by_person_values(p, specs), panel._memoised(p, specs)
+        coded = panel.text_codes(p["pk"], names)  # the same values as codes into levels (the exact cells)
         odd = panel._normalise(pairs[pairs["person_id"].isin(persons["person_id"][1::2])])  # no region among these
         regs.store.memo.clear()  # the join's values for these pairs alone
         odd, want_odd = panel._by_person_values(odd, specs[-2:]), panel._memoised(odd, specs[-2:])
@@ -291,6 +292,12 @@ def test_person_covariates_equal_the_join_per_pair(tmp_path):
         assert type(got[name]) is type(want[name]) and got[name].dtype == want[name].dtype, name
         assert pd.Series(got[name]).tolist() == pd.Series(want[name]).tolist() or \
             pd.Series(got[name]).equals(pd.Series(want[name])), name
+    assert sorted(coded) == ["a_kasse", "origin", "origin_group", "region", "sex"]  # age is a number
+    for name, (codes, levels) in coded.items():
+        assert len(set(levels)) == len(levels) and None not in levels, name  # one code per value
+        as_values = [levels[c] if c >= 0 else None for c in codes]
+        assert as_values == [None if pd.isna(v) else v for v in got[name]], name
+    assert coded["origin_group"][1] == ["dansk", "ikke-dansk"]  # indvandrer and efterkommer share a code
     assert np.isnan(got["age"][n]) and got["age"].dtype == np.float64 and 20 < got["age"][0] < 70
     assert pd.isna(got["sex"][n]) and pd.isna(got["origin_group"][3]) and got["origin_group"][1] == "ikke-dansk"
     assert got["a_kasse"].dtype == object and all(v is None for v in got["a_kasse"])

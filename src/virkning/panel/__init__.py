@@ -174,6 +174,18 @@ class Panel:
                            else pd.array(text, dtype=calendar.TEXT))
         return out
 
+    def text_codes(self, pk: np.ndarray, names: list[str]) -> dict[str, tuple[np.ndarray, list[str]]]:
+        """For the covariates of `names` that are a person's text (`_by_person`, age aside): per pair of person keys
+        `pk`, its value as a code into the levels (-1: missing; Store.text_codes), so a caller that only groups
+        pairs by their values (the exact cells) makes no string per pair. Other names are left out."""
+        out = {}
+        for name in names:
+            s = parse_covariate(name, self.person_columns)
+            if s.name != "age" and self._by_person(s):
+                mapping = ORIGIN_GROUPS.get if s.name == "origin_group" else None
+                out[name] = self.store.text_codes("origin" if mapping else s.name, pk, mapping)
+        return out
+
     def _memoised(self, p: dict, specs: list[Covariate]) -> dict:
         """Covariates `specs` of the normalised pairs `p`, from the store's memo where computed before
         (panel/memo.py), the rest computed (`_compute`) and remembered."""

@@ -212,13 +212,35 @@ class Store:
     def texts(self, column: str, pk: np.ndarray, mapping: Callable[[str], str | None] | None = None) -> pa.Array:
         """Text column `column` of persons `pk` (-1: none, a missing value), each value through `mapping` if
         given."""
-        self.read_texts([column])
-        codes, values = self._texts[column]
+        at, values = self._pair_codes(column, pk)
         if mapping is not None:
             values = pa.array([mapping(v) for v in values.to_pylist()], type=pa.large_string())
+        return values.take(pa.array(at, type=pa.int32(), mask=at < 0))
+
+    def text_codes(self, column: str, pk: np.ndarray,
+                   mapping: Callable[[str], str | None] | None = None) -> tuple[np.ndarray, list[str]]:
+        """What `texts` gives, as codes: per person of `pk`, the position of its value in the returned levels (-1:
+        missing), so equal codes are equal values and no string is made per pair (the exact cells of a pool's
+        million pairs need the groups only)."""
+        at, values = self._pair_codes(column, pk)
+        levels = values.to_pylist()
+        if mapping is None:
+            return at, levels
+        mapped = [mapping(v) for v in levels]
+        kept = list(dict.fromkeys(v for v in mapped if v is not None))
+        where = {v: i for i, v in enumerate(kept)}
+        # a code per value, and -1 (missing) in the last place, where a missing person's -1 reads it
+        to = np.array([where[v] if v is not None else -1 for v in mapped] + [-1], dtype=np.int64)
+        return to[at], kept
+
+    def _pair_codes(self, column: str, pk: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+        """Text column `column` read (`read_texts`): the code of each person of `pk` (an integer array; -1: none or
+        missing) and the values the codes index."""
+        self.read_texts([column])
+        codes, values = self._texts[column]
         pk = np.asarray(pk, dtype=np.int64)
         at = np.where(pk >= 0, codes[np.maximum(pk, 0)], -1) if len(codes) else np.full(len(pk), -1)
-        return values.take(pa.array(at, type=pa.int32(), mask=at < 0))
+        return at, values
 
     def ages(self, pk: np.ndarray, at) -> np.ndarray:
         """Completed years of persons `pk` at dates `at` (calendar.completed_years: the one age rule); NaN for a key

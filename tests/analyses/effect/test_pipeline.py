@@ -328,3 +328,32 @@ def test_exact_cells_are_the_groups_of_their_values():
     want = _categorical(frame.copy(), exact).groupby(["index_week", *exact], sort=False, dropna=False).ngroup()
     assert (pd.factorize(got)[0] == pd.factorize(want.to_numpy())[0]).all()
     assert len(np.unique(got)) > 100  # 3 x 3 x 2 x 3 x 4 combinations, most of them present
+    # text given as codes into levels (Panel.text_codes: -1 missing), as the persons' columns are: the same cells
+    coded = {}
+    for c in ("sex", "region"):
+        codes, levels = pd.factorize(frame[c])  # missing: -1
+        coded[c] = (codes, list(levels))
+    assert MISSING_LEVEL in coded["region"][1]
+    by_codes = _cells(frame.drop(columns=["sex", "region"]), ["index_week", *exact], text=exact, coded=coded)
+    assert (pd.factorize(by_codes)[0] == pd.factorize(want.to_numpy())[0]).all()
+
+
+def test_exact_cells_from_codes_equal_those_from_values(synth, monkeypatch):
+    """The persons' text groups the exact cells as codes (Panel.text_codes), its strings made for the kept pairs
+    only; the kept pairs, their columns and the flow must be what grouping the values gives, also with a number
+    (age) among the exact variables, which is grouped by its values."""
+    import dataclasses
+
+    from virkning.analyses.effect import RunCache
+    from virkning.panel import Panel
+
+    design = dataclasses.replace(seniorvikar_design(), exact=("sex", "age", "region"), subgroups=(),
+                                 sensitivity=False)
+    by_codes = evaluate(synth[0], design, cache=RunCache())
+    monkeypatch.setattr(Panel, "text_codes", lambda self, pk, names: {})
+    by_values = evaluate(synth[0], design, cache=RunCache())
+    pd.testing.assert_frame_equal(by_codes.flow, by_values.flow)
+    assert any(s.startswith("pool: in an exact cell") for s in by_codes.flow["step"])  # the cells drop someone
+    pd.testing.assert_frame_equal(by_codes.data, by_values.data)
+    assert list(by_codes.data.columns[5:8]) == ["sex", "age", "region"]
+    pd.testing.assert_frame_equal(by_codes.matching.pairs, by_values.matching.pairs)

@@ -177,32 +177,49 @@ def _exact_cells(panel, pairs: pd.DataFrame, keys: pd.DataFrame, pops: Populatio
     participants: those can never be matched, and left in they would distort the propensity model (a region
     without participants separates perfectly). They are counted in the flow. Reading the exact variables first
     means the other covariates are computed only for candidates that can be matched."""
-    data = pairs[["person_id", "index_week", "index_month", "treat", "unit"]].reset_index(drop=True)
-    if exact:
-        data = pd.concat([data, panel.covariates(keys, list(exact)).drop(columns=["person_id", "index_week"])], axis=1)
-    cell = _cells(data, ["index_week", *exact], text=exact)
+    base = ["person_id", "index_week", "index_month", "treat", "unit"]
+    data = pairs[base].reset_index(drop=True)
+    exact = list(exact)
+    # a person's text (sex, region, a-kasse ...) groups the pairs as codes; its strings are made for the kept
+    # pairs only (a tenth of a pool's pairs in the Seniorvikar design: the strings of them all were a sixth of
+    # its evaluation)
+    coded = panel.text_codes(keys["_pk"].to_numpy(), exact) if exact else {}
+    rest = [c for c in exact if c not in coded]
+    if rest:
+        data = pd.concat([data, panel.covariates(keys, rest).drop(columns=["person_id", "index_week"])], axis=1)
+    cell = _cells(data, ["index_week", *exact], text=exact, coded=coded)
     useful = np.isin(cell, cell[(data["treat"] == 1).to_numpy()])
     if not useful.all():
         data, pops = _keep(data, pd.Series(useful), pops, "pool: in an exact cell (index week, "
                            + ", ".join(exact or ["-"]) + ") with participants")
         keys = keys[useful].reset_index(drop=True)
-    # the kept rows' text as objects (a tenth of a pool's pairs in the Seniorvikar design: converting them all was
-    # half a second of each run)
+    if coded:
+        data = pd.concat([data, panel.covariates(keys, list(coded))[list(coded)]], axis=1)[[*base, *exact]]
+    # the kept rows' text as objects
     return _categorical(data, exact), keys, pops
 
 
-def _cells(data: pd.DataFrame, columns: list[str], text) -> np.ndarray:
+def _cells(data: pd.DataFrame, columns: list[str], text, coded: dict | None = None) -> np.ndarray:
     """A number per row for its combination of values in `columns` (the exact cells): the columns of `text` with a
     missing text as the level `_categorical` gives it, any other missing value a value of its own. Each column is
-    factorized as it is (Arrow text by Arrow) and the codes combined, instead of a groupby over Python strings."""
+    factorized as it is (Arrow text by Arrow) and the codes combined, instead of a groupby over Python strings.
+    `coded`: columns given as (codes, levels) instead (Panel.text_codes; code -1 missing), not in `data`."""
     cell = np.zeros(len(data), dtype=np.int64)
     for c in columns:
-        col = data[c]
-        if c in text and _is_text(col):
-            col = col.fillna(MISSING_LEVEL) if isinstance(col.dtype, pd.StringDtype) else \
-                col.where(col.notna(), MISSING_LEVEL)
-        codes, levels = pd.factorize(col, use_na_sentinel=False)
-        cell = pd.factorize(cell * max(len(levels), 1) + codes)[0]  # renumbered: never more codes than rows
+        if coded and c in coded:
+            at, levels = coded[c]
+            at = np.asarray(at, dtype=np.int64)
+            if MISSING_LEVEL in levels:  # a missing value is that level (`_categorical`)
+                at = np.where(at < 0, levels.index(MISSING_LEVEL), at)
+            codes, n = at + 1, len(levels) + 1
+        else:
+            col = data[c]
+            if c in text and _is_text(col):
+                col = col.fillna(MISSING_LEVEL) if isinstance(col.dtype, pd.StringDtype) else \
+                    col.where(col.notna(), MISSING_LEVEL)
+            codes, levels = pd.factorize(col, use_na_sentinel=False)
+            n = max(len(levels), 1)
+        cell = pd.factorize(cell * n + codes)[0]  # renumbered: never more codes than rows
     return cell
 
 
