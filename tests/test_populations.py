@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -119,3 +120,16 @@ def test_an_age_at_the_index_date_narrows_the_copy_by_the_first_and_last_index_w
     copied = set(regs.engine.frame(f"SELECT person_id FROM {regs.store.names.px}")["person_id"])
     assert copied == {"P1", "P2", "P7"}  # in the states P3 is 58, P4 60 and P5 70 at 2018-W10: none can be 50-57
     assert set(pops.pool["person_id"]) <= copied
+
+
+def test_count_keys_is_the_number_of_distinct_keys():
+    # The flow counts a pool's persons by their keys (populations.count_keys: a table of marks, not np.unique's
+    # hash table); the count must be np.unique's for repeated, shuffled, empty, sparse and negative keys.
+    from virkning.populations import count_keys
+
+    rng = np.random.default_rng(7)
+    cases = [rng.integers(0, 5_000, 20_000), rng.integers(0, 50, 7), np.zeros(0, dtype=np.int64),
+             np.array([0]), np.array([3, 3, 3]), np.array([10**12, 5, 10**12]), np.array([-1, 0, -1, 2]),
+             np.repeat(rng.permutation(100_000)[:30_000], 3)]
+    for pk in cases:
+        assert count_keys(pk) == len(np.unique(pk)), pk[:5]

@@ -28,7 +28,7 @@ from virkning.estimate import match, rematch_bootstrap
 from virkning.estimate.curves import CURVE_COLUMNS, _event_matrices, km_curve, monthly_effects
 from virkning.estimate.subgroups import bands, subgroup_effects
 from virkning.outcomes import Outcome
-from virkning.populations import Exclusion, ParticipantRule, PoolRule, Populations, build_populations
+from virkning.populations import Exclusion, ParticipantRule, PoolRule, Populations, build_populations, count_keys
 
 if TYPE_CHECKING:
     from virkning.estimate.result import MatchResult
@@ -164,12 +164,14 @@ class EffectEvaluation:
                 + "<h4>Flow</h4>" + self.flow.to_html(index=False, na_rep=""))
 
 
-def _keep(data: pd.DataFrame, keep: pd.Series, pops: Populations, step: str) -> tuple[pd.DataFrame, Populations]:
-    """Keep the rows in `keep` and count what is left in a new flow step."""
+def _keep(data: pd.DataFrame, keep: pd.Series, pops: Populations, step: str,
+          pk: np.ndarray) -> tuple[pd.DataFrame, Populations]:
+    """Keep the rows in `keep` and count what is left in a new flow step; `pk`: the rows' person keys (a pool's
+    persons are counted by key, not by a million ids' strings)."""
     data = data[keep].reset_index(drop=True)
-    is_t = data["treat"] == 1
-    pool = data[~is_t]
-    return data, pops.with_step(step, int(is_t.sum()), int(pool["person_id"].nunique()), int(len(pool)))
+    is_t = (data["treat"] == 1).to_numpy()
+    pool_pk = pk[keep.to_numpy()][~is_t]
+    return data, pops.with_step(step, int(is_t.sum()), count_keys(pool_pk), len(pool_pk))
 
 
 def _exact_cells(panel, pairs: pd.DataFrame, keys: pd.DataFrame, pops: Populations, exact) -> tuple:
@@ -191,7 +193,7 @@ def _exact_cells(panel, pairs: pd.DataFrame, keys: pd.DataFrame, pops: Populatio
     useful = np.isin(cell, cell[(data["treat"] == 1).to_numpy()])
     if not useful.all():
         data, pops = _keep(data, pd.Series(useful), pops, "pool: in an exact cell (index week, "
-                           + ", ".join(exact or ["-"]) + ") with participants")
+                           + ", ".join(exact or ["-"]) + ") with participants", keys["_pk"].to_numpy())
         keys = keys[useful].reset_index(drop=True)
     if coded:
         data = pd.concat([data, panel.covariates(keys, list(coded))[list(coded)]], axis=1)[[*base, *exact]]
@@ -334,7 +336,8 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
             if empty:
                 kept = ~data[c].isin(empty)
                 data, pops = _keep(data, kept, pops,
-                                   f"pool: {c} level(s) without participants dropped ({', '.join(map(str, empty))})")
+                                   f"pool: {c} level(s) without participants dropped ({', '.join(map(str, empty))})",
+                                   keys["_pk"].to_numpy())
                 keys = keys[kept.to_numpy()].reset_index(drop=True)
                 is_t = data["treat"] == 1
 
