@@ -89,14 +89,17 @@ class Populations:
     pool: pd.DataFrame  # person_id, index_week (label), iwk, imo, pk
     flow: pd.DataFrame  # step, participants, pool_persons, pool_pairs
 
-    def pairs(self) -> pd.DataFrame:
-        """Participants and pool together: person_id, index_week, index_month, index_date, treat, unit."""
+    def pairs(self, month_labels: bool = True) -> pd.DataFrame:
+        """Participants and pool together: person_id, index_week, index_month, index_date, treat, unit (and iwk,
+        imo, pk). `month_labels=False` leaves out index_month (the label of imo), for a caller that labels only the
+        pairs it keeps."""
         p = self.participants.assign(treat=1)
         c = self.pool.assign(treat=0, unit=None, index_date=calendar.week_mondays(self.pool["iwk"]))
         p = p.assign(index_date=pd.to_datetime(p["index_date"]).to_numpy().astype("datetime64[D]"))
         cols = ["person_id", "index_week", "iwk", "imo", "index_date", "treat", "unit", "pk"]
         out = pd.concat([p[cols], c[cols]], ignore_index=True)
-        out["index_month"] = calendar.month_label_column(out["imo"])
+        if month_labels:
+            out["index_month"] = calendar.month_label_column(out["imo"])
         return out
 
     def with_step(self, step: str, participants: int, pool_persons: int, pool_pairs: int) -> "Populations":

@@ -356,4 +356,10 @@ def test_exact_cells_from_codes_equal_those_from_values(synth, monkeypatch):
     assert any(s.startswith("pool: in an exact cell") for s in by_codes.flow["step"])  # the cells drop someone
     pd.testing.assert_frame_equal(by_codes.data, by_values.data)
     assert list(by_codes.data.columns[5:8]) == ["sex", "age", "region"]
+    # the month labels are made for the kept pairs only: a pool pair's is its index week's month (the Thursday's)
+    from virkning.registers import calendar
+
+    pool = by_codes.data[by_codes.data["treat"] == 0]
+    weeks = [calendar.parse_week(w) for w in pool["index_week"]]
+    assert pool["index_month"].tolist() == [calendar.month_label(calendar.week_month(w)) for w in weeks]
     pd.testing.assert_frame_equal(by_codes.matching.pairs, by_values.matching.pairs)

@@ -28,6 +28,7 @@ from virkning.estimate import match, rematch_bootstrap
 from virkning.estimate.curves import CURVE_COLUMNS, _event_matrices, km_curve, monthly_effects
 from virkning.estimate.subgroups import bands, subgroup_effects
 from virkning.outcomes import Outcome
+from virkning.registers import calendar
 from virkning.populations import Exclusion, ParticipantRule, PoolRule, Populations, build_populations, count_keys
 
 if TYPE_CHECKING:
@@ -180,7 +181,7 @@ def _exact_cells(panel, pairs: pd.DataFrame, keys: pd.DataFrame, pops: Populatio
     without participants separates perfectly). They are counted in the flow. Reading the exact variables first
     means the other covariates are computed only for candidates that can be matched."""
     base = ["person_id", "index_week", "index_month", "treat", "unit"]
-    data = pairs[base].reset_index(drop=True)
+    data = pairs[["person_id", "index_week", "treat", "unit"]].reset_index(drop=True)
     exact = list(exact)
     # a person's text (sex, region, a-kasse ...) groups the pairs as codes; its strings are made for the kept
     # pairs only (a tenth of a pool's pairs in the Seniorvikar design: the strings of them all were a sixth of
@@ -195,6 +196,8 @@ def _exact_cells(panel, pairs: pd.DataFrame, keys: pd.DataFrame, pops: Populatio
         data, pops = _keep(data, pd.Series(useful), pops, "pool: in an exact cell (index week, "
                            + ", ".join(exact or ["-"]) + ") with participants", keys["_pk"].to_numpy())
         keys = keys[useful].reset_index(drop=True)
+    # the month labels of the kept pairs only (Populations.pairs(month_labels=False))
+    data.insert(2, "index_month", calendar.month_label_column(keys["index_month"].to_numpy()))
     if coded:
         data = pd.concat([data, panel.covariates(keys, list(coded))[list(coded)]], axis=1)[[*base, *exact]]
     # the kept rows' text as objects
@@ -299,7 +302,7 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
             full_followup=design.censoring == "full_followup")
     pops = cache.populations[pop_key]
     timings["populations"] = time.perf_counter() - t0
-    pairs = pops.pairs()
+    pairs = pops.pairs(month_labels=False)
     if not (pairs["treat"] == 1).any() or not (pairs["treat"] == 0).any():
         raise DesignError("no participants or no pool candidates are left after the population rules; see the flow table")
     keys = pd.DataFrame({"person_id": pairs["person_id"], "_pk": pairs["pk"], "index_week": pairs["iwk"].astype(np.int64),
