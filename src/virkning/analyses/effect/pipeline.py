@@ -181,23 +181,25 @@ def _exact_cells(panel, pairs: pd.DataFrame, keys: pd.DataFrame, pops: Populatio
     without participants separates perfectly). They are counted in the flow. Reading the exact variables first
     means the other covariates are computed only for candidates that can be matched."""
     base = ["person_id", "index_week", "index_month", "treat", "unit"]
-    data = pairs[["person_id", "index_week", "treat", "unit"]].reset_index(drop=True)
+    data = pairs[["treat", "unit"]].reset_index(drop=True)
     exact = list(exact)
-    # a person's text (sex, region, a-kasse ...) groups the pairs as codes; its strings are made for the kept
-    # pairs only (a tenth of a pool's pairs in the Seniorvikar design: the strings of them all were a sixth of
-    # its evaluation)
+    # a person's text (sex, region, a-kasse ...) groups the pairs as codes, and the index week as its ordinal;
+    # the strings (ids, labels, values) are made for the kept pairs only (a tenth of a pool's pairs in the
+    # Seniorvikar design: the strings of them all were a sixth of its evaluation)
     coded = panel.text_codes(keys["_pk"].to_numpy(), exact) if exact else {}
     rest = [c for c in exact if c not in coded]
     if rest:
         data = pd.concat([data, panel.covariates(keys, rest).drop(columns=["person_id", "index_week"])], axis=1)
-    cell = _cells(data, ["index_week", *exact], text=exact, coded=coded)
+    cell = _cells(data.assign(index_week=keys["index_week"].to_numpy()), ["index_week", *exact], text=exact,
+                  coded=coded)
     useful = np.isin(cell, cell[(data["treat"] == 1).to_numpy()])
     if not useful.all():
         data, pops = _keep(data, pd.Series(useful), pops, "pool: in an exact cell (index week, "
                            + ", ".join(exact or ["-"]) + ") with participants", keys["_pk"].to_numpy())
         keys = keys[useful].reset_index(drop=True)
-    # the month labels of the kept pairs only (Populations.pairs(month_labels=False))
-    data.insert(2, "index_month", calendar.month_label_column(keys["index_month"].to_numpy()))
+    data.insert(0, "person_id", keys["person_id"].array)
+    data.insert(1, "index_week", pairs["index_week"].iloc[np.flatnonzero(useful)].array)
+    data.insert(2, "index_month", calendar.month_label_column(keys["index_month"].to_numpy()))  # pairs(month_labels=False)
     if coded:
         data = pd.concat([data, panel.covariates(keys, list(coded))[list(coded)]], axis=1)[[*base, *exact]]
     # the kept rows' text as objects
