@@ -104,10 +104,11 @@ class Panel:
         imo = p["imo"].astype(np.int64)
         first = calendar.month_first_days(imo + window[0])
         last = calendar.month_first_days(imo + window[1])
+        # copy=False: each fresh array stays a column of its own (a frame would copy them into one block first)
         frame = pd.DataFrame({"_pair": np.arange(len(p["pk"]), dtype=np.int64), "pk": p["pk"].astype(np.int32),
                               "iwk": p["iwk"].astype(np.int32), "imo": imo.astype(np.int32),
                               "wlo": (calendar.date_weeks(first) - 1).astype(np.int32),
-                              "whi": (calendar.date_weeks(last) + 6).astype(np.int32)})
+                              "whi": (calendar.date_weeks(last) + 6).astype(np.int32)}, copy=False)
         self.engine.put(self.store.names.pairs, frame)
         return len(frame)
 

@@ -53,7 +53,7 @@ def state_pairs(panel: "Panel", weeks: np.ndarray, states: dict[int, str]) -> pd
     out = panel.engine.arrays(queries.state_masks(panel.store.names, [list(c) for c in sets], lo, hi, keyed))
     need = [(o, sets.index(tuple(sorted(cs)))) for o, cs in sorted(codes.items())]
     pk, iwk = pairs_from_masks(out, need, weeks, lo, hi)
-    return pd.DataFrame({"pk": pk, "iwk": iwk})
+    return pd.DataFrame({"pk": pk, "iwk": iwk}, copy=False)  # the fresh arrays as they are, not copied into a block
 
 
 def pairs_from_masks(out: dict, need: list[tuple[int, int]], weeks: np.ndarray, lo: int, hi: int
