@@ -383,3 +383,18 @@ def test_memo_merge_is_the_sort_of_both():
         assert (there == np.isin(b, a)).all() and (a[pos[there]] == b[there]).all()
         b = b[~np.isin(b, a)]
         assert (_merge_order(a, b) == np.argsort(np.concatenate([a, b]), kind="stable")).all()
+
+
+def test_unique_keys_is_numpys_unique_with_the_inverse():
+    # Store._look_up numbers a pool's person keys through a table of marks (store.unique_keys) when there are many,
+    # by np.unique when few: both must give np.unique's distinct keys and each key's position among them.
+    from virkning.panel.store import unique_keys
+
+    rng = np.random.default_rng(17)
+    for pk, n in [(rng.integers(0, 1_000, 50_000), 1_000), (rng.integers(0, 100_000, 30), 100_000),
+                  (np.zeros(0, dtype=np.int64), 10), (np.array([4, 4, 0, 9]), 10), (np.array([7]), 8)]:
+        uniq, back = unique_keys(pk, n)
+        want_uniq, want_back = np.unique(pk, return_inverse=True)
+        np.testing.assert_array_equal(uniq, want_uniq)
+        np.testing.assert_array_equal(back, want_back.reshape(-1))
+        assert (uniq[back] == pk).all()
