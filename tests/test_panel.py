@@ -398,3 +398,32 @@ def test_unique_keys_is_numpys_unique_with_the_inverse():
         np.testing.assert_array_equal(uniq, want_uniq)
         np.testing.assert_array_equal(back, want_back.reshape(-1))
         assert (uniq[back] == pk).all()
+
+
+def test_employment_covariates_of_keys_are_computed_per_person_and_month(random_folder):
+    # Panel.covariate_values computes employment covariates once per (person, index month), each for a pair made
+    # of them (Panel._per_person_month): the values must be those of every pair computed as it is, for pairs that
+    # share a person and month across weeks and index dates, a key -1 (no person), and again from the memo.
+    rng = np.random.default_rng(19)
+    tables, folder, _ = random_folder
+    regs = load(folder, engine="duckdb")
+    try:
+        panel = regs.panel()
+        n = 600
+        pairs = pd.DataFrame({"person_id": rng.choice([*tables["persons"]["person_id"], "P9999"], n),
+                              "index_week": rng.choice([y * 100 + w for y in (2017, 2018) for w in range(1, 53)], n)})
+        p = panel._normalise(pairs)
+        p["idate"] = p["idate"] + rng.integers(0, 7, n).astype("timedelta64[D]")  # participants' own dates
+        names = ["employment_12m", "employment_at_0", "employment_at_-2"]
+        specs = [parse_covariate(name) for name in names]
+        got = panel.covariate_values(p, names)
+        again = panel.covariate_values(p, names)
+        regs.store.memo.clear()
+        want = panel._values_of(p, specs)  # pair by pair
+    finally:
+        regs.close()
+    assert (p["pk"] == -1).any() and len(set(zip(p["pk"], p["imo"]))) < n  # shared months and a missing person
+    for name in names:
+        np.testing.assert_array_equal(got[name], want[name])
+        np.testing.assert_array_equal(again[name], want[name])
+    assert (want["employment_12m"] > 0).sum() > 100 and (want["employment_at_0"] > 0).sum() > 50

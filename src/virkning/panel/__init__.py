@@ -28,6 +28,9 @@ from virkning.errors import CovariateNameError
 from virkning.panel import risksets
 from virkning.panel.memo import memoised
 from virkning.panel.grammar import GRAMMAR_HELP, ORIGIN_GROUPS, STATIC, Covariate, parse_covariate
+
+#: covariate kinds whose value is a function of the person and the index month alone (the employment register)
+MONTHLY_KINDS = ("employment", "employment_at")
 from virkning.panel.store import StatePairs, Store
 from virkning.registers import calendar, queries
 from virkning.registers.catalogue import GROUPS, MONTHLY_STATUSES, STATES, canonical_state
@@ -139,7 +142,23 @@ class Panel:
         """The values of covariates `names` for pairs given as arrays: pk (person keys), iwk (week ordinals), imo
         (month ordinals) and idate (datetime64[D] index dates), as `covariates` makes them of its frame; for a
         caller that holds keys and needs values only (the populations' exclusions: no ids, no frame)."""
-        return self._values_of(p, [parse_covariate(n, self.person_columns) for n in names])
+        specs = [parse_covariate(n, self.person_columns) for n in names]
+        if specs and len(p["pk"]) and all(s.kind in MONTHLY_KINDS for s in specs):
+            return self._per_person_month(p, specs)
+        return self._values_of(p, specs)
+
+    def _per_person_month(self, p: dict, specs: list[Covariate]) -> dict:
+        """Covariates of employment months (`MONTHLY_KINDS`), which depend on the person and the index month alone:
+        computed once per (person, index month) instead of once per pair (a pool holds four or five index weeks of
+        a person in a month), each for a pair of its own made of them (the week of the month's first day and that
+        week's Monday), so the memo finds it again whatever index weeks a later run brings."""
+        pk, imo = p["pk"].astype(np.int64), p["imo"].astype(np.int64)
+        lo, span = int(imo.min()), int(imo.max() - imo.min()) + 1
+        codes, uniq = pd.factorize((pk + 1) * span + (imo - lo))  # pk -1 (no person) is a value of its own
+        upk, umo = uniq // span - 1, uniq % span + lo
+        week = calendar.date_weeks(calendar.month_first_days(umo))
+        values = self._values_of({"pk": upk, "iwk": week, "imo": umo, "idate": calendar.week_mondays(week)}, specs)
+        return {name: v[codes] for name, v in values.items()}
 
     def _values_of(self, p: dict, specs: list[Covariate]) -> dict:
         by_person = {s.name for s in specs if self._by_person(s)}
