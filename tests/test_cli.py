@@ -55,26 +55,3 @@ def test_progress_is_timestamped_lines_when_not_a_terminal(tmp_path):
     assert len(lines) >= 3 and all(re.match(r"^\d\d:\d\d:\d\d \S", line) for line in lines), proc.stderr
     assert lines[0].endswith("Simulating registers ...") and "done" in lines[-1]
     assert not re.search(r"^\d\d:\d\d:\d\d ", proc.stdout, flags=re.M)
-
-
-def test_a_command_runs_with_the_higher_collector_threshold_and_restores_it(monkeypatch):
-    # cli.GC_THRESHOLD while a command runs (fewer collections walking a pool's object arrays), and the caller's
-    # thresholds back afterwards, also when the command is interrupted (a notebook or the tests run commands
-    # in their own process).
-    import gc
-
-    from virkning import cli
-
-    before = gc.get_threshold()
-    seen = []
-
-    def command(**_):
-        seen.append(gc.get_threshold())
-        if len(seen) == 2:
-            raise KeyboardInterrupt
-        return 0
-
-    monkeypatch.setattr(cli, "app", command)
-    assert cli.run(["anything"]) == 0 and gc.get_threshold() == before
-    assert cli.run(["anything"]) == 130 and gc.get_threshold() == before
-    assert seen == [(cli.GC_THRESHOLD, *before[1:])] * 2 and cli.GC_THRESHOLD > before[0]

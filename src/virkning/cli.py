@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import _thread
 import datetime as dt
-import gc
 import json
 import os
 import signal
@@ -23,7 +22,7 @@ from typing import Any, Literal, Optional, cast
 import typer
 from rich.table import Table
 
-from virkning import __version__, runlog
+from virkning import __version__, process, runlog
 from virkning.cli_formats import with_format_options
 from virkning.errors import VirkningError
 from virkning.spreadsheets import CSV_DIALECT_HELP, DIALECTS, WORKBOOK_HELP
@@ -393,13 +392,6 @@ def _interrupted(exc: BaseException) -> bool:
     return _signalled or type(exc).__name__ == "InterruptException" or "Query interrupted" in str(exc)
 
 
-#: The garbage collector's first threshold while a command runs (Python's default: 700 new container objects). A
-#: full collection walks every object array, and a pool's pairs fill arrays of millions of ids and labels: with the
-#: default, the demo's Seniorvikar evaluation collected 600 times, five of them full (0.7 s in all); with 10,000,
-#: 40 times and never fully (0.25 s), its peak memory the same. Cycles are collected as before, less often.
-GC_THRESHOLD = 10_000
-
-
 def run(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit code (0, 1, 2, 3 or 130; see the module's docstring). Warnings are
     shown as they arise and summarised at the end (virkning.runlog.WarningLog)."""
@@ -418,11 +410,10 @@ def _run(argv: list[str] | None) -> int:
     previous_int = signal.signal(signal.SIGINT, _terminated)
     previous_hook = sys.unraisablehook
     sys.unraisablehook = _unraisable(previous_hook)
-    thresholds = gc.get_threshold()
-    gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
     _running = True
     try:
-        code = app(args=argv, prog_name="virkning", standalone_mode=False)
+        with process.settings():  # the collector and numpy's huge pages (virkning/process.py), restored after
+            code = app(args=argv, prog_name="virkning", standalone_mode=False)
         code = code if isinstance(code, int) else 0
     except typer.Exit as exc:
         code = exc.exit_code
@@ -443,7 +434,6 @@ def _run(argv: list[str] | None) -> int:
         code = 130
     finally:
         _running = False
-        gc.set_threshold(*thresholds)
         sys.unraisablehook = previous_hook
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

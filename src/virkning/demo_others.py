@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 from rich.console import Console
 
+from virkning import process
 from virkning.demo_common import _table, example, status
 
 
@@ -275,6 +276,7 @@ def _yield_to_the_demo() -> None:
         os.nice(5)
     except (AttributeError, OSError):  # not on this system: the same work, in a different order
         pass
+    process.apply()  # a command's settings of the collector and numpy's huge pages (virkning/process.py)
 
 
 def _start(jobs: dict[str, tuple]) -> dict:

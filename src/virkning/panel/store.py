@@ -70,6 +70,8 @@ class Store:
     memo: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     state_pairs: dict[tuple, StatePairs] = field(default_factory=dict, repr=False)
     _persons: pd.DataFrame | None = field(default=None, repr=False)
+    # each person's birth date as the age rule's parts (calendar.date_parts) and whether it is missing, made once
+    _birth: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _texts: dict[str, tuple[np.ndarray, pa.Array]] = field(default_factory=dict, repr=False)
     _types: dict[str, str] = field(default_factory=dict, repr=False)
     _end_of_data: tuple[int | None, int | None] | None = None
@@ -260,10 +262,17 @@ class Store:
     def ages(self, pk: np.ndarray, at) -> np.ndarray:
         """Completed years of persons `pk` at dates `at` (calendar.completed_years: the one age rule); NaN for a key
         -1 (no person)."""
-        birth = self.persons()["birth_date"].to_numpy().astype("datetime64[D]")
-        pk = np.asarray(pk)
-        b = birth[np.maximum(pk, 0)] if len(birth) else np.full(len(pk), np.datetime64("NaT"), dtype="datetime64[D]")
-        return calendar.completed_years(np.where(pk >= 0, b, np.datetime64("NaT")), at)
+        if self._birth is None:
+            # the parts, not the dates: a pool's million pairs then need no date arithmetic per pair and call
+            birth = self.persons()["birth_date"].to_numpy().astype("datetime64[D]")
+            self._birth = (*calendar.date_parts(birth), np.isnat(birth))
+        by, bmd, missing = self._birth
+        pk = np.asarray(pk, dtype=np.int64)
+        if not len(by):
+            return calendar.years_since(np.zeros(len(pk), np.int64), np.zeros(len(pk), np.int64),
+                                        np.ones(len(pk), dtype=bool), at)
+        i = np.maximum(pk, 0)
+        return calendar.years_since(by[i], bmd[i], missing[i] | (pk < 0), at)
 
     # ---- end of data -----------------------------------------------------------------------------------------------
     def end_of_data(self) -> tuple[int | None, int | None]:

@@ -188,19 +188,30 @@ def completed_years(birth, at) -> np.ndarray:
     package (a person born on 29 February turns a year older on 1 March in common years). NaN where a date is
     missing."""
     b = np.asarray(birth, dtype="datetime64[D]")
-    a = np.broadcast_to(np.asarray(at, dtype="datetime64[D]"), b.shape)
+    return years_since(*date_parts(b), np.isnat(b), at)
 
-    def parts(d):
-        y = d.astype("datetime64[Y]")
-        m = d.astype("datetime64[M]")
-        month = (m - y.astype("datetime64[M]")).astype(np.int64) + 1
-        day = (d - m.astype("datetime64[D]")).astype(np.int64) + 1
-        return y.astype(np.int64) + 1970, month * 100 + day
 
-    by, bmd = _through_table(parts, b)
-    ay, amd = _through_table(parts, np.ascontiguousarray(a))
+def date_parts(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(year, month * 100 + day) of dates (datetime64[D]; undefined where missing): what the age rule compares, so
+    that a caller asking ages of the same persons again can keep its persons' parts (Store.ages)."""
+    return _through_table(_date_parts, np.ascontiguousarray(d))
+
+
+def _date_parts(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    y = d.astype("datetime64[Y]")
+    m = d.astype("datetime64[M]")
+    month = (m - y.astype("datetime64[M]")).astype(np.int64) + 1
+    day = (d - m.astype("datetime64[D]")).astype(np.int64) + 1
+    return y.astype(np.int64) + 1970, month * 100 + day
+
+
+def years_since(by: np.ndarray, bmd: np.ndarray, missing: np.ndarray, at) -> np.ndarray:
+    """`completed_years` from the birth dates' parts (`date_parts`) and where they are missing: int32, or float
+    with NaN when a birth date or a date of `at` is missing."""
+    a = np.broadcast_to(np.asarray(at, dtype="datetime64[D]"), by.shape)
+    ay, amd = date_parts(a)
     years = ay - by - (amd < bmd)
-    missing = np.isnat(b) | np.isnat(a)
+    missing = missing | np.isnat(a)
     if missing.any():
         return np.where(missing, np.nan, years)
     return years.astype(np.int32)
