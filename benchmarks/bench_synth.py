@@ -5,7 +5,8 @@
     python benchmarks/bench_synth.py --persons 5000000 --start 2010-01-01 --end 2019-12-31 --keep data/5m
     python benchmarks/bench_synth.py --persons 1190000 --population seniors --baseline ../base/src --repeat 3
 
-Each size runs in a fresh process, so the peak resident memory (ru_maxrss) is that run's own. Files go to a
+Each size runs in a fresh process, so the peak resident memory (ru_maxrss) is that run's own, with the settings
+a command of the command line runs with (virkning/process.py; a revision without them runs without). Files go to a
 temporary folder that is removed afterwards unless --keep names a folder (one size only).
 
 --baseline names another checkout's src folder (for example a worktree of main): each size then runs `--repeat`
@@ -16,6 +17,7 @@ the two wrote the same files (SHA-256 of every file's bytes, of a Parquet file's
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -31,9 +33,14 @@ from statistics import median
 def one(persons: int, seed: int, start: str, end: str, fmt: str, out: str, population: str = "national") -> dict:
     from virkning.synth import generate
 
+    try:  # as `virkning synth` runs it: the process settings of a command (a revision before them has none)
+        from virkning.process import settings
+    except ImportError:
+        settings = contextlib.nullcontext  # type: ignore[assignment]
     t0 = time.perf_counter()
-    summary = generate(out, persons=persons, seed=seed, start=start, end=end, fmt=fmt,
-                       population=population)  # type: ignore[arg-type]
+    with settings():
+        summary = generate(out, persons=persons, seed=seed, start=start, end=end,
+                           fmt=fmt, population=population)  # type: ignore[arg-type]
     wall = time.perf_counter() - t0
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
     cpu = resource.getrusage(resource.RUSAGE_SELF)
