@@ -28,8 +28,8 @@ from virkning.estimate import match, rematch_bootstrap
 from virkning.estimate.curves import CURVE_COLUMNS, _event_matrices, km_curve, monthly_effects
 from virkning.estimate.subgroups import bands, subgroup_effects
 from virkning.outcomes import Outcome
-from virkning.registers import calendar
 from virkning.populations import Exclusion, ParticipantRule, PoolRule, Populations, build_populations, count_keys
+from virkning.registers import calendar
 
 if TYPE_CHECKING:
     from virkning.estimate.result import MatchResult
@@ -199,7 +199,8 @@ def _exact_cells(panel, pairs: pd.DataFrame, keys: pd.DataFrame, pops: Populatio
         keys = keys[useful].reset_index(drop=True)
     data.insert(0, "person_id", keys["person_id"].array)
     data.insert(1, "index_week", pairs["index_week"].iloc[np.flatnonzero(useful)].array)
-    data.insert(2, "index_month", calendar.month_label_column(keys["index_month"].to_numpy()))  # pairs(month_labels=False)
+    # the month labels too (the pairs come without them: Populations.pairs(month_labels=False))
+    data.insert(2, "index_month", calendar.month_label_column(keys["index_month"].to_numpy()))
     if coded:
         data = pd.concat([data, panel.covariates(keys, list(coded))[list(coded)]], axis=1)[[*base, *exact]]
     # the kept rows' text as objects
