@@ -33,9 +33,10 @@ def settings() -> Iterator[None]:
     """The settings while the block runs, and the caller's back afterwards (a notebook or the tests run commands
     in their own process)."""
     thresholds = gc.get_threshold()
-    gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
-    hugepages = _hugepages(False) if stalls_on_huge_pages() else None
+    hugepages = None
     try:
+        gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
+        hugepages = _hugepages(False) if stalls_on_huge_pages() else None
         yield
     finally:
         gc.set_threshold(*thresholds)
@@ -50,14 +51,14 @@ def apply() -> None:
         _hugepages(False)
 
 
-def stalls_on_huge_pages(defrag: Path = DEFRAG) -> bool:
+def stalls_on_huge_pages(defrag: Path | None = None) -> bool:
     """Whether numpy's huge-page advice should be withdrawn: the kernel compacts memory synchronously for advised
     regions (its defrag mode, the one in brackets, is "madvise" or "defer+madvise"), and the user has not chosen
-    through NUMPY_MADVISE_HUGEPAGE. False where there is no such file (not Linux)."""
+    through NUMPY_MADVISE_HUGEPAGE. False where there is no such file (not Linux). `defrag`: the file (DEFRAG)."""
     if "NUMPY_MADVISE_HUGEPAGE" in os.environ:
         return False
     try:
-        mode = re.search(r"\[([^\]]+)\]", defrag.read_text())
+        mode = re.search(r"\[([^\]]+)\]", (DEFRAG if defrag is None else defrag).read_text())
     except OSError:
         return False
     return mode is not None and mode.group(1) in ("madvise", "defer+madvise")
