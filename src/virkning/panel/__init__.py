@@ -127,8 +127,7 @@ class Panel:
         memoised per pair: asking again for pairs already computed (a robustness variant) costs no query.
         """
         specs = [parse_covariate(n, self.person_columns) for n in names]
-        if len(set(names)) != len(names):
-            raise CovariateNameError(f"covariate names repeat: {sorted({n for n in names if names.count(n) > 1})}")
+        _no_repeats(names)
         p = self._normalise(pairs)
         week = pairs["index_week"]  # text weeks kept as the column's string array (no Python string per pair)
         result = pd.DataFrame({"person_id": _text(pairs["person_id"]),
@@ -198,6 +197,7 @@ class Panel:
         """For the covariates of `names` that are a person's text (`_by_person`, age aside): per pair of person keys
         `pk`, its value as a code into the levels (-1: missing; Store.text_codes), so a caller that only groups
         pairs by their values (the exact cells) makes no string per pair. Other names are left out."""
+        _no_repeats(names)  # as `covariates` would say: one column per name
         out = {}
         for name in names:
             s = parse_covariate(name, self.person_columns)
@@ -459,6 +459,11 @@ class Panel:
 
 # Pairs per slice of a covariate computation (Panel._compute): one slice up to a pool of about 1,000,000 persons.
 PAIR_SLICE = 1_000_000
+
+
+def _no_repeats(names: list[str]) -> None:
+    if len(set(names)) != len(names):
+        raise CovariateNameError(f"covariate names repeat: {sorted({n for n in names if names.count(n) > 1})}")
 
 
 def _text(values: pd.Series):

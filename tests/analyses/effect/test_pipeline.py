@@ -363,3 +363,16 @@ def test_exact_cells_from_codes_equal_those_from_values(synth, monkeypatch):
     weeks = [calendar.parse_week(w) for w in pool["index_week"]]
     assert pool["index_month"].tolist() == [calendar.month_label(calendar.week_month(w)) for w in weeks]
     pd.testing.assert_frame_equal(by_codes.matching.pairs, by_values.matching.pairs)
+
+
+def test_an_exact_variable_named_twice_is_an_error_of_the_design(synth):
+    # Text exact variables group the cells as codes (Panel.text_codes); a name given twice must still be the
+    # covariates' clear error, not an internal one.
+    import dataclasses
+
+    from virkning.analyses.effect import RunCache
+    from virkning.errors import CovariateNameError
+
+    design = dataclasses.replace(seniorvikar_design(), exact=("sex", "region", "sex"), subgroups=(), sensitivity=False)
+    with pytest.raises(CovariateNameError, match=r"covariate names repeat: \['sex'\]"):
+        evaluate(synth[0], design, cache=RunCache())
