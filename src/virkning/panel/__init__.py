@@ -26,11 +26,8 @@ import pandas as pd
 
 from virkning.errors import CovariateNameError
 from virkning.panel import risksets
-from virkning.panel.memo import memoised
 from virkning.panel.grammar import GRAMMAR_HELP, ORIGIN_GROUPS, STATIC, Covariate, parse_covariate
-
-#: covariate kinds whose value is a function of the person and the index month alone (the employment register)
-MONTHLY_KINDS = ("employment", "employment_at")
+from virkning.panel.memo import memoised
 from virkning.panel.store import StatePairs, Store
 from virkning.registers import calendar, queries
 from virkning.registers.catalogue import GROUPS, MONTHLY_STATUSES, STATES, canonical_state
@@ -459,6 +456,8 @@ class Panel:
 
 # Pairs per slice of a covariate computation (Panel._compute): one slice up to a pool of about 1,000,000 persons.
 PAIR_SLICE = 1_000_000
+#: covariate kinds whose value is a function of the person and the index month alone (the employment register)
+MONTHLY_KINDS = ("employment", "employment_at")
 
 
 def _no_repeats(names: list[str]) -> None:
