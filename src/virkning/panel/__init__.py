@@ -19,6 +19,7 @@ Definitions (docs/panel.md has the full text):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -173,19 +174,19 @@ class Panel:
         types = self.store.person_types()
         if s.name == "age":
             return "birth_date" in types
-        return types.get("origin" if s.name == "origin_group" else s.name) == "VARCHAR"
+        return types.get(_person_text(s.name)[0]) == "VARCHAR"
 
     def _by_person_values(self, p: dict, specs: list[Covariate]) -> dict:
         """The values `_memoised` would give these covariates: age as completed years (NaN without a birth date),
         text as pandas' string array, or as an array of None when no pair has a value (`memo.values_to_keep`)."""
         out: dict = {}
-        self.store.read_texts(["origin" if s.name == "origin_group" else s.name for s in specs if s.name != "age"])
+        self.store.read_texts([_person_text(s.name)[0] for s in specs if s.name != "age"])  # in one query
         for s in specs:
             if s.name == "age":
                 out[s.name] = self.store.ages(p["pk"], p["idate"])
                 continue
-            mapping = ORIGIN_GROUPS.get if s.name == "origin_group" else None
-            text = self.store.texts("origin" if mapping else s.name, p["pk"], mapping)
+            column, mapping = _person_text(s.name)
+            text = self.store.texts(column, p["pk"], mapping)
             out[s.name] = (np.full(len(text), None, dtype=object) if text.null_count == len(text)
                            else pd.array(text, dtype=calendar.TEXT))
         return out
@@ -199,8 +200,8 @@ class Panel:
         for name in names:
             s = parse_covariate(name, self.person_columns)
             if s.name != "age" and self._by_person(s):
-                mapping = ORIGIN_GROUPS.get if s.name == "origin_group" else None
-                out[name] = self.store.text_codes("origin" if mapping else s.name, pk, mapping)
+                column, mapping = _person_text(s.name)
+                out[name] = self.store.text_codes(column, pk, mapping)
         return out
 
     def _memoised(self, p: dict, specs: list[Covariate]) -> dict:
@@ -458,6 +459,11 @@ class Panel:
 PAIR_SLICE = 1_000_000
 #: covariate kinds whose value is a function of the person and the index month alone (the employment register)
 MONTHLY_KINDS = ("employment", "employment_at")
+
+
+def _person_text(name: str) -> tuple[str, Callable[[str], str | None] | None]:
+    """The persons' text column a covariate reads, and what its values become (origin_group: the origin's group)."""
+    return ("origin", ORIGIN_GROUPS.get) if name == "origin_group" else (name, None)
 
 
 def _no_repeats(names: list[str]) -> None:
