@@ -70,7 +70,8 @@ class Store:
     memo: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     state_pairs: dict[tuple, StatePairs] = field(default_factory=dict, repr=False)
     _persons: pd.DataFrame | None = field(default=None, repr=False)
-    # each person's birth date as the age rule's parts (calendar.date_parts) and whether it is missing, made once
+    # Per person key, made once and followed by an entry for key -1 (no person), which index -1 reads: each birth
+    # date as the age rule's parts (calendar.date_parts) and whether it is missing; each text column's codes.
     _birth: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _texts: dict[str, tuple[np.ndarray, pa.Array]] = field(default_factory=dict, repr=False)
     _types: dict[str, str] = field(default_factory=dict, repr=False)
@@ -223,7 +224,8 @@ class Store:
         for c, table in levels.items():
             assert len(codes[c]) == self.n_persons  # a row per key
             values = e.arrow(f"SELECT v FROM {table} ORDER BY c").column("v").combine_chunks()
-            self._texts[c] = (np.asarray(codes[c], dtype=np.int32), values.cast(pa.large_string()))
+            coded = np.append(np.asarray(codes[c], dtype=np.int32), np.int32(-1))  # key -1: missing
+            self._texts[c] = (coded, values.cast(pa.large_string()))
             e.drop(table)
 
     def texts(self, column: str, pk: np.ndarray, mapping: Callable[[str], str | None] | None = None) -> pa.Array:
@@ -255,9 +257,7 @@ class Store:
         missing) and the values the codes index."""
         self.read_texts([column])
         codes, values = self._texts[column]
-        pk = np.asarray(pk, dtype=np.int64)
-        at = np.where(pk >= 0, codes[np.maximum(pk, 0)], -1) if len(codes) else np.full(len(pk), -1)
-        return at, values
+        return codes[np.asarray(pk, dtype=np.int64)], values
 
     def ages(self, pk: np.ndarray, at) -> np.ndarray:
         """Completed years of persons `pk` at dates `at` (calendar.completed_years: the one age rule); NaN for a key
@@ -265,14 +265,12 @@ class Store:
         if self._birth is None:
             # the parts, not the dates: a pool's million pairs then need no date arithmetic per pair and call
             birth = self.persons()["birth_date"].to_numpy().astype("datetime64[D]")
-            self._birth = (*calendar.date_parts(birth), np.isnat(birth))
+            parts = (*calendar.date_parts(birth), np.isnat(birth))
+            by, bmd, missing = (np.append(a, end) for a, end in zip(parts, (0, 0, True)))  # key -1: missing
+            self._birth = (by, bmd, missing)
         by, bmd, missing = self._birth
         pk = np.asarray(pk, dtype=np.int64)
-        if not len(by):
-            return calendar.years_since(np.zeros(len(pk), np.int64), np.zeros(len(pk), np.int64),
-                                        np.ones(len(pk), dtype=bool), at)
-        i = np.maximum(pk, 0)
-        return calendar.years_since(by[i], bmd[i], missing[i] | (pk < 0), at)
+        return calendar.years_since(by[pk], bmd[pk], missing[pk], at)
 
     # ---- end of data -----------------------------------------------------------------------------------------------
     def end_of_data(self) -> tuple[int | None, int | None]:
