@@ -228,6 +228,8 @@ class DuckDBEngine(Engine):
         n = threads or os.environ.get("VIRKNING_THREADS")
         if n:
             self._con.execute(f"SET threads = {int(n)}")
+        setting = self._con.execute("SELECT current_setting('threads')").fetchone()
+        self._threads = int(setting[0]) if setting else 1
         # Kept tables (the store's copies of persons' rows: at 5,000,000 persons some 60 million rows) live in a
         # second in-memory database that compresses what a checkpoint stores (`compact`): about a fifth of the plain
         # size (docs/performance.md). Temporary tables stay in the plain one. DuckDB before 1.3 has no such option:
@@ -238,6 +240,11 @@ class DuckDBEngine(Engine):
             self._kept = True
         except duckdb.Error:
             self._kept = False
+
+    @property
+    def threads(self) -> int:
+        """The threads DuckDB works with: work done beside it in Python (registers/presorted.py) uses as many."""
+        return self._threads
 
     # ---- statements --------------------------------------------------------------------------------------------
     def _run(self, sql: str, params: Sequence | None = None, select: str | None = None, relation: bool = False):

@@ -6,7 +6,8 @@ from as few and as cheap passes as exact counts allow:
 
 - benefits: the week rules from the row counts of the distinct weeks, the code rule from those of the distinct codes
   (one pass with two grouping sets; a national extract has a few thousand of each), and, when every week parsed, the
-  blank ids and the duplicate check from one aggregate per person over the raw rows;
+  blank ids and the duplicate check from one aggregate per person over the raw rows. Parquet files sorted by person
+  and week give all of these from one read instead (registers/presorted.py);
 - employment: the month rules from the row counts of the distinct months as written, the blank ids and the duplicate
   check from one aggregate per person, the other rules from a few whole-table aggregates (counts, minima, maxima)
   that give their counts or prove them zero (`validate.SCREENS`); only a rule these leave open is counted row by row.
@@ -15,9 +16,13 @@ from as few and as cheap passes as exact counts allow:
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
+import pandas as pd
+
+from virkning.registers import presorted
 from virkning.registers.contract import TableSpec
-from virkning.registers.engine import Engine
+from virkning.registers.engine import DuckDBEngine, Engine
 from virkning.registers.readers import _INTEGER_TYPES, Source, _text, staging_sql
 
 Rules = list[tuple[str, str, str]]  # (column, rule shown, SQL true for a row breaking it)
@@ -32,12 +37,19 @@ def benefit_counts(engine: Engine, src: Source, spec: TableSpec, wide_pattern: s
     of the week counts (code NULL) from one of the code counts (week NULL).
     """
     week, code = src.col("week"), src.col("code")
+    sorted_ = _presorted(engine, src)
     # the id is a placeholder of its own type, so the staging view reads the counts as it reads the rows
-    engine.table(
-        "_values_benefits",
-        f"SELECT {week}, {code}, CAST(NULL AS {src.type('person_id')}) AS {src.col('person_id')}, count(*) AS _n, "
-        f"GROUPING({code}) = 1 AS _by_week, CAST(0 AS BIGINT) AS _row, '' AS _file "
-        f"FROM raw_benefits GROUP BY GROUPING SETS (({week}), ({code}))")
+    placeholders = (f"CAST(NULL AS {src.type('person_id')}) AS {src.col('person_id')}, ",
+                    "CAST(0 AS BIGINT) AS _row, '' AS _file")
+    if sorted_ is None:
+        engine.table(
+            "_values_benefits",
+            f"SELECT {week}, {code}, {placeholders[0]}count(*) AS _n, GROUPING({code}) = 1 AS _by_week, "
+            f"{placeholders[1]} FROM raw_benefits GROUP BY GROUPING SETS (({week}), ({code}))")
+    else:
+        engine.put("_values_benefits", _values_frame(sorted_),
+                   f"CAST(week AS {src.type('week')}) AS {week}, CAST(code AS {src.type('code')}) AS {code}, "
+                   f"{placeholders[0]}CAST(_n AS BIGINT) AS _n, _by_week, {placeholders[1]}")
     engine.view("_values_benefits_staged", staging_sql(src, spec, wide_pattern, relation="_values_benefits",
                                                        carry=", _n, _by_week"))
     sums = ["0" if column == "person_id" else
@@ -48,7 +60,7 @@ def benefit_counts(engine: Engine, src: Source, spec: TableSpec, wide_pattern: s
     keyed = not unparsed and src.type("week") in _INTEGER_TYPES
     # a FILTER, not a WHERE: the ids are read through (a WHERE may skip row groups by their statistics, and with them
     # a damaged page that must be reported here)
-    blank = _per_person_raw(engine, src) if keyed else engine.one(
+    blank = _per_person_raw(engine, src, sorted_) if keyed else engine.one(
         f"SELECT count(*) FILTER (WHERE {_blank(src)}) FROM raw_benefits")[0]
     return tuple(int(blank) if column == "person_id" else c for (column, _, _), c in zip(rules, counts)), keyed
 
@@ -61,13 +73,34 @@ def _blank(src: Source) -> str:
     return f"{pid} IS NULL OR {pid} = ''" if src.kind == "parquet" else f"{pid} IS NULL OR trim({pid}) = ''"
 
 
-def _per_person_raw(engine: Engine, src: Source) -> int:
+def _presorted(engine: Engine, src: Source) -> presorted.Counts | None:
+    """The one read of registers/presorted.py where it applies: local Parquet files with text ids and integer weeks,
+    read by DuckDB (its threads are the pass's)."""
+    if not (isinstance(engine, DuckDBEngine) and src.kind == "parquet" and all(isinstance(f, Path) for f in src.files)
+            and src.type("person_id") == "VARCHAR" and src.type("week") in _INTEGER_TYPES):
+        return None
+    return presorted.benefits(src.files, (src.name("person_id"), src.name("week"), src.name("code")), engine.threads)
+
+
+def _values_frame(counts: presorted.Counts) -> pd.DataFrame:
+    """The pass's counts as the rows of the grouping sets they replace: a week's (code missing) and a code's."""
+    weeks = counts.weeks.assign(code=None, _by_week=True)
+    codes = counts.codes.assign(week=None, _by_week=False)
+    return pd.concat([weeks, codes], ignore_index=True)[["week", "code", "_n", "_by_week"]].astype({"week": "Int64"})
+
+
+def _per_person_raw(engine: Engine, src: Source, sorted_: presorted.Counts | None) -> int:
     """`_per_person_benefits` from the raw rows, and the number of rows without an id.
 
     Only when every week parsed: the YYYYWW integers then count the same distinct weeks as the calendar's ordinals,
     without the calendar join, and the rows are those the staging view gives. The blank ids keep their own group
-    here, whose rows are the id rule's count, so the ids are read once.
+    here, whose rows are the id rule's count, so the ids are read once. Rows whose (id, week) strictly rise through
+    the files (`sorted_.persons`) have as many distinct weeks per person as rows: the pass's counts stand in.
     """
+    if sorted_ is not None and sorted_.persons is not None:
+        engine.put("_per_person_all", sorted_.persons.to_pandas(types_mapper=pd.ArrowDtype),
+                   "person_id, CAST(n AS BIGINT) AS _rows, CAST(n AS BIGINT) AS n, CAST(n AS BIGINT) AS d")
+        return _split_blank(engine, "benefits")
     week = src.col("week")
     lo, hi = engine.one(f"SELECT min({week}), max({week}) FROM _values_benefits WHERE _by_week")
     # Parquet text is taken as written (readers._text): grouping the column itself spares a NULLIF on every row

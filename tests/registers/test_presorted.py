@@ -1,0 +1,173 @@
+"""registers/presorted.py: one read of a sorted benefit file stands in for the engine's passes, and the validation
+report is the same with it as without it, for clean and for broken files."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from virkning.registers import presorted, validate
+from virkning.synth import generate
+
+NAMES = ("person_id", "week", "code")
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("presorted")
+    generate(folder, persons=2_000, seed=3)
+    return folder
+
+
+@pytest.fixture
+def folder(source, tmp_path, monkeypatch):
+    """The generated folder, its benefits in row groups of 7,000 rows read 2,500 at a time, so that persons run on
+    from one batch and one row group into the next."""
+    monkeypatch.setenv("VIRKNING_CACHE_DIR", "off")
+    monkeypatch.setattr(presorted, "BATCH", 2_500)
+    out = tmp_path / "data"
+    out.mkdir()
+    for p in source.iterdir():
+        (out / p.name).write_bytes(p.read_bytes())
+    _write(out, _benefits(out))
+    return out
+
+
+def _benefits(folder) -> pd.DataFrame:
+    return pd.read_parquet(folder / "benefits.parquet")
+
+
+def _write(folder, frame: pd.DataFrame, **kwargs) -> None:
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), folder / "benefits.parquet",
+                   row_group_size=7_000, **kwargs)
+
+
+def _expected(frame: pd.DataFrame):
+    weeks = frame.groupby("week").size()
+    codes = frame.groupby("code").size()
+    persons = frame.groupby("person_id").size()
+    return weeks, codes, persons
+
+
+def test_the_counts_are_those_of_a_grouping(folder):
+    frame = _benefits(folder)
+    got = presorted.benefits([folder / "benefits.parquet"], NAMES, threads=2)
+    weeks, codes, persons = _expected(frame)
+    assert pq.ParquetFile(folder / "benefits.parquet").metadata.num_row_groups > 20
+    assert dict(zip(got.weeks["week"], got.weeks["_n"])) == weeks.to_dict()
+    assert dict(zip(got.codes["code"], got.codes["_n"])) == codes.to_dict()
+    assert got.persons is not None
+    per_person = dict(zip(got.persons.column("person_id").to_pylist(), got.persons.column("n").to_pylist()))
+    assert per_person == persons.to_dict()
+    assert got.persons.num_rows == frame["person_id"].nunique()  # a person split over batches is one row
+
+
+def test_integer_codes_and_several_files(folder):
+    frame = _benefits(folder).assign(code=lambda f: f["code"].astype(int))
+    first, second = frame.iloc[:60_000], frame.iloc[60_000:]
+    (folder / "benefits.parquet").unlink()
+    pq.write_table(pa.Table.from_pandas(first, preserve_index=False), folder / "a.parquet", row_group_size=7_000)
+    pq.write_table(pa.Table.from_pandas(second, preserve_index=False), folder / "b.parquet", row_group_size=7_000)
+    got = presorted.benefits([folder / "a.parquet", folder / "b.parquet"], NAMES, threads=2)
+    weeks, codes, persons = _expected(frame)
+    assert dict(zip(got.codes["code"], got.codes["_n"])) == codes.to_dict()
+    assert got.persons is not None and got.persons.num_rows == len(persons)
+    # in the other order the keys do not rise from one file to the next: counts, but no rows per person
+    swapped = presorted.benefits([folder / "b.parquet", folder / "a.parquet"], NAMES, threads=2)
+    assert swapped.persons is None
+    assert dict(zip(swapped.weeks["week"], swapped.weeks["_n"])) == weeks.to_dict()
+
+
+def test_a_file_not_sorted_is_given_up_after_one_row_group(folder, monkeypatch):
+    _write(folder, _benefits(folder).sample(frac=1.0, random_state=1))
+    reads = []
+    real = presorted._read
+    monkeypatch.setattr(presorted, "_read", lambda *a, **k: reads.append(1) or real(*a, **k))
+    assert presorted.benefits([folder / "benefits.parquet"], NAMES) is None
+    assert len(reads) == 1
+
+
+@pytest.mark.parametrize("change", ["missing id", "missing code", "text weeks"])
+def test_what_only_the_engine_handles(folder, change):
+    frame = _benefits(folder)
+    if change == "missing id":
+        frame.loc[10, "person_id"] = None
+    elif change == "missing code":
+        frame.loc[10, "code"] = None
+    else:
+        frame["week"] = frame["week"].astype(str)
+    _write(folder, frame)
+    assert presorted.benefits([folder / "benefits.parquet"], NAMES) is None
+
+
+def _late(frame: pd.DataFrame) -> int:
+    """A row in a later row group whose person has several rows before it."""
+    i = 50_000
+    while frame["person_id"].iat[i] != frame["person_id"].iat[i - 1]:
+        i += 1
+    return i
+
+
+def _broken(frame: pd.DataFrame, change: str) -> pd.DataFrame:
+    i = _late(frame)
+    if change == "repeated week":  # still sorted, but not strictly: a duplicate key the check must report
+        return pd.concat([frame.iloc[:i], frame.iloc[[i]], frame.iloc[i:]], ignore_index=True)
+    if change == "repeated week across row groups":  # the last row of one row group is the first of the next
+        return pd.concat([frame.iloc[:49_000], frame.iloc[[48_999]], frame.iloc[49_000:]], ignore_index=True)
+    if change == "two rows swapped":
+        j = [*range(len(frame))]
+        j[i - 1], j[i] = j[i], j[i - 1]
+        return frame.iloc[j].reset_index(drop=True)
+    frame = frame.copy()
+    if change == "unknown code":
+        frame.loc[i, "code"] = "404"
+    if change == "blank ids":
+        frame.loc[:4, "person_id"] = ""
+    if change == "a week that is no week":  # between its neighbours, so the keys still rise
+        w = frame["week"].to_numpy()
+        pid = frame["person_id"].to_numpy()
+        j = next(k for k in range(1, len(w) - 1) if w[k] % 100 == 52 and w[k + 1] % 100 == 1
+                 and pid[k - 1] == pid[k] == pid[k + 1] and w[k - 1] % 100 == 51)
+        frame.loc[j, "week"] = w[j] + 8
+    return frame
+
+
+@pytest.mark.parametrize("change", ["none", "repeated week", "repeated week across row groups", "two rows swapped",
+                                    "unknown code", "blank ids", "a week that is no week"])
+def test_the_report_is_the_same_with_and_without_the_pass(folder, monkeypatch, change):
+    _write(folder, _broken(_benefits(folder), change))
+    used = []
+    real = presorted.benefits
+    monkeypatch.setattr(presorted, "benefits", lambda *a, **k: used.append(real(*a, **k)) or used[-1])
+    with_pass = validate(folder)
+    monkeypatch.setattr(presorted, "benefits", lambda *a, **k: None)
+    without = validate(folder)
+    assert len(used) == 1 and used[0] is not None
+    assert (used[0].persons is None) == (change in ("repeated week", "repeated week across row groups",
+                                                     "two rows swapped"))
+    assert with_pass.to_dict() == without.to_dict()
+    for name in ("codes", "unknown_codes", "unknown_municipalities", "events"):
+        pd.testing.assert_frame_equal(getattr(with_pass, name), getattr(without, name))
+    rules = [p.rule for p in with_pass.problems]
+    if change.startswith("repeated week"):
+        assert any("may appear only once" in r for r in rules)
+    if change in ("none", "two rows swapped", "unknown code"):
+        assert with_pass.ok and with_pass.tables["benefits"].rows == len(_benefits(folder))
+        assert with_pass.orphans["benefits"] == without.orphans["benefits"]
+    if change == "unknown code":
+        assert with_pass.unknown_codes["code"].tolist() == ["404"]
+    if change == "blank ids":
+        assert any(p.column == "person_id" for p in with_pass.problems)
+    if change == "a week that is no week":
+        assert any(p.column == "week" for p in with_pass.problems)
+
+
+def test_text_that_is_not_utf8_is_left_to_the_engine(tmp_path):
+    raw = pa.array([b"P1", b"P\xff", b"P3"], type=pa.binary())
+    ids = pa.Array.from_buffers(pa.string(), 3, raw.buffers())  # as a writer that does not check would store it
+    table = pa.table({"person_id": ids, "week": pa.array([201501, 201502, 201503], pa.int32()),
+                      "code": pa.array(["111"] * 3)})
+    pq.write_table(table, tmp_path / "benefits.parquet")
+    assert presorted.benefits([tmp_path / "benefits.parquet"], NAMES) is None
