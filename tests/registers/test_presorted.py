@@ -3,6 +3,8 @@ report is the same with it as without it, for clean and for broken files."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -11,7 +13,13 @@ import pytest
 from virkning.registers import presorted, validate
 from virkning.synth import generate
 
-NAMES = ("person_id", "week", "code")
+
+def _benefit_counts(files, threads=None):
+    got = presorted.read(files, "person_id", "week", ("week", "code"), threads)
+    if got is None:
+        return None
+    weeks, codes = (got.values[c].rename(columns={"value": c}) for c in ("week", "code"))
+    return SimpleNamespace(weeks=weeks, codes=codes, persons=got.persons)
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +61,7 @@ def _expected(frame: pd.DataFrame):
 
 def test_the_counts_are_those_of_a_grouping(folder):
     frame = _benefits(folder)
-    got = presorted.benefits([folder / "benefits.parquet"], NAMES, threads=2)
+    got = _benefit_counts([folder / "benefits.parquet"], threads=2)
     weeks, codes, persons = _expected(frame)
     assert pq.ParquetFile(folder / "benefits.parquet").metadata.num_row_groups > 20
     assert dict(zip(got.weeks["week"], got.weeks["_n"])) == weeks.to_dict()
@@ -70,12 +78,12 @@ def test_integer_codes_and_several_files(folder):
     (folder / "benefits.parquet").unlink()
     pq.write_table(pa.Table.from_pandas(first, preserve_index=False), folder / "a.parquet", row_group_size=7_000)
     pq.write_table(pa.Table.from_pandas(second, preserve_index=False), folder / "b.parquet", row_group_size=7_000)
-    got = presorted.benefits([folder / "a.parquet", folder / "b.parquet"], NAMES, threads=2)
+    got = _benefit_counts([folder / "a.parquet", folder / "b.parquet"], threads=2)
     weeks, codes, persons = _expected(frame)
     assert dict(zip(got.codes["code"], got.codes["_n"])) == codes.to_dict()
     assert got.persons is not None and got.persons.num_rows == len(persons)
     # in the other order the keys do not rise from one file to the next: counts, but no rows per person
-    swapped = presorted.benefits([folder / "b.parquet", folder / "a.parquet"], NAMES, threads=2)
+    swapped = _benefit_counts([folder / "b.parquet", folder / "a.parquet"], threads=2)
     assert swapped.persons is None
     assert dict(zip(swapped.weeks["week"], swapped.weeks["_n"])) == weeks.to_dict()
 
@@ -85,11 +93,11 @@ def test_a_file_not_sorted_is_given_up_after_one_row_group(folder, monkeypatch):
     reads = []
     real = presorted._read
     monkeypatch.setattr(presorted, "_read", lambda *a, **k: reads.append(1) or real(*a, **k))
-    assert presorted.benefits([folder / "benefits.parquet"], NAMES) is None
+    assert _benefit_counts([folder / "benefits.parquet"]) is None
     assert len(reads) == 1
 
 
-@pytest.mark.parametrize("change", ["missing id", "missing code", "text weeks"])
+@pytest.mark.parametrize("change", ["missing id", "missing code", "weeks as decimals"])
 def test_what_only_the_engine_handles(folder, change):
     frame = _benefits(folder)
     if change == "missing id":
@@ -97,9 +105,9 @@ def test_what_only_the_engine_handles(folder, change):
     elif change == "missing code":
         frame.loc[10, "code"] = None
     else:
-        frame["week"] = frame["week"].astype(str)
+        frame["week"] = frame["week"].astype(float)
     _write(folder, frame)
-    assert presorted.benefits([folder / "benefits.parquet"], NAMES) is None
+    assert _benefit_counts([folder / "benefits.parquet"]) is None
 
 
 def _late(frame: pd.DataFrame) -> int:
@@ -138,18 +146,10 @@ def _broken(frame: pd.DataFrame, change: str) -> pd.DataFrame:
                                     "unknown code", "blank ids", "a week that is no week"])
 def test_the_report_is_the_same_with_and_without_the_pass(folder, monkeypatch, change):
     _write(folder, _broken(_benefits(folder), change))
-    used = []
-    real = presorted.benefits
-    monkeypatch.setattr(presorted, "benefits", lambda *a, **k: used.append(real(*a, **k)) or used[-1])
-    with_pass = validate(folder)
-    monkeypatch.setattr(presorted, "benefits", lambda *a, **k: None)
-    without = validate(folder)
-    assert len(used) == 1 and used[0] is not None
-    assert (used[0].persons is None) == (change in ("repeated week", "repeated week across row groups",
-                                                     "two rows swapped"))
-    assert with_pass.to_dict() == without.to_dict()
-    for name in ("codes", "unknown_codes", "unknown_municipalities", "events"):
-        pd.testing.assert_frame_equal(getattr(with_pass, name), getattr(without, name))
+    with_pass, without, used = _both(folder, monkeypatch)
+    assert used["week"] is not None
+    assert (used["week"].persons is None) == (change in ("repeated week", "repeated week across row groups",
+                                                         "two rows swapped"))
     rules = [p.rule for p in with_pass.problems]
     if change.startswith("repeated week"):
         assert any("may appear only once" in r for r in rules)
@@ -164,10 +164,75 @@ def test_the_report_is_the_same_with_and_without_the_pass(folder, monkeypatch, c
         assert any(p.column == "week" for p in with_pass.problems)
 
 
+def _both(folder, monkeypatch):
+    """The folder's validation report with the pass and without it (both equal), and what the pass gave per key."""
+    used = {}
+    real = presorted.read
+
+    def recorded(files, person, key, counted, threads=None):
+        used[key] = real(files, person, key, counted, threads)
+        return used[key]
+
+    monkeypatch.setattr(presorted, "read", recorded)
+    with_pass = validate(folder)
+    monkeypatch.setattr(presorted, "read", lambda *a, **k: None)
+    without = validate(folder)
+    assert with_pass.to_dict() == without.to_dict()
+    for name in ("codes", "unknown_codes", "unknown_municipalities", "events"):
+        pd.testing.assert_frame_equal(getattr(with_pass, name), getattr(without, name))
+    return with_pass, without, used
+
+
+def _employment(folder) -> pd.DataFrame:
+    return pd.read_parquet(folder / "employment.parquet")
+
+
+def _write_employment(folder, frame: pd.DataFrame) -> None:
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), folder / "employment.parquet",
+                   row_group_size=3_000)
+
+
+def test_employment_counts_are_those_of_a_grouping(folder):
+    frame = _employment(folder)
+    _write_employment(folder, frame)
+    got = presorted.read([folder / "employment.parquet"], "person_id", "month", ("month",), 2)
+    assert pq.ParquetFile(folder / "employment.parquet").metadata.num_row_groups > 10
+    assert dict(zip(got.values["month"]["value"], got.values["month"]["_n"])) == frame.groupby("month").size().to_dict()
+    assert dict(zip(got.persons.column("person_id").to_pylist(), got.persons.column("n").to_pylist())) == (
+        frame.groupby("person_id").size().to_dict())
+
+
+@pytest.mark.parametrize("change", ["none", "repeated month", "a month that is no month", "months out of order"])
+def test_employment_report_is_the_same_with_and_without_the_pass(folder, monkeypatch, change):
+    frame = _employment(folder)
+    i = 20_000
+    while frame["person_id"].iat[i] != frame["person_id"].iat[i + 1]:
+        i += 1
+    if change == "repeated month":
+        frame = pd.concat([frame.iloc[:i + 1], frame.iloc[[i]], frame.iloc[i + 1:]], ignore_index=True)
+    if change == "a month that is no month":  # sorts between its neighbours but names no month
+        frame.loc[i, "month"] = frame["month"].iat[i] + "x"
+    if change == "months out of order":
+        j = [*range(len(frame))]
+        j[i], j[i + 1] = j[i + 1], j[i]
+        frame = frame.iloc[j].reset_index(drop=True)
+    _write_employment(folder, frame)
+    with_pass, _, used = _both(folder, monkeypatch)
+    assert used["month"] is not None
+    assert (used["month"].persons is None) == (change in ("repeated month", "months out of order"))
+    if change in ("none", "months out of order"):
+        assert with_pass.ok and with_pass.tables["employment"].rows == len(frame)
+        assert with_pass.tables["employment"].persons == frame["person_id"].nunique()
+    if change == "repeated month":
+        assert any("may appear only once" in p.rule for p in with_pass.problems)
+    if change == "a month that is no month":
+        assert any(p.column == "month" for p in with_pass.problems)
+
+
 def test_text_that_is_not_utf8_is_left_to_the_engine(tmp_path):
     raw = pa.array([b"P1", b"P\xff", b"P3"], type=pa.binary())
     ids = pa.Array.from_buffers(pa.string(), 3, raw.buffers())  # as a writer that does not check would store it
     table = pa.table({"person_id": ids, "week": pa.array([201501, 201502, 201503], pa.int32()),
                       "code": pa.array(["111"] * 3)})
     pq.write_table(table, tmp_path / "benefits.parquet")
-    assert presorted.benefits([tmp_path / "benefits.parquet"], NAMES) is None
+    assert _benefit_counts([tmp_path / "benefits.parquet"]) is None

@@ -1,14 +1,16 @@
-"""Validation's pass over a long benefit table in Parquet whose rows come sorted by person and week, as extracts are
-delivered: one read of its ids, weeks and codes gives the row counts of the distinct weeks and codes, and, when the
-(person, week) keys strictly increase through the files, the rows of each person. A strictly increasing key proves
-that no key repeats, so the duplicate check needs no aggregate per person: at 1,000,000 persons over 10 years the
-read costs about 3.5 scans against 6.5 for DuckDB's two passes it replaces (docs/performance.md, "Validation").
+"""Validation's pass over a table in Parquet whose rows come sorted by person and then by week or month, as
+extracts are delivered: one read of its ids, keys and counted columns gives the rows of each distinct value of
+those columns, and, when the (person, key) pairs strictly rise through the files, the rows of each person. Strictly
+rising pairs prove that no pair repeats, so the duplicate check needs no aggregate per person. For the benefits this
+replaces DuckDB's two passes (week and code counts; rows against distinct weeks per person), for employment its
+two (the months as written; rows against distinct months per person): docs/performance.md, "Validation".
 
 The files are read with pyarrow, which hands Parquet's dictionary of each row group over as it is: a row's person is
 a small integer, a person's rows are a run of equal integers, and only the first id of each run is compared as
 text. DuckDB's SQL has no aggregate that checks an order, hence this module. Whatever the pass cannot vouch for (a
-file not sorted from its first rows, a missing id, week or code, a damaged page, another engine) leaves the work to
-the engine's passes (registers/scans.py), which then report as they always did.
+file not sorted from its first rows, a missing id, key or counted value, text that is not UTF-8, a damaged page,
+other types, another engine) leaves the work to the engine's passes (registers/scans.py), which then report as they
+always did.
 """
 
 from __future__ import annotations
@@ -28,113 +30,113 @@ import pyarrow.parquet as pq
 
 #: rows a worker decodes at a time: a row group written by Spark may hold tens of millions
 BATCH = 1 << 20
-#: a week range wider than this is counted by sorting instead of a table of every week in it
+#: integers spread wider than this within a batch are not weeks as YYYYWW: left to the engine's passes
 _DENSE = 1 << 22
 
 
 @dataclass
 class _Piece:
     """One batch's runs of equal ids: the id of each run in order, its rows, and the batch's first and last
-    (id, week)."""
+    (id, key)."""
 
     heads: pa.Array
     runs: np.ndarray
-    first: tuple[str, int]
-    last: tuple[str, int]
+    first: tuple
+    last: tuple
 
 
 @dataclass
 class _Part:
-    """What one row group gives; `pieces` is None once its keys were seen not to rise."""
+    """What one row group gives: per counted column its (values, rows) of each batch; `pieces` is None once its
+    pairs were seen not to rise."""
 
-    weeks: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (lowest week, rows per week from it)
-    codes: list[tuple[pa.Array, np.ndarray]] = field(default_factory=list)  # (distinct codes, their rows)
+    counts: list[list[tuple[pa.Array, np.ndarray]]]
     pieces: list[_Piece] | None = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Counts:
-    """The pass's result: rows per distinct week and per distinct code, and rows per person (None when the keys do
-    not strictly increase through the files)."""
+    """The pass's result: per counted column a frame of its distinct values and their rows (`value`, `_n`), and
+    the rows per person (`person_id`, `n`; None when the pairs do not strictly rise through the files)."""
 
-    weeks: pd.DataFrame  # week, _n
-    codes: pd.DataFrame  # code, _n
-    persons: pa.Table | None  # person_id, n
+    values: dict[str, pd.DataFrame]
+    persons: pa.Table | None
 
 
 class _Unfit(Exception):
     """The rows hold what only the engine's passes handle (a missing value, a type, a damaged page)."""
 
 
-def benefits(files: Sequence[Path], names: tuple[str, str, str], threads: int | None = None) -> Counts | None:
-    """The counts of the benefit files' `names` (id, week, code columns as written), or None when the engine's
-    passes must do the work: not every file has those columns with text ids and integer weeks, a value is missing,
-    a page cannot be read, or the first row group of the first file is not sorted (a file that is not sorted at all
-    is then given up after one row group, not read through)."""
+def read(files: Sequence[Path], person: str, key: str, counted: Sequence[str], threads: int | None = None
+         ) -> Counts | None:
+    """The counts of the files' `counted` columns, and the rows per person when (`person`, `key`) strictly rise
+    through the files (columns named as written); or None when the engine's passes must do the work: not every
+    file has text ids and integer or text keys and counted columns, a value is missing, a page cannot be read, or
+    the first row group of the first file is not sorted (a file not sorted at all is then given up after one row
+    group, not read through). Text keys rise in the order of their bytes, which for months as 'YYYY-MM' is the
+    months' order; that the keys are distinct needs no more."""
+    columns = list(dict.fromkeys([person, key, *counted]))
     try:
-        fits = [_fit(path, names) for path in files]
+        fits = [_fit(path, person, columns) for path in files]
         groups = [(path, i) for path, (n, _) in zip(files, fits) for i in range(n)]
-        text_codes = fits[0][1]
-        if not groups or any(t != text_codes for _, t in fits):
+        text = fits[0][1] if fits else []
+        if not groups or any(t != text for _, t in fits):
             return None
-        head = _read(groups[0][0], groups[0][1], names, text_codes)
+        head = _read(groups[0], columns, counted, text)
         if head.pieces is None:
             return None
         workers = max(1, min(threads or os.cpu_count() or 1, len(groups)))
         local = threading.local()
-
-        def one(group: tuple[Path, int]) -> _Part:
-            return _read(group[0], group[1], names, text_codes, local)
-
         with ThreadPoolExecutor(workers) as pool:
-            parts = [head, *pool.map(one, groups[1:])]
+            parts = [head, *pool.map(lambda g: _read(g, columns, counted, text, local), groups[1:])]
     except (_Unfit, OSError, pa.ArrowException):
         return None
-    return _combine(parts)
+    return Counts({c: _sum([b for p in parts for b in p.counts[i]]) for i, c in enumerate(counted)}, _persons(parts))
 
 
-def _fit(path: Path, names: tuple[str, str, str]) -> tuple[int, bool]:
-    """A file's row groups, and whether its codes are text, if its columns are of the types the pass reads."""
+def _fit(path: Path, person: str, columns: list[str]) -> tuple[int, list[str]]:
+    """A file's row groups and its text columns, if its columns are of the types the pass reads."""
     types = {f.name: f.type for f in pq.read_schema(path)}
-    pid, week, code = (types.get(n) for n in names)
-
-    def text(t) -> bool:
-        return t is not None and (pa.types.is_string(t) or pa.types.is_large_string(t))
-
-    if not (text(pid) and week is not None and pa.types.is_integer(week)
-            and (text(code) or (code is not None and pa.types.is_integer(code)))):
+    if any(c not in types for c in columns):
         raise _Unfit()
-    return pq.ParquetFile(path).metadata.num_row_groups, text(code)
+
+    def text(c: str) -> bool:
+        return pa.types.is_string(types[c]) or pa.types.is_large_string(types[c])
+
+    if not text(person) or any(not (text(c) or pa.types.is_integer(types[c])) for c in columns):
+        raise _Unfit()
+    return pq.ParquetFile(path).metadata.num_row_groups, [c for c in columns if text(c)]
 
 
-def _batches(path: Path, group: int, names: tuple[str, str, str], text_codes: bool,
-             cache) -> Iterator[pa.RecordBatch]:
+def _batches(group: tuple[Path, int], columns: list[str], text: list[str], cache) -> Iterator[pa.RecordBatch]:
     # a reader is not safe to share between threads: each worker keeps its own per file
+    path, i = group
     readers = cache.__dict__.setdefault("readers", {}) if cache is not None else {}
     reader = readers.get(path)
     if reader is None:
-        dictionary = [names[0], names[2]] if text_codes else [names[0]]
-        reader = readers[path] = pq.ParquetFile(path, read_dictionary=dictionary)
-    return reader.iter_batches(batch_size=BATCH, row_groups=[group], columns=list(names), use_threads=False)
+        reader = readers[path] = pq.ParquetFile(path, read_dictionary=text)
+    return reader.iter_batches(batch_size=BATCH, row_groups=[i], columns=columns, use_threads=False)
 
 
-def _read(path: Path, group: int, names: tuple[str, str, str], text_codes: bool, cache=None) -> _Part:
-    part = _Part()
-    for batch in _batches(path, group, names, text_codes, cache):
+def _read(group: tuple[Path, int], columns: list[str], counted: Sequence[str], text: list[str], cache=None) -> _Part:
+    person, key = columns[0], columns[1]
+    part = _Part([[] for _ in counted])
+    for batch in _batches(group, columns, text, cache):
         if not batch.num_rows:
             continue
-        ids, weeks, codes = (batch.column(n) for n in names)  # a batch has the file's order of columns
-        if ids.null_count or weeks.null_count or codes.null_count or not isinstance(ids, pa.DictionaryArray):
+        got = {c: batch.column(c) for c in columns}  # by name: a batch has the file's order of columns
+        for array in got.values():
+            if array.null_count:
+                raise _Unfit()
+            if isinstance(array, pa.DictionaryArray):
+                # text that is not UTF-8 is the engine's to report ("cannot be read through"); dictionaries are small
+                array.dictionary.validate(full=True)
+        if not isinstance(got[person], pa.DictionaryArray):
             raise _Unfit()
-        # text that is not UTF-8 is the engine's to report ("cannot be read through"); the dictionaries are small
-        ids.dictionary.validate(full=True)
-        if isinstance(codes, pa.DictionaryArray):
-            codes.dictionary.validate(full=True)
-        w = weeks.to_numpy().astype(np.int64, copy=False)
-        part.weeks.append(_week_counts(w))
-        part.codes.append(_code_counts(codes))
+        for i, c in enumerate(counted):
+            part.counts[i].append(_counts(got[c]))
         if part.pieces is not None:
-            piece = _runs(ids, w)
+            piece = _runs(got[person], got[key])
             if piece is None:
                 part.pieces = None
             else:
@@ -142,60 +144,56 @@ def _read(path: Path, group: int, names: tuple[str, str, str], text_codes: bool,
     return part
 
 
-def _week_counts(w: np.ndarray) -> tuple[int, np.ndarray]:
-    lo, hi = int(w.min()), int(w.max())
-    if hi - lo > _DENSE:  # not weeks as YYYYWW: the engine's passes report them
+def _counts(array: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """A batch's distinct values and their rows."""
+    if isinstance(array, pa.DictionaryArray):
+        return array.dictionary, np.bincount(array.indices.to_numpy(), minlength=len(array.dictionary))
+    values = array.to_numpy()
+    lo, hi = int(values.min()), int(values.max())
+    if hi - lo > _DENSE:
         raise _Unfit()
-    return lo, np.bincount(w - lo)
+    n = np.bincount(np.subtract(values, lo, dtype=np.int64))
+    seen = np.flatnonzero(n)
+    return pa.array(seen + lo), n[seen]
 
 
-def _code_counts(codes: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    if isinstance(codes, pa.DictionaryArray):
-        n = np.bincount(codes.indices.to_numpy(), minlength=len(codes.dictionary))
-        return codes.dictionary, n
-    vc = pc.value_counts(codes)
-    return vc.field("values"), vc.field("counts").to_numpy()
+def _ranks(key: pa.Array) -> np.ndarray:
+    """The key as integers that rise as it does: integers as they are, text as its value's rank among the batch's
+    distinct values."""
+    if not isinstance(key, pa.DictionaryArray):
+        return key.to_numpy()
+    order = pc.sort_indices(key.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[key.indices.to_numpy()]
 
 
-def _runs(ids: pa.DictionaryArray, w: np.ndarray) -> _Piece | None:
-    """The batch's runs of equal ids, or None when its keys do not strictly rise: within a run the weeks must rise,
+def _runs(ids: pa.DictionaryArray, key: pa.Array) -> _Piece | None:
+    """The batch's runs of equal ids, or None when its pairs do not strictly rise: within a run the key must rise,
     and from one run to the next the ids."""
     idx = ids.indices.to_numpy()
+    k = _ranks(key)
     step = idx[1:] != idx[:-1]
-    if not (step | (w[1:] > w[:-1])).all():
+    if not (step | (k[1:] > k[:-1])).all():
         return None
     starts = np.flatnonzero(np.concatenate(([True], step)))
     heads = ids.dictionary.take(pa.array(idx[starts]))
     if len(heads) > 1 and not pc.all(pc.less(heads.slice(0, len(heads) - 1), heads.slice(1))).as_py():
         return None
     runs = np.diff(np.append(starts, len(idx)))
-    return _Piece(heads, runs, (heads[0].as_py(), int(w[0])), (heads[-1].as_py(), int(w[-1])))
+    return _Piece(heads, runs, (heads[0].as_py(), key[0].as_py()), (heads[-1].as_py(), key[len(key) - 1].as_py()))
 
 
-def _combine(parts: list[_Part]) -> Counts:
-    weeks = _sum_weeks([c for p in parts for c in p.weeks])
-    values = pa.concat_arrays([v.cast(pa.string()) if not pa.types.is_integer(v.type) else v
-                               for p in parts for v, _ in p.codes])
-    counts = np.concatenate([n for p in parts for _, n in p.codes])
-    codes = (pa.table({"code": values, "_n": counts}).group_by("code").aggregate([("_n", "sum")])
-             .rename_columns(["code", "_n"]).to_pandas())
-    return Counts(weeks, codes, _persons(parts))
-
-
-def _sum_weeks(counts: list[tuple[int, np.ndarray]]) -> pd.DataFrame:
-    lo = min(c[0] for c in counts)
-    hi = max(c[0] + len(c[1]) for c in counts)
-    if hi - lo > _DENSE:
-        raise _Unfit()
-    total = np.zeros(hi - lo, dtype=np.int64)
-    for start, n in counts:
-        total[start - lo:start - lo + len(n)] += n
-    week = np.flatnonzero(total)
-    return pd.DataFrame({"week": week + lo, "_n": total[week]})
+def _sum(batches: list[tuple[pa.Array, np.ndarray]]) -> pd.DataFrame:
+    values = pa.concat_arrays([v.cast(pa.int64()) if pa.types.is_integer(v.type) else v.cast(pa.string())
+                               for v, _ in batches])
+    counts = np.concatenate([n for _, n in batches])
+    table = pa.table({"value": values, "_n": counts}).group_by("value").aggregate([("_n", "sum")])
+    return table.rename_columns(["value", "_n"]).to_pandas()
 
 
 def _persons(parts: list[_Part]) -> pa.Table | None:
-    """Rows per person when the keys strictly rise through every piece in the files' order, else None."""
+    """Rows per person when the pairs strictly rise through every piece in the files' order, else None."""
     pieces: list[_Piece] = []
     for part in parts:
         if part.pieces is None:
@@ -204,6 +202,8 @@ def _persons(parts: list[_Part]) -> pa.Table | None:
     for before, after in zip(pieces, pieces[1:]):
         if after.first <= before.last:
             return None
+    if not pieces:
+        return pa.table({"person_id": pa.array([], pa.string()), "n": pa.array([], pa.int64())})
     heads = pa.concat_arrays([p.heads.cast(pa.string()) for p in pieces])
     runs = np.concatenate([p.runs for p in pieces])
     # a person whose rows go on into the next batch has a run in each: adjacent equal ids are one person

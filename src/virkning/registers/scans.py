@@ -7,7 +7,8 @@ from as few and as cheap passes as exact counts allow:
 - benefits: the week rules from the row counts of the distinct weeks, the code rule from those of the distinct codes
   (one pass with two grouping sets; a national extract has a few thousand of each), and, when every week parsed, the
   blank ids and the duplicate check from one aggregate per person over the raw rows. Parquet files sorted by person
-  and week give all of these from one read instead (registers/presorted.py);
+  and week give all of these from one read instead (registers/presorted.py), as files sorted by person and month
+  give employment's months as written and its rows per person;
 - employment: the month rules from the row counts of the distinct months as written, the blank ids and the duplicate
   check from one aggregate per person, the other rules from a few whole-table aggregates (counts, minima, maxima)
   that give their counts or prove them zero (`validate.SCREENS`); only a rule these leave open is counted row by row.
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from virkning.registers import presorted
 from virkning.registers.contract import TableSpec
@@ -37,7 +39,7 @@ def benefit_counts(engine: Engine, src: Source, spec: TableSpec, wide_pattern: s
     of the week counts (code NULL) from one of the code counts (week NULL).
     """
     week, code = src.col("week"), src.col("code")
-    sorted_ = _presorted(engine, src)
+    sorted_ = _presorted(engine, src, "week", ("week", "code")) if src.type("week") in _INTEGER_TYPES else None
     # the id is a placeholder of its own type, so the staging view reads the counts as it reads the rows
     placeholders = (f"CAST(NULL AS {src.type('person_id')}) AS {src.col('person_id')}, ",
                     "CAST(0 AS BIGINT) AS _row, '' AS _file")
@@ -47,7 +49,7 @@ def benefit_counts(engine: Engine, src: Source, spec: TableSpec, wide_pattern: s
             f"SELECT {week}, {code}, {placeholders[0]}count(*) AS _n, GROUPING({code}) = 1 AS _by_week, "
             f"{placeholders[1]} FROM raw_benefits GROUP BY GROUPING SETS (({week}), ({code}))")
     else:
-        engine.put("_values_benefits", _values_frame(sorted_),
+        engine.put("_values_benefits", _values_frame(sorted_, src),
                    f"CAST(week AS {src.type('week')}) AS {week}, CAST(code AS {src.type('code')}) AS {code}, "
                    f"{placeholders[0]}CAST(_n AS BIGINT) AS _n, _by_week, {placeholders[1]}")
     engine.view("_values_benefits_staged", staging_sql(src, spec, wide_pattern, relation="_values_benefits",
@@ -73,19 +75,29 @@ def _blank(src: Source) -> str:
     return f"{pid} IS NULL OR {pid} = ''" if src.kind == "parquet" else f"{pid} IS NULL OR trim({pid}) = ''"
 
 
-def _presorted(engine: Engine, src: Source) -> presorted.Counts | None:
-    """The one read of registers/presorted.py where it applies: local Parquet files with text ids and integer weeks,
-    read by DuckDB (its threads are the pass's)."""
+def _presorted(engine: Engine, src: Source, key: str, counted: tuple[str, ...]) -> presorted.Counts | None:
+    """The one read of registers/presorted.py where it applies: local Parquet files with text ids, read by DuckDB
+    (its threads are the pass's)."""
     if not (isinstance(engine, DuckDBEngine) and src.kind == "parquet" and all(isinstance(f, Path) for f in src.files)
-            and src.type("person_id") == "VARCHAR" and src.type("week") in _INTEGER_TYPES):
+            and src.type("person_id") == "VARCHAR"):
         return None
-    return presorted.benefits(src.files, (src.name("person_id"), src.name("week"), src.name("code")), engine.threads)
+    return presorted.read(src.files, src.name("person_id"), src.name(key), [src.name(c) for c in counted],
+                          engine.threads)
 
 
-def _values_frame(counts: presorted.Counts) -> pd.DataFrame:
+def _per_person_sorted(engine: Engine, table: str, persons: pa.Table) -> int:
+    """`_per_person_<table>` from the pass's rows per person (strictly rising (person, key) pairs: as many distinct
+    keys as rows); returns the rows without an id, as `_split_blank` does."""
+    engine.put("_per_person_all", persons.to_pandas(types_mapper=pd.ArrowDtype),
+               "person_id, CAST(n AS BIGINT) AS _rows, CAST(n AS BIGINT) AS n, CAST(n AS BIGINT) AS d")
+    return _split_blank(engine, table)
+
+
+def _values_frame(counts: presorted.Counts, src: Source) -> pd.DataFrame:
     """The pass's counts as the rows of the grouping sets they replace: a week's (code missing) and a code's."""
-    weeks = counts.weeks.assign(code=None, _by_week=True)
-    codes = counts.codes.assign(week=None, _by_week=False)
+    weeks, codes = counts.values[src.name("week")], counts.values[src.name("code")]
+    weeks = weeks.rename(columns={"value": "week"}).assign(code=None, _by_week=True)
+    codes = codes.rename(columns={"value": "code"}).assign(week=None, _by_week=False)
     return pd.concat([weeks, codes], ignore_index=True)[["week", "code", "_n", "_by_week"]].astype({"week": "Int64"})
 
 
@@ -98,9 +110,7 @@ def _per_person_raw(engine: Engine, src: Source, sorted_: presorted.Counts | Non
     the files (`sorted_.persons`) have as many distinct weeks per person as rows: the pass's counts stand in.
     """
     if sorted_ is not None and sorted_.persons is not None:
-        engine.put("_per_person_all", sorted_.persons.to_pandas(types_mapper=pd.ArrowDtype),
-                   "person_id, CAST(n AS BIGINT) AS _rows, CAST(n AS BIGINT) AS n, CAST(n AS BIGINT) AS d")
-        return _split_blank(engine, "benefits")
+        return _per_person_sorted(engine, "benefits", sorted_.persons)
     week = src.col("week")
     lo, hi = engine.one(f"SELECT min({week}), max({week}) FROM _values_benefits WHERE _by_week")
     # Parquet text is taken as written (readers._text): grouping the column itself spares a NULLIF on every row
@@ -138,8 +148,15 @@ def employment_counts(engine: Engine, src: Source, spec: TableSpec, wide_pattern
     month = src.col("month")
     held = [c for c in ("person_id", "employment_rate", "hours", "industry", "temp_agency") if c in src.columns]
     holders = "".join(f"CAST(NULL AS {src.type(c)}) AS {src.col(c)}, " for c in held)
-    engine.table("_months_employment", f"SELECT {month}, {holders}count(*) AS _n, CAST(0 AS BIGINT) AS _row, "
-                                       f"'' AS _file FROM raw_employment GROUP BY {month}")
+    # months as written (text) and sorted within each person: the months' counts and the rows per person, one read
+    sorted_ = _presorted(engine, src, "month", ("month",)) if src.type("month") == "VARCHAR" else None
+    if sorted_ is None:
+        engine.table("_months_employment", f"SELECT {month}, {holders}count(*) AS _n, CAST(0 AS BIGINT) AS _row, "
+                                           f"'' AS _file FROM raw_employment GROUP BY {month}")
+    else:
+        engine.put("_months_employment", sorted_.values[src.name("month")],
+                   f"CAST(value AS VARCHAR) AS {month}, {holders}CAST(_n AS BIGINT) AS _n, CAST(0 AS BIGINT) AS _row, "
+                   "'' AS _file")
     engine.view("_months_employment_staged", staging_sql(src, spec, wide_pattern, relation="_months_employment",
                                                          carry=", _n"))
     engine.table("_values_employment", "SELECT mo, CAST(sum(_n) AS BIGINT) AS _n FROM _months_employment_staged "
@@ -150,10 +167,15 @@ def employment_counts(engine: Engine, src: Source, spec: TableSpec, wide_pattern
         f"SELECT {sums} FROM _months_employment_staged"))}
     lo, hi = engine.one("SELECT min(mo), max(mo) FROM _values_employment")
     distinct = engine.distinct_count("mo", lo, hi) if lo is not None else "0"
-    rows = staging_sql(src, spec, wide_pattern, carry=f", {_id_key(src)} AS _id")
-    engine.table("_per_person_all", f"SELECT _id AS person_id, count(*) AS _rows, count(mo) AS n, {distinct} AS d "
-                                    f"FROM ({rows}) r GROUP BY _id")
-    blank = _split_blank(engine, "employment")
+    # distinct written months are distinct months only when every one names a month (the `_months` labels)
+    unparsed = engine.one("SELECT coalesce(sum(_n), 0) FROM _values_employment WHERE mo IS NULL")[0]
+    if sorted_ is not None and sorted_.persons is not None and not unparsed:
+        blank = _per_person_sorted(engine, "employment", sorted_.persons)
+    else:
+        rows = staging_sql(src, spec, wide_pattern, carry=f", {_id_key(src)} AS _id")
+        engine.table("_per_person_all", f"SELECT _id AS person_id, count(*) AS _rows, count(mo) AS n, "
+                                        f"{distinct} AS d FROM ({rows}) r GROUP BY _id")
+        blank = _split_blank(engine, "employment")
     counts.update({i: blank for i, (column, _, _) in enumerate(rules) if column == "person_id"})
     rows = staging_sql(src, spec, wide_pattern, months=False)
     counts.update(_screened(engine, rows, {i: bad for i, (_, _, bad) in enumerate(rules) if i not in counts}, screens))
