@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -230,9 +231,66 @@ def test_employment_report_is_the_same_with_and_without_the_pass(folder, monkeyp
 
 
 def test_text_that_is_not_utf8_is_left_to_the_engine(tmp_path):
-    raw = pa.array([b"P1", b"P\xff", b"P3"], type=pa.binary())
+    # sorted, and the bad id neither first nor last: only the check of the text stops the read
+    raw = pa.array([b"A1", b"P\xff", b"Z9"], type=pa.binary())
     ids = pa.Array.from_buffers(pa.string(), 3, raw.buffers())  # as a writer that does not check would store it
     table = pa.table({"person_id": ids, "week": pa.array([201501, 201502, 201503], pa.int32()),
                       "code": pa.array(["111"] * 3)})
     pq.write_table(table, tmp_path / "benefits.parquet")
     assert _benefit_counts([tmp_path / "benefits.parquet"]) is None
+
+
+def _with_dictionary(table: pa.Table, column: str, values: list[str]) -> pa.Table:
+    """`column` stored with the dictionary `values` as given (pyarrow writes an Arrow dictionary as it is)."""
+    where = {v: i for i, v in enumerate(values)}
+    codes = pa.array([where[v] for v in table.column(column).to_pylist()], pa.int32())
+    return table.set_column(table.schema.get_field_index(column), column,
+                            pa.DictionaryArray.from_arrays(codes, pa.array(values)))
+
+
+@pytest.mark.parametrize("table, column, extra", [("benefits", "code", "404"), ("employment", "month", "2030-01")])
+def test_a_value_of_a_dictionary_that_no_row_uses(folder, monkeypatch, table, column, extra):
+    """A dictionary value no row uses is not a value of the table (it would be a code with no weeks, or a month
+    after the end of the data): the report is the same with the pass as without it."""
+    data = pq.read_table(folder / f"{table}.parquet")
+    values = sorted(set(data.column(column).to_pylist())) + [extra]
+    pq.write_table(_with_dictionary(data, column, values), folder / f"{table}.parquet", store_schema=False)
+    with_pass, _, used = _both(folder, monkeypatch)
+    assert with_pass.ok
+    assert extra not in with_pass.codes["code"].tolist()
+
+
+@pytest.mark.parametrize("after", [[], ["2030-01", "2030-02"]])
+def test_a_dictionary_page_holding_a_value_twice(folder, monkeypatch, after):
+    """No writer stores a value twice in a dictionary page, and pyarrow misreads such a page (it drops the repeat,
+    not the rows' positions; DuckDB reads it right). A row uses the repeat. Where it is the last value, the row's
+    position is past pyarrow's dictionary; where values no row uses follow it, the row reads as the first of them
+    and the last is used by no row. Either way the read gives up, and the engine reports the duplicate month."""
+    data = pq.read_table(folder / "employment.parquet")
+    ids, months = data.column("person_id").to_pylist(), data.column("month").to_pylist()
+    # the last row of a person, past the first row group (whose rows must rise for the read to go on)
+    i = next(k for k in range(20_000, len(ids) - 1) if ids[k - 1] == ids[k] != ids[k + 1])
+    values = sorted(set(months)) + ["QQQQ-QQ"] + after  # a placeholder, made into months[i - 1] in the file's bytes
+    codes = [values.index(m) for m in months]
+    codes[i] = values.index("QQQQ-QQ")
+    data = data.set_column(1, "month", pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(values)))
+    path = folder / "employment.parquet"
+    pq.write_table(data, path, store_schema=False, compression="none", write_statistics=False, row_group_size=3_000)
+    raw = path.read_bytes()
+    # pyarrow writes an Arrow dictionary whole into each row group: elsewhere the repeat is used by no row
+    assert raw.count(b"QQQQ-QQ") == pq.ParquetFile(path).metadata.num_row_groups > 1
+    path.write_bytes(raw.replace(b"QQQQ-QQ", months[i - 1].encode()))
+    with_pass, _, used = _both(folder, monkeypatch)
+    assert used["month"] is None
+    assert any("may appear only once" in p.rule for p in with_pass.problems)
+
+
+def test_a_week_beyond_any_integer_is_left_to_the_engine(folder, monkeypatch):
+    table = pa.Table.from_pandas(_benefits(folder), preserve_index=False)
+    weeks = table.column("week").to_numpy().astype(np.uint64)
+    weeks[-100:] = np.iinfo(np.uint64).max  # a row group of its own holds nothing else
+    table = table.set_column(1, "week", pa.array(weeks))
+    pq.write_table(table, folder / "benefits.parquet", row_group_size=len(weeks) - 100)
+    with_pass, _, used = _both(folder, monkeypatch)
+    assert used["week"] is None
+    assert any(p.column == "week" for p in with_pass.problems)

@@ -11,6 +11,13 @@ text. DuckDB's SQL has no aggregate that checks an order, hence this module. Wha
 file not sorted from its first rows, a missing id, key or counted value, text that is not UTF-8, a damaged page,
 other types, another engine) leaves the work to the engine's passes (registers/scans.py), which then report as they
 always did.
+
+What the read trusts: pyarrow's decoding of the pages it reads. pyarrow misreads a dictionary page that holds a value
+twice (no writer stores one; DuckDB reads it right), and the read gives up where that shows, as an index past the
+dictionary or a value no row uses; a page with the repeat whose rows leave neither trace (a test builds both by
+editing a file's bytes) would be read as pyarrow reads it. And where the read succeeds, DuckDB does not decode the
+ids, weeks, months and codes during the check, so a page that pyarrow reads but DuckDB cannot is an error of the
+first evaluation instead.
 """
 
 from __future__ import annotations
@@ -36,13 +43,14 @@ _DENSE = 1 << 22
 
 @dataclass
 class _Piece:
-    """One batch's runs of equal ids: the id of each run in order, its rows, and the batch's first and last
-    (id, key)."""
+    """One batch's runs of equal ids: the id of each run in order, its rows, the batch's first and last (id, key),
+    and which values of the batch's dictionary of ids its rows use."""
 
     heads: pa.Array
     runs: np.ndarray
     first: tuple
     last: tuple
+    used: np.ndarray
 
 
 @dataclass
@@ -89,9 +97,12 @@ def read(files: Sequence[Path], person: str, key: str, counted: Sequence[str], t
         local = threading.local()
         with ThreadPoolExecutor(workers) as pool:
             parts = [head, *pool.map(lambda g: _read(g, columns, counted, text, local), groups[1:])]
-    except (_Unfit, OSError, pa.ArrowException):
+        return Counts({c: _sum([b for p in parts for b in p.counts[i]]) for i, c in enumerate(counted)},
+                      _persons(parts))
+    # whatever the read could not settle (ArrowInvalid and UnicodeDecodeError are ValueErrors; a week of 2**64 - 1 is
+    # an OverflowError) is the engine's to report
+    except (_Unfit, OSError, pa.ArrowException, ValueError, IndexError, ArithmeticError):
         return None
-    return Counts({c: _sum([b for p in parts for b in p.counts[i]]) for i, c in enumerate(counted)}, _persons(parts))
 
 
 def _fit(path: Path, person: str, columns: list[str]) -> tuple[int, list[str]]:
@@ -121,40 +132,79 @@ def _batches(group: tuple[Path, int], columns: list[str], text: list[str], cache
 def _read(group: tuple[Path, int], columns: list[str], counted: Sequence[str], text: list[str], cache=None) -> _Part:
     person, key = columns[0], columns[1]
     part = _Part([[] for _ in counted])
+    seen: dict[str, list[tuple[pa.Array, np.ndarray]]] = {}  # per batch: a dictionary, and which values rows use
     for batch in _batches(group, columns, text, cache):
         if not batch.num_rows:
             continue
         got = {c: batch.column(c) for c in columns}  # by name: a batch has the file's order of columns
-        for array in got.values():
+        for c, array in got.items():
             if array.null_count:
                 raise _Unfit()
             if isinstance(array, pa.DictionaryArray):
-                # text that is not UTF-8 is the engine's to report ("cannot be read through"); dictionaries are small
-                array.dictionary.validate(full=True)
+                _check(array)
         if not isinstance(got[person], pa.DictionaryArray):
             raise _Unfit()
         for i, c in enumerate(counted):
-            part.counts[i].append(_counts(got[c]))
+            values, n, used = _counts(got[c])
+            part.counts[i].append((values, n))
+            if used is not None:
+                seen.setdefault(c, []).append((got[c].dictionary, used))
+        if key not in counted and isinstance(got[key], pa.DictionaryArray):
+            seen.setdefault(key, []).append((got[key].dictionary, np.bincount(got[key].indices.to_numpy(),
+                                                                               minlength=len(got[key].dictionary)) > 0))
         if part.pieces is not None:
             piece = _runs(got[person], got[key])
             if piece is None:
                 part.pieces = None
             else:
                 part.pieces.append(piece)
+                seen.setdefault(person, []).append((got[person].dictionary, piece.used))
+    # Writers store each value of a row group's dictionary once, and rows use every one. pyarrow misreads a
+    # dictionary page that holds a value twice (it drops the repeat but not the rows' positions), which shows as an
+    # index past the dictionary (`_check`) or as a value no row uses: neither is left to the read.
+    for c, batches in seen.items():
+        if c == person and part.pieces is None:
+            continue  # the ids of a row group that does not rise are not used
+        if not _all_used(batches):
+            raise _Unfit()
     return part
 
 
-def _counts(array: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """A batch's distinct values and their rows."""
+def _check(array: pa.DictionaryArray) -> None:
+    """Indices within the dictionary, and text that is UTF-8: else the engine's to report (checking the indices
+    alone costs a tenth of pyarrow's full validation of the array)."""
+    if len(array):
+        ends = pc.min_max(array.indices)
+        if ends["min"].as_py() < 0 or ends["max"].as_py() >= len(array.dictionary):
+            raise _Unfit()
+    array.dictionary.validate(full=True)
+
+
+def _all_used(batches: list[tuple[pa.Array, np.ndarray]]) -> bool:
+    """Whether the rows of a row group's batches use every value of its dictionary."""
+    first = batches[0][0]
+    if all(d is first or d.equals(first) for d, _ in batches[1:]):
+        return bool(np.logical_or.reduce([used for _, used in batches]).all())
+    # pyarrow gave the row group's batches different dictionaries: the values are compared
+    values = pa.concat_arrays([d.cast(pa.string()) for d, _ in batches])
+    used = pa.concat_arrays([d.filter(pa.array(u)).cast(pa.string()) for d, u in batches])
+    return len(pc.unique(values)) == len(pc.unique(used))
+
+
+def _counts(array: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray | None]:
+    """A batch's distinct values, their rows, and for a dictionary array which of its values rows use."""
     if isinstance(array, pa.DictionaryArray):
-        return array.dictionary, np.bincount(array.indices.to_numpy(), minlength=len(array.dictionary))
+        n = np.bincount(array.indices.to_numpy(), minlength=len(array.dictionary))
+        used = n > 0
+        seen = np.flatnonzero(used)  # a value of the dictionary that no row of the batch uses has no rows
+        return array.dictionary.take(pa.array(seen)), n[seen], used
     values = array.to_numpy()
     lo, hi = int(values.min()), int(values.max())
     if hi - lo > _DENSE:
         raise _Unfit()
     n = np.bincount(np.subtract(values, lo, dtype=np.int64))
     seen = np.flatnonzero(n)
-    return pa.array(seen + lo), n[seen]
+    return pa.array(seen + lo), n[seen], None
 
 
 def _ranks(key: pa.Array) -> np.ndarray:
@@ -181,7 +231,9 @@ def _runs(ids: pa.DictionaryArray, key: pa.Array) -> _Piece | None:
     if len(heads) > 1 and not pc.all(pc.less(heads.slice(0, len(heads) - 1), heads.slice(1))).as_py():
         return None
     runs = np.diff(np.append(starts, len(idx)))
-    return _Piece(heads, runs, (heads[0].as_py(), key[0].as_py()), (heads[-1].as_py(), key[len(key) - 1].as_py()))
+    used = np.zeros(len(ids.dictionary), dtype=bool)
+    used[idx[starts]] = True
+    return _Piece(heads, runs, (heads[0].as_py(), key[0].as_py()), (heads[-1].as_py(), key[len(key) - 1].as_py()), used)
 
 
 def _sum(batches: list[tuple[pa.Array, np.ndarray]]) -> pd.DataFrame:
