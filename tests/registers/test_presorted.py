@@ -260,12 +260,13 @@ def test_a_value_of_a_dictionary_that_no_row_uses(folder, monkeypatch, table, co
     assert extra not in with_pass.codes["code"].tolist()
 
 
-@pytest.mark.parametrize("after", [[], ["2030-01", "2030-02"]])
-def test_a_dictionary_page_holding_a_value_twice(folder, monkeypatch, after):
-    """No writer stores a value twice in a dictionary page, and pyarrow misreads such a page (it drops the repeat,
-    not the rows' positions; DuckDB reads it right). A row uses the repeat. Where it is the last value, the row's
-    position is past pyarrow's dictionary; where values no row uses follow it, the row reads as the first of them
-    and the last is used by no row. Either way the read gives up, and the engine reports the duplicate month."""
+@pytest.mark.parametrize("after, one_group", [([], False), (["2030-01", "2030-02"], False), (["2030-01"], True)])
+def test_a_dictionary_page_holding_a_value_twice(folder, monkeypatch, after, one_group):
+    """No writer stores a value twice in a dictionary page, and pyarrow misreads such a page: it makes one value of
+    the two, and the rows' positions after it then point one value on (DuckDB reads it right). A row uses the
+    repeat, which is the page's last value, or is followed by values no row uses, in a file of several row groups
+    or of one (where every value of pyarrow's dictionary is then used). Each time pyarrow's dictionary has a value
+    fewer than the page's header counts, the read gives up, and the engine reports the duplicate month."""
     data = pq.read_table(folder / "employment.parquet")
     ids, months = data.column("person_id").to_pylist(), data.column("month").to_pylist()
     # the last row of a person, past the first row group (whose rows must rise for the read to go on)
@@ -275,14 +276,28 @@ def test_a_dictionary_page_holding_a_value_twice(folder, monkeypatch, after):
     codes[i] = values.index("QQQQ-QQ")
     data = data.set_column(1, "month", pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(values)))
     path = folder / "employment.parquet"
-    pq.write_table(data, path, store_schema=False, compression="none", write_statistics=False, row_group_size=3_000)
+    pq.write_table(data, path, store_schema=False, compression="none", write_statistics=False,
+                   row_group_size=len(months) if one_group else 3_000)
     raw = path.read_bytes()
     # pyarrow writes an Arrow dictionary whole into each row group: elsewhere the repeat is used by no row
-    assert raw.count(b"QQQQ-QQ") == pq.ParquetFile(path).metadata.num_row_groups > 1
+    groups = pq.ParquetFile(path).metadata.num_row_groups
+    assert raw.count(b"QQQQ-QQ") == groups and (groups == 1) == one_group
     path.write_bytes(raw.replace(b"QQQQ-QQ", months[i - 1].encode()))
     with_pass, _, used = _both(folder, monkeypatch)
     assert used["month"] is None
     assert any("may appear only once" in p.rule for p in with_pass.problems)
+
+
+def test_the_count_of_a_dictionary_page_from_its_header():
+    """The header of a dictionary page of 5,421 values (pyarrow's writing), of a data page, and of what is no page."""
+    dictionary = bytes.fromhex("150415b8f80715906a4c15da54150012")
+    assert presorted._dictionary_page_size(dictionary, True) == 5_421
+    data_page = bytes.fromhex("15001590061590062c15200015041506")  # type 0: a data page
+    assert presorted._dictionary_page_size(data_page, False) is None
+    with pytest.raises(presorted._Unfit):
+        presorted._dictionary_page_size(data_page, True)
+    with pytest.raises(presorted._Unfit):
+        presorted._dictionary_page_size(bytes(16), True)
 
 
 def test_a_week_beyond_any_integer_is_left_to_the_engine(folder, monkeypatch):

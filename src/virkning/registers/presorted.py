@@ -13,18 +13,17 @@ other types, another engine) leaves the work to the engine's passes (registers/s
 always did.
 
 What the read trusts: pyarrow's decoding of the pages it reads. pyarrow misreads a dictionary page that holds a value
-twice (no writer stores one; DuckDB reads it right), and the read gives up where that shows, as an index past the
-dictionary or a value no row uses; a page with the repeat whose rows leave neither trace (a test builds both by
-editing a file's bytes) would be read as pyarrow reads it. And where the read succeeds, DuckDB does not decode the
-ids, weeks, months and codes during the check, so a page that pyarrow reads but DuckDB cannot is an error of the
-first evaluation instead.
+twice (no writer stores one; DuckDB reads it right: the tests build such pages by editing a file's bytes), so the
+read compares each dictionary pyarrow makes with the count of values its page's header gives, and gives up where
+pyarrow's has fewer. Where the read succeeds, DuckDB does not decode the ids, weeks, months and codes during the
+check, so a page that pyarrow reads but DuckDB cannot is an error of the first evaluation instead.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,14 +42,13 @@ _DENSE = 1 << 22
 
 @dataclass
 class _Piece:
-    """One batch's runs of equal ids: the id of each run in order, its rows, the batch's first and last (id, key),
-    and which values of the batch's dictionary of ids its rows use."""
+    """One batch's runs of equal ids: the id of each run in order, its rows, and the batch's first and last
+    (id, key)."""
 
     heads: pa.Array
     runs: np.ndarray
     first: tuple
     last: tuple
-    used: np.ndarray
 
 
 @dataclass
@@ -119,21 +117,79 @@ def _fit(path: Path, person: str, columns: list[str]) -> tuple[int, list[str]]:
     return pq.ParquetFile(path).metadata.num_row_groups, [c for c in columns if text(c)]
 
 
-def _batches(group: tuple[Path, int], columns: list[str], text: list[str], cache) -> Iterator[pa.RecordBatch]:
+def _reader(path: Path, text: list[str], cache) -> pq.ParquetFile:
     # a reader is not safe to share between threads: each worker keeps its own per file
-    path, i = group
     readers = cache.__dict__.setdefault("readers", {}) if cache is not None else {}
     reader = readers.get(path)
     if reader is None:
         reader = readers[path] = pq.ParquetFile(path, read_dictionary=text)
-    return reader.iter_batches(batch_size=BATCH, row_groups=[i], columns=columns, use_threads=False)
+    return reader
+
+
+def _page_sizes(path: Path, reader: pq.ParquetFile, group: int, text: list[str]) -> dict[str, int]:
+    """The number of values in each text column's dictionary page of a row group (none where the column chunk has
+    no dictionary page)."""
+    meta = reader.metadata.row_group(group)
+    chunks = {meta.column(j).path_in_schema: meta.column(j) for j in range(meta.num_columns)}
+    out = {}
+    with open(path, "rb") as f:
+        for c in text:
+            chunk = chunks[c]
+            f.seek(chunk.dictionary_page_offset if chunk.has_dictionary_page else chunk.data_page_offset)
+            size = _dictionary_page_size(f.read(64), chunk.has_dictionary_page)
+            if size is not None:
+                out[c] = size
+    return out
+
+
+def _dictionary_page_size(header: bytes, expected: bool) -> int | None:
+    """num_values of the dictionary page whose header `header` begins; None when the page is not a dictionary page
+    and none was `expected`.
+
+    pyarrow tells the values of the dictionary it made, not those of the page, and makes one value of a value the
+    page holds twice (the rows' positions then point at the wrong values), so the page's own count is read from
+    its header. No reader we depend on exposes it. The header is Thrift's compact protocol: a PageHeader whose field
+    1 is the page type (2: a dictionary page) and whose field 7 is the DictionaryPageHeader, whose field 1 is
+    num_values; each field is a byte (the field id's step from the last, and its type: 5 an i32, 12 a struct),
+    and an i32 a zigzag varint."""
+    i, field = 0, 0
+    while True:
+        byte = header[i]
+        i += 1
+        step, kind = byte >> 4, byte & 0x0F
+        if not step:  # the header's end, or a field id written in full: not a page header we know
+            raise _Unfit()
+        field += step
+        if kind == 5:
+            value, i = _zigzag(header, i)
+            if field == 1 and value != 2:
+                if expected:
+                    raise _Unfit()
+                return None
+        elif kind == 12 and field == 7 and header[i] == 0x15:  # the struct's first field: 1, an i32
+            return _zigzag(header, i + 1)[0]
+        else:
+            raise _Unfit()
+
+
+def _zigzag(data: bytes, i: int) -> tuple[int, int]:
+    """A zigzag varint at `i`, and the position after it."""
+    value = shift = 0
+    while True:
+        byte = data[i]
+        i += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return (value >> 1) ^ -(value & 1), i
 
 
 def _read(group: tuple[Path, int], columns: list[str], counted: Sequence[str], text: list[str], cache=None) -> _Part:
     person, key = columns[0], columns[1]
     part = _Part([[] for _ in counted])
-    seen: dict[str, list[tuple[pa.Array, np.ndarray]]] = {}  # per batch: a dictionary, and which values rows use
-    for batch in _batches(group, columns, text, cache):
+    reader = _reader(group[0], text, cache)
+    sizes = _page_sizes(group[0], reader, group[1], text)
+    for batch in reader.iter_batches(batch_size=BATCH, row_groups=[group[1]], columns=columns, use_threads=False):
         if not batch.num_rows:
             continue
         got = {c: batch.column(c) for c in columns}  # by name: a batch has the file's order of columns
@@ -142,31 +198,19 @@ def _read(group: tuple[Path, int], columns: list[str], counted: Sequence[str], t
                 raise _Unfit()
             if isinstance(array, pa.DictionaryArray):
                 _check(array)
+                # fewer values than the page holds: one the page holds twice was made one (`_dictionary_page_size`)
+                if len(array.dictionary) < sizes.get(c, 0):
+                    raise _Unfit()
         if not isinstance(got[person], pa.DictionaryArray):
             raise _Unfit()
         for i, c in enumerate(counted):
-            values, n, used = _counts(got[c])
-            part.counts[i].append((values, n))
-            if used is not None:
-                seen.setdefault(c, []).append((got[c].dictionary, used))
-        if key not in counted and isinstance(got[key], pa.DictionaryArray):
-            seen.setdefault(key, []).append((got[key].dictionary, np.bincount(got[key].indices.to_numpy(),
-                                                                               minlength=len(got[key].dictionary)) > 0))
+            part.counts[i].append(_counts(got[c]))
         if part.pieces is not None:
             piece = _runs(got[person], got[key])
             if piece is None:
                 part.pieces = None
             else:
                 part.pieces.append(piece)
-                seen.setdefault(person, []).append((got[person].dictionary, piece.used))
-    # Writers store each value of a row group's dictionary once, and rows use every one. pyarrow misreads a
-    # dictionary page that holds a value twice (it drops the repeat but not the rows' positions), which shows as an
-    # index past the dictionary (`_check`) or as a value no row uses: neither is left to the read.
-    for c, batches in seen.items():
-        if c == person and part.pieces is None:
-            continue  # the ids of a row group that does not rise are not used
-        if not _all_used(batches):
-            raise _Unfit()
     return part
 
 
@@ -180,31 +224,19 @@ def _check(array: pa.DictionaryArray) -> None:
     array.dictionary.validate(full=True)
 
 
-def _all_used(batches: list[tuple[pa.Array, np.ndarray]]) -> bool:
-    """Whether the rows of a row group's batches use every value of its dictionary."""
-    first = batches[0][0]
-    if all(d is first or d.equals(first) for d, _ in batches[1:]):
-        return bool(np.logical_or.reduce([used for _, used in batches]).all())
-    # pyarrow gave the row group's batches different dictionaries: the values are compared
-    values = pa.concat_arrays([d.cast(pa.string()) for d, _ in batches])
-    used = pa.concat_arrays([d.filter(pa.array(u)).cast(pa.string()) for d, u in batches])
-    return len(pc.unique(values)) == len(pc.unique(used))
-
-
-def _counts(array: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray | None]:
-    """A batch's distinct values, their rows, and for a dictionary array which of its values rows use."""
+def _counts(array: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """A batch's distinct values and their rows."""
     if isinstance(array, pa.DictionaryArray):
         n = np.bincount(array.indices.to_numpy(), minlength=len(array.dictionary))
-        used = n > 0
-        seen = np.flatnonzero(used)  # a value of the dictionary that no row of the batch uses has no rows
-        return array.dictionary.take(pa.array(seen)), n[seen], used
+        seen = np.flatnonzero(n)  # a value of the dictionary that no row of the batch uses has no rows
+        return array.dictionary.take(pa.array(seen)), n[seen]
     values = array.to_numpy()
     lo, hi = int(values.min()), int(values.max())
     if hi - lo > _DENSE:
         raise _Unfit()
     n = np.bincount(np.subtract(values, lo, dtype=np.int64))
     seen = np.flatnonzero(n)
-    return pa.array(seen + lo), n[seen], None
+    return pa.array(seen + lo), n[seen]
 
 
 def _ranks(key: pa.Array) -> np.ndarray:
@@ -231,9 +263,7 @@ def _runs(ids: pa.DictionaryArray, key: pa.Array) -> _Piece | None:
     if len(heads) > 1 and not pc.all(pc.less(heads.slice(0, len(heads) - 1), heads.slice(1))).as_py():
         return None
     runs = np.diff(np.append(starts, len(idx)))
-    used = np.zeros(len(ids.dictionary), dtype=bool)
-    used[idx[starts]] = True
-    return _Piece(heads, runs, (heads[0].as_py(), key[0].as_py()), (heads[-1].as_py(), key[len(key) - 1].as_py()), used)
+    return _Piece(heads, runs, (heads[0].as_py(), key[0].as_py()), (heads[-1].as_py(), key[len(key) - 1].as_py()))
 
 
 def _sum(batches: list[tuple[pa.Array, np.ndarray]]) -> pd.DataFrame:
