@@ -256,6 +256,7 @@ def test_a_value_of_a_dictionary_that_no_row_uses(folder, monkeypatch, table, co
     values = sorted(set(data.column(column).to_pylist())) + [extra]
     pq.write_table(_with_dictionary(data, column, values), folder / f"{table}.parquet", store_schema=False)
     with_pass, _, used = _both(folder, monkeypatch)
+    assert used["week" if table == "benefits" else "month"] is not None  # the read vouches for such a file
     assert with_pass.ok
     assert extra not in with_pass.codes["code"].tolist()
 
@@ -290,14 +291,24 @@ def test_a_dictionary_page_holding_a_value_twice(folder, monkeypatch, after, one
 
 def test_the_count_of_a_dictionary_page_from_its_header():
     """The header of a dictionary page of 5,421 values (pyarrow's writing), of a data page, and of what is no page."""
-    dictionary = bytes.fromhex("150415b8f80715906a4c15da54150012")
-    assert presorted._dictionary_page_size(dictionary, True) == 5_421
-    data_page = bytes.fromhex("15001590061590062c15200015041506")  # type 0: a data page
-    assert presorted._dictionary_page_size(data_page, False) is None
+    assert presorted._dictionary_page_size(bytes.fromhex("150415b8f80715906a4c15da54150012")) == 5_421
+    assert presorted._dictionary_page_size(bytes.fromhex("15001590061590062c15200015041506")) is None  # type 0
     with pytest.raises(presorted._Unfit):
-        presorted._dictionary_page_size(data_page, True)
-    with pytest.raises(presorted._Unfit):
-        presorted._dictionary_page_size(bytes(16), True)
+        presorted._dictionary_page_size(b"PAR1" + bytes(12))
+
+
+def test_a_dictionary_page_that_overflows_into_plain_pages(folder, monkeypatch):
+    """A writer whose dictionary page is full writes the rest of the chunk's values plainly, and pyarrow adds them to
+    the dictionary it makes: the page's count no longer vouches for it, so the read gives up and the report is the
+    engine's."""
+    path = folder / "benefits.parquet"
+    pq.write_table(pa.Table.from_pandas(_benefits(folder), preserve_index=False), path, row_group_size=7_000,
+                   dictionary_pagesize_limit=256)
+    reader = pq.ParquetFile(path, read_dictionary=["person_id"])
+    assert len(reader.read_row_group(1, columns=["person_id"]).column(0).chunks[0].dictionary) > (
+        presorted._page_sizes(path, reader, 1, ["person_id"])["person_id"])
+    with_pass, without, used = _both(folder, monkeypatch)
+    assert used["week"] is None and with_pass.ok
 
 
 def test_a_week_beyond_any_integer_is_left_to_the_engine(folder, monkeypatch):
