@@ -35,8 +35,7 @@ def settings() -> Iterator[None]:
     thresholds = gc.get_threshold()
     hugepages = None
     try:
-        gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
-        hugepages = _hugepages(False) if stalls_on_huge_pages() else None
+        hugepages = apply()
         yield
     finally:
         gc.set_threshold(*thresholds)
@@ -44,11 +43,11 @@ def settings() -> Iterator[None]:
             _hugepages(hugepages)
 
 
-def apply() -> None:
-    """The settings for the rest of the process (a worker process of the demo)."""
+def apply() -> bool | None:
+    """The settings for the rest of the process (a worker process of the demo, and `settings` itself); numpy's
+    huge-page advice as it was before, or None where it was left alone."""
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
-    if stalls_on_huge_pages():
-        _hugepages(False)
+    return _hugepages(False) if stalls_on_huge_pages() else None
 
 
 def stalls_on_huge_pages(defrag: Path | None = None) -> bool:
