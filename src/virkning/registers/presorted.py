@@ -106,7 +106,8 @@ def read(files: Sequence[Path], person: str, key: str, counted: Sequence[str], t
 
 def _fit(path: Path, person: str, columns: list[str]) -> tuple[int, list[str]]:
     """A file's row groups and its text columns, if its columns are of the types the pass reads."""
-    types = {f.name: f.type for f in pq.read_schema(path)}
+    file = pq.ParquetFile(path)  # one read of the footer: its schema and its row groups
+    types = {f.name: f.type for f in file.schema_arrow}
     if any(c not in types for c in columns):
         raise _Unfit()
 
@@ -115,7 +116,7 @@ def _fit(path: Path, person: str, columns: list[str]) -> tuple[int, list[str]]:
 
     if not text(person) or any(not (text(c) or pa.types.is_integer(types[c])) for c in columns):
         raise _Unfit()
-    return pq.ParquetFile(path).metadata.num_row_groups, [c for c in columns if text(c)]
+    return file.metadata.num_row_groups, [c for c in columns if text(c)]
 
 
 def _reader(path: Path, text: list[str], cache) -> pq.ParquetFile:
