@@ -427,3 +427,99 @@ def test_employment_covariates_of_keys_are_computed_per_person_and_month(random_
         np.testing.assert_array_equal(got[name], want[name])
         np.testing.assert_array_equal(again[name], want[name])
     assert (want["employment_12m"] > 0).sum() > 100 and (want["employment_at_0"] > 0).sum() > 50
+
+
+def test_copies_from_a_floor_hold_what_every_later_question_reads(random_folder):
+    # Store.include copies a person's rows from the earliest week and month the caller reads (its `since`); a later
+    # question that reaches further back copies the older rows of the persons already copied, once. Whatever order
+    # the questions come in, every answer must be the answer of a store that copied every row from the start, and
+    # no row may be copied twice. DuckDB only: the floors are the same Python on every engine.
+    rng = np.random.default_rng(23)
+    tables, folder, _ = random_folder
+    pairs = pd.DataFrame({"person_id": rng.choice(tables["persons"]["person_id"], 300),
+                          "index_week": rng.choice([201810 + w for w in range(20)], 300)})
+    questions = [("covariates", ["weeks_ledig_12w", "employment_at_0"]),
+                 ("covariates", ["spell_weeks"]),  # a spell reads every week: the weeks' floor falls to the start
+                 ("outcomes", 6),
+                 ("covariates", ["in_ledig_at_-40", "employment_24m", "weeks_sygdom_52w"]),
+                 ("flags", (-3, 4)),
+                 ("runs", [4, 30])]
+
+    def answers(regs, order):
+        panel, out = regs.panel(), {}
+        for i in order:
+            kind, arg = questions[i]
+            if kind == "covariates":
+                out[i] = panel.covariates(pairs, arg)
+            elif kind == "outcomes":
+                out[i] = panel.outcomes(pairs, arg)
+            elif kind == "flags":
+                out[i] = panel.month_flags(pairs, *arg, ("ledig", "beskæftiget", "selvforsørgende"))
+            else:
+                out[i] = panel.runs_at_least(pairs, "ledig", arg)
+        return out
+
+    full = load(folder, engine="duckdb")
+    try:
+        full.panel().include(tables["persons"]["person_id"])  # every row of everyone, no floor
+        want = answers(full, range(len(questions)))
+        rows = {t: int(full.engine.one(f"SELECT count(*) FROM {getattr(full.store.names, t)}")[0]) for t in ("pb", "pe")}
+    finally:
+        full.close()
+    for order in ([0, 1, 2, 3, 4, 5], [0, 2, 3, 4, 5, 1], [2, 0, 5, 4, 3, 1]):
+        regs = load(folder, engine="duckdb")
+        try:
+            store, got = regs.store, answers(regs, order[:1])
+            names = store.names
+            floor_wk = int(regs.panel()._normalise(pairs)["iwk"].min()) - 12
+            if order[0] == 0:  # a floor: nothing before the first window's first week, and fewer rows than all
+                assert store._floor[0] == floor_wk
+                assert int(regs.engine.one(f"SELECT min(wk) FROM {names.pb}")[0]) >= floor_wk
+                assert 0 < int(regs.engine.one(f"SELECT count(*) FROM {names.pb}")[0]) < rows["pb"] / 2
+            got.update(answers(regs, order[1:]))
+            for i in order:
+                if isinstance(want[i], pd.DataFrame):
+                    pd.testing.assert_frame_equal(got[i], want[i], check_exact=True, obj=f"question {i}")
+                elif isinstance(want[i], dict):
+                    assert want[i].keys() == got[i].keys()
+                    for k in want[i]:
+                        np.testing.assert_array_equal(got[i][k], want[i][k], err_msg=f"question {i}: {k}")
+                else:
+                    np.testing.assert_array_equal(got[i], want[i], err_msg=f"question {i}")
+            # the spell took the weeks' floor to the first week; each row once, the persons' rows and no others
+            assert store._floor[0] == -np.inf
+            for t, key in (("pb", "wk"), ("pe", "mo")):
+                n_rows, n_keys = regs.engine.one(
+                    f"SELECT count(*), count(DISTINCT (pk, {key})) FROM {getattr(names, t)}")
+                assert n_rows == n_keys, (order, t)
+        finally:
+            regs.close()
+    assert want[3]["weeks_sygdom_52w"].sum() > 50 and want[1]["spell_weeks"].max() > 12  # the data reach back
+
+
+def test_history_is_how_far_back_covariates_read(random_folder):
+    # Panel.history: the weeks and months before an index that covariates read, which populations hand to the
+    # store's first copy (populations._since); a spell reads every week (None), and so does a name that is no
+    # covariate (said later, where covariates are read).
+    from virkning.populations import Exclusion, _since
+    from virkning.registers import calendar
+
+    _, folder, _ = random_folder
+    regs = load(folder, engine="duckdb")
+    try:
+        panel = regs.panel()
+        assert panel.history(["age", "sex", "weeks_ledig_52w", "employment_12m", "in_ledig_at_2",
+                              "employment_at_-3"]) == (52, 12)
+        assert panel.history(["in_ledig_at_-60", "employment_at_1"]) == (60, 0)
+        assert panel.history(["age"]) == (0, 0) and panel.history([]) == (0, 0)
+        assert panel.history(["weeks_ledig_52w", "spell_weeks"]) is None
+        assert panel.history(["no_such_covariate"]) is None
+        weeks = np.array([2400, 2410])
+        month = int(calendar.week_months(weeks[:1])[0])
+        assert _since(weeks, (52, 12), (), panel) == (2400 - 52, month - 12)
+        ex = (Exclusion("x", "employment_at_-20", ">", 0), Exclusion("y", "weeks_sygdom_104w", ">", 0))
+        assert _since(weeks, (52, 12), ex, panel) == (2400 - 104, month - 20)
+        assert _since(weeks, None, (), panel) is None
+        assert _since(weeks, (52, 12), (Exclusion("z", "spell_weeks_sygdom", ">", 5),), panel) is None
+    finally:
+        regs.close()

@@ -19,6 +19,7 @@ Definitions (docs/panel.md has the full text):
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -98,23 +99,28 @@ class Panel:
               else self.store.keys(pairs["person_id"].astype(str).to_numpy()))
         return {"pk": pk, "iwk": iwk, "imo": imo, "idate": idate}
 
-    def _register(self, p: dict, window: tuple[int, int] = (0, 0)) -> int:
+    def _register(self, p: dict, window: tuple[int, int] = (0, 0), since: tuple[float, float] | None = None,
+                  months: bool = False) -> int:
         """Load pairs as the store's pairs table (_pair, pk, iwk, imo, wlo, whi) and their persons' rows; returns the
-        count. [wlo, whi] is a week range holding every week of months index+window[0] .. index+window[1]."""
-        self.store.include(p["pk"])
+        count. [wlo, whi] is a week range holding every week of months index+window[0] .. index+window[1].
+        `since`: the earliest week and month the caller reads (Store.include; None: every row); `months`: the
+        caller reads the months of `window` alone (the weeks from wlo, the months from index+window[0])."""
         imo = p["imo"].astype(np.int64)
         first = calendar.month_first_days(imo + window[0])
         last = calendar.month_first_days(imo + window[1])
+        wlo = (calendar.date_weeks(first) - 1).astype(np.int32)
+        if months and len(wlo):
+            since = (int(wlo.min()), int(imo.min()) + window[0])
+        self.store.include(p["pk"], since)
         # copy=False: each fresh array stays a column of its own (a frame would copy them into one block first)
         frame = pd.DataFrame({"_pair": np.arange(len(p["pk"]), dtype=np.int64), "pk": p["pk"].astype(np.int32),
-                              "iwk": p["iwk"].astype(np.int32), "imo": imo.astype(np.int32),
-                              "wlo": (calendar.date_weeks(first) - 1).astype(np.int32),
+                              "iwk": p["iwk"].astype(np.int32), "imo": imo.astype(np.int32), "wlo": wlo,
                               "whi": (calendar.date_weeks(last) + 6).astype(np.int32)}, copy=False)
         self.engine.put(self.store.names.pairs, frame)
         return len(frame)
 
     def _register_pairs(self, pairs: pd.DataFrame, window: tuple[int, int] = (0, 0)) -> int:
-        return self._register(self._normalise(pairs), window)
+        return self._register(self._normalise(pairs), window, months=True)
 
     # ---- covariates --------------------------------------------------------------------------------------
     def covariates(self, pairs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
@@ -134,6 +140,18 @@ class Panel:
         for s in specs:
             result[s.name] = values[s.name]
         return result
+
+    def history(self, names: list[str]) -> tuple[int, int] | None:
+        """How many weeks and months before its index a pair's covariates `names` read (None: every week, as a
+        spell does): what a caller that copies persons' rows early (populations) asks `Store.include` for."""
+        try:
+            specs = [parse_covariate(n, self.person_columns) for n in names]
+        except CovariateNameError:  # said where the covariates are read, in the words of that stage
+            return None
+        weeks, months = _history(specs, {"iwk": np.zeros(1, dtype=np.int64), "imo": np.zeros(1, dtype=np.int64)})
+        if weeks == -math.inf:
+            return None
+        return int(-min(weeks, 0)), int(-min(months, 0))
 
     def covariate_values(self, p: dict, names: list[str]) -> dict:
         """The values of covariates `names` for pairs given as arrays: pk (person keys), iwk (week ordinals), imo
@@ -226,7 +244,7 @@ class Panel:
 
     def _compute_slice(self, p: dict, rows: np.ndarray, specs: list[Covariate]) -> pd.DataFrame:
         sub = {k: v[rows] for k, v in p.items()}
-        self._register(sub)
+        self._register(sub, since=_history(specs, sub) if len(rows) else None)
         out = self.engine.frame(queries.pair_order(self.store.names))
         static = [s for s in specs if s.kind == "static"]
         if static:
@@ -276,8 +294,7 @@ class Panel:
                   join: str = "") -> pd.DataFrame:
         """One aggregate per covariate over the rows of `table` in its window: the n units before the index
         (`window_kind`) or the single unit index+k (the others). One join of pairs and rows serves them all."""
-        lo = max([s.n for s in specs if s.kind == window_kind] + [-s.n for s in specs if s.kind != window_kind] + [0])
-        hi = max([s.n for s in specs if s.kind != window_kind] + [0])
+        lo, hi = _reach(specs, window_kind)
         aggs = []
         for s in specs:
             if s.kind == window_kind:
@@ -459,6 +476,29 @@ class Panel:
 PAIR_SLICE = 1_000_000
 #: covariate kinds whose value is a function of the person and the index month alone (the employment register)
 MONTHLY_KINDS = ("employment", "employment_at")
+
+
+def _reach(specs: list[Covariate], window_kind: str) -> tuple[int, int]:
+    """How far before and after its index a windowed covariate of `specs` reads (units of `window_kind`: weeks
+    or months): the n units before it, or the unit index+k."""
+    lo = max([s.n for s in specs if s.kind == window_kind] + [-s.n for s in specs if s.kind != window_kind] + [0])
+    hi = max([s.n for s in specs if s.kind != window_kind] + [0])
+    return lo, hi
+
+
+def _history(specs: list[Covariate], p: dict) -> tuple[float, float]:
+    """The earliest week and month that covariates `specs` of pairs `p` (iwk, imo) read (Store.include): a
+    window's first unit before the earliest index, every week for a spell (it runs back to the first week of
+    data), +inf for a register no covariate reads."""
+    weekly = [s for s in specs if s.kind in ("weeks", "in")]
+    monthly = [s for s in specs if s.kind in MONTHLY_KINDS]
+    week: float = math.inf
+    if any(s.kind == "spell" for s in specs):
+        week = -math.inf
+    elif weekly:
+        week = int(p["iwk"].min()) - _reach(weekly, "weeks")[0]
+    month = int(p["imo"].min()) - _reach(monthly, "employment")[0] if monthly else math.inf
+    return week, month
 
 
 def _person_text(name: str) -> tuple[str, Callable[[str], str | None] | None]:

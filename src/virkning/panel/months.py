@@ -8,6 +8,7 @@ The statements are in `virkning.registers.queries`; `Panel.month_flags` and `Pan
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -40,11 +41,12 @@ def month_flags(self: "Panel", pairs: pd.DataFrame, first: int, last: int, atoms
     # Persons whose rows are copied are read from the copies; for others the views are read once, directly
     # (copying would cost a scan and reading the copies another: a one-off question reads the table once).
     store = self.store
-    store.n_persons
-    assert store._done is not None  # counting the persons set up the keys
-    direct = bool((p["pk"] < 0).any() or not store._done[p["pk"]].all())
+    imo = p["imo"].astype(np.int64)
+    # the earliest week and month read: the week before the first month's first day (`wlo`), and that month
+    mo_lo = int(imo.min()) + first if len(imo) else 0
+    lo = int(calendar.date_weeks(calendar.month_first_days(np.array([mo_lo])))[0]) - 1
+    direct = bool((p["pk"] < 0).any() or not store.covers(p["pk"], (lo, mo_lo)))
     if direct:
-        imo = p["imo"].astype(np.int64)
         self.engine.put(store.names.dpairs, pd.DataFrame({
             "_pair": np.arange(len(imo), dtype=np.int64), "person_id": store.ids_of(np.maximum(p["pk"], 0)),
             "imo": imo.astype(np.int32),
@@ -53,7 +55,7 @@ def month_flags(self: "Panel", pairs: pd.DataFrame, first: int, last: int, atoms
             "CAST(_pair AS BIGINT) AS _pair, CAST(person_id AS VARCHAR) AS person_id, CAST(imo AS INTEGER) AS imo, "
             "CAST(wlo AS INTEGER) AS wlo, CAST(whi AS INTEGER) AS whi")
     else:
-        self._register(p, (first, last))
+        self._register(p, (first, last), months=True)
     n, width = len(p["pk"]), last - first + 1
     week_atoms = [c for c in dict.fromkeys(names.values()) if c not in MONTHLY_STATUSES]
     if len(week_atoms) > 62:
@@ -66,8 +68,7 @@ def month_flags(self: "Panel", pairs: pd.DataFrame, first: int, last: int, atoms
     self.engine.put(store.names.atoms_in, pd.DataFrame({"code": table["code"], "bits": bits})[bits > 0],
                     "CAST(code AS VARCHAR) AS code, CAST(bits AS BIGINT) AS bits")
     self.engine.table(store.names.atoms, queries.numbered_atoms(store.names))
-    mo_lo, mo_hi = int(p["imo"].min()) + first, int(p["imo"].max()) + last
-    lo = int(calendar.date_weeks(calendar.month_first_days(np.array([mo_lo])))[0]) - 1
+    mo_hi = int(p["imo"].max()) + last
     hi = int(calendar.date_weeks(calendar.month_first_days(np.array([mo_hi + 1])))[0]) + 1
     codes = self.engine.arrays(queries.month_code_flags(store.names, first, last, lo, hi, direct))
     emp = self.engine.arrays(queries.month_employment(store.names, first, last, direct))
@@ -105,9 +106,9 @@ def runs_at_least(self: "Panel", pairs: pd.DataFrame, state: str, lengths: list[
         raise CovariateNameError(f"'{state}' is not a state or group of the DREAM code catalogue; expected one of "
                                  f"{', '.join((*STATES, *GROUPS))}")
     p = self._normalise(pairs)
-    self._register(p)
     lengths = [int(x) for x in lengths]
     lo, hi = int(p["iwk"].min()) - max(lengths) + 1, int(p["iwk"].max())
+    self._register(p, since=(lo, math.inf))  # the weeks lo .. index, no employment
     got = self.engine.arrays(queries.runs_at_least(self.store.names, canon, lengths, lo, hi))
     out = np.zeros((len(p["pk"]), len(lengths)), dtype=bool)
     for i in range(len(lengths)):

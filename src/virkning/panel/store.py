@@ -13,6 +13,7 @@ Every table the store creates is named with its own prefix (`Names`), so stores 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -58,7 +59,7 @@ class StatePairs:
 class Store:
     engine: Engine
     # SELECT of a register's rows for the persons in a relation, optionally within a key range (Registers.rows_of)
-    rows_of: Callable[[str, str, str, tuple[int, int] | None], str]
+    rows_of: Callable[[str, str, str, tuple[int, int] | None, str], str]
     attach_keyed: Callable[[Callable[[], str], bool], bool] | None = None  # Registers.attach_keyed
     keyed: bool = False  # the registers' keyed copy is attached (queries over `keyed_benefits` by pk)
     code_list: list[str] = field(default_factory=list)  # every benefit code of the folder, sorted (numbered by rank)
@@ -66,6 +67,9 @@ class Store:
     names: Names = field(default_factory=lambda: Names(f"_p{next(_COUNTER)}_"))
     _n: int | None = None  # persons (the key map is made)
     _done: np.ndarray | None = field(default=None, repr=False)
+    # (week, month): every copied person's benefit weeks from this week on and employment months from this month on
+    # are in the copies (-inf: every row); the least `since` any `include` asked for (+inf: none asked yet)
+    _floor: tuple[float, float] = (math.inf, math.inf)
     person_columns: tuple[str, ...] = ()
     memo: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     state_pairs: dict[tuple, StatePairs] = field(default_factory=dict, repr=False)
@@ -161,31 +165,64 @@ class Store:
         out[np.asarray(found["i"], dtype=np.int64)] = np.asarray(found["pk"], dtype=np.int64)
         return out
 
-    def include(self, pk: np.ndarray) -> None:
+    def include(self, pk: np.ndarray, since: tuple[float, float] | None = None) -> None:
         """Copy the rows of persons `pk` into the store's tables: one scan of each register for the persons not
-        there yet, so a caller that names a generous superset early saves later scans."""
+        there yet, so a caller that names a generous superset early saves later scans.
+
+        `since`: the (week, month) ordinals from which the caller reads these persons' benefit weeks and employment
+        months (+inf: none of that register); None: every row. The copies hold every copied person's rows from the
+        store's floor on, the least `since` asked for, so a question that reaches further back first copies the
+        older rows of the persons already there (one more scan). A run that reads a year or two of ten years'
+        registers (windows before an index, months after it) then copies a fraction of its persons' rows."""
         self._keys_ready()
         assert self._done is not None  # _keys_ready set it
         pk = np.unique(np.asarray(pk)[np.asarray(pk) >= 0])
+        if not len(pk):
+            return
+        want = (-math.inf, -math.inf) if since is None else since
+        floor = (min(self._floor[0], want[0]), min(self._floor[1], want[1]))
+        if floor != self._floor:
+            done = np.flatnonzero(self._done)
+            if len(done):
+                self._copy(done, floor, self._floor)
+            self._floor = floor
         new = pk[~self._done[pk]]
         if not len(new):
             return
+        self._copy(new, floor, (math.inf, math.inf), persons=True)
+
+    def _copy(self, keys: np.ndarray, since: tuple[float, float], until: tuple[float, float],
+              persons: bool = False) -> None:
+        """Copy the rows of persons `keys` (sorted) from week and month `since` that are not held from `until` on
+        (queries.copied_range), and with `persons` their persons' rows too; mark them copied."""
+        assert self._done is not None
         # From the keyed copy the rows are copied in slices of persons, each stored compressed before the next
         # (engine.compact): the copy then never holds more than a slice uncompressed, and a slice's key range reads
         # only the copy's row groups of those keys (each spans a narrow range of keys), so the slices together
         # cost one scan. Without the copy, slices would each scan the registers: one slice.
-        size = INCLUDE_SLICE if self.keyed_now() else len(new)  # rows_of reads the keyed copy when there is one
+        size = INCLUDE_SLICE if self.keyed_now() else len(keys)  # rows_of reads the keyed copy when there is one
         e, n = self.engine, self.names
-        e.put(n.lookup, pd.DataFrame({"pk": new.astype(np.int32)}), "CAST(pk AS INTEGER) AS pk")
+        e.put(n.lookup, pd.DataFrame({"pk": keys.astype(np.int32)}), "CAST(pk AS INTEGER) AS pk")
         e.table(n.new, queries.ids_of(n))
-        e.append(n.px, queries.copy_persons(n, ["person_id", *self.person_columns]))
-        for at in range(0, len(new), size):
-            part = new[at:at + size]
+        if persons:
+            e.append(n.px, queries.copy_persons(n, ["person_id", *self.person_columns]))
+        ranges = [(table, name, queries.copied_range(col, lo, hi))
+                  for (table, name, col), lo, hi in zip((("benefits", n.pb, "wk"), ("employment", n.pe, "mo")), since, until)
+                  if lo < hi]
+        for at in range(0, len(keys), size):
+            part = keys[at:at + size]
             span = (int(part[0]), int(part[-1])) if self.keyed else None
-            for table, name in (("benefits", n.pb), ("employment", n.pe)):
-                e.append(name, self.rows_of(table, n.new, n.codes, span))
+            for table, name, where in ranges:
+                e.append(name, self.rows_of(table, n.new, n.codes, span, where))
             e.compact()
             self._done[part] = True
+
+    def covers(self, pk: np.ndarray, since: tuple[float, float]) -> bool:
+        """Whether the copies hold every row from week and month `since` of persons `pk` (keys, all >= 0)."""
+        self._keys_ready()
+        assert self._done is not None
+        return bool(self._done[np.asarray(pk, dtype=np.int64)].all()) and all(
+            f <= s for f, s in zip(self._floor, since))
 
     # ---- persons ---------------------------------------------------------------------------------------------------
     def persons(self) -> pd.DataFrame:

@@ -250,17 +250,19 @@ class Registers:
         self.keyed_seconds = time.perf_counter() - started if found is not None else None
         return self.keyed
 
-    def rows_of(self, table: str, persons: str, codes: str, span: tuple[int, int] | None = None) -> str:
+    def rows_of(self, table: str, persons: str, codes: str, span: tuple[int, int] | None = None,
+                where: str = "") -> str:
         """SELECT of the rows of `table` (the store's columns: pk first) of the persons in relation `persons` (pk,
         person_id): from the keyed copy when attached, else narrowed before the staging's conversions where the
         layout allows (readers.persons_rows_sql). `codes` (cn, code): the code numbers, the keyed copy's. `span`:
-        the persons' least and greatest key, a filter the keyed copy's scan uses to skip row groups."""
+        the persons' least and greatest key, a filter the keyed copy's scan uses to skip row groups. `where`: a
+        condition on the rows, alias x (queries.copied_range)."""
         if self.keyed:
-            return queries.keyed_rows(table, persons, span)
+            return queries.keyed_rows(table, persons, span, where)
         src = self._sources.get(table)
         staged = readers.persons_rows_sql(src, TABLES[table], self.options.wide_pattern, persons) if src else None
         rows = f"({staged}) x" if staged else f"{table} x"
-        return queries.register_rows(table, rows, persons, codes)
+        return queries.register_rows(table, rows, persons, codes, where)
 
     def panel(self, end_month: str | None = None) -> "Panel":
         """The panel over these registers; `end_month` (YYYY-MM) overrides the end of data used for censoring."""

@@ -12,6 +12,7 @@ Callers never paste names from files here: columns of `persons` beyond the contr
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -71,15 +72,28 @@ def copy_persons(n: Names, columns: list[str]) -> str:
     return f"SELECT n.pk, {cols} FROM persons x JOIN {n.new} n ON n.person_id = x.person_id"
 
 
-def register_rows(table: str, rows: str, persons: str, codes: str = "") -> str:
+def register_rows(table: str, rows: str, persons: str, codes: str = "", where: str = "") -> str:
     """The store's copy of `table`'s rows (relation `rows`, alias x, the view's columns) for the persons in
     `persons` (pk, person_id), in the store table's column order; a benefit code as its number in `codes` (cn,
-    code: every code of the folder)."""
+    code: every code of the folder). `where`: a condition on x's rows (`copied_range`)."""
+    cond = f" WHERE {where}" if where else ""
     if table == "benefits":
         return (f"SELECT n.pk, x.wk, k.cn FROM {rows} JOIN {persons} n ON n.person_id = x.person_id "
-                f"JOIN {codes} k ON k.code = x.code")
+                f"JOIN {codes} k ON k.code = x.code{cond}")
     return (f"SELECT n.pk, x.mo, x.employment_rate, coalesce(x.temp_agency, false) AS temp_agency FROM {rows} "
-            f"JOIN {persons} n ON n.person_id = x.person_id")
+            f"JOIN {persons} n ON n.person_id = x.person_id{cond}")
+
+
+def copied_range(column: str, since: float, until: float) -> str:
+    """The condition on x.`column` (wk or mo) for the rows a store copies when its floor falls from `until` to
+    `since` (Store.include): those from `since` on that it did not hold from `until` on. -inf as `since` is every
+    row (a row without a week or month too); +inf as `until` subtracts nothing. "" is no condition."""
+    parts = []
+    if since != -math.inf:
+        parts.append(f"x.{column} >= {int(since)}")
+    if until != math.inf:
+        parts.append(f"(x.{column} IS NULL OR x.{column} < {int(until)})")
+    return " AND ".join(parts)
 
 
 def numbered_catalogue(n: Names) -> str:
@@ -92,12 +106,15 @@ def numbered_atoms(n: Names) -> str:
     return f"SELECT a.code, k.cn, a.bits FROM {n.atoms_in} a LEFT JOIN {n.codes} k ON k.code = a.code"
 
 
-def keyed_rows(table: str, persons: str, span: tuple[int, int] | None = None) -> str:
+def keyed_rows(table: str, persons: str, span: tuple[int, int] | None = None, rows: str = "") -> str:
     """The store's copy of a register's rows from its keyed copy (registers/keyed.py; the store's columns) for
-    the persons in `persons` (pk), whose keys lie in `span` (least, greatest) when given."""
+    the persons in `persons` (pk), whose keys lie in `span` (least, greatest) when given; `rows`: a condition on
+    the rows (`copied_range`)."""
     where = f"x.pk IN (SELECT pk FROM {persons})"
     if span is not None:
         where = f"x.pk BETWEEN {int(span[0])} AND {int(span[1])} AND {where}"
+    if rows:
+        where = f"{where} AND {rows}"
     if table == "benefits":
         return f"SELECT x.pk, x.wk, x.c AS cn FROM keyed_benefits x WHERE {where}"
     return f"SELECT x.* FROM keyed_employment x WHERE {where}"

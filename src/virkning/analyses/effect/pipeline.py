@@ -280,6 +280,13 @@ def _spread(Y: pd.DataFrame, rows: np.ndarray, n: int) -> pd.DataFrame:
     return pd.DataFrame(out, index=pd.RangeIndex(n))
 
 
+def _covariate_names(design: EffectDesign) -> list[str]:
+    """Every covariate the design reads for its pairs (matching, exact cells, subgroups, calipers)."""
+    sub_covs = [s.covariate for s in design.subgroups]
+    return list(dict.fromkeys([*design.covariates, *design.exact, *sub_covs, *design.antiexact,
+                               *design.caliper_covariates]))
+
+
 def _population_key(design: EffectDesign) -> tuple:
     return (design.participants, design.pool.key(), design.exclusions, design.horizon, design.censoring,
             design.end_month)
@@ -302,7 +309,7 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
     if pop_key not in cache.populations:
         cache.populations[pop_key] = build_populations(
             regs, design.participants, design.pool, list(design.exclusions), panel=panel, horizon=design.horizon,
-            full_followup=design.censoring == "full_followup")
+            full_followup=design.censoring == "full_followup", history=panel.history(_covariate_names(design)))
     pops = cache.populations[pop_key]
     timings["populations"] = time.perf_counter() - t0
     pairs = pops.pairs(month_labels=False)
@@ -313,9 +320,7 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
 
     say("covariates")
     t = time.perf_counter()
-    sub_covs = [s.covariate for s in design.subgroups]
-    names = list(dict.fromkeys([*design.covariates, *design.exact, *sub_covs, *design.antiexact,
-                                *design.caliper_covariates]))
+    names = _covariate_names(design)
     # Runs with the same populations and exact variables (robustness variants changing covariates or options)
     # share the candidates in exact cells and every covariate column already read for them.
     cells_key = (pop_key, tuple(design.exact))
