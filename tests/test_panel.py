@@ -439,6 +439,7 @@ def test_copies_from_a_floor_hold_what_every_later_question_reads(random_folder)
     pairs = pd.DataFrame({"person_id": rng.choice(tables["persons"]["person_id"], 300),
                           "index_week": rng.choice([201810 + w for w in range(20)], 300)})
     questions = [("covariates", ["weeks_ledig_12w", "employment_at_0"]),
+                 ("covariates", ["weeks_sygdom_20w", "in_ledig_at_3"]),  # no employment: none of it copied here
                  ("covariates", ["spell_weeks"]),  # a spell reads every week: the weeks' floor falls to the start
                  ("outcomes", 6),
                  ("covariates", ["in_ledig_at_-40", "employment_24m", "weeks_sygdom_52w"]),
@@ -466,7 +467,7 @@ def test_copies_from_a_floor_hold_what_every_later_question_reads(random_folder)
         rows = {t: int(full.engine.one(f"SELECT count(*) FROM {getattr(full.store.names, t)}")[0]) for t in ("pb", "pe")}
     finally:
         full.close()
-    for order in ([0, 1, 2, 3, 4, 5], [0, 2, 3, 4, 5, 1], [2, 0, 5, 4, 3, 1]):
+    for order in ([0, 1, 2, 3, 4, 5, 6], [0, 3, 4, 5, 6, 2, 1], [3, 0, 6, 5, 4, 2, 1], [1, 3, 0, 5, 6, 4, 2]):
         regs = load(folder, engine="duckdb")
         try:
             store, got = regs.store, answers(regs, order[:1])
@@ -476,6 +477,11 @@ def test_copies_from_a_floor_hold_what_every_later_question_reads(random_folder)
                 assert store._floor[0] == floor_wk
                 assert int(regs.engine.one(f"SELECT min(wk) FROM {names.pb}")[0]) >= floor_wk
                 assert 0 < int(regs.engine.one(f"SELECT count(*) FROM {names.pb}")[0]) < rows["pb"] / 2
+            if order[0] == 3:  # the outcomes' months: employment from the first month after an index week
+                assert store._floor[1] == int(regs.panel()._normalise(pairs)["imo"].min()) + 1
+            if order[0] == 1:  # covariates that read no employment copy none of it
+                assert store._floor[1] == np.inf and not store._held[1].any() and store._held[0].any()
+                assert int(regs.engine.one(f"SELECT count(*) FROM {names.pe}")[0]) == 0
             got.update(answers(regs, order[1:]))
             for i in order:
                 if isinstance(want[i], pd.DataFrame):
@@ -494,13 +500,13 @@ def test_copies_from_a_floor_hold_what_every_later_question_reads(random_folder)
                 assert n_rows == n_keys, (order, t)
         finally:
             regs.close()
-    assert want[3]["weeks_sygdom_52w"].sum() > 50 and want[1]["spell_weeks"].max() > 12  # the data reach back
+    assert want[4]["weeks_sygdom_52w"].sum() > 50 and want[2]["spell_weeks"].max() > 12  # the data reach back
 
 
 def test_history_is_how_far_back_covariates_read(random_folder):
-    # Panel.history: the weeks and months before an index that covariates read, which populations hand to the
-    # store's first copy (populations._since); a spell reads every week (None), and so does a name that is no
-    # covariate (said later, where covariates are read).
+    # Panel.history: the earliest week and month, relative to an index, that covariates read (+inf: none of that
+    # register), which populations hand to the store's first copy (populations._since); a spell reads every week
+    # (None), and so does a name that is no covariate (said later, where covariates are read).
     from virkning.populations import Exclusion, _since
     from virkning.registers import calendar
 
@@ -508,18 +514,58 @@ def test_history_is_how_far_back_covariates_read(random_folder):
     regs = load(folder, engine="duckdb")
     try:
         panel = regs.panel()
+        inf = float("inf")
         assert panel.history(["age", "sex", "weeks_ledig_52w", "employment_12m", "in_ledig_at_2",
-                              "employment_at_-3"]) == (52, 12)
-        assert panel.history(["in_ledig_at_-60", "employment_at_1"]) == (60, 0)
-        assert panel.history(["age"]) == (0, 0) and panel.history([]) == (0, 0)
+                              "employment_at_-3"]) == (-52, -12)
+        assert panel.history(["in_ledig_at_-60", "employment_at_1"]) == (-60, 0)
+        assert panel.history(["in_ledig_at_3"]) == (0, inf)  # a window reaches back to its index at least
+        assert panel.history(["age", "weeks_sygdom_26w"]) == (-26, inf) and panel.history([]) == (inf, inf)
         assert panel.history(["weeks_ledig_52w", "spell_weeks"]) is None
         assert panel.history(["no_such_covariate"]) is None
         weeks = np.array([2400, 2410])
         month = int(calendar.week_months(weeks[:1])[0])
-        assert _since(weeks, (52, 12), (), panel) == (2400 - 52, month - 12)
+        assert _since(weeks, (-52, -12), (), panel) == (2400 - 52, month - 12)
+        assert _since(weeks, (-52, inf), (), panel) == (2400 - 52, inf)
         ex = (Exclusion("x", "employment_at_-20", ">", 0), Exclusion("y", "weeks_sygdom_104w", ">", 0))
-        assert _since(weeks, (52, 12), ex, panel) == (2400 - 104, month - 20)
+        assert _since(weeks, (-52, inf), ex, panel) == (2400 - 104, month - 20)
         assert _since(weeks, None, (), panel) is None
-        assert _since(weeks, (52, 12), (Exclusion("z", "spell_weeks_sygdom", ">", 5),), panel) is None
+        assert _since(weeks, (-52, -12), (Exclusion("z", "spell_weeks_sygdom", ">", 5),), panel) is None
+    finally:
+        regs.close()
+
+
+def test_copies_of_two_pair_sets_hold_each_persons_rows_once(random_folder):
+    # Each register is copied for the persons a question reads it for: persons copied for one register only (their
+    # benefit weeks read, not their employment) must get their employment rows whole when a later question reads
+    # them, also after the employment's floor has fallen for others. Answers as from a store holding every row.
+    rng = np.random.default_rng(29)
+    tables, folder, _ = random_folder
+    ids = tables["persons"]["person_id"]
+    wide = pd.DataFrame({"person_id": rng.choice(ids, 240), "index_week": rng.choice([201805 + w for w in range(30)], 240)})
+    narrow = wide.iloc[:60].reset_index(drop=True)
+    questions = [(narrow, ["employment_at_0"]), (wide, ["weeks_ledig_12w"]), (narrow, ["employment_12m"]),
+                 (wide, ["employment_24m", "employment_at_0", "weeks_ledig_26w"]), (narrow, ["employment_36m"])]
+    full = load(folder, engine="duckdb")
+    try:
+        full.panel().include(ids)
+        want = [full.panel().covariates(p, names) for p, names in questions]
+    finally:
+        full.close()
+    regs = load(folder, engine="duckdb")
+    try:
+        panel = regs.panel()
+        got = []
+        for i, (p, names) in enumerate(questions):
+            got.append(panel.covariates(p, names))
+            if i == 1:  # the wide set's persons are copied for their weeks, only the narrow set's for employment
+                held = regs.store._held
+                assert held[0].sum() > held[1].sum() > 0
+        for i, (g, w) in enumerate(zip(got, want)):
+            pd.testing.assert_frame_equal(g, w, check_exact=True, obj=f"question {i}")
+        for t, key in (("pb", "wk"), ("pe", "mo")):
+            n_rows, n_keys = regs.engine.one(
+                f"SELECT count(*), count(DISTINCT (pk, {key})) FROM {getattr(regs.store.names, t)}")
+            assert n_rows == n_keys, t
+        assert want[3]["employment_24m"].sum() > 10
     finally:
         regs.close()

@@ -206,24 +206,26 @@ def _check_states(states: dict[int, str]) -> None:
                               f"catalogue; expected one of {', '.join((*STATES, *GROUPS))}")
 
 
-def _since(weeks: np.ndarray, history: tuple[int, int] | None, exclusions: Sequence[Exclusion],
+def _since(weeks: np.ndarray, history: tuple[float, float] | None, exclusions: Sequence[Exclusion],
            panel: "Panel") -> tuple[float, float] | None:
-    """The earliest week and month of the persons' rows the run reads (Store.include): `history` and the
-    exclusions' covariates' before the earliest index week (`weeks`, sorted) and its month. None: every row."""
+    """The earliest week and month of the persons' rows the run's covariates and exclusions read (Store.include):
+    `history` and the exclusions' (Panel.history, relative to an index) from the earliest index week (`weeks`,
+    sorted) and its month; +inf where they read none of a register. None: every row."""
     reach = panel.history([ex.covariate for ex in exclusions]) if history is not None else None
     if history is None or reach is None or not len(weeks):
         return None
     month = int(calendar.week_months(weeks[:1])[0])  # a pair's index month is its index week's (find_participants)
-    return int(weeks[0]) - max(history[0], reach[0]), month - max(history[1], reach[1])
+    return int(weeks[0]) + min(history[0], reach[0]), month + min(history[1], reach[1])
 
 
 def build_populations(regs: "Registers", participants: ParticipantRule, pool: PoolRule,
                       exclusions: Sequence[Exclusion] = (), *, panel: "Panel | None" = None,
                       horizon: int | None = None, full_followup: bool = False,
-                      history: tuple[int, int] | None = None) -> Populations:
+                      history: tuple[float, float] | None = None) -> Populations:
     """Participants and risk-set pool with the flow table; exclusions are applied to both groups alike.
-    `history`: how many weeks and months before the index the run's covariates read (Panel.history; None: every
-    week), so that the persons' rows copied here start there."""
+    `history`: the earliest week and month, relative to an index, that the run's covariates read (Panel.history;
+    None: every week), so that the persons' rows copied here start there (and a register they do not read is
+    copied later, for the persons whose outcomes are read)."""
     if pool.participants not in ("never", "not_yet"):
         raise DesignError(f"pool rule 'participants': expected one of never, not_yet; got '{pool.participants}'")
     panel = panel or regs.panel()

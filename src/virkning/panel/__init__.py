@@ -141,17 +141,16 @@ class Panel:
             result[s.name] = values[s.name]
         return result
 
-    def history(self, names: list[str]) -> tuple[int, int] | None:
-        """How many weeks and months before its index a pair's covariates `names` read (None: every week, as a
-        spell does): what a caller that copies persons' rows early (populations) asks `Store.include` for."""
+    def history(self, names: list[str]) -> tuple[float, float] | None:
+        """The earliest week and month, relative to its index, that a pair's covariates `names` read (+inf: none of
+        that register; None: every week, as a spell reads): what a caller that copies persons' rows early
+        (populations) asks `Store.include` for."""
         try:
             specs = [parse_covariate(n, self.person_columns) for n in names]
         except CovariateNameError:  # said where the covariates are read, in the words of that stage
             return None
         weeks, months = _history(specs, {"iwk": np.zeros(1, dtype=np.int64), "imo": np.zeros(1, dtype=np.int64)})
-        if weeks == -math.inf:
-            return None
-        return int(-min(weeks, 0)), int(-min(months, 0))
+        return None if weeks == -math.inf else (weeks, months)
 
     def covariate_values(self, p: dict, names: list[str]) -> dict:
         """The values of covariates `names` for pairs given as arrays: pk (person keys), iwk (week ordinals), imo

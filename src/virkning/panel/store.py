@@ -66,9 +66,11 @@ class Store:
     _asked: set[bool] = field(default_factory=set, repr=False)  # the `write` flags attach_keyed was called with
     names: Names = field(default_factory=lambda: Names(f"_p{next(_COUNTER)}_"))
     _n: int | None = None  # persons (the key map is made)
-    _done: np.ndarray | None = field(default=None, repr=False)
-    # (week, month): every copied person's benefit weeks from this week on and employment months from this month on
-    # are in the copies (-inf: every row); the least `since` any `include` asked for (+inf: none asked yet)
+    _done: np.ndarray | None = field(default=None, repr=False)  # per key: the person's row is copied (px)
+    # Per register (benefits, employment): per key, whether the person's rows are copied, and the week or month
+    # from which every such person's rows are (-inf: every row): the least `since` any `include` asked of it
+    # (+inf: none asked yet).
+    _held: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _floor: tuple[float, float] = (math.inf, math.inf)
     person_columns: tuple[str, ...] = ()
     memo: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
@@ -89,6 +91,7 @@ class Store:
         e.table(n.pkmap, queries.PERSON_KEYS)
         self._n = int(e.one(f"SELECT count(*) FROM {n.pkmap}")[0])
         self._done = np.zeros(self._n, dtype=bool)
+        self._held = (np.zeros(self._n, dtype=bool), np.zeros(self._n, dtype=bool))
         self._types = dict(e.columns("persons"))
         self.person_columns = tuple(c for c in self._types if c != "person_id")
         # empty copies of the registers' rows, filled person by person by `include`
@@ -170,59 +173,80 @@ class Store:
         there yet, so a caller that names a generous superset early saves later scans.
 
         `since`: the (week, month) ordinals from which the caller reads these persons' benefit weeks and employment
-        months (+inf: none of that register); None: every row. The copies hold every copied person's rows from the
-        store's floor on, the least `since` asked for, so a question that reaches further back first copies the
+        months (+inf: none of that register); None: every row. Each register's copy holds the rows of its persons
+        from its floor on, the least `since` asked of it, so a question that reaches further back first copies the
         older rows of the persons already there (one more scan). A run that reads a year or two of ten years'
-        registers (windows before an index, months after it) then copies a fraction of its persons' rows."""
+        registers (windows before an index, months after it) then copies a fraction of its persons' rows, and a
+        register no covariate reads is copied for the persons whose outcomes are read, not for the whole pool."""
         self._keys_ready()
-        assert self._done is not None  # _keys_ready set it
+        assert self._done is not None and self._held is not None  # _keys_ready set them
         pk = np.unique(np.asarray(pk)[np.asarray(pk) >= 0])
         if not len(pk):
             return
         want = (-math.inf, -math.inf) if since is None else since
-        floor = (min(self._floor[0], want[0]), min(self._floor[1], want[1]))
-        if floor != self._floor:
-            done = np.flatnonzero(self._done)
-            if len(done):
-                self._copy(done, floor, self._floor)
-            self._floor = floor
         new = pk[~self._done[pk]]
-        if not len(new):
-            return
-        self._copy(new, floor, (math.inf, math.inf), persons=True)
+        if len(new):
+            self._put_keys(new)
+            self.engine.append(self.names.px, queries.copy_persons(self.names, ["person_id", *self.person_columns]))
+            self._done[new] = True
+        floors = list(self._floor)
+        fresh: list[tuple[np.ndarray, list[tuple[int, float, float]]]] = []
+        for t, held in enumerate(self._held):
+            if want[t] == math.inf:
+                continue  # the caller reads nothing of this register
+            if want[t] < floors[t]:
+                had = np.flatnonzero(held)
+                if len(had):
+                    self._copy(had, [(t, want[t], floors[t])])
+                floors[t] = want[t]
+                self._floor = (floors[0], floors[1])
+            more = pk[~held[pk]]
+            if len(more):  # persons new to both registers are copied in one pass of slices
+                same = [job for job in fresh if np.array_equal(job[0], more)]
+                if same:
+                    same[0][1].append((t, floors[t], math.inf))
+                else:
+                    fresh.append((more, [(t, floors[t], math.inf)]))
+        for keys, jobs in fresh:
+            self._copy(keys, jobs)
 
-    def _copy(self, keys: np.ndarray, since: tuple[float, float], until: tuple[float, float],
-              persons: bool = False) -> None:
-        """Copy the rows of persons `keys` (sorted) from week and month `since` that are not held from `until` on
-        (queries.copied_range), and with `persons` their persons' rows too; mark them copied."""
-        assert self._done is not None
+    def _put_keys(self, keys: np.ndarray) -> None:
+        """The relation `new` (pk, person_id) of persons `keys` (sorted), which the copies join."""
+        e, n = self.engine, self.names
+        e.put(n.lookup, pd.DataFrame({"pk": keys.astype(np.int32)}), "CAST(pk AS INTEGER) AS pk")
+        e.table(n.new, queries.ids_of(n))
+
+    def _copy(self, keys: np.ndarray, jobs: list[tuple[int, float, float]]) -> None:
+        """Copy the rows of persons `keys` (sorted) for each job (register: 0 benefits, 1 employment; since; until):
+        those from week or month `since` that are not held from `until` on (queries.copied_range); mark them held."""
+        assert self._held is not None
         # From the keyed copy the rows are copied in slices of persons, each stored compressed before the next
         # (engine.compact): the copy then never holds more than a slice uncompressed, and a slice's key range reads
         # only the copy's row groups of those keys (each spans a narrow range of keys), so the slices together
         # cost one scan. Without the copy, slices would each scan the registers: one slice.
         size = INCLUDE_SLICE if self.keyed_now() else len(keys)  # rows_of reads the keyed copy when there is one
-        e, n = self.engine, self.names
-        e.put(n.lookup, pd.DataFrame({"pk": keys.astype(np.int32)}), "CAST(pk AS INTEGER) AS pk")
-        e.table(n.new, queries.ids_of(n))
-        if persons:
-            e.append(n.px, queries.copy_persons(n, ["person_id", *self.person_columns]))
-        ranges = [(table, name, queries.copied_range(col, lo, hi))
-                  for (table, name, col), lo, hi in zip((("benefits", n.pb, "wk"), ("employment", n.pe, "mo")), since, until)
-                  if lo < hi]
+        n = self.names
+        targets = [(("benefits", n.pb, "wk"), ("employment", n.pe, "mo"))[t] + (t, since, until)
+                   for t, since, until in jobs]
+        self._put_keys(keys)
         for at in range(0, len(keys), size):
             part = keys[at:at + size]
             span = (int(part[0]), int(part[-1])) if self.keyed else None
-            for table, name, where in ranges:
-                e.append(name, self.rows_of(table, n.new, n.codes, span, where))
-            e.compact()
-            self._done[part] = True
+            for table, name, column, t, since, until in targets:
+                self.engine.append(name, self.rows_of(table, n.new, n.codes, span,
+                                                      queries.copied_range(column, since, until)))
+            self.engine.compact()
+            for _, _, _, t, _, _ in targets:
+                self._held[t][part] = True
 
     def covers(self, pk: np.ndarray, since: tuple[float, float]) -> bool:
-        """Whether the copies hold every row from week and month `since` of persons `pk` (keys, all >= 0)."""
+        """Whether the copies hold every row from week and month `since` (+inf: none of that register) of persons
+        `pk` (keys, all >= 0)."""
         self._keys_ready()
-        assert self._done is not None
-        return bool(self._done[np.asarray(pk, dtype=np.int64)].all()) and all(
-            f <= s for f, s in zip(self._floor, since))
+        assert self._held is not None
+        pk = np.asarray(pk, dtype=np.int64)
+        return all(s == math.inf or (f <= s and bool(held[pk].all()))
+                   for held, f, s in zip(self._held, self._floor, since))
 
     # ---- persons ---------------------------------------------------------------------------------------------------
     def persons(self) -> pd.DataFrame:
