@@ -141,10 +141,9 @@ def build_groups(regs: "Registers", design: TrajectoryDesign, notes: list[dict])
         if g.records is None:
             rule_frames[g.name], f = _rule_group(panel, g, notes)
             flow += f
-    # every person of every group copied once: the one scan of the registers' rows the rest works from
-    everyone = [kept["pk"].to_numpy()] if kept is not None else []
-    everyone += [f["pk"].to_numpy() for f in rule_frames.values()]
-    panel.include(np.concatenate(everyone) if everyone else np.zeros(0, dtype=np.int64))
+    # Nothing is copied up front: each question copies the rows it reads (runs of weeks, covariates) or reads the
+    # registers once directly (month flags of persons not copied). Copying every row of every group first cost
+    # more than it saved (the demo's Flere skal med: 3.9-4.1 s against 3.7-3.9 s, the same files).
     municipality = panel.persons()["municipality"].to_numpy()
     members: dict[str, pd.DataFrame] = {}
     for g in design.groups:
