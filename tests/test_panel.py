@@ -526,6 +526,12 @@ def test_history_is_how_far_back_covariates_read(random_folder):
         month = int(calendar.week_months(weeks[:1])[0])
         assert _since(weeks, (-52, -12), (), panel) == (2400 - 52, month - 12)
         assert _since(weeks, (-52, inf), (), panel) == (2400 - 52, inf)
+        # outcomes read from the week before the index week at the earliest: a copy starts there at the latest
+        assert _since(weeks, (0, -1), (), panel) == (2400 - 1, month - 1)
+        assert _since(weeks, (inf, -3), (), panel) == (inf, month - 3)
+        every = np.arange(2300, 2700)  # outcomes' first week (Panel._register, months from index + 1): iwk - 1 or later
+        first = calendar.date_weeks(calendar.month_first_days(calendar.week_months(every) + 1)) - 1
+        assert (first >= every - 1).all() and (first == every - 1).any()
         ex = (Exclusion("x", "employment_at_-20", ">", 0), Exclusion("y", "weeks_sygdom_104w", ">", 0))
         assert _since(weeks, (-52, inf), ex, panel) == (2400 - 104, month - 20)
         assert _since(weeks, None, (), panel) is None
@@ -567,5 +573,73 @@ def test_copies_of_two_pair_sets_hold_each_persons_rows_once(random_folder):
                 f"SELECT count(*), count(DISTINCT (pk, {key})) FROM {getattr(regs.store.names, t)}")
             assert n_rows == n_keys, t
         assert want[3]["employment_24m"].sum() > 10
+    finally:
+        regs.close()
+
+
+def test_copies_hold_the_edges_of_what_is_asked(random_folder):
+    # Three edges of the copies' floors, each against a store holding every row: persons first copied after the
+    # floor has fallen hold their rows from the floor, not from the later question's own week; months before the
+    # index asked of a fresh store; and a run of weeks exactly as long as the longest length asked for.
+    tables, folder, _ = random_folder
+    ids = tables["persons"]["person_id"].to_numpy()
+    early = pd.DataFrame({"person_id": ids[:40], "index_week": [201810] * 40})
+    late = pd.DataFrame({"person_id": ids[40:80], "index_week": [201840] * 40})
+    every = pd.DataFrame({"person_id": ids, "index_week": [201820] * len(ids)})
+    full = load(folder, engine="duckdb")
+    try:
+        full.panel().include(ids)
+        want_late = full.panel().covariates(late, ["weeks_ledig_52w"])
+        want_months = full.panel().months(every, -12, -6)
+        spell = full.panel().covariates(every, ["spell_weeks"])["spell_weeks"].to_numpy()
+        longest = every.iloc[[int(np.argmax(spell))]].reset_index(drop=True)
+        want_runs = full.panel().runs_at_least(longest, "ledig", [int(spell.max())])
+    finally:
+        full.close()
+    assert spell.max() > 20 and want_runs.all() and want_late["weeks_ledig_52w"].sum() > 50
+    regs = load(folder, engine="duckdb")
+    try:
+        panel = regs.panel()
+        panel.covariates(early, ["weeks_ledig_52w"])  # the floor: 52 weeks before week 10 of 2018
+        panel.covariates(late, ["weeks_ledig_4w"])  # new persons, asking from week 36 only
+        pd.testing.assert_frame_equal(panel.covariates(late, ["weeks_ledig_52w"]), want_late, check_exact=True)
+    finally:
+        regs.close()
+    for question, want in ((lambda p: p.months(every, -12, -6), want_months),
+                           (lambda p: p.runs_at_least(longest, "ledig", [int(spell.max())]), want_runs)):
+        regs = load(folder, engine="duckdb")
+        try:
+            got = question(regs.panel())
+            if isinstance(want, pd.DataFrame):
+                pd.testing.assert_frame_equal(got, want, check_exact=True)
+            else:
+                np.testing.assert_array_equal(got, want)
+        finally:
+            regs.close()
+
+
+def test_a_copy_stopped_part_way_gives_up_the_store(random_folder, monkeypatch):
+    # A copy that fails after some of its rows are in (here the employment's statement, after the benefits') would
+    # leave rows a later question copies again: the store refuses further questions instead of answering wrongly.
+    from virkning.registers.engine import EngineError
+
+    tables, folder, _ = random_folder
+    pairs = pd.DataFrame({"person_id": tables["persons"]["person_id"][:50], "index_week": [201820] * 50})
+    regs = load(folder, engine="duckdb")
+    try:
+        panel = regs.panel()
+        append = regs.engine.append
+
+        def failing(name, select):
+            if name == regs.store.names.pe:
+                raise KeyboardInterrupt
+            return append(name, select)
+
+        monkeypatch.setattr(regs.engine, "append", failing)
+        with pytest.raises(KeyboardInterrupt):
+            panel.covariates(pairs, ["weeks_ledig_52w", "employment_12m"])
+        monkeypatch.setattr(regs.engine, "append", append)
+        with pytest.raises(EngineError, match="load the registers again"):
+            panel.covariates(pairs, ["weeks_ledig_52w", "employment_12m"])
     finally:
         regs.close()

@@ -12,6 +12,7 @@ Every person who leaves is counted: `flow` has one row per step for participants
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -215,7 +216,10 @@ def _since(weeks: np.ndarray, history: tuple[float, float] | None, exclusions: S
     if history is None or reach is None or not len(weeks):
         return None
     month = int(calendar.week_months(weeks[:1])[0])  # a pair's index month is its index week's (find_participants)
-    return int(weeks[0]) + min(history[0], reach[0]), month + min(history[1], reach[1])
+    week = min(history[0], reach[0])
+    # Outcomes read the weeks of the months after the index from the week before the next month's first day, which
+    # may be the week before the index week: a copy of the weeks that starts later would cost one more pass.
+    return int(weeks[0]) + (week if week == math.inf else min(week, -1)), month + min(history[1], reach[1])
 
 
 def build_populations(regs: "Registers", participants: ParticipantRule, pool: PoolRule,

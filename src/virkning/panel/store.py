@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from virkning.registers import calendar, queries
-from virkning.registers.engine import Engine
+from virkning.registers.engine import Engine, EngineError
 from virkning.registers.queries import Names
 
 _COUNTER = itertools.count(1)
@@ -72,6 +72,7 @@ class Store:
     # (+inf: none asked yet).
     _held: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _floor: tuple[float, float] = (math.inf, math.inf)
+    _broken: bool = False  # a copy stopped part-way (`_copy`): some rows are there twice or not at all
     person_columns: tuple[str, ...] = ()
     memo: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     state_pairs: dict[tuple, StatePairs] = field(default_factory=dict, repr=False)
@@ -180,6 +181,7 @@ class Store:
         register no covariate reads is copied for the persons whose outcomes are read, not for the whole pool."""
         self._keys_ready()
         assert self._done is not None and self._held is not None  # _keys_ready set them
+        self._usable()
         pk = np.unique(np.asarray(pk)[np.asarray(pk) >= 0])
         if not len(pk):
             return
@@ -229,21 +231,33 @@ class Store:
         targets = [(("benefits", n.pb, "wk"), ("employment", n.pe, "mo"))[t] + (t, since, until)
                    for t, since, until in jobs]
         self._put_keys(keys)
-        for at in range(0, len(keys), size):
-            part = keys[at:at + size]
-            span = (int(part[0]), int(part[-1])) if self.keyed else None
-            for table, name, column, t, since, until in targets:
-                self.engine.append(name, self.rows_of(table, n.new, n.codes, span,
-                                                      queries.copied_range(column, since, until)))
-            self.engine.compact()
-            for _, _, _, t, _, _ in targets:
-                self._held[t][part] = True
+        try:
+            for at in range(0, len(keys), size):
+                part = keys[at:at + size]
+                span = (int(part[0]), int(part[-1])) if self.keyed else None
+                for table, name, column, t, since, until in targets:
+                    self.engine.append(name, self.rows_of(table, n.new, n.codes, span,
+                                                          queries.copied_range(column, since, until)))
+                self.engine.compact()
+                for _, _, _, t, _, _ in targets:
+                    self._held[t][part] = True
+        except BaseException:
+            # Rows of the slices copied so far are in the tables, and the floors do not say so: a later question
+            # would copy them again. The store is given up instead (an interrupted notebook cell, a full disk).
+            self._broken = True
+            raise
+
+    def _usable(self) -> None:
+        if self._broken:
+            raise EngineError("the panel's copies of register rows were left part-way by an interrupted copy; "
+                              "load the registers again (virkning.registers.load) to ask further questions")
 
     def covers(self, pk: np.ndarray, since: tuple[float, float]) -> bool:
         """Whether the copies hold every row from week and month `since` (+inf: none of that register) of persons
         `pk` (keys, all >= 0)."""
         self._keys_ready()
         assert self._held is not None
+        self._usable()
         pk = np.asarray(pk, dtype=np.int64)
         return all(s == math.inf or (f <= s and bool(held[pk].all()))
                    for held, f, s in zip(self._held, self._floor, since))
