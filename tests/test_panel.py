@@ -32,6 +32,10 @@ def test_covariates_of_no_pairs(regs):
     assert len(got) == 0 and list(got.columns) == list(one.columns)
     numeric = [c for c in COVS if c != "sex"]  # a text column of no rows is `object`, not `str`, in pandas
     assert {c: str(got[c].dtype) for c in numeric} == {c: str(one[c].dtype) for c in numeric}
+    # month flags and runs of no pairs: arrays of no rows (they raised numpy's ValueError before)
+    flags = regs.panel().month_flags(none, -1, 2, ("ledig", "beskæftiget"))
+    assert {k: v.shape for k, v in flags.items()} == {"observed": (0, 4), "ledig": (0, 4), "beskæftiget": (0, 4)}
+    assert regs.panel().runs_at_least(none, "ledig", [4, 8]).shape == (0, 2)
 
 
 def test_person_keys_ids_and_persons(regs):

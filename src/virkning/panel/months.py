@@ -40,10 +40,12 @@ def month_flags(self: "Panel", pairs: pd.DataFrame, first: int, last: int, atoms
     p = self._normalise(pairs)
     # Persons whose rows are copied are read from the copies; for others the views are read once, directly
     # (copying would cost a scan and reading the copies another: a one-off question reads the table once).
+    if not len(p["pk"]):  # no pairs: no rows, the shape of the answer all the same
+        return {k: np.zeros((0, last - first + 1), dtype=bool) for k in ("observed", *names)}
     store = self.store
     imo = p["imo"].astype(np.int64)
     # the earliest week and month read: the week before the first month's first day (`wlo`), and that month
-    mo_lo = int(imo.min()) + first if len(imo) else 0
+    mo_lo = int(imo.min()) + first
     lo = int(calendar.date_weeks(calendar.month_first_days(np.array([mo_lo])))[0]) - 1
     direct = bool((p["pk"] < 0).any() or not store.covers(p["pk"], (lo, mo_lo)))
     if direct:
@@ -107,6 +109,8 @@ def runs_at_least(self: "Panel", pairs: pd.DataFrame, state: str, lengths: list[
                                  f"{', '.join((*STATES, *GROUPS))}")
     p = self._normalise(pairs)
     lengths = [int(x) for x in lengths]
+    if not len(p["pk"]):
+        return np.zeros((0, len(lengths)), dtype=bool)
     lo, hi = int(p["iwk"].min()) - max(lengths) + 1, int(p["iwk"].max())
     self._register(p, since=(lo, math.inf))  # the weeks lo .. index, no employment
     got = self.engine.arrays(queries.runs_at_least(self.store.names, canon, lengths, lo, hi))
