@@ -629,21 +629,25 @@ def test_a_copy_stopped_part_way_gives_up_the_store(random_folder, monkeypatch):
 
     tables, folder, _ = random_folder
     pairs = pd.DataFrame({"person_id": tables["persons"]["person_id"][:50], "index_week": [201820] * 50})
-    regs = load(folder, engine="duckdb")
-    try:
-        panel = regs.panel()
-        append = regs.engine.append
+    # before the employment's statement; and just after the persons' rows are in, before they are marked copied
+    for where, after in (("pe", False), ("px", True)):
+        regs = load(folder, engine="duckdb")
+        try:
+            panel = regs.panel()
+            append = regs.engine.append
 
-        def failing(name, select):
-            if name == regs.store.names.pe:
-                raise KeyboardInterrupt
-            return append(name, select)
+            def failing(name, select, where=where, after=after):
+                if name == getattr(regs.store.names, where):
+                    if after:
+                        append(name, select)
+                    raise KeyboardInterrupt
+                return append(name, select)
 
-        monkeypatch.setattr(regs.engine, "append", failing)
-        with pytest.raises(KeyboardInterrupt):
-            panel.covariates(pairs, ["weeks_ledig_52w", "employment_12m"])
-        monkeypatch.setattr(regs.engine, "append", append)
-        with pytest.raises(EngineError, match="load the registers again"):
-            panel.covariates(pairs, ["weeks_ledig_52w", "employment_12m"])
-    finally:
-        regs.close()
+            monkeypatch.setattr(regs.engine, "append", failing)
+            with pytest.raises(KeyboardInterrupt):
+                panel.covariates(pairs, ["weeks_ledig_52w", "employment_12m", "birth_date"])
+            monkeypatch.setattr(regs.engine, "append", append)
+            with pytest.raises(EngineError, match="load the registers again"):
+                panel.covariates(pairs, ["weeks_ledig_52w", "employment_12m", "birth_date"])
+        finally:
+            regs.close()

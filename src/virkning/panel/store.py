@@ -185,32 +185,39 @@ class Store:
         pk = np.unique(np.asarray(pk)[np.asarray(pk) >= 0])
         if not len(pk):
             return
-        want = (-math.inf, -math.inf) if since is None else since
-        new = pk[~self._done[pk]]
-        if len(new):
-            self._put_keys(new)
-            self.engine.append(self.names.px, queries.copy_persons(self.names, ["person_id", *self.person_columns]))
-            self._done[new] = True
-        floors = list(self._floor)
-        fresh: list[tuple[np.ndarray, list[tuple[int, float, float]]]] = []
-        for t, held in enumerate(self._held):
-            if want[t] == math.inf:
-                continue  # the caller reads nothing of this register
-            if want[t] < floors[t]:
-                had = np.flatnonzero(held)
-                if len(had):
-                    self._copy(had, [(t, want[t], floors[t])])
-                floors[t] = want[t]
-                self._floor = (floors[0], floors[1])
-            more = pk[~held[pk]]
-            if len(more):  # persons new to both registers are copied in one pass of slices
-                same = [job for job in fresh if np.array_equal(job[0], more)]
-                if same:
-                    same[0][1].append((t, floors[t], math.inf))
-                else:
-                    fresh.append((more, [(t, floors[t], math.inf)]))
-        for keys, jobs in fresh:
-            self._copy(keys, jobs)
+        try:
+            want = (-math.inf, -math.inf) if since is None else since
+            new = pk[~self._done[pk]]
+            if len(new):
+                self._put_keys(new)
+                names = ["person_id", *self.person_columns]
+                self.engine.append(self.names.px, queries.copy_persons(self.names, names))
+                self._done[new] = True
+            floors = list(self._floor)
+            fresh: list[tuple[np.ndarray, list[tuple[int, float, float]]]] = []
+            for t, held in enumerate(self._held):
+                if want[t] == math.inf:
+                    continue  # the caller reads nothing of this register
+                if want[t] < floors[t]:
+                    had = np.flatnonzero(held)
+                    if len(had):
+                        self._copy(had, [(t, want[t], floors[t])])
+                    floors[t] = want[t]
+                    self._floor = (floors[0], floors[1])
+                more = pk[~held[pk]]
+                if len(more):  # persons new to both registers are copied in one pass of slices
+                    same = [job for job in fresh if np.array_equal(job[0], more)]
+                    if same:
+                        same[0][1].append((t, floors[t], math.inf))
+                    else:
+                        fresh.append((more, [(t, floors[t], math.inf)]))
+            for keys, jobs in fresh:
+                self._copy(keys, jobs)
+        except BaseException:
+            # Rows copied so far are in the tables, and the floors and marks do not say so: a later question would
+            # copy them again. The store is given up instead (an interrupted notebook cell, a full disk).
+            self._broken = True
+            raise
 
     def _put_keys(self, keys: np.ndarray) -> None:
         """The relation `new` (pk, person_id) of persons `keys` (sorted), which the copies join."""
@@ -231,21 +238,15 @@ class Store:
         targets = [(("benefits", n.pb, "wk"), ("employment", n.pe, "mo"))[t] + (t, since, until)
                    for t, since, until in jobs]
         self._put_keys(keys)
-        try:
-            for at in range(0, len(keys), size):
-                part = keys[at:at + size]
-                span = (int(part[0]), int(part[-1])) if self.keyed else None
-                for table, name, column, t, since, until in targets:
-                    self.engine.append(name, self.rows_of(table, n.new, n.codes, span,
-                                                          queries.copied_range(column, since, until)))
-                self.engine.compact()
-                for _, _, _, t, _, _ in targets:
-                    self._held[t][part] = True
-        except BaseException:
-            # Rows of the slices copied so far are in the tables, and the floors do not say so: a later question
-            # would copy them again. The store is given up instead (an interrupted notebook cell, a full disk).
-            self._broken = True
-            raise
+        for at in range(0, len(keys), size):
+            part = keys[at:at + size]
+            span = (int(part[0]), int(part[-1])) if self.keyed else None
+            for table, name, column, t, since, until in targets:
+                self.engine.append(name, self.rows_of(table, n.new, n.codes, span,
+                                                      queries.copied_range(column, since, until)))
+            self.engine.compact()
+            for _, _, _, t, _, _ in targets:
+                self._held[t][part] = True
 
     def _usable(self) -> None:
         if self._broken:

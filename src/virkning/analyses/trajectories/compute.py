@@ -2,9 +2,9 @@
 month since the index, units compared, seniority bands and linear probability models (raw, unprotected frames).
 
 Register work, in order, so the benefits table is scanned as few times as possible: the records table (small);
-the persons in a rule group's state in its week (one scan, `Panel.state_pairs`); the rows of every person of every
-group copied once (`Panel.include`: one scan of benefits and of employment); then seniority, month indicators and
-covariates from the copies. Everyone who leaves is counted in `flow`.
+the persons in a rule group's state in its week (one scan, `Panel.state_pairs`); then seniority (runs of weeks,
+which copy the groups' weeks they read), month indicators (from the copies, or one direct read of the registers
+for persons whose rows are not copied) and covariates. Everyone who leaves is counted in `flow`.
 """
 
 from __future__ import annotations
