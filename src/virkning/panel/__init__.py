@@ -21,18 +21,18 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from virkning.errors import CovariateNameError
 from virkning.panel import risksets
-from virkning.panel.grammar import GRAMMAR_HELP, ORIGIN_GROUPS, STATIC, Covariate, parse_covariate
+from virkning.panel.grammar import (GRAMMAR_HELP, MONTHLY_KINDS, ORIGIN_GROUPS, STATIC, Covariate, first_read,
+                                    parse_covariate, reach)
 from virkning.panel.memo import memoised
 from virkning.panel.store import StatePairs, Store
 from virkning.registers import calendar, queries
-from virkning.registers.catalogue import GROUPS, MONTHLY_STATUSES, STATES, canonical_state
 from virkning.registers.queries import RETIREMENT_ORDER
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ class Panel:
             specs = [parse_covariate(n, self.person_columns) for n in names]
         except CovariateNameError:  # said where the covariates are read, in the words of that stage
             return None
-        weeks, months = _history(specs, {"iwk": np.zeros(1, dtype=np.int64), "imo": np.zeros(1, dtype=np.int64)})
+        weeks, months = first_read(specs, 0, 0)
         return None if weeks == -math.inf else (weeks, months)
 
     def covariate_values(self, p: dict, names: list[str]) -> dict:
@@ -243,7 +243,8 @@ class Panel:
 
     def _compute_slice(self, p: dict, rows: np.ndarray, specs: list[Covariate]) -> pd.DataFrame:
         sub = {k: v[rows] for k, v in p.items()}
-        self._register(sub, since=_history(specs, sub) if len(rows) else None)
+        since = first_read(specs, int(sub["iwk"].min()), int(sub["imo"].min())) if len(rows) else None
+        self._register(sub, since=since)
         out = self.engine.frame(queries.pair_order(self.store.names))
         static = [s for s in specs if s.kind == "static"]
         if static:
@@ -293,7 +294,7 @@ class Panel:
                   join: str = "") -> pd.DataFrame:
         """One aggregate per covariate over the rows of `table` in its window: the n units before the index
         (`window_kind`) or the single unit index+k (the others). One join of pairs and rows serves them all."""
-        lo, hi = _reach(specs, window_kind)
+        lo, hi = reach(specs, window_kind)
         aggs = []
         for s in specs:
             if s.kind == window_kind:
@@ -356,39 +357,9 @@ class Panel:
         `exit_<s>_<m>` (1 if exit by month m: "exit without relapse", counted once); `status_<m>` and
         `benefit_weeks_<m>` per month. Months after the end of data are NA (censored), never zeros.
         """
-        if horizon < 1:
-            raise CovariateNameError("horizon must be at least 1 month")
-        names = []
-        for s in exits:
-            c = canonical_state(s)
-            if c is None:
-                raise CovariateNameError(
-                    f"outcome status '{s}' is not a state, group or monthly status; expected one of "
-                    f"{', '.join((*STATES, *GROUPS, *MONTHLY_STATUSES))}"
-                )
-            names.append(c)
-        self._register_pairs(pairs, (1, horizon))
-        long = self._months(1, horizon)
-        n = len(pairs)
-        months = np.arange(1, horizon + 1)
-        obs = long["observed"].to_numpy().reshape(n, horizon)
-        out = pd.DataFrame({"person_id": pairs["person_id"].astype(str).to_numpy(), "index_week": pairs["index_week"].to_numpy()})
-        out["followup"] = obs.sum(axis=1).astype("int32")
-        for s in names:
-            flag = long[s].to_numpy().reshape(n, horizon).astype(bool) & obs
-            hit = flag.any(axis=1)
-            first = np.where(hit, flag.argmax(axis=1) + 1, 0)
-            # np.where takes any scalar; numpy's stubs list only array-likes
-            out[f"first_{s}"] = pd.array(np.where(hit, first, cast(Any, pd.NA)), dtype="Int32")
-            for i, m in enumerate(months):
-                val = np.where(hit & (first <= m), 1.0, np.where(obs[:, i], 0.0, np.nan))
-                out[f"exit_{s}_{m}"] = val
-        status = long["status"].to_numpy().reshape(n, horizon)
-        bw = long["benefit_weeks"].to_numpy().reshape(n, horizon).astype(float)
-        for i, m in enumerate(months):
-            out[f"status_{m}"] = np.where(obs[:, i], status[:, i], cast(Any, None))  # any scalar (see above)
-            out[f"benefit_weeks_{m}"] = np.where(obs[:, i], bw[:, i], np.nan)
-        return out
+        from virkning.panel.months import outcomes
+
+        return outcomes(self, pairs, horizon, exits)
 
 
     def month_flags(self, pairs: pd.DataFrame, first: int, last: int, atoms: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -474,32 +445,6 @@ class Panel:
 # Pairs per slice of a covariate computation (Panel._compute): one slice up to a pool of about 1,000,000 persons.
 PAIR_SLICE = 1_000_000
 #: covariate kinds whose value is a function of the person and the index month alone (the employment register)
-MONTHLY_KINDS = ("employment", "employment_at")
-
-
-def _reach(specs: list[Covariate], window_kind: str) -> tuple[int, int]:
-    """How far before and after its index a windowed covariate of `specs` reads (units of `window_kind`: weeks
-    or months): the n units before it, or the unit index+k."""
-    lo = max([s.n for s in specs if s.kind == window_kind] + [-s.n for s in specs if s.kind != window_kind] + [0])
-    hi = max([s.n for s in specs if s.kind != window_kind] + [0])
-    return lo, hi
-
-
-def _history(specs: list[Covariate], p: dict) -> tuple[float, float]:
-    """The earliest week and month that covariates `specs` of pairs `p` (iwk, imo) read (Store.include): a
-    window's first unit before the earliest index, every week for a spell (it runs back to the first week of
-    data), +inf for a register no covariate reads."""
-    weekly = [s for s in specs if s.kind in ("weeks", "in")]
-    monthly = [s for s in specs if s.kind in MONTHLY_KINDS]
-    week: float = math.inf
-    if any(s.kind == "spell" for s in specs):
-        week = -math.inf
-    elif weekly:
-        week = int(p["iwk"].min()) - _reach(weekly, "weeks")[0]
-    month = int(p["imo"].min()) - _reach(monthly, "employment")[0] if monthly else math.inf
-    return week, month
-
-
 def _person_text(name: str) -> tuple[str, Callable[[str], str | None] | None]:
     """The persons' text column a covariate reads, and what its values become (origin_group: the origin's group)."""
     return ("origin", ORIGIN_GROUPS.get) if name == "origin_group" else (name, None)

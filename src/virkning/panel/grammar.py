@@ -13,6 +13,7 @@ States and groups come from the DREAM code catalogue (registers/catalogue.py), t
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -76,3 +77,28 @@ def parse_covariate(name: str, person_columns: tuple[str, ...] = ()) -> Covariat
     if m := _IN.match(name):
         return Covariate(name, "in", _state(m.group(1), name), int(m.group(2)))
     raise CovariateNameError(f"'{name}' is not a covariate name; expected {GRAMMAR_HELP}")
+
+
+MONTHLY_KINDS = ("employment", "employment_at")
+
+
+def reach(specs: list[Covariate], window_kind: str) -> tuple[int, int]:
+    """How far before and after its index a windowed covariate of `specs` reads (units of `window_kind`: weeks
+    or months): the n units before it, or the unit index+k."""
+    lo = max([s.n for s in specs if s.kind == window_kind] + [-s.n for s in specs if s.kind != window_kind] + [0])
+    hi = max([s.n for s in specs if s.kind != window_kind] + [0])
+    return lo, hi
+
+
+def first_read(specs: list[Covariate], week: int, month: int) -> tuple[float, float]:
+    """The earliest week and month that covariates `specs` read for pairs whose earliest index week and month are
+    `week` and `month` (Store.include): a window's first unit before the index, every week for a spell (it runs
+    back to the first week of data), +inf for a register no covariate reads."""
+    weekly = [s for s in specs if s.kind in ("weeks", "in")]
+    monthly = [s for s in specs if s.kind in MONTHLY_KINDS]
+    first_week: float = math.inf
+    if any(s.kind == "spell" for s in specs):
+        first_week = -math.inf
+    elif weekly:
+        first_week = week - reach(weekly, "weeks")[0]
+    return first_week, (month - reach(monthly, "employment")[0] if monthly else math.inf)

@@ -9,7 +9,7 @@ The statements are in `virkning.registers.queries`; `Panel.month_flags` and `Pan
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -119,3 +119,39 @@ def runs_at_least(self: "Panel", pairs: pd.DataFrame, state: str, lengths: list[
         out[got["_pair"].astype(np.int64), i] = got[f"r{i}"] > 0
     return out
 
+
+def outcomes(self: "Panel", pairs: pd.DataFrame, horizon: int, exits: tuple[str, ...]) -> pd.DataFrame:
+    """`Panel.outcomes`: one row per pair with outcomes for months 1..horizon after the index month."""
+    if horizon < 1:
+        raise CovariateNameError("horizon must be at least 1 month")
+    names = []
+    for s in exits:
+        c = canonical_state(s)
+        if c is None:
+            raise CovariateNameError(
+                f"outcome status '{s}' is not a state, group or monthly status; expected one of "
+                f"{', '.join((*STATES, *GROUPS, *MONTHLY_STATUSES))}"
+            )
+        names.append(c)
+    self._register_pairs(pairs, (1, horizon))
+    long = self._months(1, horizon)
+    n = len(pairs)
+    months = np.arange(1, horizon + 1)
+    obs = long["observed"].to_numpy().reshape(n, horizon)
+    out = pd.DataFrame({"person_id": pairs["person_id"].astype(str).to_numpy(), "index_week": pairs["index_week"].to_numpy()})
+    out["followup"] = obs.sum(axis=1).astype("int32")
+    for s in names:
+        flag = long[s].to_numpy().reshape(n, horizon).astype(bool) & obs
+        hit = flag.any(axis=1)
+        first = np.where(hit, flag.argmax(axis=1) + 1, 0)
+        # np.where takes any scalar; numpy's stubs list only array-likes
+        out[f"first_{s}"] = pd.array(np.where(hit, first, cast(Any, pd.NA)), dtype="Int32")
+        for i, m in enumerate(months):
+            val = np.where(hit & (first <= m), 1.0, np.where(obs[:, i], 0.0, np.nan))
+            out[f"exit_{s}_{m}"] = val
+    status = long["status"].to_numpy().reshape(n, horizon)
+    bw = long["benefit_weeks"].to_numpy().reshape(n, horizon).astype(float)
+    for i, m in enumerate(months):
+        out[f"status_{m}"] = np.where(obs[:, i], status[:, i], cast(Any, None))  # any scalar (see above)
+        out[f"benefit_weeks_{m}"] = np.where(obs[:, i], bw[:, i], np.nan)
+    return out
