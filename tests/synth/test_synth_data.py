@@ -268,7 +268,7 @@ def test_truth_matches_the_registers(data, participants):
     retirement = {"621", "622", "783", "997", "998", "999"}
     part = participants[["person_id", "date"]].copy()
     # the index month is the month of the meeting week's Thursday (docs/panel.md), not the meeting date's
-    thursday = part["date"] + pd.to_timedelta(3 - part["date"].dt.weekday, unit="D")
+    thursday = part["date"] + pd.to_timedelta(3 - part["date"].dt.day_of_week, unit="D")
     part["index"] = thursday.dt.year * 12 + thursday.dt.month - 1
     emp = e.assign(mo=e["month"].str[:4].astype(int) * 12 + e["month"].str[5:].astype(int) - 1)
     bb = b[b["person_id"].isin(part["person_id"]) & b["code"].isin(retirement)].copy()
