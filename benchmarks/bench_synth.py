@@ -42,15 +42,11 @@ def one(persons: int, seed: int, start: str, end: str, fmt: str, out: str, popul
         summary = generate(out, persons=persons, seed=seed, start=start, end=end,
                            fmt=fmt, population=population)  # type: ignore[arg-type]
     wall = time.perf_counter() - t0
-    me, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    # The CPU of the worker processes that simulate chunks (synth/workers.py) counts. This process's peak is its
-    # VmHWM: Linux's ru_maxrss keeps the peak of the process it was forked from across exec (this script's, once it
-    # has read files back to compare them). The workers' (kilobytes) is the largest one's, the memory it shares
-    # with this process (the weekly arrays, what it inherited) included.
+    # The peak is VmHWM: Linux's ru_maxrss keeps the peak of the process this one was started from across exec (this
+    # script's, once it has read files back to compare them)
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
     return summary.to_dict() | {"wall_seconds": round(wall, 2), "peak_mb": round(_hwm_kb() / 1024),
-                                "worker_peak_mb": round(workers.ru_maxrss / 1024),
-                                "cpu_seconds": round(sum((me.ru_utime, me.ru_stime, workers.ru_utime,
-                                                          workers.ru_stime)), 1)}
+                                "cpu_seconds": round(cpu.ru_utime + cpu.ru_stime, 1)}
 
 
 def _hwm_kb() -> int:
@@ -101,19 +97,17 @@ def main() -> None:
         return
     mb = 1024 * 1024
     print(f"{'persons':>10} {'weeks':>6} {'wall s':>7} {'cpu s':>7} {'sim s':>7} {'write s':>8} {'peak MB':>8} "
-          f"{'worker MB':>9} {'benefit rows':>13} {'employment rows':>16} {'events':>7} {'participants':>12} {'files MB':>9}")
+          f"{'benefit rows':>13} {'employment rows':>16} {'events':>7} {'participants':>12} {'files MB':>9}")
     for r in results:
         size = sum(v for k, v in r["bytes"].items()) / mb
         print(f"{r['persons']:>10,} {r['weeks']:>6} {r['wall_seconds']:>7.1f} {r['cpu_seconds']:>7.1f} "
               f"{r['seconds']['simulate']:>7.1f} {r['seconds']['write']:>8.1f} {r['peak_mb']:>8,} "
-              f"{r.get('worker_peak_mb', 0):>9,} {r['rows']['benefits']:>13,} {r['rows']['employment']:>16,} {r['rows']['events']:>7,} "
+              f"{r['rows']['benefits']:>13,} {r['rows']['employment']:>16,} {r['rows']['events']:>7,} "
               f"{r['participants']:>12,} {size:>9.1f}")
     for r in results:
         sizes_mb = ", ".join(f"{k} {v / mb:.1f} MB" for k, v in r["bytes"].items())
         print(f"{r['persons']:,} persons: {sizes_mb}")
-    print("simulate and write overlap (worker processes, or a thread, simulate while this one writes), so their sum can\n"
-          "exceed the wall time; cpu s counts the workers'; worker MB is the largest worker's peak, which counts what it\n"
-          "shares with the generator (the weekly arrays, the state it inherited)")
+    print("simulate and write overlap (two threads), so their sum can exceed the wall time")
 
 
 def run_one(args, n: int, out: str, src: str | None = None) -> dict:
@@ -160,8 +154,7 @@ def compare(args, sizes: list[int]) -> None:
                     runs[name].append(run_one(args, n, str(Path(tmp) / name), src))
                 if identical is None:
                     identical = file_hashes(str(Path(tmp) / "baseline")) == file_hashes(str(Path(tmp) / "this"))
-        med = {name: {k: median(x.get(k, 0) for x in rs)
-                      for k in ("wall_seconds", "cpu_seconds", "peak_mb", "worker_peak_mb")}
+        med = {name: {k: median(x[k] for x in rs) for k in ("wall_seconds", "cpu_seconds", "peak_mb")}
                for name, rs in runs.items()}
         rows.append((n, med, identical, runs))
     if args.json:
@@ -170,15 +163,13 @@ def compare(args, sizes: list[int]) -> None:
         return
     print(f"medians of {args.repeat} run(s) each, alternating; baseline = {args.baseline}")
     print(f"{'persons':>10} {'wall s base':>11} {'wall s this':>11} {'ratio':>6} {'cpu s base':>10} {'cpu s this':>10} "
-          f"{'ratio':>6} {'peak MB base':>12} {'peak MB this':>12} {'worker MB this':>14} {'same files':>15}")
+          f"{'ratio':>6} {'peak MB base':>12} {'peak MB this':>12} {'same files':>15}")
     for n, med, same, _ in rows:
         b, t = med["baseline"], med["this"]
         print(f"{n:>10,} {b['wall_seconds']:>11.1f} {t['wall_seconds']:>11.1f} "
               f"{b['wall_seconds'] / t['wall_seconds']:>6.2f} {b['cpu_seconds']:>10.1f} {t['cpu_seconds']:>10.1f} "
               f"{b['cpu_seconds'] / t['cpu_seconds']:>6.2f} {b['peak_mb']:>12,.0f} {t['peak_mb']:>12,.0f} "
-              f"{t['worker_peak_mb']:>14,.0f} {'yes' if same else 'NO':>15}")
-    print("cpu s counts the worker processes that simulate chunks; worker MB is the largest one's peak, which counts\n"
-          "what it shares with the generator (the weekly arrays, the state it inherited)")
+              f"{'yes' if same else 'NO':>15}")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ from virkning.synth.people import A_KASSER, draw_population
 from virkning.synth.rows import Arena, Labels, person_major
 from virkning.synth.seniorvikar import SeniorvikarDesign
 from virkning.synth.timeline import build_timeline, month_label, parse_date
-from virkning.synth import workers
 from virkning.synth.writer import TableWriter, by_position, finish, lookup, person_ids, prepare_out
 
 POPULATIONS = {
@@ -138,12 +137,10 @@ def check_arguments(persons, seed, fmt, horizon, start, end, design) -> tuple:
 
 
 def run(out, persons, seed, *, start=None, end=None, fmt="parquet", horizon=None, progress=None,
-        params: ModelParams | None = None, chunk: int = CHUNK, design=None,
-        processes: int | None = None) -> SynthSummary:
+        params: ModelParams | None = None, chunk: int = CHUNK, design=None) -> SynthSummary:
     """Run the weekly register engine with a programme design (default: Seniorvikar with `params`), with the
     model's parameters and chunk size exposed (tests switch the effect off, or use small chunks; both change the
-    data). `processes`: worker processes that simulate chunks (synth/workers.py; None: as the machine allows, 0: a
-    thread); the data are the same whatever it is.
+    data).
 
     A design supplies: `default_period`, `default_horizon`, `tables` (tables beyond persons, benefits and
     employment), `seed_key`, `check` (the period), `geography`, `context_extras`, `prepare` (once, with its own
@@ -174,12 +171,9 @@ def run(out, persons, seed, *, start=None, end=None, fmt="parquet", horizon=None
     n_chunks = -(-persons // chunk)
     chunk_seeds = chunks_ss.spawn(n_chunks)
     sim_seconds = write_seconds = 0.0
-    procs = workers.processes_for(n_chunks) if processes is None else processes
-    ahead = max(procs, 1)  # chunks being simulated while one is written
-    # The weekly arrays of each chunk being simulated and of the one being written, and the long tables' buffers,
-    # are reused from chunk to chunk: fresh arrays of this size cost more in page faults than in filling them.
-    make = workers.shared_arrays if procs else _weekly_arrays
-    free = [make(tl.n_weeks, min(chunk, persons)) for _ in range(min(ahead + 1, n_chunks))]
+    # Two sets of weekly arrays (one simulated while the other is written) and the long tables' buffers are
+    # reused from chunk to chunk: fresh arrays of this size cost more in page faults than in filling them.
+    free = [_weekly_arrays(tl.n_weeks, min(chunk, persons)) for _ in range(min(2, n_chunks))]
     arena, arena_emp = Arena(), Arena()  # one each for the tables built at the same time
 
     def simulate(ci: int, out: tuple) -> dict:
@@ -191,25 +185,17 @@ def run(out, persons, seed, *, start=None, end=None, fmt="parquet", horizon=None
     def employment(sim: dict, ids: pa.Array) -> None:
         writers["employment"].write(_employment_table(tl, sim["frac"], sim["ind"], ids, arena_emp))
 
-    # The next chunks are simulated by worker processes (synth/workers.py), or where there are none by a thread,
-    # while this one is summarised and written; its employment table is built and written on another thread while
-    # this one does the benefits: numpy and pyarrow release the GIL there. Each file is written chunk by chunk in
-    # order, so the files do not change.
-    if procs:
-        sims = workers.Pool(procs, _simulate_chunk, {"ctx": ctx, "pop": pop, "geo": geo, "design": design},
-                            chunk_seeds, chunk, persons, list(free))
-        submit, result = sims.submit, sims.result
-    else:
-        thread = ThreadPoolExecutor(max_workers=1)
-        submit, result = (lambda ci, out: thread.submit(simulate, ci, out)), (lambda future: future.result())
-    finished = False
+    # The next chunk is simulated on a worker thread while this one is summarised and written, and its
+    # employment table is built and written on another while this thread does the benefits: numpy and pyarrow
+    # release the GIL, so the cores are used when they are free (the writing is the longer part). Each file is
+    # written chunk by chunk in order, so the files do not change.
     try:
-        with ThreadPoolExecutor(max_workers=1) as emp_pool:
-            pending = [submit(ci, free.pop()) for ci in range(min(ahead, n_chunks))]
+        with ThreadPoolExecutor(max_workers=1) as pool, ThreadPoolExecutor(max_workers=1) as emp_pool:
+            pending = pool.submit(simulate, 0, free.pop())
             for ci in range(n_chunks):
-                sim = result(pending.pop(0))
-                if ci + ahead < n_chunks:
-                    pending.append(submit(ci + ahead, free.pop()))
+                sim = pending.result()
+                if ci + 1 < n_chunks:
+                    pending = pool.submit(simulate, ci + 1, free.pop())
                 t1 = time.perf_counter()
                 lo, hi = sim["lo"], sim["hi"]
                 design.collect(tl, codes, sim, lo, hi, horizon)
@@ -220,15 +206,10 @@ def run(out, persons, seed, *, start=None, end=None, fmt="parquet", horizon=None
                 emp_done.result()  # before the chunk's arrays are reused
                 sim_seconds += sim["seconds"]
                 write_seconds += time.perf_counter() - t1
-                free.append(sim["out"])  # written: its arrays serve a chunk to come
+                free.append(sim["out"])  # written: its arrays serve the chunk after next
                 del sim
                 say(f"chunk {ci + 1}/{n_chunks}: persons {lo + 1:,}-{hi:,} simulated and written")
-        finished = True
     finally:
-        if procs:
-            sims.close(interrupted=not finished)
-        else:
-            thread.shutdown(wait=True, cancel_futures=not finished)
         for w in writers.values():
             w.close()
     t3 = time.perf_counter()
