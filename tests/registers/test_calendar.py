@@ -72,6 +72,16 @@ def test_conversions_of_many_values_agree_with_python():
             assert months[i] == calendar.date_month(d)
             assert ages[i] == d.year - b.year - ((d.month, d.day) < (b.month, b.day))
         assert ages[:3].tolist() == [65, 66, 65]  # born 29 Feb 1952: not yet 66 on 28 Feb 2018
+    # more values than one block of the lookup (calendar._BLOCK), the last block short: every value as the direct form
+    # gives it
+    n = 2 * calendar._BLOCK + 123
+    wks = epoch + rng.integers(-150, 150, n)
+    births = np.datetime64("1952-01-01") + rng.integers(0, 1_500, n).astype("timedelta64[D]")
+    mos = calendar._week_months(wks)
+    assert (calendar.week_months(wks) == mos).all()
+    assert (calendar.month_first_days(mos) == calendar._month_first_days(mos)).all()
+    for tabled, direct in zip(calendar.date_parts(births), calendar._date_parts(births)):
+        assert (tabled == direct).all() and tabled.dtype == direct.dtype
     missing = np.full(20_000, np.datetime64("1960-05-05"))
     missing[7] = np.datetime64("NaT")
     ages = calendar.completed_years(missing, np.full(20_000, np.datetime64("2018-05-05")))

@@ -118,8 +118,22 @@ def _through_table(fn, values: np.ndarray):
     if hi - lo >= len(values) // 8:
         return fn(values)
     out = fn(np.arange(lo, hi + 1, dtype=np.int64).astype(values.dtype, copy=False))
-    at = ints - lo
-    return tuple(o[at] for o in out) if isinstance(out, tuple) else out[at]
+    tables = out if isinstance(out, tuple) else (out,)
+    looked = [np.empty(len(values), dtype=t.dtype) for t in tables]
+    # The positions in the table a block at a time, in one buffer: an index array as long as the values is a fresh
+    # allocation of 8 bytes a value, and on a virtual machine each new page costs far more than the lookup (the ages
+    # of a pool's 3.8 million pairs spent 0.2 s making it and 0.4 s in the lookups that read it).
+    at = np.empty(min(len(values), _BLOCK), dtype=np.intp)
+    for i in range(0, len(values), _BLOCK):
+        j = min(i + _BLOCK, len(values))
+        block = np.subtract(ints[i:j], lo, out=at[: j - i])
+        for table, into in zip(tables, looked):
+            np.take(table, block, out=into[i:j], mode="clip")  # in range by construction; "raise" would buffer
+    return tuple(looked) if isinstance(out, tuple) else looked[0]
+
+
+#: values looked up at a time by _through_table
+_BLOCK = 1 << 16
 
 
 def week_months(wks) -> np.ndarray:
@@ -202,7 +216,9 @@ def _date_parts(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     m = d.astype("datetime64[M]")
     month = (m - y.astype("datetime64[M]")).astype(np.int64) + 1
     day = (d - m.astype("datetime64[D]")).astype(np.int64) + 1
-    return y.astype(np.int64) + 1970, month * 100 + day
+    # narrow integers: a pool's millions of pairs then move a half and a quarter of the bytes (a month and day is at
+    # most 1231)
+    return (y.astype(np.int64) + 1970).astype(np.int32), (month * 100 + day).astype(np.int16)
 
 
 def years_since(by: np.ndarray, bmd: np.ndarray, missing: np.ndarray, at) -> np.ndarray:
