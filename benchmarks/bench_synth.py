@@ -55,7 +55,8 @@ def _hwm_kb() -> int:
         status = Path("/proc/self/status").read_text()
     except OSError:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+    hwm = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")), None)
+    return int(hwm) if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def main() -> None:

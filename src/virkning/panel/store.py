@@ -342,7 +342,8 @@ class Store:
             # the parts, not the dates: a pool's million pairs then need no date arithmetic per pair and call
             birth = self.persons()["birth_date"].to_numpy().astype("datetime64[D]")
             parts = (*calendar.date_parts(birth), np.isnat(birth))
-            by, bmd, missing = (np.append(a, end) for a, end in zip(parts, (0, 0, True)))  # key -1: missing
+            # key -1: missing; each part keeps its narrow type (np.append of a Python int would widen it to int64)
+            by, bmd, missing = (np.append(a, a.dtype.type(end)) for a, end in zip(parts, (0, 0, True)))
             self._birth = (by, bmd, missing)
         by, bmd, missing = self._birth
         pk = np.asarray(pk, dtype=np.int64)

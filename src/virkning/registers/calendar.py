@@ -112,7 +112,7 @@ def _through_table(fn, values: np.ndarray):
     returns an array or a tuple of arrays, each with one value per input value."""
     days = values.dtype.kind == "M"
     ints = values.view(np.int64) if days else values
-    if len(values) < 10_000 or (days and np.isnat(values).any()):
+    if len(values) < 10_000 or values.ndim != 1 or (days and np.isnat(values).any()):
         return fn(values)
     lo, hi = int(ints.min()), int(ints.max())
     if hi - lo >= len(values) // 8:
