@@ -82,6 +82,8 @@ def test_conversions_of_many_values_agree_with_python():
     assert (calendar.month_first_days(mos) == calendar._month_first_days(mos)).all()
     for tabled, direct in zip(calendar.date_parts(births), calendar._date_parts(births)):
         assert (tabled == direct).all() and tabled.dtype == direct.dtype
+    square = wks[:30_000].reshape(10_000, 3)  # more than one dimension: the direct form, as it always was
+    assert (calendar.week_months(square) == calendar._week_months(square)).all()
     missing = np.full(20_000, np.datetime64("1960-05-05"))
     missing[7] = np.datetime64("NaT")
     ages = calendar.completed_years(missing, np.full(20_000, np.datetime64("2018-05-05")))
