@@ -35,13 +35,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from importlib import resources
 from pathlib import Path
+
+from peak import peak_kb  # benchmarks/peak.py, beside this script
 
 STAGES = ("validate", "evaluate, cold", "evaluate, first", "evaluate, second", "evaluate, warm", "seniorvikar, warm")
 
@@ -53,20 +54,8 @@ def child(argv: list[str]) -> None:
     t, cpu = time.perf_counter(), time.process_time()
     code = run(argv)
     out = {"exit": code, "wall": time.perf_counter() - t, "cpu": time.process_time() - cpu,
-           "peak_gb": _hwm_kb() / 1024**2}
+           "peak_gb": peak_kb() / 1024**2}
     print("BENCH " + json.dumps(out), flush=True)
-
-
-def _hwm_kb() -> int:
-    """This process's peak resident memory in kilobytes: VmHWM, since Linux's ru_maxrss keeps the peak of the process
-    it was started from across exec (this script's, which has scanned the registers for the unit); ru_maxrss where
-    there is no /proc."""
-    try:
-        status = Path("/proc/self/status").read_text()
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    hwm = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")), None)
-    return int(hwm) if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def run_child(argv: list[str], cache: str, src: Path | None = None) -> dict:

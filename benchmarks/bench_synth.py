@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from statistics import median
 
+from peak import peak_kb  # benchmarks/peak.py, beside this script
+
 
 def one(persons: int, seed: int, start: str, end: str, fmt: str, out: str, population: str = "national") -> dict:
     from virkning.synth import generate
@@ -45,18 +47,8 @@ def one(persons: int, seed: int, start: str, end: str, fmt: str, out: str, popul
     # The peak is VmHWM: Linux's ru_maxrss keeps the peak of the process this one was started from across exec (this
     # script's, once it has read files back to compare them)
     cpu = resource.getrusage(resource.RUSAGE_SELF)
-    return summary.to_dict() | {"wall_seconds": round(wall, 2), "peak_mb": round(_hwm_kb() / 1024),
+    return summary.to_dict() | {"wall_seconds": round(wall, 2), "peak_mb": round(peak_kb() / 1024),
                                 "cpu_seconds": round(cpu.ru_utime + cpu.ru_stime, 1)}
-
-
-def _hwm_kb() -> int:
-    """This process's peak resident memory in kilobytes (VmHWM; ru_maxrss where there is no /proc)."""
-    try:
-        status = Path("/proc/self/status").read_text()
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    hwm = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")), None)
-    return int(hwm) if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def main() -> None:
