@@ -31,6 +31,7 @@ from virkning.panel import risksets
 from virkning.panel.grammar import (GRAMMAR_HELP, MONTHLY_KINDS, ORIGIN_GROUPS, STATIC, Covariate, first_read,
                                     parse_covariate, reach)
 from virkning.panel.memo import memoised
+from virkning.panel import months as monthly
 from virkning.panel.store import StatePairs, Store
 from virkning.registers import calendar, queries
 from virkning.registers.queries import RETIREMENT_ORDER
@@ -106,16 +107,14 @@ class Panel:
         `since`: the earliest week and month the caller reads (Store.include; None: every row); `months`: the
         caller reads the months of `window` alone (the weeks from wlo, the months from index+window[0])."""
         imo = p["imo"].astype(np.int64)
-        first = calendar.month_first_days(imo + window[0])
-        last = calendar.month_first_days(imo + window[1])
-        wlo = (calendar.date_weeks(first) - 1).astype(np.int32)
+        wlo, whi = monthly.month_weeks(imo, *window)
         if months and len(wlo):
             since = (int(wlo.min()), int(imo.min()) + window[0])
         self.store.include(p["pk"], since)
         # copy=False: each fresh array stays a column of its own (a frame would copy them into one block first)
         frame = pd.DataFrame({"_pair": np.arange(len(p["pk"]), dtype=np.int64), "pk": p["pk"].astype(np.int32),
                               "iwk": p["iwk"].astype(np.int32), "imo": imo.astype(np.int32), "wlo": wlo,
-                              "whi": (calendar.date_weeks(last) + 6).astype(np.int32)}, copy=False)
+                              "whi": whi}, copy=False)
         self.engine.put(self.store.names.pairs, frame)
         return len(frame)
 
@@ -357,24 +356,18 @@ class Panel:
         `exit_<s>_<m>` (1 if exit by month m: "exit without relapse", counted once); `status_<m>` and
         `benefit_weeks_<m>` per month. Months after the end of data are NA (censored), never zeros.
         """
-        from virkning.panel.months import outcomes
-
-        return outcomes(self, pairs, horizon, exits)
+        return monthly.outcomes(self, pairs, horizon, exits)
 
 
     def month_flags(self, pairs: pd.DataFrame, first: int, last: int, atoms: tuple[str, ...]) -> dict[str, np.ndarray]:
         """Indicators for months index+first .. index+last of each pair: bool [pair, month] per atom (a state,
         group or monthly status) and `observed`; see `panel.months.month_flags`."""
-        from virkning.panel.months import month_flags
-
-        return month_flags(self, pairs, first, last, atoms)
+        return monthly.month_flags(self, pairs, first, last, atoms)
 
     def runs_at_least(self, pairs: pd.DataFrame, state: str, lengths: list[int]) -> np.ndarray:
         """bool [pair, length]: the index week ends an unbroken run of at least that many weeks in `state`; see
         `panel.months.runs_at_least`."""
-        from virkning.panel.months import runs_at_least
-
-        return runs_at_least(self, pairs, state, lengths)
+        return monthly.runs_at_least(self, pairs, state, lengths)
 
     # ---- what populations and monitoring ask of the registers -------------------------------------------------
     def first_events(self, event: str, start: dt.date | None, end: dt.date | None,
@@ -444,7 +437,8 @@ class Panel:
 
 # Pairs per slice of a covariate computation (Panel._compute): one slice up to a pool of about 1,000,000 persons.
 PAIR_SLICE = 1_000_000
-#: covariate kinds whose value is a function of the person and the index month alone (the employment register)
+
+
 def _person_text(name: str) -> tuple[str, Callable[[str], str | None] | None]:
     """The persons' text column a covariate reads, and what its values become (origin_group: the origin's group)."""
     return ("origin", ORIGIN_GROUPS.get) if name == "origin_group" else (name, None)

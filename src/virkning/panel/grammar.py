@@ -79,6 +79,7 @@ def parse_covariate(name: str, person_columns: tuple[str, ...] = ()) -> Covariat
     raise CovariateNameError(f"'{name}' is not a covariate name; expected {GRAMMAR_HELP}")
 
 
+#: covariate kinds whose value is a function of the person and the index month alone (the employment register)
 MONTHLY_KINDS = ("employment", "employment_at")
 
 

@@ -22,6 +22,14 @@ if TYPE_CHECKING:
     from virkning.panel import Panel
 
 
+def month_weeks(imo: np.ndarray, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+    """A week range [wlo, whi] per pair holding every week of months imo+first .. imo+last (int32): from the week
+    before the first month's first day to six weeks after the last month's first day's week."""
+    wlo = calendar.date_weeks(calendar.month_first_days(imo + first)) - 1
+    whi = calendar.date_weeks(calendar.month_first_days(imo + last)) + 6
+    return wlo.astype(np.int32), whi.astype(np.int32)
+
+
 def month_flags(self: "Panel", pairs: pd.DataFrame, first: int, last: int, atoms: tuple[str, ...]) -> dict[str, np.ndarray]:
     """Indicators for months index+first .. index+last of each pair: bool [pair, month] per atom, and
     `observed` (False after the end of data; an unobserved month's indicators are False).
@@ -44,16 +52,15 @@ def month_flags(self: "Panel", pairs: pd.DataFrame, first: int, last: int, atoms
         return {k: np.zeros((0, last - first + 1), dtype=bool) for k in ("observed", *names)}
     store = self.store
     imo = p["imo"].astype(np.int64)
-    # the earliest week and month read: the week before the first month's first day (`wlo`), and that month
+    # the earliest week and month read: the earliest pair's first month and the first week of its range
     mo_lo = int(imo.min()) + first
-    lo = int(calendar.date_weeks(calendar.month_first_days(np.array([mo_lo])))[0]) - 1
+    lo = int(month_weeks(imo[imo.argmin():][:1], first, first)[0][0])
     direct = bool((p["pk"] < 0).any() or not store.covers(p["pk"], (lo, mo_lo)))
     if direct:
+        wlo, whi = month_weeks(imo, first, last)
         self.engine.put(store.names.dpairs, pd.DataFrame({
             "_pair": np.arange(len(imo), dtype=np.int64), "person_id": store.ids_of(np.maximum(p["pk"], 0)),
-            "imo": imo.astype(np.int32),
-            "wlo": (calendar.date_weeks(calendar.month_first_days(imo + first)) - 1).astype(np.int32),
-            "whi": (calendar.date_weeks(calendar.month_first_days(imo + last)) + 6).astype(np.int32)}),
+            "imo": imo.astype(np.int32), "wlo": wlo, "whi": whi}),
             "CAST(_pair AS BIGINT) AS _pair, CAST(person_id AS VARCHAR) AS person_id, CAST(imo AS INTEGER) AS imo, "
             "CAST(wlo AS INTEGER) AS wlo, CAST(whi AS INTEGER) AS whi")
     else:
