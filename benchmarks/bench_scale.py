@@ -113,14 +113,26 @@ def scan_seconds(folder: Path) -> tuple[float, int]:
     return unit, rows
 
 
+def parquet_source(folder: Path, table: str) -> str | None:
+    """DuckDB's read of a table of the folder as the registers' reader finds it (registers/readers.find_files): its
+    Parquet file or folder of Parquet parts; None when the table is not there in Parquet."""
+    from virkning.registers.readers import find_files
+
+    found = find_files(folder, table)
+    if found is None or found[0] != "parquet":
+        return None
+    return "read_parquet([" + ", ".join(f"'{path}'" for path in found[1]) + "])"
+
+
 def scan_cost(folder: Path) -> tuple[float, int, float]:
     """The unit's wall seconds, the benefit rows and the unit's CPU seconds (all threads: steadier than wall time on a
     shared machine)."""
     import duckdb
 
     con = duckdb.connect()
-    src = f"read_parquet('{folder / 'benefits.parquet'}')" if (folder / "benefits.parquet").exists() else \
-        f"read_parquet('{folder / 'benefits'}/*.parquet')"
+    src = parquet_source(folder, "benefits")
+    if src is None:
+        raise SystemExit(f"{folder}: no benefits in Parquet to time the unit on")
     rows = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
     times, cpus = [], []
     for _ in range(4):
@@ -136,7 +148,7 @@ def read_floor(folder: Path, unit: float) -> dict[str, float]:
     """A floor under any full validation, in scan units: DuckDB reading once every value of the columns the contract's
     row rules read (registers/validate.py, ROW_RULES; a hash of each, which no statistics of the file can answer:
     the cheapest such read found, comparisons cost more; DuckDB may hash a dictionary's values once, as a check could
-    compare them once), best of three per table; a table as a folder of parts read as scan_cost reads one."""
+    compare them once), best of three per table."""
     import duckdb
 
     from virkning.registers.validate import ROW_RULES
@@ -144,9 +156,8 @@ def read_floor(folder: Path, unit: float) -> dict[str, float]:
     con = duckdb.connect()
     out = {}
     for table, rules in ROW_RULES.items():
-        path = folder / f"{table}.parquet"
-        src = f"read_parquet('{path}')" if path.exists() else f"read_parquet('{folder / table}/*.parquet')"
-        if not path.exists() and not any((folder / table).glob("*.parquet")):
+        src = parquet_source(folder, table)
+        if src is None:
             continue
         present = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
         columns = [c for c in dict.fromkeys(column for column, _, _ in rules) if c in present]
