@@ -320,3 +320,27 @@ def test_a_week_beyond_any_integer_is_left_to_the_engine(folder, monkeypatch):
     with_pass, _, used = _both(folder, monkeypatch)
     assert used["week"] is None
     assert any(p.column == "week" for p in with_pass.problems)
+
+
+@pytest.mark.parametrize("kinds", [("int", "dict"), ("int", "int"), ("dict", "dict"), ("dict", "int")])
+def test_joint_counts_are_the_counts_of_each_column(kinds):
+    # one bincount over the pairs gives each column's values and rows as counting each column alone does
+    rng = np.random.default_rng(7)
+
+    def column(kind, lo, n):
+        values = rng.integers(lo, lo + n, 5_000)
+        if kind == "int":
+            return pa.array(values)
+        return pa.array([f"v{v}" for v in values]).dictionary_encode()
+
+    a, b = column(kinds[0], 201_001, 950), column(kinds[1], -40, 60)
+    joint = presorted._joint_counts(a, b)
+    for (values, rows), array in zip(joint, (a, b)):
+        alone_values, alone_rows = presorted._counts(array)
+        assert values.to_pylist() == alone_values.to_pylist()
+        assert rows.tolist() == alone_rows.tolist() and rows.sum() == 5_000
+
+
+def test_joint_counts_leave_too_many_pairs_to_each_column():
+    wide = pa.array(np.arange(0, 4_000_000, 2))  # two million values spread over four million
+    assert presorted._joint_counts(wide, pa.array(np.arange(2_000_000) % 3)) is None

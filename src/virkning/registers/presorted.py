@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,8 +207,9 @@ def _read(group: tuple[Path, int], columns: list[str], counted: Sequence[str], t
                     raise _Unfit()
         if not isinstance(got[person], pa.DictionaryArray):
             raise _Unfit()
+        joint = _joint_counts(got[counted[0]], got[counted[1]]) if len(counted) == 2 else None
         for i, c in enumerate(counted):
-            part.counts[i].append(_counts(got[c]))
+            part.counts[i].append(joint[i] if joint else _counts(got[c]))
         if part.pieces is not None:
             piece = _runs(got[person], got[key])
             if piece is None:
@@ -241,6 +242,40 @@ def _counts(array: pa.Array) -> tuple[pa.Array, np.ndarray]:
     n = np.bincount(np.subtract(values, lo, dtype=np.int64))
     seen = np.flatnonzero(n)
     return pa.array(seen + lo), n[seen]
+
+
+def _codes(array: pa.Array) -> tuple[np.ndarray, int, int, Callable[[np.ndarray], pa.Array]]:
+    """A batch's column as integers from `lo` up, fewer than `n` apart (the dictionary's positions, or the values
+    themselves), and the value of each code less `lo`."""
+    if isinstance(array, pa.DictionaryArray):
+        return array.indices.to_numpy(), 0, len(array.dictionary), lambda seen: array.dictionary.take(pa.array(seen))
+    values = array.to_numpy()
+    lo, hi = int(values.min()), int(values.max())
+    if hi - lo > _DENSE:
+        raise _Unfit()
+    return values, lo, hi - lo + 1, lambda seen: pa.array(seen + lo)
+
+
+def _joint_counts(a: pa.Array, b: pa.Array) -> tuple[tuple[pa.Array, np.ndarray], ...] | None:
+    """`_counts` of two columns of a batch from one bincount over their pairs (the benefits' weeks by their
+    codes: a thousand weeks by some dozens of codes), which costs about two thirds of two counts where it matters:
+    numpy's bincount holds the GIL, so the read's threads wait for each other there. None when the pairs could
+    be too many."""
+    ca, lo_a, na, value_a = _codes(a)
+    cb, lo_b, nb, value_b = _codes(b)
+    if na * nb > _DENSE:
+        return None
+    pair = np.subtract(ca, lo_a, dtype=np.int64)
+    pair *= nb
+    pair += cb
+    if lo_b:
+        pair -= lo_b
+    n = np.bincount(pair, minlength=na * nb).reshape(na, nb)
+    out = []
+    for rows, value in ((n.sum(axis=1), value_a), (n.sum(axis=0), value_b)):
+        seen = np.flatnonzero(rows)
+        out.append((value(seen), rows[seen]))
+    return tuple(out)
 
 
 def _ranks(key: pa.Array) -> np.ndarray:
