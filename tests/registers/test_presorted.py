@@ -344,3 +344,18 @@ def test_joint_counts_are_the_counts_of_each_column(kinds):
 def test_joint_counts_leave_too_many_pairs_to_each_column():
     wide = pa.array(np.arange(0, 4_000_000, 2))  # two million values spread over four million
     assert presorted._joint_counts(wide, pa.array(np.arange(2_000_000) % 3)) is None
+
+
+@pytest.mark.parametrize("months", [["2018-01", "2018-02", "2019-03"], ["2019-03", "2018-01", "2018-02"]])
+def test_text_keys_rise_as_their_values_whatever_the_dictionary_order(months):
+    # a person's months must rise as text; the dictionary pyarrow hands over is in the order of first appearance
+    dictionary = pa.array(months)
+    rising = pa.DictionaryArray.from_arrays(pa.array([months.index(m) for m in ("2018-01", "2018-02", "2019-03")],
+                                                     pa.int32()), dictionary)
+    ranks = presorted._ranks(rising)
+    assert (np.diff(ranks) > 0).all()
+    ids = pa.array(["a", "a", "a"]).dictionary_encode()
+    assert presorted._runs(ids, rising) is not None
+    falling = pa.DictionaryArray.from_arrays(pa.array([months.index(m) for m in ("2018-02", "2018-01", "2019-03")],
+                                                      pa.int32()), dictionary)
+    assert presorted._runs(ids, falling) is None

@@ -280,13 +280,17 @@ def _joint_counts(a: pa.Array, b: pa.Array) -> tuple[tuple[pa.Array, np.ndarray]
 
 def _ranks(key: pa.Array) -> np.ndarray:
     """The key as integers that rise as it does: integers as they are, text as its value's rank among the batch's
-    distinct values."""
+    distinct values (the dictionary's positions themselves where it is in order already, as a sorted file's months
+    usually are)."""
     if not isinstance(key, pa.DictionaryArray):
         return key.to_numpy()
     order = pc.sort_indices(key.dictionary).to_numpy()
-    rank = np.empty(len(order), dtype=np.int64)
+    positions = key.indices.to_numpy()
+    if (order == np.arange(len(order))).all():
+        return positions
+    rank = np.empty(len(order), dtype=positions.dtype)
     rank[order] = np.arange(len(order))
-    return rank[key.indices.to_numpy()]
+    return rank[positions]
 
 
 def _runs(ids: pa.DictionaryArray, key: pa.Array) -> _Piece | None:
