@@ -322,12 +322,15 @@ def test_a_week_beyond_any_integer_is_left_to_the_engine(folder, monkeypatch):
     assert any(p.column == "week" for p in with_pass.problems)
 
 
-@pytest.mark.parametrize("kinds", [("int", "dict"), ("int", "int"), ("dict", "dict"), ("dict", "int")])
+@pytest.mark.parametrize("kinds", [("int", "dict"), ("int", "int"), ("dict", "dict"), ("dict", "int"),
+                                   ("uint64", "uint64"), ("int", "uint8")])
 def test_joint_counts_are_the_counts_of_each_column(kinds):
     # one bincount over the pairs gives each column's values and rows as counting each column alone does
     rng = np.random.default_rng(7)
 
     def column(kind, lo, n):
+        if kind.startswith("uint"):
+            return pa.array(rng.integers(abs(lo), abs(lo) + n, 5_000).astype(kind))
         values = rng.integers(lo, lo + n, 5_000)
         if kind == "int":
             return pa.array(values)
@@ -359,3 +362,12 @@ def test_text_keys_rise_as_their_values_whatever_the_dictionary_order(months):
     falling = pa.DictionaryArray.from_arrays(pa.array([months.index(m) for m in ("2018-02", "2018-01", "2019-03")],
                                                       pa.int32()), dictionary)
     assert presorted._runs(ids, falling) is None
+
+
+def test_ranks_of_a_long_dictionary_behind_narrow_positions():
+    # positions of 8 bits into a dictionary of 300 values: the ranks must not wrap (200 then 100 falls)
+    months = [f"m{i:03d}" for i in range(300)]
+    months[0], months[1], months[200], months[100] = months[200], months[100], months[0], months[1]
+    key = pa.DictionaryArray.from_arrays(pa.array([0, 1], pa.int8()), pa.array(months))
+    assert presorted._ranks(key).tolist() == [200, 100]
+    assert presorted._runs(pa.array(["a", "a"]).dictionary_encode(), key) is None

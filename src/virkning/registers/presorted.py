@@ -267,9 +267,10 @@ def _joint_counts(a: pa.Array, b: pa.Array) -> tuple[tuple[pa.Array, np.ndarray]
         return None
     pair = np.subtract(ca, lo_a, dtype=np.int64)
     pair *= nb
-    pair += cb
-    if lo_b:
-        pair -= lo_b
+    if isinstance(b, pa.DictionaryArray):
+        np.add(pair, cb, out=pair, casting="unsafe")  # positions in the dictionary: small, whatever their type
+    else:
+        pair += np.subtract(cb, lo_b, dtype=np.int64)  # as _counts does (numpy will not add uint64 to int64)
     n = np.bincount(pair, minlength=na * nb).reshape(na, nb)
     out = []
     for rows, value in ((n.sum(axis=1), value_a), (n.sum(axis=0), value_b)):
@@ -280,15 +281,16 @@ def _joint_counts(a: pa.Array, b: pa.Array) -> tuple[tuple[pa.Array, np.ndarray]
 
 def _ranks(key: pa.Array) -> np.ndarray:
     """The key as integers that rise as it does: integers as they are, text as its value's rank among the batch's
-    distinct values (the dictionary's positions themselves where it is in order already, as a sorted file's months
-    usually are)."""
+    distinct values (the dictionary's positions themselves where it is in order already: pyarrow lists a row
+    group's values in the order they first appear, which is their order when the group's first persons hold the
+    earliest months, as in the synthetic registers)."""
     if not isinstance(key, pa.DictionaryArray):
         return key.to_numpy()
     order = pc.sort_indices(key.dictionary).to_numpy()
     positions = key.indices.to_numpy()
     if (order == np.arange(len(order))).all():
         return positions
-    rank = np.empty(len(order), dtype=positions.dtype)
+    rank = np.empty(len(order), dtype=np.promote_types(positions.dtype, np.min_scalar_type(len(order))))
     rank[order] = np.arange(len(order))
     return rank[positions]
 
