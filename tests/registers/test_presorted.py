@@ -371,3 +371,12 @@ def test_ranks_of_a_long_dictionary_behind_narrow_positions():
     key = pa.DictionaryArray.from_arrays(pa.array([0, 1], pa.int8()), pa.array(months))
     assert presorted._ranks(key).tolist() == [200, 100]
     assert presorted._runs(pa.array(["a", "a"]).dictionary_encode(), key) is None
+
+
+def test_unsigned_values_beyond_int64_are_left_to_the_engine():
+    # the values as int64 would wrap (2**63 read back as -2**63): the engine's passes count them instead
+    huge = pa.array([2**63 - 1, 2**63], pa.uint64())
+    with pytest.raises(presorted._Unfit):
+        presorted._counts(huge)
+    with pytest.raises(presorted._Unfit):
+        presorted._joint_counts(huge, pa.array([1, 2]))

@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 BATCH = 1 << 20
 #: integers spread wider than this within a batch are not weeks as YYYYWW: left to the engine's passes
 _DENSE = 1 << 22
+_INT64_MAX = (1 << 63) - 1
 
 
 @dataclass
@@ -237,7 +238,7 @@ def _counts(array: pa.Array) -> tuple[pa.Array, np.ndarray]:
         return array.dictionary.take(pa.array(seen)), n[seen]
     values = array.to_numpy()
     lo, hi = int(values.min()), int(values.max())
-    if hi - lo > _DENSE:
+    if hi - lo > _DENSE or hi > _INT64_MAX:  # beyond int64, `seen + lo` would wrap
         raise _Unfit()
     n = np.bincount(np.subtract(values, lo, dtype=np.int64))
     seen = np.flatnonzero(n)
@@ -251,7 +252,7 @@ def _codes(array: pa.Array) -> tuple[np.ndarray, int, int, Callable[[np.ndarray]
         return array.indices.to_numpy(), 0, len(array.dictionary), lambda seen: array.dictionary.take(pa.array(seen))
     values = array.to_numpy()
     lo, hi = int(values.min()), int(values.max())
-    if hi - lo > _DENSE:
+    if hi - lo > _DENSE or hi > _INT64_MAX:  # beyond int64, `seen + lo` would wrap
         raise _Unfit()
     return values, lo, hi - lo + 1, lambda seen: pa.array(seen + lo)
 
