@@ -232,17 +232,11 @@ def _check(array: pa.DictionaryArray) -> None:
 
 def _counts(array: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """A batch's distinct values and their rows."""
-    if isinstance(array, pa.DictionaryArray):
-        n = np.bincount(array.indices.to_numpy(), minlength=len(array.dictionary))
-        seen = np.flatnonzero(n)  # a value of the dictionary that no row of the batch uses has no rows
-        return array.dictionary.take(pa.array(seen)), n[seen]
-    values = array.to_numpy()
-    lo, hi = int(values.min()), int(values.max())
-    if hi - lo > _DENSE or hi > _INT64_MAX:  # beyond int64, `seen + lo` would wrap
-        raise _Unfit()
-    n = np.bincount(np.subtract(values, lo, dtype=np.int64))
-    seen = np.flatnonzero(n)
-    return pa.array(seen + lo), n[seen]
+    codes, lo, n, value = _codes(array)
+    rows = np.bincount(codes if isinstance(array, pa.DictionaryArray) else np.subtract(codes, lo, dtype=np.int64),
+                       minlength=n)
+    seen = np.flatnonzero(rows)  # a value of the dictionary that no row of the batch uses has no rows
+    return value(seen), rows[seen]
 
 
 def _codes(array: pa.Array) -> tuple[np.ndarray, int, int, Callable[[np.ndarray], pa.Array]]:
