@@ -54,7 +54,7 @@ def month_flags(self: "Panel", pairs: pd.DataFrame, first: int, last: int, atoms
     imo = p["imo"].astype(np.int64)
     # the earliest week and month read: the earliest pair's first month and the first week of its range
     mo_lo = int(imo.min()) + first
-    lo = int(month_weeks(imo[imo.argmin():][:1], first, first)[0][0])
+    lo = int(month_weeks(imo.min(keepdims=True), first, first)[0][0])
     direct = bool((p["pk"] < 0).any() or not store.covers(p["pk"], (lo, mo_lo)))
     if direct:
         wlo, whi = month_weeks(imo, first, last)
