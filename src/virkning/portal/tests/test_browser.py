@@ -14,6 +14,13 @@ import pytest
 
 from virkning.portal.tests.conftest import BROWSER_ARGS, CHROMIUM, CPR_A, PASSWORD, chromium_missing
 
+try:  # the module must still load, and skip, where Playwright is missing
+    from playwright.sync_api import expect
+except ImportError:
+    expect = None  # type: ignore[assignment]
+else:
+    expect.set_options(timeout=15_000)  # as the pages' own default below: a loaded CI machine is slow
+
 _missing = chromium_missing()
 if _missing and os.environ.get("VIRKNING_REQUIRE_BROWSER") == "1":
     raise RuntimeError(f"VIRKNING_REQUIRE_BROWSER=1 but the browser tests cannot run: {_missing}")
@@ -49,6 +56,8 @@ def log_in(pg, username: str) -> None:
     pg.fill("#id_username", username)
     pg.fill("#id_password", PASSWORD)
     pg.click("button[type=submit]")
+    # a click waits only until the next page starts to arrive; wait until it has loaded away from the login
+    pg.wait_for_url(lambda url: "/login/" not in url)
 
 
 def test_login_wrong_password_then_right(page):
@@ -80,7 +89,8 @@ def test_registration_with_an_error_then_corrected(page):
     page.fill("#id_cpr", "010170-1234")
     page.fill("#id_c_moededato", "2018-05-17")
     page.click("form.reg button[type=submit]")
-    assert "Registrering 010170-****" in page.inner_text("h1")
+    # the form's page has an h1 too: wait for the record's (expect retries until it holds or times out)
+    expect(page.locator("h1")).to_contain_text("Registrering 010170-****")
     assert "oprettet (formular)" in page.inner_text("table:last-of-type")
 
 
@@ -98,8 +108,9 @@ def test_upload_with_an_error_located(page, tmp_path):
     page.goto("/upload/")
     page.set_input_files("#id_file", str(path))
     page.click("#upload-form button[type=submit]")
-    cells = page.locator("#upload-errors tbody tr").first.locator("td").all_inner_texts()
-    assert cells == ["3", "opskrevet", "måske", "Skal være ja eller nej."]
+    # all_inner_texts() does not wait for the answer's page; expect retries until the row is there
+    cells = page.locator("#upload-errors tbody tr").first.locator("td")
+    expect(cells).to_have_text(["3", "opskrevet", "måske", "Skal være ja eller nej."])
     assert "intet er importeret" in page.inner_text("p.error")
     page.set_input_files("#id_file", str(path))
     page.check("#id_import_valid")
