@@ -114,6 +114,29 @@ def test_a_partial_or_damaged_copy_is_written_again(folder, tmp_path, monkeypatc
     assert set(keyed.VIEWS) == {"codes", "benefits", "employment"}
 
 
+def test_a_copy_another_run_stored_meanwhile_is_kept(folder, tmp_path, monkeypatch):
+    """Two runs over the same folder: this one finds no copy, the other stores one (and reads it) before this one
+    is done. The other's copy stays in place, file for file, and this run reads it."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("VIRKNING_CACHE_DIR", str(cache))
+    assert _answers(folder)[0]  # the other run's copy
+    (first,) = {p.parts[0] for p in _copies(cache)}
+    files = {p.name: os.stat(p).st_ino for p in (cache / "keyed" / first).iterdir()}
+    complete, calls = keyed._complete, []
+
+    def racing(target):  # the first check comes before the other run's rename: it sees no copy
+        calls.append(target)
+        return len(calls) > 1 and complete(target)
+
+    monkeypatch.setattr(keyed, "_complete", racing)
+    used, pairs, covs, _ = _answers(folder)
+    assert used and len(calls) >= 2
+    assert {p.name: os.stat(p).st_ino for p in (cache / "keyed" / first).iterdir()} == files
+    assert not [p.name for p in (cache / "keyed").iterdir() if p.name.startswith(".")]  # no temporary left
+    monkeypatch.setenv("VIRKNING_CACHE_DIR", "off")
+    assert pairs.equals(_answers(folder)[1])
+
+
 def test_switched_off_and_private(folder, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     monkeypatch.setenv("VIRKNING_CACHE_DIR", str(cache))

@@ -99,8 +99,9 @@ def attach(engine: Engine, k: str | None, pkmap: Callable[[], str], codes: list[
             if mode == "on" and not seen.exists():  # a folder read once may never be read again: no copy yet
                 _mark(seen)
                 return None
-            shutil.rmtree(target, ignore_errors=True)  # a partial or damaged copy (edited by hand, a full disk)
-            if not _write(engine, target, pkmap(), codes):
+            # not removed here: another run may store the copy in the meantime and read it; a partial copy, or one
+            # that failed to read (attempt 1), is set aside only when the new one is ready to take its place
+            if not _write(engine, target, pkmap(), codes, damaged=bool(attempt)):
                 return None
         try:
             for t in TABLES:
@@ -110,6 +111,16 @@ def attach(engine: Engine, k: str | None, pkmap: Callable[[], str], codes: list[
         except duckdb.Error:
             continue
     return None
+
+
+def _set_aside(target: Path) -> None:
+    """Move a bad copy out of the way in one rename, then remove it: `target` is never half removed."""
+    aside = Path(tempfile.mkdtemp(prefix=".old-", dir=target.parent))
+    try:
+        os.replace(target, aside / "copy")
+    except FileNotFoundError:  # another run set it aside first
+        pass
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def _complete(target: Path) -> bool:
@@ -125,7 +136,9 @@ def _mark(seen: Path) -> None:
         pass
 
 
-def _write(engine: Engine, target: Path, pkmap: str, codes: list[str]) -> bool:
+def _write(engine: Engine, target: Path, pkmap: str, codes: list[str], damaged: bool = False) -> bool:
+    """Write the copy to a temporary folder and rename it to `target`. A copy already at `target` is kept if it is
+    whole (another run stored it first, and may be reading it) unless `damaged` (it failed to read)."""
     tmp = None
     listed = code_order(codes)
     engine.put("_keyed_code_list", pd.DataFrame({"c": np.arange(len(listed), dtype=np.int16), "code": listed}),
@@ -138,6 +151,8 @@ def _write(engine: Engine, target: Path, pkmap: str, codes: list[str]) -> bool:
         engine.read_parquet("_keyed_written", tmp / "benefits.parquet")
         if engine.one("SELECT count(*) FROM _keyed_written WHERE c IS NULL")[0]:
             return False  # a code the report did not list (cannot happen for a validated folder): no copy
+        if damaged or (target.exists() and not _complete(target)):  # edited by hand, a full disk
+            _set_aside(target)
         try:
             os.replace(tmp, target)
         except OSError:  # another run stored the same copy first: theirs is kept
