@@ -1,5 +1,7 @@
+import atexit
 import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -7,8 +9,11 @@ import pandas as pd
 import pytest
 
 
-# The validation cache (registers/vcache.py) of this test session: a fresh folder, never the user's ~/.cache.
-os.environ.setdefault("VIRKNING_CACHE_DIR", tempfile.mkdtemp(prefix="virkning-test-cache-"))
+# The validation cache (registers/vcache.py) of this test process: a fresh folder, never the user's ~/.cache, one
+# for each pytest-xdist worker (the workers' tests then never share a keyed copy), removed when the process ends.
+_CACHE = tempfile.mkdtemp(prefix=f"virkning-test-cache-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-")
+os.environ["VIRKNING_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 # every load that needs person keys reads a keyed copy (registers/keyed.py), written on the first run, so the suite
 # runs the keyed path; tests/registers/test_keyed.py checks the default (written on the second run) and the text path
 os.environ.setdefault("VIRKNING_KEYED_COPY", "first")

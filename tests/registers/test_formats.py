@@ -138,6 +138,12 @@ def test_stata_dta_same_as_parquet(small):
     _same_as_parquet(small, _write(tmp / "dta", tables, "dta"), LoadOptions())
 
 
+def _csv_dk(tmp: Path, tables: dict[str, pd.DataFrame]) -> Path:
+    """The Danish CSV folder three tests read, written by whichever of them runs first (in any order)."""
+    folder = tmp / "csv-dk"
+    return folder if folder.exists() else _write(folder, tables, "csv-dk")
+
+
 def test_sas_transport_with_renames_same_as_parquet(small):
     """XPT version 5 (eight-character names, every number a double, dates as SAS dates) read through renames."""
     tmp, tables, _, _ = small
@@ -150,7 +156,7 @@ def test_sas_transport_with_renames_same_as_parquet(small):
 def test_danish_csv_same_as_parquet(small):
     """Semicolons, decimal commas (employment rates and hours), Windows-1252 letters (Ø, æ) and PNR/UGE names."""
     tmp, tables, _, _ = small
-    folder = _write(tmp / "csv-dk", tables, "csv-dk")
+    folder = _csv_dk(tmp, tables)
     raw = (folder / "employment.csv").read_bytes()
     assert b";0,5;" in raw or b";1,0;" in raw
     assert b"\xd8" in (folder / "persons.csv").read_bytes()  # Ø in cp1252: not UTF-8
@@ -172,9 +178,7 @@ def test_excel_same_as_parquet(small):
 def test_design_file_formats_same_as_parquet(small):
     """The design's data section declares the Danish CSV's formats; `encoding: auto` detects cp1252."""
     tmp, tables, _, reference = small
-    folder = tmp / "csv-dk"
-    if not folder.exists():
-        _write(folder, tables, "csv-dk")
+    folder = _csv_dk(tmp, tables)
     design = tmp / "design-dk.yaml"
     design.write_text(f"data:\n  folder: {folder}\n  encoding: auto\n  decimal: comma\n"
                       "  columns: {PNR: person_id, benefits: {UGE: week}}\n" + _design(tmp).read_text())
@@ -189,9 +193,7 @@ def test_cli_evaluate_with_format_options(small, tmp_path):
     from virkning.outputs import csv_bytes
 
     tmp, tables, _, reference = small
-    folder = tmp / "csv-dk"
-    if not folder.exists():
-        _write(folder, tables, "csv-dk")
+    folder = _csv_dk(tmp, tables)
     out = tmp_path / "out"
     res = CliRunner().invoke(app, ["evaluate", str(_design(tmp)), "--data", str(folder), "--out", str(out),
                                    "--encoding", "cp1252", "--decimal", ",", "--column", "PNR=person_id",
