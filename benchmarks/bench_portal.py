@@ -151,12 +151,16 @@ def main() -> None:
                                str(port)] + (["--database", args.database] if args.database else []),
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
+        for _ in range(300):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
+                if server.poll() is not None:
+                    raise SystemExit(f"the portal server exited with code {server.returncode} before it listened")
                 time.sleep(0.2)
+        else:
+            raise SystemExit(f"the portal server did not listen on port {port} within a minute")
         results: list = []
         lock = threading.Lock()
         ready = threading.Barrier(len(accounts) + 1)
