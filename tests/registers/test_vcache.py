@@ -86,6 +86,18 @@ def test_explicit_validate_checks_again_and_a_moved_copy_is_the_same(folder, mon
     assert len(calls) == 2  # the same bytes under the same names: the stored report
 
 
+def test_a_damaged_entry_is_replaced(folder, monkeypatch, tmp_path):
+    calls = _count_checks(monkeypatch)
+    load(folder).close()
+    (entry,) = (tmp_path / "cache" / "validation").iterdir()
+    (entry / "events.parquet").unlink()  # edited by hand, a full disk
+    load(folder).close()
+    assert len(calls) == 2  # checked again, and stored again in place of the damaged entry
+    load(folder).close()
+    assert len(calls) == 2
+    assert [p.name for p in (tmp_path / "cache" / "validation").iterdir()] == [entry.name]  # nothing set aside left
+
+
 def test_options_are_part_of_the_key(folder, monkeypatch):
     calls = _count_checks(monkeypatch)
     load(folder).close()

@@ -113,16 +113,6 @@ def attach(engine: Engine, k: str | None, pkmap: Callable[[], str], codes: list[
     return None
 
 
-def _set_aside(target: Path) -> None:
-    """Move a bad copy out of the way in one rename, then remove it: `target` is never half removed."""
-    aside = Path(tempfile.mkdtemp(prefix=".old-", dir=target.parent))
-    try:
-        os.replace(target, aside / "copy")
-    except FileNotFoundError:  # another run set it aside first
-        pass
-    shutil.rmtree(aside, ignore_errors=True)
-
-
 def _complete(target: Path) -> bool:
     return all((target / f"{t}.parquet").is_file() for t in TABLES)
 
@@ -152,7 +142,7 @@ def _write(engine: Engine, target: Path, pkmap: str, codes: list[str], damaged: 
         if engine.one("SELECT count(*) FROM _keyed_written WHERE c IS NULL")[0]:
             return False  # a code the report did not list (cannot happen for a validated folder): no copy
         if damaged or (target.exists() and not _complete(target)):  # edited by hand, a full disk
-            _set_aside(target)
+            vcache.set_aside(target)
         try:
             os.replace(tmp, target)
         except OSError:  # another run stored the same copy first: theirs is kept

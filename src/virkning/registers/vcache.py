@@ -123,6 +123,8 @@ def write(k: str | None, report: ValidationReport) -> None:
                                                     "orphans": report.orphans}, default=int))
         for n in FRAMES:
             getattr(report, n).to_parquet(tmp / f"{n}.parquet")
+        if target.exists() and read(k, report.folder) is None:  # damaged (edited by hand, a full disk): replaced
+            set_aside(target)
         os.replace(tmp, target)  # fails when another run stored the same entry first: theirs is kept
         tmp = None
     except Exception:  # the cache is a convenience: a report it cannot store never fails the run
@@ -130,6 +132,16 @@ def write(k: str | None, report: ValidationReport) -> None:
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def set_aside(target: Path) -> None:
+    """Move a bad entry (a folder) out of the way in one rename, then remove it: no run finds it half removed."""
+    aside = Path(tempfile.mkdtemp(prefix=".old-", dir=target.parent))
+    try:
+        os.replace(target, aside / "entry")
+    except FileNotFoundError:  # another run set it aside first
+        pass
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def _write_atomic(path: Path, text: str) -> None:
