@@ -86,7 +86,8 @@ def test_minimal_design_and_same_inputs_same_results(synth_folder, tmp_path, mon
                                   "--pdf"])
         assert res.exit_code == 0, res.output
     assert (tmp_path / "a" / "report.html").stat().st_size > 10_000
-    # report.pdf: the same bytes from the same inputs (dated by the data, not the clock), listed in the manifest
+    # report.pdf: the same bytes from the same inputs, listed in the manifest (the PDF's date from the data without
+    # SOURCE_DATE_EPOCH: tests/report/test_report_pdf.py)
     pdf = (tmp_path / "a" / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF-") and (tmp_path / "b" / "report.pdf").read_bytes() == pdf
     assert "report.pdf" in json.loads((tmp_path / "a" / "manifest.json").read_text())["files"]

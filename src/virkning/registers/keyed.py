@@ -92,6 +92,7 @@ def attach(engine: Engine, k: str | None, pkmap: Callable[[], str], codes: list[
         return None
     target = root / "keyed" / k
     seen = root / "keyed" / f"{k}.seen"
+    unreadable = None  # which folder held the copy that failed to read
     for attempt in range(2):
         if attempt or not _complete(target):
             if not write:
@@ -99,9 +100,9 @@ def attach(engine: Engine, k: str | None, pkmap: Callable[[], str], codes: list[
             if mode == "on" and not seen.exists():  # a folder read once may never be read again: no copy yet
                 _mark(seen)
                 return None
-            # not removed here: another run may store the copy in the meantime and read it; a partial copy, or one
-            # that failed to read (attempt 1), is set aside only when the new one is ready to take its place
-            if not _write(engine, target, pkmap(), codes, damaged=bool(attempt)):
+            # not removed here: another run may store the copy in the meantime and read it; a partial copy, or the
+            # one that failed to read, is set aside only when the new one is ready to take its place
+            if not _write(engine, target, pkmap(), codes, unreadable):
                 return None
         try:
             for t in TABLES:
@@ -109,8 +110,18 @@ def attach(engine: Engine, k: str | None, pkmap: Callable[[], str], codes: list[
                 engine.one(f"SELECT count(*) FROM {VIEWS[t]}")  # the footer: a truncated file fails here
             return {code: int(c) for c, code in engine.rows("SELECT c, code FROM keyed_codes")}
         except duckdb.Error:
-            continue
+            unreadable = _identity(target)
     return None
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """Which folder is at `path` (a freed inode number can come back: its change time, set by the rename that put a
+    folder here, tells two apart)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_ctime_ns
 
 
 def _complete(target: Path) -> bool:
@@ -126,10 +137,12 @@ def _mark(seen: Path) -> None:
         pass
 
 
-def _write(engine: Engine, target: Path, pkmap: str, codes: list[str], damaged: bool = False) -> bool:
-    """Write the copy to a temporary folder and rename it to `target`. A copy already at `target` is kept if it is
-    whole (another run stored it first, and may be reading it) unless `damaged` (it failed to read)."""
-    tmp = None
+def _write(engine: Engine, target: Path, pkmap: str, codes: list[str],
+           unreadable: tuple[int, int, int] | None = None) -> bool:
+    """Write the copy to a temporary folder and rename it to `target`. A whole copy already at `target` is kept
+    (another run stored it first, and may be reading it), unless it is still the folder `unreadable` (_identity)
+    that failed to read; a partial one is replaced."""
+    tmp = aside = None
     listed = code_order(codes)
     engine.put("_keyed_code_list", pd.DataFrame({"c": np.arange(len(listed), dtype=np.int16), "code": listed}),
                "CAST(c AS SMALLINT) AS c, CAST(code AS VARCHAR) AS code")
@@ -141,8 +154,9 @@ def _write(engine: Engine, target: Path, pkmap: str, codes: list[str], damaged: 
         engine.read_parquet("_keyed_written", tmp / "benefits.parquet")
         if engine.one("SELECT count(*) FROM _keyed_written WHERE c IS NULL")[0]:
             return False  # a code the report did not list (cannot happen for a validated folder): no copy
-        if damaged or (target.exists() and not _complete(target)):  # edited by hand, a full disk
-            vcache.set_aside(target)
+        # a copy edited by hand or cut short by a full disk; one another run has replaced meanwhile stays
+        if (unreadable is not None and _identity(target) == unreadable) or (target.exists() and not _complete(target)):
+            aside = vcache.set_aside(target)
         try:
             os.replace(tmp, target)
         except OSError:  # another run stored the same copy first: theirs is kept
@@ -153,6 +167,7 @@ def _write(engine: Engine, target: Path, pkmap: str, codes: list[str], damaged: 
         return True
     except (OSError, duckdb.IOException):  # the copy is a convenience: a disk that refuses it never fails the run
         return False
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+    finally:  # the old copy is removed only once the new one is in place: the name is never without a copy
+        for folder in (tmp, aside):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)

@@ -115,7 +115,7 @@ def write(k: str | None, report: ValidationReport) -> None:
     if k is None or root is None or not report.ok:
         return
     target = root / "validation" / k
-    tmp = None
+    tmp = aside = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
@@ -124,24 +124,29 @@ def write(k: str | None, report: ValidationReport) -> None:
         for n in FRAMES:
             getattr(report, n).to_parquet(tmp / f"{n}.parquet")
         if target.exists() and read(k, report.folder) is None:  # damaged (edited by hand, a full disk): replaced
-            set_aside(target)
+            aside = set_aside(target)
         os.replace(tmp, target)  # fails when another run stored the same entry first: theirs is kept
         tmp = None
     except Exception:  # the cache is a convenience: a report it cannot store never fails the run
         pass
     finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        for folder in (tmp, aside):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
-def set_aside(target: Path) -> None:
-    """Move a bad entry (a folder) out of the way in one rename, then remove it: no run finds it half removed."""
+def set_aside(target: Path) -> Path:
+    """Move a bad entry (a folder or a file) out of the way in one rename, into a folder the caller removes once
+    the new entry is in place: no run finds the entry half removed, nor its name empty for longer than a rename."""
     aside = Path(tempfile.mkdtemp(prefix=".old-", dir=target.parent))
     try:
         os.replace(target, aside / "entry")
     except FileNotFoundError:  # another run set it aside first
         pass
-    shutil.rmtree(aside, ignore_errors=True)
+    except OSError:
+        shutil.rmtree(aside, ignore_errors=True)
+        raise
+    return aside
 
 
 def _write_atomic(path: Path, text: str) -> None:
