@@ -3,6 +3,7 @@ and giving every panel question the same answer as the text-keyed views."""
 
 import os
 import shutil
+import time
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ import pytest
 from conftest import write_folder
 from test_panel import _random_registers
 from virkning.panel import store as store_module
-from virkning.registers import calendar, keyed, load
+from virkning.registers import calendar, keyed, load, vcache
 from virkning.registers.engine import DuckDBEngine
 
 COVS = ["age", "weeks_ledig_52w", "weeks_sygdom_52w", "in_ledig_at_-1", "spell_weeks", "employment_12m",
@@ -165,6 +166,23 @@ def test_a_copy_repaired_by_another_run_meanwhile_is_kept(folder, tmp_path, monk
     used, _, _, rows = _answers(folder)
     assert used and (target / "theirs").exists() and len(rows["pe"]) > 500
     assert not [p.name for p in (cache / "keyed").iterdir() if p.name.startswith(".")]
+
+
+def test_what_killed_runs_left_is_removed_by_the_next_write(folder, tmp_path, monkeypatch):
+    """A run killed while writing leaves its temporary folder (person-level rows); the next copy written removes
+    those older than vcache.STALE_SECONDS, and leaves a running one's."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("VIRKNING_CACHE_DIR", str(cache))
+    (cache / "keyed").mkdir(parents=True)
+    old, running = cache / "keyed" / ".tmp-killed", cache / "keyed" / ".tmp-running"
+    for p in (old, running, cache / "keyed" / ".old-killed"):
+        p.mkdir()
+        (p / "benefits.parquet").write_bytes(b"rows")
+    for p in (old, cache / "keyed" / ".old-killed"):
+        stale = time.time() - vcache.STALE_SECONDS - 60
+        os.utime(p, (stale, stale))
+    assert _answers(folder)[0]
+    assert sorted(p.name for p in (cache / "keyed").iterdir() if p.name.startswith(".")) == [".tmp-running"]
 
 
 def test_switched_off_and_private(folder, tmp_path, monkeypatch):

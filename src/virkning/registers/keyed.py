@@ -148,6 +148,7 @@ def _write(engine: Engine, target: Path, pkmap: str, codes: list[str],
                "CAST(c AS SMALLINT) AS c, CAST(code AS VARCHAR) AS code")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        vcache.sweep(target.parent)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
         for t in TABLES:
             engine.write_parquet(_select(t, pkmap), tmp / f"{t}.parquet")

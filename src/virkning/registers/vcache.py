@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -118,6 +119,7 @@ def write(k: str | None, report: ValidationReport) -> None:
     tmp = aside = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        sweep(target.parent)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
         (tmp / "report.json").write_text(json.dumps({"tables": {n: t.to_dict() for n, t in report.tables.items()},
                                                     "orphans": report.orphans}, default=int))
@@ -133,6 +135,29 @@ def write(k: str | None, report: ValidationReport) -> None:
         for folder in (tmp, aside):
             if folder is not None:
                 shutil.rmtree(folder, ignore_errors=True)
+
+
+# A run's temporary or set-aside entry older than this was left by a run that was killed (writing one takes seconds
+# to minutes); such entries may hold person-level rows (the keyed copy), so they are not left for ever.
+STALE_SECONDS = 6 * 3600
+
+
+def sweep(folder: Path) -> None:
+    """Remove the temporary and set-aside entries in `folder` that killed runs left behind (STALE_SECONDS)."""
+    cutoff = time.time() - STALE_SECONDS
+    try:
+        left = [p for pattern in (".tmp-*", ".old-*") for p in folder.glob(pattern)]
+    except OSError:
+        return
+    for p in left:
+        try:
+            if p.lstat().st_mtime < cutoff:
+                if p.is_dir() and not p.is_symlink():
+                    shutil.rmtree(p)
+                else:
+                    p.unlink()
+        except OSError:  # another run removed it first, or it cannot be removed: the cache never fails a run
+            pass
 
 
 def set_aside(target: Path) -> Path:
