@@ -89,9 +89,11 @@ def synth_folder(tmp_path_factory) -> Path:
 # a serial collector, which more than halves the cost of the many small statements of a test (a long cluster run would
 # want the defaults). Without PySpark or Java the spark tests are skipped, unless VIRKNING_REQUIRE_SPARK=1 (CI).
 SPARK_TEST_MASTER = "local[2]"
+_WAREHOUSE = tempfile.mkdtemp(prefix="virkning-warehouse-")
+atexit.register(shutil.rmtree, _WAREHOUSE, ignore_errors=True)
 SPARK_TEST_CONF = {"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false", "spark.driver.memory": "3g",
                    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
-                   "spark.sql.warehouse.dir": __import__("tempfile").mkdtemp(prefix="virkning-warehouse-")}
+                   "spark.sql.warehouse.dir": _WAREHOUSE}
 
 
 @pytest.fixture(scope="session")
