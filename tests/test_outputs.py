@@ -168,3 +168,24 @@ def test_workbook_and_danish_csvs_hold_every_published_table(evaluated):
         pd.testing.assert_frame_equal(twin, want, check_exact=True, obj=p.name)
     effects = list(wb["effects"].iter_rows(values_only=True, max_row=1))[0]
     assert effects[:4] == ("Udfald", "Måned", "Effekt (forskel)", "Std.fejl")
+
+
+def test_a_programme_with_fewer_participants_than_the_threshold(tmp_path):
+    """Four participants: the registers' summary leaves out the events table's count of persons (it is theirs), and
+    the run ends as any other, audited, instead of the audit stopping it as an internal error."""
+    import pandas as pd
+
+    from virkning.synth import generate
+
+    data = tmp_path / "data"
+    generate(data, persons=3_000, seed=2018, start="2017-01-01")
+    events = pd.read_parquet(data / "events.parquet")
+    few = events[events["event"] == "informationsmøde"]["person_id"].drop_duplicates().iloc[:4]
+    events[events["person_id"].isin(few)].to_parquet(data / "events.parquet", index=False)
+    design = tmp_path / "design.yaml"
+    shutil.copy(EXAMPLES / "minimal" / "design.yaml", design)
+    res = runner.invoke(app, ["evaluate", str(design), "--data", str(data), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((tmp_path / "out" / "results" / "results.json").read_text())["data"]["tables"]
+    assert summary["events"]["persons"] is None and summary["persons"]["persons"] == 3_000
+    assert audit(tmp_path / "out", 5) == []

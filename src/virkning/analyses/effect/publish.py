@@ -450,6 +450,7 @@ def _bundle(result: EffectResult, p: dict[str, pd.DataFrame], threshold: int, su
     sizes = {r["sample"]: {"Control": _plain(r["Control"]), "Treated": _plain(r["Treated"])}
              for r in p["sample_sizes"].to_dict("records")}
     data = dict(result.data)
+    data["tables"] = small_counts_blank(data.get("tables") or {}, threshold)
     data["unknown_codes"] = records(p["unknown_codes"])
     data["orphans"] = {r["table"]: {"persons": _plain(r["persons"]), "rows": _plain(r["rows"])}
                        for r in p["orphans"].to_dict("records")}
@@ -498,6 +499,17 @@ def publish(result: EffectResult, threshold: int) -> list[Output]:
     bundle = _bundle(result, protected, threshold, len(gate.blank))
     return [Output(kind="effect", folder="results", tables={k: protected[k] for k in RESULT_TABLES}, bundle=bundle,
                    log=tuple(gate.log), title=str(result.design.get("name") or ""))]
+
+
+def small_counts_blank(tables: dict, threshold: int, keys: tuple[str, ...] = ("persons", "rows")) -> dict:
+    """data_summary's tables (or orphans), each a mapping, with a count (`keys`) from 1 to threshold - 1 left out
+    (None, shown as suppressed): a small events table holds the participants of a small programme. No other
+    published number is a sum or difference of these totals, so no other cell need go with them."""
+    return {name: _blank_small(tab, threshold, keys) for name, tab in tables.items()}
+
+
+def _blank_small(record: dict, threshold: int, keys: tuple[str, ...]) -> dict:
+    return {k: None if k in keys and v is not None and 0 < v < threshold else v for k, v in record.items()}
 
 
 def data_summary(regs: "Registers", end_month: int) -> dict:
