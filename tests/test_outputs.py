@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import warnings
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from typer.testing import CliRunner
 
 from virkning.cli import app
 from virkning.disclosure.audit import audit
+from virkning.panel import EndOfDataWarning
 
 EXAMPLES = Path(__file__).parent.parent / "src" / "virkning" / "examples"
 runner = CliRunner()
@@ -189,3 +191,26 @@ def test_a_programme_with_fewer_participants_than_the_threshold(tmp_path):
     summary = json.loads((tmp_path / "out" / "results" / "results.json").read_text())["data"]["tables"]
     assert summary["events"]["persons"] is None and summary["persons"]["persons"] == 3_000
     assert audit(tmp_path / "out", 5) == []
+
+
+@pytest.mark.parametrize("end_month, code, message", [
+    ("2035-01", 0, "end_month 2035-01 is after the last month both benefits and employment hold rows for (2019-07)"),
+    ("2016-01", 1, "no participant has a month of follow-up: the data end in 2016-01"),
+])
+def test_an_end_month_beyond_the_data_or_before_every_index_month(tmp_path, end_month, code, message):
+    """Beyond the registers' rows, the months between read as months without benefits or work: allowed (a small
+    extract's last benefit week can come before the registers' end), with a warning. Before every index month,
+    every effect would be an exact zero of nobody at risk: refused, nothing written."""
+    from virkning.synth import generate
+
+    data = tmp_path / "data"
+    generate(data, persons=3_000, seed=2018, start="2017-01-01")
+    design = tmp_path / "design.yaml"
+    design.write_text(f"data: {{end_month: {end_month}}}\n"
+                      + (EXAMPLES / "minimal" / "design.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = runner.invoke(app, ["evaluate", str(design), "--data", str(data), "--out", str(tmp_path / "out")])
+    said = " ".join(res.output.split()) + " ".join(str(w.message) for w in caught if w.category is EndOfDataWarning)
+    assert res.exit_code == code and message in said, said
+    assert (tmp_path / "out").exists() == (code == 0)

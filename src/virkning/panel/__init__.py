@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -42,16 +43,22 @@ if TYPE_CHECKING:
 __all__ = ["GRAMMAR_HELP", "STATIC", "Covariate", "Panel", "parse_covariate", "RETIREMENT_ORDER"]
 
 
+class EndOfDataWarning(UserWarning):
+    """An end_month after the last month the registers hold rows for."""
+
+
 class Panel:
     """Covariates and outcomes for (person_id, index week) pairs over loaded `Registers`; `end_month` (YYYY-MM)
-    overrides the end of data used for censoring. Panels over the same registers share their store."""
+    overrides the end of data used for censoring (later than the data's rows: with an EndOfDataWarning, as the
+    months between read as months without benefits or work). Panels over the same registers share their store."""
 
     def __init__(self, registers: "Registers", end_month: str | None = None):
         self.regs = registers
         self.store: Store = registers.store
         self.engine = registers.engine
         self.catalogue = registers.catalogue
-        self._end_month: int | None = calendar.parse_month(end_month) if end_month else None
+        self._end_month: int | None = None
+        self._given: int | None = calendar.parse_month(end_month) if end_month else None
 
     @property
     def person_columns(self) -> tuple[str, ...]:
@@ -311,17 +318,27 @@ class Panel:
 
     # ---- months and outcomes -----------------------------------------------------------------------------
     def end_month(self) -> int:
-        """Last month covered by both benefits and employment (month ordinal); later months are censored."""
+        """Last month covered by both benefits and employment, or the earlier `end_month` given (month ordinal);
+        later months are censored."""
         if self._end_month is None:
-            tables = self.regs.report.tables
-            b, e = tables.get("benefits"), tables.get("employment")
-            if b is not None and e is not None and b.last and e.last:  # validation has read the ranges already
-                self._end_month = min(calendar.week_month(calendar.parse_week(b.last)), calendar.parse_month(e.last))
-                return self._end_month
-            wk, mo = self.store.end_of_data()
-            candidates = [m for m in (calendar.week_month(wk) if wk is not None else None, mo) if m is not None]
-            self._end_month = min(candidates) if candidates else 0
+            data_end = self._data_end()
+            if self._given is not None and self._given > data_end:
+                # allowed (a small extract's last benefit week can come before the registers' end), but said
+                warnings.warn(EndOfDataWarning(
+                    f"end_month {calendar.month_label(self._given)} is after the last month both benefits and "
+                    f"employment hold rows for ({calendar.month_label(data_end)}): the months between count as "
+                    "months without benefits or work"), stacklevel=2)
+            self._end_month = data_end if self._given is None else self._given
         return self._end_month
+
+    def _data_end(self) -> int:
+        tables = self.regs.report.tables
+        b, e = tables.get("benefits"), tables.get("employment")
+        if b is not None and e is not None and b.last and e.last:  # validation has read the ranges already
+            return min(calendar.week_month(calendar.parse_week(b.last)), calendar.parse_month(e.last))
+        wk, mo = self.store.end_of_data()
+        candidates = [m for m in (calendar.week_month(wk) if wk is not None else None, mo) if m is not None]
+        return min(candidates) if candidates else 0
 
     def months(self, pairs: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
         """Person-month rows for months index+first .. index+last of each pair.

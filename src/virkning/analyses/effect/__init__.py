@@ -9,6 +9,7 @@ scores within index weeks, effects month by month with honest uncertainty, subgr
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from virkning.analyses.base import Context, Kind
@@ -17,6 +18,7 @@ from virkning.analyses.effect.pipeline import (EffectDesign, EffectEvaluation, R
 from virkning.analyses.effect.publish import EffectResult, data_summary, publish
 from virkning.analyses.effect.spec import EffectSpec, compile_effect
 from virkning.outcomes import Outcome
+from virkning.panel import EndOfDataWarning
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -36,7 +38,9 @@ def run(design, ctx: Context) -> EffectResult:
         ev, rob = robustness(regs, effect, variants, progress=ctx.progress)
     else:
         ev, rob = evaluate(regs, effect, progress=ctx.progress), None
-    data = data_summary(regs, regs.panel(end_month=effect.end_month).end_month())
+    with warnings.catch_warnings():  # an end_month beyond the rows: the evaluation's own panel has said so
+        warnings.simplefilter("ignore", EndOfDataWarning)
+        data = data_summary(regs, regs.panel(end_month=effect.end_month).end_month())
     return EffectResult(ev, rob, design.to_dict(), data)
 
 

@@ -304,6 +304,7 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
     if design.end_month not in cache.panels:
         cache.panels[design.end_month] = regs.panel(end_month=design.end_month)
     panel = cache.panels[design.end_month]
+    end = panel.end_month()  # an end_month beyond the registers stops here, before any work
 
     say("populations")
     pop_key = _population_key(design)
@@ -316,6 +317,12 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
     pairs = pops.pairs(month_labels=False)
     if not (pairs["treat"] == 1).any() or not (pairs["treat"] == 0).any():
         raise DesignError("no participants or no pool candidates are left after the population rules; see the flow table")
+    treated_months = pairs.loc[pairs["treat"] == 1, "imo"]
+    if int(treated_months.min()) >= end:  # follow-up month 1 is the month after the index month
+        raise DesignError(f"no participant has a month of follow-up: the data end in {calendar.month_label(end)} "
+                          f"(end_month), and the participants' index months are "
+                          f"{calendar.month_label(int(treated_months.min()))} to "
+                          f"{calendar.month_label(int(treated_months.max()))}")
     keys = pd.DataFrame({"person_id": pairs["person_id"], "_pk": pairs["pk"], "index_week": pairs["iwk"].astype(np.int64),
                          "index_month": pairs["imo"].astype(np.int64), "index_date": pairs["index_date"]})
 
