@@ -214,3 +214,19 @@ def test_an_end_month_beyond_the_data_or_before_every_index_month(tmp_path, end_
     said = " ".join(res.output.split()) + " ".join(str(w.message) for w in caught if w.category is EndOfDataWarning)
     assert res.exit_code == code and message in said, said
     assert (tmp_path / "out").exists() == (code == 0)
+
+
+def test_an_earlier_output_with_files_of_the_users_own_is_not_replaced(tmp_path):
+    """virkning replaces its own earlier output as a whole; a file its manifest does not list (a user's note saved
+    into the folder) would go with it, so the folder is refused and the file stays."""
+    from virkning.outputs import MARKER, OutputError, check_out
+
+    out = tmp_path / "out"
+    (out / "results").mkdir(parents=True)
+    (out / "results" / "effects.csv").write_text("a\n")
+    (out / "manifest.json").write_text(json.dumps({"kind": MARKER, "files": {"results/effects.csv": "0"}}))
+    check_out(out)  # only its own files: may be replaced
+    (out / "results" / "notes.docx").write_bytes(b"the user's")
+    with pytest.raises(OutputError, match=r"files its manifest does not list \(results/notes.docx\)"):
+        check_out(out)
+    assert (out / "results" / "notes.docx").read_bytes() == b"the user's"

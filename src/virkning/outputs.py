@@ -106,6 +106,19 @@ class Files:
 
 # ---- the one writer -----------------------------------------------------------------------------------------------
 
+def _unlisted(out: Path) -> list[str]:
+    """Files in an earlier output folder that its manifest does not list (added by hand: replacing the folder would
+    delete them). A manifest without a list (written before there was one) lists nothing to compare."""
+    try:
+        listed = json.loads((out / "manifest.json").read_text(encoding="utf-8")).get("files")
+    except (OSError, ValueError):
+        return []
+    if not isinstance(listed, dict):
+        return []
+    return sorted(rel for p in out.rglob("*") if (p.is_file() or p.is_symlink())
+                  and (rel := p.relative_to(out).as_posix()) != "manifest.json" and rel not in listed)
+
+
 def check_out(out: Path) -> None:
     """Refuse an output folder that cannot be written, is a file, or holds other things than an earlier virkning
     output, before any computation."""
@@ -122,6 +135,11 @@ def check_out(out: Path) -> None:
             marker = None
         if marker != MARKER:
             raise OutputError(f"--out {out}: manifest.json is not a virkning manifest; give a new or empty folder")
+        others = _unlisted(out)
+        if others:
+            raise OutputError(f"--out {out}: the earlier output holds files its manifest does not list "
+                              f"({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}); virkning replaces only "
+                              "its own outputs: move them, or give another folder")
     parent = out.parent if str(out.parent) else Path(".")
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -548,7 +566,7 @@ def run_indicators(data: str | Path, out: str | Path, request=None, *, threshold
     files.add("indicators.csv", csv_bytes(protected.drop(columns=["p"])))
     files.add("definitions.csv", csv_bytes(table.definitions))
     files.add("manifest.json", json_bytes({
-        "kind": MARKER, "command": "indicators", "inputs": inputs,
+        "kind": MARKER, "command": "indicators", "inputs": inputs, "files": files.hashes(),
         "request": {"target_group": req.target.name, "period": req.period, "indicators": list(req.indicators),
                     "first_period": table.periods[0], "last_period": table.periods[-1],
                     "units": len(table.units), "employment_lag": req.employment_lag, "event": req.event,

@@ -138,7 +138,8 @@ def run_plan(design_path: str | Path, out: str | Path, *, data: str | Path | Non
     files = plan_files(result, design.language, synthetic, protected, when, design.disclosure_threshold)
     timings = {"total": time.perf_counter() - started}
     files.add("manifest.json", json_bytes(manifest("plan", design, design_path, inputs,
-                                                   {"programme/status": log} if log else {}, timings)))
+                                                   {"programme/status": log} if log else {}, timings)
+                                          | {"files": files.hashes()}))
     write_folder(out, files)
     found = audit(out, design.disclosure_threshold)
     if found:

@@ -116,7 +116,7 @@ def write_report(base_path: str | Path, out: str | Path, *, rule: str | None = N
     timings["total"] = time.perf_counter() - started
     manifest = {"kind": MARKER, "command": command, "base": {"file": base_path.name, "sha256": sha256_file(base_path)},
                 "rule": data.grading.rule, "language": language, "versions": _versions(),
-                "timings_seconds": {k: round(v, 3) for k, v in timings.items()}}
+                "timings_seconds": {k: round(v, 3) for k, v in timings.items()}, "files": files.hashes()}
     files.add("manifest.json", json_bytes(manifest))
     write_folder(out, files, check=audited(DISCLOSURE_THRESHOLD))  # audited before it is put in place
     return {"report": out / "report.html", "manifest": out / "manifest.json", "statements": out / "tables" /
