@@ -72,10 +72,12 @@ def test_output_folder_rules(tmp_path):
     ({"end": "2019-03-31"}, "follow-up"),
     ({"start": "2018-06-01"}, "start"),
     ({"start": "2015-13-01"}, "YYYY-MM-DD"),
+    ({"seed": -1}, "seed must be a whole number of at least 0; got -1"),
 ])
 def test_bad_arguments_are_refused(tmp_path, kwargs, message):
     with pytest.raises(VirkningError, match=message):
         generate(tmp_path / "x", **({"persons": 1000} | kwargs))
+    assert list(tmp_path.iterdir()) == []  # refused before anything is written
 
 
 def test_chunks_join_seamlessly(tmp_path):

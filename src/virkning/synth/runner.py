@@ -126,6 +126,8 @@ def check_arguments(persons, seed, fmt, horizon, start, end, design) -> tuple:
     horizon = design.default_horizon if horizon is None else int(horizon)
     if persons < 1:
         raise VirkningError(f"persons must be at least 1; got {persons}")
+    if seed < 0:  # numpy's seed sequences take whole numbers from 0
+        raise VirkningError(f"seed must be a whole number of at least 0; got {seed}")
     if fmt not in ("parquet", "csv"):
         raise VirkningError(f"fmt must be 'parquet' or 'csv'; got '{fmt}'")
     lo, hi = design.horizon_range if hasattr(design, "horizon_range") else (1, 24)
