@@ -230,3 +230,18 @@ def test_an_earlier_output_with_files_of_the_users_own_is_not_replaced(tmp_path)
     with pytest.raises(OutputError, match=r"files its manifest does not list \(results/notes.docx\)"):
         check_out(out)
     assert (out / "results" / "notes.docx").read_bytes() == b"the user's"
+
+
+def test_subgroup_edges_on_a_categorical_covariate_are_a_design_error(tmp_path):
+    from virkning.synth import generate
+
+    data = tmp_path / "data"
+    generate(data, persons=3_000, seed=2018, start="2017-01-01")
+    design = tmp_path / "design.yaml"
+    design.write_text((EXAMPLES / "minimal" / "design.yaml").read_text(encoding="utf-8")
+                      + "subgroups:\n  - {name: a, covariate: sex, edges: [1, 2]}\n", encoding="utf-8")
+    res = runner.invoke(app, ["evaluate", str(design), "--data", str(data), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 1, res.output
+    assert ("subgroups: 'a': edges cut a number into bands, and covariate 'sex' holds categories (K, M)"
+            in " ".join(res.output.split()))
+    assert not (tmp_path / "out").exists()

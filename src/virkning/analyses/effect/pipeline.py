@@ -360,6 +360,11 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
                 keys = keys[kept.to_numpy()].reset_index(drop=True)
                 is_t = data["treat"] == 1
 
+    for sg in design.subgroups:  # before the matching: a design error should not wait for it
+        if sg.edges is not None and not pd.api.types.is_numeric_dtype(data[sg.covariate]):
+            shown = ", ".join(map(str, sorted(data[sg.covariate].dropna().astype(str).unique())[:5]))
+            raise DesignError(f"subgroups: '{sg.name}': edges cut a number into bands, and covariate "
+                              f"'{sg.covariate}' holds categories ({shown}); leave out edges to compare its categories")
     say("matching")
     t = time.perf_counter()
     m = match(data, treatment="treat", covariates=list(design.covariates), exact=["index_week", *design.exact],
