@@ -1,3 +1,5 @@
+import re
+
 import pandas as pd
 import pytest
 
@@ -51,3 +53,20 @@ def test_broken_user_catalogue_names_row_and_rule(tmp_path):
         load_catalogue(path)
     msg = str(exc.value)
     assert "row 1, column 'code'" in msg and "row 2, column 'state'" in msg
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "the file is empty"),
+    (b"\xff\xfe\x00c\x00o", "not UTF-8 text (byte 0)"),
+    (b'code,label\n"111,x\n', "not a readable CSV"),
+    (None, "is a folder"),
+])
+def test_an_unreadable_catalogue_is_named(tmp_path, content, message):
+    """A user's catalogue that is no CSV at all gets a catalogue error naming the file, not an internal error."""
+    path = tmp_path / "codes.csv"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    with pytest.raises(CatalogueError, match=re.escape(f"codes.csv: {message}")):
+        load_catalogue(path)

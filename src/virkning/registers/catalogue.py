@@ -189,11 +189,24 @@ class _TextRow(Protocol):
     source: str
 
 
-def _read(path: Path | str, name: str) -> pd.DataFrame:
+def _csv(path: Path | str, name: str, **options) -> pd.DataFrame:
+    """A catalogue CSV as text, every reading problem a CatalogueError naming the file."""
     try:
-        t = pd.read_csv(path, dtype=str, keep_default_na=False)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, **options)
     except FileNotFoundError:
         raise CatalogueError(f"{name}: file not found; give the path of a CSV with columns {', '.join(COLUMNS)}")
+    except IsADirectoryError:
+        raise CatalogueError(f"{name}: is a folder; give the path of a CSV with columns {', '.join(COLUMNS)}")
+    except pd.errors.EmptyDataError:
+        raise CatalogueError(f"{name}: the file is empty; a catalogue is a CSV with columns {', '.join(COLUMNS)}")
+    except UnicodeDecodeError as exc:
+        raise CatalogueError(f"{name}: not UTF-8 text (byte {exc.start}); save the catalogue as UTF-8") from None
+    except pd.errors.ParserError as exc:
+        raise CatalogueError(f"{name}: not a readable CSV ({' '.join(str(exc).split())})") from None
+
+
+def _read(path: Path | str, name: str) -> pd.DataFrame:
+    t = _csv(path, name)
     missing = [c for c in COLUMNS if c not in t.columns]
     if missing:
         raise CatalogueError(f"{name}: missing column(s) {', '.join(missing)}; a catalogue needs {', '.join(COLUMNS)}")
@@ -245,9 +258,8 @@ def load_catalogue(override: Path | str | None = None) -> Catalogue:
     base = _with_groups(_read(shipped_path(), "dream_codes.csv (shipped)"))
     sources = [str(shipped_path())]
     if override is not None:
-        raw_columns: pd.Index | list[str] = (pd.read_csv(override, dtype=str, nrows=0).columns
-                                             if Path(override).is_file() else [])
-        extra = _read(override, str(override))
+        extra = _read(override, str(override))  # first: it names the file for any problem
+        raw_columns = _csv(override, str(override), nrows=0).columns
         for col in DETAIL_COLUMNS:
             if col not in raw_columns:  # not given: the shipped value of the code it replaces
                 extra[col] = extra["code"].map(dict(zip(base["code"], base[col]))).fillna("")
