@@ -279,6 +279,13 @@ def test_survey_shares_and_threshold():
     assert t.loc[("A", "dagpengeret"), "n"] == 0
 
 
+def test_a_survey_with_a_header_and_no_answers_gives_an_empty_table():
+    sv = cfg().surveys[0]
+    empty = pd.DataFrame(columns=["respondent", "projekt", "wave", "god_viden", "motiveret", "vilkaar", "dagpengeret"])
+    t = survey_table(empty, sv, {"A": 20})
+    assert len(t) == 0 and {"unit", "item", "n", "share_agree", "response_rate"} <= set(t.columns)
+
+
 def test_html_report_counts_and_self_contained(tmp_path):
     c = cfg(threshold=5)
     reg = check_registration(small_case(), c.registration, "Registrering")

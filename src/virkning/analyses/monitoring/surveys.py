@@ -63,7 +63,9 @@ def survey_table(frame: pd.DataFrame, survey: Survey, population: dict | pd.Seri
                              # more respondents than registered: the survey reached others too, and no rate
                              # of the registered can be given (never a rate above 100 %)
                              "population": p, "response_rate": respondents / p if (p and respondents <= p) else None})
-    out = pd.DataFrame(rows)
+    # a file with a header and no answers gives the table with no rows
+    out = pd.DataFrame(rows, columns=["survey", "wave", "unit", "item", "statement", "n", "agree", "share_agree",
+                                      "respondents", "population", "response_rate"])
     return out.astype({c: "Float64" for c in ("n", "agree", "respondents", "population")})
 
 
