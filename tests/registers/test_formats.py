@@ -323,6 +323,19 @@ def test_byte_the_encoding_lacks(tmp_path, small_tables):
     assert any(m.startswith("events.csv") and "line 4" in m and "0x81" in m and "latin-1" in m for m in msgs), msgs
 
 
+def test_utf16_declared_for_files_that_are_not(tmp_path, small_tables):
+    """UTF-16's rules are about the whole file (a byte-order mark, whole pairs of bytes), not a byte: each file
+    that breaks them is named, as a problem of the data."""
+    folder = _contract_folder(tmp_path / "d", small_tables)
+    (folder / "events.csv").write_bytes((folder / "events.csv").read_text(encoding="utf-8").encode("utf-16"))
+    msgs = _messages(folder, LoadOptions(encoding="utf-16"))
+    assert any(m.startswith("persons.csv") and "is not utf-16" in m for m in msgs), msgs
+    assert not any(m.startswith("events.csv") for m in msgs), msgs  # the one file that is UTF-16
+    (folder / "benefits.csv").write_bytes((folder / "benefits.csv").read_bytes() + b"x")  # an odd number of bytes
+    msgs = _messages(folder, LoadOptions(encoding="utf-16-le"))
+    assert any(m.startswith("benefits.csv") and "ends inside a character of utf-16-le" in m for m in msgs), msgs
+
+
 def test_semicolons_without_declaration_and_bad_decimal(tmp_path, small_tables):
     folder = tmp_path / "d"
     folder.mkdir()

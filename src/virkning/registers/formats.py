@@ -206,6 +206,7 @@ def _reencode(source: Path, target: Path, encoding: str, shown: str) -> None:
     and byte (cp1252 leaves five bytes undefined)."""
     decoder = codecs.getincrementaldecoder(encoding)()
     line, done = 1, 0
+    declare = "declare the file's encoding (data: encoding: latin-1 reads every byte)"
     with open(source, "rb") as f, open(target, "w", encoding="utf-8", newline="") as out:
         while chunk := f.read(1 << 22):
             try:
@@ -213,12 +214,17 @@ def _reencode(source: Path, target: Path, encoding: str, shown: str) -> None:
             except UnicodeDecodeError as exc:
                 bad = line + chunk[: exc.start].count(b"\n")
                 raise ContractError([Problem(shown, None, f"line {bad} has the byte 0x{chunk[exc.start]:02X} at byte "
-                                                          f"{done + exc.start + 1:,}, which is not {encoding}; declare "
-                                                          "the file's encoding (data: encoding: latin-1 reads every "
-                                                          "byte)", rows=[max(bad - 1, 1)])]) from None
+                                                          f"{done + exc.start + 1:,}, which is not {encoding}; "
+                                                          f"{declare}", rows=[max(bad - 1, 1)])]) from None
+            except UnicodeError as exc:  # a whole-stream rule (UTF-16 and UTF-32 without a byte-order mark)
+                raise ContractError([Problem(shown, None, f"the file is not {encoding} ({exc}); {declare}")]) from None
             line += chunk.count(b"\n")
             done += len(chunk)
-        out.write(decoder.decode(b"", final=True))
+        try:
+            out.write(decoder.decode(b"", final=True))
+        except UnicodeError:
+            raise ContractError([Problem(shown, None, f"the file ends inside a character of {encoding}, so it is not "
+                                                      f"{encoding}; {declare}")]) from None
 
 
 @contextlib.contextmanager
