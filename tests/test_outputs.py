@@ -245,3 +245,22 @@ def test_subgroup_edges_on_a_categorical_covariate_are_a_design_error(tmp_path):
     assert ("subgroups: 'a': edges cut a number into bands, and covariate 'sex' holds categories (K, M)"
             in " ".join(res.output.split()))
     assert not (tmp_path / "out").exists()
+
+
+def test_covariates_and_pool_states_after_the_index_are_warned_of(tmp_path):
+    from virkning.analyses.effect.pipeline import AfterIndexWarning
+    from virkning.synth import generate
+
+    data = tmp_path / "data"
+    generate(data, persons=3_000, seed=2018, start="2017-01-01")
+    design = tmp_path / "design.yaml"
+    text = (EXAMPLES / "minimal" / "design.yaml").read_text(encoding="utf-8")
+    design.write_text(text.replace("[age, sex, weeks_ledig_52w]", "[age, sex, employment_at_3, in_ledig_at_0]")
+                      .replace("{-1: ledig, 0: ledig}", "{-1: ledig, 0: ledig, 2: ledig}"), encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = runner.invoke(app, ["evaluate", str(design), "--data", str(data), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    said = [str(w.message) for w in caught if w.category is AfterIndexWarning]
+    assert said and said[0].startswith("covariate 'employment_at_3', pool state at week +2 (ledig) read the "
+                                       "registers after the index week"), said

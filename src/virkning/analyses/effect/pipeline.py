@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Literal
@@ -22,13 +23,14 @@ import pandas as pd
 
 from virkning import outcomes as oc
 from virkning.defaults import N_BOOT, SEED
-from virkning.errors import DesignError
+from virkning.errors import CovariateNameError, DesignError
 from virkning.analyses.effect import extras
 from virkning.analyses.effect.counts import curve_counts
 from virkning.estimate import match, rematch_bootstrap
 from virkning.estimate.curves import CURVE_COLUMNS, km_curve, monthly_effects
 from virkning.estimate.subgroups import bands, subgroup_effects
 from virkning.outcomes import Outcome
+from virkning.panel.grammar import parse_covariate
 from virkning.populations import Exclusion, ParticipantRule, PoolRule, Populations, build_populations, count_keys
 from virkning.registers import calendar
 
@@ -288,6 +290,29 @@ def _covariate_names(design: EffectDesign) -> list[str]:
                                *design.caliper_covariates]))
 
 
+class AfterIndexWarning(UserWarning):
+    """A covariate or pool rule that reads a person's registers after the index week."""
+
+
+def _after_index(design: EffectDesign, person_columns: tuple[str, ...]) -> None:
+    """Warn of covariates and pool states read after the index: the programme may have changed them, so matching on
+    them (or choosing the pool by them) can hide an effect or make one."""
+    late = []
+    for name in _covariate_names(design):
+        try:
+            spec = parse_covariate(name, person_columns)
+        except CovariateNameError:  # reported with the covariates' own message where they are read
+            continue
+        if spec.kind in ("employment_at", "in") and spec.n > 0:
+            late.append(f"covariate '{name}'")
+    late += [f"pool state at week {k:+d} ({v})" for k, v in sorted(design.pool.states.items()) if k > 0]
+    if late:
+        warnings.warn(AfterIndexWarning(
+            f"{', '.join(late)} read the registers after the index week: what the programme may have changed, so a "
+            "comparison on them can hide an effect or make one; use offsets at or before the index (0, -1, ...)"),
+            stacklevel=3)
+
+
 def _population_key(design: EffectDesign) -> tuple:
     return (design.participants, design.pool.key(), design.exclusions, design.horizon, design.censoring,
             design.end_month)
@@ -305,6 +330,7 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
         cache.panels[design.end_month] = regs.panel(end_month=design.end_month)
     panel = cache.panels[design.end_month]
     end = panel.end_month()  # an end_month beyond the registers stops here, before any work
+    _after_index(design, panel.person_columns)
 
     say("populations")
     pop_key = _population_key(design)
