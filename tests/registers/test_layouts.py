@@ -76,3 +76,14 @@ def test_wide_custom_pattern_and_bad_column(tmp_path, small_tables):
     wide["UGE2019_53"] = "111"
     report = validate(write_folder(tmp_path / "wide2", dict(small_tables, benefits=wide)), LoadOptions(wide_pattern="ugeYYYY_WW"))
     assert "column 'week columns'" in str(report.problems[0]) and "is not an ISO week" in str(report.problems[0])
+
+
+def test_wide_columns_in_another_form_are_named_not_dropped(tmp_path, small_tables):
+    """A file whose week columns change form part way (y_YYWW, then y_YYYYWW) would lose the later weeks without
+    a word; those columns are named. A column that is no week (DREAM's own, such as sex) is left alone."""
+    wide = _to_wide(small_tables["benefits"], lambda w: f"y_{w[2:4]}{w[6:8]}" if w < "2018-W05" else f"y_{w[:4]}{w[6:8]}")
+    wide["koen"] = "M"
+    report = validate(write_folder(tmp_path / "wide", dict(small_tables, benefits=wide)))
+    msgs = [str(p) for p in report.problems]
+    assert len(msgs) == 1 and msgs[0].startswith("benefits.csv, column 'y_201805'") and \
+        "look like weeks but do not match the wide pattern 'y_YYWW' (y_201805" in msgs[0], msgs
