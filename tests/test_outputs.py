@@ -264,3 +264,13 @@ def test_covariates_and_pool_states_after_the_index_are_warned_of(tmp_path):
     said = [str(w.message) for w in caught if w.category is AfterIndexWarning]
     assert said and said[0].startswith("covariate 'employment_at_3', pool state at week +2 (ledig) read the "
                                        "registers after the index week"), said
+
+
+def test_messages_keep_text_in_square_brackets(tmp_path):
+    """The terminal's styling tags are square brackets too: a message quoting '[min, max]' keeps it."""
+    design = tmp_path / "design.yaml"
+    design.write_text((EXAMPLES / "minimal" / "design.yaml").read_text(encoding="utf-8")
+                      .replace("states: {-1: ledig, 0: ledig}", "states: {-1: ledig, 0: ledig}\n  age: 50"),
+                      encoding="utf-8")
+    res = runner.invoke(app, ["evaluate", str(design), "--data", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 1 and "pool.age: expected [min, max] in completed years" in res.output, res.output

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal, Optional, cast
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from virkning import __version__, process, runlog
@@ -122,7 +123,8 @@ def validate(
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str))
         raise typer.Exit(0 if report.ok else 1)
     if not report.ok:
-        err.print(f"[bold red]{len(report.problems)} problem(s)[/] in {data}; nothing was written:", markup=True)
+        err.print(f"[bold red]{len(report.problems)} problem(s)[/] in {escape(str(data))}; nothing was written:",
+                  markup=True)
         for p in report.problems:
             err.print(f"- {p}", markup=False, soft_wrap=True)
         raise typer.Exit(1)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from virkning import runlog
 from virkning.errors import VirkningError
 
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# markup only where a call asks for it (markup=True): messages quote design text such as "[min, max]", which
+# rich would otherwise take for a style tag and drop
+console = Console(highlight=False, markup=False)
+err = Console(stderr=True, highlight=False, markup=False)
 
 
 def _status(text: str):
@@ -24,7 +27,7 @@ MASTER_HELP = "Spark master URL (local[4], spark://host:7077, yarn, k8s://...); 
 
 
 def _fail(exc: VirkningError) -> None:
-    err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
     raise typer.Exit(1)
 
 
