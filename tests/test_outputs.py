@@ -274,3 +274,20 @@ def test_messages_keep_text_in_square_brackets(tmp_path):
                       encoding="utf-8")
     res = runner.invoke(app, ["evaluate", str(design), "--data", str(tmp_path), "--out", str(tmp_path / "out")])
     assert res.exit_code == 1 and "pool.age: expected [min, max] in completed years" in res.output, res.output
+
+
+def test_rules_that_leave_nobody_say_where_everybody_went(tmp_path):
+    """Nothing is written when the population rules leave nobody, so the message carries the flow itself."""
+    from virkning.synth import generate
+
+    data = tmp_path / "data"
+    generate(data, persons=3_000, seed=2018, start="2017-01-01")
+    design = tmp_path / "design.yaml"
+    design.write_text((EXAMPLES / "minimal" / "design.yaml").read_text(encoding="utf-8")
+                      .replace("states: {-1: ledig, 0: ledig}", "states: {-1: ledig, 0: ledig}\n  age: [20, 25]"),
+                      encoding="utf-8")
+    res = runner.invoke(app, ["evaluate", str(design), "--data", str(data), "--out", str(tmp_path / "out")])
+    said = " ".join(res.output.split())
+    assert res.exit_code == 1 and "here is the flow: registered (event in window): participants" in said, said
+    assert "; pool: aged 20-25: pool persons " in said  # the seniors who took part are not 20-25
+    assert "; eligible (same age and state rules as the pool): participants 0, pool persons " in said

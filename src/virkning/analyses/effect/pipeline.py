@@ -313,6 +313,16 @@ def _after_index(design: EffectDesign, person_columns: tuple[str, ...]) -> None:
             stacklevel=3)
 
 
+def _flow_text(flow: pd.DataFrame) -> str:
+    """The flow table in a line, for a message to the analyst (the terminal, not a published output)."""
+    steps = []
+    for r in flow.to_dict("records"):
+        counts = [f"{label} {int(r[c]):,}" for c, label in (("participants", "participants"),
+                                                            ("pool_persons", "pool persons")) if pd.notna(r.get(c))]
+        steps.append(f"{r['step']}: {', '.join(counts)}")
+    return "; ".join(steps)
+
+
 def _population_key(design: EffectDesign) -> tuple:
     return (design.participants, design.pool.key(), design.exclusions, design.horizon, design.censoring,
             design.end_month)
@@ -342,7 +352,8 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
     timings["populations"] = time.perf_counter() - t0
     pairs = pops.pairs(month_labels=False)
     if not (pairs["treat"] == 1).any() or not (pairs["treat"] == 0).any():
-        raise DesignError("no participants or no pool candidates are left after the population rules; see the flow table")
+        raise DesignError("no participants or no pool candidates are left after the population rules (nothing is "
+                          f"written, so here is the flow: {_flow_text(pops.flow)})")
     treated_months = pairs.loc[pairs["treat"] == 1, "imo"]
     if int(treated_months.min()) >= end:  # follow-up month 1 is the month after the index month
         raise DesignError(f"no participant has a month of follow-up: the data end in {calendar.month_label(end)} "
