@@ -226,6 +226,9 @@ def test_an_earlier_output_with_files_of_the_users_own_is_not_replaced(tmp_path)
     (out / "results" / "effects.csv").write_text("a\n")
     (out / "manifest.json").write_text(json.dumps({"kind": MARKER, "files": {"results/effects.csv": "0"}}))
     check_out(out)  # only its own files: may be replaced
+    for name in (".DS_Store", "Thumbs.db", "~$tables.xlsx", ".~lock.tables.xlsx#"):  # a file manager's, an office's
+        (out / name).write_bytes(b"")
+    check_out(out)
     (out / "results" / "notes.docx").write_bytes(b"the user's")
     with pytest.raises(OutputError, match=r"files its manifest does not list \(results/notes.docx\)"):
         check_out(out)

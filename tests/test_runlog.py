@@ -103,3 +103,19 @@ def test_a_value_outside_the_choices_is_a_usage_error(tmp_path, bad):
     res = CliRunner().invoke(cli.app, ["evaluate", str(tmp_path / "d.yaml"), "--out", str(tmp_path / "o"), *bad],
                              env={"COLUMNS": "300"})
     assert res.exit_code == 2 and "'oracle' is not one of 'duckdb', 'spark'" in res.output
+
+
+def test_the_spinner_shows_square_brackets_as_written():
+    """rich's spinner reads its text as markup; a design's names may hold square brackets."""
+    import io
+    import time
+
+    from virkning import runlog
+
+    buf = io.StringIO()
+    terminal = Console(file=buf, force_terminal=True, markup=False, width=80)
+    with runlog.status(terminal, terminal, "variant [x]") as s:
+        time.sleep(0.2)
+        s.update("variant [bold]y[/bold]")
+        time.sleep(0.2)
+    assert "variant [x]" in buf.getvalue() and "variant [bold]y[/bold]" in buf.getvalue()

@@ -25,6 +25,7 @@ import io
 import json
 import os
 import platform
+import re
 import shutil
 import tempfile
 import time
@@ -106,6 +107,11 @@ class Files:
 
 # ---- the one writer -----------------------------------------------------------------------------------------------
 
+# What a file manager or an office program leaves in a folder it shows or a file it opens: not the user's work
+# (replaced with the folder)
+_DROPPINGS = re.compile(r"(\.DS_Store|Thumbs\.db|desktop\.ini|~\$.*|\.~lock\..*#)", re.IGNORECASE)
+
+
 def _unlisted(out: Path) -> list[str]:
     """Files in an earlier output folder that its manifest does not list (added by hand: replacing the folder would
     delete them). A manifest without a list (written before there was one) lists nothing to compare."""
@@ -115,7 +121,7 @@ def _unlisted(out: Path) -> list[str]:
         return []
     if not isinstance(listed, dict):
         return []
-    return sorted(rel for p in out.rglob("*") if (p.is_file() or p.is_symlink())
+    return sorted(rel for p in out.rglob("*") if (p.is_file() or p.is_symlink()) and not _DROPPINGS.fullmatch(p.name)
                   and (rel := p.relative_to(out).as_posix()) != "manifest.json" and rel not in listed)
 
 

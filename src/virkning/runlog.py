@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 
 class Lines:
@@ -40,7 +41,25 @@ class Lines:
 
 def status(console: Console, err: Console, text: str) -> Any:
     """A spinner on a terminal; timestamped lines on `err` otherwise. Both have `.update(text)`."""
-    return console.status(text) if console.is_terminal else Lines(err, text)
+    return _Spinner(console.status(escape(text))) if console.is_terminal else Lines(err, text)
+
+
+class _Spinner:
+    """rich's spinner reads its text as markup whatever the console's setting; the texts name design parts (a
+    robustness variant may be called '[x]'), so they are escaped."""
+
+    def __init__(self, status: Any):
+        self.status = status
+
+    def __enter__(self) -> "_Spinner":
+        self.status.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.status.__exit__(*exc)
+
+    def update(self, text: str) -> None:
+        self.status.update(escape(text))
 
 
 class WarningLog:
