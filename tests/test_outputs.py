@@ -251,7 +251,7 @@ def test_subgroup_edges_on_a_categorical_covariate_are_a_design_error(tmp_path):
 
 
 def test_covariates_and_pool_states_after_the_index_are_warned_of(tmp_path):
-    from virkning.analyses.effect.pipeline import AfterIndexWarning
+    from virkning.analyses.effect.checks import AfterIndexWarning
     from virkning.synth import generate
 
     data = tmp_path / "data"

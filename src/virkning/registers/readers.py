@@ -187,6 +187,21 @@ def wide_columns(columns: dict[str, tuple[str, str]], pattern: str) -> dict[str,
     return out
 
 
+def near_wide(src: Source, wide_pattern: str) -> list[Problem]:
+    """Columns that look like weekly columns (the pattern's text before the year, then digits only) but do not
+    match the pattern: they would be left out without a word (a file whose names change form part way). Other
+    columns (DREAM's own, such as sex or age) are not weeks and are left alone."""
+    prefix = re.split(r"YYYY|YY|WW", wide_pattern)[0].lower()
+    matched = wide_columns(src.columns, wide_pattern)
+    near = [name for lower, (name, _) in src.columns.items()
+            if lower not in matched and lower.startswith(prefix) and lower[len(prefix):].isdigit()]
+    if not near:
+        return []
+    return [Problem(src.label, near[0], f"{len(near)} column(s) look like weeks but do not match the wide pattern "
+                                        f"'{wide_pattern}' ({', '.join(near[:3])}{', ...' if len(near) > 3 else ''}); "
+                                        "rename them, or declare the pattern the file uses (data: wide_pattern)")]
+
+
 def benefits_layout(columns: dict[str, tuple[str, str]], pattern: str) -> str:
     if {"person_id", "week", "code"} <= columns.keys():
         return "long"

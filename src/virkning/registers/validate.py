@@ -7,7 +7,6 @@ people missing from `persons`, unknown municipality codes) are counted in the re
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -20,7 +19,7 @@ from virkning.registers import calendar, scans
 from virkning.registers.catalogue import Catalogue
 from virkning.registers.contract import EDUCATIONS, ORIGINS, SEXES, TABLES, TableSpec
 from virkning.registers.engine import Engine, ReadError, in_list, quote
-from virkning.registers.readers import Source, read_problem, staging_sql, wide_columns
+from virkning.registers.readers import Source, near_wide, read_problem, staging_sql
 
 
 MAX_RATE = 2.0  # employment rates above 1 exist (overtime); above twice full time they are errors
@@ -358,28 +357,13 @@ def missing_columns(src: Source, spec: TableSpec, wide_pattern: str) -> list[Pro
                             f"to_week (spells), or person_id plus weekly columns named like '{wide_pattern}' (wide); "
                             f"found {', '.join(name for name, _ in src.columns.values())}{RENAME_HINT}")]
         if src.layout == "wide":
-            return _near_wide(src, wide_pattern)
+            return near_wide(src, wide_pattern)
         return []
     missing = [c for c in spec.required if c not in src.columns]
     if missing:
         return [Problem(src.label, ", ".join(missing), f"required column(s) missing; found "
                         f"{', '.join(name for name, _ in src.columns.values())}{RENAME_HINT}")]
     return []
-
-
-def _near_wide(src: Source, wide_pattern: str) -> list[Problem]:
-    """Columns that look like weekly columns (the pattern's text before the year, then digits only) but do not
-    match the pattern: they would be left out without a word (a file whose names change form part way). Other
-    columns (DREAM's own, such as sex or age) are not weeks and are left alone."""
-    prefix = re.split(r"YYYY|YY|WW", wide_pattern)[0].lower()
-    matched = wide_columns(src.columns, wide_pattern)
-    near = [name for lower, (name, _) in src.columns.items()
-            if lower not in matched and lower.startswith(prefix) and lower[len(prefix):].isdigit()]
-    if not near:
-        return []
-    return [Problem(src.label, near[0], f"{len(near)} column(s) look like weeks but do not match the wide pattern "
-                                        f"'{wide_pattern}' ({', '.join(near[:3])}{', ...' if len(near) > 3 else ''}); "
-                                        "rename them, or declare the pattern the file uses (data: wide_pattern)")]
 
 
 # Registers under their own names (PNR, UGE) are read under the contract's through renames (registers/formats.py).

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Literal
@@ -23,14 +22,13 @@ import pandas as pd
 
 from virkning import outcomes as oc
 from virkning.defaults import N_BOOT, SEED
-from virkning.errors import CovariateNameError, DesignError
-from virkning.analyses.effect import extras
+from virkning.errors import DesignError
+from virkning.analyses.effect import checks, extras
 from virkning.analyses.effect.counts import curve_counts
 from virkning.estimate import match, rematch_bootstrap
 from virkning.estimate.curves import CURVE_COLUMNS, km_curve, monthly_effects
 from virkning.estimate.subgroups import bands, subgroup_effects
 from virkning.outcomes import Outcome
-from virkning.panel.grammar import parse_covariate
 from virkning.populations import Exclusion, ParticipantRule, PoolRule, Populations, build_populations, count_keys
 from virkning.registers import calendar
 
@@ -290,39 +288,6 @@ def _covariate_names(design: EffectDesign) -> list[str]:
                                *design.caliper_covariates]))
 
 
-class AfterIndexWarning(UserWarning):
-    """A covariate or pool rule that reads a person's registers after the index week."""
-
-
-def _after_index(design: EffectDesign, person_columns: tuple[str, ...]) -> None:
-    """Warn of covariates and pool states read after the index: the programme may have changed them, so matching on
-    them (or choosing the pool by them) can hide an effect or make one."""
-    late = []
-    for name in _covariate_names(design):
-        try:
-            spec = parse_covariate(name, person_columns)
-        except CovariateNameError:  # reported with the covariates' own message where they are read
-            continue
-        if spec.kind in ("employment_at", "in") and spec.n > 0:
-            late.append(f"covariate '{name}'")
-    late += [f"pool state at week {k:+d} ({v})" for k, v in sorted(design.pool.states.items()) if k > 0]
-    if late:
-        warnings.warn(AfterIndexWarning(
-            f"{', '.join(late)} read the registers after the index week: what the programme may have changed, so a "
-            "comparison on them can hide an effect or make one; use offsets at or before the index (0, -1, ...)"),
-            stacklevel=3)
-
-
-def _flow_text(flow: pd.DataFrame) -> str:
-    """The flow table in a line, for a message to the analyst (the terminal, not a published output)."""
-    steps = []
-    for r in flow.to_dict("records"):
-        counts = [f"{label} {int(r[c]):,}" for c, label in (("participants", "participants"),
-                                                            ("pool_persons", "pool persons")) if pd.notna(r.get(c))]
-        steps.append(f"{r['step']}: {', '.join(counts)}")
-    return "; ".join(steps)
-
-
 def _population_key(design: EffectDesign) -> tuple:
     return (design.participants, design.pool.key(), design.exclusions, design.horizon, design.censoring,
             design.end_month)
@@ -340,7 +305,7 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
         cache.panels[design.end_month] = regs.panel(end_month=design.end_month)
     panel = cache.panels[design.end_month]
     end = panel.end_month()  # an end_month beyond the registers stops here, before any work
-    _after_index(design, panel.person_columns)
+    checks.after_index(_covariate_names(design), design.pool.states, panel.person_columns)
 
     say("populations")
     pop_key = _population_key(design)
@@ -351,15 +316,7 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
     pops = cache.populations[pop_key]
     timings["populations"] = time.perf_counter() - t0
     pairs = pops.pairs(month_labels=False)
-    if not (pairs["treat"] == 1).any() or not (pairs["treat"] == 0).any():
-        raise DesignError("no participants or no pool candidates are left after the population rules (nothing is "
-                          f"written, so here is the flow: {_flow_text(pops.flow)})")
-    treated_months = pairs.loc[pairs["treat"] == 1, "imo"]
-    if int(treated_months.min()) >= end:  # follow-up month 1 is the month after the index month
-        raise DesignError(f"no participant has a month of follow-up: the data end in {calendar.month_label(end)} "
-                          f"(end_month), and the participants' index months are "
-                          f"{calendar.month_label(int(treated_months.min()))} to "
-                          f"{calendar.month_label(int(treated_months.max()))}")
+    checks.someone_left(pairs, pops.flow, end)
     keys = pd.DataFrame({"person_id": pairs["person_id"], "_pk": pairs["pk"], "index_week": pairs["iwk"].astype(np.int64),
                          "index_month": pairs["imo"].astype(np.int64), "index_date": pairs["index_date"]})
 
@@ -397,11 +354,7 @@ def evaluate(regs: "Registers", design: EffectDesign, *, progress: Callable[[str
                 keys = keys[kept.to_numpy()].reset_index(drop=True)
                 is_t = data["treat"] == 1
 
-    for sg in design.subgroups:  # before the matching: a design error should not wait for it
-        if sg.edges is not None and not pd.api.types.is_numeric_dtype(data[sg.covariate]):
-            shown = ", ".join(map(str, sorted(data[sg.covariate].dropna().astype(str).unique())[:5]))
-            raise DesignError(f"subgroups: '{sg.name}': edges cut a number into bands, and covariate "
-                              f"'{sg.covariate}' holds categories ({shown}); leave out edges to compare its categories")
+    checks.subgroup_edges(design.subgroups, data)  # before the matching: a design error should not wait for it
     say("matching")
     t = time.perf_counter()
     m = match(data, treatment="treat", covariates=list(design.covariates), exact=["index_week", *design.exact],
