@@ -213,3 +213,22 @@ def test_report_sections_in_danish_and_english(fsm_run):
     titles = [s.title for s in sections]
     assert titles[0] == "Groups and visitation" and "The municipalities compared" in titles
     assert {"trajectory_virksomhedsforloeb", "seniority"} <= set(figures)
+
+
+def test_the_registers_summary_leaves_out_small_counts(fsm_run):
+    """The bundle's summary of the registers (not a gated table here) leaves out a count of persons, rows or weeks
+    from 1 to the threshold - 1; 0 and larger counts stay."""
+    from virkning.analyses import KINDS
+
+    result = fsm_run["result"]
+    data = dict(result.data)
+    data["tables"] = {**data["tables"], "events": {"name": "events", "layout": "-", "persons": 4, "rows": 7}}
+    data["unknown_codes"] = [{"code": "555", "weeks": 3, "persons": 2}, {"code": "556", "weeks": 40, "persons": 0}]
+    data["orphans"] = {"benefits": {"persons": 1, "rows": 12}}
+    (out,) = KINDS["trajectories"].publish(dataclasses.replace(result, data=data), 5)
+    got = out.bundle["data"]
+    assert got["tables"]["events"]["persons"] is None and got["tables"]["events"]["rows"] == 7
+    assert got["tables"]["persons"]["persons"] == result.data["tables"]["persons"]["persons"]
+    assert got["unknown_codes"] == [{"code": "555", "weeks": None, "persons": None},
+                                    {"code": "556", "weeks": 40, "persons": 0}]
+    assert got["orphans"] == {"benefits": {"persons": None, "rows": 12}}
