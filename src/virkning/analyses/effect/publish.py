@@ -27,7 +27,7 @@ from virkning.analyses.effect import characteristics as chars
 from virkning.analyses.effect import withhold
 from virkning.analyses.effect.pipeline import EffectEvaluation, Robustness
 from virkning.defaults import SMD_THRESHOLD
-from virkning.disclosure import Model, Place, SeriesPoint, protect
+from virkning.disclosure import Model, Place, SeriesPoint, protect, small
 from virkning.registers import calendar
 
 if TYPE_CHECKING:
@@ -505,11 +505,12 @@ def small_counts_blank(tables: dict, threshold: int, keys: tuple[str, ...] = ("p
     """data_summary's tables (or orphans), each a mapping, with a count (`keys`) from 1 to threshold - 1 left out
     (None, shown as suppressed): a small events table holds the participants of a small programme. No other
     published number is a sum or difference of these totals, so no other cell need go with them."""
-    return {name: _blank_small(tab, threshold, keys) for name, tab in tables.items()}
+    return {name: blank_small(tab, threshold, keys) for name, tab in tables.items()}
 
 
-def _blank_small(record: dict, threshold: int, keys: tuple[str, ...]) -> dict:
-    return {k: None if k in keys and v is not None and 0 < v < threshold else v for k, v in record.items()}
+def blank_small(record: dict, threshold: int, keys: tuple[str, ...]) -> dict:
+    """One record with its counts (`keys`) that the gate's rule (disclosure.small) would not show left out."""
+    return {k: None if k in keys and small(v, threshold) else v for k, v in record.items()}
 
 
 def data_summary(regs: "Registers", end_month: int) -> dict:

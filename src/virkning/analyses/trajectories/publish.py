@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from virkning.analyses.base import Output
-from virkning.analyses.effect.publish import small_counts_blank
+from virkning.analyses.effect.publish import blank_small, small_counts_blank
 from virkning.analyses.trajectories.compute import TrajectoryResult
 from virkning.disclosure import Model, Place, SeriesPoint
 from virkning.disclosure.gate import Gate, apply
@@ -303,8 +303,7 @@ def publish(result: TrajectoryResult, threshold: int) -> list[Output]:
     # small counts are left out as they are
     data["tables"] = small_counts_blank(data.get("tables") or {}, threshold)
     data["orphans"] = small_counts_blank(data.get("orphans") or {}, threshold)
-    data["unknown_codes"] = list(small_counts_blank(dict(enumerate(data.get("unknown_codes") or [])), threshold,
-                                                    ("persons", "weeks")).values())
+    data["unknown_codes"] = [blank_small(r, threshold, ("persons", "weeks")) for r in data.get("unknown_codes") or []]
     bundle = {"kind": "trajectories", "design": d.to_dict(), "data": data, "threshold": threshold,
               "labels": {"groups": {g.name: g.label for g in d.groups},
                          "outcomes": {o.name: o.label or o.name for o in d.outcomes}},
