@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -142,33 +140,21 @@ def _write(engine: Engine, target: Path, pkmap: str, codes: list[str],
     """Write the copy to a temporary folder and rename it to `target`. A whole copy already at `target` is kept
     (another run stored it first, and may be reading it), unless it is still the folder `unreadable` (_identity)
     that failed to read; a partial one is replaced."""
-    tmp = aside = None
     listed = code_order(codes)
     engine.put("_keyed_code_list", pd.DataFrame({"c": np.arange(len(listed), dtype=np.int16), "code": listed}),
                "CAST(c AS SMALLINT) AS c, CAST(code AS VARCHAR) AS code")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        vcache.sweep(target.parent)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
+
+    def fill(tmp: Path) -> bool:
         for t in TABLES:
             engine.write_parquet(_select(t, pkmap), tmp / f"{t}.parquet")
         engine.read_parquet("_keyed_written", tmp / "benefits.parquet")
-        if engine.one("SELECT count(*) FROM _keyed_written WHERE c IS NULL")[0]:
-            return False  # a code the report did not list (cannot happen for a validated folder): no copy
-        # a copy edited by hand or cut short by a full disk; one another run has replaced meanwhile stays
-        if (unreadable is not None and _identity(target) == unreadable) or (target.exists() and not _complete(target)):
-            aside = vcache.set_aside(target)
-        try:
-            os.replace(tmp, target)
-        except OSError:  # another run stored the same copy first: theirs is kept
-            if not _complete(target):
-                raise
-        else:
-            tmp = None
-        return True
+        # a code the report did not list (cannot happen for a validated folder): no copy
+        return not engine.one("SELECT count(*) FROM _keyed_written WHERE c IS NULL")[0]
+
+    def bad() -> bool:  # edited by hand or cut short by a full disk; one another run has replaced meanwhile stays
+        return (unreadable is not None and _identity(target) == unreadable) or (target.exists() and not _complete(target))
+
+    try:
+        return vcache.store(target, fill, bad, whole=lambda: _complete(target))
     except (OSError, duckdb.IOException):  # the copy is a convenience: a disk that refuses it never fails the run
         return False
-    finally:  # the old copy is removed only once the new one is in place: the name is never without a copy
-        for folder in (tmp, aside):
-            if folder is not None:
-                shutil.rmtree(folder, ignore_errors=True)

@@ -26,6 +26,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -116,21 +117,47 @@ def write(k: str | None, report: ValidationReport) -> None:
     if k is None or root is None or not report.ok:
         return
     target = root / "validation" / k
-    tmp = aside = None
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        sweep(target.parent)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
+
+    def fill(tmp: Path) -> bool:
         (tmp / "report.json").write_text(json.dumps({"tables": {n: t.to_dict() for n, t in report.tables.items()},
                                                     "orphans": report.orphans}, default=int))
         for n in FRAMES:
             getattr(report, n).to_parquet(tmp / f"{n}.parquet")
-        if target.exists() and read(k, report.folder) is None:  # damaged (edited by hand, a full disk): replaced
-            aside = set_aside(target)
-        os.replace(tmp, target)  # fails when another run stored the same entry first: theirs is kept
-        tmp = None
+        return True
+
+    def whole() -> bool:
+        return read(k, report.folder) is not None
+
+    try:  # an entry there that does not read (edited by hand, a full disk) is replaced
+        store(target, fill, bad=lambda: target.exists() and not whole(), whole=whole)
     except Exception:  # the cache is a convenience: a report it cannot store never fails the run
         pass
+
+
+def store(target: Path, fill: Callable[[Path], bool], bad: Callable[[], bool], whole: Callable[[], bool]) -> bool:
+    """Put an entry (a folder) at `target` all or nothing, beside other runs that may be doing the same: `fill`
+    writes it into a temporary folder beside `target` (False: no entry after all). Then what is at `target` is moved
+    aside if `bad()`, and removed only after the new entry is renamed into place, so the name is never empty for
+    longer than a rename. If another run stored an entry first, theirs is kept when `whole()`. Returns whether an
+    entry is in place; the disk's errors are the caller's."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    sweep(target.parent)
+    work = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
+    tmp: Path | None = work  # None once renamed into place
+    aside = None
+    try:
+        if not fill(work):
+            return False
+        if bad():
+            aside = set_aside(target)
+        try:
+            os.replace(work, target)
+        except OSError:  # another run stored the same entry first: theirs is kept
+            if not whole():
+                raise
+        else:
+            tmp = None
+        return True
     finally:
         for folder in (tmp, aside):
             if folder is not None:
