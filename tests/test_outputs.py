@@ -172,15 +172,23 @@ def test_workbook_and_danish_csvs_hold_every_published_table(evaluated):
     assert effects[:4] == ("Udfald", "Måned", "Effekt (forskel)", "Std.fejl")
 
 
-def test_a_programme_with_fewer_participants_than_the_threshold(tmp_path):
+@pytest.fixture(scope="module")
+def small_data(tmp_path_factory) -> Path:
+    """3,000 synthetic persons from 2017 (a run takes seconds), shared by the tests of bad designs; a test that
+    changes the files copies them first."""
+    from virkning.synth import generate
+
+    data = tmp_path_factory.mktemp("small") / "data"
+    generate(data, persons=3_000, seed=2018, start="2017-01-01")
+    return data
+
+
+def test_a_programme_with_fewer_participants_than_the_threshold(small_data, tmp_path):
     """Four participants: the registers' summary leaves out the events table's count of persons (it is theirs), and
     the run ends as any other, audited, instead of the audit stopping it as an internal error."""
     import pandas as pd
 
-    from virkning.synth import generate
-
-    data = tmp_path / "data"
-    generate(data, persons=3_000, seed=2018, start="2017-01-01")
+    data = shutil.copytree(small_data, tmp_path / "data")
     events = pd.read_parquet(data / "events.parquet")
     few = events[events["event"] == "informationsmøde"]["person_id"].drop_duplicates().iloc[:4]
     events[events["person_id"].isin(few)].to_parquet(data / "events.parquet", index=False)
@@ -197,20 +205,16 @@ def test_a_programme_with_fewer_participants_than_the_threshold(tmp_path):
     ("2035-01", 0, "end_month 2035-01 is after the last month both benefits and employment hold rows for (2019-07)"),
     ("2016-01", 1, "no participant has a month of follow-up: the data end in 2016-01"),
 ])
-def test_an_end_month_beyond_the_data_or_before_every_index_month(tmp_path, end_month, code, message):
+def test_an_end_month_beyond_the_data_or_before_every_index_month(small_data, tmp_path, end_month, code, message):
     """Beyond the registers' rows, the months between read as months without benefits or work: allowed (a small
     extract's last benefit week can come before the registers' end), with a warning. Before every index month,
     every effect would be an exact zero of nobody at risk: refused, nothing written."""
-    from virkning.synth import generate
-
-    data = tmp_path / "data"
-    generate(data, persons=3_000, seed=2018, start="2017-01-01")
     design = tmp_path / "design.yaml"
     design.write_text(f"data: {{end_month: {end_month}}}\n"
                       + (EXAMPLES / "minimal" / "design.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = runner.invoke(app, ["evaluate", str(design), "--data", str(data), "--out", str(tmp_path / "out")])
+        res = runner.invoke(app, ["evaluate", str(design), "--data", str(small_data), "--out", str(tmp_path / "out")])
     said = " ".join(res.output.split()) + " ".join(str(w.message) for w in caught if w.category is EndOfDataWarning)
     assert res.exit_code == code and message in said, said
     assert (tmp_path / "out").exists() == (code == 0)
@@ -235,34 +239,26 @@ def test_an_earlier_output_with_files_of_the_users_own_is_not_replaced(tmp_path)
     assert (out / "results" / "notes.docx").read_bytes() == b"the user's"
 
 
-def test_subgroup_edges_on_a_categorical_covariate_are_a_design_error(tmp_path):
-    from virkning.synth import generate
-
-    data = tmp_path / "data"
-    generate(data, persons=3_000, seed=2018, start="2017-01-01")
+def test_subgroup_edges_on_a_categorical_covariate_are_a_design_error(small_data, tmp_path):
     design = tmp_path / "design.yaml"
     design.write_text((EXAMPLES / "minimal" / "design.yaml").read_text(encoding="utf-8")
                       + "subgroups:\n  - {name: a, covariate: sex, edges: [1, 2]}\n", encoding="utf-8")
-    res = runner.invoke(app, ["evaluate", str(design), "--data", str(data), "--out", str(tmp_path / "out")])
+    res = runner.invoke(app, ["evaluate", str(design), "--data", str(small_data), "--out", str(tmp_path / "out")])
     assert res.exit_code == 1, res.output
     assert ("subgroups: 'a': edges cut a number into bands, and covariate 'sex' holds categories (K, M)"
             in " ".join(res.output.split()))
     assert not (tmp_path / "out").exists()
 
 
-def test_covariates_and_pool_states_after_the_index_are_warned_of(tmp_path):
+def test_covariates_and_pool_states_after_the_index_are_warned_of(small_data, tmp_path):
     from virkning.analyses.effect.checks import AfterIndexWarning
-    from virkning.synth import generate
-
-    data = tmp_path / "data"
-    generate(data, persons=3_000, seed=2018, start="2017-01-01")
     design = tmp_path / "design.yaml"
     text = (EXAMPLES / "minimal" / "design.yaml").read_text(encoding="utf-8")
     design.write_text(text.replace("[age, sex, weeks_ledig_52w]", "[age, sex, employment_at_3, in_ledig_at_0]")
                       .replace("{-1: ledig, 0: ledig}", "{-1: ledig, 0: ledig, 2: ledig}"), encoding="utf-8")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = runner.invoke(app, ["evaluate", str(design), "--data", str(data), "--out", str(tmp_path / "out")])
+        res = runner.invoke(app, ["evaluate", str(design), "--data", str(small_data), "--out", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
     said = [str(w.message) for w in caught if w.category is AfterIndexWarning]
     assert said and said[0].startswith("covariate 'employment_at_3', pool state at week +2 (ledig) read the "
@@ -279,17 +275,13 @@ def test_messages_keep_text_in_square_brackets(tmp_path):
     assert res.exit_code == 1 and "pool.age: expected [min, max] in completed years" in res.output, res.output
 
 
-def test_rules_that_leave_nobody_say_where_everybody_went(tmp_path):
+def test_rules_that_leave_nobody_say_where_everybody_went(small_data, tmp_path):
     """Nothing is written when the population rules leave nobody, so the message carries the flow itself."""
-    from virkning.synth import generate
-
-    data = tmp_path / "data"
-    generate(data, persons=3_000, seed=2018, start="2017-01-01")
     design = tmp_path / "design.yaml"
     design.write_text((EXAMPLES / "minimal" / "design.yaml").read_text(encoding="utf-8")
                       .replace("states: {-1: ledig, 0: ledig}", "states: {-1: ledig, 0: ledig}\n  age: [20, 25]"),
                       encoding="utf-8")
-    res = runner.invoke(app, ["evaluate", str(design), "--data", str(data), "--out", str(tmp_path / "out")])
+    res = runner.invoke(app, ["evaluate", str(design), "--data", str(small_data), "--out", str(tmp_path / "out")])
     said = " ".join(res.output.split())
     assert res.exit_code == 1 and "here is the flow: registered (event in window): participants" in said, said
     assert "; pool: aged 20-25: pool persons " in said  # the seniors who took part are not 20-25
